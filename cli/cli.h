@@ -1,0 +1,70 @@
+/* The thin command-line layer: a declarative option table per subcommand,
+ * filled from `--config FILE` (key = value lines) and then from flags,
+ * which override the file. Every value is validated on the way in. */
+#ifndef DNNCRIT_CLI_H
+#define DNNCRIT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnncrit/activation.h"
+#include "dnncrit/io.h"
+
+typedef enum {
+    DNC_OPT_FLAG,       /* bool *; "--name" alone, or "name = true|false" in a config */
+    DNC_OPT_DOUBLE,     /* double *, finite */
+    DNC_OPT_SIZE,       /* size_t *, non-negative integer */
+    DNC_OPT_U64,        /* uint64_t * */
+    DNC_OPT_STRING,     /* const char ** (owned by the dnc_cli) */
+    DNC_OPT_ACTIVATION, /* dnc_activation * */
+    DNC_OPT_DLIST       /* dnc_dlist *: "a,b,c" or "lo:hi:n" (n points, ends included) */
+} dnc_opt_type;
+
+typedef struct {
+    double *v;
+    size_t n;
+} dnc_dlist;
+
+typedef struct {
+    const char *name; /* long name without "--" */
+    dnc_opt_type type;
+    void *target; /* holds the default on entry */
+    const char *help;
+    bool seen; /* set by the parser */
+} dnc_opt;
+
+typedef struct {
+    const char *command;
+    const char *summary;  /* one paragraph for --help */
+    const char *example;  /* one example command line for --help */
+    dnc_opt *opts;
+    size_t nopts;
+    const char *positional_name; /* e.g. "FILE"; NULL when none taken */
+    size_t min_positional, max_positional;
+    /* filled by the parser */
+    char **positional;
+    size_t npositional;
+    dnc_config config; /* keeps config-file strings alive */
+    char **owned;      /* other strings kept alive */
+    size_t nowned;
+} dnc_cli;
+
+enum { DNC_CLI_OK = 0, DNC_CLI_HELP = 1, DNC_CLI_ERROR = 2 };
+
+/* Parses argv (argv[0] is the subcommand name). On DNC_CLI_HELP the help
+ * has been printed to stdout; on DNC_CLI_ERROR an error to stderr. */
+int dnc_cli_parse(dnc_cli *cli, int argc, char **argv);
+void dnc_cli_free(dnc_cli *cli);
+void dnc_cli_print_help(const dnc_cli *cli, FILE *fp);
+bool dnc_cli_seen(const dnc_cli *cli, const char *name);
+
+/* Prints "dnncrit <cmd>: error: <dnc_last_error()>" and returns 1. */
+int dnc_cli_fail(const char *command);
+/* Prints "dnncrit <cmd>: error: <formatted>" and returns 1. */
+int dnc_cli_failf(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Every subcommand: int cmd_NAME(int argc, char **argv), argv[0] = NAME. */
+typedef int (*dnc_command_fn)(int argc, char **argv);
+
+#endif

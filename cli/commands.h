@@ -1,0 +1,12 @@
+/* One line per subcommand: X(name, function, one-line description).
+ * Each function lives in cli/cmd_<name>.c. */
+#ifndef DNNCRIT_COMMANDS_H
+#define DNNCRIT_COMMANDS_H
+
+#define DNC_COMMANDS(X) \
+    X("version", cmd_version, "print the version and the libraries it was built with")
+
+#define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
+DNC_COMMANDS(DNC_DECLARE_COMMAND)
+
+#endif

@@ -1,0 +1,48 @@
+/* Pointwise nonlinearities phi with their first and second derivatives,
+ * as needed by propagation (phi), tangent dynamics (phi') and the
+ * mean-field metric factor (phi''). */
+#ifndef DNNCRIT_ACTIVATION_H
+#define DNNCRIT_ACTIVATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dnncrit/error.h"
+
+typedef enum {
+    DNC_ACT_TANH,
+    DNC_ACT_RELU,
+    DNC_ACT_HARD_TANH, /* clamp(x, -1, 1) */
+    DNC_ACT_ERF,       /* erf(x) */
+    DNC_ACT_LINEAR,
+    DNC_ACT_SIGMOID,   /* 1 / (1 + e^-x) */
+    DNC_ACT_GELU,      /* x Phi(x), exact (not the tanh approximation) */
+    DNC_ACT_SWISH,     /* x sigmoid(x), also called silu */
+    DNC_ACT_SOFTPLUS,  /* log(1 + e^x) */
+    DNC_ACT_COUNT
+} dnc_activation;
+
+/* Accepts the names printed by dnc_activation_name and "silu". */
+dnc_status dnc_activation_parse(const char *name, dnc_activation *out);
+const char *dnc_activation_name(dnc_activation act);
+/* Comma-separated list of all names, for help texts. */
+const char *dnc_activation_list(void);
+
+double dnc_phi(dnc_activation act, double x);
+double dnc_dphi(dnc_activation act, double x);
+/* Regular part of phi''. For kinked activations (relu, hard_tanh) phi''
+ * also carries Dirac deltas at the kinks, which this function cannot
+ * return; see dnc_activation_kinks. */
+double dnc_d2phi(dnc_activation act, double x);
+
+/* Kinked activations: phi' jumps at `count` points x_k by jump_k, so
+ * phi'' contains sum_k jump_k delta(x - x_k). Returns the number of kinks
+ * (0 for smooth activations); fills at most 2 entries. */
+int dnc_activation_kinks(dnc_activation act, double x[2], double jump[2]);
+bool dnc_activation_is_smooth(dnc_activation act);
+
+/* y[i] = phi(x[i]) and d[i] = phi'(x[i]) for i < n; d may be NULL. */
+void dnc_phi_array(dnc_activation act, const double *x, double *y, double *d, size_t n);
+void dnc_phi_arrayf(dnc_activation act, const float *x, float *y, float *d, size_t n);
+
+#endif

@@ -1,0 +1,84 @@
+/* Input/output: atomic result files, CSV and JSON writers, the run record
+ * every output carries, key = value config files, and progress on stderr. */
+#ifndef DNNCRIT_IO_H
+#define DNNCRIT_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "dnncrit/error.h"
+
+/* ---- Atomic files: written to PATH.tmp.PID, renamed onto PATH on commit,
+ * so a reader never sees a half-written result. */
+typedef struct {
+    FILE *fp;
+    char *path;
+    char *tmp_path;
+} dnc_afile;
+
+dnc_status dnc_afile_open(dnc_afile *f, const char *path);
+/* Flushes, checks for write errors, closes and renames. Frees f. */
+dnc_status dnc_afile_commit(dnc_afile *f);
+/* Closes and deletes the temporary file. Safe on a zeroed/closed f. */
+void dnc_afile_abort(dnc_afile *f);
+
+/* Whole-file helpers built on dnc_afile. */
+dnc_status dnc_write_text_atomic(const char *path, const char *text);
+dnc_status dnc_write_json_atomic(const char *path, const cJSON *root);
+
+/* Reads a whole file (NUL-terminated); caller frees. */
+dnc_status dnc_read_file(const char *path, char **text, size_t *len);
+dnc_status dnc_read_json(const char *path, cJSON **root);
+
+/* "PREFIX" + ".csv" etc.; caller frees. */
+char *dnc_path_with_suffix(const char *prefix, const char *suffix);
+
+/* ---- Run record: {"tool":"dnncrit","version":..,"command":..,"argv":[..],
+ * "started":ISO-8601 UTC, "threads":..}; commands add "config", "seed",
+ * "timings" and their results. */
+cJSON *dnc_run_record_new(const char *command, int argc, char **argv);
+/* Adds "timings":{"wall_s":..} measured from `t0` (dnc_wall_time). */
+void dnc_run_record_finish(cJSON *record, double t0);
+double dnc_wall_time(void);
+
+/* ---- key = value config files. Lines: "key = value", '#' comments, blank
+ * lines. Keys are the long option names without "--". */
+typedef struct {
+    char *key;
+    char *value;
+    int line;
+} dnc_config_entry;
+
+typedef struct {
+    dnc_config_entry *entries;
+    size_t count;
+    char *path;
+} dnc_config;
+
+/* Malformed lines produce DNC_EINVAL naming the file and line. */
+dnc_status dnc_config_read(const char *path, dnc_config *cfg);
+dnc_status dnc_config_parse(const char *text, const char *name, dnc_config *cfg);
+void dnc_config_free(dnc_config *cfg);
+
+/* ---- Number parsing that rejects trailing junk, NaN, inf and overflow. */
+dnc_status dnc_parse_double(const char *s, const char *what, double *out);
+dnc_status dnc_parse_size(const char *s, const char *what, size_t *out);
+dnc_status dnc_parse_u64(const char *s, const char *what, unsigned long long *out);
+
+/* ---- Progress on stderr: only when stderr is a TTY and not quiet. */
+typedef struct {
+    const char *label;
+    size_t total;
+    double t0;
+    double last_print;
+    bool enabled;
+} dnc_progress;
+
+void dnc_progress_start(dnc_progress *p, const char *label, size_t total, bool quiet);
+void dnc_progress_update(dnc_progress *p, size_t done);
+void dnc_progress_finish(dnc_progress *p);
+
+#endif

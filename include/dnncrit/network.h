@@ -1,0 +1,47 @@
+/* Random fully connected networks (MLPs):
+ *   h^{l+1} = W^{l+1} phi(h^l) + b^{l+1},
+ *   W_ij ~ N(0, sigma_w^2 / fan_in), b_i ~ N(0, sigma_b^2).
+ * Layer l = 1..depth maps fan_in(l) inputs to `width` outputs; layer 1
+ * reads the input (width input_width), deeper layers read phi(h^{l-1}).
+ * Weights are never stored for the whole network: each layer is drawn on
+ * demand from Philox keyed by (seed, layer, row). */
+#ifndef DNNCRIT_NETWORK_H
+#define DNNCRIT_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnncrit/activation.h"
+#include "dnncrit/error.h"
+
+#define DNC_MAX_WIDTH ((size_t)1 << 20)
+#define DNC_MAX_DEPTH ((size_t)1 << 20)
+
+typedef struct {
+    size_t width;       /* N, units per hidden layer */
+    size_t depth;       /* L, number of weight layers */
+    size_t input_width; /* N_0; 0 means "same as width" */
+    dnc_activation activation;
+    double sigma_w; /* standard deviation scale of the weights */
+    double sigma_b; /* standard deviation of the biases */
+    uint64_t seed;
+} dnc_mlp_config;
+
+/* Defaults: N = 256, L = 100, tanh, sigma_w = 1, sigma_b = 0, seed 1. */
+dnc_mlp_config dnc_mlp_config_default(void);
+/* Rejects zero/huge sizes, sigma_w <= 0, sigma_b < 0, non-finite values. */
+dnc_status dnc_mlp_config_validate(const dnc_mlp_config *cfg);
+
+size_t dnc_mlp_input_width(const dnc_mlp_config *cfg);
+size_t dnc_mlp_fan_in(const dnc_mlp_config *cfg, size_t layer);
+
+/* W: row-major width x fan_in(layer), already scaled by sigma_w/sqrt(fan_in).
+ * Row r is the normal sequence (seed, DNC_STREAM_WEIGHT, layer, r). */
+void dnc_mlp_layer_weights(const dnc_mlp_config *cfg, size_t layer, double *W);
+/* Rows [row0, row0 + nrows) only, for splitting a layer across workers. */
+void dnc_mlp_layer_weight_rows(const dnc_mlp_config *cfg, size_t layer, size_t row0,
+                               size_t nrows, double *W);
+/* b: width entries, (seed, DNC_STREAM_BIAS, layer, 0) scaled by sigma_b. */
+void dnc_mlp_layer_bias(const dnc_mlp_config *cfg, size_t layer, double *b);
+
+#endif

@@ -1,0 +1,49 @@
+/* Counter-based random numbers (Random123 Philox4x32-10).
+ *
+ * Every random number in dnncrit is a pure function of
+ * (seed, stream, a, b, index): there is no generator state. A layer's
+ * weights are therefore the same whatever the thread count, batch split,
+ * MPI decomposition or device that asks for them. By convention
+ * a = layer (or sample / network index) and b = row (or unit). */
+#ifndef DNNCRIT_RNG_H
+#define DNNCRIT_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Streams keep different uses of the same seed independent. */
+enum {
+    DNC_STREAM_WEIGHT = 1,
+    DNC_STREAM_BIAS = 2,
+    DNC_STREAM_INPUT = 3,
+    DNC_STREAM_TANGENT = 4,
+    DNC_STREAM_TRAIN = 5,    /* minibatch order, dropout, ... */
+    DNC_STREAM_SIM = 6,      /* reference simulators (DP, branching) */
+    DNC_STREAM_BOOTSTRAP = 7,
+    DNC_STREAM_PERTURB = 8,
+    DNC_STREAM_USER = 100    /* first stream free for callers */
+};
+
+/* One Philox4x32-10 block: four 32-bit words for counter
+ * (index, a, b, stream) under key (seed). */
+void dnc_philox(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint32_t index,
+                uint32_t out[4]);
+
+/* out[i], i < n: standard normal N(0,1) numbers, element i taken from
+ * block i/2 of the counter sequence (Box-Muller on two 53-bit uniforms).
+ * Filling [0, n) in one call or in pieces gives the same numbers, as long
+ * as pieces start at even offsets: use dnc_normal_fill_at for that. */
+void dnc_normal_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, double *out,
+                     size_t n);
+/* Same sequence, starting at element `offset` (any offset). */
+void dnc_normal_fill_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, size_t offset,
+                        double *out, size_t n);
+/* Uniform numbers in the open interval (0, 1), 53-bit resolution,
+ * element i taken from block i/2. */
+void dnc_uniform_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, double *out,
+                      size_t n);
+/* Single draws for simulators addressing their own counters. */
+double dnc_uniform_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint64_t index);
+double dnc_normal_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint64_t index);
+
+#endif

@@ -1,0 +1,429 @@
+#include "dnncrit/io.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+#include "dnncrit/version.h"
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+char *dnc_path_with_suffix(const char *prefix, const char *suffix)
+{
+    size_t a = strlen(prefix), b = strlen(suffix);
+    char *p = malloc(a + b + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, prefix, a);
+    memcpy(p + a, suffix, b + 1);
+    return p;
+}
+
+/* ---------------------------------------------------------------- files */
+
+dnc_status dnc_afile_open(dnc_afile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    if (path == NULL || path[0] == '\0')
+        return dnc_fail(DNC_EINVAL, "empty output path");
+    char suffix[48];
+    snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
+    f->path = dup_string(path);
+    f->tmp_path = dnc_path_with_suffix(path, suffix);
+    if (!f->path || !f->tmp_path) {
+        dnc_afile_abort(f);
+        return dnc_fail(DNC_ENOMEM, "out of memory opening '%s'", path);
+    }
+    f->fp = fopen(f->tmp_path, "w");
+    if (!f->fp) {
+        int e = errno;
+        dnc_afile_abort(f);
+        return dnc_fail(DNC_EIO, "cannot write '%s': %s", path, strerror(e));
+    }
+    return DNC_OK;
+}
+
+void dnc_afile_abort(dnc_afile *f)
+{
+    if (f->fp) {
+        fclose(f->fp);
+        f->fp = NULL;
+        if (f->tmp_path)
+            remove(f->tmp_path);
+    }
+    free(f->path);
+    free(f->tmp_path);
+    f->path = f->tmp_path = NULL;
+}
+
+dnc_status dnc_afile_commit(dnc_afile *f)
+{
+    if (!f->fp)
+        return dnc_fail(DNC_EIO, "commit of a file that is not open");
+    bool failed = ferror(f->fp) != 0;
+    failed |= fflush(f->fp) != 0;
+    failed |= fsync(fileno(f->fp)) != 0 && errno != EINVAL;
+    failed |= fclose(f->fp) != 0;
+    f->fp = NULL;
+    if (failed) {
+        int e = errno;
+        remove(f->tmp_path);
+        dnc_status st = dnc_fail(DNC_EIO, "error writing '%s': %s", f->path, strerror(e));
+        dnc_afile_abort(f);
+        return st;
+    }
+    if (rename(f->tmp_path, f->path) != 0) {
+        int e = errno;
+        remove(f->tmp_path);
+        dnc_status st = dnc_fail(DNC_EIO, "cannot rename onto '%s': %s", f->path, strerror(e));
+        dnc_afile_abort(f);
+        return st;
+    }
+    dnc_afile_abort(f);
+    return DNC_OK;
+}
+
+dnc_status dnc_write_text_atomic(const char *path, const char *text)
+{
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, path);
+    if (st)
+        return st;
+    fputs(text, f.fp);
+    return dnc_afile_commit(&f);
+}
+
+dnc_status dnc_write_json_atomic(const char *path, const cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    if (!text)
+        return dnc_fail(DNC_ENOMEM, "cannot serialise JSON for '%s'", path);
+    size_t n = strlen(text);
+    char *with_newline = realloc(text, n + 2);
+    if (!with_newline) {
+        free(text);
+        return dnc_fail(DNC_ENOMEM, "cannot serialise JSON for '%s'", path);
+    }
+    with_newline[n] = '\n';
+    with_newline[n + 1] = '\0';
+    dnc_status st = dnc_write_text_atomic(path, with_newline);
+    free(with_newline);
+    return st;
+}
+
+dnc_status dnc_read_file(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return dnc_fail(DNC_EIO, "cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (n + 1 < cap)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    bool err = buf && ferror(fp);
+    fclose(fp);
+    if (!buf)
+        return dnc_fail(DNC_ENOMEM, "out of memory reading '%s'", path);
+    if (err) {
+        free(buf);
+        return dnc_fail(DNC_EIO, "error reading '%s'", path);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    if (len)
+        *len = n;
+    return DNC_OK;
+}
+
+dnc_status dnc_read_json(const char *path, cJSON **root)
+{
+    char *text;
+    size_t len;
+    dnc_status st = dnc_read_file(path, &text, &len);
+    if (st)
+        return st;
+    const char *end = NULL;
+    *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!*root) {
+        size_t at = end ? (size_t)(end - text) : 0;
+        free(text);
+        return dnc_fail(DNC_EINVAL, "'%s' is not valid JSON (error near byte %zu)", path, at);
+    }
+    free(text);
+    return DNC_OK;
+}
+
+/* ----------------------------------------------------------- run record */
+
+double dnc_wall_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+cJSON *dnc_run_record_new(const char *command, int argc, char **argv)
+{
+    cJSON *r = cJSON_CreateObject();
+    if (!r)
+        return NULL;
+    cJSON_AddStringToObject(r, "tool", "dnncrit");
+    cJSON_AddStringToObject(r, "version", DNNCRIT_VERSION);
+    cJSON_AddStringToObject(r, "command", command);
+    cJSON *args = cJSON_AddArrayToObject(r, "argv");
+    for (int i = 0; args && i < argc; i++)
+        cJSON_AddItemToArray(args, cJSON_CreateString(argv[i]));
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(r, "started", stamp);
+    cJSON_AddNumberToObject(r, "threads", omp_get_max_threads());
+    return r;
+}
+
+void dnc_run_record_finish(cJSON *record, double t0)
+{
+    cJSON *t = cJSON_GetObjectItemCaseSensitive(record, "timings");
+    if (!t)
+        t = cJSON_AddObjectToObject(record, "timings");
+    if (t)
+        cJSON_AddNumberToObject(t, "wall_s", dnc_wall_time() - t0);
+}
+
+/* ------------------------------------------------------------ numbers */
+
+dnc_status dnc_parse_double(const char *s, const char *what, double *out)
+{
+    if (!s || !*s)
+        return dnc_fail(DNC_EINVAL, "%s: empty value, expected a number", what);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (*end && isspace((unsigned char)*end))
+        end++;
+    if (end == s || *end != '\0')
+        return dnc_fail(DNC_EINVAL, "%s: '%s' is not a number", what, s);
+    if (!isfinite(v) || errno == ERANGE)
+        return dnc_fail(DNC_EINVAL, "%s: '%s' is not a finite number", what, s);
+    *out = v;
+    return DNC_OK;
+}
+
+dnc_status dnc_parse_u64(const char *s, const char *what, unsigned long long *out)
+{
+    if (!s || !*s)
+        return dnc_fail(DNC_EINVAL, "%s: empty value, expected a non-negative integer", what);
+    const char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p == '-')
+        return dnc_fail(DNC_EINVAL, "%s: '%s' is negative, expected a non-negative integer",
+                        what, s);
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    while (*end && isspace((unsigned char)*end))
+        end++;
+    if (end == p || *end != '\0')
+        return dnc_fail(DNC_EINVAL, "%s: '%s' is not a non-negative integer", what, s);
+    if (errno == ERANGE)
+        return dnc_fail(DNC_EINVAL, "%s: '%s' is too large", what, s);
+    *out = v;
+    return DNC_OK;
+}
+
+dnc_status dnc_parse_size(const char *s, const char *what, size_t *out)
+{
+    unsigned long long v;
+    dnc_status st = dnc_parse_u64(s, what, &v);
+    if (st)
+        return st;
+    if (v > SIZE_MAX)
+        return dnc_fail(DNC_EINVAL, "%s: '%s' is too large", what, s);
+    *out = (size_t)v;
+    return DNC_OK;
+}
+
+/* ------------------------------------------------------------- config */
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static dnc_status config_add(dnc_config *cfg, const char *key, const char *value, int line)
+{
+    dnc_config_entry *grown = realloc(cfg->entries, (cfg->count + 1) * sizeof *grown);
+    if (!grown)
+        return dnc_fail(DNC_ENOMEM, "out of memory reading config");
+    cfg->entries = grown;
+    dnc_config_entry *e = &cfg->entries[cfg->count];
+    e->key = dup_string(key);
+    e->value = dup_string(value);
+    e->line = line;
+    if (!e->key || !e->value) {
+        free(e->key);
+        free(e->value);
+        return dnc_fail(DNC_ENOMEM, "out of memory reading config");
+    }
+    cfg->count++;
+    return DNC_OK;
+}
+
+static bool valid_key(const char *k)
+{
+    if (!*k)
+        return false;
+    for (; *k; k++)
+        if (!(isalnum((unsigned char)*k) || *k == '-' || *k == '_'))
+            return false;
+    return true;
+}
+
+dnc_status dnc_config_parse(const char *text, const char *name, dnc_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->path = dup_string(name ? name : "<config>");
+    char *copy = dup_string(text);
+    if (!copy || !cfg->path) {
+        free(copy);
+        dnc_config_free(cfg);
+        return dnc_fail(DNC_ENOMEM, "out of memory reading config");
+    }
+    dnc_status st = DNC_OK;
+    int line = 0;
+    char *save = NULL;
+    for (char *raw = copy; raw && st == DNC_OK; raw = save) {
+        char *nl = strchr(raw, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        line++;
+        char *hash = strchr(raw, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(raw);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            st = dnc_fail(DNC_EINVAL, "%s:%d: expected 'key = value', got '%s'", cfg->path, line,
+                          s);
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1);
+        if (strncmp(key, "--", 2) == 0)
+            key += 2;
+        if (!valid_key(key)) {
+            st = dnc_fail(DNC_EINVAL, "%s:%d: invalid key '%s'", cfg->path, line, key);
+            break;
+        }
+        if (!*value) {
+            st = dnc_fail(DNC_EINVAL, "%s:%d: key '%s' has no value", cfg->path, line, key);
+            break;
+        }
+        st = config_add(cfg, key, value, line);
+    }
+    free(copy);
+    if (st)
+        dnc_config_free(cfg);
+    return st;
+}
+
+dnc_status dnc_config_read(const char *path, dnc_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char *text;
+    size_t len;
+    dnc_status st = dnc_read_file(path, &text, &len);
+    if (st)
+        return st;
+    if (memchr(text, '\0', len) != NULL) {
+        free(text);
+        return dnc_fail(DNC_EINVAL, "config '%s' contains a NUL byte (binary file?)", path);
+    }
+    st = dnc_config_parse(text, path, cfg);
+    free(text);
+    return st;
+}
+
+void dnc_config_free(dnc_config *cfg)
+{
+    for (size_t i = 0; i < cfg->count; i++) {
+        free(cfg->entries[i].key);
+        free(cfg->entries[i].value);
+    }
+    free(cfg->entries);
+    free(cfg->path);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* ----------------------------------------------------------- progress */
+
+void dnc_progress_start(dnc_progress *p, const char *label, size_t total, bool quiet)
+{
+    p->label = label;
+    p->total = total;
+    p->t0 = dnc_wall_time();
+    p->last_print = 0;
+    p->enabled = !quiet && isatty(STDERR_FILENO);
+}
+
+void dnc_progress_update(dnc_progress *p, size_t done)
+{
+    if (!p->enabled)
+        return;
+    double now = dnc_wall_time();
+    if (now - p->last_print < 0.2 && done < p->total)
+        return;
+    p->last_print = now;
+    double el = now - p->t0;
+    double frac = p->total ? (double)done / (double)p->total : 0;
+    double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+    fprintf(stderr, "\r%s: %zu/%zu (%5.1f%%) %.1fs elapsed, ~%.1fs left   ", p->label, done,
+            p->total, 100 * frac, el, eta);
+    fflush(stderr);
+}
+
+void dnc_progress_finish(dnc_progress *p)
+{
+    if (!p->enabled)
+        return;
+    fprintf(stderr, "\r%s: done in %.2fs%40s\n", p->label, dnc_wall_time() - p->t0, "");
+}

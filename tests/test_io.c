@@ -1,0 +1,136 @@
+/* io: config files, number parsing, atomic files, and the CLI option layer. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+#include "dnncrit/io.h"
+#include "testutil.h"
+
+static void test_config_parse_ok(void **state)
+{
+    (void)state;
+    dnc_config c;
+    assert_int_equal(dnc_config_parse("# comment\n width = 64\n\n--sigma-w=1.5 # trailing\n", "t", &c),
+                     DNC_OK);
+    assert_int_equal(c.count, 2);
+    assert_string_equal(c.entries[0].key, "width");
+    assert_string_equal(c.entries[0].value, "64");
+    assert_string_equal(c.entries[1].key, "sigma-w");
+    assert_string_equal(c.entries[1].value, "1.5");
+    assert_int_equal(c.entries[1].line, 4);
+    dnc_config_free(&c);
+}
+
+static void test_config_parse_errors_name_the_line(void **state)
+{
+    (void)state;
+    dnc_config c;
+    assert_int_equal(dnc_config_parse("width = 3\nthis is not a pair\n", "f.cfg", &c), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "f.cfg:2"));
+    assert_int_equal(dnc_config_parse("width =\n", "f.cfg", &c), DNC_EINVAL);
+    assert_int_equal(dnc_config_parse("wi dth = 2\n", "f.cfg", &c), DNC_EINVAL);
+}
+
+static void test_number_parsing(void **state)
+{
+    (void)state;
+    double d;
+    size_t s;
+    assert_int_equal(dnc_parse_double("1.5e-3", "x", &d), DNC_OK);
+    assert_float_equal(d, 1.5e-3, 0);
+    assert_int_equal(dnc_parse_double("nan", "x", &d), DNC_EINVAL);
+    assert_int_equal(dnc_parse_double("inf", "x", &d), DNC_EINVAL);
+    assert_int_equal(dnc_parse_double("1.5abc", "x", &d), DNC_EINVAL);
+    assert_int_equal(dnc_parse_double("1e999", "x", &d), DNC_EINVAL);
+    assert_int_equal(dnc_parse_size("-5", "width", &s), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "width"));
+    assert_int_equal(dnc_parse_size("12", "width", &s), DNC_OK);
+    assert_int_equal(s, 12);
+    assert_int_equal(dnc_parse_size("3.5", "width", &s), DNC_EINVAL);
+}
+
+static void test_atomic_file_commit_and_abort(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    dnc_afile f;
+    assert_int_equal(dnc_afile_open(&f, path), DNC_OK);
+    fputs("a,b\n", f.fp);
+    assert_false(tu_exists(path)); /* invisible until committed */
+    dnc_afile_abort(&f);
+    assert_false(tu_exists(path));
+    assert_int_equal(tu_count_entries(dir), 0);
+    assert_int_equal(dnc_write_text_atomic(path, "x\n"), DNC_OK);
+    char *got = tu_read(path);
+    assert_string_equal(got, "x\n");
+    free(got);
+    assert_int_equal(tu_count_entries(dir), 1);
+    snprintf(path, sizeof path, "%s/no/such/dir/out.csv", dir);
+    assert_int_equal(dnc_write_text_atomic(path, "x"), DNC_EIO);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_options_config_and_override(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char cfgpath[4096];
+    snprintf(cfgpath, sizeof cfgpath, "%s/run.cfg", dir);
+    assert_int_equal(dnc_write_text_atomic(cfgpath, "width = 10\nsigma_w = 2.5\nlist = 0:1:3\n"),
+                     DNC_OK);
+    size_t width = 1;
+    double sw = 1;
+    dnc_activation act = DNC_ACT_TANH;
+    dnc_dlist list = {0};
+    bool quiet = false;
+    dnc_opt opts[] = {
+        {"width", DNC_OPT_SIZE, &width, "width", false},
+        {"sigma-w", DNC_OPT_DOUBLE, &sw, "sw", false},
+        {"activation", DNC_OPT_ACTIVATION, &act, "act", false},
+        {"list", DNC_OPT_DLIST, &list, "list", false},
+        {"quiet", DNC_OPT_FLAG, &quiet, "quiet", false},
+    };
+    dnc_cli cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
+    char *argv[] = {"t", "--config", cfgpath, "--width=20", "--activation", "relu", "--quiet"};
+    assert_int_equal(dnc_cli_parse(&cli, 7, argv), DNC_CLI_OK);
+    assert_int_equal(width, 20); /* flag overrides config */
+    assert_float_equal(sw, 2.5, 0);
+    assert_int_equal(act, DNC_ACT_RELU);
+    assert_int_equal(list.n, 3);
+    assert_float_equal(list.v[1], 0.5, 1e-15);
+    assert_true(quiet);
+    dnc_cli_free(&cli);
+
+    dnc_cli bad = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
+    char *argv2[] = {"t", "--sigma-w", "nan"};
+    assert_int_equal(dnc_cli_parse(&bad, 3, argv2), DNC_CLI_ERROR);
+    dnc_cli_free(&bad);
+    dnc_cli bad2 = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
+    char *argv3[] = {"t", "--no-such-option", "1"};
+    assert_int_equal(dnc_cli_parse(&bad2, 3, argv3), DNC_CLI_ERROR);
+    dnc_cli_free(&bad2);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_parse_ok),
+        cmocka_unit_test(test_config_parse_errors_name_the_line),
+        cmocka_unit_test(test_number_parsing),
+        cmocka_unit_test(test_atomic_file_commit_and_abort),
+        cmocka_unit_test(test_cli_options_config_and_override),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,98 @@
+#include "testutil.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *tu_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    char *t = malloc(strlen(base) + 32);
+    if (!t)
+        return NULL;
+    sprintf(t, "%s/dnncrit-test-XXXXXX", base);
+    if (!mkdtemp(t)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void tu_rmtree(const char *dir)
+{
+    if (!dir || strncmp(dir, "/", 1) != 0 || !strstr(dir, "dnncrit-test-"))
+        return;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+int tu_run_cli(const char *dir, const char *args_fmt, ...)
+{
+    const char *bin = getenv("DNNCRIT_BIN");
+    if (!bin)
+        bin = "./dnncrit";
+    char args[3000];
+    va_list ap;
+    va_start(ap, args_fmt);
+    vsnprintf(args, sizeof args, args_fmt, ap);
+    va_end(ap);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >stdout 2>stderr </dev/null", dir, bin, args);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+char *tu_read(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s) {
+        size_t got = fread(s, 1, (size_t)n, fp);
+        s[got] = '\0';
+    }
+    fclose(fp);
+    return s;
+}
+
+bool tu_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+size_t tu_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+const char *tu_path(const char *dir, const char *name)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s", dir, name);
+    return buf;
+}

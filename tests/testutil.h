@@ -1,0 +1,24 @@
+/* Shared helpers for the cmocka tests. Include after cmocka.h. */
+#ifndef DNNCRIT_TESTUTIL_H
+#define DNNCRIT_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
+char *tu_tmpdir(void);
+/* Removes a directory made by tu_tmpdir and everything in it. */
+void tu_rmtree(const char *dir);
+/* Runs `$DNNCRIT_BIN <args>` through /bin/sh with stdout and stderr sent to
+ * <dir>/stdout and <dir>/stderr; returns the exit status (or -1). */
+int tu_run_cli(const char *dir, const char *args_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whole file as a string, NULL if missing; caller frees. */
+char *tu_read(const char *path);
+bool tu_exists(const char *path);
+/* Number of entries in dir (excluding . and ..), to check that a failed
+ * run left no half-written files behind. */
+size_t tu_count_entries(const char *dir);
+/* Path join into a static buffer (valid until the next call). */
+const char *tu_path(const char *dir, const char *name);
+
+#endif
