@@ -1,0 +1,1 @@
+# list(APPEND SLOW_TESTS test_name) for tests too heavy for the valgrind pass
