@@ -31,6 +31,7 @@
 #define EPSREL_INNER 1e-13
 #define EPSREL_OUTER 1e-12
 #define INV_SQRT_2PI 0.39894228040143267794
+#define DNC_PI 3.14159265358979323846
 #define MAX_BREAKS 8
 
 static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
@@ -402,11 +403,11 @@ static double relu_theta(double rho)
 static double relu_sqdiff(double q, double rho)
 {
     double t = relu_theta(rho);
-    return q / M_PI * (M_PI * rho - sin_minus_tcos(t));
+    return q / DNC_PI * (DNC_PI * rho - sin_minus_tcos(t));
 }
 
 /* E[relu'(u1) relu'(u2)] = (pi - t) / (2 pi). */
-static double relu_dprod(double rho) { return (M_PI - relu_theta(rho)) / (2.0 * M_PI); }
+static double relu_dprod(double rho) { return (DNC_PI - relu_theta(rho)) / (2.0 * DNC_PI); }
 
 /* ---------------------------------------------------------------------------
  * Public expectations */
@@ -565,7 +566,7 @@ static double kink_d2_pair(dnc_activation act, double q, double c)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double e = (x[i] * x[i] - 2 * c * x[i] * x[j] + x[j] * x[j]) / (2 * q * s2);
-            sum += jump[i] * jump[j] * exp(-e) / (2 * M_PI * q * sqrt(s2));
+            sum += jump[i] * jump[j] * exp(-e) / (2 * DNC_PI * q * sqrt(s2));
         }
     return sum;
 }
@@ -921,6 +922,27 @@ static double chi_gap(double sw, void *vp)
     return sw * sw * e - 1.0;
 }
 
+/* sigma_b = 0 and phi(0) = 0: q* = 0 is stable with chi_1 = sigma_w^2 phi'(0)^2
+ * until sigma_0 = 1 / |phi'(0)|, which is therefore the first root of
+ * chi_1 = 1 (Poole et al. 2016). Root finding would only resolve it to
+ * ~1e-8, because above sigma_0 chi_1 - 1 grows like (sigma_w - sigma_0)^2
+ * (tanh: (4/3) sigma_w^2 q*^2). */
+static bool zero_branch_critical(chi_ctx *x, double *sigma_w)
+{
+    dnc_activation act = x->p.activation;
+    double d0 = fabs(dnc_dphi(act, 0.0));
+    if (x->p.sigma_b != 0 || dnc_phi(act, 0.0) != 0 || !(d0 > 0) || is_homogeneous(act))
+        return false;
+    double s0 = 1.0 / d0;
+    qstar_kind kind;
+    double q;
+    x->p.sigma_w = s0 * (1 - 1e-6);
+    if (q_star_find(x->w, &x->p, &q, &kind) || kind != QS_ZERO)
+        return false;
+    *sigma_w = s0;
+    return true;
+}
+
 #define SW_SCAN_MIN 0.05
 #define SW_SCAN_MAX 100.0
 #define SW_SCAN_FACTOR 1.2
@@ -935,12 +957,30 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
     if ((st = quad_init(&w)))
         return st;
     chi_ctx x = {&w, p, DNC_OK};
+    if (zero_branch_critical(&x, sigma_w)) {
+        quad_free(&w);
+        return DNC_OK;
+    }
     double lo = SW_SCAN_MIN, glo = chi_gap(lo, &x), hi = lo, ghi = glo;
-    while (!st && isfinite(ghi) && ghi < 0 && hi < SW_SCAN_MAX) {
+    while (!x.st && isfinite(ghi) && ghi < 0 && hi < SW_SCAN_MAX) {
         lo = hi;
         glo = ghi;
         hi *= SW_SCAN_FACTOR;
         ghi = chi_gap(hi, &x);
+    }
+    /* q* stopped existing inside [lo, hi]: bisect towards the divergence
+     * threshold in case chi_1 reaches 1 just before it. */
+    for (int it = 0; it < 60 && !x.st && glo < 0 && !isfinite(ghi); it++) {
+        double mid = 0.5 * (lo + hi), g = chi_gap(mid, &x);
+        if (!isfinite(g))
+            hi = mid;
+        else if (g >= 0) {
+            hi = mid;
+            ghi = g;
+        } else {
+            lo = mid;
+            glo = g;
+        }
     }
     if (x.st) {
         st = x.st;
@@ -949,10 +989,10 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
                                 "critical point in [%g, %g]",
                       dnc_activation_name(act), sigma_b, SW_SCAN_MIN, SW_SCAN_MIN, SW_SCAN_MAX);
     } else if (!isfinite(ghi)) {
-        st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: the length map diverges at sigma_w = %g "
-                                "before chi_1 reaches 1 (chi_1 = %.6g at sigma_w = %g); no "
-                                "critical point with finite q*",
-                      dnc_activation_name(act), sigma_b, hi, glo + 1, lo);
+        st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: chi_1 stays below 1 (%.6g at sigma_w = %.6g) "
+                                "up to sigma_w = %.6g, where the length map starts to diverge "
+                                "(no finite q*); no critical point with finite q*",
+                      dnc_activation_name(act), sigma_b, glo + 1, lo, hi);
     } else if (ghi < 0) {
         st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: chi_1 < 1 for all sigma_w in [%g, %g]; no "
                                 "critical point in range",
