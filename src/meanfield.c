@@ -52,6 +52,7 @@ static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
 
 #define TRAP_H0 0.5
 #define TRAP_LEVELS 6 /* finest step TRAP_H0 / 32 */
+#define TRAP_MAX_NODES 1300 /* > 2 Z_MAX 32 / TRAP_H0 + 1 = 1281 */
 /* Accept when successive sums differ by < TRAP_TOL relative: the error of
  * the finer sum is then ~ TRAP_TOL^2 (the convergence is geometric in 1/h),
  * measured against adaptive quadrature in tests/test_meanfield.c. */
@@ -297,12 +298,15 @@ static double pair_outer(double z1, void *vp)
  * points not on the coarser grid when `fresh` (all points otherwise). */
 static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, double *abs_sum)
 {
+    double wz[TRAP_MAX_NODES];
+    for (size_t j = 0; j <= n; j++)
+        wz[j] = npdf(-Z_MAX + (double)j * h);
     for (size_t i = 0; i <= n; i++) {
         double z1 = -Z_MAX + (double)i * h;
         pair_set_outer(p, z1);
         bool row_new = !fresh || (i % 2 == 1);
         if (p->sig == 0) { /* |c| = 1: the z2 sum is 1 to double precision */
-            double t = row_new ? pair_value(p, p->m) * npdf(z1) : 0.0;
+            double t = row_new ? pair_value(p, p->m) * wz[i] : 0.0;
             *sum += t / h;
             *abs_sum += fabs(t) / h;
             continue;
@@ -311,12 +315,12 @@ static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, 
         double row = 0, abs_row = 0;
         for (size_t j = j0; j <= n; j += dj) {
             double z2 = -Z_MAX + (double)j * h;
-            double t = pair_value(p, p->m + p->sig * z2) * npdf(z2);
+            double t = pair_value(p, p->m + p->sig * z2) * wz[j];
             row += t;
             abs_row += fabs(t);
         }
-        *sum += row * npdf(z1);
-        *abs_sum += abs_row * npdf(z1);
+        *sum += row * wz[i];
+        *abs_sum += abs_row * wz[i];
     }
 }
 
@@ -329,6 +333,8 @@ static bool expect2_trap(pair_ctx *p, double q, double *out)
         double prev = sum * h * h;
         h /= 2;
         n *= 2;
+        if (n + 1 > TRAP_MAX_NODES)
+            return false;
         trap2_add(p, n, h, true, &sum, &abs_sum);
         if (h <= trap_h_accept(q) && trap_converged(sum * h * h, prev, abs_sum * h * h)) {
             *out = sum * h * h;
@@ -799,7 +805,7 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
     double hi = lo;
     double g;
     for (;;) {
-        hi = fmin(2 * hi, 2.0);
+        hi = fmin(4 * hi, 2.0);
         g = rho_gap(hi, x);
         if (!(g > 0) || hi >= 2.0)
             break;
@@ -812,7 +818,7 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
         return DNC_OK;
     }
     gsl_function F = {rho_gap, x};
-    return brent(&F, lo, hi, 1e-13, rho_star);
+    return brent(&F, lo, hi, 1e-12, rho_star);
 }
 
 static double depth_scale(double slope)
@@ -869,7 +875,10 @@ static dnc_status analyse(quad *w, const dnc_mf_params *p, dnc_mf_point *o)
         c_map_derivs(w, p, qe, o->rho_star, with_bias, &df, NULL);
         o->xi_c = depth_scale(df);
     } else {
-        o->xi_c = o->phase == DNC_MF_CRITICAL ? INFINITY : depth_scale(o->chi_1);
+        /* Critical, or chaotic without a c* < 1 (relu/linear in the
+         * scale-free limit, where rho decays as a power law): no finite
+         * correlation depth scale. */
+        o->xi_c = o->phase == DNC_MF_ORDERED ? depth_scale(o->chi_1) : INFINITY;
     }
     if (w->failed)
         return dnc_fail(DNC_ENUM, "mean field: quadrature did not converge for %s, sigma_w = %g, "
