@@ -802,10 +802,15 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
             return DNC_OK;
         }
     }
+    /* Geometric steps up to rho = 1 (c = 0), then finer ones to 2 so that a
+     * negative stretch between 1 and 2 (odd phi, sigma_b = 0: c* = 0, with
+     * the unstable c = -1 at rho = 2) is not stepped over. */
+    static const double tail[] = {1.0, 1.25, 1.5, 1.75, 1.9, 2.0};
+    size_t ti = 0;
     double hi = lo;
     double g;
     for (;;) {
-        hi = fmin(4 * hi, 2.0);
+        hi = 4 * hi < 1.0 ? 4 * hi : tail[ti++];
         g = rho_gap(hi, x);
         if (!(g > 0) || hi >= 2.0)
             break;
