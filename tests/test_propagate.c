@@ -209,7 +209,7 @@ static void test_matches_naive_residual(void **state)
 static void test_matches_naive_many_blocks(void **state)
 {
     (void)state;
-    /* fan-in 700: 2^17/700 -> 184 rows per block, so 3 blocks, one partial */
+    /* fan-ins 700 and 500: 64-row weight blocks, the last one partial */
     dnc_propagate_opts o = small_opts();
     o.net.width = 500;
     o.net.input_width = 700;
@@ -546,6 +546,104 @@ static void test_read_inputs_csv(void **state)
     free(dir);
 }
 
+/* ---- the CLI */
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static void test_cli_writes_csv_and_json_identical_over_threads(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *args = "propagate --width 64 --depth 7 --batch 3 --sigma-w 1.4 --sigma-b 0.2 "
+                       "--lyapunov --seed 9 --quiet";
+    assert_int_equal(tu_run_cli(dir, "%s --threads 1 --out one", args), 0);
+    assert_int_equal(tu_run_cli(dir, "%s --threads 2 --out two", args), 0);
+    char *one = tu_read(tu_path(dir, "one.csv"));
+    char *two = tu_read(tu_path(dir, "two.csv"));
+    assert_non_null(one);
+    assert_non_null(two);
+    assert_string_equal(one, two); /* %.17g: equal text means equal bits */
+    assert_int_equal(count_lines(one), 8);
+    assert_true(strncmp(one, "layer,q,c,rho,lyap", 18) == 0);
+    char *json = tu_read(tu_path(dir, "one.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"sigma_w\":\t1.4"));
+    assert_non_null(strstr(json, "\"lyapunov\":\t{"));
+    assert_non_null(strstr(json, "\"csv\":\t\"one.csv\""));
+    assert_non_null(strstr(json, "\"version\""));
+    free(one), free(two), free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_reads_inputs_file(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    write_file(tu_path(dir, "x.csv"), "0.5,1,-1,2\n1,0,0.25,-0.5\n0,1,1,1\n");
+    assert_int_equal(tu_run_cli(dir, "propagate --width 16 --input-width 4 --depth 3 "
+                                     "--inputs x.csv --corr post --out r --quiet"), 0);
+    char *json = tu_read(tu_path(dir, "r.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"batch\":\t3"));
+    assert_non_null(strstr(json, "\"corr\":\t\"post\""));
+    free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Each bad invocation: non-zero exit, an error naming the problem on
+ * stderr, and nothing but stdout/stderr (and the inputs) in the directory. */
+static void expect_cli_failure(const char *files[][2], const char *args, const char *needle)
+{
+    char *dir = tu_tmpdir();
+    size_t nfiles = 0;
+    for (; files && files[nfiles][0]; nfiles++)
+        write_file(tu_path(dir, files[nfiles][0]), files[nfiles][1]);
+    int rc = tu_run_cli(dir, "propagate --width 8 --depth 3 --quiet --out res %s", args);
+    assert_true(rc != 0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    if (!strstr(err, needle))
+        fail_msg("stderr for '%s' lacks '%s': %s", args, needle, err);
+    free(err);
+    assert_int_equal(tu_count_entries(dir), 2 + nfiles);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_bad_input(void **state)
+{
+    (void)state;
+    expect_cli_failure(NULL, "--width -5", "--width");
+    expect_cli_failure(NULL, "--width 0", "width");
+    expect_cli_failure(NULL, "--sigma-w 0", "sigma_w");
+    expect_cli_failure(NULL, "--sigma-w -1", "sigma_w");
+    expect_cli_failure(NULL, "--sigma-b nan", "--sigma-b");
+    expect_cli_failure(NULL, "--input-c 1.5", "input_c");
+    expect_cli_failure(NULL, "--activation tanhh", "tanhh");
+    expect_cli_failure(NULL, "--corr middle", "--corr");
+    expect_cli_failure(NULL, "--residual-alpha -1", "residual_alpha");
+    const char *bad_config[][2] = {{"c.cfg", "width = 8\nthis line is malformed\n"}, {NULL, NULL}};
+    expect_cli_failure(bad_config, "--config c.cfg", "c.cfg:2");
+    const char *unknown_key[][2] = {{"c.cfg", "widht = 8\n"}, {NULL, NULL}};
+    expect_cli_failure(unknown_key, "--config c.cfg", "widht");
+    const char *ragged[][2] = {{"x.csv", "1,2,3,4,5,6,7,8\n1,2,3\n"}, {NULL, NULL}};
+    expect_cli_failure(ragged, "--inputs x.csv", "line 2 has 3 numbers");
+    const char *nan_in[][2] = {{"x.csv", "1,2,3,4,5,6,7,nan\n"}, {NULL, NULL}};
+    expect_cli_failure(nan_in, "--inputs x.csv", "column 8");
+    const char *wide[][2] = {{"x.csv", "1,2,3,4,5,6,7,8,9\n"}, {NULL, NULL}};
+    expect_cli_failure(wide, "--inputs x.csv", "expected 8");
+    expect_cli_failure(NULL, "--inputs missing.csv", "missing.csv");
+    expect_cli_failure(NULL, "--out no/such/dir/res", "no/such/dir");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +660,9 @@ int main(void)
         cmocka_unit_test(test_make_inputs_statistics),
         cmocka_unit_test(test_invalid_options),
         cmocka_unit_test(test_read_inputs_csv),
+        cmocka_unit_test(test_cli_writes_csv_and_json_identical_over_threads),
+        cmocka_unit_test(test_cli_reads_inputs_file),
+        cmocka_unit_test(test_cli_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
