@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dnncrit/io.h"
+#include "dnncrit/meanfield.h"
 #include "dnncrit/observables.h"
 
 void dnc_layer_table_free(dnc_layer_table *t)
@@ -15,12 +16,86 @@ void dnc_layer_table_free(dnc_layer_table *t)
     memset(t, 0, sizeof *t);
 }
 
+static dnc_status table_alloc(dnc_layer_table *t, size_t depth)
+{
+    t->depth = depth;
+    t->q = malloc(depth * sizeof *t->q);
+    t->c = malloc(depth * sizeof *t->c);
+    t->rho = malloc(depth * sizeof *t->rho);
+    if (!t->q || !t->c || !t->rho) {
+        dnc_layer_table_free(t);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu layers", depth);
+    }
+    return DNC_OK;
+}
+
+/* The inputs' own q and mean pairwise c start the mean-field iteration, so
+ * that theory and simulation see the same layer-0 statistics. */
+static dnc_status input_statistics(const dnc_propagate_opts *o, const double *X, double *q,
+                                   double *c)
+{
+    size_t B = o->batch, n0 = dnc_mlp_input_width(&o->net);
+    double *Xg = NULL, *work = malloc(2 * B * sizeof *work);
+    if (!X) {
+        X = Xg = malloc(B * n0 * sizeof *Xg);
+        dnc_status st = Xg ? dnc_make_inputs(o, Xg) : DNC_ENOMEM;
+        if (st) {
+            free(Xg);
+            free(work);
+            return st == DNC_ENOMEM ? dnc_fail(st, "out of memory") : st;
+        }
+    }
+    if (!work) {
+        free(Xg);
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    *q = dnc_obs_mean_square(X, B, n0);
+    *c = B > 1 ? dnc_obs_mean_cosine(X, B, n0, work) : 1.0;
+    free(Xg);
+    free(work);
+    return DNC_OK;
+}
+
 dnc_status dnc_layer_table_meanfield(const dnc_propagate_opts *o, const double *X,
                                      dnc_layer_table *mf)
 {
-    (void)o;
-    (void)X;
     memset(mf, 0, sizeof *mf);
+    if (o->residual_alpha > 0)
+        return DNC_OK;
+    double q_in = 0, c_in = 0;
+    dnc_status st = input_statistics(o, X, &q_in, &c_in);
+    if (st)
+        return st;
+    if (!(q_in > 0) || !isfinite(c_in) || fabs(c_in) > 1) /* e.g. zero inputs */
+        return DNC_OK;
+    size_t L = o->net.depth;
+    /* post-activation c needs layer l + 1 of the pre-activation iteration */
+    dnc_layer_table pre = {0};
+    if ((st = table_alloc(&pre, L + 1)) || (st = table_alloc(mf, L))) {
+        dnc_layer_table_free(&pre);
+        return st;
+    }
+    dnc_mf_params p = {o->net.activation, o->net.sigma_w, o->net.sigma_b};
+    st = dnc_mf_trajectory_rho(&p, q_in, c_in, L + 1, pre.q, pre.c, pre.rho);
+    if (st) {
+        dnc_layer_table_free(&pre);
+        dnc_layer_table_free(mf);
+        return st;
+    }
+    double sb2 = o->net.sigma_b * o->net.sigma_b;
+    for (size_t l = 0; l < L; l++) {
+        mf->q[l] = pre.q[l];
+        if (o->corr == DNC_CORR_PRE) {
+            mf->c[l] = pre.c[l];
+            mf->rho[l] = pre.rho[l];
+        } else { /* sigma_w^2 E[phi phi] = q12^{l+1} - sigma_b^2, likewise for E[phi^2] */
+            mf->rho[l] = pre.q[l + 1] * pre.rho[l + 1] / (pre.q[l + 1] - sb2);
+            mf->c[l] = 1 - mf->rho[l];
+        }
+        if (o->batch < 2)
+            mf->c[l] = mf->rho[l] = NAN;
+    }
+    dnc_layer_table_free(&pre);
     return DNC_OK;
 }
 
