@@ -1,13 +1,16 @@
 /* Mean-field signal propagation (Poole et al. 2016; Schoenholz et al. 2017).
  *
  * Numerics:
- * - Gaussian expectations by adaptive Gauss-Kronrod (GSL qag, 41 points) on
- *   [-Z_MAX, Z_MAX] in the standard normal variable, split at the kinks of
- *   phi so every piece is smooth. Two-dimensional expectations are nested:
- *   u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2), inner
- *   integral over z2 for each z1. The inner integrand stays smooth in z2
- *   even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the inner
- *   integral is replaced by its exact limit.
+ * - Gaussian expectations over z ~ N(0, 1) on [-Z_MAX, Z_MAX]. Smooth
+ *   activations: nested trapezoidal rule with step halving (geometric
+ *   convergence for analytic integrands), falling back to adaptive
+ *   Gauss-Kronrod (GSL qag, 41 points) when it has not converged at the
+ *   finest step. Kinked activations: adaptive Gauss-Kronrod split at the
+ *   kinks so every piece is smooth. Two-dimensional expectations are
+ *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2),
+ *   inner integral over z2 for each z1. The inner integrand stays smooth in
+ *   z2 even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the
+ *   inner integral is replaced by its exact limit.
  * - The correlation map is iterated for rho = 1 - c through
  *   E[(phi(u1) - phi(u2))^2], which avoids the cancellation 1 - f(c) that
  *   would otherwise cost all digits of rho at large depth.
