@@ -19,6 +19,7 @@
  */
 #include "dnncrit/meanfield.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -662,6 +663,8 @@ static dnc_status q_star_closed(const dnc_mf_params *p, double *q, qstar_kind *k
     /* relu: q' = (sw^2/2) q + sb^2; linear: q' = sw^2 q + sb^2. */
     double a = p->sigma_w * p->sigma_w * (p->activation == DNC_ACT_RELU ? 0.5 : 1.0);
     double b2 = p->sigma_b * p->sigma_b;
+    if (fabs(a - 1) <= 8 * DBL_EPSILON) /* sqrt(2)^2 / 2 is 1 + 2^-52 in doubles */
+        a = 1;
     if (a < 1) {
         *q = b2 / (1 - a);
         *kind = b2 > 0 ? QS_FINITE : QS_ZERO;
@@ -974,6 +977,11 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
     if ((st = quad_init(&w)))
         return st;
     chi_ctx x = {&w, p, DNC_OK};
+    if (is_homogeneous(act)) { /* chi_1 = sigma_w^2 E[phi'^2] does not depend on q */
+        *sigma_w = act == DNC_ACT_RELU ? sqrt(2.0) : 1.0;
+        quad_free(&w);
+        return DNC_OK;
+    }
     if (zero_branch_critical(&x, sigma_w)) {
         quad_free(&w);
         return DNC_OK;
