@@ -6,7 +6,8 @@
 #define DNC_COMMANDS(X) \
     X("version", cmd_version, "print the version and the libraries it was built with") \
     X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
-    X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster")
+    X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
+    X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
