@@ -7,6 +7,8 @@
     X("version", cmd_version, "print the version and the libraries it was built with") \
     X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
     X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
+    X("avalanches", cmd_avalanches, "avalanches through the layers of random networks (damage spreading)") \
+    X("susceptibility", cmd_susceptibility, "susceptibility scan over sigma_w and widths: peak vs mean-field critical point") \
     X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent") \
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
