@@ -16,8 +16,9 @@ typedef struct {
     size_t depth, width, seeds;
     double sigma_b, rho_tol, factor;
     uint64_t seed;
+    size_t susc_inputs;
     const char *out;
-    bool quiet;
+    bool quiet, skip_susc;
 } adv_opts;
 
 typedef struct {
@@ -29,7 +30,11 @@ typedef struct {
     dnc_status scan_st[SCAN_POINTS];
     dnc_width_scan ws;
     double width_needed, rms_at_width;
+    dnc_susc_scan susc;
+    bool have_susc;
 } adv_result;
+
+#define SUSC_POINTS 9
 
 static dnc_status compute(const adv_opts *o, adv_result *r)
 {
@@ -57,13 +62,24 @@ static dnc_status compute(const adv_opts *o, adv_result *r)
         return st;
     r->width_needed = ceil(pow(r->ws.amplitude / o->rho_tol, 2));
     r->rms_at_width = r->ws.amplitude / sqrt((double)o->width);
+    if (o->skip_susc)
+        return DNC_OK;
+    double ssw[SUSC_POINTS];
+    for (int i = 0; i < SUSC_POINTS; i++)
+        ssw[i] = r->sigma_w_star * (0.7 + 0.8 * i / (SUSC_POINTS - 1.0));
+    if ((st = dnc_susc_scan_run(o->act, o->sigma_b, o->depth, o->width, ssw, SUSC_POINTS,
+                                o->seeds, o->susc_inputs, o->seed, &r->susc)))
+        return st;
+    r->have_susc = true;
     return DNC_OK;
 }
 
-static const char *SUSC_NOTE =
-    "not available: the avalanche module provides susceptibilities of a given activity raster "
-    "(dnc_activity_susceptibility, <S^2>/<S>) but no scan of them over initialisations yet; run "
-    "the avalanche analysis along sigma_w to locate the susceptibility peak";
+static const char *SUSC_EVIDENCE =
+    "finite-width measurement: chi = N var(rho) of damage-spreading activity through the layers "
+    "(dnc_net_avalanches, avalanche module) at sigma_w = 0.7 .. 1.5 sigma_w* (9 points), this "
+    "depth and width, `seeds` networks x `susc-inputs` input pairs each; peak by a parabola "
+    "through the maximum and its neighbours, uncertainty half a grid step (statistical noise of "
+    "chi not included)";
 
 static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
 {
@@ -113,8 +129,26 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
                             "over layers and seeds of rho^l - rho_mf^l, fitted a / sqrt(N); "
                             "width_needed = (a / rho_tol)^2");
     cJSON *su = cJSON_AddObjectToObject(res, "susceptibility_init");
-    cJSON_AddBoolToObject(su, "available", false);
-    cJSON_AddStringToObject(su, "note", SUSC_NOTE);
+    cJSON_AddBoolToObject(su, "available", r->have_susc);
+    if (!r->have_susc) {
+        cJSON_AddStringToObject(su, "note", "skipped (--skip-susceptibility)");
+        return;
+    }
+    cJSON *pk = cJSON_AddObjectToObject(su, "sigma_w");
+    mf_json_number(pk, "value", r->susc.peak_sigma_w);
+    mf_json_number(pk, "error", r->susc.peak_err);
+    mf_json_number(su, "sigma_b", o->sigma_b);
+    mf_json_number(su, "peak_over_critical", r->susc.peak_sigma_w / r->sigma_w_star);
+    mf_json_number(su, "peak_chi", r->susc.peak_chi);
+    cJSON_AddBoolToObject(su, "peak_at_scan_edge", r->susc.at_edge);
+    cJSON *sc = cJSON_AddArrayToObject(su, "scan");
+    for (size_t i = 0; i < r->susc.n; i++) {
+        cJSON *j = cJSON_CreateObject();
+        mf_json_number(j, "sigma_w", r->susc.sigma_w[i]);
+        mf_json_number(j, "chi", r->susc.chi[i]);
+        cJSON_AddItemToArray(sc, j);
+    }
+    cJSON_AddStringToObject(su, "evidence", SUSC_EVIDENCE);
 }
 
 static void write_csv(FILE *fp, const adv_opts *o, const adv_result *r)
@@ -151,7 +185,17 @@ static void print_report(const adv_opts *o, const adv_result *r)
            r->ws.amplitude, r->ws.slope);
     printf("  expected rms deviation at N = %zu: %.4g; width for rms < %g: N >= %.0f\n\n",
            o->width, r->rms_at_width, o->rho_tol, r->width_needed);
-    printf("susceptibility-maximising initialisation: %s\n", SUSC_NOTE);
+    if (!r->have_susc) {
+        printf("susceptibility-maximising initialisation: skipped\n");
+        return;
+    }
+    printf("susceptibility-maximising initialisation: sigma_w = %.4f +- %.4f (%.3f x sigma_w*)%s\n",
+           r->susc.peak_sigma_w, r->susc.peak_err, r->susc.peak_sigma_w / r->sigma_w_star,
+           r->susc.at_edge ? "  [maximum at the scan edge: the peak may lie outside]" : "");
+    printf("  chi = N var(rho) along sigma_w:");
+    for (size_t i = 0; i < r->susc.n; i++)
+        printf(" %.3g:%.3g", r->susc.sigma_w[i], r->susc.chi[i]);
+    printf("\n  evidence: %s\n", SUSC_EVIDENCE);
 }
 
 static int run(const adv_opts *o, int argc, char **argv)
@@ -198,7 +242,8 @@ static int run(const adv_opts *o, int argc, char **argv)
 
 int cmd_advise(int argc, char **argv)
 {
-    adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, "advise", false};
+    adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
+                  false, false};
     dnc_opt opts[] = {
         {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
         {"depth", DNC_OPT_SIZE, &o.depth, "number of layers L", false},
@@ -208,7 +253,11 @@ int cmd_advise(int argc, char **argv)
          "target rms deviation of rho^l from mean field for the width estimate", false},
         {"factor", DNC_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c", false},
         {"seeds", DNC_OPT_SIZE, &o.seeds, "networks per width in the width measurement", false},
-        {"seed", DNC_OPT_U64, &o.seed, "first seed of the width measurement", false},
+        {"seed", DNC_OPT_U64, &o.seed, "first seed of the finite-width measurements", false},
+        {"susc-inputs", DNC_OPT_SIZE, &o.susc_inputs,
+         "input pairs per network in the susceptibility scan", false},
+        {"skip-susceptibility", DNC_OPT_FLAG, &o.skip_susc,
+         "skip the (slowest) susceptibility scan", false},
         {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv", false},
         {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
     };
@@ -218,7 +267,9 @@ int cmd_advise(int argc, char **argv)
                               "depth < 6 xi_c (trainable, Schoenholz et al. 2017) with xi_c along "
                               "the sigma_w axis (CSV: sigma_w,chi_1,xi_c,trainable), the width "
                               "needed for finite-width propagation to follow mean field "
-                              "(measured at three widths), and the evidence for each number.",
+                              "(measured at three widths), the susceptibility-maximising sigma_w "
+                              "(finite-width scan of chi = N var(rho)), and the evidence for "
+                              "each number.",
                    .example = "dnncrit advise --activation tanh --depth 50 --width 512",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
@@ -236,6 +287,9 @@ int cmd_advise(int argc, char **argv)
         rc = dnc_cli_failf("advise", "--sigma-b must be >= 0, got %g", o.sigma_b);
     else if (!(o.rho_tol > 0) || !(o.factor > 0))
         rc = dnc_cli_failf("advise", "--rho-tol and --factor must be > 0");
+    else if (o.susc_inputs < 2 || o.susc_inputs > 10000)
+        rc = dnc_cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
+                           o.susc_inputs);
     else if (o.seeds < 2 || o.seeds > 1000)
         rc = dnc_cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o.seeds);
     if (rc) {

@@ -242,8 +242,11 @@ static void test_advise_cli(void **state)
     double lo = json_num(res, "trainable_depth", "sigma_w_lo");
     assert_true(lo < sc);
     assert_true(json_num(res, "width", "width_needed") > 0);
-    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "susceptibility_init"),
-                                                  "available")));
+    const cJSON *su = cJSON_GetObjectItem(res, "susceptibility_init");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(su, "available")));
+    double peak = json_num(su, "sigma_w", "value");
+    assert_true(peak >= 0.7 * sc - 1e-12 && peak <= 1.5 * sc + 1e-12); /* inside the scan */
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(su, "scan")), 9);
     cJSON_Delete(j);
     char *out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "evidence"));

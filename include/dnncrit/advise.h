@@ -3,6 +3,7 @@
 #ifndef DNNCRIT_ADVISE_H
 #define DNNCRIT_ADVISE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,22 @@ typedef struct {
 dnc_status dnc_width_scan_run(dnc_activation act, double sigma_w, double sigma_b, size_t depth,
                               const size_t *widths, size_t nwidths, int seeds, uint64_t seed,
                               dnc_width_scan *out);
+
+/* Susceptibility chi = N var(rho) (damage-spreading activity through the
+ * layers, dnc_net_avalanches of the avalanche module) along sigma_w at fixed
+ * sigma_b, depth and width; the peak by a parabola through the largest
+ * value and its neighbours, with half the grid step as its uncertainty. */
+#define DNC_SUSC_MAX 32
+typedef struct {
+    size_t n;
+    double sigma_w[DNC_SUSC_MAX];
+    double chi[DNC_SUSC_MAX];
+    double peak_sigma_w, peak_err, peak_chi;
+    bool at_edge; /* maximum at an end of the scan: the peak may lie outside */
+} dnc_susc_scan;
+
+dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, size_t width,
+                             const double *sigma_w, size_t n, size_t networks, size_t inputs,
+                             uint64_t seed, dnc_susc_scan *out);
 
 #endif
