@@ -448,11 +448,20 @@ static dnc_status check_act(dnc_activation act)
     return DNC_OK;
 }
 
+static dnc_status check_deriv(dnc_mf_deriv d)
+{
+    if ((int)d < DNC_MF_PHI || d > DNC_MF_D2PHI)
+        return dnc_fail(DNC_EINVAL, "mean field: derivative order must be 0, 1 or 2, got %d",
+                        (int)d);
+    return DNC_OK;
+}
+
 dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b, double q,
                              double c, double *out)
 {
     dnc_status st;
-    if ((st = check_act(act)) || (st = check_q_c(q, c)))
+    if ((st = check_act(act)) || (st = check_q_c(q, c)) || (st = check_deriv(a)) ||
+        (st = check_deriv(b)))
         return st;
     quad w;
     if ((st = quad_init(&w)))
@@ -464,7 +473,7 @@ dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b,
 dnc_status dnc_mf_gauss_square(dnc_activation act, dnc_mf_deriv a, double q, double *out)
 {
     dnc_status st;
-    if ((st = check_act(act)) || (st = check_q_c(q, 0)))
+    if ((st = check_act(act)) || (st = check_q_c(q, 0)) || (st = check_deriv(a)))
         return st;
     quad w;
     if ((st = quad_init(&w)))
