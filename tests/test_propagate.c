@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include <gsl/gsl_sf_psi.h>
 #include <omp.h>
 
@@ -707,6 +708,50 @@ static void test_cli_bad_input(void **state)
     expect_cli_failure(NULL, "--out no/such/dir/res", "no/such/dir");
 }
 
+/* The demo on a small network: files written, the mean-field critical
+ * point reported, and the Lyapunov exponent negative deep in the ordered
+ * phase and positive deep in the chaotic one. Expected values are about
+ * ln(chi_1)/2 = -0.11 and +0.09; with N = 64 one layer's log growth has sd
+ * about 1/sqrt(2N) = 0.09, so the mean over 30 layers x 2 seeds has sd
+ * 0.012: the signs are 7 sd away from failing. */
+static void test_cli_demo(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "demo --width 64 --depth 30 --seeds 2 --factors 0.8,1,1.25 "
+                                     "--out-dir res/demo --quiet"), 0);
+    char *json = tu_read(tu_path(dir, "res/demo/demo.json"));
+    assert_non_null(json);
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    cJSON *res = cJSON_GetObjectItem(root, "results");
+    double sc = cJSON_GetObjectItem(res, "sigma_w_critical")->valuedouble;
+    assert_true(sc > 1.2 && sc < 1.6); /* tanh, sigma_b = 0.3: about 1.3956 */
+    cJSON *pts = cJSON_GetObjectItem(res, "points");
+    assert_int_equal(cJSON_GetArraySize(pts), 3);
+    double l0 = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(pts, 0), "lyapunov"),
+                                    "value")->valuedouble;
+    double l2 = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(pts, 2), "lyapunov"),
+                                    "value")->valuedouble;
+    assert_true(l0 < 0);
+    assert_true(l2 > 0);
+    char *summary = tu_read(tu_path(dir, "res/demo/demo_summary.csv"));
+    assert_non_null(summary);
+    assert_int_equal(count_lines(summary), 4);
+    char *layers = tu_read(tu_path(dir, "res/demo/demo_layers.csv"));
+    assert_non_null(layers);
+    assert_int_equal(count_lines(layers), 1 + 3 * 2 * 30);
+    cJSON_Delete(root);
+    free(json), free(summary), free(layers);
+    /* bad arguments: an error, and no output directory */
+    assert_int_equal(tu_run_cli(dir, "demo --seeds 0 --out-dir bad --quiet"), 1);
+    assert_false(tu_exists(tu_path(dir, "bad")));
+    assert_true(tu_run_cli(dir, "demo --factors 1,-1 --out-dir bad --quiet") != 0);
+    assert_false(tu_exists(tu_path(dir, "bad")));
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_cli_writes_csv_and_json_identical_over_threads),
         cmocka_unit_test(test_cli_reads_inputs_file),
         cmocka_unit_test(test_cli_bad_input),
+        cmocka_unit_test(test_cli_demo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
