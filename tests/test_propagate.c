@@ -241,7 +241,7 @@ static capture run_capture(dnc_propagate_opts o, const double *X, size_t B, int 
 static dnc_propagate_opts determinism_opts(void)
 {
     dnc_propagate_opts o = small_opts();
-    o.net.width = 1100; /* several weight blocks, the last one partial */
+    o.net.width = 400; /* 108-row weight blocks: 4 per layer, the last one partial */
     o.net.input_width = 300;
     o.net.depth = 4;
     o.net.sigma_w = 1.2;
@@ -439,66 +439,6 @@ static void test_linear_lyapunov_exponent(void **state)
     /* and the naive answer without the correction is rejected */
     assert_true(fabs(r.lyapunov - log(o.net.sigma_w)) > 3 * se);
     dnc_propagate_result_free(&r);
-}
-
-/* ---- finite width against mean field */
-
-/* Mean over seeds of |rho^l - rho_mf^l| (layers 1..L) and whether every
- * layer's seed average lies within 5 standard errors of mean field. */
-static double deviation_from_meanfield(size_t N, int seeds, bool *within_errors, dnc_corr_kind corr)
-{
-    enum { L = 8 };
-    dnc_propagate_opts o = dnc_propagate_opts_default();
-    o.net.width = N;
-    o.net.depth = L;
-    o.net.sigma_w = 1.5;
-    o.net.sigma_b = 0.3;
-    o.batch = 2;
-    o.input_c = 0.5;
-    o.corr = corr;
-    double sum[L] = {0}, sq[L] = {0}, dev = 0;
-    for (int s = 0; s < seeds; s++) {
-        o.net.seed = 7000 + (uint64_t)s;
-        dnc_propagate_result r;
-        dnc_layer_table mf;
-        assert_int_equal(dnc_propagate(&o, &r), DNC_OK);
-        assert_int_equal(dnc_layer_table_meanfield(&o, NULL, &mf), DNC_OK);
-        assert_int_equal(mf.depth, L);
-        for (int l = 0; l < L; l++) {
-            double d = r.rho[l] - mf.rho[l];
-            sum[l] += d;
-            sq[l] += d * d;
-            dev += fabs(d) / (L * seeds);
-        }
-        dnc_propagate_result_free(&r);
-        dnc_layer_table_free(&mf);
-    }
-    *within_errors = true;
-    for (int l = 0; l < L; l++) {
-        double mean = sum[l] / seeds, var = (sq[l] / seeds - mean * mean) * seeds / (seeds - 1);
-        if (fabs(mean) > 5 * sqrt(var / seeds))
-            *within_errors = false;
-    }
-    return dev;
-}
-
-/* Finite-width fluctuations of rho shrink like 1/sqrt(N) (the O(1/N) bias
- * is far below the error bars here), so going from N = 64 to N = 1024 the
- * mean deviation from mean field should drop about 4x; we require 2x, and
- * the wide network's seed averages to agree with mean field within 5
- * standard errors, for pre- and post-activation correlations. */
-static void test_finite_width_approaches_meanfield(void **state)
-{
-    (void)state;
-    for (int k = 0; k < 2; k++) {
-        dnc_corr_kind corr = k ? DNC_CORR_POST : DNC_CORR_PRE;
-        bool ok_narrow, ok_wide;
-        double narrow = deviation_from_meanfield(64, 12, &ok_narrow, corr);
-        double wide = deviation_from_meanfield(1024, 12, &ok_wide, corr);
-        print_message("corr %d: deviation N=64 %.4f, N=1024 %.4f\n", k, narrow, wide);
-        assert_true(wide < 0.5 * narrow);
-        assert_true(ok_wide);
-    }
 }
 
 /* ---- inputs */
@@ -765,7 +705,6 @@ int main(void)
         cmocka_unit_test(test_provider_and_observer_errors),
         cmocka_unit_test(test_linear_network_q_expectation),
         cmocka_unit_test(test_linear_lyapunov_exponent),
-        cmocka_unit_test(test_finite_width_approaches_meanfield),
         cmocka_unit_test(test_make_inputs_statistics),
         cmocka_unit_test(test_invalid_options),
         cmocka_unit_test(test_read_inputs_csv),
