@@ -154,6 +154,8 @@ static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
     size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
     size_t R = target / fan_in;
+    if (R > N / 8) /* at least ~8 blocks per layer to share among threads */
+        R = N / 8;
     R = R < 12 ? 12 : R - R % 12; /* whole 12-row panels of dnc_gemm_nt */
     return R > N ? N : R;
 }

@@ -213,7 +213,7 @@ static void test_matches_naive_residual(void **state)
 static void test_matches_naive_many_blocks(void **state)
 {
     (void)state;
-    /* fan-ins 700 and 500: 64-row weight blocks, the last one partial */
+    /* fan-ins 700 and 500: several weight blocks, the last one partial */
     dnc_propagate_opts o = small_opts();
     o.net.width = 500;
     o.net.input_width = 700;
@@ -241,7 +241,7 @@ static capture run_capture(dnc_propagate_opts o, const double *X, size_t B, int 
 static dnc_propagate_opts determinism_opts(void)
 {
     dnc_propagate_opts o = small_opts();
-    o.net.width = 400; /* 108-row weight blocks: 4 per layer, the last one partial */
+    o.net.width = 400; /* several weight blocks per layer, the last one partial */
     o.net.input_width = 300;
     o.net.depth = 4;
     o.net.sigma_w = 1.2;
