@@ -63,6 +63,36 @@ static void dgemm_peak(void)
 
 typedef struct {
     size_t n;
+    float *A, *B, *C;
+} sgemm_ctx;
+
+static void run_sgemm(void *p)
+{
+    sgemm_ctx *g = p;
+    int n = (int)g->n;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, g->A, n, g->B, n, 0.0f,
+                g->C, n);
+}
+
+/* Single precision peak, for reference (propagation runs in double). */
+static void sgemm_peak(void)
+{
+    sgemm_ctx g = {2048, NULL, NULL, NULL};
+    size_t nn = g.n * g.n;
+    g.A = malloc(nn * sizeof(float));
+    g.B = malloc(nn * sizeof(float));
+    g.C = malloc(nn * sizeof(float));
+    for (size_t i = 0; i < nn; i++) {
+        g.A[i] = (float)((i * 7) % 13) - 6.0f;
+        g.B[i] = (float)((i * 5) % 11) - 5.0f;
+    }
+    double t = best_time(run_sgemm, &g);
+    printf("sgemm_peak,%zu,0,%.3f,GFLOP/s\n", g.n, 2.0 * (double)nn * (double)g.n / t * 1e-9);
+    free(g.A), free(g.B), free(g.C);
+}
+
+typedef struct {
+    size_t n;
     double *a, *b, *c;
 } triad_ctx;
 
@@ -161,6 +191,7 @@ int main(int argc, char **argv)
         budget = atof(argv[1]);
     printf("# threads %d, OpenBLAS %s\n", omp_get_max_threads(), openblas_get_config());
     dgemm_peak();
+    sgemm_peak();
     double bw = triad_bandwidth();
     normals(bw);
     for (size_t N = 256; N <= 4096; N *= 2) {

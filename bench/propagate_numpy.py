@@ -85,9 +85,10 @@ def load(path):
 def report(ours_path, numpy_path):
     ours, npy = load(ours_path), load(numpy_path)
     peak = ours[("dgemm_peak", 2048, 0)]
+    speak = ours.get(("sgemm_peak", 2048, 0), float("nan"))
     bw = ours[("triad_bandwidth", 0, 0)]
-    print(f"Machine yardsticks (same run): DGEMM peak {peak:.1f} GFLOP/s "
-          f"(OpenBLAS dgemm, n = 2048), triad bandwidth {bw:.1f} GB/s\n")
+    print(f"Machine yardsticks (same run): DGEMM peak {peak:.1f} GFLOP/s, SGEMM {speak:.1f} GFLOP/s "
+          f"(OpenBLAS, n = 2048), triad bandwidth {bw:.1f} GB/s\n")
     print("| width N | batch B | dnncrit GFLOP/s | of DGEMM peak | dnncrit weights/s "
           "| NumPy GFLOP/s | NumPy weights/s | dnncrit / NumPy |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
