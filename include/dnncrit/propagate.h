@@ -61,6 +61,8 @@ typedef struct {
     double flops;     /* floating-point operations in GEMMs */
 } dnc_propagate_result;
 
+/* Defaults: dnc_mlp_config_default(), batch 2, input_q 1, input_c 0.5,
+ * pre-activation correlations, no Lyapunov, no residual, quiet. */
 dnc_propagate_opts dnc_propagate_opts_default(void);
 dnc_status dnc_propagate(const dnc_propagate_opts *opts, dnc_propagate_result *res);
 void dnc_propagate_result_free(dnc_propagate_result *res);
