@@ -4,7 +4,8 @@
 #define DNNCRIT_COMMANDS_H
 
 #define DNC_COMMANDS(X) \
-    X("version", cmd_version, "print the version and the libraries it was built with")
+    X("version", cmd_version, "print the version and the libraries it was built with") \
+    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
