@@ -155,14 +155,14 @@ const char *dnc_conv_algo_name(dnc_conv_algo algo)
     }
 }
 
-/* Measured crossover (bench/bench_cnn.c, docs/readme/cnn.md): the direct
- * loop wins only when the GEMM is too thin to reach its kernel speed. */
+/* Measured (bench/bench_cnn.c, docs/readme/cnn.md): im2col + DGEMM wins for
+ * every shape with C_in C_out k^d > 8; the direct loop only for single-channel
+ * toy shapes, where the GEMM degenerates to a dot product. */
 dnc_conv_algo dnc_conv_resolve(const dnc_conv_shape *sh, dnc_conv_algo algo)
 {
     if (algo != DNC_CONV_AUTO)
         return algo;
-    size_t k_dim = sh->in_channels * shape_taps(sh);
-    if (sh->out_channels < 8 || k_dim < 16)
+    if (sh->out_channels * sh->in_channels * shape_taps(sh) <= 8)
         return DNC_CONV_DIRECT;
     return DNC_CONV_IM2COL;
 }
@@ -184,7 +184,7 @@ static size_t im2col_block_cols(const dnc_conv_shape *sh)
 
 size_t dnc_conv_workspace(const dnc_conv_shape *sh, dnc_conv_algo algo)
 {
-    if (dnc_conv_resolve(sh, algo) != DNC_CONV_IM2COL)
+    if (dnc_conv_resolve(sh, algo) != DNC_CONV_IM2COL || shape_taps(sh) == 1)
         return 0;
     return sh->in_channels * shape_taps(sh) * im2col_block_cols(sh);
 }
@@ -284,6 +284,11 @@ static void conv_im2col(const dnc_conv_shape *sh, const double *W, const double 
             for (size_t s = 0; s < S; s++)
                 dst[o * S + s] = b0;
         }
+        if (shape_taps(sh) == 1) { /* 1x1 kernel: the input already is the im2col matrix */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cout, (int)S, (int)K, 1.0,
+                        W, (int)K, src, (int)S, 1.0, dst, (int)S);
+            continue;
+        }
         for (size_t y0 = 0; y0 < Ly; y0 += rows_per_block) {
             size_t ny = Ly - y0 < rows_per_block ? Ly - y0 : rows_per_block;
             size_t ncols = ny * Lx;
@@ -306,7 +311,7 @@ dnc_status dnc_conv_forward(const dnc_conv_shape *sh, dnc_conv_algo algo, const 
         return dnc_fail(DNC_EINVAL, "convolution too large for one GEMM");
     algo = dnc_conv_resolve(sh, algo);
     if (algo == DNC_CONV_IM2COL) {
-        if (!work)
+        if (!work && shape_taps(sh) > 1)
             return dnc_fail(DNC_EINVAL, "im2col convolution needs a workspace");
         conv_im2col(sh, W, bias, in, B, out, work);
     } else {
