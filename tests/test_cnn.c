@@ -249,7 +249,7 @@ static void test_site_rho_values(void **state)
     double v[12] = {1, -1, 1, 2, 0, 0, /* input 0: channel 0, channel 1 */
                     1, 1, 0, 2, 0, 5}; /* input 1 */
     double rho_x[3], mean, active;
-    dnc_cnn_site_rho(v, 2, 2, 3, 0.5, rho_x, &mean, &active);
+    assert_int_equal(dnc_cnn_site_rho(v, 2, 2, 3, 0.5, rho_x, &mean, &active), DNC_OK);
     assert_float_equal(rho_x[0], 0.0, 0);
     assert_float_equal(rho_x[1], 2.0, 1e-15);
     assert_float_equal(rho_x[2], 1.0, 1e-15);

@@ -154,7 +154,7 @@ dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X);
 
 /* Observables of one layer from v (B x C x S): fills rho_x (S) and returns
  * the spatial mean of rho and the active fraction. Exposed for tests. */
-void dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
-                      double *rho_x, double *rho_mean, double *active);
+dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
+                            double *rho_x, double *rho_mean, double *active);
 
 #endif
