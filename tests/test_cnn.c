@@ -437,6 +437,12 @@ static void test_cli_writes_csv_json_raster(void **state)
                                 "survival,survival_err,q_err,c,c_err\n"));
     assert_int_equal(count_lines(csv), 8);
     free(csv);
+    char *seeds = tu_read(tu_path(dir, "run.seeds.csv"));
+    assert_non_null(seeds);
+    assert_non_null(strstr(seeds, "seed,layer,q,rho,c,active_fraction,surv,nact\n"));
+    assert_int_equal(count_lines(seeds), 1 + 3 * 7);
+    assert_non_null(strstr(seeds, "\n3,7,")); /* last block: seed 3, layer 7 */
+    free(seeds);
     char *json = tu_read(tu_path(dir, "run.json"));
     assert_non_null(json);
     assert_non_null(strstr(json, "\"raster\""));
@@ -466,6 +472,7 @@ static void check_cli_rejects(const char *args, const char *fragment)
     free(err);
     assert_false(tu_exists(tu_path(dir, "run.csv")));
     assert_false(tu_exists(tu_path(dir, "run.json")));
+    assert_false(tu_exists(tu_path(dir, "run.seeds.csv")));
     assert_int_equal(tu_count_entries(dir), 2); /* stdout and stderr only */
     tu_rmtree(dir);
     free(dir);
