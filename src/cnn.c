@@ -558,8 +558,8 @@ static dnc_status result_alloc(size_t depth, size_t S, dnc_cnn_result *res)
     return DNC_OK;
 }
 
-/* One layer: f = W^l * input + b^l, then h = f (plain or layer 1) or
- * h += alpha f (residual). */
+/* One layer: f = W^l * input + b^l, then h = f (plain) or h += alpha f
+ * (residual; layer 1 only when C_0 = C, with h^0 = x). */
 static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const double *input,
                                 cnn_buffers *bf)
 {
@@ -572,8 +572,10 @@ static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const do
                                      input, opts->batch, bf->f, bf->work);
     if (st)
         return st;
-    if (net->residual && layer > 1) {
+    if (net->residual && dnc_cnn_in_channels(net, layer) == net->channels) {
         double alpha = net->residual_alpha;
+        if (layer == 1) /* residual around the input too, as propagate.c does when N0 = N */
+            memcpy(bf->h, input, n * sizeof *bf->h);
         for (size_t j = 0; j < n; j++)
             bf->h[j] += alpha * bf->f[j];
     } else {
