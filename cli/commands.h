@@ -14,7 +14,8 @@
     X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
     X("avalanches", cmd_avalanches, "avalanches through the layers of random networks (damage spreading)") \
     X("susceptibility", cmd_susceptibility, "susceptibility scan over sigma_w and widths: peak vs mean-field critical point") \
-    X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field")
+    X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field") \
+    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
