@@ -23,8 +23,8 @@ static dnc_status read_exact(gzFile gz, const char *path, void *buf, size_t n, c
         if (got < 0) {
             int err;
             const char *msg = gzerror(gz, &err);
-            return dnc_fail(DNC_EINVAL, "%s: corrupt compressed data while reading %s (%s)", path,
-                            what, msg);
+            return dnc_fail(DNC_EINVAL, "%s: corrupt compressed data (%s), found while reading %s",
+                            path, msg, what);
         }
         if (got == 0) {
             int err;
