@@ -404,3 +404,47 @@ void dnc_dataset_free(dnc_dataset *ds)
     free(ds->y);
     memset(ds, 0, sizeof *ds);
 }
+
+static dnc_status load_subset(const char *dir, const char *split, size_t n, uint64_t seed,
+                              dnc_dataset *out)
+{
+    dnc_dataset full;
+    dnc_status st = dnc_dataset_load_split(dir, split, 0, &full);
+    if (st)
+        return st;
+    if (n == 0 || n == full.count) {
+        *out = full;
+        return DNC_OK;
+    }
+    if (n > full.count)
+        st = dnc_fail(DNC_EINVAL, "asked for %zu %s samples, the %s split has %zu", n, split,
+                      split, full.count);
+    else
+        st = dnc_dataset_subset(&full, n, true, seed, out);
+    dnc_dataset_free(&full);
+    return st;
+}
+
+dnc_status dnc_data_load(const dnc_data_spec *spec, dnc_dataset *train, dnc_dataset *test)
+{
+    memset(test, 0, sizeof *test);
+    dnc_status st = load_subset(spec->dir, "train", spec->train_size, spec->seed, train);
+    if (st)
+        return st;
+    /* A different counter (seed + 1) for the test subset's shuffle. */
+    st = load_subset(spec->dir, "t10k", spec->test_size, spec->seed + 1, test);
+    if (!st && train->dim != test->dim)
+        st = dnc_fail(DNC_EINVAL, "train images are %zux%zu but test images %zux%zu", train->rows,
+                      train->cols, test->rows, test->cols);
+    double mean, std;
+    dnc_dataset_stats(train, &mean, &std);
+    if (!st)
+        st = dnc_dataset_normalise(train, spec->norm, mean, std);
+    if (!st)
+        st = dnc_dataset_normalise(test, spec->norm, mean, std);
+    if (st) {
+        dnc_dataset_free(train);
+        dnc_dataset_free(test);
+    }
+    return st;
+}

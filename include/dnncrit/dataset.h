@@ -69,4 +69,16 @@ const char *dnc_normalisation_name(dnc_normalisation mode);
 
 void dnc_dataset_free(dnc_dataset *ds);
 
+/* The train/test pair of an experiment: stratified random subsets (seed)
+ * of the "train" and "t10k" splits in dir (NULL = Fashion-MNIST), sizes 0 =
+ * the whole split, both normalised with the training subset's statistics. */
+typedef struct {
+    const char *dir;
+    size_t train_size, test_size;
+    uint64_t seed;
+    dnc_normalisation norm;
+} dnc_data_spec;
+
+dnc_status dnc_data_load(const dnc_data_spec *spec, dnc_dataset *train, dnc_dataset *test);
+
 #endif
