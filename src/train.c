@@ -309,6 +309,8 @@ void dnc_mlp_model_free(dnc_mlp_model *m)
 
 size_t dnc_mlp_model_nparams(const dnc_mlp_model *m) { return m->nparams; }
 
+const dnc_train_config *dnc_mlp_model_config(const dnc_mlp_model *m) { return &m->cfg; }
+
 void dnc_mlp_model_get_params(const dnc_mlp_model *m, double *theta)
 {
     if (is_double(m))

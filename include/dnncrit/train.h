@@ -102,6 +102,8 @@ typedef struct dnc_mlp_model dnc_mlp_model;
 dnc_status dnc_mlp_model_new(const dnc_train_config *cfg, size_t input_dim, dnc_mlp_model **out);
 void dnc_mlp_model_free(dnc_mlp_model *m);
 size_t dnc_mlp_model_nparams(const dnc_mlp_model *m);
+/* The configuration in use (net.input_width = the data dimension). */
+const dnc_train_config *dnc_mlp_model_config(const dnc_mlp_model *m);
 void dnc_mlp_model_get_params(const dnc_mlp_model *m, double *theta);
 void dnc_mlp_model_set_params(dnc_mlp_model *m, const double *theta);
 /* Layer l = 1..depth+1 in float64 (W fan_out x fan_in, b fan_out). */
