@@ -5,7 +5,8 @@
 
 #define DNC_COMMANDS(X) \
     X("version", cmd_version, "print the version and the libraries it was built with") \
-    X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables")
+    X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
+    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

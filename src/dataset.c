@@ -181,38 +181,48 @@ dnc_status dnc_idx_read_labels(const char *path, size_t max_count, size_t nclass
     return DNC_OK;
 }
 
-dnc_status dnc_dataset_load(const char *images_path, const char *labels_path, size_t nclasses,
-                            size_t max_count, dnc_dataset *ds)
+static dnc_status load_raw(const char *images_path, const char *labels_path, size_t nclasses,
+                           size_t max_count, uint8_t **pix, dnc_dataset *ds)
 {
     memset(ds, 0, sizeof *ds);
-    uint8_t *pix = NULL, *lab = NULL;
+    uint8_t *lab = NULL;
     size_t n_img, rows, cols, n_lab;
-    dnc_status st = dnc_idx_read_images(images_path, max_count, &pix, &n_img, &rows, &cols);
+    dnc_status st = dnc_idx_read_images(images_path, max_count, pix, &n_img, &rows, &cols);
     if (st)
         return st;
     st = dnc_idx_read_labels(labels_path, max_count, nclasses, &lab, &n_lab);
+    if (!st && n_img != n_lab) {
+        free(lab);
+        st = dnc_fail(DNC_EINVAL, "%s holds %zu images but %s holds %zu labels", images_path,
+                      n_img, labels_path, n_lab);
+    }
     if (st) {
-        free(pix);
+        free(*pix);
+        *pix = NULL;
         return st;
     }
-    if (n_img != n_lab) {
+    *ds = (dnc_dataset){.count = n_img, .rows = rows, .cols = cols, .dim = rows * cols,
+                        .nclasses = nclasses, .x = NULL, .y = lab};
+    return DNC_OK;
+}
+
+dnc_status dnc_dataset_load(const char *images_path, const char *labels_path, size_t nclasses,
+                            size_t max_count, dnc_dataset *ds)
+{
+    uint8_t *pix;
+    dnc_status st = load_raw(images_path, labels_path, nclasses, max_count, &pix, ds);
+    if (st)
+        return st;
+    size_t n = ds->count * ds->dim;
+    ds->x = malloc(n * sizeof *ds->x);
+    if (!ds->x) {
         free(pix);
-        free(lab);
-        return dnc_fail(DNC_EINVAL, "%s holds %zu images but %s holds %zu labels", images_path,
-                        n_img, labels_path, n_lab);
+        dnc_dataset_free(ds);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu images", ds->count);
     }
-    size_t dim = rows * cols;
-    float *x = malloc(n_img * dim * sizeof *x);
-    if (!x) {
-        free(pix);
-        free(lab);
-        return dnc_fail(DNC_ENOMEM, "out of memory for %zu images", n_img);
-    }
-    for (size_t i = 0; i < n_img * dim; i++)
-        x[i] = (float)pix[i];
+    for (size_t i = 0; i < n; i++)
+        ds->x[i] = (float)pix[i];
     free(pix);
-    *ds = (dnc_dataset){.count = n_img, .rows = rows, .cols = cols, .dim = dim,
-                        .nclasses = nclasses, .x = x, .y = lab};
     return DNC_OK;
 }
 
@@ -229,19 +239,48 @@ static char *split_path(const char *dir, const char *split, const char *kind)
     return p;
 }
 
-dnc_status dnc_dataset_load_split(const char *dir, const char *split, size_t max_count,
-                                  dnc_dataset *ds)
+/* The image and label paths of a split; caller frees both. */
+static dnc_status split_paths(const char *dir, const char *split, char **img, char **lab)
 {
-    memset(ds, 0, sizeof *ds);
+    *img = *lab = NULL;
     if (!dir)
         dir = DNC_FASHION_MNIST_DIR;
     if (!split || (strcmp(split, "train") && strcmp(split, "t10k")))
         return dnc_fail(DNC_EINVAL, "data split must be 'train' or 't10k', got '%s'",
                         split ? split : "(null)");
-    char *img = split_path(dir, split, "images-idx3-ubyte");
-    char *lab = split_path(dir, split, "labels-idx1-ubyte");
-    dnc_status st = (img && lab) ? dnc_dataset_load(img, lab, 10, max_count, ds)
-                                 : dnc_fail(DNC_ENOMEM, "out of memory");
+    *img = split_path(dir, split, "images-idx3-ubyte");
+    *lab = split_path(dir, split, "labels-idx1-ubyte");
+    if (*img && *lab)
+        return DNC_OK;
+    free(*img);
+    free(*lab);
+    *img = *lab = NULL;
+    return dnc_fail(DNC_ENOMEM, "out of memory");
+}
+
+dnc_status dnc_dataset_load_split(const char *dir, const char *split, size_t max_count,
+                                  dnc_dataset *ds)
+{
+    memset(ds, 0, sizeof *ds);
+    char *img, *lab;
+    dnc_status st = split_paths(dir, split, &img, &lab);
+    if (!st)
+        st = dnc_dataset_load(img, lab, 10, max_count, ds);
+    free(img);
+    free(lab);
+    return st;
+}
+
+/* Labels in ds, raw pixels in *pix (x stays NULL). */
+static dnc_status load_raw_split(const char *dir, const char *split, dnc_dataset *ds,
+                                 uint8_t **pix)
+{
+    memset(ds, 0, sizeof *ds);
+    *pix = NULL;
+    char *img, *lab;
+    dnc_status st = split_paths(dir, split, &img, &lab);
+    if (!st)
+        st = load_raw(img, lab, 10, 0, pix, ds);
     free(img);
     free(lab);
     return st;
@@ -285,20 +324,21 @@ static void class_quotas(const size_t *per_class, size_t nclasses, size_t total,
 }
 
 /* Fills sel[0..n) with a stratified random choice of sample indices. */
-static dnc_status stratified_choice(const dnc_dataset *src, size_t n, uint64_t seed, size_t *sel)
+static dnc_status stratified_choice(const uint8_t *y, size_t count, size_t nclasses, size_t n,
+                                   uint64_t seed, size_t *sel)
 {
     size_t per_class[256] = {0}, quota[256];
-    for (size_t i = 0; i < src->count; i++)
-        per_class[src->y[i]]++;
-    class_quotas(per_class, src->nclasses, src->count, n, quota);
-    size_t *members = malloc(src->count * sizeof *members);
+    for (size_t i = 0; i < count; i++)
+        per_class[y[i]]++;
+    class_quotas(per_class, nclasses, count, n, quota);
+    size_t *members = malloc(count * sizeof *members);
     if (!members)
         return dnc_fail(DNC_ENOMEM, "out of memory choosing a subset");
     size_t k = 0;
-    for (size_t c = 0; c < src->nclasses; c++) {
+    for (size_t c = 0; c < nclasses; c++) {
         size_t m = 0;
-        for (size_t i = 0; i < src->count; i++)
-            if (src->y[i] == c)
+        for (size_t i = 0; i < count; i++)
+            if (y[i] == c)
                 members[m++] = i;
         shuffle_indices(members, m, seed, 0xD5u, (uint32_t)c);
         for (size_t j = 0; j < quota[c]; j++)
@@ -321,7 +361,7 @@ dnc_status dnc_dataset_subset(const dnc_dataset *src, size_t n, bool stratified,
     uint8_t *y = malloc(n);
     dnc_status st = (sel && x && y) ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory for a subset");
     if (!st && stratified)
-        st = stratified_choice(src, n, seed, sel);
+        st = stratified_choice(src->y, src->count, src->nclasses, n, seed, sel);
     else if (!st)
         for (size_t i = 0; i < n; i++)
             sel[i] = i;
@@ -405,23 +445,55 @@ void dnc_dataset_free(dnc_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
+/* Chooses on the labels first and converts only the chosen images. */
 static dnc_status load_subset(const char *dir, const char *split, size_t n, uint64_t seed,
                               dnc_dataset *out)
 {
-    dnc_dataset full;
-    dnc_status st = dnc_dataset_load_split(dir, split, 0, &full);
+    dnc_dataset raw;
+    uint8_t *pix;
+    dnc_status st = load_raw_split(dir, split, &raw, &pix);
     if (st)
         return st;
-    if (n == 0 || n == full.count) {
-        *out = full;
-        return DNC_OK;
-    }
-    if (n > full.count)
+    size_t count = raw.count, dim = raw.dim;
+    if (n == 0)
+        n = count;
+    size_t *sel = NULL;
+    float *x = NULL;
+    uint8_t *y = NULL;
+    if (n > count)
         st = dnc_fail(DNC_EINVAL, "asked for %zu %s samples, the %s split has %zu", n, split,
-                      split, full.count);
-    else
-        st = dnc_dataset_subset(&full, n, true, seed, out);
-    dnc_dataset_free(&full);
+                      split, count);
+    if (!st) {
+        sel = malloc(n * sizeof *sel);
+        x = malloc(n * dim * sizeof *x);
+        y = malloc(n);
+        if (!sel || !x || !y)
+            st = dnc_fail(DNC_ENOMEM, "out of memory for %zu samples", n);
+    }
+    if (!st && n == count)
+        for (size_t i = 0; i < n; i++)
+            sel[i] = i;
+    else if (!st)
+        st = stratified_choice(raw.y, count, raw.nclasses, n, seed, sel);
+    if (!st) {
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *p = pix + sel[i] * dim;
+            for (size_t k = 0; k < dim; k++)
+                x[i * dim + k] = (float)p[k];
+            y[i] = raw.y[sel[i]];
+        }
+        *out = raw;
+        out->count = n;
+        out->x = x;
+        out->y = y;
+        x = NULL;
+        y = NULL;
+    }
+    free(pix);
+    free(raw.y);
+    free(sel);
+    free(x);
+    free(y);
     return st;
 }
 

@@ -569,7 +569,7 @@ static dnc_status write_point_table(const dnc_train_sweep_spec *s, const char *d
     fputc('\n', f.fp);
     for (size_t i = 0; i < dnc_train_sweep_npoints(s); i++) {
         const dnc_train_point_result *r = &pts[i];
-        fprintf(f.fp, "%zu,%.10g,%.10g,%zu,%zu,%llu", i, r->sigma_w, r->sigma_b, r->depth,
+        fprintf(f.fp, "%zu,%.10g,%.10g,%zu,%zu,%llu,", i, r->sigma_w, r->sigma_b, r->depth,
                 r->width, (unsigned long long)r->seed);
         double row[DNC_TRAIN_POINT_NCOLUMNS];
         dnc_train_point_row(r, row);
