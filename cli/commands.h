@@ -5,6 +5,7 @@
 
 #define DNC_COMMANDS(X) \
     X("version", cmd_version, "print the version and the libraries it was built with") \
+    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)") \
     X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
     X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line")
 
