@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "dnncrit/cnn.h"
 #include "dnncrit/rng.h"
 #include "dnncrit/train.h"
 #include "testutil.h"
@@ -77,6 +78,78 @@ static void check_gradient(dnc_activation act)
     }
     if (worst > 1e-7)
         fail_msg("%s: worst relative gradient error %g", dnc_activation_name(act), worst);
+    free(theta);
+    free(g);
+    dnc_mlp_model_free(m);
+}
+
+/* The same finite-difference check (same tolerance, same reasoning) for a
+ * CNN on 5 x 4 periodic images: kernel 3, 3 channels, 2 conv layers, pooling
+ * and readout; the wrap-around of im2col / col2im is exercised on every
+ * site of such a small lattice. */
+static void test_gradient_cnn(void **state)
+{
+    (void)state;
+    enum { B = 3, ROWS = 5, COLS = 4 };
+    dnc_train_config c = small_config(DNC_ACT_TANH, DNC_PREC_DOUBLE);
+    c.model = DNC_MODEL_CNN;
+    c.kernel = 3;
+    c.net.width = 3;
+    c.net.depth = 2;
+    dnc_mlp_model *m;
+    assert_int_equal(dnc_train_model_new(&c, ROWS, COLS, &m), DNC_OK);
+    size_t n = dnc_mlp_model_nparams(m);
+    assert_int_equal(n, (3 * 9 + 3) + (3 * 27 + 3) + (4 * 3 + 4));
+    float X[B * ROWS * COLS];
+    uint8_t y[B];
+    random_batch(B, ROWS * COLS, 4, X, y);
+    double *theta = malloc(n * sizeof *theta), *g = malloc(n * sizeof *g);
+    double loss, worst = 0;
+    dnc_mlp_model_get_params(m, theta);
+    assert_int_equal(dnc_mlp_loss_grad(m, X, y, B, &loss, g), DNC_OK);
+    const double h = 1e-5;
+    for (size_t i = 0; i < n; i++) {
+        double keep = theta[i], lp, lm;
+        theta[i] = keep + h;
+        dnc_mlp_model_set_params(m, theta);
+        dnc_mlp_loss_grad(m, X, y, B, &lp, NULL);
+        theta[i] = keep - h;
+        dnc_mlp_model_set_params(m, theta);
+        dnc_mlp_loss_grad(m, X, y, B, &lm, NULL);
+        theta[i] = keep;
+        worst = fmax(worst, fabs((lp - lm) / (2 * h) - g[i]) / fmax(1.0, fabs(g[i])));
+    }
+    if (worst > 1e-7)
+        fail_msg("cnn: worst relative gradient error %g", worst);
+    dnc_mlp_model_set_params(m, theta);
+
+    /* Conv layers are dnncrit/cnn.h's random CNN. */
+    dnc_cnn_config cc = dnc_cnn_config_default();
+    cc.dims = 2;
+    cc.channels = 3;
+    cc.input_channels = 1;
+    cc.kernel = 3;
+    cc.size_x = COLS;
+    cc.size_y = ROWS;
+    cc.depth = 2;
+    cc.sigma_w = c.net.sigma_w;
+    cc.sigma_b = c.net.sigma_b;
+    cc.seed = c.net.seed;
+    double W[81], b[3], Wref[81], bref[3];
+    for (size_t l = 1; l <= 2; l++) {
+        assert_int_equal(dnc_mlp_model_layer(m, l, W, b), DNC_OK);
+        dnc_cnn_layer_weights(&cc, l, Wref);
+        dnc_cnn_layer_bias(&cc, l, bref);
+        assert_memory_equal(W, Wref, 3 * dnc_cnn_fan_in(&cc, l) * sizeof(double));
+        assert_memory_equal(b, bref, sizeof b);
+    }
+    /* An even kernel or one larger than the image is refused. */
+    dnc_mlp_model *bad;
+    c.kernel = 4;
+    assert_int_equal(dnc_train_model_new(&c, ROWS, COLS, &bad), DNC_EINVAL);
+    c.kernel = 5;
+    assert_int_equal(dnc_train_model_new(&c, ROWS, COLS, &bad), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "larger than"));
     free(theta);
     free(g);
     dnc_mlp_model_free(m);
@@ -266,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_tanh),
+        cmocka_unit_test(test_gradient_cnn),
         cmocka_unit_test(test_gradient_gelu_relu),
         cmocka_unit_test(test_float_matches_double),
         cmocka_unit_test(test_initialisation_matches_engine),
