@@ -617,7 +617,8 @@ static dnc_status append_epoch(dnc_train_result *res, const dnc_train_epoch *e,
 }
 
 static dnc_status run_epoch(dnc_mlp_model *m, const dnc_dataset *train, size_t epoch,
-                            size_t *perm, float *xb, uint8_t *yb, bool *diverged)
+                            size_t *perm, float *xb, uint8_t *yb, bool *diverged,
+                            dnc_progress *prog, size_t *steps_done)
 {
     size_t n = train->count, B = m->cfg.batch_size, dim = train->dim;
     dnc_train_permutation(m->cfg.net.seed, epoch, n, perm);
@@ -629,6 +630,7 @@ static dnc_status run_epoch(dnc_mlp_model *m, const dnc_dataset *train, size_t e
         }
         double loss;
         dnc_status st = dnc_mlp_train_step(m, xb, yb, b, &loss);
+        dnc_progress_update(prog, ++*steps_done);
         if (st == DNC_ENUM) {
             *diverged = true;
             return DNC_OK;
@@ -679,10 +681,11 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
     if (!st)
         st = append_epoch(res, &e, cb, ctx);
     dnc_progress prog;
-    dnc_progress_start(&prog, "train", cfg->epochs, cfg->quiet);
+    size_t steps_per_epoch = (train->count + cfg->batch_size - 1) / cfg->batch_size, steps = 0;
+    dnc_progress_start(&prog, "train", cfg->epochs * steps_per_epoch, cfg->quiet);
     for (size_t ep = 1; !st && ep <= cfg->epochs && !res->diverged; ep++) {
         double t0 = dnc_wall_time();
-        st = run_epoch(m, train, ep, perm, xb, yb, &res->diverged);
+        st = run_epoch(m, train, ep, perm, xb, yb, &res->diverged, &prog, &steps);
         double dt = dnc_wall_time() - t0;
         res->train_seconds += dt;
         if (st)
@@ -693,7 +696,6 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
         st = evaluate_epoch(m, train, test, &e);
         if (!st)
             st = append_epoch(res, &e, cb, ctx);
-        dnc_progress_update(&prog, ep);
     }
     dnc_progress_finish(&prog);
     size_t trained = res->nepochs > 0 ? res->nepochs - 1 : 0;
