@@ -4,7 +4,8 @@
 #define DNNCRIT_COMMANDS_H
 
 #define DNC_COMMANDS(X) \
-    X("version", cmd_version, "print the version and the libraries it was built with")
+    X("version", cmd_version, "print the version and the libraries it was built with") \
+    X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
