@@ -5,7 +5,8 @@
 
 #define DNC_COMMANDS(X) \
     X("version", cmd_version, "print the version and the libraries it was built with") \
-    X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)")
+    X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
+    X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
