@@ -17,7 +17,7 @@ typedef struct {
     size_t nboot, threads, L, T, samples, runs;
     uint64_t seed;
     dnc_dlist params;
-    bool quiet, kappa, simulate;
+    bool quiet, kappa, simulate, logcorr;
 } ex_opts;
 
 static cJSON *est_json(dnc_estimate e)
@@ -221,6 +221,7 @@ static cJSON *config_json(const ex_opts *o, char **files, size_t nfiles)
     cJSON_AddNumberToObject(c, "tmax", o->tmax);
     cJSON_AddNumberToObject(c, "m", o->m);
     cJSON_AddNumberToObject(c, "omega", o->omega);
+    cJSON_AddBoolToObject(c, "log_correction", o->logcorr);
     cJSON_AddNumberToObject(c, "nboot", (double)o->nboot);
     cJSON_AddNumberToObject(c, "seed", (double)o->seed);
     cJSON *pl = cJSON_AddArrayToObject(c, "params");
@@ -250,7 +251,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
     dnc_status st = o->simulate ? simulate_series(o, &s, &n) : load_series(o, files, nfiles, &s, &n);
     if (st)
         return dnc_cli_fail("exponents");
-    dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->nboot, o->seed};
+    dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed};
     dnc_decay_result *d = calloc(n, sizeof *d);
     cJSON *rec = dnc_run_record_new("exponents", argc, argv);
     cJSON_AddItemToObject(rec, "config", config_json(o, files, nfiles));
@@ -358,6 +359,8 @@ int cmd_exponents(int argc, char **argv)
         {"omega", DNC_OPT_DOUBLE, &o.omega,
          "correction-to-scaling exponent for the extrapolation delta_eff = delta + a t^-omega",
          false},
+        {"log-correction", DNC_OPT_FLAG, &o.logcorr,
+         "extrapolation also fits b ln(t) t^-omega (mean-field logarithmic corrections)", false},
         {"params", DNC_OPT_DLIST, &o.params,
          "control parameter of each FILE (one file per value): curvature, critical point, "
          "off-critical exponents", false},

@@ -229,34 +229,33 @@ static dnc_status line_fit(const double *x, const double *y, size_t n, double *c
     return DNC_OK;
 }
 
-/* Quadratic y = c0 + c1 u + c2 u^2 with centred u; returns c2 and its error. */
-static dnc_status quad_fit(const double *x, const double *y, size_t n, double *c2, double *e2)
+/* Linear least squares y = sum_j c_j X_j (X: n rows of p columns,
+ * row-major); errors of the coefficients from the residual scatter. */
+static dnc_status lsq_fit(const double *Xv, const double *y, size_t n, size_t p, double *coef,
+                          double *cerr)
 {
-    if (n < 4)
-        return dnc_fail(DNC_ENUM, "quadratic fit: need at least 4 points, got %zu", n);
-    double xm = 0.0;
-    for (size_t i = 0; i < n; i++)
-        xm += x[i] / (double)n;
-    gsl_matrix *X = gsl_matrix_alloc(n, 3), *cov = gsl_matrix_alloc(3, 3);
-    gsl_vector *Y = gsl_vector_alloc(n), *c = gsl_vector_alloc(3);
-    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, 3);
+    if (n < p + 1)
+        return dnc_fail(DNC_ENUM, "fit: need at least %zu points, got %zu", p + 1, n);
+    gsl_matrix *X = gsl_matrix_alloc(n, p), *cov = gsl_matrix_alloc(p, p);
+    gsl_vector *Y = gsl_vector_alloc(n), *c = gsl_vector_alloc(p);
+    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, p);
     dnc_status st = DNC_OK;
     if (!X || !cov || !Y || !c || !w) {
-        st = dnc_fail(DNC_ENOMEM, "quadratic fit: out of memory");
+        st = dnc_fail(DNC_ENOMEM, "fit: out of memory");
     } else {
         for (size_t i = 0; i < n; i++) {
-            double u = x[i] - xm;
-            gsl_matrix_set(X, i, 0, 1.0);
-            gsl_matrix_set(X, i, 1, u);
-            gsl_matrix_set(X, i, 2, u * u);
+            for (size_t j = 0; j < p; j++)
+                gsl_matrix_set(X, i, j, Xv[i * p + j]);
             gsl_vector_set(Y, i, y[i]);
         }
         double chisq;
         gsl_multifit_linear(X, Y, c, cov, &chisq, w);
-        *c2 = gsl_vector_get(c, 2);
-        *e2 = sqrt(gsl_matrix_get(cov, 2, 2) * chisq / (double)(n > 3 ? n - 3 : 1));
-        if (!isfinite(*c2))
-            st = dnc_fail(DNC_ENUM, "quadratic fit: singular");
+        for (size_t j = 0; j < p; j++) {
+            coef[j] = gsl_vector_get(c, j);
+            cerr[j] = sqrt(gsl_matrix_get(cov, j, j) * chisq / (double)(n - p));
+            if (!isfinite(coef[j]))
+                st = dnc_fail(DNC_ENUM, "fit: singular design");
+        }
     }
     gsl_matrix_free(X);
     gsl_matrix_free(cov);
@@ -267,12 +266,35 @@ static dnc_status quad_fit(const double *x, const double *y, size_t n, double *c
     return st;
 }
 
+/* Quadratic y = c0 + c1 u + c2 u^2 with centred u; returns c2 and its error. */
+static dnc_status quad_fit(const double *x, const double *y, size_t n, double *c2, double *e2)
+{
+    double xm = 0.0;
+    for (size_t i = 0; i < n; i++)
+        xm += x[i] / (double)n;
+    double *X = malloc((n ? n : 1) * 3 * sizeof *X);
+    if (!X)
+        return dnc_fail(DNC_ENOMEM, "quadratic fit: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        double u = x[i] - xm;
+        X[3 * i] = 1.0;
+        X[3 * i + 1] = u;
+        X[3 * i + 2] = u * u;
+    }
+    double c[3], e[3];
+    dnc_status st = lsq_fit(X, y, n, 3, c, e);
+    free(X);
+    *c2 = c[2];
+    *e2 = e[2];
+    return st;
+}
+
 /* ================================================================ decay */
 
 dnc_decay_opts dnc_decay_opts_default(void)
 {
-    return (dnc_decay_opts){.tmin = 10.0, .tmax = 0.0, .m = 4.0, .omega = 1.0, .nboot = 200,
-                            .seed = 1};
+    return (dnc_decay_opts){.tmin = 10.0, .tmax = 0.0, .m = 4.0, .omega = 1.0,
+                            .log_correction = false, .nboot = 200, .seed = 1};
 }
 
 static dnc_status check_decay_opts(const dnc_decay_opts *o)
@@ -346,7 +368,7 @@ static dnc_status decay_estimator(void *vctx, const dnc_series *s, size_t n, dou
     const double *t = s->t, *y = mean[0];
     size_t nt = s->nt, np = 0;
     double *lx = malloc(nt * sizeof *lx), *ly = malloc(nt * sizeof *ly);
-    double *ex = malloc(nt * sizeof *ex), *ey = malloc(nt * sizeof *ey);
+    double *ex = malloc(3 * nt * sizeof *ex), *ey = malloc(nt * sizeof *ey);
     dnc_status st = DNC_OK;
     if (!lx || !ly || !ex || !ey) {
         st = dnc_fail(DNC_ENOMEM, "decay fit: out of memory");
@@ -376,14 +398,25 @@ static dnc_status decay_estimator(void *vctx, const dnc_series *s, size_t n, dou
         out[4 + j] = d;
         out_err[4 + j] = 0.0;
         if (isfinite(d) && in_window(o, t[k])) {
-            ex[ne] = pow(t[k], -o->omega);
+            double corr = pow(t[k], -o->omega);
+            ex[3 * ne] = 1.0;
+            ex[3 * ne + 1] = corr;
+            ex[3 * ne + 2] = corr * log(t[k]);
             ey[ne++] = d;
         }
     }
+    if (!o->log_correction) /* drop the third column */
+        for (size_t i = 0; i < ne; i++) {
+            ex[2 * i] = ex[3 * i];
+            ex[2 * i + 1] = ex[3 * i + 1];
+        }
+    double cf[3], ce[3];
     out[1] = out_err[1] = NAN;
-    if (ne >= 3 && line_fit(ex, ey, ne, &out[1], &c1, &out_err[1], NULL) != DNC_OK) {
+    if (lsq_fit(ex, ey, ne, o->log_correction ? 3 : 2, cf, ce) == DNC_OK) {
+        out[1] = cf[0];
+        out_err[1] = ce[0];
+    } else {
         dnc_clear_error();
-        out[1] = NAN;
     }
 done:
     free(lx);

@@ -76,6 +76,8 @@ typedef struct {
     double tmin, tmax; /* fit window (tmax <= 0: last time) */
     double m;          /* local-slope ratio: delta_eff(t) = -ln(y(t)/y(t/m)) / ln m */
     double omega;      /* correction exponent: delta_eff = delta + a t^-omega */
+    bool log_correction; /* also fit b ln(t) t^-omega: the mean-field case, where
+                            1/rho = kappa t + c ln t + ... (rho' = rho - kappa rho^2 + c3 rho^3) */
     size_t nboot;
     uint64_t seed;
 } dnc_decay_opts;
