@@ -9,6 +9,9 @@
     X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
     X("classify", cmd_classify, "closest universality class to measured exponents") \
+    X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
+    X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
+    X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
     X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
