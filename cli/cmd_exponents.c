@@ -306,10 +306,10 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         if (dnc_critical_point(s, n, &dopt, &cr) == DNC_OK) {
             cJSON_AddItemToObject(res, "critical_point", est_json(cr.critical));
             if (isfinite(cr.critical.value))
-                printf("  critical point (curvature changes sign): %.8g +- %.2g\n",
+                printf("  critical point (zero of the curvature, line fit over the parameters): %.8g +- %.2g\n",
                        cr.critical.value, cr.critical.error);
             else
-                printf("  critical point: no sign change of the curvature in the parameter range\n");
+                printf("  critical point: the curvature has no zero inside the parameter range\n");
             dnc_critical_result_free(&cr);
         } else {
             rc = dnc_cli_fail("exponents");
