@@ -360,6 +360,26 @@ static void test_cli(void **state)
     assert_non_null(strstr(json, "\"delta\""));
     assert_non_null(strstr(json, "\"error\""));
     free(json);
+    /* metric factor: 1/rho = 0.25 (t + 3) gives kappa = 0.25 and the
+     * kappa_t_y column kappa t rho = t / (t + 3) */
+    snprintf(path, sizeof path, "%s/mf.csv", dir);
+    f = fopen(path, "w");
+    fputs("layer,rho\n", f);
+    for (int k = 1; k <= 100; k++)
+        fprintf(f, "%d,%.17g\n", k * 10, 1.0 / (0.25 * (k * 10.0 + 3.0)));
+    fclose(f);
+    assert_int_equal(tu_run_cli(dir, "exponents mf.csv --kappa --out km"), 0);
+    out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "kappa = 0.25 "));
+    free(out);
+    dnc_table tab;
+    assert_int_equal(dnc_table_read(tu_path(dir, "km.csv"), &tab), DNC_OK);
+    int ky = dnc_table_column(&tab, "kappa_t_y");
+    assert_true(ky >= 0);
+    double t_last = tab.v[(tab.nrow - 1) * tab.ncol + 1];
+    assert_float_equal(tab.v[(tab.nrow - 1) * tab.ncol + (size_t)ky], t_last / (t_last + 3.0), 1e-9);
+    dnc_table_free(&tab);
+    snprintf(path, sizeof path, "%s/pl.csv", dir);
     assert_int_equal(tu_run_cli(dir, "classify --delta 0.45,0.01 --out cl"), 0);
     out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "best match DP 2+1"));
