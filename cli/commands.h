@@ -13,6 +13,7 @@
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
     X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent") \
+    X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field") \
     X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);

@@ -154,6 +154,8 @@ static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
     size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
     size_t R = target / fan_in;
+    if (R > N / 8) /* at least ~8 blocks per layer to share among threads */
+        R = N / 8;
     R = R < 12 ? 12 : R - R % 12; /* whole 12-row panels of dnc_gemm_nt */
     return R > N ? N : R;
 }
@@ -217,7 +219,9 @@ static void linear_layer(engine *e, size_t layer, size_t K)
 {
     size_t nblocks = (e->N + e->R - 1) / e->R;
     long nb = (long)nblocks;
-#pragma omp parallel for schedule(dynamic, 1)
+    /* small layers: a fork/join costs more than it saves (far more on a
+     * loaded machine); the result is the same either way */
+#pragma omp parallel for schedule(dynamic, 1) if (e->N * K >= ((size_t)1 << 17))
     for (long blk = 0; blk < nb; blk++) {
         size_t r0 = (size_t)blk * e->R;
         size_t nr = r0 + e->R <= e->N ? e->R : e->N - r0;
