@@ -13,6 +13,10 @@
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
+    X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
+    X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
+    X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
+    X("classify", cmd_classify, "closest universality class to measured exponents") \
     X("advise", cmd_advise, "initialisation advice without training: sigma_w*, trainable depth, width") \
     X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
     X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
