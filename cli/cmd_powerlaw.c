@@ -105,8 +105,7 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
         dnc_json_value_error(res, "alpha", f.alpha, f.alpha_err);
         dnc_run_record_finish(root, t0);
         cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "timings"), "fit_s", t_fit);
-        const char *keys[] = {"csv", "pdf_csv"};
-        st = dnc_outset_commit(&os, a->out, root, keys);
+        st = dnc_outset_commit(&os, a->out, root);
         cJSON_Delete(root);
     } else {
         dnc_outset_abort(&os);
