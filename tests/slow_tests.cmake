@@ -2,3 +2,4 @@
 list(APPEND SLOW_TESTS test_avalanche_critical)
 list(APPEND SLOW_TESTS test_meanfield_asymptotics)
 list(APPEND SLOW_TESTS test_powerlaw_coverage)
+list(APPEND SLOW_TESTS test_propagate_meanfield)
