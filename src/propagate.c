@@ -21,6 +21,7 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <pthread.h>
 
 #include "dnncrit/detgemm.h"
 #include "dnncrit/io.h"
@@ -144,6 +145,32 @@ dnc_status dnc_make_inputs(const dnc_propagate_opts *o, double *X)
             X[b * n0 + i] = scale * (X[b * n0 + i] - gamma * mean);
     }
     return DNC_OK;
+}
+
+/* ---------------------------------------------- OpenBLAS thread count */
+
+/* OpenBLAS's thread count is process-wide. Concurrent dnc_propagate calls
+ * (e.g. from a sweep's threads) must not restore it while another one still
+ * runs, so the first caller in saves it and the last one out restores it. */
+static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+static int blas_users, blas_saved_threads;
+
+static void blas_single_thread_enter(void)
+{
+    pthread_mutex_lock(&blas_lock);
+    if (blas_users++ == 0) {
+        blas_saved_threads = openblas_get_num_threads();
+        openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&blas_lock);
+}
+
+static void blas_single_thread_leave(void)
+{
+    pthread_mutex_lock(&blas_lock);
+    if (--blas_users == 0)
+        openblas_set_num_threads(blas_saved_threads);
+    pthread_mutex_unlock(&blas_lock);
 }
 
 /* ------------------------------------------------------------- engine */
@@ -454,15 +481,14 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
     if (!st) {
         /* OpenBLAS's own threads would fight ours, and they change its
          * summation order; it runs single-threaded inside our blocks */
-        int blas_threads = openblas_get_num_threads();
         if (e.openblas)
-            openblas_set_num_threads(1);
+            blas_single_thread_enter();
         double t0 = dnc_wall_time();
         load_first_inputs(&e, X);
         st = run_layers(&e, res);
         res->seconds = dnc_wall_time() - t0;
         if (e.openblas)
-            openblas_set_num_threads(blas_threads);
+            blas_single_thread_leave();
     }
     if (X != o->inputs)
         free(X);

@@ -539,6 +539,36 @@ static void test_openblas_threads_restored(void **state)
     openblas_set_num_threads(saved);
 }
 
+/* Two propagations running at once (as a sweep's threads would) give the
+ * same bits as alone, and the OpenBLAS thread count still comes back. */
+static void test_concurrent_propagations(void **state)
+{
+    (void)state;
+    int saved = openblas_get_num_threads();
+    openblas_set_num_threads(2);
+    dnc_propagate_opts o = determinism_opts();
+    dnc_propagate_result alone[2], together[2];
+    for (int i = 0; i < 2; i++) {
+        o.net.seed = 100 + (uint64_t)i;
+        assert_int_equal(dnc_propagate(&o, &alone[i]), DNC_OK);
+    }
+    int ok[2] = {0, 0};
+#pragma omp parallel for num_threads(2)
+    for (int i = 0; i < 2; i++) {
+        dnc_propagate_opts oi = o;
+        oi.net.seed = 100 + (uint64_t)i;
+        ok[i] = dnc_propagate(&oi, &together[i]) == DNC_OK;
+    }
+    for (int i = 0; i < 2; i++) {
+        assert_true(ok[i]);
+        assert_memory_equal(alone[i].q, together[i].q, o.net.depth * sizeof(double));
+        assert_memory_equal(alone[i].lyap, together[i].lyap, o.net.depth * sizeof(double));
+        dnc_propagate_result_free(&alone[i]), dnc_propagate_result_free(&together[i]);
+    }
+    assert_int_equal(openblas_get_num_threads(), 2);
+    openblas_set_num_threads(saved);
+}
+
 static void test_invalid_options(void **state)
 {
     (void)state;
@@ -792,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_make_inputs_statistics),
         cmocka_unit_test(test_invalid_options),
         cmocka_unit_test(test_openblas_threads_restored),
+        cmocka_unit_test(test_concurrent_propagations),
         cmocka_unit_test(test_read_inputs_csv),
         cmocka_unit_test(test_cli_writes_csv_and_json_identical_over_threads),
         cmocka_unit_test(test_cli_reads_inputs_file),

@@ -78,7 +78,9 @@ typedef struct {
 /* Defaults: dnc_mlp_config_default(), batch 2, input_q 1, input_c 0.5,
  * pre-activation correlations, no Lyapunov, no residual, quiet, OpenBLAS
  * product. dnc_propagate sets OpenBLAS to one thread while it runs (the
- * setting is process-wide) and restores the previous count afterwards. */
+ * setting is process-wide) and restores the previous count afterwards (when
+ * the last of several concurrent calls returns). Code that changes the
+ * OpenBLAS thread count while a propagation runs breaks its determinism. */
 dnc_propagate_opts dnc_propagate_opts_default(void);
 dnc_status dnc_propagate(const dnc_propagate_opts *opts, dnc_propagate_result *res);
 void dnc_propagate_result_free(dnc_propagate_result *res);
