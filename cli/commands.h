@@ -4,7 +4,8 @@
 #define DNNCRIT_COMMANDS_H
 
 #define DNC_COMMANDS(X) \
-    X("version", cmd_version, "print the version and the libraries it was built with")
+    X("version", cmd_version, "print the version and the libraries it was built with") \
+    X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
