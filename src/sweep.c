@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* dnc_fail with the previous message appended (copied first: dnc_fail
+ * writes into the buffer dnc_last_error points to). */
+static dnc_status fail_wrapped(dnc_status code, const char *prefix)
+{
+    char prev[1024];
+    snprintf(prev, sizeof prev, "%s", dnc_last_error());
+    return dnc_fail(code, "%s: %s", prefix, prev);
+}
+
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -124,7 +133,7 @@ static dnc_status parse_scalar(const dnc_sweep_param *par, const char *s, const 
         dnc_activation a;
         dnc_status st = dnc_activation_parse(s, &a);
         if (st)
-            return dnc_fail(st, "%s: %s", what, dnc_last_error());
+            return fail_wrapped(st, what);
         v->u = (uint64_t)a;
         return DNC_OK;
     }
@@ -426,8 +435,11 @@ static dnc_status validate_points(const dnc_sweep *s)
         dnc_sweep_point_values(s, i, vals);
         dnc_sweep_point pt = {i, s->exp, vals};
         st = s->exp->validate(&pt);
-        if (st)
-            st = dnc_fail(st, "%s: point %zu: %s", s->source, i, dnc_last_error());
+        if (st) {
+            char prefix[512];
+            snprintf(prefix, sizeof prefix, "%s: point %zu", s->source, i);
+            st = fail_wrapped(st, prefix);
+        }
     }
     free(vals);
     return st;

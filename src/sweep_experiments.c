@@ -98,6 +98,8 @@ static const dnc_sweep_param propagate_params[] = {
     {"corr", DNC_SWEEP_CHOICE, "pre", "correlation of pre-activations h or of phi(h)",
      "pre,post"},
     {"lyapunov", DNC_SWEEP_BOOL, "true", "also run the tangent dynamics", NULL},
+    {"residual_alpha", DNC_SWEEP_DOUBLE, "0",
+     "0: plain MLP; > 0: residual layers h + alpha (W phi(h) + b)", NULL},
 };
 static const char *const propagate_columns[] = {"q_L", "c_L", "rho_L", "lyapunov"};
 
@@ -110,6 +112,7 @@ static dnc_propagate_opts propagate_opts_of(const dnc_sweep_point *p)
     o.input_c = dnc_sweep_get_double(p, "input_c");
     o.corr = dnc_sweep_get_choice(p, "corr") ? DNC_CORR_POST : DNC_CORR_PRE;
     o.lyapunov = dnc_sweep_get_bool(p, "lyapunov");
+    o.residual_alpha = dnc_sweep_get_double(p, "residual_alpha");
     o.quiet = true;
     return o;
 }
@@ -117,18 +120,7 @@ static dnc_propagate_opts propagate_opts_of(const dnc_sweep_point *p)
 static dnc_status propagate_validate(const dnc_sweep_point *p)
 {
     dnc_propagate_opts o = propagate_opts_of(p);
-    dnc_status st = dnc_mlp_config_validate(&o.net);
-    if (st)
-        return st;
-    if (o.batch < 1 || o.batch > 1000000)
-        return dnc_fail(DNC_EINVAL, "batch must be between 1 and 1e6, got %zu", o.batch);
-    if (!(o.input_q > 0))
-        return dnc_fail(DNC_EINVAL, "input_q must be > 0, got %g", o.input_q);
-    double cmin = o.batch > 1 ? -1.0 / (double)(o.batch - 1) : 0;
-    if (o.input_c < cmin || o.input_c > 1)
-        return dnc_fail(DNC_EINVAL, "input_c must be in [%g, 1] for batch %zu, got %g", cmin,
-                        o.batch, o.input_c);
-    return DNC_OK;
+    return dnc_propagate_validate(&o);
 }
 
 static dnc_status propagate_run(const dnc_sweep_point *p, double *row, cJSON *detail)
