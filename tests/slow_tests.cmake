@@ -1,1 +1,2 @@
 # list(APPEND SLOW_TESTS test_name) for tests too heavy for the valgrind pass
+list(APPEND SLOW_TESTS test_meanfield_asymptotics)
