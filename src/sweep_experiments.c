@@ -50,7 +50,8 @@ static const dnc_sweep_param meanfield_params[] = {
     {"sigma_w", DNC_SWEEP_DOUBLE, "1", "weight scale", NULL},
 };
 static const char *const meanfield_columns[] = {
-    "q_star", "chi_1", "chi_q", "kappa", "xi_q", "xi_c", "c_star", "rho_star", "sigma_w_crit",
+    "q_star", "chi_1", "chi_q", "kappa", "xi_q", "xi_c", "c_star", "rho_star", "phase",
+    "sigma_w_crit",
 };
 
 static dnc_mf_params mf_params_of(const dnc_sweep_point *p)
@@ -79,11 +80,14 @@ static dnc_status meanfield_run(const dnc_sweep_point *p, double *row, cJSON *de
         cJSON_AddStringToObject(detail, "sigma_w_crit_note", dnc_last_error());
         crit = NAN;
     }
-    double v[] = {r.q_star, r.chi_1, r.chi_q,  r.kappa_exists ? r.kappa : NAN,
-                  r.xi_q,   r.xi_c,  r.c_star, r.rho_star,
-                  crit};
+    double v[] = {r.q_star, r.chi_1,    r.chi_q,          r.kappa_exists ? r.kappa : NAN,
+                  r.xi_q,   r.xi_c,     r.c_star,         r.rho_star,
+                  (double)r.phase, crit};
     memcpy(row, v, sizeof v);
     cJSON_AddBoolToObject(detail, "kappa_exists", r.kappa_exists);
+    if (!r.kappa_exists)
+        cJSON_AddStringToObject(detail, "kappa_note", dnc_mf_kappa_note(m.activation));
+    cJSON_AddStringToObject(detail, "phase", dnc_mf_phase_name(r.phase));
     return DNC_OK;
 }
 
