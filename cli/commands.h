@@ -5,7 +5,11 @@
 
 #define DNC_COMMANDS(X) \
     X("version", cmd_version, "print the version and the libraries it was built with") \
-    X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable")
+    X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable") \
+    X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
+    X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
+    X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
+    X("classify", cmd_classify, "closest universality class to measured exponents")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
