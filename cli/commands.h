@@ -9,7 +9,9 @@
     X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
     X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
-    X("classify", cmd_classify, "closest universality class to measured exponents")
+    X("classify", cmd_classify, "closest universality class to measured exponents") \
+    X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
+    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)
