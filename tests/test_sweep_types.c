@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "dnncrit/dp.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/propagate.h"
 #include "dnncrit/sweep.h"
@@ -167,6 +168,40 @@ static void test_exponents_type(void **state)
     free_points(pts, n);
 }
 
+static void test_dp_type(void **state)
+{
+    (void)state;
+    size_t n;
+    cJSON **pts = run_text("type = dp\nmodel = site1d\np = 0.69,0.72\nL = 64\ntmax = 50\n"
+                           "samples = 3\nruns = 2\nper_decade = 10\nseed = 9\ntmin = 5\n"
+                           "nboot = 20\n",
+                           &n);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        dnc_dp_opts o = dnc_dp_opts_default();
+        o.model = DNC_DP_SITE_1D;
+        o.p = i ? 0.72 : 0.69;
+        o.L = 64;
+        o.tmax = 50;
+        o.samples = 3;
+        o.runs = 2;
+        o.per_decade = 10;
+        o.seed = 9;
+        dnc_dp_result r;
+        assert_int_equal(dnc_dp_run(&o, &r), DNC_OK);
+        double rho = 0, surv = 0;
+        for (size_t k = 0; k < 3; k++) {
+            rho += r.rho[k * r.ntimes + r.ntimes - 1];
+            surv += r.surv[k * r.ntimes + r.ntimes - 1];
+        }
+        /* row: index, p, rho_final, rho_final_err, surv_final, ... */
+        assert_same(csv_value(pts[i], 2), rho / 3);
+        assert_same(csv_value(pts[i], 4), surv / 3);
+        dnc_dp_result_free(&r);
+    }
+    free_points(pts, n);
+}
+
 static void test_train_type(void **state)
 {
     (void)state;
@@ -217,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_meanfield_type),
         cmocka_unit_test(test_propagate_type),
         cmocka_unit_test(test_exponents_type),
+        cmocka_unit_test(test_dp_type),
         cmocka_unit_test(test_train_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
