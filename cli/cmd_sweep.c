@@ -79,6 +79,23 @@ static int run_local(const sweep_args *a)
     return rc;
 }
 
+/* --dry-run: what would run, nothing written. */
+static int print_plan(const sweep_args *a)
+{
+    dnc_sweep s;
+    if (dnc_sweep_load(a->spec_path, &s))
+        return dnc_cli_fail("sweep");
+    char *header = dnc_sweep_csv_header(&s);
+    printf("sweep %s: %zu point%s\n", s.exp->name, s.npoints, s.npoints == 1 ? "" : "s");
+    for (size_t k = 0; k < s.exp->nparams; k++)
+        printf("  %-16s %-24s (%zu value%s)\n", s.exp->params[k].name, s.texts[k], s.nvalues[k],
+               s.nvalues[k] == 1 ? "" : "s");
+    printf("table columns: %s\n", header ? header : "?");
+    free(header);
+    dnc_sweep_free(&s);
+    return 0;
+}
+
 static int check_launcher(void)
 {
     int world = sweep_launcher_world_size();
@@ -96,7 +113,7 @@ int cmd_sweep(int argc, char **argv)
 {
     const char *out_dir = NULL;
     size_t threads = 0;
-    bool quiet = false;
+    bool quiet = false, dry_run = false;
     dnc_opt opts[] = {
         {"out-dir", DNC_OPT_STRING, &out_dir,
          "output directory (created; a rerun on it resumes the sweep)", false},
@@ -105,6 +122,9 @@ int cmd_sweep(int argc, char **argv)
          "cores)",
          false},
         {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+        {"dry-run", DNC_OPT_FLAG, &dry_run,
+         "check the file and print the parameters, point count and columns; run nothing",
+         false},
     };
     dnc_cli cli = {
         .command = "sweep",
@@ -129,6 +149,11 @@ int cmd_sweep(int argc, char **argv)
         return prc == DNC_CLI_HELP ? 0 : 2;
     }
     int rc = 0;
+    if (dry_run) {
+        rc = print_plan(&(sweep_args){cli.positional[0], out_dir, 0, true, argc, argv});
+        dnc_cli_free(&cli);
+        return rc;
+    }
     if (!out_dir) {
         dnc_cli_failf("sweep", "--out-dir DIR is required");
         rc = 2;
