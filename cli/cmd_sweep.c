@@ -109,6 +109,30 @@ static int check_launcher(void)
                          "'dnncrit sweep' without mpirun (use --threads), or rebuild with MPI");
 }
 
+/* The help text lists every experiment type with its keys and defaults. */
+static const char *help_summary(void)
+{
+    static char text[8192];
+    size_t n = (size_t)snprintf(
+        text, sizeof text, "%s",
+        "Run every point of a sweep description: SWEEP.cfg holds 'type = TYPE' and the type's "
+        "keys, each a value, a list a,b,c or a range lo:hi:n[:log]. Points run in parallel "
+        "on OpenMP threads; under 'mpirun -n K' they are shared out across the K ranks. Each "
+        "result is written atomically to DIR/points/<i>.json; a killed sweep rerun with the "
+        "same command keeps finished points and redoes the rest. At the end DIR/table.csv "
+        "(one row per point, by index; identical for any thread or rank count) and "
+        "DIR/sweep.json are written. See docs/sweep.md.\n\ntypes and keys (defaults):");
+    for (size_t i = 0; i < dnc_sweep_experiment_count() && n < sizeof text; i++) {
+        const dnc_sweep_experiment *e = dnc_sweep_experiment_at(i);
+        n += (size_t)snprintf(text + n, sizeof text - n, "\n  %s:", e->name);
+        for (size_t k = 0; k < e->nparams && n < sizeof text; k++)
+            n += (size_t)snprintf(text + n, sizeof text - n, " %s (%s)%s", e->params[k].name,
+                                  e->params[k].default_value ? e->params[k].default_value : "",
+                                  k + 1 < e->nparams ? "," : "");
+    }
+    return text;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     const char *out_dir = NULL;
@@ -128,14 +152,7 @@ int cmd_sweep(int argc, char **argv)
     };
     dnc_cli cli = {
         .command = "sweep",
-        .summary =
-            "Run every point of a sweep description (SWEEP.cfg: 'type = meanfield|propagate|...' "
-            "plus parameters, each a value, a list a,b,c or a range lo:hi:n[:log]). Points run "
-            "in parallel on OpenMP threads; under 'mpirun -n K' they are shared out across the "
-            "K ranks. Each result is written atomically to DIR/points/<i>.json; a killed sweep "
-            "rerun with the same command keeps finished points and redoes the rest. At the end "
-            "DIR/table.csv (one row per point, by index; identical for any thread or rank "
-            "count) and DIR/sweep.json are written. See docs/sweep.md.",
+        .summary = help_summary(),
         .example = "dnncrit sweep examples/sweep_propagate.cfg --out-dir runs/prop --threads 2",
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
