@@ -14,10 +14,11 @@
 #include "dnncrit/sweep.h"
 #include "dnncrit/train.h"
 #include "dnncrit/train_sweep.h"
+#include "sweep_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static cJSON *array_json(const double *x, size_t n)
+cJSON *dnc_sweep_array_json(const double *x, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < n; i++)
@@ -25,17 +26,7 @@ static cJSON *array_json(const double *x, size_t n)
     return a;
 }
 
-/* Parameters shared by every type that builds a random network. */
-#define NETWORK_PARAMS                                                                       \
-    {"activation", DNC_SWEEP_ACTIVATION, "tanh", "nonlinearity phi", NULL},                 \
-        {"sigma_w", DNC_SWEEP_DOUBLE, "1", "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)",  \
-         NULL},                                                                              \
-        {"sigma_b", DNC_SWEEP_DOUBLE, "0", "bias standard deviation", NULL},                \
-        {"width", DNC_SWEEP_SIZE, "256", "units per layer N", NULL},                       \
-        {"depth", DNC_SWEEP_SIZE, "50", "number of layers L", NULL},                       \
-        {"seed", DNC_SWEEP_U64, "1", "Philox key of the network and inputs", NULL}
-
-static dnc_mlp_config network_of(const dnc_sweep_point *p)
+dnc_mlp_config dnc_sweep_network_of(const dnc_sweep_point *p)
 {
     dnc_mlp_config c = dnc_mlp_config_default();
     c.activation = dnc_sweep_get_activation(p, "activation");
@@ -46,6 +37,9 @@ static dnc_mlp_config network_of(const dnc_sweep_point *p)
     c.seed = dnc_sweep_get_u64(p, "seed");
     return c;
 }
+
+#define array_json dnc_sweep_array_json
+#define network_of dnc_sweep_network_of
 
 /* ---------------------------------------------------------- meanfield */
 
@@ -552,42 +546,56 @@ static dnc_status train_run(const dnc_sweep_point *p, double *row, cJSON *detail
     {nm, summ, prefix##_params, COUNT(prefix##_params), prefix##_columns,                   \
      COUNT(prefix##_columns), prefix##_validate, prefix##_run}
 
-static const dnc_sweep_experiment experiments[] = {
-    EXPERIMENT("meanfield", "mean-field fixed point, chi_1, kappa, depth scales (dnc_mf_analyse)",
-               meanfield),
+static const dnc_sweep_experiment meanfield_experiment = EXPERIMENT(
+    "meanfield", "mean-field fixed point, chi_1, kappa, depth scales (dnc_mf_analyse)", meanfield);
+static const dnc_sweep_experiment propagate_experiment =
     EXPERIMENT("propagate",
                "finite-width propagation through one random MLP: q, c, rho at the last layer "
                "and the Lyapunov exponent (dnc_propagate)",
-               propagate),
+               propagate);
+static const dnc_sweep_experiment exponents_experiment =
     EXPERIMENT("exponents",
                "decay exponent of rho(l) = 1 - c(l) over `samples` random networks: power-law "
                "fit, extrapolated effective exponent, curvature, metric factor kappa "
                "(dnc_propagate + dnc_decay_fit, dnc_metric_factor)",
-               exponents),
+               exponents);
+static const dnc_sweep_experiment dp_experiment =
     EXPERIMENT("dp",
                "directed-percolation reference simulators: final density / survival and the "
                "decay exponent with bootstrap errors (dnc_dp_run + dnc_decay_fit)",
-               dp),
-    {"train",
-     "train one MLP per point on Fashion-MNIST (or IDX data) and report accuracy, loss and "
-     "the propagation observables before and after, with the mean-field context "
-     "(dnc_train_point)",
-     train_params, COUNT(train_params), dnc_train_point_columns, DNC_TRAIN_POINT_NCOLUMNS,
-     train_validate, train_run},
+               dp);
+static const dnc_sweep_experiment train_experiment = {
+    "train",
+    "train one MLP per point on Fashion-MNIST (or IDX data) and report accuracy, loss and the "
+    "propagation observables before and after, with the mean-field context (dnc_train_point)",
+    train_params,
+    COUNT(train_params),
+    dnc_train_point_columns,
+    DNC_TRAIN_POINT_NCOLUMNS,
+    train_validate,
+    train_run,
+};
+
+static const dnc_sweep_experiment *const experiments[] = {
+    &meanfield_experiment, &propagate_experiment, &exponents_experiment,
+#ifdef DNC_SWEEP_HAVE_AVALANCHES
+    &dnc_sweep_avalanches,
+#endif
+    &dp_experiment,        &train_experiment,
 };
 
 size_t dnc_sweep_experiment_count(void) { return COUNT(experiments); }
 
 const dnc_sweep_experiment *dnc_sweep_experiment_at(size_t i)
 {
-    return i < COUNT(experiments) ? &experiments[i] : NULL;
+    return i < COUNT(experiments) ? experiments[i] : NULL;
 }
 
 const dnc_sweep_experiment *dnc_sweep_find_experiment(const char *name)
 {
     for (size_t i = 0; i < COUNT(experiments); i++)
-        if (strcmp(experiments[i].name, name) == 0)
-            return &experiments[i];
+        if (strcmp(experiments[i]->name, name) == 0)
+            return experiments[i];
     return NULL;
 }
 
@@ -598,7 +606,7 @@ const char *dnc_sweep_experiment_list(void)
     for (size_t i = 0; i < COUNT(experiments); i++) {
         if (i)
             strcat(list, ", ");
-        strcat(list, experiments[i].name);
+        strcat(list, experiments[i]->name);
     }
     return list;
 }

@@ -13,6 +13,12 @@
 
 #include <cmocka.h>
 
+#if defined(__has_include)
+#if __has_include("dnncrit/avalanche.h")
+#define HAVE_AVALANCHES 1
+#include "dnncrit/avalanche.h"
+#endif
+#endif
 #include "dnncrit/dp.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/propagate.h"
@@ -202,6 +208,37 @@ static void test_dp_type(void **state)
     free_points(pts, n);
 }
 
+#ifdef HAVE_AVALANCHES
+static void test_avalanches_type(void **state)
+{
+    (void)state;
+    size_t n;
+    cJSON **pts = run_text("type = avalanches\nsigma_w = 1.1\nwidth = 32\ndepth = 12\n"
+                           "seed = 4\nnetworks = 2\ninputs = 16\nfit = false\n",
+                           &n);
+    assert_int_equal(n, 1);
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.sigma_w = 1.1;
+    o.net.sigma_b = 0;
+    o.net.width = 32;
+    o.net.depth = 12;
+    o.net.seed = 4;
+    o.networks = 2;
+    o.inputs = 16;
+    dnc_net_aval_result r;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+    /* row: index, avalanches, cut, survival, mean_S, mean_T, max_S, chi, chi_S */
+    assert_same(csv_value(pts[0], 1), (double)r.av.count);
+    assert_same(csv_value(pts[0], 2), (double)r.cut);
+    assert_same(csv_value(pts[0], 4), r.mean_S);
+    assert_same(csv_value(pts[0], 7), r.chi);
+    assert_same(csv_value(pts[0], 9), NAN); /* tau: fit = false */
+    dnc_net_aval_result_free(&r);
+    free_points(pts, n);
+}
+
+#endif
+
 static void test_train_type(void **state)
 {
     (void)state;
@@ -253,6 +290,9 @@ int main(void)
         cmocka_unit_test(test_propagate_type),
         cmocka_unit_test(test_exponents_type),
         cmocka_unit_test(test_dp_type),
+#ifdef HAVE_AVALANCHES
+        cmocka_unit_test(test_avalanches_type),
+#endif
         cmocka_unit_test(test_train_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
