@@ -80,12 +80,18 @@ static dnc_status avalanches_run(const dnc_sweep_point *p, double *row, cJSON *d
         memset(&an, 0, sizeof an);
         /* Too few avalanches to fit is a result (nan), not a failure. */
         if (dnc_avalanche_analyse(&r.av, &ao, &an) == DNC_OK) {
-            double v[] = {an.size.alpha,  an.size.alpha_err, an.duration.alpha,
-                          an.duration.alpha_err, an.sd.gamma, an.sd.gamma_err,
-                          an.crackling.z};
+            double v[] = {an.size.alpha,
+                          an.size.alpha_err,
+                          an.duration.alpha,
+                          an.duration.alpha_err,
+                          an.gamma_ok ? an.sd.gamma : NAN,
+                          an.gamma_ok ? an.sd.gamma_err : NAN,
+                          an.gamma_ok ? an.crackling.z : NAN};
             memcpy(fits, v, sizeof v);
             cJSON_AddNumberToObject(detail, "size_xmin", an.size.xmin);
             cJSON_AddNumberToObject(detail, "duration_xmin", an.duration.xmin);
+            if (!an.gamma_ok)
+                cJSON_AddStringToObject(detail, "gamma_note", an.gamma_error);
         } else {
             cJSON_AddStringToObject(detail, "fit_note", dnc_last_error());
         }
