@@ -129,7 +129,7 @@ static dnc_status parse_scalar(const dnc_sweep_param *par, const char *s, const 
     case DNC_SWEEP_DOUBLE: return dnc_parse_double(s, what, &v->d);
     case DNC_SWEEP_SIZE:
     case DNC_SWEEP_U64: {
-        unsigned long long u;
+        unsigned long long u = 0;
         dnc_status st = dnc_parse_u64(s, what, &u);
         v->u = (uint64_t)u;
         v->d = (double)u;
