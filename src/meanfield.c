@@ -1,13 +1,16 @@
 /* Mean-field signal propagation (Poole et al. 2016; Schoenholz et al. 2017).
  *
  * Numerics:
- * - Gaussian expectations by adaptive Gauss-Kronrod (GSL qag, 41 points) on
- *   [-Z_MAX, Z_MAX] in the standard normal variable, split at the kinks of
- *   phi so every piece is smooth. Two-dimensional expectations are nested:
- *   u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2), inner
- *   integral over z2 for each z1. The inner integrand stays smooth in z2
- *   even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the inner
- *   integral is replaced by its exact limit.
+ * - Gaussian expectations over z ~ N(0, 1) on [-Z_MAX, Z_MAX]. Smooth
+ *   activations: nested trapezoidal rule with step halving (geometric
+ *   convergence for analytic integrands), falling back to adaptive
+ *   Gauss-Kronrod (GSL qag, 41 points) when it has not converged at the
+ *   finest step. Kinked activations: adaptive Gauss-Kronrod split at the
+ *   kinks so every piece is smooth. Two-dimensional expectations are
+ *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2),
+ *   inner integral over z2 for each z1. The inner integrand stays smooth in
+ *   z2 even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the
+ *   inner integral is replaced by its exact limit.
  * - The correlation map is iterated for rho = 1 - c through
  *   E[(phi(u1) - phi(u2))^2], which avoids the cancellation 1 - f(c) that
  *   would otherwise cost all digits of rho at large depth.
@@ -16,6 +19,7 @@
  */
 #include "dnncrit/meanfield.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -52,6 +56,7 @@ static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
 
 #define TRAP_H0 0.5
 #define TRAP_LEVELS 6 /* finest step TRAP_H0 / 32 */
+#define TRAP_MAX_NODES 1300 /* > 2 Z_MAX 32 / TRAP_H0 + 1 = 1281 */
 /* Accept when successive sums differ by < TRAP_TOL relative: the error of
  * the finer sum is then ~ TRAP_TOL^2 (the convergence is geometric in 1/h),
  * measured against adaptive quadrature in tests/test_meanfield.c. */
@@ -297,12 +302,15 @@ static double pair_outer(double z1, void *vp)
  * points not on the coarser grid when `fresh` (all points otherwise). */
 static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, double *abs_sum)
 {
+    double wz[TRAP_MAX_NODES];
+    for (size_t j = 0; j <= n; j++)
+        wz[j] = npdf(-Z_MAX + (double)j * h);
     for (size_t i = 0; i <= n; i++) {
         double z1 = -Z_MAX + (double)i * h;
         pair_set_outer(p, z1);
         bool row_new = !fresh || (i % 2 == 1);
         if (p->sig == 0) { /* |c| = 1: the z2 sum is 1 to double precision */
-            double t = row_new ? pair_value(p, p->m) * npdf(z1) : 0.0;
+            double t = row_new ? pair_value(p, p->m) * wz[i] : 0.0;
             *sum += t / h;
             *abs_sum += fabs(t) / h;
             continue;
@@ -311,12 +319,12 @@ static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, 
         double row = 0, abs_row = 0;
         for (size_t j = j0; j <= n; j += dj) {
             double z2 = -Z_MAX + (double)j * h;
-            double t = pair_value(p, p->m + p->sig * z2) * npdf(z2);
+            double t = pair_value(p, p->m + p->sig * z2) * wz[j];
             row += t;
             abs_row += fabs(t);
         }
-        *sum += row * npdf(z1);
-        *abs_sum += abs_row * npdf(z1);
+        *sum += row * wz[i];
+        *abs_sum += abs_row * wz[i];
     }
 }
 
@@ -329,6 +337,8 @@ static bool expect2_trap(pair_ctx *p, double q, double *out)
         double prev = sum * h * h;
         h /= 2;
         n *= 2;
+        if (n + 1 > TRAP_MAX_NODES)
+            return false;
         trap2_add(p, n, h, true, &sum, &abs_sum);
         if (h <= trap_h_accept(q) && trap_converged(sum * h * h, prev, abs_sum * h * h)) {
             *out = sum * h * h;
@@ -438,11 +448,20 @@ static dnc_status check_act(dnc_activation act)
     return DNC_OK;
 }
 
+static dnc_status check_deriv(dnc_mf_deriv d)
+{
+    if ((int)d < DNC_MF_PHI || d > DNC_MF_D2PHI)
+        return dnc_fail(DNC_EINVAL, "mean field: derivative order must be 0, 1 or 2, got %d",
+                        (int)d);
+    return DNC_OK;
+}
+
 dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b, double q,
                              double c, double *out)
 {
     dnc_status st;
-    if ((st = check_act(act)) || (st = check_q_c(q, c)))
+    if ((st = check_act(act)) || (st = check_q_c(q, c)) || (st = check_deriv(a)) ||
+        (st = check_deriv(b)))
         return st;
     quad w;
     if ((st = quad_init(&w)))
@@ -454,7 +473,7 @@ dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b,
 dnc_status dnc_mf_gauss_square(dnc_activation act, dnc_mf_deriv a, double q, double *out)
 {
     dnc_status st;
-    if ((st = check_act(act)) || (st = check_q_c(q, 0)))
+    if ((st = check_act(act)) || (st = check_q_c(q, 0)) || (st = check_deriv(a)))
         return st;
     quad w;
     if ((st = quad_init(&w)))
@@ -653,6 +672,8 @@ static dnc_status q_star_closed(const dnc_mf_params *p, double *q, qstar_kind *k
     /* relu: q' = (sw^2/2) q + sb^2; linear: q' = sw^2 q + sb^2. */
     double a = p->sigma_w * p->sigma_w * (p->activation == DNC_ACT_RELU ? 0.5 : 1.0);
     double b2 = p->sigma_b * p->sigma_b;
+    if (fabs(a - 1) <= 8 * DBL_EPSILON) /* sqrt(2)^2 / 2 is 1 + 2^-52 in doubles */
+        a = 1;
     if (a < 1) {
         *q = b2 / (1 - a);
         *kind = b2 > 0 ? QS_FINITE : QS_ZERO;
@@ -796,10 +817,15 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
             return DNC_OK;
         }
     }
+    /* Geometric steps up to rho = 1 (c = 0), then finer ones to 2 so that a
+     * negative stretch between 1 and 2 (odd phi, sigma_b = 0: c* = 0, with
+     * the unstable c = -1 at rho = 2) is not stepped over. */
+    static const double tail[] = {1.0, 1.25, 1.5, 1.75, 1.9, 2.0};
+    size_t ti = 0;
     double hi = lo;
     double g;
     for (;;) {
-        hi = fmin(2 * hi, 2.0);
+        hi = 4 * hi < 1.0 ? 4 * hi : tail[ti++];
         g = rho_gap(hi, x);
         if (!(g > 0) || hi >= 2.0)
             break;
@@ -812,7 +838,7 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
         return DNC_OK;
     }
     gsl_function F = {rho_gap, x};
-    return brent(&F, lo, hi, 1e-13, rho_star);
+    return brent(&F, lo, hi, 1e-12, rho_star);
 }
 
 static double depth_scale(double slope)
@@ -869,7 +895,10 @@ static dnc_status analyse(quad *w, const dnc_mf_params *p, dnc_mf_point *o)
         c_map_derivs(w, p, qe, o->rho_star, with_bias, &df, NULL);
         o->xi_c = depth_scale(df);
     } else {
-        o->xi_c = o->phase == DNC_MF_CRITICAL ? INFINITY : depth_scale(o->chi_1);
+        /* Critical, or chaotic without a c* < 1 (relu/linear in the
+         * scale-free limit, where rho decays as a power law): no finite
+         * correlation depth scale. */
+        o->xi_c = o->phase == DNC_MF_ORDERED ? depth_scale(o->chi_1) : INFINITY;
     }
     if (w->failed)
         return dnc_fail(DNC_ENUM, "mean field: quadrature did not converge for %s, sigma_w = %g, "
@@ -957,6 +986,11 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
     if ((st = quad_init(&w)))
         return st;
     chi_ctx x = {&w, p, DNC_OK};
+    if (is_homogeneous(act)) { /* chi_1 = sigma_w^2 E[phi'^2] does not depend on q */
+        *sigma_w = act == DNC_ACT_RELU ? sqrt(2.0) : 1.0;
+        quad_free(&w);
+        return DNC_OK;
+    }
     if (zero_branch_critical(&x, sigma_w)) {
         quad_free(&w);
         return DNC_OK;

@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include <gsl/gsl_sf_psi.h>
 #include <omp.h>
 
 #include "dnncrit/observables.h"
 #include "dnncrit/propagate.h"
 #include "dnncrit/rng.h"
+#include "propagate_out.h"
 #include "testutil.h"
 
 /* ---- capture every layer's pre-activations through the observer */
@@ -96,9 +98,10 @@ static naive_result naive_propagate(const dnc_propagate_opts *o, const double *X
         for (size_t b = 0; b < B; b++) {
             double *h = r.H + ((l - 1) * B + b) * N;
             for (size_t i = 0; i < N; i++) {
-                double s = bias[i];
+                double s = 0;
                 for (size_t k = 0; k < K; k++)
-                    s += W[i * K + k] * a[b * K + k];
+                    s += a[b * K + k] * W[i * K + k];
+                s += bias[i];
                 h[i] = residual ? hprev[b * N + i] + o->residual_alpha * s : s;
             }
         }
@@ -106,7 +109,7 @@ static naive_result naive_propagate(const dnc_propagate_opts *o, const double *X
         for (size_t i = 0; i < N; i++) {
             double s = 0;
             for (size_t k = 0; k < K; k++)
-                s += W[i * K + k] * u[k];
+                s += u[k] * W[i * K + k];
             v[i] = residual ? vprev[i] + o->residual_alpha * s : s;
             nv += v[i] * v[i];
         }
@@ -143,11 +146,13 @@ static double naive_cosine_mean(const double *H, size_t B, size_t N, dnc_activat
     return sum / (double)(B * (B - 1) / 2);
 }
 
-/* Rounding: a K-term dot product (K <= 40 here) computed in another order
- * differs by at most ~K eps |w||a| ~ 1e-14 relative; five layers with
- * sigma_w = 1.5 amplify by at most (1.5 sqrt(K/K))^5 ~ 8 (|tanh'| <= 1),
- * so 1e-12 relative (plus 1e-12 absolute near zero) is a safe bound that
- * a wrong index or missing bias would exceed by many orders. */
+/* dnc_gemm_nt sums every element in increasing k with separate multiply
+ * and add, exactly like the loops above (tests are ISO C too, so no FMA
+ * contraction), and the bias and residual updates are the same formulas:
+ * pre-activations must agree bit for bit. q, c and the log growth are
+ * reduced in a different order (dnc_dot's four partial sums), which moves
+ * them by a few ulp times the number of terms (<= 3 x 37): 1e-12 bounds
+ * that with a wide margin, while a wrong index would be off at O(1). */
 static void check_against_naive(dnc_propagate_opts o)
 {
     size_t N = o.net.width, B = o.batch, L = o.net.depth, n0 = dnc_mlp_input_width(&o.net);
@@ -159,8 +164,7 @@ static void check_against_naive(dnc_propagate_opts o)
     o.observer_ctx = &cap;
     dnc_propagate_result res;
     assert_int_equal(dnc_propagate(&o, &res), DNC_OK);
-    for (size_t i = 0; i < L * B * N; i++)
-        assert_true(fabs(cap.H[i] - ref.H[i]) <= 1e-12 * (1 + fabs(ref.H[i])));
+    assert_memory_equal(cap.H, ref.H, L * B * N * sizeof(double));
     for (size_t l = 1; l <= L; l++) {
         const double *H = ref.H + (l - 1) * B * N;
         double q = 0;
@@ -209,7 +213,7 @@ static void test_matches_naive_residual(void **state)
 static void test_matches_naive_many_blocks(void **state)
 {
     (void)state;
-    /* fan-in 700: 2^17/700 -> 184 rows per block, so 3 blocks, one partial */
+    /* fan-ins 700 and 500: several weight blocks, the last one partial */
     dnc_propagate_opts o = small_opts();
     o.net.width = 500;
     o.net.input_width = 700;
@@ -237,7 +241,7 @@ static capture run_capture(dnc_propagate_opts o, const double *X, size_t B, int 
 static dnc_propagate_opts determinism_opts(void)
 {
     dnc_propagate_opts o = small_opts();
-    o.net.width = 1100; /* several weight blocks, the last one partial */
+    o.net.width = 400; /* several weight blocks per layer, the last one partial */
     o.net.input_width = 300;
     o.net.depth = 4;
     o.net.sigma_w = 1.2;
@@ -453,7 +457,7 @@ static void test_make_inputs_statistics(void **state)
     o.batch = B;
     o.input_q = 2.5;
     double *X = malloc(B * N0 * sizeof *X);
-    double work[2 * B];
+    double work[B * B]; /* dnc_obs_cosine_workspace(B) */
     for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
         o.input_c = cs[k];
         assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
@@ -546,6 +550,148 @@ static void test_read_inputs_csv(void **state)
     free(dir);
 }
 
+/* ---- the CLI */
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static void test_cli_writes_csv_and_json_identical_over_threads(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *args = "propagate --width 64 --depth 7 --batch 3 --sigma-w 1.4 --sigma-b 0.2 "
+                       "--lyapunov --seed 9 --quiet";
+    assert_int_equal(tu_run_cli(dir, "%s --threads 1 --out one", args), 0);
+    assert_int_equal(tu_run_cli(dir, "%s --threads 2 --out two", args), 0);
+    char *one = tu_read(tu_path(dir, "one.csv"));
+    char *two = tu_read(tu_path(dir, "two.csv"));
+    assert_non_null(one);
+    assert_non_null(two);
+    assert_string_equal(one, two); /* %.17g: equal text means equal bits */
+    assert_int_equal(count_lines(one), 8);
+    assert_true(strncmp(one, "layer,q,c,rho,lyap", 18) == 0);
+    char *json = tu_read(tu_path(dir, "one.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"sigma_w\":\t1.4"));
+    assert_non_null(strstr(json, "\"lyapunov\":\t{"));
+    assert_non_null(strstr(json, "\"csv\":\t\"one.csv\""));
+    assert_non_null(strstr(json, "\"version\""));
+    free(one), free(two), free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_reads_inputs_file(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    write_file(tu_path(dir, "x.csv"), "0.5,1,-1,2\n1,0,0.25,-0.5\n0,1,1,1\n");
+    assert_int_equal(tu_run_cli(dir, "propagate --width 16 --input-width 4 --depth 3 "
+                                     "--inputs x.csv --corr post --out r --quiet"), 0);
+    char *json = tu_read(tu_path(dir, "r.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"batch\":\t3"));
+    assert_non_null(strstr(json, "\"corr\":\t\"post\""));
+    free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Each bad invocation: non-zero exit, an error naming the problem on
+ * stderr, and nothing but stdout/stderr (and the inputs) in the directory. */
+static void expect_cli_failure(const char *files[][2], const char *args, const char *needle)
+{
+    char *dir = tu_tmpdir();
+    size_t nfiles = 0;
+    for (; files && files[nfiles][0]; nfiles++)
+        write_file(tu_path(dir, files[nfiles][0]), files[nfiles][1]);
+    int rc = tu_run_cli(dir, "propagate --width 8 --depth 3 --quiet --out res %s", args);
+    assert_true(rc != 0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    if (!strstr(err, needle))
+        fail_msg("stderr for '%s' lacks '%s': %s", args, needle, err);
+    free(err);
+    assert_int_equal(tu_count_entries(dir), 2 + nfiles);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_bad_input(void **state)
+{
+    (void)state;
+    expect_cli_failure(NULL, "--width -5", "--width");
+    expect_cli_failure(NULL, "--width 0", "width");
+    expect_cli_failure(NULL, "--sigma-w 0", "sigma_w");
+    expect_cli_failure(NULL, "--sigma-w -1", "sigma_w");
+    expect_cli_failure(NULL, "--sigma-b nan", "--sigma-b");
+    expect_cli_failure(NULL, "--input-c 1.5", "input_c");
+    expect_cli_failure(NULL, "--activation tanhh", "tanhh");
+    expect_cli_failure(NULL, "--corr middle", "--corr");
+    expect_cli_failure(NULL, "--residual-alpha -1", "residual_alpha");
+    const char *bad_config[][2] = {{"c.cfg", "width = 8\nthis line is malformed\n"}, {NULL, NULL}};
+    expect_cli_failure(bad_config, "--config c.cfg", "c.cfg:2");
+    const char *unknown_key[][2] = {{"c.cfg", "widht = 8\n"}, {NULL, NULL}};
+    expect_cli_failure(unknown_key, "--config c.cfg", "widht");
+    const char *ragged[][2] = {{"x.csv", "1,2,3,4,5,6,7,8\n1,2,3\n"}, {NULL, NULL}};
+    expect_cli_failure(ragged, "--inputs x.csv", "line 2 has 3 numbers");
+    const char *nan_in[][2] = {{"x.csv", "1,2,3,4,5,6,7,nan\n"}, {NULL, NULL}};
+    expect_cli_failure(nan_in, "--inputs x.csv", "column 8");
+    const char *wide[][2] = {{"x.csv", "1,2,3,4,5,6,7,8,9\n"}, {NULL, NULL}};
+    expect_cli_failure(wide, "--inputs x.csv", "expected 8");
+    expect_cli_failure(NULL, "--inputs missing.csv", "missing.csv");
+    expect_cli_failure(NULL, "--out no/such/dir/res", "no/such/dir");
+}
+
+/* The demo on a small network: files written, the mean-field critical
+ * point reported, and the Lyapunov exponent negative deep in the ordered
+ * phase and positive deep in the chaotic one. Expected values are about
+ * ln(chi_1)/2 = -0.11 and +0.09; with N = 64 one layer's log growth has sd
+ * about 1/sqrt(2N) = 0.09, so the mean over 30 layers x 2 seeds has sd
+ * 0.012: the signs are 7 sd away from failing. */
+static void test_cli_demo(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "demo --width 64 --depth 30 --seeds 2 --factors 0.8,1,1.25 "
+                                     "--out-dir res/demo --quiet"), 0);
+    char *json = tu_read(tu_path(dir, "res/demo/demo.json"));
+    assert_non_null(json);
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    cJSON *res = cJSON_GetObjectItem(root, "results");
+    double sc = cJSON_GetObjectItem(res, "sigma_w_critical")->valuedouble;
+    assert_true(sc > 1.2 && sc < 1.6); /* tanh, sigma_b = 0.3: about 1.3956 */
+    cJSON *pts = cJSON_GetObjectItem(res, "points");
+    assert_int_equal(cJSON_GetArraySize(pts), 3);
+    double l0 = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(pts, 0), "lyapunov"),
+                                    "value")->valuedouble;
+    double l2 = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(pts, 2), "lyapunov"),
+                                    "value")->valuedouble;
+    assert_true(l0 < 0);
+    assert_true(l2 > 0);
+    char *summary = tu_read(tu_path(dir, "res/demo/demo_summary.csv"));
+    assert_non_null(summary);
+    assert_int_equal(count_lines(summary), 4);
+    char *layers = tu_read(tu_path(dir, "res/demo/demo_layers.csv"));
+    assert_non_null(layers);
+    assert_int_equal(count_lines(layers), 1 + 3 * 2 * 30);
+    cJSON_Delete(root);
+    free(json), free(summary), free(layers);
+    /* bad arguments: an error, and no output directory */
+    assert_int_equal(tu_run_cli(dir, "demo --seeds 0 --out-dir bad --quiet"), 1);
+    assert_false(tu_exists(tu_path(dir, "bad")));
+    assert_true(tu_run_cli(dir, "demo --factors 1,-1 --out-dir bad --quiet") != 0);
+    assert_false(tu_exists(tu_path(dir, "bad")));
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +708,10 @@ int main(void)
         cmocka_unit_test(test_make_inputs_statistics),
         cmocka_unit_test(test_invalid_options),
         cmocka_unit_test(test_read_inputs_csv),
+        cmocka_unit_test(test_cli_writes_csv_and_json_identical_over_threads),
+        cmocka_unit_test(test_cli_reads_inputs_file),
+        cmocka_unit_test(test_cli_bad_input),
+        cmocka_unit_test(test_cli_demo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,18 +49,20 @@ void dnc_series_free(dnc_series *s);
 /* Sample mean and its standard error (the given err when ns == 1). */
 dnc_status dnc_series_mean(const dnc_series *s, double *mean, double *err);
 
-/* ---- Tables read from CSV files (header row, numeric rows). */
+/* ---- Tables read from CSV files (header row, numeric rows; "nan" allowed,
+ * e.g. the error column of a single sample). Distinct from dnncrit/table.h,
+ * which rejects non-finite fields. */
 typedef struct {
     size_t ncol, nrow;
     char **names; /* [ncol] */
     double *v;    /* [nrow * ncol] row-major */
     char *path;
-} dnc_table;
+} dnc_csv_table;
 
-dnc_status dnc_table_read(const char *path, dnc_table *tab);
-void dnc_table_free(dnc_table *tab);
+dnc_status dnc_csv_read(const char *path, dnc_csv_table *tab);
+void dnc_csv_free(dnc_csv_table *tab);
 /* Column index or -1. */
-int dnc_table_column(const dnc_table *tab, const char *name);
+int dnc_csv_column(const dnc_csv_table *tab, const char *name);
 /* Builds one series of column `value` from one or more tables: the time
  * column is the first of t, layer, l, depth, time; a table with a `seed`
  * or `sample` column holds one sample per seed (long format, as written by
@@ -68,7 +70,7 @@ int dnc_table_column(const dnc_table *tab, const char *name);
  * `dnncrit propagate` run per seed). A single sample keeps its error column
  * (`err` for rho, otherwise `<value>_err`) when present. All samples must
  * share their times; longer ones are cut to the common length. */
-dnc_status dnc_series_from_tables(const dnc_table *tabs, size_t ntabs, const char *value,
+dnc_status dnc_series_from_tables(const dnc_csv_table *tabs, size_t ntabs, const char *value,
                                   dnc_series *out);
 
 /* ---- Decay at criticality: y(t) ~ A t^-delta. */
@@ -99,13 +101,16 @@ dnc_status dnc_decay_fit(const dnc_series *s, const dnc_decay_opts *o, dnc_decay
 void dnc_decay_result_free(dnc_decay_result *r);
 
 /* Critical point: the curvature of ln y vs ln t changes sign at p_c
- * (downwards in the absorbing phase, upwards in the active one); linear
- * interpolation between the neighbouring parameters, bootstrap error. */
+ * (downwards in the absorbing phase, upwards in the active one). The zero
+ * of a straight line fitted to curvature vs parameter over all series
+ * (choose parameters close enough to p_c for the curvature to be linear),
+ * NAN when it falls outside the parameter range; bootstrap error. */
 typedef struct {
     dnc_estimate critical;  /* NAN value when no sign change is bracketed */
     double *curvature;      /* [n] curvature per series */
     double *curvature_err;  /* [n] */
-    size_t bracket;         /* sign change between series bracket and bracket+1 */
+    size_t bracket;         /* first sign change between sorted series bracket and
+                               bracket+1, (size_t)-1 if none */
 } dnc_critical_result;
 
 dnc_status dnc_critical_point(const dnc_series *s, size_t n, const dnc_decay_opts *o,
