@@ -194,8 +194,7 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
         loglog_slope(wx, wz, widths->n, &s, &e);
         dnc_json_value_error(fss, "cutoff_exponent", s, e);
         dnc_run_record_finish(root, t0);
-        const char *keys[] = {"csv"};
-        st = dnc_outset_commit(&os, a->out, root, keys);
+        st = dnc_outset_commit(&os, a->out, root);
     } else {
         dnc_outset_abort(&os);
     }

@@ -154,7 +154,9 @@ typedef struct {
     dnc_pl_compare size_cmp[DNC_PL_ALT_COUNT], duration_cmp[DNC_PL_ALT_COUNT];
     bool compared;
     dnc_size_duration sd;
-    dnc_crackling crackling;
+    bool gamma_ok;          /* <S>(T) fitted (needs >= 3 usable durations) */
+    char gamma_error[256];  /* why not, when !gamma_ok */
+    dnc_crackling crackling; /* NAN when !gamma_ok */
     dnc_shape_collapse collapse;
     bool collapse_ok;
     double chi_S;
