@@ -11,7 +11,7 @@
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
     X("classify", cmd_classify, "closest universality class to measured exponents") \
     X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
-    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line")
+    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line") \
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
