@@ -17,7 +17,7 @@
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
     X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent") \
     X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field") \
-    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)")
+    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)") \
     X("advise", cmd_advise, "initialisation advice without training: sigma_w*, trainable depth, width") \
     X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
     X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
