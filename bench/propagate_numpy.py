@@ -85,21 +85,29 @@ def load(path):
 def report(ours_path, numpy_path):
     ours, npy = load(ours_path), load(numpy_path)
     peak = ours[("dgemm_peak", 2048, 0)]
+    speak = ours.get(("sgemm_peak", 2048, 0), float("nan"))
     bw = ours[("triad_bandwidth", 0, 0)]
-    print(f"Machine yardsticks (same run): DGEMM peak {peak:.1f} GFLOP/s "
-          f"(OpenBLAS dgemm, n = 2048), triad bandwidth {bw:.1f} GB/s\n")
-    print("| width N | batch B | dnncrit GFLOP/s | of DGEMM peak | dnncrit weights/s "
-          "| NumPy GFLOP/s | NumPy weights/s | dnncrit / NumPy |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"Machine yardsticks (same run): DGEMM peak {peak:.1f} GFLOP/s, SGEMM {speak:.1f} GFLOP/s "
+          f"(OpenBLAS, n = 2048), triad bandwidth {bw:.1f} GB/s\n")
+    print("| width N | batch B | OpenBLAS backend GFLOP/s | of DGEMM peak | portable backend "
+          "GFLOP/s | of DGEMM peak | NumPy GFLOP/s | OpenBLAS / NumPy | portable / NumPy |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for k in range(8, 13):
         n = 1 << k
         for b in (2, 256):
-            g = ours[("propagate_gflops", n, b)]
-            w = ours[("propagate_weights", n, b)]
+            g = ours[("propagate_gflops_openblas", n, b)]
+            p = ours[("propagate_gflops_portable", n, b)]
             ng = npy[("numpy_propagate_gflops", n, b)]
-            nw = npy[("numpy_propagate_weights", n, b)]
-            print(f"| {n} | {b} | {g:.2f} | {100 * g / peak:.0f}% | {w:.3g} | {ng:.2f} | {nw:.3g} "
-                  f"| {g / ng:.2f} |")
+            print(f"| {n} | {b} | {g:.2f} | {100 * g / peak:.0f}% | {p:.2f} | {100 * p / peak:.0f}% "
+                  f"| {ng:.2f} | {g / ng:.2f} | {p / ng:.2f} |")
+    print("\n| width N | batch B | OpenBLAS backend weights/s | portable weights/s | NumPy weights/s |")
+    print("|---:|---:|---:|---:|---:|")
+    for k in range(8, 13):
+        n = 1 << k
+        for b in (2, 256):
+            print(f"| {n} | {b} | {ours[('propagate_weights_openblas', n, b)]:.3g} "
+                  f"| {ours[('propagate_weights_portable', n, b)]:.3g} "
+                  f"| {npy[('numpy_propagate_weights', n, b)]:.3g} |")
     th = [key for key in ours if key[0].startswith("normals_threads_") and key[0] != "normals_threads_1"]
     ours_all = ours[th[0]] if th else float("nan")
     threads = th[0][0].rsplit("_", 1)[1] if th else "?"

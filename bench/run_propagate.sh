@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Propagation benchmark: dnncrit and NumPy doing the same work in the same
 # run, with the machine's DGEMM peak and triad bandwidth as yardsticks.
-# usage: bench/run_propagate.sh [BUILD_DIR]   (BUDGET=seconds per measurement)
+# dnncrit is measured with both product backends (openblas, portable).
+# usage: bench/run_propagate.sh [BUILD_DIR]   (BUDGET=seconds per measurement,
+#        KEEP=DIR keeps the raw CSV lines in DIR/ours.csv and DIR/numpy.csv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -16,3 +18,5 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$build/bench/bench_propagate" "$budget" >"$tmp/ours.csv"
 /usr/bin/python3 bench/propagate_numpy.py "$budget" >"$tmp/numpy.csv"
 /usr/bin/python3 bench/propagate_numpy.py --report "$tmp/ours.csv" "$tmp/numpy.csv"
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$tmp/ours.csv" "$tmp/numpy.csv" "$KEEP/"; fi
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -26,7 +26,8 @@ typedef struct {
     double sigma_b, input_c;
     uint64_t seed;
     dnc_dlist factors;
-    const char *out_dir;
+    const char *out_dir, *product;
+    dnc_product_kind product_kind;
     bool quiet;
 } demo_args;
 
@@ -67,6 +68,7 @@ static dnc_propagate_opts point_opts(const demo_args *a, double sigma_w, uint64_
     o.input_c = a->input_c;
     o.lyapunov = true;
     o.quiet = true;
+    o.product = a->product_kind;
     return o;
 }
 
@@ -228,13 +230,17 @@ static cJSON *config_json(const demo_args *a)
     cJSON *f = cJSON_AddArrayToObject(c, "factors");
     for (size_t i = 0; i < a->factors.n; i++)
         cJSON_AddItemToArray(f, cJSON_CreateNumber(a->factors.v[i]));
+    cJSON_AddStringToObject(c, "product", dnc_product_name(a->product_kind));
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
     cJSON_AddStringToObject(c, "out_dir", a->out_dir);
     return c;
 }
 
-static dnc_status validate_args(const demo_args *a)
+static dnc_status validate_args(demo_args *a)
 {
+    if (dnc_product_parse(a->product, &a->product_kind))
+        return dnc_fail(DNC_EINVAL, "--product must be 'openblas' or 'portable', got '%s'",
+                        a->product);
     if (a->seeds == 0 || a->seeds > 10000)
         return dnc_fail(DNC_EINVAL, "--seeds must be between 1 and 10000, got %zu", a->seeds);
     if (a->factors.n == 0)
@@ -330,7 +336,8 @@ int cmd_demo(int argc, char **argv)
     static double default_factors[] = {0.8, 0.9, 1.0, 1.1, 1.25};
     demo_args a = {
         .width = 512, .depth = 200, .seeds = 3, .threads = 0, .activation = DNC_ACT_TANH,
-        .sigma_b = 0.3, .input_c = 0.9, .seed = 1, .out_dir = "out/demo", .quiet = false,
+        .sigma_b = 0.3, .input_c = 0.9, .seed = 1, .out_dir = "out/demo", .product = "openblas",
+        .quiet = false,
     };
     a.factors.n = sizeof default_factors / sizeof *default_factors;
     a.factors.v = malloc(sizeof default_factors);
@@ -347,6 +354,7 @@ int cmd_demo(int argc, char **argv)
         {"seed", DNC_OPT_U64, &a.seed, "first seed", false},
         {"input-c", DNC_OPT_DOUBLE, &a.input_c, "correlation of the two inputs", false},
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
+        {"product", DNC_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
         {"out-dir", DNC_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
     };
