@@ -94,7 +94,7 @@ void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
     cJSON_AddNumberToObject(r, "completed", (double)res->av.count);
     cJSON_AddNumberToObject(r, "cut", (double)res->cut);
     dnc_json_number(r, "survival", res->survival);
-    dnc_json_number(r, "susceptibility", res->chi);
+    dnc_json_value_error(r, "susceptibility", res->chi, res->chi_err);
     dnc_json_number(r, "size_susceptibility", res->chi_S);
     dnc_json_number(r, "mean_size", res->mean_S);
     dnc_json_number(r, "mean_duration", res->mean_T);

@@ -225,6 +225,7 @@ typedef struct {
     double *rho_mean;    /* [depth] mean fraction of active units per layer */
     double *chi_layer;   /* [depth] N var(rho_l) over inputs and networks */
     double chi;          /* mean of chi_layer over the second half of the layers */
+    double chi_err;      /* jackknife over networks (NAN with one network) */
     double chi_S;        /* <S^2>/<S> of completed avalanches */
     double survival;     /* cut / seeded: P(T >= depth) */
     double mean_S, mean_T, max_S;
