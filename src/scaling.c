@@ -531,7 +531,7 @@ static double series_curvature(const dnc_decay_opts *o, const dnc_series *s, con
 
 /* out[i] = curvature of series i, out[n] = the zero of the straight line
  * through curvature vs parameter (all series: robust against the noise of
- * any single one), NAN unless it lies inside the parameter range. */
+ * any single one), NAN when the line falls or lies far outside the range. */
 static dnc_status crit_estimator(void *vctx, const dnc_series *s, size_t n, double *const *mean,
                                  double *const *err, double *out, double *out_err)
 {
@@ -559,7 +559,10 @@ static dnc_status crit_estimator(void *vctx, const dnc_series *s, size_t n, doub
             return DNC_OK;
         }
         double root = -c0 / c1;
-        if (c1 > 0.0 && root >= pmin && root <= pmax) {
+        /* replicas keep roots just outside the range: dropping them would
+         * truncate the bootstrap distribution; the data's own root must lie
+         * inside (checked by the caller) */
+        if (c1 > 0.0 && root >= pmin - (pmax - pmin) && root <= pmax + (pmax - pmin)) {
             out[n] = root;
             /* deterministic data: the line's own uncertainty */
             out_err[n] = isfinite(e0) ? hypot(e0, root * e1) / c1 : (pmax - pmin) / 2.0;
@@ -607,7 +610,10 @@ dnc_status dnc_critical_point(const dnc_series *s, size_t n, const dnc_decay_opt
         r->curvature[i] = v[i];
         r->curvature_err[i] = e[i];
     }
+    double pmin = s[order[0]].param, pmax = s[order[n - 1]].param;
     r->critical = (dnc_estimate){v[n], e[n]};
+    if (!(v[n] >= pmin && v[n] <= pmax))
+        r->critical = (dnc_estimate){NAN, NAN};
     r->bracket = (size_t)-1;
     for (size_t j = 0; j + 1 < n; j++)
         if (v[order[j]] <= 0.0 && v[order[j + 1]] > 0.0) {

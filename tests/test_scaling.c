@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/rng.h"
 #include "dnncrit/scaling.h"
 #include "testutil.h"
@@ -379,6 +381,30 @@ static void test_cli(void **state)
     double t_last = tab.v[(tab.nrow - 1) * tab.ncol + 1];
     assert_float_equal(tab.v[(tab.nrow - 1) * tab.ncol + (size_t)ky], t_last / (t_last + 3.0), 1e-9);
     dnc_csv_free(&tab);
+    /* fss from three files of an exact scaling form (see test_collapse) */
+    const int Ns[] = {16, 32, 64};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/N%d.csv", dir, Ns[i]);
+        f = fopen(path, "w");
+        fputs("t,rho\n", f);
+        for (int k = 0; k < 60; k++) {
+            double t = pow(10.0, 0.5 + 4.0 * k / 59.0), x = t / pow(Ns[i], 1.5);
+            fprintf(f, "%.17g,%.17g\n", t, pow(Ns[i], -0.25) * pow(x, -0.2) / (1 + x));
+        }
+        fclose(f);
+    }
+    assert_int_equal(tu_run_cli(dir, "fss N16.csv N32.csv N64.csv --sizes 16,32,64 --tmin 1 "
+                                     "--out col"), 0);
+    char *txt = tu_read(tu_path(dir, "col.json"));
+    cJSON *js = cJSON_Parse(txt);
+    free(txt);
+    cJSON *res = cJSON_GetObjectItem(js, "results");
+    double a = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "a"), "value")->valuedouble;
+    double b = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "b"), "value")->valuedouble;
+    assert_float_equal(a, 0.25, 1e-4); /* optimiser tolerance, as in test_collapse */
+    assert_float_equal(b, 1.5, 1e-4);
+    cJSON_Delete(js);
+    assert_true(tu_exists(tu_path(dir, "col.csv")));
     snprintf(path, sizeof path, "%s/pl.csv", dir);
     assert_int_equal(tu_run_cli(dir, "classify --delta 0.45,0.01 --out cl"), 0);
     out = tu_read(tu_path(dir, "stdout"));
