@@ -1,8 +1,5 @@
-/* The `avalanches` sweep type (compiled once dnncrit/avalanche.h exists,
- * see sweep_internal.h). */
+/* The `avalanches` sweep type. */
 #include "sweep_internal.h"
-
-#ifdef DNC_SWEEP_HAVE_AVALANCHES
 
 #include <math.h>
 #include <string.h>
@@ -119,8 +116,3 @@ const dnc_sweep_experiment dnc_sweep_avalanches = {
     avalanches_validate,
     avalanches_run,
 };
-
-#else
-/* ISO C wants at least one declaration in a translation unit. */
-typedef int dnc_sweep_avalanches_absent;
-#endif

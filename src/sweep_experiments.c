@@ -578,9 +578,7 @@ static const dnc_sweep_experiment train_experiment = {
 
 static const dnc_sweep_experiment *const experiments[] = {
     &meanfield_experiment, &propagate_experiment, &exponents_experiment,
-#ifdef DNC_SWEEP_HAVE_AVALANCHES
     &dnc_sweep_avalanches,
-#endif
     &dp_experiment,        &train_experiment,
 };
 

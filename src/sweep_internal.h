@@ -22,14 +22,6 @@ dnc_mlp_config dnc_sweep_network_of(const dnc_sweep_point *p);
 /* JSON array of x[0..n), null for non-finite entries. */
 cJSON *dnc_sweep_array_json(const double *x, size_t n);
 
-/* The avalanche module (dnncrit/avalanche.h) is developed on its own
- * branch; until it is merged the avalanches type is left out. */
-#if defined(__has_include)
-#if __has_include("dnncrit/avalanche.h")
-#define DNC_SWEEP_HAVE_AVALANCHES 1
-#endif
-#endif
-
 /* Experiment types defined in their own files. */
 extern const dnc_sweep_experiment dnc_sweep_avalanches;
 

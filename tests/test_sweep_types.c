@@ -13,12 +13,7 @@
 
 #include <cmocka.h>
 
-#if defined(__has_include)
-#if __has_include("dnncrit/avalanche.h")
-#define HAVE_AVALANCHES 1
 #include "dnncrit/avalanche.h"
-#endif
-#endif
 #include "dnncrit/dp.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/propagate.h"
@@ -208,7 +203,6 @@ static void test_dp_type(void **state)
     free_points(pts, n);
 }
 
-#ifdef HAVE_AVALANCHES
 static void test_avalanches_type(void **state)
 {
     (void)state;
@@ -239,7 +233,6 @@ static void test_avalanches_type(void **state)
     free_points(pts, n);
 }
 
-#endif
 
 static void test_train_type(void **state)
 {
@@ -292,9 +285,7 @@ int main(void)
         cmocka_unit_test(test_propagate_type),
         cmocka_unit_test(test_exponents_type),
         cmocka_unit_test(test_dp_type),
-#ifdef HAVE_AVALANCHES
         cmocka_unit_test(test_avalanches_type),
-#endif
         cmocka_unit_test(test_train_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
