@@ -4,7 +4,9 @@
 #define DNNCRIT_COMMANDS_H
 
 #define DNC_COMMANDS(X) \
-    X("version", cmd_version, "print the version and the libraries it was built with")
+    X("version", cmd_version, "print the version and the libraries it was built with") \
+    X("plot", cmd_plot, "render the figure of a result (PREFIX.json) as PNG, SVG or PDF") \
+    X("report", cmd_report, "one self-contained HTML report of every result in a directory")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

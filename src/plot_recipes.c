@@ -1,0 +1,721 @@
+/* Recipes: the figure a paper would show for each dnncrit result
+ * (PREFIX.json + PREFIX.csv), chosen by the record's "command". A recipe
+ * that does not find the columns it needs returns DNC_EUNSUPPORTED and the
+ * generic recipe (every column against the first) draws the result instead. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/plot.h"
+
+/* ------------------------------------------------------------ helpers */
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+typedef struct {
+    const cJSON *rec;
+    const dnc_table *t; /* never NULL inside a recipe (an empty table at worst) */
+    dnc_figure *fig;
+} recipe_ctx;
+
+static long col(const recipe_ctx *r, const char *const *names)
+{
+    return dnc_table_col_any(r->t, names);
+}
+
+/* The error column that goes with column c: "<name>_err", "<name>_error",
+ * "<name>_se", "<name>_std", "d<name>", or -1. */
+static long err_col(const dnc_table *t, long c)
+{
+    if (c < 0)
+        return -1;
+    static const char *const suffixes[] = {"_err", "_error", "_se", "_stderr", "_std", NULL};
+    char buf[300];
+    for (const char *const *s = suffixes; *s; s++) {
+        snprintf(buf, sizeof buf, "%s%s", t->names[c], *s);
+        long e = dnc_table_col(t, buf);
+        if (e >= 0)
+            return e;
+    }
+    snprintf(buf, sizeof buf, "d%s", t->names[c]);
+    return dnc_table_col(t, buf);
+}
+
+static bool is_error_column(const dnc_table *t, size_t c)
+{
+    for (size_t k = 0; k < t->ncols; k++)
+        if (k != c && err_col(t, (long)k) == (long)c)
+            return true;
+    return false;
+}
+
+/* "results": {"name": x} or {"name": {"value": x, "error": dx}}. */
+static bool result_value(const cJSON *rec, const char *name, double *v, double *err)
+{
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(rec, "results");
+    const cJSON *it = res ? cJSON_GetObjectItemCaseSensitive(res, name) : NULL;
+    if (!it)
+        return false;
+    if (err)
+        *err = NAN;
+    if (cJSON_IsNumber(it)) {
+        *v = it->valuedouble;
+        return isfinite(*v);
+    }
+    const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, "value");
+    if (!cJSON_IsNumber(val) || !isfinite(val->valuedouble))
+        return false;
+    *v = val->valuedouble;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(it, "error");
+    if (err && cJSON_IsNumber(e))
+        *err = e->valuedouble;
+    return true;
+}
+
+__attribute__((unused)) static bool result_any(const cJSON *rec, const char *const *names, double *v, double *err)
+{
+    for (; *names; names++)
+        if (result_value(rec, *names, v, err))
+            return true;
+    return false;
+}
+
+/* "config": {"name": x or "text"} */
+static const cJSON *config_item(const cJSON *rec, const char *name)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(rec, "config");
+    return cfg ? cJSON_GetObjectItemCaseSensitive(cfg, name) : NULL;
+}
+
+static bool config_number(const cJSON *rec, const char *name, double *v)
+{
+    const cJSON *it = config_item(rec, name);
+    if (cJSON_IsNumber(it) && isfinite(it->valuedouble)) {
+        *v = it->valuedouble;
+        return true;
+    }
+    return false;
+}
+
+/* A one-line description of the run for panel notes:
+ * "tanh, σ_w = 1.2, σ_b = 0.3, N = 512". Caller frees. */
+static char *run_note(const cJSON *rec)
+{
+    char buf[400] = "";
+    size_t n = 0;
+    const cJSON *act = config_item(rec, "activation");
+    if (cJSON_IsString(act) && act->valuestring) {
+        char *e = dnc_plot_escape(act->valuestring);
+        if (e) {
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%.60s", e);
+            free(e);
+        }
+    }
+    static const struct {
+        const char *key, *sym;
+    } keys[] = {{"sigma_w", "σ_w"}, {"sigma-w", "σ_w"}, {"sigma_b", "σ_b"},
+                {"sigma-b", "σ_b"}, {"width", "N"},     {"depth", "L"}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && n < sizeof buf - 64; i++) {
+        double v;
+        if (config_number(rec, keys[i].key, &v))
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s = %g", n ? ", " : "",
+                                  keys[i].sym, v);
+    }
+    char *s = malloc(n + 1);
+    if (s)
+        memcpy(s, buf, n + 1);
+    return s;
+}
+
+static dnc_status add_col_series(dnc_plot_panel *p, const dnc_table *t, long cx, long cy,
+                                 long ce, const char *label, dnc_plot_style style, int color)
+{
+    double *x = dnc_table_column(t, (size_t)cx), *y = dnc_table_column(t, (size_t)cy);
+    double *e = ce >= 0 ? dnc_table_column(t, (size_t)ce) : NULL;
+    dnc_status st;
+    if (!x || !y || (ce >= 0 && !e))
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    else
+        st = dnc_panel_add_series_color(p, label, ce >= 0 ? DNC_STYLE_ERRORBARS : style, x, y, e,
+                                        t->nrows, color);
+    free(x);
+    free(y);
+    free(e);
+    return st;
+}
+
+/* Rows grouped by the distinct values of column g (in order of first
+ * appearance), at most max_groups groups. */
+typedef struct {
+    double *keys;
+    size_t n;
+} groups;
+
+static dnc_status find_groups(const dnc_table *t, long g, size_t max_groups, groups *out)
+{
+    out->keys = malloc((max_groups ? max_groups : 1) * sizeof *out->keys);
+    out->n = 0;
+    if (!out->keys)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t r = 0; r < t->nrows; r++) {
+        double k = t->v[r * t->ncols + (size_t)g];
+        bool seen = false;
+        for (size_t i = 0; i < out->n && !seen; i++)
+            seen = out->keys[i] == k || (isnan(k) && isnan(out->keys[i]));
+        if (!seen) {
+            if (out->n == max_groups)
+                return DNC_OK;
+            out->keys[out->n++] = k;
+        }
+    }
+    return DNC_OK;
+}
+
+/* Adds one series per group of column g: y against x (optional error). */
+static dnc_status add_grouped(dnc_plot_panel *p, const dnc_table *t, long g, long cx, long cy,
+                              long ce, const char *label_fmt, dnc_plot_style style,
+                              size_t max_groups)
+{
+    groups gr;
+    dnc_status st = find_groups(t, g, max_groups, &gr);
+    double *x = malloc((t->nrows ? t->nrows : 1) * sizeof *x);
+    double *y = malloc((t->nrows ? t->nrows : 1) * sizeof *y);
+    double *e = malloc((t->nrows ? t->nrows : 1) * sizeof *e);
+    if (!st && (!x || !y || !e))
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t i = 0; !st && i < gr.n; i++) {
+        size_t n = 0;
+        for (size_t r = 0; r < t->nrows; r++) {
+            const double *row = &t->v[r * t->ncols];
+            double k = row[g];
+            if (!(k == gr.keys[i] || (isnan(k) && isnan(gr.keys[i]))))
+                continue;
+            x[n] = row[cx];
+            y[n] = row[cy];
+            e[n] = ce >= 0 ? row[ce] : 0;
+            n++;
+        }
+        char label[160];
+        snprintf(label, sizeof label, label_fmt, gr.keys[i]);
+        st = dnc_panel_add_series_color(p, label, ce >= 0 ? DNC_STYLE_ERRORBARS : style, x, y,
+                                        ce >= 0 ? e : NULL, n, (int)(i % 8) + 1);
+    }
+    free(x);
+    free(y);
+    free(e);
+    free(gr.keys);
+    return st;
+}
+
+static bool all_positive(const dnc_table *t, long c)
+{
+    size_t pos = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        double v = t->v[r * t->ncols + (size_t)c];
+        if (isfinite(v) && v <= 0)
+            return false;
+        pos += isfinite(v);
+    }
+    return pos > 0;
+}
+
+/* Positive values spanning more than two decades: show them logarithmically. */
+static bool wants_log(const dnc_table *t, long c)
+{
+    if (!all_positive(t, c))
+        return false;
+    double lo = INFINITY, hi = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        double v = t->v[r * t->ncols + (size_t)c];
+        if (isfinite(v)) {
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+    }
+    return hi / lo > 100;
+}
+
+static dnc_plot_panel *panel(recipe_ctx *r, const char *title, const char *xl, const char *yl)
+{
+    dnc_plot_panel *p = dnc_figure_add_panel(r->fig, title, xl, yl);
+    if (!p)
+        dnc_fail(DNC_ENOMEM, "out of memory");
+    return p;
+}
+
+static dnc_status need_cols(const char *what, long a, long b)
+{
+    if (a < 0 || b < 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "%s: columns not found", what);
+    return DNC_OK;
+}
+
+static const char *cmd_name(const cJSON *rec)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(rec, "command");
+    return cJSON_IsString(c) && c->valuestring ? c->valuestring : "";
+}
+
+/* ---------------------------------------------------- generic recipe */
+
+/* The first column is the abscissa; every other column that is not an
+ * error column gets a panel (at most 9), with its error bars. */
+static dnc_status recipe_generic(recipe_ctx *r)
+{
+    const dnc_table *t = r->t;
+    if (t->ncols < 2 || t->nrows == 0) {
+        dnc_plot_panel *p = panel(r, "no table to plot", "", "");
+        return p ? dnc_panel_set_note(p, "this result has no CSV rows") : DNC_ENOMEM;
+    }
+    char *xl = dnc_plot_escape(t->names[0]);
+    size_t panels = 0;
+    dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t c = 1; !st && c < t->ncols && panels < 9; c++) {
+        if (t->text[c] || is_error_column(t, c))
+            continue;
+        char *yl = dnc_plot_escape(t->names[c]);
+        dnc_plot_panel *p = yl ? panel(r, NULL, xl, yl) : NULL;
+        if (!p) {
+            free(yl);
+            st = dnc_fail(DNC_ENOMEM, "out of memory");
+            break;
+        }
+        p->logx = wants_log(t, 0);
+        p->logy = wants_log(t, (long)c);
+        st = add_col_series(p, t, 0, (long)c, err_col(t, (long)c), NULL, DNC_STYLE_LINESPOINTS,
+                            1);
+        free(yl);
+        panels++;
+    }
+    free(xl);
+    return st;
+}
+
+/* ------------------------------------------- propagation: rho(l) etc. */
+
+#define LAYER_NAMES NAMES("layer", "l", "depth", "t", "time")
+#define RHO_NAMES NAMES("rho", "rho_mean", "rho_sim", "rho_finite")
+#define RHO_MF_NAMES NAMES("rho_mf", "rho_meanfield", "rho_theory")
+
+/* rho(l) on log-log axes with the mean-field trajectory (a column) or the
+ * asymptote 1/(kappa l) from results.kappa at criticality. */
+static dnc_status panel_rho(recipe_ctx *r, long cl, long crho)
+{
+    const dnc_table *t = r->t;
+    dnc_plot_panel *p = panel(r, "order parameter", "layer ℓ", "ρ^ℓ = 1 − c^ℓ");
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = p->logy = true;
+    p->key = strdup("bottom left");
+    char *note = run_note(r->rec);
+    dnc_status st = note ? dnc_panel_set_note(p, note) : DNC_OK;
+    free(note);
+    long cw = col(r, NAMES("sigma_w", "width", "N"));
+    long group = -1;
+    if (cw >= 0) {
+        groups gr;
+        if (!find_groups(t, cw, 64, &gr) && gr.n > 1 && gr.n <= 12)
+            group = cw;
+        free(gr.keys);
+    }
+    if (!st && group >= 0) {
+        const char *fmt = strcmp(t->names[cw], "sigma_w") == 0 ? "σ_w = %g" : "N = %g";
+        st = add_grouped(p, t, group, cl, crho, err_col(t, crho), fmt, DNC_STYLE_LINESPOINTS, 12);
+    } else if (!st) {
+        st = add_col_series(p, t, cl, crho, err_col(t, crho), "finite width",
+                            DNC_STYLE_LINESPOINTS, 1);
+    }
+    long cmf = col(r, RHO_MF_NAMES);
+    if (!st && cmf >= 0 && group < 0)
+        st = add_col_series(p, t, cl, cmf, -1, "mean field", DNC_STYLE_DASHED, 2);
+    double kappa;
+    if (!st && cmf < 0 && result_value(r->rec, "kappa", &kappa, NULL) && kappa > 0) {
+        double *x = dnc_table_column(t, (size_t)cl), *y = malloc(t->nrows * sizeof *y + 1);
+        if (!x || !y)
+            st = dnc_fail(DNC_ENOMEM, "out of memory");
+        for (size_t i = 0; !st && i < t->nrows; i++)
+            y[i] = x[i] > 0 ? 1.0 / (kappa * x[i]) : NAN;
+        if (!st)
+            st = dnc_panel_add_series_color(p, "1/(κℓ), mean field", DNC_STYLE_DASHED, x, y,
+                                            NULL, t->nrows, 7);
+        free(x);
+        free(y);
+    }
+    return st;
+}
+
+static dnc_status recipe_propagate(recipe_ctx *r)
+{
+    long cl = col(r, LAYER_NAMES), crho = col(r, RHO_NAMES);
+    dnc_status st = need_cols("propagate", cl, crho);
+    if (st || (st = panel_rho(r, cl, crho)))
+        return st;
+    long cq = col(r, NAMES("q", "q_mean"));
+    if (cq >= 0) {
+        dnc_plot_panel *p = panel(r, "length", "layer ℓ", "q^ℓ");
+        if (!p)
+            return DNC_ENOMEM;
+        p->logx = true;
+        st = add_col_series(p, r->t, cl, cq, err_col(r->t, cq), "finite width",
+                            DNC_STYLE_LINESPOINTS, 1);
+        long cqm = col(r, NAMES("q_mf", "q_meanfield"));
+        if (!st && cqm >= 0)
+            st = add_col_series(p, r->t, cl, cqm, -1, "mean field", DNC_STYLE_DASHED, 2);
+    }
+    long cly = col(r, NAMES("lyap", "lyapunov", "lambda"));
+    if (!st && cly >= 0) {
+        dnc_plot_panel *p = panel(r, "tangent dynamics", "layer ℓ", "log growth λ^ℓ");
+        if (!p)
+            return DNC_ENOMEM;
+        st = add_col_series(p, r->t, cl, cly, -1, "per layer", DNC_STYLE_LINES, 3);
+        double lam;
+        if (!st && result_value(r->rec, "lyapunov", &lam, NULL)) {
+            double x[2] = {r->t->v[(size_t)cl], r->t->v[(r->t->nrows - 1) * r->t->ncols + (size_t)cl]},
+                   y[2] = {lam, lam};
+            st = dnc_panel_add_series_color(p, "mean λ", DNC_STYLE_DASHED, x, y, NULL, 2, 7);
+        }
+    }
+    return st;
+}
+
+/* ---------------------------------- phase diagram and landscapes */
+
+/* Distinct sorted values of column c. */
+static size_t distinct_sorted(const dnc_table *t, long c, double *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        double v = t->v[r * t->ncols + (size_t)c];
+        if (!isfinite(v))
+            continue;
+        size_t i = 0;
+        while (i < n && out[i] < v)
+            i++;
+        if (i < n && out[i] == v)
+            continue;
+        if (n == max)
+            return 0;
+        memmove(out + i + 1, out + i, (n - i) * sizeof *out);
+        out[i] = v;
+        n++;
+    }
+    return n;
+}
+
+static size_t index_of(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == x ? lo : n;
+}
+
+/* Heat map of column cz over the grid (cx, cy) with contours at levels;
+ * values averaged over repeated grid points (seeds). */
+static dnc_status add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cz,
+                              const char *zlabel, const double *levels, size_t nlevels,
+                              const char *level_name)
+{
+    size_t max = t->nrows < 4096 ? t->nrows : 4096;
+    double *xs = malloc((max + 1) * sizeof *xs), *ys = malloc((max + 1) * sizeof *ys);
+    dnc_status st = DNC_OK;
+    if (!xs || !ys) {
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t nx = distinct_sorted(t, cx, xs, max), ny = distinct_sorted(t, cy, ys, max);
+    if (nx < 2 || ny < 2 || nx * ny > 4 * 1024 * 1024) {
+        st = dnc_fail(DNC_EUNSUPPORTED, "not a regular grid of at least 2 x 2 points");
+        goto out;
+    }
+    double *z = calloc(nx * ny, sizeof *z), *cnt = calloc(nx * ny, sizeof *cnt);
+    if (!z || !cnt) {
+        free(z);
+        free(cnt);
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < t->nrows; r++) {
+        const double *row = &t->v[r * t->ncols];
+        size_t ix = index_of(xs, nx, row[cx]), iy = index_of(ys, ny, row[cy]);
+        if (ix < nx && iy < ny && isfinite(row[cz])) {
+            z[iy * nx + ix] += row[cz];
+            cnt[iy * nx + ix] += 1;
+        }
+    }
+    for (size_t i = 0; i < nx * ny; i++)
+        z[i] = cnt[i] > 0 ? z[i] / cnt[i] : NAN;
+    st = dnc_panel_set_grid(p, xs, nx, ys, ny, z, zlabel, levels, nlevels, level_name);
+    free(z);
+    free(cnt);
+out:
+    free(xs);
+    free(ys);
+    return st;
+}
+
+#define SW_NAMES NAMES("sigma_w", "sigma-w", "sw")
+#define SB_NAMES NAMES("sigma_b", "sigma-b", "sb")
+
+/* The critical line from a result's CSV columns (sigma_b, sigma_w_crit) or
+ * from results.critical_sigma_w at one sigma_b. */
+static dnc_status add_critical_line(dnc_plot_panel *p, recipe_ctx *r, long cb)
+{
+    long cc = col(r, NAMES("sigma_w_crit", "sigma_w_critical", "critical_sigma_w", "sigma_w_c"));
+    if (cc >= 0 && cb >= 0) {
+        /* one point per distinct sigma_b */
+        size_t n = 0;
+        double *x = malloc((r->t->nrows + 1) * sizeof *x), *y = malloc((r->t->nrows + 1) * sizeof *y);
+        if (!x || !y) {
+            free(x);
+            free(y);
+            return dnc_fail(DNC_ENOMEM, "out of memory");
+        }
+        size_t nb = distinct_sorted(r->t, cb, x, r->t->nrows);
+        for (size_t i = 0; i < nb; i++) {
+            y[i] = NAN;
+            for (size_t k = 0; k < r->t->nrows; k++)
+                if (r->t->v[k * r->t->ncols + (size_t)cb] == x[i]) {
+                    y[i] = r->t->v[k * r->t->ncols + (size_t)cc];
+                    break;
+                }
+            n++;
+        }
+        /* plotted as (sigma_b, sigma_w_c) */
+        dnc_status st = dnc_panel_add_series_color(p, "critical line χ_1 = 1", DNC_STYLE_LINES, x,
+                                                   y, NULL, n, 7);
+        free(x);
+        free(y);
+        return st;
+    }
+    return DNC_OK;
+}
+
+static dnc_status recipe_phase_diagram(recipe_ctx *r)
+{
+    long cb = col(r, SB_NAMES), cw = col(r, SW_NAMES);
+    long cchi = col(r, NAMES("chi_1", "chi1", "chi"));
+    dnc_status st = need_cols("phase-diagram", cb, cw);
+    if (!st && cchi < 0)
+        st = dnc_fail(DNC_EUNSUPPORTED, "phase-diagram: no chi_1 column");
+    if (st)
+        return st;
+    dnc_plot_panel *p = panel(r, "phase diagram", "σ_b", "σ_w");
+    if (!p)
+        return DNC_ENOMEM;
+    p->key = strdup("top left");
+    char *note = NULL;
+    const cJSON *act = config_item(r->rec, "activation");
+    if (cJSON_IsString(act) && act->valuestring)
+        note = dnc_plot_escape(act->valuestring);
+    if (note) {
+        free(p->title);
+        size_t n = strlen(note) + 40;
+        p->title = malloc(n);
+        if (p->title)
+            snprintf(p->title, n, "phase diagram, φ = %s", note);
+        free(note);
+    }
+    static const double levels[] = {0.5, 0.8, 1.25, 2.0};
+    st = add_heatmap(p, r->t, cb, cw, cchi, "χ_1 (log scale)", levels, 4, "χ_1");
+    if (!st) {
+        p->grid->logz = true;
+        p->grid->center = 1.0;
+    }
+    if (!st)
+        st = add_critical_line(p, r, cb);
+    long cxi = col(r, NAMES("xi_c", "xi"));
+    if (!st && cxi >= 0) {
+        dnc_plot_panel *q = panel(r, "depth scale", "σ_b", "σ_w");
+        if (!q)
+            return DNC_ENOMEM;
+        static const double xl[] = {10, 100};
+        st = add_heatmap(q, r->t, cb, cw, cxi, "ξ_c (layers)", xl, 2, "ξ_c");
+        if (!st && q->grid)
+            q->grid->logz = true;
+    }
+    return st;
+}
+
+/* ----------------------------------------------------- registry */
+
+typedef dnc_status (*recipe_fn)(recipe_ctx *r);
+
+typedef struct {
+    const char *command;
+    recipe_fn fn;
+    const char *title;
+} recipe;
+
+static const recipe recipes[] = {
+    {"propagate", recipe_propagate, "signal propagation"},
+    {"meanfield", recipe_propagate, "mean-field trajectory"},
+    {"cnn", recipe_propagate, "convolutional network"},
+    {"phase-diagram", recipe_phase_diagram, "mean-field phase diagram"},
+};
+enum { NRECIPES = sizeof recipes / sizeof recipes[0] };
+
+const char *const *dnc_plot_recipe_commands(void)
+{
+    static const char *names[NRECIPES + 1];
+    for (size_t i = 0; i < NRECIPES; i++)
+        names[i] = recipes[i].command;
+    names[NRECIPES] = NULL;
+    return names;
+}
+
+static char *figure_title(const cJSON *rec, const char *what)
+{
+    char *cmd = dnc_plot_escape(cmd_name(rec));
+    size_t n = (cmd ? strlen(cmd) : 0) + strlen(what) + 32;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "dnncrit %s: %s", cmd ? cmd : "", what);
+    free(cmd);
+    return s;
+}
+
+dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_table *table,
+                                      dnc_figure **fig)
+{
+    *fig = NULL;
+    if (!cJSON_IsObject(record))
+        return dnc_fail(DNC_EINVAL, "result is not a JSON object");
+    const char *cmd = cmd_name(record);
+    if (!*cmd)
+        return dnc_fail(DNC_EINVAL, "result has no \"command\": not a dnncrit result record");
+    dnc_table empty = {0};
+    recipe_ctx r = {.rec = record, .t = table ? table : &empty};
+    const recipe *chosen = NULL;
+    for (size_t i = 0; i < NRECIPES; i++)
+        if (strcmp(recipes[i].command, cmd) == 0)
+            chosen = &recipes[i];
+    dnc_status st = DNC_EUNSUPPORTED;
+    if (chosen) {
+        char *title = figure_title(record, chosen->title);
+        r.fig = dnc_figure_new(title);
+        free(title);
+        if (!r.fig)
+            return dnc_fail(DNC_ENOMEM, "out of memory");
+        st = chosen->fn(&r);
+        if (st == DNC_EUNSUPPORTED) {
+            dnc_figure_free(r.fig);
+            r.fig = NULL;
+        }
+    }
+    if (st == DNC_EUNSUPPORTED) {
+        char *title = figure_title(record, "columns");
+        r.fig = dnc_figure_new(title);
+        free(title);
+        if (!r.fig)
+            return dnc_fail(DNC_ENOMEM, "out of memory");
+        st = recipe_generic(&r);
+    }
+    if (st) {
+        dnc_figure_free(r.fig);
+        return st;
+    }
+    *fig = r.fig;
+    return DNC_OK;
+}
+
+/* ---------------------------------------------------- loading, one call */
+
+static char *sibling_path(const char *json_path, const char *name)
+{
+    const char *slash = strrchr(json_path, '/');
+    size_t dir = slash ? (size_t)(slash - json_path) + 1 : 0;
+    char *p = malloc(dir + strlen(name) + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, json_path, dir);
+    strcpy(p + dir, name);
+    return p;
+}
+
+dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table *table,
+                                bool *has_table)
+{
+    *has_table = false;
+    memset(table, 0, sizeof *table);
+    dnc_status st = dnc_read_json(json_path, record);
+    if (st)
+        return st;
+    if (!cJSON_IsObject(*record) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(*record, "command"))) {
+        cJSON_Delete(*record);
+        *record = NULL;
+        return dnc_fail(DNC_EINVAL, "'%s' is not a dnncrit result (no \"command\")", json_path);
+    }
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(*record, "outputs");
+    const cJSON *csv = outs ? cJSON_GetObjectItemCaseSensitive(outs, "csv") : NULL;
+    if (!cJSON_IsString(csv) || !csv->valuestring || !*csv->valuestring)
+        return DNC_OK;
+    const char *name = csv->valuestring;
+    /* outputs.csv is a basename: refuse paths, so a result file cannot make
+     * us read elsewhere. */
+    if (strchr(name, '/') || strcmp(name, "..") == 0) {
+        cJSON_Delete(*record);
+        *record = NULL;
+        return dnc_fail(DNC_EINVAL, "'%s': outputs.csv must be a file name, got '%s'", json_path,
+                        name);
+    }
+    char *path = sibling_path(json_path, name);
+    if (!path) {
+        cJSON_Delete(*record);
+        *record = NULL;
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    st = dnc_table_read(path, table);
+    free(path);
+    if (st) {
+        cJSON_Delete(*record);
+        *record = NULL;
+        return st;
+    }
+    *has_table = true;
+    return DNC_OK;
+}
+
+static char *default_out(const char *json_path, dnc_plot_format fmt)
+{
+    size_t n = strlen(json_path);
+    size_t base = n >= 5 && strcmp(json_path + n - 5, ".json") == 0 ? n - 5 : n;
+    char *p = malloc(base + 8);
+    if (p) {
+        memcpy(p, json_path, base);
+        snprintf(p + base, 8, ".%s", dnc_plot_format_ext(fmt));
+    }
+    return p;
+}
+
+dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_format fmt)
+{
+    cJSON *rec;
+    dnc_table t;
+    bool has_table;
+    dnc_status st = dnc_plot_load_result(json_path, &rec, &t, &has_table);
+    if (st)
+        return st;
+    dnc_figure *fig;
+    st = dnc_plot_figure_for_result(rec, has_table ? &t : NULL, &fig);
+    cJSON_Delete(rec);
+    dnc_table_free(&t);
+    if (st)
+        return st;
+    char *path = out ? NULL : default_out(json_path, fmt);
+    if (!out && !path)
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    else
+        st = dnc_figure_render(fig, out ? out : path, fmt);
+    free(path);
+    dnc_figure_free(fig);
+    return st;
+}
