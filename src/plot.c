@@ -604,10 +604,13 @@ static void emit_panel(script_build *sb, const dnc_plot_panel *p, const char *da
         sb_puts(b, first ? "plot " : ", \\\n     ");
         first = false;
         sb_datafile(b, datadir, sb->ndata - 1);
-        sb_printf(b, " %s lt %d title ", style_spec(s->style), color);
-        sb_quoted(b, s->label ? s->label : "");
-        if (!s->label)
+        sb_printf(b, " %s lt %d", style_spec(s->style), color);
+        if (s->label) {
+            sb_puts(b, " title ");
+            sb_quoted(b, s->label);
+        } else {
             sb_puts(b, " notitle");
+        }
     }
     if (npoints == 0) {
         /* Nothing drawable (empty, non-finite or non-positive on a log
@@ -625,7 +628,7 @@ static void emit_terminal(strbuf *b, const dnc_figure *fig, dnc_plot_format fmt)
     dnc_figure_size(fig, &w, &h);
     switch (fmt) {
     case DNC_PLOT_SVG:
-        sb_printf(b, "set terminal svg size %d,%d dynamic enhanced font 'DejaVu Sans,15' "
+        sb_printf(b, "set terminal svg size %d,%d fixed enhanced font 'DejaVu Sans,15' "
                      "background '#ffffff'\n", w, h);
         break;
     case DNC_PLOT_PDF:

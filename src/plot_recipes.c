@@ -25,22 +25,9 @@ static long col(const recipe_ctx *r, const char *const *names)
     return dnc_table_col_any(r->t, names);
 }
 
-/* The error column that goes with column c: "<name>_err", "<name>_error",
- * "<name>_se", "<name>_std", "d<name>", or -1. */
 static long err_col(const dnc_table *t, long c)
 {
-    if (c < 0)
-        return -1;
-    static const char *const suffixes[] = {"_err", "_error", "_se", "_stderr", "_std", NULL};
-    char buf[300];
-    for (const char *const *s = suffixes; *s; s++) {
-        snprintf(buf, sizeof buf, "%s%s", t->names[c], *s);
-        long e = dnc_table_col(t, buf);
-        if (e >= 0)
-            return e;
-    }
-    snprintf(buf, sizeof buf, "d%s", t->names[c]);
-    return dnc_table_col(t, buf);
+    return c < 0 ? -1 : dnc_table_err_col(t, (size_t)c);
 }
 
 static bool is_error_column(const dnc_table *t, size_t c)

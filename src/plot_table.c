@@ -289,3 +289,31 @@ const char *dnc_table_text(const dnc_table *t, size_t row, size_t col)
         return NULL;
     return t->text[col][row];
 }
+
+long dnc_table_err_col(const dnc_table *t, size_t c)
+{
+    if (c >= t->ncols)
+        return -1;
+    /* "rho,err": a bare err column belongs to the column before it */
+    if (c + 1 < t->ncols &&
+        (strcmp(t->names[c + 1], "err") == 0 || strcmp(t->names[c + 1], "error") == 0))
+        return (long)c + 1;
+    static const char *const suffixes[] = {"_err", "_error", "_se", "_stderr", "_std", NULL};
+    size_t n = strlen(t->names[c]);
+    char *buf = malloc(n + 16);
+    if (!buf)
+        return -1;
+    long found = -1;
+    for (const char *const *s = suffixes; *s && found < 0; s++) {
+        memcpy(buf, t->names[c], n);
+        strcpy(buf + n, *s);
+        found = dnc_table_col(t, buf);
+    }
+    if (found < 0) {
+        buf[0] = 'd';
+        memcpy(buf + 1, t->names[c], n + 1);
+        found = dnc_table_col(t, buf);
+    }
+    free(buf);
+    return found == (long)c ? -1 : found;
+}

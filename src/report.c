@@ -172,20 +172,6 @@ static void key_value_table(FILE *fp, const char *caption, const cJSON *obj)
     fputs("</table>\n", fp);
 }
 
-/* Error column of c: "<name>_err" and friends (as the plot recipes). */
-static long table_err_col(const dnc_table *t, size_t c)
-{
-    static const char *const suffixes[] = {"_err", "_error", "_se", "_stderr", "_std", NULL};
-    char buf[300];
-    for (const char *const *s = suffixes; *s; s++) {
-        snprintf(buf, sizeof buf, "%s%s", t->names[c], *s);
-        long e = dnc_table_col(t, buf);
-        if (e >= 0)
-            return e;
-    }
-    return -1;
-}
-
 static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char *csv_name)
 {
     bool *is_err = calloc(t->ncols ? t->ncols : 1, sizeof *is_err);
@@ -196,7 +182,7 @@ static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char 
         return;
     }
     for (size_t c = 0; c < t->ncols; c++) {
-        err[c] = table_err_col(t, c);
+        err[c] = dnc_table_err_col(t, c);
         if (err[c] >= 0)
             is_err[err[c]] = true;
     }

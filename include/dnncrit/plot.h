@@ -134,6 +134,10 @@ void dnc_table_free(dnc_table *t);
 long dnc_table_col(const dnc_table *t, const char *name);
 /* The first of the NULL-terminated candidate names present, or -1. */
 long dnc_table_col_any(const dnc_table *t, const char *const *names);
+/* The error column of column c: the next column when it is named "err" or
+ * "error", else "<name>_err", "_error", "_se", "_stderr", "_std" or
+ * "d<name>"; -1 when none. */
+long dnc_table_err_col(const dnc_table *t, size_t c);
 /* A freshly allocated copy of column c (nrows values); caller frees. */
 double *dnc_table_column(const dnc_table *t, size_t c);
 /* Cell text (text column) or NULL. */
