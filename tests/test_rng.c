@@ -100,6 +100,79 @@ static void test_weight_rows_match_whole_layer(void **state)
     assert_float_equal(whole[3 * 13], z * cfg.sigma_w / sqrt(13.0), 1e-15);
 }
 
+/* The bulk (vectorised, possibly threaded) path and the one-element path
+ * must give the same bits for every element, wherever a fill starts. */
+static void test_bulk_and_single_element_paths_agree(void **state)
+{
+    (void)state;
+    enum { M = 1000 };
+    double *whole = malloc(M * sizeof *whole), one;
+    dnc_normal_fill(123456789012345ull, DNC_STREAM_WEIGHT, 77, 3, whole, M);
+    for (size_t i = 0; i < M; i++) {
+        dnc_normal_fill_at(123456789012345ull, DNC_STREAM_WEIGHT, 77, 3, i, &one, 1);
+        assert_memory_equal(&one, &whole[i], sizeof one);
+    }
+    /* a fill started at an odd offset that is long enough for the bulk path */
+    double *part = malloc(M * sizeof *part);
+    dnc_normal_fill_at(123456789012345ull, DNC_STREAM_WEIGHT, 77, 3, 37, part, M - 37);
+    assert_memory_equal(part, whole + 37, (M - 37) * sizeof *part);
+    free(whole);
+    free(part);
+}
+
+/* A fill big enough to be split across threads equals its pieces. */
+static void test_large_threaded_fill_matches_pieces(void **state)
+{
+    (void)state;
+    size_t n = (size_t)1 << 18;
+    double *big = malloc(n * sizeof *big), *piece = malloc(4096 * sizeof *piece);
+    dnc_normal_fill(5, DNC_STREAM_USER, 1, 2, big, n);
+    for (size_t off = 0; off < n; off += n / 7 + 1) {
+        size_t m = off + 4096 <= n ? 4096 : n - off;
+        dnc_normal_fill_at(5, DNC_STREAM_USER, 1, 2, off, piece, m);
+        assert_memory_equal(piece, big + off, m * sizeof *piece);
+    }
+    free(big);
+    free(piece);
+}
+
+/* The fast transform against textbook Box-Muller with libm on the same
+ * Philox words (dnc_philox, Random123's own code): log, sqrt, cos and sin
+ * each carry ~1 ulp, so |z| <= 10 agrees to well within 1e-13 absolute. */
+static void test_normals_match_textbook_box_muller(void **state)
+{
+    (void)state;
+    enum { M = 20000 };
+    double *z = malloc(M * sizeof *z);
+    dnc_normal_fill(99, DNC_STREAM_INPUT, 4, 5, z, M);
+    double worst = 0;
+    for (uint32_t k = 0; k < M / 2; k++) {
+        uint32_t w[4];
+        dnc_philox(99, DNC_STREAM_INPUT, 4, 5, k, w);
+        double u1 = ((double)(((uint64_t)w[0] << 21) ^ (w[1] >> 11)) + 0.5) * 0x1.0p-53;
+        double u2 = ((double)(((uint64_t)w[2] << 21) ^ (w[3] >> 11)) + 0.5) * 0x1.0p-53;
+        double r = sqrt(-2 * log(u1)), t = 6.283185307179586 * u2;
+        worst = fmax(worst, fabs(z[2 * k] - r * cos(t)));
+        worst = fmax(worst, fabs(z[2 * k + 1] - r * sin(t)));
+    }
+    assert_true(worst < 1e-13);
+    /* dnc_normal_at agrees with the fill (element 2 k is z0 of block k) */
+    for (uint32_t k = 0; k < 50; k++)
+        assert_true(dnc_normal_at(99, DNC_STREAM_INPUT, 4, 5, k) == z[2 * k]);
+    free(z);
+}
+
+/* Uniform fill (own Philox code) against dnc_uniform_at (Random123). */
+static void test_uniform_fill_matches_random123(void **state)
+{
+    (void)state;
+    enum { M = 2000 };
+    double u[M];
+    dnc_uniform_fill(0xABCDEF0123ull, DNC_STREAM_SIM, 9, 8, u, M);
+    for (uint64_t k = 0; k < M / 2; k++)
+        assert_true(u[2 * k] == dnc_uniform_at(0xABCDEF0123ull, DNC_STREAM_SIM, 9, 8, k));
+}
+
 static void test_config_validation(void **state)
 {
     (void)state;
@@ -123,6 +196,10 @@ int main(void)
         cmocka_unit_test(test_piecewise_fill_is_identical),
         cmocka_unit_test(test_keys_give_different_streams),
         cmocka_unit_test(test_weight_rows_match_whole_layer),
+        cmocka_unit_test(test_bulk_and_single_element_paths_agree),
+        cmocka_unit_test(test_large_threaded_fill_matches_pieces),
+        cmocka_unit_test(test_normals_match_textbook_box_muller),
+        cmocka_unit_test(test_uniform_fill_matches_random123),
         cmocka_unit_test(test_config_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,14 @@
  *   rho^l = 1 - c^l
  *   lambda^l  log growth of a renormalised tangent vector
  *             v^{l+1} = W^{l+1} diag(phi'(h^l)) v^l (first input), whose
- *             average over layers is the maximal Lyapunov exponent. */
+ *             average over layers is the maximal Lyapunov exponent.
+ * With residual_alpha > 0, layers whose fan-in equals the width (l >= 2,
+ * and l = 1 when N0 = N) are residual: h^{l+1} = h^l + alpha (W phi(h^l) + b),
+ * and the tangent follows v^{l+1} = v^l + alpha W diag(phi'(h^l)) v^l.
+ *
+ * Determinism: every h_i^l is a pure function of (config, its own input):
+ * the same bits whatever the thread count or the other inputs in the batch
+ * (see docs/propagation.md for the scheme). */
 #ifndef DNNCRIT_PROPAGATE_H
 #define DNNCRIT_PROPAGATE_H
 
@@ -40,6 +47,7 @@ typedef struct {
     dnc_layer_observer observer;
     void *observer_ctx;
     bool quiet;            /* no progress on stderr */
+    double residual_alpha; /* 0: plain MLP; > 0: residual layers (see above) */
 } dnc_propagate_opts;
 
 typedef struct {
@@ -61,5 +69,19 @@ void dnc_propagate_result_free(dnc_propagate_result *res);
  * x_b = sqrt(q) (sqrt(c) g + sqrt(1-c) e_b) with shared g and private e_b
  * (c >= 0), drawn from DNC_STREAM_INPUT. */
 dnc_status dnc_make_inputs(const dnc_propagate_opts *opts, double *X);
+/* For c < 0 (down to -1/(B-1)) the inputs are x_b = s (e_b - gamma ebar)
+ * with ebar the mean of the e_b, gamma and s chosen so that the expected
+ * variance is q and the expected correlation c. */
+
+/* Checks opts (network config, batch, input statistics, finite user
+ * inputs, residual_alpha) without propagating. */
+dnc_status dnc_propagate_validate(const dnc_propagate_opts *opts);
+
+/* Reads inputs from a CSV file: one input per line, numbers separated by
+ * commas (or blanks), '#' comment lines and blank lines ignored. Every row
+ * must hold `width` finite numbers (width 0: the first row sets it).
+ * On success *X (caller frees) holds *rows x *width_out numbers. */
+dnc_status dnc_read_inputs_csv(const char *path, size_t width, double **X, size_t *rows,
+                               size_t *width_out);
 
 #endif

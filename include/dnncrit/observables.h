@@ -1,0 +1,21 @@
+/* Per-layer statistics of a batch of activity vectors (B rows of N,
+ * row-major), used by the propagation engine. All reductions run in a
+ * fixed order, so results do not depend on the thread count. */
+#ifndef DNNCRIT_OBSERVABLES_H
+#define DNNCRIT_OBSERVABLES_H
+
+#include <stddef.h>
+
+/* Dot product of two n-vectors, fixed summation order (4 interleaved
+ * partial sums, combined pairwise). */
+double dnc_dot(const double *x, const double *y, size_t n);
+
+/* q = (1/B) sum_b (1/N) sum_i H[b][i]^2. */
+double dnc_obs_mean_square(const double *H, size_t B, size_t N);
+
+/* Mean over the B(B-1)/2 pairs b < b' of the cosine similarity
+ * <Y_b, Y_b'> / (|Y_b| |Y_b'|). NAN when B < 2 or a row is zero.
+ * work: 2 B doubles of scratch space. */
+double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work);
+
+#endif

@@ -1,0 +1,536 @@
+/* Finite-width propagation engine.
+ *
+ * Per layer, the weight matrix is produced in blocks of R rows (R depends
+ * only on the fan-in, never on the thread count or the batch), and every
+ * block is multiplied at once into the batch with one single-threaded
+ * cblas_dgemm: H[:, rows] = A W_rows^T. Threads (OpenMP) take whole blocks,
+ * so a block's product is computed by the same code whichever thread runs
+ * it, and the weights of a block stay in cache between generation and use.
+ * The tangent vector of the Lyapunov computation rides along as one extra
+ * row of A, so it costs no extra pass over the weights. */
+#include "dnncrit/propagate.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <omp.h>
+
+#include "dnncrit/detgemm.h"
+#include "dnncrit/io.h"
+#include "dnncrit/observables.h"
+#include "dnncrit/rng.h"
+
+dnc_propagate_opts dnc_propagate_opts_default(void)
+{
+    dnc_propagate_opts o = {
+        .net = dnc_mlp_config_default(),
+        .batch = 2,
+        .input_q = 1.0,
+        .input_c = 0.5,
+        .inputs = NULL,
+        .corr = DNC_CORR_PRE,
+        .lyapunov = false,
+        .quiet = true,
+        .residual_alpha = 0.0,
+    };
+    return o;
+}
+
+static dnc_status validate_inputs(const dnc_propagate_opts *o, size_t n0)
+{
+    for (size_t b = 0; b < o->batch; b++)
+        for (size_t i = 0; i < n0; i++)
+            if (!isfinite(o->inputs[b * n0 + i]))
+                return dnc_fail(DNC_EINVAL, "input %zu, component %zu is not a finite number",
+                                b + 1, i + 1);
+    return DNC_OK;
+}
+
+static dnc_status validate_generated_input_stats(const dnc_propagate_opts *o)
+{
+    if (!isfinite(o->input_q) || o->input_q <= 0)
+        return dnc_fail(DNC_EINVAL, "input_q must be a finite number > 0, got %g", o->input_q);
+    double cmin = o->batch > 1 ? -1.0 / (double)(o->batch - 1) : -1.0;
+    if (!isfinite(o->input_c) || o->input_c > 1 || o->input_c < cmin)
+        return dnc_fail(DNC_EINVAL,
+                        "input_c must lie in [%g, 1] for a batch of %zu inputs, got %g", cmin,
+                        o->batch, o->input_c);
+    return DNC_OK;
+}
+
+dnc_status dnc_propagate_validate(const dnc_propagate_opts *o)
+{
+    dnc_status st = dnc_mlp_config_validate(&o->net);
+    if (st)
+        return st;
+    if (o->batch == 0 || o->batch > DNC_MAX_WIDTH)
+        return dnc_fail(DNC_EINVAL, "batch must be between 1 and %zu, got %zu", DNC_MAX_WIDTH,
+                        o->batch);
+    if (o->corr != DNC_CORR_PRE && o->corr != DNC_CORR_POST)
+        return dnc_fail(DNC_EINVAL, "invalid correlation kind %d", (int)o->corr);
+    if (!isfinite(o->residual_alpha) || o->residual_alpha < 0)
+        return dnc_fail(DNC_EINVAL, "residual_alpha must be a finite number >= 0, got %g",
+                        o->residual_alpha);
+    if (o->inputs)
+        return validate_inputs(o, dnc_mlp_input_width(&o->net));
+    return validate_generated_input_stats(o);
+}
+
+/* ------------------------------------------------------------- inputs */
+
+dnc_status dnc_make_inputs(const dnc_propagate_opts *o, double *X)
+{
+    dnc_status st;
+    if ((st = dnc_mlp_config_validate(&o->net)))
+        return st;
+    if (o->batch == 0)
+        return dnc_fail(DNC_EINVAL, "batch must be >= 1, got 0");
+    if ((st = validate_generated_input_stats(o)))
+        return st;
+    size_t B = o->batch, n0 = dnc_mlp_input_width(&o->net);
+    uint64_t seed = o->net.seed;
+    double c = o->input_c, sq = sqrt(o->input_q);
+    for (size_t b = 0; b < B; b++)
+        dnc_normal_fill(seed, DNC_STREAM_INPUT, 0, (uint32_t)(b + 1), X + b * n0, n0);
+    if (c >= 0) {
+        double *g = malloc(n0 * sizeof *g);
+        if (!g)
+            return dnc_fail(DNC_ENOMEM, "out of memory for %zu inputs", B);
+        dnc_normal_fill(seed, DNC_STREAM_INPUT, 0, 0, g, n0);
+        double a = sqrt(c), e = sqrt(1 - c);
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < n0; i++)
+                X[b * n0 + i] = sq * (a * g[i] + e * X[b * n0 + i]);
+        free(g);
+        return DNC_OK;
+    }
+    /* c < 0: y_b = e_b - gamma ebar has correlation gamma (gamma - 2) /
+     * (B - 2 gamma + gamma^2); solving for c gives gamma below. */
+    double Bd = (double)B;
+    double gamma = 1 - sqrt(fmax(0.0, 1 + c * Bd / (1 - c)));
+    double scale = sq / sqrt(1 - 2 * gamma / Bd + gamma * gamma / Bd);
+    for (size_t i = 0; i < n0; i++) {
+        double mean = 0;
+        for (size_t b = 0; b < B; b++)
+            mean += X[b * n0 + i];
+        mean /= Bd;
+        for (size_t b = 0; b < B; b++)
+            X[b * n0 + i] = scale * (X[b * n0 + i] - gamma * mean);
+    }
+    return DNC_OK;
+}
+
+/* ------------------------------------------------------------- engine */
+
+typedef struct {
+    const dnc_propagate_opts *o;
+    size_t B;      /* inputs */
+    size_t rows;   /* rows of A and H: B, plus 1 for the tangent */
+    size_t N, n0;
+    size_t kmax;   /* max fan-in */
+    double *A;     /* rows x kmax: inputs of the current layer */
+    double *H;     /* rows x N: pre-activations of the current layer */
+    double *Hprev; /* previous layer (residual networks only) */
+    double *D;     /* N: phi'(h) of input 0, for the tangent */
+    double *bias;  /* N */
+    double *Wfull; /* N x kmax, provider only */
+    double *Wblk;  /* nthreads x R x kmax */
+    double *work;  /* 2B, observables */
+    size_t R;      /* rows per weight block */
+    int nthreads;
+} engine;
+
+/* Rows per weight block: about 2^17 doubles (1 MiB) per block, a multiple
+ * of 8, a function of the fan-in only. */
+static size_t block_rows(size_t fan_in, size_t N)
+{
+    size_t R = ((size_t)1 << 17) / fan_in;
+    R = R < 8 ? 8 : R - R % 8;
+    return R > N ? N : R;
+}
+
+static void engine_free(engine *e)
+{
+    free(e->A);
+    free(e->H);
+    free(e->Hprev);
+    free(e->D);
+    free(e->bias);
+    free(e->Wfull);
+    free(e->Wblk);
+    free(e->work);
+}
+
+static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
+{
+    memset(e, 0, sizeof *e);
+    e->o = o;
+    e->B = o->batch;
+    e->rows = o->batch + (o->lyapunov ? 1 : 0);
+    e->N = o->net.width;
+    e->n0 = dnc_mlp_input_width(&o->net);
+    e->kmax = e->n0 > e->N ? e->n0 : e->N;
+    e->R = block_rows(e->N, e->N);
+    size_t r0 = block_rows(e->n0, e->N);
+    if (r0 > e->R)
+        e->R = r0;
+    e->nthreads = omp_get_max_threads();
+    e->A = malloc(e->rows * e->kmax * sizeof *e->A);
+    e->H = malloc(e->rows * e->N * sizeof *e->H);
+    e->Hprev = o->residual_alpha > 0 ? malloc(e->rows * e->N * sizeof *e->Hprev) : NULL;
+    e->D = malloc(e->N * sizeof *e->D);
+    e->bias = malloc(e->N * sizeof *e->bias);
+    e->work = malloc(2 * e->B * sizeof *e->work);
+    if (o->provider)
+        e->Wfull = malloc(e->N * e->kmax * sizeof *e->Wfull);
+    else
+        e->Wblk = malloc((size_t)e->nthreads * e->R * e->kmax * sizeof *e->Wblk);
+    if (!e->A || !e->H || (o->residual_alpha > 0 && !e->Hprev) || !e->D || !e->bias ||
+        !e->work || (o->provider ? !e->Wfull : !e->Wblk)) {
+        engine_free(e);
+        return dnc_fail(DNC_ENOMEM, "out of memory for width %zu, batch %zu", e->N, e->B);
+    }
+    return DNC_OK;
+}
+
+/* H[:, r0:r0+nr] = A W_blk^T, with W_blk row-major nr x K. */
+static void block_product(const engine *e, size_t K, const double *Wb, size_t r0, size_t nr)
+{
+    dnc_gemm_nt(e->rows, nr, K, e->A, e->kmax, Wb, K, e->H + r0, e->N);
+}
+
+/* H = A W^T for layer `layer` (bias not yet added). */
+static void linear_layer(engine *e, size_t layer, size_t K)
+{
+    size_t nblocks = (e->N + e->R - 1) / e->R;
+    long nb = (long)nblocks;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long blk = 0; blk < nb; blk++) {
+        size_t r0 = (size_t)blk * e->R;
+        size_t nr = r0 + e->R <= e->N ? e->R : e->N - r0;
+        if (e->Wfull) {
+            block_product(e, K, e->Wfull + r0 * K, r0, nr);
+        } else {
+            double *Wb = e->Wblk + (size_t)omp_get_thread_num() * e->R * e->kmax;
+            dnc_mlp_layer_weight_rows(&e->o->net, layer, r0, nr, Wb);
+            block_product(e, K, Wb, r0, nr);
+        }
+    }
+}
+
+static dnc_status load_layer_params(engine *e, size_t layer)
+{
+    if (!e->o->provider) {
+        dnc_mlp_layer_bias(&e->o->net, layer, e->bias);
+        return DNC_OK;
+    }
+    dnc_status st = e->o->provider(e->o->provider_ctx, layer, e->Wfull, e->bias);
+    if (st)
+        return st;
+    size_t K = dnc_mlp_fan_in(&e->o->net, layer);
+    for (size_t i = 0; i < e->N * K; i++)
+        if (!isfinite(e->Wfull[i]))
+            return dnc_fail(DNC_EINVAL, "weight provider: layer %zu weight %zu is not finite",
+                            layer, i);
+    for (size_t i = 0; i < e->N; i++)
+        if (!isfinite(e->bias[i]))
+            return dnc_fail(DNC_EINVAL, "weight provider: layer %zu bias %zu is not finite",
+                            layer, i);
+    return DNC_OK;
+}
+
+/* Adds the bias to the input rows and applies the residual update. */
+static void finish_preactivations(engine *e, bool residual)
+{
+    double alpha = e->o->residual_alpha;
+    for (size_t r = 0; r < e->rows; r++) {
+        double *h = e->H + r * e->N;
+        if (r < e->B)
+            for (size_t i = 0; i < e->N; i++)
+                h[i] += e->bias[i];
+        if (residual) {
+            const double *hp = e->Hprev + r * e->N;
+            for (size_t i = 0; i < e->N; i++)
+                h[i] = hp[i] + alpha * h[i];
+        }
+    }
+}
+
+/* Renormalises the tangent row; returns ln of its norm before. */
+static double renormalise_tangent(engine *e)
+{
+    double *v = e->H + e->B * e->N;
+    double norm = sqrt(dnc_dot(v, v, e->N));
+    if (!(norm > 0))
+        return -INFINITY;
+    for (size_t i = 0; i < e->N; i++)
+        v[i] /= norm;
+    return log(norm);
+}
+
+/* A = phi(H) for the inputs and phi'(h_0) (*) v for the tangent. */
+static void next_layer_inputs(engine *e)
+{
+    dnc_activation act = e->o->net.activation;
+    for (size_t b = 0; b < e->B; b++)
+        dnc_phi_array(act, e->H + b * e->N, e->A + b * e->kmax, b == 0 ? e->D : NULL, e->N);
+    if (e->rows > e->B) {
+        const double *v = e->H + e->B * e->N;
+        double *u = e->A + e->B * e->kmax;
+        for (size_t i = 0; i < e->N; i++)
+            u[i] = e->D[i] * v[i];
+    }
+}
+
+static dnc_status check_finite(const engine *e, size_t layer)
+{
+    for (size_t i = 0; i < e->B * e->N; i++)
+        if (!isfinite(e->H[i]))
+            return dnc_fail(DNC_ENUM,
+                            "pre-activations overflowed (non-finite) at layer %zu; "
+                            "sigma_w too large for this depth?",
+                            layer);
+    return DNC_OK;
+}
+
+static void load_first_inputs(engine *e, const double *X)
+{
+    for (size_t b = 0; b < e->B; b++)
+        memcpy(e->A + b * e->kmax, X + b * e->n0, e->n0 * sizeof *X);
+    if (e->rows > e->B) {
+        double *v = e->A + e->B * e->kmax;
+        dnc_normal_fill(e->o->net.seed, DNC_STREAM_TANGENT, 0, 0, v, e->n0);
+        double norm = sqrt(dnc_dot(v, v, e->n0));
+        for (size_t i = 0; i < e->n0; i++)
+            v[i] /= norm;
+    }
+}
+
+static void record_layer(engine *e, size_t layer, dnc_propagate_result *res)
+{
+    size_t l = layer - 1;
+    res->q[l] = dnc_obs_mean_square(e->H, e->B, e->N);
+    if (e->o->corr == DNC_CORR_PRE)
+        res->c[l] = dnc_obs_mean_cosine(e->H, e->B, e->N, e->work);
+    res->flops += 2.0 * (double)e->rows * (double)e->N *
+                  (double)dnc_mlp_fan_in(&e->o->net, layer);
+}
+
+/* Post-activation correlations read phi(h), which next_layer_inputs has
+ * just written into A (row stride kmax). */
+static double post_cosine(engine *e)
+{
+    if (e->B < 2)
+        return NAN;
+    if (e->kmax == e->N)
+        return dnc_obs_mean_cosine(e->A, e->B, e->N, e->work);
+    /* rows of A are kmax apart: pack them (reusing H, which A now holds) */
+    for (size_t b = 0; b < e->B; b++)
+        memmove(e->H + b * e->N, e->A + b * e->kmax, e->N * sizeof *e->H);
+    return dnc_obs_mean_cosine(e->H, e->B, e->N, e->work);
+}
+
+static dnc_status run_layers(engine *e, dnc_propagate_result *res)
+{
+    const dnc_propagate_opts *o = e->o;
+    dnc_progress prog;
+    dnc_progress_start(&prog, "propagate", o->net.depth, o->quiet);
+    dnc_status st = DNC_OK;
+    for (size_t layer = 1; layer <= o->net.depth && !st; layer++) {
+        size_t K = dnc_mlp_fan_in(&o->net, layer);
+        bool residual = o->residual_alpha > 0 && K == e->N && (layer > 1 || e->n0 == e->N);
+        if ((st = load_layer_params(e, layer)))
+            break;
+        if (residual && layer == 1)
+            for (size_t r = 0; r < e->rows; r++)
+                memcpy(e->Hprev + r * e->N, e->A + r * e->kmax, e->N * sizeof *e->H);
+        linear_layer(e, layer, K);
+        finish_preactivations(e, residual);
+        if ((st = check_finite(e, layer)))
+            break;
+        if (e->rows > e->B)
+            res->lyap[layer - 1] = renormalise_tangent(e);
+        if (o->observer && (st = o->observer(o->observer_ctx, layer, e->H, e->B, e->N)))
+            break;
+        record_layer(e, layer, res);
+        if (e->Hprev)
+            memcpy(e->Hprev, e->H, e->rows * e->N * sizeof *e->H);
+        next_layer_inputs(e);
+        if (o->corr == DNC_CORR_POST)
+            res->c[layer - 1] = post_cosine(e);
+        res->rho[layer - 1] = 1 - res->c[layer - 1];
+        dnc_progress_update(&prog, layer);
+    }
+    dnc_progress_finish(&prog);
+    return st;
+}
+
+static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lyapunov)
+{
+    memset(res, 0, sizeof *res);
+    res->depth = depth;
+    res->q = calloc(depth, sizeof *res->q);
+    res->c = calloc(depth, sizeof *res->c);
+    res->rho = calloc(depth, sizeof *res->rho);
+    res->lyap = lyapunov ? calloc(depth, sizeof *res->lyap) : NULL;
+    res->lyapunov = NAN;
+    if (!res->q || !res->c || !res->rho || (lyapunov && !res->lyap)) {
+        dnc_propagate_result_free(res);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu layers", depth);
+    }
+    return DNC_OK;
+}
+
+dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = dnc_propagate_validate(o);
+    if (st)
+        return st;
+    if ((st = result_alloc(res, o->net.depth, o->lyapunov)))
+        return st;
+    engine e;
+    if ((st = engine_init(&e, o))) {
+        dnc_propagate_result_free(res);
+        return st;
+    }
+    double *X = (double *)o->inputs;
+    if (!X) {
+        X = malloc(e.B * e.n0 * sizeof *X);
+        st = X ? dnc_make_inputs(o, X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
+    }
+    if (!st) {
+        /* One thread per block product: OpenBLAS's own threading would make
+         * the summation order depend on its thread count. */
+        int blas_threads = openblas_get_num_threads();
+        openblas_set_num_threads(1);
+        double t0 = dnc_wall_time();
+        load_first_inputs(&e, X);
+        st = run_layers(&e, res);
+        res->seconds = dnc_wall_time() - t0;
+        openblas_set_num_threads(blas_threads);
+    }
+    if (X != o->inputs)
+        free(X);
+    engine_free(&e);
+    if (st) {
+        dnc_propagate_result_free(res);
+        return st;
+    }
+    if (res->lyap) {
+        double s = 0;
+        for (size_t l = 0; l < res->depth; l++)
+            s += res->lyap[l];
+        res->lyapunov = s / (double)res->depth;
+    }
+    return DNC_OK;
+}
+
+void dnc_propagate_result_free(dnc_propagate_result *res)
+{
+    free(res->q);
+    free(res->c);
+    free(res->rho);
+    free(res->lyap);
+    res->q = res->c = res->rho = res->lyap = NULL;
+    res->depth = 0;
+}
+
+/* ------------------------------------------------------- inputs file */
+
+typedef struct {
+    double *v;
+    size_t n, cap;
+} dvec;
+
+static bool dvec_push(dvec *d, double x)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 1024;
+        double *v = realloc(d->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        d->v = v;
+        d->cap = cap;
+    }
+    d->v[d->n++] = x;
+    return true;
+}
+
+/* Parses one line's numbers into d; returns how many, or sets *st. */
+static size_t parse_row(char *line, const char *path, size_t lineno, dvec *d, dnc_status *st)
+{
+    size_t count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, ", \t\r", &save); tok; tok = strtok_r(NULL, ", \t\r", &save)) {
+        char what[64];
+        snprintf(what, sizeof what, "line %zu, column %zu", lineno, count + 1);
+        double x;
+        if ((*st = dnc_parse_double(tok, what, &x))) {
+            char msg[256]; /* dnc_fail must not read its own buffer */
+            snprintf(msg, sizeof msg, "%s", dnc_last_error());
+            *st = dnc_fail(DNC_EINVAL, "%s: %s", path, msg);
+            return count;
+        }
+        if (!dvec_push(d, x)) {
+            *st = dnc_fail(DNC_ENOMEM, "%s: out of memory", path);
+            return count;
+        }
+        count++;
+    }
+    return count;
+}
+
+static bool is_blank_or_comment(const char *line)
+{
+    while (*line == ' ' || *line == '\t' || *line == '\r')
+        line++;
+    return *line == '\0' || *line == '#';
+}
+
+dnc_status dnc_read_inputs_csv(const char *path, size_t width, double **X, size_t *rows,
+                               size_t *width_out)
+{
+    *X = NULL;
+    *rows = 0;
+    char *text;
+    size_t len;
+    dnc_status st = dnc_read_file(path, &text, &len);
+    if (st)
+        return st;
+    dvec d = {0};
+    size_t nrows = 0, lineno = 0;
+    for (char *line = text; line && !st; ) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        lineno++;
+        if (!is_blank_or_comment(line)) {
+            size_t got = parse_row(line, path, lineno, &d, &st);
+            if (!st && width == 0)
+                width = got;
+            if (!st && got != width)
+                st = dnc_fail(DNC_EINVAL, "%s: line %zu has %zu numbers, expected %zu (the input width)",
+                              path, lineno, got, width);
+            nrows++;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    if (!st && nrows == 0)
+        st = dnc_fail(DNC_EINVAL, "%s: no input rows", path);
+    if (st) {
+        free(d.v);
+        return st;
+    }
+    *X = d.v;
+    *rows = nrows;
+    if (width_out)
+        *width_out = width;
+    return DNC_OK;
+}

@@ -1,0 +1,567 @@
+/* Propagation engine: against a naive double loop, closed forms of linear
+ * networks, bitwise determinism over threads and batch splits, inputs. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_sf_psi.h>
+#include <omp.h>
+
+#include "dnncrit/observables.h"
+#include "dnncrit/propagate.h"
+#include "dnncrit/rng.h"
+#include "testutil.h"
+
+/* ---- capture every layer's pre-activations through the observer */
+typedef struct {
+    size_t depth, B, N;
+    double *H; /* depth x B x N */
+} capture;
+
+static dnc_status capture_layer(void *ctx, size_t layer, const double *H, size_t B, size_t N)
+{
+    capture *c = ctx;
+    assert_int_equal(B, c->B);
+    assert_int_equal(N, c->N);
+    memcpy(c->H + (layer - 1) * B * N, H, B * N * sizeof *H);
+    return DNC_OK;
+}
+
+static capture capture_new(size_t depth, size_t B, size_t N)
+{
+    capture c = {depth, B, N, calloc(depth * B * N, sizeof(double))};
+    assert_non_null(c.H);
+    return c;
+}
+
+static const double *captured(const capture *c, size_t layer, size_t b)
+{
+    return c->H + ((layer - 1) * c->B + b) * c->N;
+}
+
+static dnc_propagate_opts small_opts(void)
+{
+    dnc_propagate_opts o = dnc_propagate_opts_default();
+    o.net.width = 37;
+    o.net.input_width = 23;
+    o.net.depth = 5;
+    o.net.activation = DNC_ACT_TANH;
+    o.net.sigma_w = 1.5;
+    o.net.sigma_b = 0.3;
+    o.net.seed = 11;
+    o.batch = 3;
+    o.input_q = 0.8;
+    o.input_c = 0.4;
+    o.lyapunov = true;
+    return o;
+}
+
+/* ---- the slow reference: whole weight matrices and plain loops */
+typedef struct {
+    double *H;    /* depth x B x N */
+    double *lyap; /* depth */
+} naive_result;
+
+static naive_result naive_propagate(const dnc_propagate_opts *o, const double *X)
+{
+    size_t N = o->net.width, n0 = dnc_mlp_input_width(&o->net), B = o->batch, L = o->net.depth;
+    size_t kmax = n0 > N ? n0 : N;
+    naive_result r = {calloc(L * B * N, sizeof(double)), calloc(L, sizeof(double))};
+    double *W = malloc(N * kmax * sizeof *W), *bias = malloc(N * sizeof *bias);
+    double *a = malloc(B * kmax * sizeof *a), *v = malloc(kmax * sizeof *v);
+    double *u = malloc(kmax * sizeof *u), *hprev = calloc(B * N, sizeof *hprev);
+    double *vprev = calloc(N, sizeof *vprev);
+    memcpy(a, X, B * n0 * sizeof *X);
+    dnc_normal_fill(o->net.seed, DNC_STREAM_TANGENT, 0, 0, u, n0);
+    double norm = 0;
+    for (size_t k = 0; k < n0; k++)
+        norm += u[k] * u[k];
+    for (size_t k = 0; k < n0; k++)
+        u[k] /= sqrt(norm);
+    for (size_t l = 1; l <= L; l++) {
+        size_t K = dnc_mlp_fan_in(&o->net, l);
+        bool residual = o->residual_alpha > 0 && K == N;
+        dnc_mlp_layer_weights(&o->net, l, W);
+        dnc_mlp_layer_bias(&o->net, l, bias);
+        if (residual && l == 1) {
+            memcpy(hprev, X, B * N * sizeof *X);
+            memcpy(vprev, u, N * sizeof *u);
+        }
+        for (size_t b = 0; b < B; b++) {
+            double *h = r.H + ((l - 1) * B + b) * N;
+            for (size_t i = 0; i < N; i++) {
+                double s = bias[i];
+                for (size_t k = 0; k < K; k++)
+                    s += W[i * K + k] * a[b * K + k];
+                h[i] = residual ? hprev[b * N + i] + o->residual_alpha * s : s;
+            }
+        }
+        double nv = 0;
+        for (size_t i = 0; i < N; i++) {
+            double s = 0;
+            for (size_t k = 0; k < K; k++)
+                s += W[i * K + k] * u[k];
+            v[i] = residual ? vprev[i] + o->residual_alpha * s : s;
+            nv += v[i] * v[i];
+        }
+        r.lyap[l - 1] = 0.5 * log(nv);
+        for (size_t i = 0; i < N; i++)
+            v[i] /= sqrt(nv);
+        const double *h0 = r.H + (l - 1) * B * N;
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < N; i++)
+                a[b * N + i] = dnc_phi(o->net.activation, r.H[((l - 1) * B + b) * N + i]);
+        for (size_t i = 0; i < N; i++)
+            u[i] = dnc_dphi(o->net.activation, h0[i]) * v[i];
+        memcpy(hprev, h0, B * N * sizeof *hprev);
+        memcpy(vprev, v, N * sizeof *v);
+    }
+    free(W), free(bias), free(a), free(v), free(u), free(hprev), free(vprev);
+    return r;
+}
+
+static double naive_cosine_mean(const double *H, size_t B, size_t N, dnc_activation act, bool post)
+{
+    double sum = 0;
+    for (size_t a = 0; a < B; a++)
+        for (size_t b = a + 1; b < B; b++) {
+            double xy = 0, xx = 0, yy = 0;
+            for (size_t i = 0; i < N; i++) {
+                double x = H[a * N + i], y = H[b * N + i];
+                if (post)
+                    x = dnc_phi(act, x), y = dnc_phi(act, y);
+                xy += x * y, xx += x * x, yy += y * y;
+            }
+            sum += xy / sqrt(xx * yy);
+        }
+    return sum / (double)(B * (B - 1) / 2);
+}
+
+/* Rounding: a K-term dot product (K <= 40 here) computed in another order
+ * differs by at most ~K eps |w||a| ~ 1e-14 relative; five layers with
+ * sigma_w = 1.5 amplify by at most (1.5 sqrt(K/K))^5 ~ 8 (|tanh'| <= 1),
+ * so 1e-12 relative (plus 1e-12 absolute near zero) is a safe bound that
+ * a wrong index or missing bias would exceed by many orders. */
+static void check_against_naive(dnc_propagate_opts o)
+{
+    size_t N = o.net.width, B = o.batch, L = o.net.depth, n0 = dnc_mlp_input_width(&o.net);
+    double *X = malloc(B * n0 * sizeof *X);
+    assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
+    naive_result ref = naive_propagate(&o, X);
+    capture cap = capture_new(L, B, N);
+    o.observer = capture_layer;
+    o.observer_ctx = &cap;
+    dnc_propagate_result res;
+    assert_int_equal(dnc_propagate(&o, &res), DNC_OK);
+    for (size_t i = 0; i < L * B * N; i++)
+        assert_true(fabs(cap.H[i] - ref.H[i]) <= 1e-12 * (1 + fabs(ref.H[i])));
+    for (size_t l = 1; l <= L; l++) {
+        const double *H = ref.H + (l - 1) * B * N;
+        double q = 0;
+        for (size_t i = 0; i < B * N; i++)
+            q += H[i] * H[i];
+        q /= (double)(B * N);
+        assert_true(fabs(res.q[l - 1] - q) <= 1e-12 * q);
+        double c = naive_cosine_mean(H, B, N, o.net.activation, o.corr == DNC_CORR_POST);
+        assert_true(fabs(res.c[l - 1] - c) <= 1e-12);
+        assert_true(fabs(res.rho[l - 1] - (1 - c)) <= 1e-12);
+        assert_true(fabs(res.lyap[l - 1] - ref.lyap[l - 1]) <= 1e-12);
+    }
+    assert_true(res.flops > 0);
+    dnc_propagate_result_free(&res);
+    free(ref.H), free(ref.lyap), free(cap.H), free(X);
+}
+
+static void test_matches_naive_pre(void **state)
+{
+    (void)state;
+    check_against_naive(small_opts());
+}
+
+static void test_matches_naive_post_relu_wide_input(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = small_opts();
+    o.corr = DNC_CORR_POST;
+    o.net.activation = DNC_ACT_RELU;
+    o.net.sigma_w = 1.4;
+    o.net.input_width = 61; /* wider than the hidden layers */
+    check_against_naive(o);
+}
+
+static void test_matches_naive_residual(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = small_opts();
+    o.residual_alpha = 0.3;
+    o.net.input_width = 0; /* layer 1 is residual too */
+    check_against_naive(o);
+    o.net.input_width = 19; /* layer 1 plain, the rest residual */
+    check_against_naive(o);
+}
+
+static void test_matches_naive_many_blocks(void **state)
+{
+    (void)state;
+    /* fan-in 700: 2^17/700 -> 184 rows per block, so 3 blocks, one partial */
+    dnc_propagate_opts o = small_opts();
+    o.net.width = 500;
+    o.net.input_width = 700;
+    o.net.depth = 3;
+    o.batch = 2;
+    check_against_naive(o);
+}
+
+/* ---- determinism */
+static capture run_capture(dnc_propagate_opts o, const double *X, size_t B, int threads,
+                           dnc_propagate_result *res)
+{
+    o.inputs = X;
+    o.batch = B;
+    capture cap = capture_new(o.net.depth, B, o.net.width);
+    o.observer = capture_layer;
+    o.observer_ctx = &cap;
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    assert_int_equal(dnc_propagate(&o, res), DNC_OK);
+    omp_set_num_threads(saved);
+    return cap;
+}
+
+static dnc_propagate_opts determinism_opts(void)
+{
+    dnc_propagate_opts o = small_opts();
+    o.net.width = 1100; /* several weight blocks, the last one partial */
+    o.net.input_width = 300;
+    o.net.depth = 4;
+    o.net.sigma_w = 1.2;
+    return o;
+}
+
+static void assert_same_layers(const capture *a, size_t ia, const capture *b, size_t ib,
+                               size_t count)
+{
+    for (size_t l = 1; l <= a->depth; l++)
+        assert_memory_equal(captured(a, l, ia), captured(b, l, ib), count * a->N * sizeof(double));
+}
+
+static void test_bitwise_identical_over_threads(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = determinism_opts();
+    o.batch = 5;
+    double *X = malloc(5 * 300 * sizeof *X);
+    assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
+    dnc_propagate_result r1, r2;
+    capture c1 = run_capture(o, X, 5, 1, &r1);
+    capture c2 = run_capture(o, X, 5, 2, &r2);
+    assert_same_layers(&c1, 0, &c2, 0, 5);
+    size_t L = o.net.depth;
+    assert_memory_equal(r1.q, r2.q, L * sizeof(double));
+    assert_memory_equal(r1.c, r2.c, L * sizeof(double));
+    assert_memory_equal(r1.lyap, r2.lyap, L * sizeof(double));
+    dnc_propagate_result_free(&r1), dnc_propagate_result_free(&r2);
+    free(c1.H), free(c2.H), free(X);
+}
+
+/* Propagating {x1..x4} together, or {x1,x2} and {x3,x4}, or one by one
+ * (with or without the tangent row) must give each input the same bits;
+ * so must a large batch (other GEMM shapes) containing them. */
+static void test_bitwise_identical_over_batch_splits(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = determinism_opts();
+    enum { BIG = 40 };
+    o.batch = BIG;
+    o.input_c = 0.2;
+    size_t n0 = 300;
+    double *X = malloc(BIG * n0 * sizeof *X);
+    assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
+    dnc_propagate_result r;
+    capture all = run_capture(o, X, 4, 2, &r);
+    dnc_propagate_result_free(&r);
+    capture first = run_capture(o, X, 2, 2, &r);
+    dnc_propagate_result_free(&r);
+    capture second = run_capture(o, X + 2 * n0, 2, 1, &r);
+    dnc_propagate_result_free(&r);
+    assert_same_layers(&all, 0, &first, 0, 2);
+    assert_same_layers(&all, 2, &second, 0, 2);
+    o.lyapunov = false;
+    for (size_t b = 0; b < 4; b++) {
+        capture one = run_capture(o, X + b * n0, 1, 2, &r);
+        dnc_propagate_result_free(&r);
+        assert_same_layers(&all, b, &one, 0, 1);
+        free(one.H);
+    }
+    capture big = run_capture(o, X, BIG, 2, &r);
+    dnc_propagate_result_free(&r);
+    assert_same_layers(&all, 0, &big, 0, 4);
+    free(all.H), free(first.H), free(second.H), free(big.H), free(X);
+}
+
+/* A provider handing out the Philox weights reproduces the built-in path. */
+static dnc_status philox_provider(void *ctx, size_t layer, double *W, double *b)
+{
+    const dnc_mlp_config *cfg = ctx;
+    dnc_mlp_layer_weights(cfg, layer, W);
+    dnc_mlp_layer_bias(cfg, layer, b);
+    return DNC_OK;
+}
+
+static void test_provider_reproduces_generated_weights(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = small_opts();
+    dnc_propagate_result a, b;
+    assert_int_equal(dnc_propagate(&o, &a), DNC_OK);
+    o.provider = philox_provider;
+    o.provider_ctx = &o.net;
+    assert_int_equal(dnc_propagate(&o, &b), DNC_OK);
+    assert_memory_equal(a.q, b.q, o.net.depth * sizeof(double));
+    assert_memory_equal(a.c, b.c, o.net.depth * sizeof(double));
+    assert_memory_equal(a.lyap, b.lyap, o.net.depth * sizeof(double));
+    dnc_propagate_result_free(&a), dnc_propagate_result_free(&b);
+}
+
+static dnc_status nan_provider(void *ctx, size_t layer, double *W, double *b)
+{
+    philox_provider(ctx, layer, W, b);
+    W[3] = NAN;
+    return DNC_OK;
+}
+
+static dnc_status stop_at_layer_2(void *ctx, size_t layer, const double *H, size_t B, size_t N)
+{
+    (void)H, (void)B, (void)N;
+    *(size_t *)ctx = layer;
+    return layer == 2 ? dnc_fail(DNC_EINVAL, "stop requested") : DNC_OK;
+}
+
+static void test_provider_and_observer_errors(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = small_opts();
+    o.provider = nan_provider;
+    o.provider_ctx = &o.net;
+    dnc_propagate_result r;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "not finite"));
+    assert_null(r.q);
+    o = small_opts();
+    size_t last = 0;
+    o.observer = stop_at_layer_2;
+    o.observer_ctx = &last;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    assert_int_equal(last, 2);
+}
+
+/* ---- closed forms of linear networks */
+
+/* For phi(x) = x, E[q^{l+1} | h^l] = sigma_w^2 q^l + sigma_b^2 at any
+ * width, so E[q^l] = s^{2l} q^0 + sigma_b^2 sum_{j<l} s^{2j}, with q^0 the
+ * mean square of the actual inputs. Checked over independent seeds against
+ * the seed-to-seed standard error (5 sigma). */
+static void test_linear_network_q_expectation(void **state)
+{
+    (void)state;
+    enum { SEEDS = 24, L = 12 };
+    dnc_propagate_opts o = dnc_propagate_opts_default();
+    o.net.width = 128;
+    o.net.depth = L;
+    o.net.activation = DNC_ACT_LINEAR;
+    o.net.sigma_w = 1.1;
+    o.net.sigma_b = 0.5;
+    o.batch = 4;
+    o.input_c = 0;
+    double ratio_sum[L] = {0}, ratio_sq[L] = {0};
+    double *X = malloc(4 * 128 * sizeof *X);
+    for (int s = 0; s < SEEDS; s++) {
+        o.net.seed = 1000 + (uint64_t)s;
+        assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
+        double q0 = dnc_obs_mean_square(X, 4, 128);
+        o.inputs = X;
+        dnc_propagate_result r;
+        assert_int_equal(dnc_propagate(&o, &r), DNC_OK);
+        o.inputs = NULL;
+        double s2 = o.net.sigma_w * o.net.sigma_w, expect = q0;
+        for (int l = 0; l < L; l++) {
+            expect = s2 * expect + o.net.sigma_b * o.net.sigma_b;
+            double ratio = r.q[l] / expect;
+            ratio_sum[l] += ratio;
+            ratio_sq[l] += ratio * ratio;
+        }
+        dnc_propagate_result_free(&r);
+    }
+    for (int l = 0; l < L; l++) {
+        double mean = ratio_sum[l] / SEEDS;
+        double sd = sqrt((ratio_sq[l] / SEEDS - mean * mean) * SEEDS / (SEEDS - 1));
+        assert_true(sd > 0);
+        assert_true(fabs(mean - 1) < 5 * sd / sqrt(SEEDS));
+    }
+    free(X);
+}
+
+/* Linear network: v^l = W v^{l-1}, |W v|^2 = (sigma_w^2 / N) chi^2_N for a
+ * unit v, independently per layer, so lambda^l = ln sigma_w + (1/2) ln(chi^2_N / N)
+ * with mean ln sigma_w + (psi(N/2) - ln(N/2))/2 (about -1/(2N), the
+ * finite-N correction) and variance psi'(N/2)/4. The mean over L layers
+ * is checked within 5 standard errors; at N = 32, L = 2000 the correction
+ * (-0.0157) is about 5.6 standard errors (0.0028), so it is resolved. */
+static void test_linear_lyapunov_exponent(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = dnc_propagate_opts_default();
+    enum { N = 32, L = 2000 };
+    o.net.width = N;
+    o.net.depth = L;
+    o.net.activation = DNC_ACT_LINEAR;
+    o.net.sigma_w = 0.8; /* < 1 keeps h^l bounded over 2000 layers */
+    o.net.sigma_b = 0.2;
+    o.net.seed = 5;
+    o.lyapunov = true;
+    o.batch = 2;
+    dnc_propagate_result r;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_OK);
+    double x = N / 2.0;
+    double expect = log(o.net.sigma_w) + 0.5 * (gsl_sf_psi(x) - log(x));
+    double se = sqrt(gsl_sf_psi_1(x) / 4 / L);
+    assert_true(fabs(r.lyapunov - expect) < 5 * se);
+    /* and the naive answer without the correction is rejected */
+    assert_true(fabs(r.lyapunov - log(o.net.sigma_w)) > 3 * se);
+    dnc_propagate_result_free(&r);
+}
+
+/* ---- inputs */
+
+/* Per-component variance and pairwise correlation of generated inputs:
+ * with N0 = 20000 components the sample variance has relative sd
+ * sqrt(2/N0) = 0.01 and the sample correlation sd <= 1/sqrt(N0) = 0.007;
+ * bounds at 5 sd. */
+static void test_make_inputs_statistics(void **state)
+{
+    (void)state;
+    enum { N0 = 20000, B = 4 };
+    const double cs[] = {0.0, 0.6, 1.0, -1.0 / 3, -0.1};
+    dnc_propagate_opts o = dnc_propagate_opts_default();
+    o.net.input_width = N0;
+    o.batch = B;
+    o.input_q = 2.5;
+    double *X = malloc(B * N0 * sizeof *X);
+    double work[2 * B];
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        o.input_c = cs[k];
+        assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
+        double q = dnc_obs_mean_square(X, B, N0);
+        assert_true(fabs(q / 2.5 - 1) < 0.05);
+        double c = dnc_obs_mean_cosine(X, B, N0, work);
+        assert_true(fabs(c - cs[k]) < 0.035);
+    }
+    o.input_c = -0.5; /* below -1/(B-1) */
+    assert_int_equal(dnc_make_inputs(&o, X), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "input_c"));
+    free(X);
+}
+
+static void test_invalid_options(void **state)
+{
+    (void)state;
+    dnc_propagate_result r;
+    dnc_propagate_opts o = small_opts();
+    o.batch = 0;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "batch"));
+    o = small_opts();
+    o.net.sigma_w = -1;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "sigma_w"));
+    o = small_opts();
+    o.input_q = NAN;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    o = small_opts();
+    o.residual_alpha = -0.1;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    o = small_opts();
+    double X[3 * 23] = {0};
+    X[40] = NAN;
+    o.inputs = X;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "input 2"));
+    /* overflow is reported, not silently written as inf */
+    o = small_opts();
+    o.net.activation = DNC_ACT_LINEAR;
+    o.net.sigma_w = 1e100;
+    o.net.depth = 10;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_ENUM);
+    assert_non_null(strstr(dnc_last_error(), "layer"));
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_read_inputs_csv(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/in.csv", dir);
+    double *X;
+    size_t rows, width;
+    write_file(path, "# two inputs\n1, 2, 3\n\n-4e-1,5,6.5\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_OK);
+    assert_int_equal(rows, 2);
+    assert_int_equal(width, 3);
+    assert_float_equal(X[3], -0.4, 0);
+    assert_float_equal(X[5], 6.5, 0);
+    free(X);
+    assert_int_equal(dnc_read_inputs_csv(path, 0, &X, &rows, &width), DNC_OK);
+    assert_int_equal(width, 3);
+    free(X);
+    assert_int_equal(dnc_read_inputs_csv(path, 4, &X, &rows, &width), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "line 2"));
+    write_file(path, "1,2,3\n4,5\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 0, &X, &rows, &width), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "line 2 has 2 numbers"));
+    write_file(path, "1,2,3\n4,nan,5\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "line 2, column 2"));
+    write_file(path, "1,2,x3\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
+    write_file(path, "# nothing\n\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "no input rows"));
+    snprintf(path, sizeof path, "%s/missing.csv", dir);
+    assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EIO);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matches_naive_pre),
+        cmocka_unit_test(test_matches_naive_post_relu_wide_input),
+        cmocka_unit_test(test_matches_naive_residual),
+        cmocka_unit_test(test_matches_naive_many_blocks),
+        cmocka_unit_test(test_bitwise_identical_over_threads),
+        cmocka_unit_test(test_bitwise_identical_over_batch_splits),
+        cmocka_unit_test(test_provider_reproduces_generated_weights),
+        cmocka_unit_test(test_provider_and_observer_errors),
+        cmocka_unit_test(test_linear_network_q_expectation),
+        cmocka_unit_test(test_linear_lyapunov_exponent),
+        cmocka_unit_test(test_make_inputs_statistics),
+        cmocka_unit_test(test_invalid_options),
+        cmocka_unit_test(test_read_inputs_csv),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
