@@ -6,7 +6,11 @@
 #define DNC_COMMANDS(X) \
     X("version", cmd_version, "print the version and the libraries it was built with") \
     X("plot", cmd_plot, "render the figure of a result (PREFIX.json) as PNG, SVG or PDF") \
-    X("report", cmd_report, "one self-contained HTML report of every result in a directory")
+    X("report", cmd_report, "one self-contained HTML report of every result in a directory") \
+    X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
+    X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
+    X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
+    X("classify", cmd_classify, "closest universality class to measured exponents")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

@@ -1,0 +1,118 @@
+/* dnncrit classify: measured exponents -> closest universality class. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dnncrit/io.h"
+#include "dnncrit/scaling.h"
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size_t nm,
+                                const double *v, const double *e, int argc, char **argv,
+                                double t0)
+{
+    char *csv = dnc_path_with_suffix(out, ".csv"), *json = dnc_path_with_suffix(out, ".json");
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, csv);
+    if (!st) {
+        fprintf(f.fp, "class,chi2,n,distance,p_value\n");
+        for (size_t i = 0; i < nm; i++)
+            fprintf(f.fp, "\"%s\",%.10g,%zu,%.10g,%.10g\n", m[i].uclass->name, m[i].chi2, m[i].n,
+                    m[i].distance, m[i].p_value);
+        st = dnc_afile_commit(&f);
+    }
+    cJSON *rec = dnc_run_record_new("classify", argc, argv);
+    cJSON *cfg = cJSON_AddObjectToObject(rec, "config");
+    for (int k = 0; k < DNC_NEXP; k++)
+        if (!isnan(v[k])) {
+            cJSON *x = cJSON_AddObjectToObject(cfg, dnc_exponent_name(k));
+            cJSON_AddNumberToObject(x, "value", v[k]);
+            cJSON_AddNumberToObject(x, "error", e[k]);
+        }
+    cJSON *res = cJSON_AddObjectToObject(rec, "results");
+    cJSON_AddStringToObject(res, "best", m[0].uclass->name);
+    cJSON *arr = cJSON_AddArrayToObject(res, "classes");
+    for (size_t i = 0; i < nm; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "class", m[i].uclass->name);
+        cJSON_AddNumberToObject(c, "chi2", m[i].chi2);
+        cJSON_AddNumberToObject(c, "n", (double)m[i].n);
+        cJSON_AddNumberToObject(c, "distance", m[i].distance);
+        cJSON_AddNumberToObject(c, "p_value", m[i].p_value);
+        cJSON_AddItemToArray(arr, c);
+    }
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "outputs"), "csv", base_name(csv));
+    dnc_run_record_finish(rec, t0);
+    if (!st && (st = dnc_write_json_atomic(json, rec)))
+        remove(csv);
+    cJSON_Delete(rec);
+    free(csv);
+    free(json);
+    return st;
+}
+
+int cmd_classify(int argc, char **argv)
+{
+    dnc_dlist given[DNC_NEXP] = {{0}};
+    const char *out = "classify";
+    char help[DNC_NEXP][96];
+    dnc_opt opts[DNC_NEXP + 1];
+    for (int k = 0; k < DNC_NEXP; k++) {
+        snprintf(help[k], sizeof help[k], "measured %s as VALUE,ERROR", dnc_exponent_name(k));
+        opts[k] = (dnc_opt){dnc_exponent_name(k), DNC_OPT_DLIST, &given[k], help[k], false};
+    }
+    opts[DNC_NEXP] = (dnc_opt){"out", DNC_OPT_STRING, &out,
+                               "output prefix: PREFIX.csv (classes by distance), PREFIX.json",
+                               false};
+    dnc_cli cli = {.command = "classify",
+                   .summary = "Compares measured exponents with the built-in universality "
+                              "classes (mean field, DP 1+1, 2+1, 3+1, with their avalanche "
+                              "exponents tau, alpha, gamma) and ranks them by chi^2 = sum "
+                              "(x - x_class)^2 / (dx^2 + dx_class^2); distance = sqrt(chi^2/n) "
+                              "is the typical deviation in error bars.",
+                   .example = "dnncrit classify --delta 0.161,0.003 --z 1.56,0.03",
+                   .opts = opts,
+                   .nopts = DNC_NEXP + 1};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    double t0 = dnc_wall_time();
+    double v[DNC_NEXP], e[DNC_NEXP];
+    for (int k = 0; k < DNC_NEXP && !rc; k++) {
+        v[k] = e[k] = NAN;
+        if (!given[k].n)
+            continue;
+        if (given[k].n != 2)
+            rc = dnc_cli_failf("classify", "--%s needs VALUE,ERROR (two numbers), got %zu",
+                               dnc_exponent_name(k), given[k].n) + 1;
+        else {
+            v[k] = given[k].v[0];
+            e[k] = given[k].v[1];
+        }
+    }
+    dnc_uclass_match m[16];
+    size_t nm = 0;
+    if (!rc && dnc_classify(v, e, m, &nm))
+        rc = dnc_cli_fail("classify") + 1;
+    if (!rc) {
+        printf("classify: best match %s (distance %.2f error bars over %zu exponents)\n",
+               m[0].uclass->name, m[0].distance, m[0].n);
+        printf("  %-12s %10s %9s %10s\n", "class", "chi2", "distance", "p-value");
+        for (size_t i = 0; i < nm; i++)
+            printf("  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2, m[i].distance,
+                   m[i].p_value);
+        if (write_outputs(out, m, nm, v, e, argc, argv, t0))
+            rc = dnc_cli_fail("classify");
+    }
+    dnc_cli_free(&cli);
+    return rc;
+}

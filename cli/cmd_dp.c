@@ -1,0 +1,195 @@
+/* dnncrit dp: the directed-percolation reference simulators. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dnncrit/dp.h"
+#include "dnncrit/io.h"
+
+static void mean_err(const double *v, size_t samples, size_t stride, size_t k, double *m,
+                     double *e)
+{
+    double s = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < samples; i++)
+        s += v[i * stride + k];
+    s /= (double)samples;
+    for (size_t i = 0; i < samples; i++) {
+        double d = v[i * stride + k] - s;
+        s2 += d * d;
+    }
+    *m = s;
+    *e = samples > 1 ? sqrt(s2 / (double)(samples - 1) / (double)samples) : NAN;
+}
+
+static dnc_status write_mean_csv(const char *path, const dnc_dp_result *r)
+{
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, path);
+    if (st)
+        return st;
+    fprintf(f.fp, "t,rho,err,surv,surv_err,nact,nact_err\n");
+    for (size_t k = 0; k < r->ntimes; k++) {
+        double m[3], e[3];
+        mean_err(r->rho, r->samples, r->ntimes, k, &m[0], &e[0]);
+        mean_err(r->surv, r->samples, r->ntimes, k, &m[1], &e[1]);
+        mean_err(r->nact, r->samples, r->ntimes, k, &m[2], &e[2]);
+        fprintf(f.fp, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r->t[k], m[0], e[0], m[1],
+                e[1], m[2], e[2]);
+    }
+    return dnc_afile_commit(&f);
+}
+
+static dnc_status write_seed_csv(const char *path, const dnc_dp_result *r)
+{
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, path);
+    if (st)
+        return st;
+    fprintf(f.fp, "seed,t,rho,surv,nact\n");
+    for (size_t s = 0; s < r->samples; s++)
+        for (size_t k = 0; k < r->ntimes; k++) {
+            size_t i = s * r->ntimes + k;
+            fprintf(f.fp, "%zu,%.17g,%.17g,%.17g,%.17g\n", s, r->t[k], r->rho[i], r->surv[i],
+                    r->nact[i]);
+        }
+    return dnc_afile_commit(&f);
+}
+
+static cJSON *make_record(int argc, char **argv, const dnc_dp_opts *o, const char *init,
+                          size_t threads, const char *csv, const char *seeds_csv,
+                          const dnc_dp_result *r, double t0)
+{
+    cJSON *rec = dnc_run_record_new("dp", argc, argv);
+    cJSON *cfg = cJSON_AddObjectToObject(rec, "config");
+    cJSON_AddStringToObject(cfg, "model", dnc_dp_model_name(o->model));
+    cJSON_AddNumberToObject(cfg, "p", o->p);
+    cJSON_AddNumberToObject(cfg, "p_c", dnc_dp_critical_p(o->model));
+    cJSON_AddNumberToObject(cfg, "L", (double)o->L);
+    cJSON_AddNumberToObject(cfg, "sites", (double)dnc_dp_sites(o->model, o->L));
+    cJSON_AddNumberToObject(cfg, "tmax", (double)o->tmax);
+    cJSON_AddStringToObject(cfg, "init", init);
+    cJSON_AddNumberToObject(cfg, "samples", (double)o->samples);
+    cJSON_AddNumberToObject(cfg, "runs", (double)o->runs);
+    cJSON_AddNumberToObject(cfg, "per_decade", (double)o->per_decade);
+    cJSON_AddNumberToObject(cfg, "seed", (double)o->seed);
+    cJSON_AddNumberToObject(cfg, "threads", (double)threads);
+    cJSON *res = cJSON_AddObjectToObject(rec, "results");
+    cJSON_AddNumberToObject(res, "site_updates", r->site_updates);
+    cJSON_AddNumberToObject(res, "site_updates_per_s",
+                            r->seconds > 0 ? r->site_updates / r->seconds : 0.0);
+    cJSON *out = cJSON_AddObjectToObject(rec, "outputs");
+    cJSON_AddStringToObject(out, "csv", csv);
+    cJSON_AddStringToObject(out, "seeds_csv", seeds_csv);
+    dnc_run_record_finish(rec, t0);
+    return rec;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+int cmd_dp(int argc, char **argv)
+{
+    dnc_dp_opts o = dnc_dp_opts_default();
+    const char *model = "bond1d", *init = "full", *out = "dp";
+    double p = NAN;
+    size_t threads = 0;
+    uint64_t seed = 1;
+    bool quiet = false;
+    dnc_opt opts[] = {
+        {"model", DNC_OPT_STRING, &model, "bond1d | site1d | bond2d | meanfield", false},
+        {"p", DNC_OPT_DOUBLE, &p, "bond/site probability (default: the model's p_c)", false},
+        {"L", DNC_OPT_SIZE, &o.L, "linear size (sites L, L^2 for bond2d, N = L for meanfield)",
+         false},
+        {"tmax", DNC_OPT_SIZE, &o.tmax, "last time step", false},
+        {"init", DNC_OPT_STRING, &init, "full (all active: rho(t)) | seed (one active site)",
+         false},
+        {"samples", DNC_OPT_SIZE, &o.samples, "independent samples (error bars)", false},
+        {"runs", DNC_OPT_SIZE, &o.runs, "runs averaged in each sample", false},
+        {"per-decade", DNC_OPT_SIZE, &o.per_decade,
+         "recorded times per decade after t = 10 (0: every step)", false},
+        {"seed", DNC_OPT_U64, &seed, "random seed", false},
+        {"threads", DNC_OPT_SIZE, &threads, "OpenMP threads (0: default)", false},
+        {"out", DNC_OPT_STRING, &out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json",
+         false},
+        {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+    };
+    dnc_cli cli = {.command = "dp",
+                   .summary = "Directed percolation reference simulators (1+1 bond/site DP, 2+1 "
+                              "bond DP, mean-field DP on the complete graph) from a fully active "
+                              "lattice or a single seed. Writes the sample mean with errors over "
+                              "samples, and every sample's curve for the exponent estimators.",
+                   .example = "dnncrit dp --model bond1d --L 4096 --tmax 10000 --samples 8 "
+                              "--out dp1d",
+                   .opts = opts,
+                   .nopts = sizeof opts / sizeof opts[0]};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    double t0 = dnc_wall_time();
+    o.seed = seed;
+    o.quiet = quiet;
+    if (dnc_dp_model_parse(model, &o.model)) {
+        dnc_cli_fail("dp");
+        dnc_cli_free(&cli);
+        return 2;
+    }
+    if (strcmp(init, "full") && strcmp(init, "seed")) {
+        dnc_cli_failf("dp", "init: '%s' is not one of full, seed", init);
+        dnc_cli_free(&cli);
+        return 2;
+    }
+    o.init = strcmp(init, "seed") == 0 ? DNC_DP_SEED : DNC_DP_FULL;
+    o.p = isnan(p) ? dnc_dp_critical_p(o.model) : p;
+    if (dnc_dp_validate(&o)) {
+        dnc_cli_fail("dp");
+        dnc_cli_free(&cli);
+        return 2;
+    }
+    if (threads)
+        omp_set_num_threads((int)threads);
+    dnc_dp_result r;
+    char *csv = dnc_path_with_suffix(out, ".csv");
+    char *seeds = dnc_path_with_suffix(out, ".seeds.csv");
+    char *json = dnc_path_with_suffix(out, ".json");
+    rc = 0;
+    if (dnc_dp_run(&o, &r)) {
+        rc = dnc_cli_fail("dp");
+    } else {
+        cJSON *rec = make_record(argc, argv, &o, init, threads ? threads : (size_t)omp_get_max_threads(),
+                                 base_name(csv), base_name(seeds), &r, t0);
+        if (write_mean_csv(csv, &r) || write_seed_csv(seeds, &r) ||
+            dnc_write_json_atomic(json, rec)) {
+            rc = dnc_cli_fail("dp");
+            remove(csv);
+            remove(seeds);
+        } else {
+            size_t last = r.ntimes - 1;
+            double m, e;
+            printf("dp %s p = %.9g L = %zu (%zu sites) %s init, %zu x %zu runs\n",
+                   dnc_dp_model_name(o.model), o.p, o.L, dnc_dp_sites(o.model, o.L), init,
+                   o.samples, o.runs);
+            mean_err(r.rho, r.samples, r.ntimes, last, &m, &e);
+            printf("  rho(t = %.0f) = %.6g +- %.2g\n", r.t[last], m, e);
+            mean_err(r.surv, r.samples, r.ntimes, last, &m, &e);
+            printf("  surviving fraction %.6g +- %.2g\n", m, e);
+            printf("  %.3g site updates in %.3g s: %.3g site updates/s\n", r.site_updates,
+                   r.seconds, r.seconds > 0 ? r.site_updates / r.seconds : 0.0);
+            printf("  wrote %s, %s, %s\n", csv, seeds, json);
+        }
+        cJSON_Delete(rec);
+        dnc_dp_result_free(&r);
+    }
+    free(csv);
+    free(seeds);
+    free(json);
+    dnc_cli_free(&cli);
+    return rc;
+}

@@ -1,0 +1,244 @@
+/* dnncrit fss: finite-size scaling data collapse y(t, N) = N^-a f(t / N^b). */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dnncrit/dp.h"
+#include "dnncrit/io.h"
+#include "dnncrit/scaling.h"
+
+typedef struct {
+    const char *column, *out, *model;
+    double p;
+    size_t T, samples, runs, threads;
+    uint64_t seed;
+    dnc_dlist sizes;
+    bool simulate, quiet;
+    dnc_collapse_opts c;
+} fss_opts;
+
+static cJSON *est_json(dnc_estimate e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "value", e.value);
+    cJSON_AddNumberToObject(o, "error", e.error);
+    return o;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static dnc_status load(const fss_opts *o, char **files, size_t nfiles, dnc_series *s)
+{
+    dnc_status st = DNC_OK;
+    for (size_t i = 0; !st && i < nfiles; i++) {
+        dnc_table tab;
+        if ((st = dnc_table_read(files[i], &tab)))
+            break;
+        st = dnc_series_from_tables(&tab, 1, o->column, &s[i]);
+        dnc_table_free(&tab);
+        s[i].size = o->sizes.v[i];
+    }
+    return st;
+}
+
+static dnc_status simulate(const fss_opts *o, dnc_series *s)
+{
+    dnc_dp_opts d = dnc_dp_opts_default();
+    dnc_status st = dnc_dp_model_parse(o->model, &d.model);
+    for (size_t i = 0; !st && i < o->sizes.n; i++) {
+        double L = o->sizes.v[i];
+        if (!(L >= 2 && L == floor(L)))
+            return dnc_fail(DNC_EINVAL, "sizes: %g is not an integer >= 2", L);
+        d.L = (size_t)L;
+        d.p = isnan(o->p) ? dnc_dp_critical_p(d.model) : o->p;
+        d.tmax = o->T;
+        d.samples = o->samples;
+        d.runs = o->runs;
+        d.seed = o->seed + i;
+        d.quiet = o->quiet;
+        dnc_dp_result r;
+        if ((st = dnc_dp_run(&d, &r)))
+            break;
+        if (!(st = dnc_series_alloc(&s[i], r.ntimes, r.samples, false))) {
+            memcpy(s[i].t, r.t, r.ntimes * sizeof(double));
+            memcpy(s[i].y, strcmp(o->column, "surv") == 0 ? r.surv : r.rho,
+                   r.ntimes * r.samples * sizeof(double));
+            s[i].size = L;
+            s[i].param = d.p;
+        }
+        dnc_dp_result_free(&r);
+    }
+    return st;
+}
+
+static dnc_status write_csv(const char *path, const dnc_series *s, size_t n,
+                            const dnc_collapse_result *r)
+{
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, path);
+    if (st)
+        return st;
+    fprintf(f.fp, "size,t,y,err,x_scaled,y_scaled,err_scaled\n");
+    for (size_t i = 0; i < n; i++) {
+        double *m = malloc(s[i].nt * sizeof *m), *e = malloc(s[i].nt * sizeof *e);
+        if (!m || !e) {
+            free(m);
+            free(e);
+            dnc_afile_abort(&f);
+            return dnc_fail(DNC_ENOMEM, "out of memory");
+        }
+        dnc_series_mean(&s[i], m, e);
+        double fx = pow(s[i].size, -r->b.value), fy = pow(s[i].size, r->a.value);
+        for (size_t k = 0; k < s[i].nt; k++)
+            fprintf(f.fp, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", s[i].size, s[i].t[k],
+                    m[k], e[k], s[i].t[k] * fx, m[k] * fy, e[k] * fy);
+        free(m);
+        free(e);
+    }
+    return dnc_afile_commit(&f);
+}
+
+static cJSON *config_json(const fss_opts *o, char **files, size_t nfiles)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON *fl = cJSON_AddArrayToObject(c, "files");
+    for (size_t i = 0; i < nfiles; i++)
+        cJSON_AddItemToArray(fl, cJSON_CreateString(files[i]));
+    cJSON *sz = cJSON_AddArrayToObject(c, "sizes");
+    for (size_t i = 0; i < o->sizes.n; i++)
+        cJSON_AddItemToArray(sz, cJSON_CreateNumber(o->sizes.v[i]));
+    cJSON_AddStringToObject(c, "column", o->column);
+    cJSON_AddNumberToObject(c, "a0", o->c.a0);
+    cJSON_AddNumberToObject(c, "b0", o->c.b0);
+    cJSON_AddNumberToObject(c, "tmin", o->c.tmin);
+    cJSON_AddNumberToObject(c, "max_rel_err", o->c.max_rel_err);
+    cJSON_AddNumberToObject(c, "nboot", (double)o->c.nboot);
+    cJSON_AddNumberToObject(c, "seed", (double)o->seed);
+    cJSON_AddBoolToObject(c, "simulate", o->simulate);
+    if (o->simulate) {
+        cJSON_AddStringToObject(c, "model", o->model);
+        cJSON_AddNumberToObject(c, "p", o->p);
+        cJSON_AddNumberToObject(c, "T", (double)o->T);
+        cJSON_AddNumberToObject(c, "samples", (double)o->samples);
+        cJSON_AddNumberToObject(c, "runs", (double)o->runs);
+    }
+    return c;
+}
+
+static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
+{
+    double t0 = dnc_wall_time();
+    size_t n = o->sizes.n;
+    dnc_series *s = calloc(n, sizeof *s);
+    if (!s)
+        return dnc_cli_failf("fss", "out of memory");
+    o->c.seed = o->seed;
+    dnc_collapse_result r;
+    int rc = 0;
+    dnc_status st = o->simulate ? simulate(o, s) : load(o, files, nfiles, s);
+    if (!st)
+        st = dnc_collapse(s, n, &o->c, &r);
+    if (st) {
+        rc = dnc_cli_fail("fss");
+    } else {
+        printf("fss: %zu sizes, y(t, N) = N^-a f(t / N^b)\n", n);
+        printf("  a = %.5f +- %.5f\n  b = %.5f +- %.5f\n", r.a.value, r.a.error, r.b.value,
+               r.b.error);
+        printf("  collapse quality S = %.4g over %zu points (S ~ 1: collapse within errors); "
+               "errors: %s\n", r.quality, r.overlap, dnc_err_method_name(r.method));
+        cJSON *rec = dnc_run_record_new("fss", argc, argv);
+        cJSON_AddItemToObject(rec, "config", config_json(o, files, nfiles));
+        cJSON *res = cJSON_AddObjectToObject(rec, "results");
+        cJSON_AddItemToObject(res, "a", est_json(r.a));
+        cJSON_AddItemToObject(res, "b", est_json(r.b));
+        cJSON_AddNumberToObject(res, "quality_S", r.quality);
+        cJSON_AddNumberToObject(res, "overlap_points", (double)r.overlap);
+        cJSON_AddStringToObject(res, "error_method", dnc_err_method_name(r.method));
+        char *csv = dnc_path_with_suffix(o->out, ".csv");
+        char *json = dnc_path_with_suffix(o->out, ".json");
+        cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
+        cJSON_AddStringToObject(outs, "csv", base_name(csv));
+        dnc_run_record_finish(rec, t0);
+        if (write_csv(csv, s, n, &r) || dnc_write_json_atomic(json, rec)) {
+            rc = dnc_cli_fail("fss");
+            remove(csv);
+        } else {
+            printf("  wrote %s, %s\n", csv, json);
+        }
+        free(csv);
+        free(json);
+        cJSON_Delete(rec);
+    }
+    for (size_t i = 0; i < n; i++)
+        dnc_series_free(&s[i]);
+    free(s);
+    return rc;
+}
+
+int cmd_fss(int argc, char **argv)
+{
+    fss_opts o = {.column = "rho", .out = "fss", .model = "bond1d", .p = NAN, .T = 10000,
+                  .samples = 16, .runs = 64, .seed = 1, .c = dnc_collapse_opts_default()};
+    dnc_opt opts[] = {
+        {"sizes", DNC_OPT_DLIST, &o.sizes, "system size N (or L) of each FILE, in order", false},
+        {"column", DNC_OPT_STRING, &o.column, "value column", false},
+        {"a0", DNC_OPT_DOUBLE, &o.c.a0, "starting value of a", false},
+        {"b0", DNC_OPT_DOUBLE, &o.c.b0, "starting value of b", false},
+        {"tmin", DNC_OPT_DOUBLE, &o.c.tmin, "ignore times below (microscopic transient)", false},
+        {"max-rel-err", DNC_OPT_DOUBLE, &o.c.max_rel_err,
+         "ignore points whose relative error exceeds this", false},
+        {"nboot", DNC_OPT_SIZE, &o.c.nboot, "bootstrap replicas", false},
+        {"seed", DNC_OPT_U64, &o.seed, "seed of the bootstrap (and of --simulate)", false},
+        {"simulate", DNC_OPT_FLAG, &o.simulate,
+         "no FILE: run the DP simulator at each size (--model, --p, --T, --samples, --runs)",
+         false},
+        {"model", DNC_OPT_STRING, &o.model, "simulator model (see dnncrit dp)", false},
+        {"p", DNC_OPT_DOUBLE, &o.p, "simulator p (default p_c)", false},
+        {"T", DNC_OPT_SIZE, &o.T, "simulator time steps", false},
+        {"samples", DNC_OPT_SIZE, &o.samples, "simulator samples per size", false},
+        {"runs", DNC_OPT_SIZE, &o.runs, "simulator runs per sample", false},
+        {"threads", DNC_OPT_SIZE, &o.threads, "OpenMP threads (0: default)", false},
+        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv (scaled curves), PREFIX.json",
+         false},
+        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+    };
+    dnc_cli cli = {.command = "fss",
+                   .summary = "Finite-size scaling collapse y(t, N) = N^-a f(t / N^b): a and b "
+                              "minimise the Houdayer-Hartmann quality S of the collapse (GSL "
+                              "Nelder-Mead) in log-log coordinates; errors by bootstrap over "
+                              "the samples of every size. One FILE per size (dp PREFIX.seeds.csv, "
+                              "or one CSV per size with errors). No DP exponents are assumed.",
+                   .example = "dnncrit fss L16.seeds.csv L32.seeds.csv L64.seeds.csv --sizes "
+                              "16,32,64 --out collapse",
+                   .opts = opts,
+                   .nopts = sizeof opts / sizeof opts[0],
+                   .positional_name = "FILE...",
+                   .min_positional = 0,
+                   .max_positional = 10000};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    if (o.sizes.n < 2)
+        rc = dnc_cli_failf("fss", "--sizes needs at least two sizes") + 1;
+    else if (!o.simulate && cli.npositional != o.sizes.n)
+        rc = dnc_cli_failf("fss", "%zu files for %zu sizes (one FILE per size, or --simulate)",
+                           cli.npositional, o.sizes.n) + 1;
+    else if (o.simulate && cli.npositional)
+        rc = dnc_cli_failf("fss", "--simulate takes no FILE") + 1;
+    if (!rc) {
+        if (o.threads)
+            omp_set_num_threads((int)o.threads);
+        rc = run(&o, cli.positional, cli.npositional, argc, argv);
+    }
+    dnc_cli_free(&cli);
+    return rc;
+}
