@@ -10,7 +10,8 @@
     X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
     X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
-    X("classify", cmd_classify, "closest universality class to measured exponents")
+    X("classify", cmd_classify, "closest universality class to measured exponents") \
+    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

@@ -1,0 +1,394 @@
+/* dnncrit cnn: propagate input pairs through random 1D/2D CNNs and write the
+ * per-layer order parameter (mean and error over independent networks). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
+#include <omp.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "dnncrit/cnn.h"
+#include "dnncrit/io.h"
+
+enum { OBS_Q, OBS_C, OBS_RHO, OBS_ACTIVE, OBS_N };
+
+typedef struct {
+    size_t dims, threads, seeds;
+    const char *out, *corr, *algo;
+    bool raster, quiet;
+    dnc_cnn_opts opts;
+} cnn_args;
+
+/* Streams rho(x, l) of every seed into PREFIX.raster.csv.gz. */
+typedef struct {
+    dnc_afile file;
+    gzFile gz;
+    uint64_t seed;
+    dnc_progress *progress;
+    size_t layers_done;
+} raster_sink;
+
+static dnc_status on_layer(void *ctx, size_t layer, const double *rho_x, size_t S)
+{
+    raster_sink *rs = ctx;
+    dnc_progress_update(rs->progress, ++rs->layers_done);
+    if (!rs->gz)
+        return DNC_OK;
+    gzprintf(rs->gz, "%llu,%zu", (unsigned long long)rs->seed, layer);
+    for (size_t s = 0; s < S; s++)
+        gzprintf(rs->gz, ",%.10g", rho_x[s]);
+    if (gzputc(rs->gz, '\n') < 0)
+        return dnc_fail(DNC_EIO, "cannot write the raster file %s", rs->file.path);
+    return DNC_OK;
+}
+
+static dnc_status raster_open(raster_sink *rs, const char *prefix, size_t S)
+{
+    char *path = dnc_path_with_suffix(prefix, ".raster.csv.gz");
+    if (!path)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_status st = dnc_afile_open(&rs->file, path);
+    free(path);
+    if (st)
+        return st;
+    int fd = dup(fileno(rs->file.fp));
+    rs->gz = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
+    if (!rs->gz) {
+        if (fd >= 0)
+            close(fd);
+        dnc_afile_abort(&rs->file);
+        return dnc_fail(DNC_EIO, "cannot open a gzip stream for the raster file");
+    }
+    gzputs(rs->gz, "seed,layer");
+    for (size_t s = 0; s < S; s++)
+        gzprintf(rs->gz, ",s%zu", s);
+    gzputc(rs->gz, '\n');
+    return DNC_OK;
+}
+
+static dnc_status raster_close(raster_sink *rs, bool commit)
+{
+    if (!rs->gz)
+        return DNC_OK;
+    int zrc = gzclose(rs->gz);
+    rs->gz = NULL;
+    if (!commit || zrc != Z_OK) {
+        dnc_afile_abort(&rs->file);
+        return commit ? dnc_fail(DNC_EIO, "cannot finish the raster file") : DNC_OK;
+    }
+    return dnc_afile_commit(&rs->file);
+}
+
+/* obs[(seed * depth + l) * OBS_N + k] */
+static dnc_status run_seeds(cnn_args *a, raster_sink *rs, double *obs, double *flops,
+                            double *seconds)
+{
+    size_t depth = a->opts.net.depth;
+    uint64_t seed0 = a->opts.net.seed;
+    for (size_t i = 0; i < a->seeds; i++) {
+        dnc_cnn_opts o = a->opts;
+        o.net.seed = seed0 + i;
+        rs->seed = o.net.seed;
+        o.site_observer = on_layer;
+        o.site_observer_ctx = rs;
+        dnc_cnn_result r;
+        dnc_status st = dnc_cnn_propagate(&o, &r);
+        if (st)
+            return st;
+        for (size_t l = 0; l < depth; l++) {
+            double *row = obs + (i * depth + l) * OBS_N;
+            row[OBS_Q] = r.q[l];
+            row[OBS_C] = r.c[l];
+            row[OBS_RHO] = r.rho[l];
+            row[OBS_ACTIVE] = r.active[l];
+        }
+        *flops += r.flops;
+        *seconds += r.seconds;
+        dnc_cnn_result_free(&r);
+    }
+    return DNC_OK;
+}
+
+/* Mean and standard error over seeds of observable k at layer l (error 0 for one seed). */
+static void seed_stats(const double *obs, size_t seeds, size_t depth, size_t l, int k,
+                       double *mean, double *err)
+{
+    double m = 0, v = 0;
+    for (size_t i = 0; i < seeds; i++)
+        m += obs[(i * depth + l) * OBS_N + k];
+    m /= (double)seeds;
+    for (size_t i = 0; i < seeds; i++) {
+        double d = obs[(i * depth + l) * OBS_N + k] - m;
+        v += d * d;
+    }
+    *mean = m;
+    *err = seeds > 1 ? sqrt(v / (double)(seeds - 1) / (double)seeds) : 0.0;
+}
+
+static void survival_stats(const double *obs, size_t seeds, size_t depth, size_t l, double *p,
+                           double *err)
+{
+    size_t alive = 0;
+    for (size_t i = 0; i < seeds; i++)
+        alive += obs[(i * depth + l) * OBS_N + OBS_ACTIVE] > 0;
+    *p = (double)alive / (double)seeds;
+    *err = seeds > 1 ? sqrt(*p * (1 - *p) / (double)seeds) : 0.0;
+}
+
+static dnc_status write_csv(const char *path, const double *obs, size_t seeds, size_t depth)
+{
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, path);
+    if (st)
+        return st;
+    fprintf(f.fp, "layer,q,rho,rho_err,active_fraction,active_fraction_err,survival,"
+                  "survival_err,q_err,c,c_err\n");
+    for (size_t l = 0; l < depth; l++) {
+        double q, qe, c, ce, rho, re, act, ae, p, pe;
+        seed_stats(obs, seeds, depth, l, OBS_Q, &q, &qe);
+        seed_stats(obs, seeds, depth, l, OBS_C, &c, &ce);
+        seed_stats(obs, seeds, depth, l, OBS_RHO, &rho, &re);
+        seed_stats(obs, seeds, depth, l, OBS_ACTIVE, &act, &ae);
+        survival_stats(obs, seeds, depth, l, &p, &pe);
+        fprintf(f.fp, "%zu,%.12g,%.12g,%.6g,%.12g,%.6g,%.12g,%.6g,%.6g,%.12g,%.6g\n", l + 1, q, rho,
+                re, act, ae, p, pe, qe, c, ce);
+    }
+    return dnc_afile_commit(&f);
+}
+
+static cJSON *estimate(double value, double error)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "value", value);
+    cJSON_AddNumberToObject(o, "error", error);
+    return o;
+}
+
+static void add_config(cJSON *rec, const cnn_args *a)
+{
+    const dnc_cnn_opts *o = &a->opts;
+    cJSON *c = cJSON_AddObjectToObject(rec, "config");
+    cJSON_AddNumberToObject(c, "dims", o->net.dims);
+    cJSON_AddNumberToObject(c, "channels", (double)o->net.channels);
+    cJSON_AddNumberToObject(c, "input_channels", (double)dnc_cnn_in_channels(&o->net, 1));
+    cJSON_AddNumberToObject(c, "kernel", (double)o->net.kernel);
+    cJSON_AddNumberToObject(c, "size_x", (double)o->net.size_x);
+    cJSON_AddNumberToObject(c, "size_y", (double)(o->net.dims == 2 ? o->net.size_y : 1));
+    cJSON_AddNumberToObject(c, "sites", (double)dnc_cnn_sites(&o->net));
+    cJSON_AddNumberToObject(c, "depth", (double)o->net.depth);
+    cJSON_AddStringToObject(c, "activation", dnc_activation_name(o->net.activation));
+    cJSON_AddNumberToObject(c, "sigma_w", o->net.sigma_w);
+    cJSON_AddNumberToObject(c, "sigma_b", o->net.sigma_b);
+    cJSON_AddBoolToObject(c, "residual", o->net.residual);
+    if (o->net.residual)
+        cJSON_AddNumberToObject(c, "residual_alpha", o->net.residual_alpha);
+    cJSON_AddNumberToObject(c, "seed", (double)o->net.seed);
+    cJSON_AddNumberToObject(c, "seeds", (double)a->seeds);
+    cJSON_AddNumberToObject(c, "batch", (double)o->batch);
+    cJSON_AddNumberToObject(c, "input_q", o->input_q);
+    cJSON_AddNumberToObject(c, "input_c", o->input_c);
+    cJSON_AddNumberToObject(c, "perturb", (double)o->perturb_width);
+    cJSON_AddStringToObject(c, "corr", o->corr == DNC_CORR_POST ? "post" : "pre");
+    cJSON_AddNumberToObject(c, "threshold", o->threshold);
+    cJSON_AddStringToObject(c, "algo", a->algo);
+    cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
+}
+
+static dnc_status write_json(const char *path, const char *csv_name, const char *raster_name,
+                             cJSON *rec, const cnn_args *a, const double *obs, double flops,
+                             double seconds, double t0)
+{
+    size_t depth = a->opts.net.depth, last = depth - 1;
+    add_config(rec, a);
+    double m, e;
+    cJSON *res = cJSON_AddObjectToObject(rec, "results");
+    seed_stats(obs, a->seeds, depth, last, OBS_RHO, &m, &e);
+    cJSON_AddItemToObject(res, "rho_last", estimate(m, e));
+    seed_stats(obs, a->seeds, depth, last, OBS_ACTIVE, &m, &e);
+    cJSON_AddItemToObject(res, "active_fraction_last", estimate(m, e));
+    seed_stats(obs, a->seeds, depth, last, OBS_Q, &m, &e);
+    cJSON_AddItemToObject(res, "q_last", estimate(m, e));
+    survival_stats(obs, a->seeds, depth, last, &m, &e);
+    cJSON_AddItemToObject(res, "survival_last", estimate(m, e));
+    dnc_conv_shape sh = {a->opts.net.dims, a->opts.net.channels, a->opts.net.channels,
+                         a->opts.net.kernel, a->opts.net.size_x, a->opts.net.size_y};
+    cJSON_AddStringToObject(res, "conv_algorithm",
+                            dnc_conv_algo_name(dnc_conv_resolve(&sh, a->opts.algo)));
+    cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
+    cJSON_AddStringToObject(outs, "csv", csv_name);
+    if (raster_name)
+        cJSON_AddStringToObject(outs, "raster", raster_name);
+    cJSON *t = cJSON_AddObjectToObject(rec, "timings");
+    cJSON_AddNumberToObject(t, "propagate_s", seconds);
+    cJSON_AddNumberToObject(t, "conv_gflop", flops * 1e-9);
+    cJSON_AddNumberToObject(t, "gflop_per_s", seconds > 0 ? flops * 1e-9 / seconds : 0);
+    dnc_run_record_finish(rec, t0);
+    return dnc_write_json_atomic(path, rec);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void print_summary(const cnn_args *a, const double *obs, double seconds, double flops)
+{
+    size_t depth = a->opts.net.depth;
+    printf("%8s %14s %12s %12s %10s\n", "layer", "q", "rho", "rho_err", "active");
+    size_t step = depth > 10 ? depth / 10 : 1;
+    for (size_t l = 0; l < depth; l++) {
+        if (l + 1 != depth && (l + 1) % step != 0 && l != 0)
+            continue;
+        double q, qe, rho, re, act, ae;
+        seed_stats(obs, a->seeds, depth, l, OBS_Q, &q, &qe);
+        seed_stats(obs, a->seeds, depth, l, OBS_RHO, &rho, &re);
+        seed_stats(obs, a->seeds, depth, l, OBS_ACTIVE, &act, &ae);
+        printf("%8zu %14.6g %12.6g %12.3g %10.4f\n", l + 1, q, rho, re, act);
+    }
+    printf("%zu network(s), %.3g s in convolutions and observables, %.2f GFLOP/s\n", a->seeds,
+           seconds, seconds > 0 ? flops * 1e-9 / seconds : 0.0);
+}
+
+static int run(cnn_args *a, int argc, char **argv, double t0)
+{
+    size_t depth = a->opts.net.depth, S = dnc_cnn_sites(&a->opts.net);
+    char *csv = dnc_path_with_suffix(a->out, ".csv"), *json = dnc_path_with_suffix(a->out, ".json");
+    char *raster = a->raster ? dnc_path_with_suffix(a->out, ".raster.csv.gz") : NULL;
+    double *obs = malloc(a->seeds * depth * OBS_N * sizeof *obs);
+    cJSON *rec = dnc_run_record_new("cnn", argc, argv);
+    dnc_progress progress;
+    raster_sink rs = {.progress = &progress};
+    dnc_status st = (!csv || !json || (a->raster && !raster) || !obs || !rec)
+                        ? dnc_fail(DNC_ENOMEM, "out of memory")
+                        : DNC_OK;
+    if (!st && a->raster)
+        st = raster_open(&rs, a->out, S);
+    double flops = 0, seconds = 0;
+    if (!st) {
+        dnc_progress_start(&progress, "cnn", a->seeds * depth, a->quiet);
+        st = run_seeds(a, &rs, obs, &flops, &seconds);
+        dnc_progress_finish(&progress);
+    }
+    dnc_status rst = raster_close(&rs, !st);
+    if (!st)
+        st = rst;
+    if (!st)
+        st = write_csv(csv, obs, a->seeds, depth);
+    if (!st)
+        st = write_json(json, base_name(csv), raster ? base_name(raster) : NULL, rec, a, obs,
+                        flops, seconds, t0);
+    if (!st && !a->quiet)
+        print_summary(a, obs, seconds, flops);
+    int rc = st ? dnc_cli_fail("cnn") : 0;
+    if (st) { /* a failed run leaves nothing behind */
+        if (raster)
+            remove(raster);
+        remove(csv);
+    }
+    cJSON_Delete(rec);
+    free(obs);
+    free(csv);
+    free(json);
+    free(raster);
+    return rc;
+}
+
+static dnc_status finish_args(cnn_args *a)
+{
+    dnc_cnn_opts *o = &a->opts;
+    if (a->dims != 1 && a->dims != 2)
+        return dnc_fail(DNC_EINVAL, "--dims must be 1 or 2, got %zu", a->dims);
+    o->net.dims = (int)a->dims;
+    if (a->seeds == 0 || a->seeds > 1000000)
+        return dnc_fail(DNC_EINVAL, "--seeds must be between 1 and 1000000, got %zu", a->seeds);
+    if (strcmp(a->corr, "pre") == 0)
+        o->corr = DNC_CORR_PRE;
+    else if (strcmp(a->corr, "post") == 0)
+        o->corr = DNC_CORR_POST;
+    else
+        return dnc_fail(DNC_EINVAL, "--corr must be pre or post, got '%s'", a->corr);
+    dnc_status st = dnc_conv_algo_parse(a->algo, &o->algo);
+    if (st)
+        return st;
+    if (o->batch < 2)
+        return dnc_fail(DNC_EINVAL, "--batch must be >= 2 (rho compares inputs), got %zu",
+                        o->batch);
+    if (a->threads > 1024)
+        return dnc_fail(DNC_EINVAL, "--threads must be at most 1024, got %zu", a->threads);
+    if (!a->out || !*a->out)
+        return dnc_fail(DNC_EINVAL, "--out must name an output prefix");
+    return dnc_cnn_opts_validate(o);
+}
+
+int cmd_cnn(int argc, char **argv)
+{
+    double t0 = dnc_wall_time();
+    cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
+                  .opts = dnc_cnn_opts_default()};
+    dnc_cnn_config *n = &a.opts.net;
+    dnc_opt opts[] = {
+        {"dims", DNC_OPT_SIZE, &a.dims, "spatial dimensions, 1 or 2", false},
+        {"channels", DNC_OPT_SIZE, &n->channels, "channels C per site", false},
+        {"input-channels", DNC_OPT_SIZE, &n->input_channels, "input channels C_0 (0: same as C)",
+         false},
+        {"kernel", DNC_OPT_SIZE, &n->kernel, "kernel size k (odd, <= lattice size)", false},
+        {"size-x", DNC_OPT_SIZE, &n->size_x, "lattice size L_x (periodic)", false},
+        {"size-y", DNC_OPT_SIZE, &n->size_y, "lattice size L_y (2D only)", false},
+        {"depth", DNC_OPT_SIZE, &n->depth, "number of layers L", false},
+        {"activation", DNC_OPT_ACTIVATION, &n->activation, dnc_activation_list(), false},
+        {"sigma-w", DNC_OPT_DOUBLE, &n->sigma_w, "weight scale: W ~ N(0, sigma_w^2 / (C k^d))",
+         false},
+        {"sigma-b", DNC_OPT_DOUBLE, &n->sigma_b, "bias standard deviation", false},
+        {"residual-alpha", DNC_OPT_DOUBLE, &n->residual_alpha,
+         "use residual blocks h + alpha F(h) (off unless given)", false},
+        {"seed", DNC_OPT_U64, &n->seed, "first network seed", false},
+        {"seeds", DNC_OPT_SIZE, &a.seeds, "independent networks (seed, seed+1, ...)", false},
+        {"batch", DNC_OPT_SIZE, &a.opts.batch, "inputs per network (rho averages pairs)", false},
+        {"input-q", DNC_OPT_DOUBLE, &a.opts.input_q, "input variance per component", false},
+        {"input-c", DNC_OPT_DOUBLE, &a.opts.input_c,
+         "input correlation inside the perturbed region, in [0, 1]", false},
+        {"perturb", DNC_OPT_SIZE, &a.opts.perturb_width,
+         "damage spreading: inputs differ only in a central window of this width (0: everywhere)",
+         false},
+        {"threshold", DNC_OPT_DOUBLE, &a.opts.threshold, "a site is active when rho(x) > this",
+         false},
+        {"corr", DNC_OPT_STRING, &a.corr, "pre or post: correlations of h or of phi(h)", false},
+        {"algo", DNC_OPT_STRING, &a.algo, "convolution: auto, im2col, direct", false},
+        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)", false},
+        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json", false},
+        {"raster", DNC_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz", false},
+        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress or summary", false},
+    };
+    dnc_cli cli = {.command = "cnn",
+                   .summary = "Propagate input pairs through random periodic 1D/2D CNNs (same "
+                              "weights for all inputs) and write per layer q, rho = 1 - cos "
+                              "similarity over channels averaged over sites, and the fraction "
+                              "of active sites; mean and standard error over --seeds networks.",
+                   .example = "dnncrit cnn --dims 1 --channels 16 --kernel 3 --size-x 512 "
+                              "--depth 500 --sigma-w 1 --perturb 16 --seeds 20 --out cnn1d",
+                   .opts = opts,
+                   .nopts = sizeof opts / sizeof opts[0]};
+    int prc = dnc_cli_parse(&cli, argc, argv);
+    if (prc) {
+        dnc_cli_free(&cli);
+        return prc == DNC_CLI_HELP ? 0 : 2;
+    }
+    n->residual = dnc_cli_seen(&cli, "residual-alpha");
+    if (finish_args(&a)) {
+        dnc_cli_fail("cnn");
+        dnc_cli_free(&cli);
+        return 2;
+    }
+    if (a.threads) {
+        omp_set_num_threads((int)a.threads);
+        openblas_set_num_threads((int)a.threads);
+    }
+    int rc = run(&a, argc, argv, t0);
+    dnc_cli_free(&cli);
+    return rc;
+}

@@ -1,0 +1,160 @@
+/* Random convolutional networks (CNNs) in 1 and 2 dimensions and the
+ * propagation of B inputs through one of them (the same weights for all).
+ *
+ * Lattice: L_x sites (1D) or L_x x L_y sites (2D), periodic boundaries,
+ * stride 1, C channels per site, odd kernel size k ("same" padding by
+ * wrap-around). Layer l = 1..L:
+ *   h^1     = W^1 * x + b^1                      (input: C_0 channels)
+ *   h^{l+1} = W^{l+1} * phi(h^l) + b^{l+1}        (plain)
+ *   h^{l+1} = h^l + alpha (W^{l+1} * phi(h^l) + b^{l+1})   (residual, l >= 1)
+ * where (W * a)_o(x) = sum_{i, t} W_{o,i,t} a_i(x + t - r), r = (k-1)/2,
+ * t running over the k^d kernel taps (cross-correlation, as in PyTorch).
+ * W_{o,i,t} ~ N(0, sigma_w^2 / fan_in) with fan_in = C_in k^d, b_o ~ N(0, sigma_b^2):
+ * the MLP scaling of network.h. The weights of output channel o in layer l
+ * are the normal sequence (seed, DNC_STREAM_WEIGHT, l, o) of length fan_in
+ * in the order (i, ty, tx): with k = 1 and one site the CNN is exactly the
+ * MLP of network.h with width C. Only one layer's weights (C x C_in k^d)
+ * exist at a time.
+ *
+ * Tensors are stored input-major, then channel, then site:
+ * H[(b * C + c) * S + s], s = y * L_x + x, S = L_x L_y.
+ *
+ * Observables per layer l (v = h^l for DNC_CORR_PRE, phi(h^l) for DNC_CORR_POST):
+ *   q(l)       = mean over inputs and sites of (1/C) sum_c h_c(x)^2 (always pre-activation)
+ *   rho(x, l)  = 1 - cos(v_a(x), v_b(x)), the cosine similarity over the C channels at
+ *                site x, averaged over input pairs a < b; computed as
+ *                |v_a/|v_a| - v_b/|v_b||^2 / 2 so that identical sites give exactly 0.
+ *                A site where one vector is zero and the other is not counts as 1.
+ *   rho(l)     = mean over sites of rho(x, l); c(l) = 1 - rho(l)
+ *   active(l)  = fraction of sites with rho(x, l) > threshold (the DP-like density). */
+#ifndef DNNCRIT_CNN_H
+#define DNNCRIT_CNN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnncrit/activation.h"
+#include "dnncrit/error.h"
+#include "dnncrit/propagate.h" /* dnc_corr_kind, dnc_layer_observer */
+
+#define DNC_CNN_MAX_SITES ((size_t)1 << 24)
+#define DNC_CNN_MAX_CHANNELS ((size_t)1 << 14)
+
+typedef struct {
+    int dims;              /* 1 or 2 */
+    size_t channels;       /* C */
+    size_t input_channels; /* C_0; 0 means "same as channels" */
+    size_t kernel;         /* k, odd, k <= L_x (and <= L_y in 2D) */
+    size_t size_x;         /* L_x */
+    size_t size_y;         /* L_y, 2D only (ignored in 1D) */
+    size_t depth;          /* L */
+    dnc_activation activation;
+    double sigma_w;
+    double sigma_b;
+    bool residual;         /* h^{l+1} = h^l + alpha F(h^l) for l >= 1 */
+    double residual_alpha;
+    uint64_t seed;
+} dnc_cnn_config;
+
+/* Defaults: 1D, C = 16, k = 3, L_x = 256, L = 100, tanh, sigma_w = 1,
+ * sigma_b = 0, plain (no residual), seed 1. */
+dnc_cnn_config dnc_cnn_config_default(void);
+/* Rejects even or zero kernels, kernels larger than the lattice, zero
+ * channels or sites, non-finite or non-positive sigma_w, sigma_b < 0. */
+dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg);
+
+size_t dnc_cnn_sites(const dnc_cnn_config *cfg);        /* S = L_x (L_y) */
+size_t dnc_cnn_taps(const dnc_cnn_config *cfg);         /* k^d */
+size_t dnc_cnn_in_channels(const dnc_cnn_config *cfg, size_t layer);
+size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer); /* C_in k^d */
+
+/* W: C x fan_in(layer), row o = output channel, columns (i, ty, tx),
+ * scaled by sigma_w / sqrt(fan_in). b: C entries, (seed, DNC_STREAM_BIAS, layer, 0). */
+void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W);
+void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b);
+
+/* ---- One convolution layer: out = W * in + bias for B inputs. */
+typedef enum {
+    DNC_CONV_AUTO = 0, /* picks by the measured crossover (docs/cnn.md) */
+    DNC_CONV_IM2COL,   /* im2col + cblas_dgemm */
+    DNC_CONV_DIRECT    /* direct loop over taps, vectorised along x */
+} dnc_conv_algo;
+
+typedef struct {
+    int dims;
+    size_t in_channels, out_channels, kernel, size_x, size_y;
+} dnc_conv_shape;
+
+/* "auto", "im2col", "direct". */
+dnc_status dnc_conv_algo_parse(const char *name, dnc_conv_algo *out);
+const char *dnc_conv_algo_name(dnc_conv_algo algo);
+/* The algorithm DNC_CONV_AUTO resolves to for this shape. */
+dnc_conv_algo dnc_conv_resolve(const dnc_conv_shape *shape, dnc_conv_algo algo);
+/* Doubles of scratch space dnc_conv_forward needs (0 for direct). */
+size_t dnc_conv_workspace(const dnc_conv_shape *shape, dnc_conv_algo algo);
+/* in: B x C_in x S, out: B x C_out x S, W: C_out x (C_in k^d), bias: C_out
+ * or NULL. work: dnc_conv_workspace doubles (may be NULL if that is 0).
+ * Deterministic: the result does not depend on the thread count. */
+dnc_status dnc_conv_forward(const dnc_conv_shape *shape, dnc_conv_algo algo, const double *W,
+                            const double *bias, const double *in, size_t B, double *out,
+                            double *work);
+/* 2 C_out C_in k^d S B. */
+double dnc_conv_flops(const dnc_conv_shape *shape, size_t B);
+
+/* ---- Propagation */
+
+/* Sees rho(x, l) (S values) of every layer, e.g. to write a raster or to
+ * cut avalanches; return non-OK to stop. */
+typedef dnc_status (*dnc_cnn_site_observer)(void *ctx, size_t layer, const double *rho_x,
+                                            size_t S);
+
+typedef struct {
+    dnc_cnn_config net;
+    size_t batch;          /* B >= 1 (B >= 2 for rho) */
+    double input_q;        /* per-component variance of generated inputs */
+    double input_c;        /* correlation of generated inputs inside the perturbed region */
+    /* Damage spreading: the inputs coincide except in a central window of
+     * perturb_width sites (a perturb_width^2 square in 2D), where they are
+     * correlated by input_c. 0 = the whole lattice (spatially uniform c). */
+    size_t perturb_width;
+    const double *inputs;  /* optional B x C_0 x S user inputs; overrides generation */
+    dnc_corr_kind corr;
+    double threshold;      /* rho(x) > threshold counts as active */
+    dnc_conv_algo algo;
+    dnc_layer_observer observer;          /* H as B rows of N = C S */
+    void *observer_ctx;
+    dnc_cnn_site_observer site_observer;  /* rho(x, l) */
+    void *site_observer_ctx;
+} dnc_cnn_opts;
+
+typedef struct {
+    size_t depth;
+    size_t sites;
+    double *q;       /* [depth] */
+    double *c;       /* [depth] */
+    double *rho;     /* [depth] */
+    double *active;  /* [depth] */
+    double seconds;  /* wall time of the propagation */
+    double flops;    /* floating-point operations in the convolutions */
+} dnc_cnn_result;
+
+/* Defaults: dnc_cnn_config_default, B = 2, input_q = 1, input_c = 0, whole
+ * lattice perturbed, pre-activation correlations, threshold 1e-6, auto algorithm. */
+dnc_cnn_opts dnc_cnn_opts_default(void);
+dnc_status dnc_cnn_opts_validate(const dnc_cnn_opts *opts);
+dnc_status dnc_cnn_propagate(const dnc_cnn_opts *opts, dnc_cnn_result *res);
+void dnc_cnn_result_free(dnc_cnn_result *res);
+
+/* The B x C_0 x S inputs used when opts->inputs is NULL. Reference input
+ * g (stream DNC_STREAM_INPUT, a = 0, b = channel) and private noise e_b
+ * (a = b + 1): x_b = sqrt(q) (sqrt(c) g + sqrt(1 - c) e_b) inside the
+ * perturbed region, x_b = sqrt(q) g outside it (c >= 0). */
+dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X);
+
+/* Observables of one layer from v (B x C x S): fills rho_x (S) and returns
+ * the spatial mean of rho and the active fraction. Exposed for tests. */
+void dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
+                      double *rho_x, double *rho_mean, double *active);
+
+#endif

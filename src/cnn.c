@@ -1,0 +1,639 @@
+#include "dnncrit/cnn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/rng.h"
+
+/* ------------------------------------------------------------ config */
+
+dnc_cnn_config dnc_cnn_config_default(void)
+{
+    dnc_cnn_config c = {
+        .dims = 1,
+        .channels = 16,
+        .input_channels = 0,
+        .kernel = 3,
+        .size_x = 256,
+        .size_y = 1,
+        .depth = 100,
+        .activation = DNC_ACT_TANH,
+        .sigma_w = 1.0,
+        .sigma_b = 0.0,
+        .residual = false,
+        .residual_alpha = 1.0,
+        .seed = 1,
+    };
+    return c;
+}
+
+static size_t size_y_of(const dnc_cnn_config *cfg) { return cfg->dims == 2 ? cfg->size_y : 1; }
+
+static dnc_status validate_lattice(const dnc_cnn_config *cfg)
+{
+    if (cfg->dims != 1 && cfg->dims != 2)
+        return dnc_fail(DNC_EINVAL, "dims must be 1 or 2, got %d", cfg->dims);
+    if (cfg->size_x == 0 || (cfg->dims == 2 && cfg->size_y == 0))
+        return dnc_fail(DNC_EINVAL, "lattice sizes must be >= 1, got size-x %zu, size-y %zu",
+                        cfg->size_x, cfg->size_y);
+    if (cfg->size_x > DNC_CNN_MAX_SITES || size_y_of(cfg) > DNC_CNN_MAX_SITES / cfg->size_x)
+        return dnc_fail(DNC_EINVAL, "lattice too large: at most %zu sites", DNC_CNN_MAX_SITES);
+    if (cfg->kernel == 0 || cfg->kernel % 2 == 0)
+        return dnc_fail(DNC_EINVAL, "kernel size must be odd (centred kernel), got %zu",
+                        cfg->kernel);
+    if (cfg->kernel > cfg->size_x)
+        return dnc_fail(DNC_EINVAL, "kernel size %zu is larger than the lattice (size-x %zu)",
+                        cfg->kernel, cfg->size_x);
+    if (cfg->dims == 2 && cfg->kernel > cfg->size_y)
+        return dnc_fail(DNC_EINVAL, "kernel size %zu is larger than the lattice (size-y %zu)",
+                        cfg->kernel, cfg->size_y);
+    return DNC_OK;
+}
+
+dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg)
+{
+    dnc_status st = validate_lattice(cfg);
+    if (st)
+        return st;
+    if (cfg->channels == 0 || cfg->channels > DNC_CNN_MAX_CHANNELS)
+        return dnc_fail(DNC_EINVAL, "channels must be between 1 and %zu, got %zu",
+                        DNC_CNN_MAX_CHANNELS, cfg->channels);
+    if (cfg->input_channels > DNC_CNN_MAX_CHANNELS)
+        return dnc_fail(DNC_EINVAL, "input channels must be at most %zu, got %zu",
+                        DNC_CNN_MAX_CHANNELS, cfg->input_channels);
+    if (cfg->depth == 0 || cfg->depth > DNC_MAX_DEPTH)
+        return dnc_fail(DNC_EINVAL, "depth must be between 1 and %zu, got %zu", DNC_MAX_DEPTH,
+                        cfg->depth);
+    if (cfg->activation < 0 || cfg->activation >= DNC_ACT_COUNT)
+        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)cfg->activation);
+    if (!isfinite(cfg->sigma_w) || cfg->sigma_w <= 0)
+        return dnc_fail(DNC_EINVAL, "sigma_w must be a finite number > 0, got %g", cfg->sigma_w);
+    if (!isfinite(cfg->sigma_b) || cfg->sigma_b < 0)
+        return dnc_fail(DNC_EINVAL, "sigma_b must be a finite number >= 0, got %g", cfg->sigma_b);
+    if (cfg->residual && !isfinite(cfg->residual_alpha))
+        return dnc_fail(DNC_EINVAL, "residual alpha must be finite, got %g", cfg->residual_alpha);
+    return DNC_OK;
+}
+
+size_t dnc_cnn_sites(const dnc_cnn_config *cfg) { return cfg->size_x * size_y_of(cfg); }
+
+size_t dnc_cnn_taps(const dnc_cnn_config *cfg)
+{
+    return cfg->dims == 2 ? cfg->kernel * cfg->kernel : cfg->kernel;
+}
+
+size_t dnc_cnn_in_channels(const dnc_cnn_config *cfg, size_t layer)
+{
+    if (layer <= 1 && cfg->input_channels)
+        return cfg->input_channels;
+    return cfg->channels;
+}
+
+size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer)
+{
+    return dnc_cnn_in_channels(cfg, layer) * dnc_cnn_taps(cfg);
+}
+
+void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W)
+{
+    size_t fan_in = dnc_cnn_fan_in(cfg, layer);
+    double scale = cfg->sigma_w / sqrt((double)fan_in);
+    for (size_t o = 0; o < cfg->channels; o++) {
+        double *row = W + o * fan_in;
+        dnc_normal_fill(cfg->seed, DNC_STREAM_WEIGHT, (uint32_t)layer, (uint32_t)o, row, fan_in);
+        for (size_t j = 0; j < fan_in; j++)
+            row[j] *= scale;
+    }
+}
+
+void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
+{
+    dnc_normal_fill(cfg->seed, DNC_STREAM_BIAS, (uint32_t)layer, 0, b, cfg->channels);
+    for (size_t i = 0; i < cfg->channels; i++)
+        b[i] *= cfg->sigma_b;
+}
+
+/* ------------------------------------------------------- convolution */
+
+static size_t shape_taps(const dnc_conv_shape *sh)
+{
+    return sh->dims == 2 ? sh->kernel * sh->kernel : sh->kernel;
+}
+
+static size_t shape_ly(const dnc_conv_shape *sh) { return sh->dims == 2 ? sh->size_y : 1; }
+
+static size_t shape_sites(const dnc_conv_shape *sh) { return sh->size_x * shape_ly(sh); }
+
+double dnc_conv_flops(const dnc_conv_shape *sh, size_t B)
+{
+    return 2.0 * (double)sh->out_channels * (double)sh->in_channels * (double)shape_taps(sh) *
+           (double)shape_sites(sh) * (double)B;
+}
+
+dnc_status dnc_conv_algo_parse(const char *name, dnc_conv_algo *out)
+{
+    static const char *names[] = {"auto", "im2col", "direct"};
+    for (int i = 0; i < 3; i++)
+        if (name && strcmp(name, names[i]) == 0) {
+            *out = (dnc_conv_algo)i;
+            return DNC_OK;
+        }
+    return dnc_fail(DNC_EINVAL, "unknown convolution algorithm '%s' (expected auto, im2col, direct)",
+                    name ? name : "(null)");
+}
+
+const char *dnc_conv_algo_name(dnc_conv_algo algo)
+{
+    switch (algo) {
+    case DNC_CONV_IM2COL: return "im2col";
+    case DNC_CONV_DIRECT: return "direct";
+    default: return "auto";
+    }
+}
+
+/* Measured (bench/bench_cnn.c, docs/readme/cnn.md): im2col + DGEMM wins for
+ * every shape with C_in C_out k^d > 8; the direct loop only for single-channel
+ * toy shapes, where the GEMM degenerates to a dot product. */
+dnc_conv_algo dnc_conv_resolve(const dnc_conv_shape *sh, dnc_conv_algo algo)
+{
+    if (algo != DNC_CONV_AUTO)
+        return algo;
+    if (sh->out_channels * sh->in_channels * shape_taps(sh) <= 8)
+        return DNC_CONV_DIRECT;
+    return DNC_CONV_IM2COL;
+}
+
+/* im2col works on column blocks of at most this many doubles of scratch,
+ * so memory stays bounded; the block size depends only on the shape. */
+#define IM2COL_BLOCK_DOUBLES ((size_t)1 << 21)
+
+static size_t im2col_block_cols(const dnc_conv_shape *sh)
+{
+    size_t rows = sh->in_channels * shape_taps(sh);
+    size_t cols = IM2COL_BLOCK_DOUBLES / rows;
+    size_t S = shape_sites(sh);
+    if (cols < sh->size_x)
+        cols = sh->size_x;
+    cols = (cols / sh->size_x) * sh->size_x; /* whole rows of the lattice */
+    return cols < S ? cols : S;
+}
+
+size_t dnc_conv_workspace(const dnc_conv_shape *sh, dnc_conv_algo algo)
+{
+    if (dnc_conv_resolve(sh, algo) != DNC_CONV_IM2COL || shape_taps(sh) == 1)
+        return 0;
+    return sh->in_channels * shape_taps(sh) * im2col_block_cols(sh);
+}
+
+static inline size_t wrap(long v, size_t n)
+{
+    long m = v % (long)n;
+    return (size_t)(m < 0 ? m + (long)n : m);
+}
+
+/* dst[x] (+)= w * src[(x + shift) mod n] for x < n, |shift| < n, split
+ * into two contiguous pieces so that the loops vectorise. */
+static inline void shifted_axpy(double w, const double *src, double *dst, size_t n, long shift)
+{
+    size_t head = shift >= 0 ? n - (size_t)shift : (size_t)(-shift);
+    long off_head = shift >= 0 ? shift : shift + (long)n;
+    long off_tail = off_head - (long)n;
+    for (size_t x = 0; x < head; x++)
+        dst[x] += w * src[(long)x + off_head];
+    for (size_t x = head; x < n; x++)
+        dst[x] += w * src[(long)x + off_tail];
+}
+
+static inline void shifted_copy(const double *src, double *dst, size_t n, long shift)
+{
+    size_t head = shift >= 0 ? n - (size_t)shift : (size_t)(-shift);
+    long off_head = shift >= 0 ? shift : shift + (long)n;
+    memcpy(dst, src + off_head, head * sizeof *dst);
+    memcpy(dst + head, src + off_head + (long)head - (long)n, (n - head) * sizeof *dst);
+}
+
+static void conv_direct(const dnc_conv_shape *sh, const double *W, const double *bias,
+                        const double *in, size_t B, double *out)
+{
+    size_t Lx = sh->size_x, Ly = shape_ly(sh), S = Lx * Ly, k = sh->kernel;
+    size_t Cin = sh->in_channels, Cout = sh->out_channels, T = shape_taps(sh);
+    long r = (long)(k - 1) / 2;
+    size_t ky_n = sh->dims == 2 ? k : 1;
+    long ry = sh->dims == 2 ? r : 0;
+    long n = (long)(B * Cout);
+#pragma omp parallel for schedule(static)
+    for (long bo = 0; bo < n; bo++) {
+        size_t b = (size_t)bo / Cout, o = (size_t)bo % Cout;
+        double *dst = out + (b * Cout + o) * S;
+        double b0 = bias ? bias[o] : 0.0;
+        for (size_t s = 0; s < S; s++)
+            dst[s] = b0;
+        const double *w_row = W + o * Cin * T;
+        for (size_t i = 0; i < Cin; i++) {
+            const double *src = in + (b * Cin + i) * S;
+            for (size_t ty = 0; ty < ky_n; ty++)
+                for (size_t tx = 0; tx < k; tx++) {
+                    double w = w_row[i * T + ty * k + tx];
+                    for (size_t y = 0; y < Ly; y++) {
+                        size_t ys = wrap((long)y + (long)ty - ry, Ly);
+                        shifted_axpy(w, src + ys * Lx, dst + y * Lx, Lx, (long)tx - r);
+                    }
+                }
+        }
+    }
+}
+
+/* Columns [y0 Lx, (y0 + ny) Lx) of the im2col matrix of one input:
+ * row (i, ty, tx), column s holds in_i(x + tx - r, y + ty - r). */
+static void im2col_block(const dnc_conv_shape *sh, const double *in, size_t y0, size_t ny,
+                         double *X)
+{
+    size_t Lx = sh->size_x, Ly = shape_ly(sh), S = Lx * Ly, k = sh->kernel;
+    size_t Cin = sh->in_channels, T = shape_taps(sh);
+    long r = (long)(k - 1) / 2, ry = sh->dims == 2 ? r : 0;
+    size_t ncols = ny * Lx;
+    long rows = (long)(Cin * T);
+#pragma omp parallel for schedule(static)
+    for (long row = 0; row < rows; row++) {
+        size_t i = (size_t)row / T, t = (size_t)row % T;
+        size_t ty = t / k, tx = t % k;
+        const double *src = in + i * S;
+        double *dst = X + (size_t)row * ncols;
+        for (size_t y = 0; y < ny; y++) {
+            size_t ys = wrap((long)(y0 + y) + (long)ty - ry, Ly);
+            shifted_copy(src + ys * Lx, dst + y * Lx, Lx, (long)tx - r);
+        }
+    }
+}
+
+static void conv_im2col(const dnc_conv_shape *sh, const double *W, const double *bias,
+                        const double *in, size_t B, double *out, double *X)
+{
+    size_t Lx = sh->size_x, S = shape_sites(sh), Ly = shape_ly(sh);
+    size_t Cin = sh->in_channels, Cout = sh->out_channels, K = Cin * shape_taps(sh);
+    size_t rows_per_block = im2col_block_cols(sh) / Lx;
+    for (size_t b = 0; b < B; b++) {
+        const double *src = in + b * Cin * S;
+        double *dst = out + b * Cout * S;
+        for (size_t o = 0; o < Cout; o++) {
+            double b0 = bias ? bias[o] : 0.0;
+            for (size_t s = 0; s < S; s++)
+                dst[o * S + s] = b0;
+        }
+        if (shape_taps(sh) == 1) { /* 1x1 kernel: the input already is the im2col matrix */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cout, (int)S, (int)K, 1.0,
+                        W, (int)K, src, (int)S, 1.0, dst, (int)S);
+            continue;
+        }
+        for (size_t y0 = 0; y0 < Ly; y0 += rows_per_block) {
+            size_t ny = Ly - y0 < rows_per_block ? Ly - y0 : rows_per_block;
+            size_t ncols = ny * Lx;
+            im2col_block(sh, src, y0, ny, X);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cout, (int)ncols, (int)K,
+                        1.0, W, (int)K, X, (int)ncols, 1.0, dst + y0 * Lx, (int)S);
+        }
+    }
+}
+
+dnc_status dnc_conv_forward(const dnc_conv_shape *sh, dnc_conv_algo algo, const double *W,
+                            const double *bias, const double *in, size_t B, double *out,
+                            double *work)
+{
+    if (!sh || (sh->dims != 1 && sh->dims != 2) || sh->kernel % 2 == 0 || sh->kernel == 0 ||
+        sh->kernel > sh->size_x || (sh->dims == 2 && sh->kernel > sh->size_y) ||
+        sh->in_channels == 0 || sh->out_channels == 0)
+        return dnc_fail(DNC_EINVAL, "invalid convolution shape");
+    if (sh->in_channels * shape_taps(sh) > (size_t)1 << 30 || shape_sites(sh) > DNC_CNN_MAX_SITES)
+        return dnc_fail(DNC_EINVAL, "convolution too large for one GEMM");
+    algo = dnc_conv_resolve(sh, algo);
+    if (algo == DNC_CONV_IM2COL) {
+        if (!work && shape_taps(sh) > 1)
+            return dnc_fail(DNC_EINVAL, "im2col convolution needs a workspace");
+        conv_im2col(sh, W, bias, in, B, out, work);
+    } else {
+        conv_direct(sh, W, bias, in, B, out);
+    }
+    return DNC_OK;
+}
+
+/* ------------------------------------------------------- observables */
+
+/* 1 - cos(a, b) over C channels at stride S, as |a/|a| - b/|b||^2 / 2. */
+static double site_rho_pair(const double *a, const double *b, size_t C, size_t S)
+{
+    double na = 0, nb = 0;
+    for (size_t c = 0; c < C; c++) {
+        na += a[c * S] * a[c * S];
+        nb += b[c * S] * b[c * S];
+    }
+    if (na == 0 || nb == 0) {
+        if (na == nb)
+            return 0.0;
+        return 1.0;
+    }
+    double ia = 1.0 / sqrt(na), ib = 1.0 / sqrt(nb), d2 = 0;
+    for (size_t c = 0; c < C; c++) {
+        double d = a[c * S] * ia - b[c * S] * ib;
+        d2 += d * d;
+    }
+    return 0.5 * d2;
+}
+
+void dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
+                      double *rho_x, double *rho_mean, double *active)
+{
+    double npairs = (double)B * (double)(B - 1) / 2.0;
+#pragma omp parallel for schedule(static)
+    for (long sl = 0; sl < (long)S; sl++) {
+        size_t s = (size_t)sl;
+        double sum = 0;
+        for (size_t a = 0; a < B; a++)
+            for (size_t b = a + 1; b < B; b++)
+                sum += site_rho_pair(v + a * C * S + s, v + b * C * S + s, C, S);
+        rho_x[s] = npairs > 0 ? sum / npairs : 0.0;
+    }
+    double total = 0;
+    size_t n_active = 0;
+    for (size_t s = 0; s < S; s++) {
+        total += rho_x[s];
+        n_active += rho_x[s] > threshold;
+    }
+    *rho_mean = total / (double)S;
+    *active = (double)n_active / (double)S;
+}
+
+static double mean_square(const double *h, size_t n, size_t rows)
+{
+    double total = 0;
+    for (size_t r = 0; r < rows; r++) {
+        double row = 0;
+        for (size_t j = 0; j < n; j++)
+            row += h[r * n + j] * h[r * n + j];
+        total += row;
+    }
+    return total / ((double)n * (double)rows);
+}
+
+/* ------------------------------------------------------- propagation */
+
+dnc_cnn_opts dnc_cnn_opts_default(void)
+{
+    dnc_cnn_opts o = {
+        .net = dnc_cnn_config_default(),
+        .batch = 2,
+        .input_q = 1.0,
+        .input_c = 0.0,
+        .perturb_width = 0,
+        .corr = DNC_CORR_PRE,
+        .threshold = 1e-6,
+        .algo = DNC_CONV_AUTO,
+    };
+    return o;
+}
+
+dnc_status dnc_cnn_opts_validate(const dnc_cnn_opts *opts)
+{
+    dnc_status st = dnc_cnn_config_validate(&opts->net);
+    if (st)
+        return st;
+    if (opts->batch == 0 || opts->batch > 4096)
+        return dnc_fail(DNC_EINVAL, "batch must be between 1 and 4096, got %zu", opts->batch);
+    if (!isfinite(opts->input_q) || opts->input_q <= 0)
+        return dnc_fail(DNC_EINVAL, "input q must be a finite number > 0, got %g", opts->input_q);
+    if (!opts->inputs && (!isfinite(opts->input_c) || opts->input_c < 0 || opts->input_c > 1))
+        return dnc_fail(DNC_EINVAL, "input c must be in [0, 1], got %g", opts->input_c);
+    size_t Lx = opts->net.size_x, Ly = size_y_of(&opts->net);
+    if (opts->perturb_width > Lx || (opts->net.dims == 2 && opts->perturb_width > Ly))
+        return dnc_fail(DNC_EINVAL, "perturbed width %zu is larger than the lattice",
+                        opts->perturb_width);
+    if (!isfinite(opts->threshold) || opts->threshold < 0)
+        return dnc_fail(DNC_EINVAL, "activity threshold must be a finite number >= 0, got %g",
+                        opts->threshold);
+    if (opts->corr != DNC_CORR_PRE && opts->corr != DNC_CORR_POST)
+        return dnc_fail(DNC_EINVAL, "invalid correlation kind %d", (int)opts->corr);
+    if (opts->algo < DNC_CONV_AUTO || opts->algo > DNC_CONV_DIRECT)
+        return dnc_fail(DNC_EINVAL, "invalid convolution algorithm %d", (int)opts->algo);
+    return DNC_OK;
+}
+
+static bool in_window(size_t v, size_t L, size_t w)
+{
+    size_t lo = (L - w) / 2;
+    return v >= lo && v < lo + w;
+}
+
+dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X)
+{
+    dnc_status st = dnc_cnn_opts_validate(opts);
+    if (st)
+        return st;
+    const dnc_cnn_config *net = &opts->net;
+    size_t C0 = dnc_cnn_in_channels(net, 1), S = dnc_cnn_sites(net), B = opts->batch;
+    size_t Lx = net->size_x, Ly = size_y_of(net), w = opts->perturb_width;
+    double sq = sqrt(opts->input_q), cs = sqrt(opts->input_c), cn = sqrt(1 - opts->input_c);
+    double *g = malloc(S * sizeof *g), *e = malloc(S * sizeof *e);
+    if (!g || !e) {
+        free(g);
+        free(e);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu input sites", S);
+    }
+    for (size_t i = 0; i < C0; i++) {
+        dnc_normal_fill(net->seed, DNC_STREAM_INPUT, 0, (uint32_t)i, g, S);
+        for (size_t b = 0; b < B; b++) {
+            dnc_normal_fill(net->seed, DNC_STREAM_INPUT, (uint32_t)(b + 1), (uint32_t)i, e, S);
+            double *x = X + (b * C0 + i) * S;
+            for (size_t s = 0; s < S; s++) {
+                bool inside = w == 0 || (in_window(s % Lx, Lx, w) &&
+                                         (net->dims == 1 || in_window(s / Lx, Ly, w)));
+                x[s] = inside ? sq * (cs * g[s] + cn * e[s]) : sq * g[s];
+            }
+        }
+    }
+    free(g);
+    free(e);
+    return DNC_OK;
+}
+
+void dnc_cnn_result_free(dnc_cnn_result *res)
+{
+    if (!res)
+        return;
+    free(res->q);
+    free(res->c);
+    free(res->rho);
+    free(res->active);
+    memset(res, 0, sizeof *res);
+}
+
+typedef struct {
+    double *x;     /* B x C_0 x S inputs */
+    double *h;     /* B x C x S current pre-activations */
+    double *a;     /* phi(h) */
+    double *f;     /* next layer / residual branch */
+    double *W, *bias, *work, *rho_x;
+} cnn_buffers;
+
+static void buffers_free(cnn_buffers *bf)
+{
+    free(bf->x);
+    free(bf->h);
+    free(bf->a);
+    free(bf->f);
+    free(bf->W);
+    free(bf->bias);
+    free(bf->work);
+    free(bf->rho_x);
+}
+
+static dnc_conv_shape layer_shape(const dnc_cnn_config *net, size_t layer)
+{
+    dnc_conv_shape sh = {.dims = net->dims,
+                         .in_channels = dnc_cnn_in_channels(net, layer),
+                         .out_channels = net->channels,
+                         .kernel = net->kernel,
+                         .size_x = net->size_x,
+                         .size_y = size_y_of(net)};
+    return sh;
+}
+
+static dnc_status buffers_alloc(const dnc_cnn_opts *opts, cnn_buffers *bf)
+{
+    const dnc_cnn_config *net = &opts->net;
+    size_t B = opts->batch, C = net->channels, S = dnc_cnn_sites(net);
+    size_t C0 = dnc_cnn_in_channels(net, 1), T = dnc_cnn_taps(net);
+    size_t cmax = C0 > C ? C0 : C;
+    dnc_conv_shape s1 = layer_shape(net, 1), s2 = layer_shape(net, 2);
+    size_t w1 = dnc_conv_workspace(&s1, opts->algo), w2 = dnc_conv_workspace(&s2, opts->algo);
+    size_t nwork = w1 > w2 ? w1 : w2;
+    memset(bf, 0, sizeof *bf);
+    if (!opts->inputs)
+        bf->x = malloc(B * C0 * S * sizeof(double));
+    bf->h = malloc(B * C * S * sizeof(double));
+    bf->a = malloc(B * C * S * sizeof(double));
+    bf->f = malloc(B * C * S * sizeof(double));
+    bf->W = malloc(C * cmax * T * sizeof(double));
+    bf->bias = malloc(C * sizeof(double));
+    bf->work = nwork ? malloc(nwork * sizeof(double)) : NULL;
+    bf->rho_x = malloc(S * sizeof(double));
+    if ((!opts->inputs && !bf->x) || !bf->h || !bf->a || !bf->f || !bf->W || !bf->bias ||
+        (nwork && !bf->work) || !bf->rho_x) {
+        buffers_free(bf);
+        return dnc_fail(DNC_ENOMEM, "out of memory for a CNN with B = %zu, C = %zu, %zu sites",
+                        B, C, S);
+    }
+    return DNC_OK;
+}
+
+static dnc_status result_alloc(size_t depth, size_t S, dnc_cnn_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->depth = depth;
+    res->sites = S;
+    res->q = calloc(depth, sizeof(double));
+    res->c = calloc(depth, sizeof(double));
+    res->rho = calloc(depth, sizeof(double));
+    res->active = calloc(depth, sizeof(double));
+    if (!res->q || !res->c || !res->rho || !res->active) {
+        dnc_cnn_result_free(res);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu layers", depth);
+    }
+    return DNC_OK;
+}
+
+/* One layer: f = W^l * input + b^l, then h = f (plain or layer 1) or
+ * h += alpha f (residual). */
+static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const double *input,
+                                cnn_buffers *bf)
+{
+    const dnc_cnn_config *net = &opts->net;
+    size_t n = opts->batch * net->channels * dnc_cnn_sites(net);
+    dnc_conv_shape sh = layer_shape(net, layer);
+    dnc_cnn_layer_weights(net, layer, bf->W);
+    dnc_cnn_layer_bias(net, layer, bf->bias);
+    dnc_status st = dnc_conv_forward(&sh, opts->algo, bf->W, net->sigma_b > 0 ? bf->bias : NULL,
+                                     input, opts->batch, bf->f, bf->work);
+    if (st)
+        return st;
+    if (net->residual && layer > 1) {
+        double alpha = net->residual_alpha;
+        for (size_t j = 0; j < n; j++)
+            bf->h[j] += alpha * bf->f[j];
+    } else {
+        double *t = bf->h;
+        bf->h = bf->f;
+        bf->f = t;
+    }
+    return DNC_OK;
+}
+
+static dnc_status observe_layer(const dnc_cnn_opts *opts, size_t layer, cnn_buffers *bf,
+                                dnc_cnn_result *res)
+{
+    const dnc_cnn_config *net = &opts->net;
+    size_t B = opts->batch, C = net->channels, S = dnc_cnn_sites(net), n = B * C * S;
+    dnc_phi_array(net->activation, bf->h, bf->a, NULL, n);
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(bf->h[j]))
+            return dnc_fail(DNC_ENUM, "non-finite pre-activation at layer %zu (sigma_w too large?)",
+                            layer);
+    size_t l = layer - 1;
+    res->q[l] = mean_square(bf->h, C * S, B);
+    const double *v = opts->corr == DNC_CORR_POST ? bf->a : bf->h;
+    dnc_cnn_site_rho(v, B, C, S, opts->threshold, bf->rho_x, &res->rho[l], &res->active[l]);
+    res->c[l] = 1.0 - res->rho[l];
+    dnc_status st = DNC_OK;
+    if (opts->observer)
+        st = opts->observer(opts->observer_ctx, layer, bf->h, B, C * S);
+    if (!st && opts->site_observer)
+        st = opts->site_observer(opts->site_observer_ctx, layer, bf->rho_x, S);
+    return st;
+}
+
+static dnc_status check_user_inputs(const double *x, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(x[j]))
+            return dnc_fail(DNC_EINVAL, "input value %zu is not a finite number", j);
+    return DNC_OK;
+}
+
+dnc_status dnc_cnn_propagate(const dnc_cnn_opts *opts, dnc_cnn_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = dnc_cnn_opts_validate(opts);
+    if (st)
+        return st;
+    const dnc_cnn_config *net = &opts->net;
+    size_t S = dnc_cnn_sites(net), nin = opts->batch * dnc_cnn_in_channels(net, 1) * S;
+    if (opts->inputs && (st = check_user_inputs(opts->inputs, nin)))
+        return st;
+    cnn_buffers bf;
+    if ((st = buffers_alloc(opts, &bf)))
+        return st;
+    if ((st = result_alloc(net->depth, S, res))) {
+        buffers_free(&bf);
+        return st;
+    }
+    double t0 = dnc_wall_time();
+    const double *x = opts->inputs;
+    if (!x) {
+        st = dnc_cnn_make_inputs(opts, bf.x);
+        x = bf.x;
+    }
+    for (size_t layer = 1; !st && layer <= net->depth; layer++) {
+        dnc_conv_shape sh = layer_shape(net, layer);
+        st = forward_layer(opts, layer, layer == 1 ? x : bf.a, &bf);
+        res->flops += dnc_conv_flops(&sh, opts->batch);
+        if (!st)
+            st = observe_layer(opts, layer, &bf, res);
+    }
+    res->seconds = dnc_wall_time() - t0;
+    buffers_free(&bf);
+    if (st)
+        dnc_cnn_result_free(res);
+    return st;
+}

@@ -1,0 +1,504 @@
+/* cnn: convolutions against a slow naive reference, periodic wrap, the
+ * 1x1 / one-site reduction to an MLP, light cone of damage spreading,
+ * thread determinism, residual identity, bad input, and the CLI. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <cmocka.h>
+#include <omp.h>
+#include <zlib.h>
+
+#include "dnncrit/cnn.h"
+#include "dnncrit/network.h"
+#include "dnncrit/rng.h"
+#include "testutil.h"
+
+/* Slow reference: out_o(x, y) = b_o + sum_{i,ty,tx} W[o][i][ty][tx] in_i(x+tx-r, y+ty-r)
+ * with explicit modular indexing, written independently of src/cnn.c. */
+static void naive_conv(const dnc_conv_shape *sh, const double *W, const double *bias,
+                       const double *in, size_t B, double *out)
+{
+    long Lx = (long)sh->size_x, Ly = sh->dims == 2 ? (long)sh->size_y : 1, k = (long)sh->kernel;
+    long kyn = sh->dims == 2 ? k : 1, r = (k - 1) / 2, ry = sh->dims == 2 ? r : 0;
+    long Cin = (long)sh->in_channels, Cout = (long)sh->out_channels, T = kyn * k, S = Lx * Ly;
+    for (long b = 0; b < (long)B; b++)
+        for (long o = 0; o < Cout; o++)
+            for (long y = 0; y < Ly; y++)
+                for (long x = 0; x < Lx; x++) {
+                    double acc = bias ? bias[o] : 0.0;
+                    for (long i = 0; i < Cin; i++)
+                        for (long ty = 0; ty < kyn; ty++)
+                            for (long tx = 0; tx < k; tx++) {
+                                long xs = ((x + tx - r) % Lx + Lx) % Lx;
+                                long ys = ((y + ty - ry) % Ly + Ly) % Ly;
+                                acc += W[o * Cin * T + i * T + ty * k + tx] *
+                                       in[(b * Cin + i) * S + ys * Lx + xs];
+                            }
+                    out[(b * Cout + o) * S + y * Lx + x] = acc;
+                }
+}
+
+static double *normals(uint64_t seed, size_t n)
+{
+    double *v = malloc(n * sizeof *v);
+    dnc_normal_fill(seed, DNC_STREAM_USER, 0, 0, v, n);
+    return v;
+}
+
+static void check_conv_shape(dnc_conv_shape sh, size_t B)
+{
+    size_t T = sh.dims == 2 ? sh.kernel * sh.kernel : sh.kernel;
+    size_t S = sh.size_x * (sh.dims == 2 ? sh.size_y : 1);
+    double *W = normals(1, sh.out_channels * sh.in_channels * T);
+    double *bias = normals(2, sh.out_channels);
+    double *in = normals(3, B * sh.in_channels * S);
+    double *ref = malloc(B * sh.out_channels * S * sizeof *ref);
+    double *got = malloc(B * sh.out_channels * S * sizeof *got);
+    naive_conv(&sh, W, bias, in, B, ref);
+    for (int algo = DNC_CONV_IM2COL; algo <= DNC_CONV_DIRECT; algo++) {
+        size_t nw = dnc_conv_workspace(&sh, (dnc_conv_algo)algo);
+        double *work = nw ? malloc(nw * sizeof *work) : NULL;
+        assert_int_equal(dnc_conv_forward(&sh, (dnc_conv_algo)algo, W, bias, in, B, got, work),
+                         DNC_OK);
+        /* Sums of C_in k^d products of O(1) numbers: rounding differs from the
+         * naive order by a few ulps times sqrt(terms); 1e-12 absolute is ~1e3
+         * times that for the largest shape here, far below any indexing bug (O(1)). */
+        for (size_t j = 0; j < B * sh.out_channels * S; j++)
+            assert_true(fabs(got[j] - ref[j]) < 1e-12);
+        free(work);
+    }
+    free(W);
+    free(bias);
+    free(in);
+    free(ref);
+    free(got);
+}
+
+static void test_conv_matches_naive(void **state)
+{
+    (void)state;
+    check_conv_shape((dnc_conv_shape){1, 3, 5, 3, 17, 1}, 2);
+    check_conv_shape((dnc_conv_shape){1, 8, 8, 5, 5, 1}, 1);   /* k = L: every site seen once */
+    check_conv_shape((dnc_conv_shape){1, 16, 32, 7, 64, 1}, 3);
+    check_conv_shape((dnc_conv_shape){1, 4, 4, 1, 9, 1}, 2);   /* 1x1 kernel */
+    check_conv_shape((dnc_conv_shape){2, 3, 4, 3, 7, 5}, 2);   /* non-square */
+    check_conv_shape((dnc_conv_shape){2, 16, 16, 3, 12, 12}, 2);
+    check_conv_shape((dnc_conv_shape){2, 2, 3, 5, 5, 6}, 1);
+}
+
+/* A delta input at site (0, 0) of channel i lands, through tap (ty, tx), on
+ * site (r - tx, r - ty) mod L: the taps reaching across the boundary must wrap. */
+static void test_periodic_wrap(void **state)
+{
+    (void)state;
+    dnc_conv_shape sh = {2, 1, 1, 3, 6, 4};
+    double W[9];
+    for (int t = 0; t < 9; t++)
+        W[t] = t + 1;
+    double in[24] = {0}, out[24];
+    in[0] = 1.0;
+    for (int algo = DNC_CONV_IM2COL; algo <= DNC_CONV_DIRECT; algo++) {
+        double work[9 * 24];
+        assert_int_equal(dnc_conv_forward(&sh, (dnc_conv_algo)algo, W, NULL, in, 1, out, work),
+                         DNC_OK);
+        for (int ty = 0; ty < 3; ty++)
+            for (int tx = 0; tx < 3; tx++) {
+                int x = (1 - tx + 6) % 6, y = (1 - ty + 4) % 4;
+                assert_float_equal(out[y * 6 + x], W[ty * 3 + tx], 0);
+            }
+        double total = 0;
+        for (int s = 0; s < 24; s++)
+            total += out[s];
+        assert_float_equal(total, 45.0, 0); /* nothing else was touched */
+    }
+}
+
+/* k = 1 and one site: the CNN is the MLP of width C with the same Philox
+ * rows; the propagation is redone here by hand with network.c's weights. */
+static void test_one_site_reduces_to_mlp(void **state)
+{
+    (void)state;
+    enum { C = 12, C0 = 5, L = 6, B = 3 };
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.channels = C;
+    o.net.input_channels = C0;
+    o.net.kernel = 1;
+    o.net.size_x = 1;
+    o.net.depth = L;
+    o.net.sigma_w = 1.3;
+    o.net.sigma_b = 0.2;
+    o.net.seed = 77;
+    o.batch = B;
+    o.input_c = 0.3;
+    double X[B * C0];
+    assert_int_equal(dnc_cnn_make_inputs(&o, X), DNC_OK);
+    o.inputs = X;
+    dnc_cnn_result res;
+    assert_int_equal(dnc_cnn_propagate(&o, &res), DNC_OK);
+
+    dnc_mlp_config m = dnc_mlp_config_default();
+    m.width = C;
+    m.input_width = C0;
+    m.depth = L;
+    m.sigma_w = 1.3;
+    m.sigma_b = 0.2;
+    m.seed = 77;
+    double h[B][C], a[B][C0 > C ? C0 : C], W[C * (C0 > C ? C0 : C)], bias[C];
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < C0; j++)
+            a[b][j] = X[b * C0 + j];
+    for (int l = 1; l <= L; l++) {
+        size_t fan = dnc_mlp_fan_in(&m, (size_t)l);
+        dnc_mlp_layer_weights(&m, (size_t)l, W);
+        dnc_mlp_layer_bias(&m, (size_t)l, bias);
+        double q = 0, cos_sum = 0;
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < C; i++) {
+                h[b][i] = bias[i];
+                for (size_t j = 0; j < fan; j++)
+                    h[b][i] += W[i * fan + j] * a[b][j];
+                q += h[b][i] * h[b][i];
+            }
+        for (int b1 = 0; b1 < B; b1++)
+            for (int b2 = b1 + 1; b2 < B; b2++) {
+                double d = 0, n1 = 0, n2 = 0;
+                for (int i = 0; i < C; i++) {
+                    d += h[b1][i] * h[b2][i];
+                    n1 += h[b1][i] * h[b1][i];
+                    n2 += h[b2][i] * h[b2][i];
+                }
+                cos_sum += d / sqrt(n1 * n2);
+            }
+        /* Both are O(1) sums of <= 12 terms: agreement to 1e-12 leaves room
+         * for the different (but exact-in-theory) rho formula only. */
+        assert_true(fabs(res.q[l - 1] - q / (B * C)) < 1e-12);
+        assert_true(fabs(res.rho[l - 1] - (1 - cos_sum / 3.0)) < 1e-12);
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < C; i++)
+                a[b][i] = tanh(h[b][i]);
+    }
+    dnc_cnn_result_free(&res);
+}
+
+static void test_weights_match_mlp_rows(void **state)
+{
+    (void)state;
+    dnc_cnn_config c = dnc_cnn_config_default();
+    c.kernel = 3;
+    c.channels = 4;
+    dnc_mlp_config m = dnc_mlp_config_default();
+    m.width = 4;
+    m.input_width = 12; /* fan_in = C k */
+    double Wc[4 * 12], Wm[4 * 12];
+    dnc_cnn_layer_weights(&c, 1, Wc);
+    dnc_mlp_layer_weights(&m, 1, Wm);
+    assert_memory_equal(Wc, Wm, sizeof Wc);
+}
+
+/* Outside the light cone of the perturbed window the two inputs stay
+ * bitwise identical, so rho(x) is exactly 0 there; inside it is > 0. */
+static dnc_status record_rho(void *ctx, size_t layer, const double *rho_x, size_t S)
+{
+    double *raster = ctx;
+    memcpy(raster + (layer - 1) * S, rho_x, S * sizeof *rho_x);
+    return DNC_OK;
+}
+
+static void test_damage_light_cone(void **state)
+{
+    (void)state;
+    enum { Lx = 64, W = 4, L = 10 };
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.size_x = Lx;
+    o.net.kernel = 5;
+    o.net.channels = 8;
+    o.net.depth = L;
+    o.net.sigma_w = 2.0;
+    o.perturb_width = W;
+    double raster[L * Lx];
+    o.site_observer = record_rho;
+    o.site_observer_ctx = raster;
+    dnc_cnn_result res;
+    assert_int_equal(dnc_cnn_propagate(&o, &res), DNC_OK);
+    long lo = (Lx - W) / 2, hi = lo + W - 1, r = 2;
+    for (long l = 1; l <= L; l++) {
+        long active = 0;
+        for (long x = 0; x < Lx; x++) {
+            bool inside = x >= lo - l * r && x <= hi + l * r;
+            if (!inside)
+                assert_float_equal(raster[(l - 1) * Lx + x], 0.0, 0);
+            else
+                active += raster[(l - 1) * Lx + x] > 0;
+        }
+        assert_true(active > 0);
+        assert_true(res.active[l - 1] <= (double)(W + 2 * r * l) / Lx);
+    }
+    dnc_cnn_result_free(&res);
+}
+
+static void test_site_rho_values(void **state)
+{
+    (void)state;
+    /* B = 2, C = 2, S = 3: identical, opposite, orthogonal sites. */
+    double v[12] = {1, -1, 1, 2, 0, 0, /* input 0: channel 0, channel 1 */
+                    1, 1, 0, 2, 0, 5}; /* input 1 */
+    double rho_x[3], mean, active;
+    dnc_cnn_site_rho(v, 2, 2, 3, 0.5, rho_x, &mean, &active);
+    assert_float_equal(rho_x[0], 0.0, 0);
+    assert_float_equal(rho_x[1], 2.0, 1e-15);
+    assert_float_equal(rho_x[2], 1.0, 1e-15);
+    assert_float_equal(mean, 1.0, 1e-15);
+    assert_float_equal(active, 2.0 / 3.0, 1e-15);
+}
+
+static dnc_status keep_last_h(void *ctx, size_t layer, const double *H, size_t B, size_t N)
+{
+    (void)layer;
+    memcpy(ctx, H, B * N * sizeof *H);
+    return DNC_OK;
+}
+
+static void run_with_threads(dnc_cnn_opts o, int threads, dnc_cnn_result *res, double *h)
+{
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+    o.observer = keep_last_h;
+    o.observer_ctx = h;
+    assert_int_equal(dnc_cnn_propagate(&o, res), DNC_OK);
+}
+
+static void test_bitwise_deterministic_over_threads(void **state)
+{
+    (void)state;
+    for (int algo = DNC_CONV_IM2COL; algo <= DNC_CONV_DIRECT; algo++) {
+        dnc_cnn_opts o = dnc_cnn_opts_default();
+        o.net.dims = 2;
+        o.net.size_x = 24;
+        o.net.size_y = 20;
+        o.net.channels = 32;
+        o.net.depth = 8;
+        o.net.sigma_b = 0.1;
+        o.batch = 3;
+        o.algo = (dnc_conv_algo)algo;
+        size_t n = 3 * 32 * 24 * 20;
+        double *h1 = malloc(n * sizeof *h1), *h2 = malloc(n * sizeof *h2);
+        dnc_cnn_result r1, r2;
+        run_with_threads(o, 1, &r1, h1);
+        run_with_threads(o, 2, &r2, h2);
+        assert_memory_equal(h1, h2, n * sizeof *h1);
+        assert_memory_equal(r1.q, r2.q, 8 * sizeof(double));
+        assert_memory_equal(r1.rho, r2.rho, 8 * sizeof(double));
+        assert_memory_equal(r1.active, r2.active, 8 * sizeof(double));
+        dnc_cnn_result_free(&r1);
+        dnc_cnn_result_free(&r2);
+        free(h1);
+        free(h2);
+    }
+    omp_set_num_threads(2);
+    openblas_set_num_threads(2);
+}
+
+static void test_algorithms_agree_in_propagation(void **state)
+{
+    (void)state;
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.size_x = 40;
+    o.net.channels = 24;
+    o.net.kernel = 5;
+    o.net.depth = 15;
+    o.net.sigma_w = 1.5;
+    o.net.sigma_b = 0.3;
+    o.algo = DNC_CONV_IM2COL;
+    dnc_cnn_result a, b;
+    assert_int_equal(dnc_cnn_propagate(&o, &a), DNC_OK);
+    o.algo = DNC_CONV_DIRECT;
+    assert_int_equal(dnc_cnn_propagate(&o, &b), DNC_OK);
+    /* sigma_w = 1.5 is chaotic: rounding differences grow by ~chi_1 per layer;
+     * over 15 layers 1e-16 grows to at most ~1e-12, so 1e-9 is a safe bound. */
+    for (int l = 0; l < 15; l++) {
+        assert_true(fabs(a.q[l] - b.q[l]) < 1e-9);
+        assert_true(fabs(a.rho[l] - b.rho[l]) < 1e-9);
+    }
+    assert_true(a.flops > 0 && a.flops == b.flops);
+    dnc_cnn_result_free(&a);
+    dnc_cnn_result_free(&b);
+}
+
+static void test_residual_alpha_zero_is_identity(void **state)
+{
+    (void)state;
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.size_x = 32;
+    o.net.channels = 8;
+    o.net.depth = 6;
+    o.net.sigma_b = 0.5;
+    o.net.residual = true;
+    o.net.residual_alpha = 0.0;
+    size_t n = 2 * 8 * 32;
+    double *h1 = malloc(n * sizeof *h1);
+    dnc_cnn_opts first = o;
+    first.net.depth = 1;
+    first.observer = keep_last_h;
+    first.observer_ctx = h1;
+    dnc_cnn_result r1, r;
+    assert_int_equal(dnc_cnn_propagate(&first, &r1), DNC_OK);
+    double *hl = malloc(n * sizeof *hl);
+    o.observer = keep_last_h;
+    o.observer_ctx = hl;
+    assert_int_equal(dnc_cnn_propagate(&o, &r), DNC_OK);
+    assert_memory_equal(h1, hl, n * sizeof *h1);
+    for (int l = 0; l < 6; l++) {
+        assert_float_equal(r.q[l], r1.q[0], 0);
+        assert_float_equal(r.rho[l], r1.rho[0], 0);
+    }
+    /* alpha != 0 really changes the state */
+    o.net.residual_alpha = 0.5;
+    dnc_cnn_result r2;
+    assert_int_equal(dnc_cnn_propagate(&o, &r2), DNC_OK);
+    assert_true(r2.q[5] != r1.q[0]);
+    dnc_cnn_result_free(&r1);
+    dnc_cnn_result_free(&r);
+    dnc_cnn_result_free(&r2);
+    free(h1);
+    free(hl);
+}
+
+static void expect_invalid(dnc_cnn_opts o, const char *fragment)
+{
+    dnc_cnn_result res;
+    assert_int_equal(dnc_cnn_propagate(&o, &res), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), fragment));
+    assert_null(res.q);
+}
+
+static void test_bad_configurations(void **state)
+{
+    (void)state;
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.kernel = 4;
+    expect_invalid(o, "odd");
+    o = dnc_cnn_opts_default();
+    o.net.size_x = 5;
+    o.net.kernel = 7;
+    expect_invalid(o, "larger than the lattice");
+    o = dnc_cnn_opts_default();
+    o.net.dims = 2;
+    o.net.size_y = 2;
+    expect_invalid(o, "size-y");
+    o = dnc_cnn_opts_default();
+    o.net.channels = 0;
+    expect_invalid(o, "channels");
+    o = dnc_cnn_opts_default();
+    o.net.sigma_w = NAN;
+    expect_invalid(o, "sigma_w");
+    o = dnc_cnn_opts_default();
+    o.net.dims = 3;
+    expect_invalid(o, "dims");
+    o = dnc_cnn_opts_default();
+    o.perturb_width = 1000;
+    expect_invalid(o, "perturbed");
+    o = dnc_cnn_opts_default();
+    o.net.size_x = 4;
+    o.net.channels = 2;
+    double X[16] = {0};
+    X[5] = NAN;
+    o.inputs = X;
+    expect_invalid(o, "input value 5");
+}
+
+/* ------------------------------------------------------------- CLI */
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static void test_cli_writes_csv_json_raster(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    int rc = tu_run_cli(dir,
+                        "cnn --dims 2 --size-x 8 --size-y 6 --channels 4 --depth 7 --seeds 3 "
+                        "--perturb 2 --raster --quiet --out %s/run",
+                        dir);
+    assert_int_equal(rc, 0);
+    char *csv = tu_read(tu_path(dir, "run.csv"));
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "layer,q,rho,rho_err,active_fraction,active_fraction_err,"
+                                "survival,survival_err,q_err,c,c_err\n"));
+    assert_int_equal(count_lines(csv), 8);
+    free(csv);
+    char *json = tu_read(tu_path(dir, "run.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"raster\""));
+    assert_non_null(strstr(json, "\"seeds\":\t3"));
+    free(json);
+    gzFile gz = gzopen(tu_path(dir, "run.raster.csv.gz"), "rb");
+    assert_non_null(gz);
+    char buf[4096];
+    size_t rows = 0;
+    while (gzgets(gz, buf, sizeof buf))
+        rows++;
+    gzclose(gz);
+    assert_int_equal(rows, 1 + 3 * 7); /* header + seeds x layers */
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void check_cli_rejects(const char *args, const char *fragment)
+{
+    char *dir = tu_tmpdir();
+    int rc = tu_run_cli(dir, "cnn %s --quiet --out %s/run", args, dir);
+    assert_true(rc == 1 || rc == 2);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    if (!strstr(err, fragment))
+        fail_msg("stderr '%s' does not mention '%s'", err, fragment);
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "run.csv")));
+    assert_false(tu_exists(tu_path(dir, "run.json")));
+    assert_int_equal(tu_count_entries(dir), 2); /* stdout and stderr only */
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_bad_input(void **state)
+{
+    (void)state;
+    check_cli_rejects("--kernel 4", "odd");
+    check_cli_rejects("--size-x 3 --kernel 5", "larger than the lattice");
+    check_cli_rejects("--channels 0", "channels");
+    check_cli_rejects("--sigma-w nan", "sigma-w");
+    check_cli_rejects("--dims 3", "dims");
+    check_cli_rejects("--corr middle", "corr");
+    check_cli_rejects("--seeds 0", "seeds");
+    check_cli_rejects("--activation linear --sigma-w 1e100 --depth 8 --raster", "non-finite");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv_matches_naive),
+        cmocka_unit_test(test_periodic_wrap),
+        cmocka_unit_test(test_one_site_reduces_to_mlp),
+        cmocka_unit_test(test_weights_match_mlp_rows),
+        cmocka_unit_test(test_damage_light_cone),
+        cmocka_unit_test(test_site_rho_values),
+        cmocka_unit_test(test_bitwise_deterministic_over_threads),
+        cmocka_unit_test(test_algorithms_agree_in_propagation),
+        cmocka_unit_test(test_residual_alpha_zero_is_identity),
+        cmocka_unit_test(test_bad_configurations),
+        cmocka_unit_test(test_cli_writes_csv_json_raster),
+        cmocka_unit_test(test_cli_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
