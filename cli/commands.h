@@ -11,7 +11,9 @@
     X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
     X("classify", cmd_classify, "closest universality class to measured exponents") \
-    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)")
+    X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)") \
+    X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
+    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

@@ -1,0 +1,169 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dnncrit/io.h"
+#include "dnncrit/train_sweep.h"
+
+typedef struct {
+    dnc_dlist sigma_w, sigma_b, depth, width;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *outdir;
+    size_t train_size, test_size, seeds, threads, bootstrap;
+    uint64_t data_seed, seed0;
+    bool quiet;
+    dnc_train_config cfg;
+} sweep_args;
+
+static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
+{
+    *out = malloc((l->n ? l->n : 1) * sizeof **out);
+    if (!*out)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < l->n; i++) {
+        double v = l->v[i];
+        if (!(v >= 1 && v <= 1e7 && v == floor(v)))
+            return dnc_fail(DNC_EINVAL, "--%s: %g is not a positive whole number", what, v);
+        (*out)[i] = (size_t)v;
+    }
+    return DNC_OK;
+}
+
+static int run(sweep_args *a, cJSON *record, double t0)
+{
+    dnc_train_sweep_spec s = {.base = a->cfg};
+    size_t *depth = NULL, *width = NULL;
+    if (dnc_normalisation_parse(a->normalise, &s.data.norm) ||
+        dnc_optimizer_parse(a->optimizer, &s.base.optimizer) ||
+        dnc_precision_parse(a->precision, &s.base.precision) ||
+        to_sizes(&a->depth, "depth", &depth) || to_sizes(&a->width, "width", &width)) {
+        free(depth);
+        free(width);
+        return 2;
+    }
+    if (!a->outdir) {
+        free(depth);
+        free(width);
+        dnc_fail(DNC_EINVAL, "--outdir DIR is required");
+        return 2;
+    }
+    s.base.threads = (int)(a->threads > 4096 ? 4097 : a->threads);
+    s.data.dir = a->dataset_dir;
+    s.data.train_size = a->train_size;
+    s.data.test_size = a->test_size;
+    s.data.seed = a->data_seed;
+    s.sigma_w = a->sigma_w.v;
+    s.n_sigma_w = a->sigma_w.n;
+    s.sigma_b = a->sigma_b.v;
+    s.n_sigma_b = a->sigma_b.n;
+    s.depth = depth;
+    s.n_depth = a->depth.n;
+    s.width = width;
+    s.n_width = a->width.n;
+    s.seeds = a->seeds;
+    s.seed0 = a->seed0;
+    s.bootstrap = a->bootstrap;
+    s.quiet = a->quiet;
+    dnc_train_sweep_counts counts;
+    dnc_status st = dnc_train_sweep_run(&s, a->outdir, record, &counts);
+    free(depth);
+    free(width);
+    if (st)
+        return st == DNC_EINVAL ? 2 : 1;
+    cJSON *c = cJSON_AddObjectToObject(record, "counts");
+    cJSON_AddNumberToObject(c, "points", (double)counts.npoints);
+    cJSON_AddNumberToObject(c, "ran", (double)counts.ran);
+    cJSON_AddNumberToObject(c, "reused", (double)counts.reused);
+    dnc_run_record_finish(record, t0);
+    size_t n = strlen(a->outdir) + 16;
+    char *path = malloc(n);
+    if (!path)
+        return 1;
+    snprintf(path, n, "%s/sweep.json", a->outdir);
+    st = dnc_write_json_atomic(path, record);
+    free(path);
+    if (st)
+        return 1;
+    if (!a->quiet)
+        printf("\n%zu points (%zu trained now, %zu finished before); wrote %s/sweep.csv, "
+               "landscape.csv, sweep.json\n",
+               counts.npoints, counts.ran, counts.reused, a->outdir);
+    return 0;
+}
+
+int cmd_train_sweep(int argc, char **argv)
+{
+    double t0 = dnc_wall_time();
+    sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
+                    .optimizer = "sgd", .precision = "float", .train_size = 2000,
+                    .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1,
+                    .seed0 = 1, .cfg = dnc_train_config_default()};
+    a.cfg.epochs = 2;
+    a.cfg.obs_inputs = 32;
+    static const double sw_default[] = {0.6, 1.0, 1.4, 1.8, 2.2};
+    static const double sb_default[] = {0.05};
+    static const double depth_default[] = {10};
+    static const double width_default[] = {128};
+    /* The parser frees these lists: start from heap copies of the defaults. */
+    const struct {
+        dnc_dlist *l;
+        const double *v;
+        size_t n;
+    } defaults[] = {{&a.sigma_w, sw_default, 5}, {&a.sigma_b, sb_default, 1},
+                    {&a.depth, depth_default, 1}, {&a.width, width_default, 1}};
+    for (size_t i = 0; i < 4; i++) {
+        defaults[i].l->v = malloc(defaults[i].n * sizeof(double));
+        if (!defaults[i].l->v)
+            return dnc_cli_failf("train-sweep", "out of memory");
+        memcpy(defaults[i].l->v, defaults[i].v, defaults[i].n * sizeof(double));
+        defaults[i].l->n = defaults[i].n;
+    }
+    dnc_opt opts[] = {
+        {"sigma-w", DNC_OPT_DLIST, &a.sigma_w, "weight scales sigma_w", false},
+        {"sigma-b", DNC_OPT_DLIST, &a.sigma_b, "bias standard deviations sigma_b", false},
+        {"depth", DNC_OPT_DLIST, &a.depth, "hidden layers L", false},
+        {"width", DNC_OPT_DLIST, &a.width, "hidden units N", false},
+        {"seeds", DNC_OPT_SIZE, &a.seeds, "seeds per grid cell", false},
+        {"seed", DNC_OPT_U64, &a.seed0, "first seed (seeds seed, seed+1, ...)", false},
+        {"activation", DNC_OPT_ACTIVATION, &a.cfg.net.activation, "nonlinearity", false},
+        {"optimizer", DNC_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam", false},
+        {"lr", DNC_OPT_DOUBLE, &a.cfg.lr, "learning rate", false},
+        {"momentum", DNC_OPT_DOUBLE, &a.cfg.momentum, "SGD momentum", false},
+        {"batch-size", DNC_OPT_SIZE, &a.cfg.batch_size, "minibatch size", false},
+        {"epochs", DNC_OPT_SIZE, &a.cfg.epochs, "training budget in epochs per point", false},
+        {"precision", DNC_OPT_STRING, &a.precision, "float or double", false},
+        {"obs-inputs", DNC_OPT_SIZE, &a.cfg.obs_inputs, "test images for the observables", false},
+        {"dataset-dir", DNC_OPT_STRING, &a.dataset_dir, "directory with the IDX files", false},
+        {"train-size", DNC_OPT_SIZE, &a.train_size, "training images (0 = all)", false},
+        {"test-size", DNC_OPT_SIZE, &a.test_size, "test images (0 = all)", false},
+        {"data-seed", DNC_OPT_U64, &a.data_seed, "seed of the subset choice", false},
+        {"normalise", DNC_OPT_STRING, &a.normalise, "standard, unit or none", false},
+        {"bootstrap", DNC_OPT_SIZE, &a.bootstrap, "bootstrap resamples for the CIs", false},
+        {"threads", DNC_OPT_SIZE, &a.threads, "threads per training run (0 = default)", false},
+        {"outdir", DNC_OPT_STRING, &a.outdir, "output directory (resumable)", false},
+        {"quiet", DNC_OPT_FLAG, &a.quiet, "no tables on stdout, no progress", false},
+    };
+    dnc_cli cli = {.command = "train-sweep",
+                   .summary = "Train MLPs over a grid of (sigma_w, sigma_b, depth, width) x seeds "
+                              "for a fixed budget and put the final accuracy beside the "
+                              "mean-field critical line, xi_c and the susceptibility, with "
+                              "correlations and confidence intervals. Resumable: rerun the "
+                              "same command to continue an interrupted sweep.",
+                   .example = "dnncrit train-sweep --sigma-w 0.5:2.5:9 --sigma-b 0.05 --depth 30 "
+                              "--width 128 --seeds 3 --epochs 2 --outdir sweep1",
+                   .opts = opts,
+                   .nopts = sizeof opts / sizeof opts[0]};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    cJSON *record = dnc_run_record_new("train-sweep", argc, argv);
+    rc = run(&a, record, t0);
+    if (rc)
+        dnc_cli_fail("train-sweep");
+    cJSON_Delete(record);
+    dnc_cli_free(&cli);
+    return rc;
+}

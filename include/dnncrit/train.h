@@ -1,0 +1,147 @@
+/* Training of multilayer perceptrons on labelled data, with the same
+ * initialisation as the propagation engine, and the signal-propagation
+ * observables of the weights as training moves them.
+ *
+ * Model: input (dim) -> `depth` hidden layers of `width` units -> nclasses
+ * logits, h^l = W^l phi(h^{l-1}) + b^l with phi(h^0) = x and no activation
+ * on the logits. Initialisation (Philox, dnncrit/network.h): hidden layers
+ * l = 1..depth are exactly dnc_mlp_layer_weights / dnc_mlp_layer_bias of
+ * net = {width, depth, input_width = dim, ...}; the readout layer depth+1
+ * takes rows 0..nclasses-1 of the same counter sequences, i.e. weights
+ * N(0, sigma_w^2 / width) from (seed, DNC_STREAM_WEIGHT, depth+1, row) and
+ * biases sigma_b * (seed, DNC_STREAM_BIAS, depth+1, 0)[0..nclasses).
+ *
+ * Loss: mean softmax cross-entropy over the minibatch. Optimisers: SGD with
+ * (heavy-ball) momentum, v <- mu v + g, theta <- theta - lr v; Adam
+ * (Kingma & Ba 2015) with bias correction. Products are BLAS GEMMs
+ * (cblas_sgemm in float32, cblas_dgemm in float64). Minibatch order: a
+ * Philox Fisher-Yates shuffle per epoch from (seed, DNC_STREAM_TRAIN, epoch).
+ * Results depend only on the configuration and seed; see docs/training.md
+ * for what is bitwise identical across thread counts. */
+#ifndef DNNCRIT_TRAIN_H
+#define DNNCRIT_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "dnncrit/dataset.h"
+#include "dnncrit/error.h"
+#include "dnncrit/network.h"
+
+typedef enum { DNC_OPTIM_SGD = 0, DNC_OPTIM_ADAM = 1 } dnc_optimizer;
+typedef enum { DNC_PREC_FLOAT = 0, DNC_PREC_DOUBLE = 1 } dnc_precision;
+
+typedef struct {
+    dnc_mlp_config net; /* width, depth (hidden layers), activation, sigma_w, sigma_b, seed;
+                           input_width is set from the data */
+    size_t nclasses;
+    dnc_optimizer optimizer;
+    double lr;
+    double momentum;  /* SGD */
+    double beta1, beta2, adam_eps; /* Adam */
+    size_t batch_size;
+    size_t epochs;
+    dnc_precision precision;
+    int threads;        /* OpenMP + OpenBLAS threads; 0 = leave unchanged */
+    size_t obs_inputs;  /* test inputs used for the observables; 0 = none */
+    bool quiet;         /* no progress on stderr */
+} dnc_train_config;
+
+/* Defaults: width 128, depth 4, tanh, sigma_w 1, sigma_b 0.05, seed 1, 10
+ * classes, SGD lr 0.01 momentum 0.9, Adam betas 0.9/0.999 eps 1e-8, batch 64,
+ * 5 epochs, float32, 0 threads, 64 observation inputs. */
+dnc_train_config dnc_train_config_default(void);
+dnc_status dnc_train_config_validate(const dnc_train_config *cfg);
+dnc_status dnc_optimizer_parse(const char *name, dnc_optimizer *out);
+const char *dnc_optimizer_name(dnc_optimizer o);
+dnc_status dnc_precision_parse(const char *name, dnc_precision *out);
+const char *dnc_precision_name(dnc_precision p);
+
+/* Signal-propagation observables of the current weights, measured by
+ * dnc_propagate on `obs_inputs` test images (pre-activation correlations):
+ *   rho^l = 1 - mean pairwise cosine of h^l; summarised by rho at layer 1,
+ *           at layer depth and its mean over layers;
+ *   lyapunov: mean log growth per layer of a tangent vector, chi1_lyap =
+ *           exp(2 lyapunov) (the squared-norm growth, = chi_1 in mean field);
+ *   chi1_weights: geometric mean over l = 1..depth-1 of
+ *           (1/N) sum_j |W^{l+1}_{:,j}|^2 <phi'(h^l_j)^2>_inputs, which is
+ *           sigma_w^2 E[phi'^2] = chi_1 for untrained Gaussian weights;
+ *   susceptibility: N * variance over input pairs of rho_ab at layer depth,
+ *           chi = N (<rho^2> - <rho>^2). */
+typedef struct {
+    double rho_first, rho_last, rho_mean;
+    double q_last;
+    double lyapunov, chi1_lyap, chi1_weights;
+    double susceptibility;
+} dnc_train_observables;
+
+typedef struct {
+    size_t epoch; /* 0 = at initialisation, before any step */
+    double train_loss, train_acc;
+    double test_loss, test_acc;
+    dnc_train_observables obs; /* NAN everywhere when obs_inputs == 0 */
+    double seconds;            /* wall time of the epoch's training steps */
+} dnc_train_epoch;
+
+typedef struct {
+    size_t nepochs;          /* entries in epochs[] (epochs + 1, fewer if diverged) */
+    dnc_train_epoch *epochs; /* epochs[0] = initialisation */
+    bool diverged;           /* loss became non-finite; training stopped */
+    double train_seconds;    /* wall time of all training steps */
+    double samples_per_s;    /* training throughput */
+} dnc_train_result;
+
+/* Opaque trainable MLP: flat parameter vector theta = [W^1, b^1, ...,
+ * W^{L+1}, b^{L+1}] (W row-major, fan_out x fan_in). */
+typedef struct dnc_mlp_model dnc_mlp_model;
+
+dnc_status dnc_mlp_model_new(const dnc_train_config *cfg, size_t input_dim, dnc_mlp_model **out);
+void dnc_mlp_model_free(dnc_mlp_model *m);
+size_t dnc_mlp_model_nparams(const dnc_mlp_model *m);
+/* The configuration in use (net.input_width = the data dimension). */
+const dnc_train_config *dnc_mlp_model_config(const dnc_mlp_model *m);
+void dnc_mlp_model_get_params(const dnc_mlp_model *m, double *theta);
+void dnc_mlp_model_set_params(dnc_mlp_model *m, const double *theta);
+/* Layer l = 1..depth+1 in float64 (W fan_out x fan_in, b fan_out). */
+dnc_status dnc_mlp_model_layer(const dnc_mlp_model *m, size_t layer, double *W, double *b);
+
+/* Mean cross-entropy of B samples and, if grad != NULL, its gradient with
+ * respect to theta (nparams entries, float64). */
+dnc_status dnc_mlp_loss_grad(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
+                             double *loss, double *grad);
+/* One optimiser step on a minibatch; *loss is the loss before the step. */
+dnc_status dnc_mlp_train_step(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
+                              double *loss);
+/* Mean loss and accuracy over a data set (forward passes in chunks). */
+dnc_status dnc_mlp_evaluate(dnc_mlp_model *m, const dnc_dataset *ds, double *loss,
+                            double *accuracy);
+dnc_status dnc_mlp_observables(const dnc_mlp_model *m, const float *X, size_t B,
+                               dnc_train_observables *obs);
+
+/* Called after each evaluated epoch (epoch 0 = initialisation). */
+typedef void (*dnc_epoch_callback)(void *ctx, const dnc_train_epoch *e);
+
+/* Full run: epochs of shuffled minibatches over `train`, evaluation of
+ * train and test sets and observables after each. */
+dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
+                     const dnc_dataset *test, dnc_epoch_callback cb, void *ctx,
+                     dnc_train_result *res);
+void dnc_train_result_free(dnc_train_result *res);
+
+/* Output helpers shared by `dnncrit train` and `train-sweep`. */
+#define DNC_TRAIN_CSV_HEADER                                                                  \
+    "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,q_last,"      \
+    "lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds"
+void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e);
+/* Every field of cfg (net included). */
+cJSON *dnc_train_config_json(const dnc_train_config *cfg);
+cJSON *dnc_train_epoch_json(const dnc_train_epoch *e);
+
+/* The minibatch order of one epoch: perm[0..n) a Philox permutation. */
+void dnc_train_permutation(uint64_t seed, size_t epoch, size_t n, size_t *perm);
+
+#endif

@@ -1,0 +1,105 @@
+/* Trainability sweeps: train networks over a grid of initialisations
+ * (sigma_w, sigma_b, depth, width) x seeds for a fixed budget and relate the
+ * final accuracy to the mean-field phase diagram (Schoenholz et al. 2017:
+ * trainable depth ~ xi_c near chi_1 = 1).
+ *
+ * Output directory:
+ *   DIR/spec.json          the sweep's configuration (a restart must match)
+ *   DIR/points/<i>.json    one finished point, written atomically
+ *   DIR/sweep.csv          one row per point, by index (no timings: a resumed
+ *                          sweep gives the same file byte for byte)
+ *   DIR/landscape.csv      one row per (sigma_w, sigma_b, depth, width):
+ *                          seed-averaged accuracy beside the mean-field values
+ *   DIR/sweep.json         run record, correlations with confidence intervals,
+ *                          best sigma_w per line against the critical one */
+#ifndef DNNCRIT_TRAIN_SWEEP_H
+#define DNNCRIT_TRAIN_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "dnncrit/dataset.h"
+#include "dnncrit/error.h"
+#include "dnncrit/train.h"
+
+/* One trained point with its mean-field context. */
+typedef struct {
+    double sigma_w, sigma_b;
+    size_t depth, width;
+    uint64_t seed;
+    double final_test_acc, final_train_acc, final_test_loss, best_test_acc;
+    bool diverged;
+    /* mean field at (activation, sigma_w, sigma_b) */
+    double chi1_mf;      /* chi_1 */
+    double xi_c;         /* correlation depth scale (inf at chi_1 = 1) */
+    double kappa;        /* metric factor f''(1)/2; NAN for kinked activations */
+    double sigma_w_crit; /* critical sigma_w at this sigma_b; NAN if none */
+    double dist_crit;    /* sigma_w - sigma_w_crit */
+    double depth_over_xi;/* depth / xi_c */
+    double kappa_L;      /* kappa * depth */
+    dnc_train_observables init_obs, final_obs;
+    double seconds;
+} dnc_train_point_result;
+
+/* Trains one network (cfg, already carrying sigma_w, sigma_b, depth, width,
+ * seed) on the given data and fills *out. This is the point runner for
+ * `dnncrit train-sweep` and for generic sweep drivers. */
+dnc_status dnc_train_point(const dnc_train_config *cfg, const dnc_dataset *train,
+                           const dnc_dataset *test, dnc_train_point_result *out);
+cJSON *dnc_train_point_to_json(const dnc_train_point_result *r);
+dnc_status dnc_train_point_from_json(const cJSON *j, dnc_train_point_result *r);
+
+/* Result columns of a point, for table-oriented drivers. */
+#define DNC_TRAIN_POINT_NCOLUMNS 17
+extern const char *const dnc_train_point_columns[DNC_TRAIN_POINT_NCOLUMNS];
+void dnc_train_point_row(const dnc_train_point_result *r, double row[DNC_TRAIN_POINT_NCOLUMNS]);
+
+typedef struct {
+    dnc_train_config base; /* optimiser, epochs, batch, activation, precision, threads */
+    dnc_data_spec data;
+    const double *sigma_w;
+    size_t n_sigma_w;
+    const double *sigma_b;
+    size_t n_sigma_b;
+    const size_t *depth;
+    size_t n_depth;
+    const size_t *width;
+    size_t n_width;
+    size_t seeds;   /* seeds seed0, seed0+1, ... */
+    uint64_t seed0;
+    size_t bootstrap; /* resamples for the bootstrap intervals */
+    bool quiet;
+} dnc_train_sweep_spec;
+
+size_t dnc_train_sweep_npoints(const dnc_train_sweep_spec *s);
+/* Point i: sigma_w outermost, then sigma_b, depth, width, seed fastest. */
+void dnc_train_sweep_point_config(const dnc_train_sweep_spec *s, size_t index,
+                                  dnc_train_config *cfg);
+
+typedef struct {
+    size_t npoints, ran, reused;
+} dnc_train_sweep_counts;
+
+/* Runs the points without a finished file in DIR/points, then writes the
+ * tables and adds "config" and "results" to `record` (the caller writes
+ * it to DIR/sweep.json). A restarted sweep keeps finished points. */
+dnc_status dnc_train_sweep_run(const dnc_train_sweep_spec *s, const char *dir, cJSON *record,
+                               dnc_train_sweep_counts *counts);
+
+/* Pearson and Spearman correlation of x and y over the pairs where both
+ * are finite, with 95% confidence intervals from Fisher's z (Spearman:
+ * Bonett-Wright variance 1.06 / (n - 3)) and from a percentile bootstrap. */
+typedef struct {
+    size_t n;
+    double pearson, pearson_lo, pearson_hi;
+    double spearman, spearman_lo, spearman_hi;
+    double boot_lo, boot_hi; /* bootstrap interval of the Spearman coefficient */
+} dnc_correlation;
+
+dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t bootstrap,
+                         uint64_t seed, dnc_correlation *out);
+
+#endif

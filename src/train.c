@@ -1,0 +1,589 @@
+#include "dnncrit/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <omp.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/rng.h"
+
+#define EVAL_CHUNK 500
+
+struct dnc_mlp_model {
+    dnc_train_config cfg;
+    size_t in_dim;
+    size_t nlayers; /* depth + 1 weight layers */
+    size_t *fan_in, *fan_out, *w_off, *b_off; /* indexed 1..nlayers */
+    size_t nparams;
+    size_t elem; /* sizeof(float) or sizeof(double) */
+    void *theta, *grad, *mom1, *mom2;
+    size_t cap_B;
+    void **act;   /* [0..nlayers]: input copy, phi(h^l), logits */
+    void **deriv; /* [1..nlayers-1]: phi'(h^l) */
+    void *dbuf[2], *probs;
+    double *loss_each;
+    unsigned char *correct;
+    uint64_t step;
+};
+
+#define R float
+#define SFX(name) name##_f
+#define GEMM cblas_sgemm
+#define EXP expf
+#define LOG logf
+#define TANH tanhf
+#define SQRT sqrtf
+#include "train_kernels.inc"
+#undef R
+#undef SFX
+#undef GEMM
+#undef EXP
+#undef LOG
+#undef TANH
+#undef SQRT
+
+#define R double
+#define SFX(name) name##_d
+#define GEMM cblas_dgemm
+#define EXP exp
+#define LOG log
+#define TANH tanh
+#define SQRT sqrt
+#include "train_kernels.inc"
+#undef R
+#undef SFX
+#undef GEMM
+#undef EXP
+#undef LOG
+#undef TANH
+#undef SQRT
+
+/* ------------------------------------------------------------- config */
+
+dnc_train_config dnc_train_config_default(void)
+{
+    dnc_train_config c = {
+        .net = dnc_mlp_config_default(),
+        .nclasses = 10,
+        .optimizer = DNC_OPTIM_SGD,
+        .lr = 0.01,
+        .momentum = 0.9,
+        .beta1 = 0.9,
+        .beta2 = 0.999,
+        .adam_eps = 1e-8,
+        .batch_size = 64,
+        .epochs = 5,
+        .precision = DNC_PREC_FLOAT,
+        .threads = 0,
+        .obs_inputs = 64,
+        .quiet = false,
+    };
+    c.net.width = 128;
+    c.net.depth = 4;
+    c.net.sigma_b = 0.05;
+    return c;
+}
+
+dnc_status dnc_train_config_validate(const dnc_train_config *c)
+{
+    dnc_status st = dnc_mlp_config_validate(&c->net);
+    if (st)
+        return st;
+    if (c->nclasses < 2 || c->nclasses > 256)
+        return dnc_fail(DNC_EINVAL, "number of classes must be in 2..256, got %zu", c->nclasses);
+    if (!(c->lr > 0) || !isfinite(c->lr))
+        return dnc_fail(DNC_EINVAL, "learning rate must be a finite number > 0, got %g", c->lr);
+    if (!(c->momentum >= 0 && c->momentum < 1))
+        return dnc_fail(DNC_EINVAL, "momentum must be in [0, 1), got %g", c->momentum);
+    if (!(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1))
+        return dnc_fail(DNC_EINVAL, "Adam betas must be in [0, 1), got %g and %g", c->beta1,
+                        c->beta2);
+    if (!(c->adam_eps > 0) || !isfinite(c->adam_eps))
+        return dnc_fail(DNC_EINVAL, "Adam epsilon must be > 0, got %g", c->adam_eps);
+    if (c->batch_size == 0 || c->batch_size > 1000000)
+        return dnc_fail(DNC_EINVAL, "batch size must be in 1..1000000, got %zu", c->batch_size);
+    if (c->epochs > 100000)
+        return dnc_fail(DNC_EINVAL, "epochs must be at most 100000, got %zu", c->epochs);
+    if (c->optimizer != DNC_OPTIM_SGD && c->optimizer != DNC_OPTIM_ADAM)
+        return dnc_fail(DNC_EINVAL, "invalid optimizer code %d", (int)c->optimizer);
+    if (c->precision != DNC_PREC_FLOAT && c->precision != DNC_PREC_DOUBLE)
+        return dnc_fail(DNC_EINVAL, "invalid precision code %d", (int)c->precision);
+    if (c->threads < 0 || c->threads > 4096)
+        return dnc_fail(DNC_EINVAL, "threads must be in 0..4096, got %d", c->threads);
+    if (c->obs_inputs == 1 || c->obs_inputs > 100000)
+        return dnc_fail(DNC_EINVAL,
+                        "observation inputs must be 0 (off) or 2..100000, got %zu", c->obs_inputs);
+    return DNC_OK;
+}
+
+dnc_status dnc_optimizer_parse(const char *name, dnc_optimizer *out)
+{
+    if (name && strcmp(name, "sgd") == 0)
+        *out = DNC_OPTIM_SGD;
+    else if (name && strcmp(name, "adam") == 0)
+        *out = DNC_OPTIM_ADAM;
+    else
+        return dnc_fail(DNC_EINVAL, "unknown optimizer '%s' (known: sgd, adam)",
+                        name ? name : "(null)");
+    return DNC_OK;
+}
+
+const char *dnc_optimizer_name(dnc_optimizer o)
+{
+    return o == DNC_OPTIM_SGD ? "sgd" : o == DNC_OPTIM_ADAM ? "adam" : "invalid";
+}
+
+dnc_status dnc_precision_parse(const char *name, dnc_precision *out)
+{
+    if (name && (strcmp(name, "float") == 0 || strcmp(name, "float32") == 0))
+        *out = DNC_PREC_FLOAT;
+    else if (name && (strcmp(name, "double") == 0 || strcmp(name, "float64") == 0))
+        *out = DNC_PREC_DOUBLE;
+    else
+        return dnc_fail(DNC_EINVAL, "unknown precision '%s' (known: float, double)",
+                        name ? name : "(null)");
+    return DNC_OK;
+}
+
+const char *dnc_precision_name(dnc_precision p)
+{
+    return p == DNC_PREC_FLOAT ? "float" : p == DNC_PREC_DOUBLE ? "double" : "invalid";
+}
+
+/* -------------------------------------------------------------- model */
+
+static bool is_double(const dnc_mlp_model *m) { return m->cfg.precision == DNC_PREC_DOUBLE; }
+
+static void free_work(dnc_mlp_model *m)
+{
+    if (m->act)
+        for (size_t l = 0; l <= m->nlayers; l++)
+            free(m->act[l]);
+    if (m->deriv)
+        for (size_t l = 0; l <= m->nlayers; l++)
+            free(m->deriv[l]);
+    free(m->act);
+    free(m->deriv);
+    free(m->dbuf[0]);
+    free(m->dbuf[1]);
+    free(m->probs);
+    free(m->loss_each);
+    free(m->correct);
+    m->act = m->deriv = NULL;
+    m->dbuf[0] = m->dbuf[1] = m->probs = NULL;
+    m->loss_each = NULL;
+    m->correct = NULL;
+    m->cap_B = 0;
+}
+
+static dnc_status ensure_work(dnc_mlp_model *m, size_t B)
+{
+    if (B <= m->cap_B)
+        return DNC_OK;
+    free_work(m);
+    size_t L1 = m->nlayers, widest = m->in_dim, e = m->elem;
+    m->act = calloc(L1 + 1, sizeof *m->act);
+    m->deriv = calloc(L1 + 1, sizeof *m->deriv);
+    bool ok = m->act && m->deriv;
+    for (size_t l = 0; ok && l <= L1; l++) {
+        size_t w = l == 0 ? m->in_dim : m->fan_out[l];
+        widest = w > widest ? w : widest;
+        ok = (m->act[l] = malloc(B * w * e)) != NULL;
+        if (ok && l >= 1 && l < L1)
+            ok = (m->deriv[l] = malloc(B * w * e)) != NULL;
+    }
+    if (ok) {
+        m->dbuf[0] = malloc(B * widest * e);
+        m->dbuf[1] = malloc(B * widest * e);
+        m->probs = malloc(B * m->cfg.nclasses * e);
+        m->loss_each = malloc(B * sizeof *m->loss_each);
+        m->correct = malloc(B);
+        ok = m->dbuf[0] && m->dbuf[1] && m->probs && m->loss_each && m->correct;
+    }
+    if (!ok) {
+        free_work(m);
+        return dnc_fail(DNC_ENOMEM, "out of memory for a batch of %zu samples", B);
+    }
+    m->cap_B = B;
+    return DNC_OK;
+}
+
+static dnc_status layout(dnc_mlp_model *m)
+{
+    size_t L1 = m->nlayers;
+    m->fan_in = calloc(L1 + 1, sizeof(size_t));
+    m->fan_out = calloc(L1 + 1, sizeof(size_t));
+    m->w_off = calloc(L1 + 1, sizeof(size_t));
+    m->b_off = calloc(L1 + 1, sizeof(size_t));
+    if (!m->fan_in || !m->fan_out || !m->w_off || !m->b_off)
+        return dnc_fail(DNC_ENOMEM, "out of memory for the model layout");
+    size_t off = 0;
+    for (size_t l = 1; l <= L1; l++) {
+        m->fan_in[l] = l == 1 ? m->in_dim : m->cfg.net.width;
+        m->fan_out[l] = l == L1 ? m->cfg.nclasses : m->cfg.net.width;
+        m->w_off[l] = off;
+        off += m->fan_in[l] * m->fan_out[l];
+        m->b_off[l] = off;
+        off += m->fan_out[l];
+    }
+    m->nparams = off;
+    return DNC_OK;
+}
+
+/* The Philox initialisation documented in train.h: hidden layers are
+ * dnc_mlp_layer_weights / dnc_mlp_layer_bias, the readout takes the first
+ * nclasses rows and entries of layer depth+1's sequences. */
+static dnc_status initialise(dnc_mlp_model *m)
+{
+    double *theta = malloc(m->nparams * sizeof *theta);
+    if (!theta)
+        return dnc_fail(DNC_ENOMEM, "out of memory initialising %zu parameters", m->nparams);
+    const dnc_mlp_config *net = &m->cfg.net;
+    for (size_t l = 1; l <= m->nlayers; l++) {
+        size_t fo = m->fan_out[l];
+        double *b = theta + m->b_off[l];
+        dnc_mlp_layer_weight_rows(net, l, 0, fo, theta + m->w_off[l]);
+        dnc_normal_fill(net->seed, DNC_STREAM_BIAS, (uint32_t)l, 0, b, fo);
+        for (size_t i = 0; i < fo; i++)
+            b[i] *= net->sigma_b;
+    }
+    dnc_mlp_model_set_params(m, theta);
+    free(theta);
+    return DNC_OK;
+}
+
+dnc_status dnc_mlp_model_new(const dnc_train_config *cfg, size_t input_dim, dnc_mlp_model **out)
+{
+    *out = NULL;
+    dnc_status st = dnc_train_config_validate(cfg);
+    if (st)
+        return st;
+    if (input_dim == 0 || input_dim > DNC_MAX_WIDTH)
+        return dnc_fail(DNC_EINVAL, "input dimension must be in 1..%zu, got %zu", DNC_MAX_WIDTH,
+                        input_dim);
+    dnc_mlp_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return dnc_fail(DNC_ENOMEM, "out of memory for a model");
+    m->cfg = *cfg;
+    m->cfg.net.input_width = input_dim;
+    m->in_dim = input_dim;
+    m->nlayers = cfg->net.depth + 1;
+    m->elem = cfg->precision == DNC_PREC_DOUBLE ? sizeof(double) : sizeof(float);
+    st = layout(m);
+    if (!st) {
+        m->theta = calloc(m->nparams, m->elem);
+        m->grad = calloc(m->nparams, m->elem);
+        m->mom1 = calloc(m->nparams, m->elem);
+        m->mom2 = calloc(m->nparams, m->elem);
+        if (!m->theta || !m->grad || !m->mom1 || !m->mom2)
+            st = dnc_fail(DNC_ENOMEM, "out of memory for %zu parameters", m->nparams);
+    }
+    if (!st)
+        st = initialise(m);
+    if (st) {
+        dnc_mlp_model_free(m);
+        return st;
+    }
+    *out = m;
+    return DNC_OK;
+}
+
+void dnc_mlp_model_free(dnc_mlp_model *m)
+{
+    if (!m)
+        return;
+    free_work(m);
+    free(m->fan_in);
+    free(m->fan_out);
+    free(m->w_off);
+    free(m->b_off);
+    free(m->theta);
+    free(m->grad);
+    free(m->mom1);
+    free(m->mom2);
+    free(m);
+}
+
+size_t dnc_mlp_model_nparams(const dnc_mlp_model *m) { return m->nparams; }
+
+const dnc_train_config *dnc_mlp_model_config(const dnc_mlp_model *m) { return &m->cfg; }
+
+void dnc_mlp_model_get_params(const dnc_mlp_model *m, double *theta)
+{
+    if (is_double(m))
+        get_d(m->theta, theta, m->nparams);
+    else
+        get_f(m->theta, theta, m->nparams);
+}
+
+void dnc_mlp_model_set_params(dnc_mlp_model *m, const double *theta)
+{
+    if (is_double(m))
+        set_d(m->theta, theta, m->nparams);
+    else
+        set_f(m->theta, theta, m->nparams);
+}
+
+dnc_status dnc_mlp_model_layer(const dnc_mlp_model *m, size_t layer, double *W, double *b)
+{
+    if (layer < 1 || layer > m->nlayers)
+        return dnc_fail(DNC_EINVAL, "layer must be in 1..%zu, got %zu", m->nlayers, layer);
+    size_t nw = m->fan_in[layer] * m->fan_out[layer];
+    const char *base = m->theta;
+    if (is_double(m)) {
+        get_d(base + m->w_off[layer] * m->elem, W, nw);
+        get_d(base + m->b_off[layer] * m->elem, b, m->fan_out[layer]);
+    } else {
+        get_f(base + m->w_off[layer] * m->elem, W, nw);
+        get_f(base + m->b_off[layer] * m->elem, b, m->fan_out[layer]);
+    }
+    return DNC_OK;
+}
+
+/* ---------------------------------------------------- forward/backward */
+
+static dnc_status check_batch(const dnc_mlp_model *m, const uint8_t *y, size_t B)
+{
+    if (B == 0)
+        return dnc_fail(DNC_EINVAL, "empty batch");
+    for (size_t r = 0; r < B; r++)
+        if (y[r] >= m->cfg.nclasses)
+            return dnc_fail(DNC_EINVAL, "label %u of sample %zu is outside 0..%zu", y[r], r,
+                            m->cfg.nclasses - 1);
+    return DNC_OK;
+}
+
+/* forward + softmax; mean loss over the batch, summed in a fixed order. */
+static dnc_status forward_loss(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
+                               double *loss, size_t *ncorrect)
+{
+    dnc_status st = check_batch(m, y, B);
+    if (!st)
+        st = ensure_work(m, B);
+    if (st)
+        return st;
+    if (is_double(m)) {
+        forward_d(m, X, B);
+        softmax_loss_d(m, y, B, m->loss_each, m->correct);
+    } else {
+        forward_f(m, X, B);
+        softmax_loss_f(m, y, B, m->loss_each, m->correct);
+    }
+    double s = 0;
+    size_t c = 0;
+    for (size_t r = 0; r < B; r++) {
+        s += m->loss_each[r];
+        c += m->correct[r];
+    }
+    *loss = s / (double)B;
+    if (ncorrect)
+        *ncorrect = c;
+    return DNC_OK;
+}
+
+dnc_status dnc_mlp_loss_grad(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
+                             double *loss, double *grad)
+{
+    dnc_status st = forward_loss(m, X, y, B, loss, NULL);
+    if (st || !grad)
+        return st;
+    if (is_double(m)) {
+        backward_d(m, y, B);
+        get_d(m->grad, grad, m->nparams);
+    } else {
+        backward_f(m, y, B);
+        get_f(m->grad, grad, m->nparams);
+    }
+    return DNC_OK;
+}
+
+dnc_status dnc_mlp_train_step(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
+                              double *loss)
+{
+    dnc_status st = forward_loss(m, X, y, B, loss, NULL);
+    if (st)
+        return st;
+    if (!isfinite(*loss))
+        return dnc_fail(DNC_ENUM, "training loss is not finite (%g): diverged", *loss);
+    if (is_double(m)) {
+        backward_d(m, y, B);
+        update_d(m);
+    } else {
+        backward_f(m, y, B);
+        update_f(m);
+    }
+    return DNC_OK;
+}
+
+dnc_status dnc_mlp_evaluate(dnc_mlp_model *m, const dnc_dataset *ds, double *loss,
+                            double *accuracy)
+{
+    if (ds->dim != m->in_dim)
+        return dnc_fail(DNC_EINVAL, "data have %zu inputs per sample, the model expects %zu",
+                        ds->dim, m->in_dim);
+    double total = 0;
+    size_t correct = 0;
+    for (size_t s = 0; s < ds->count; s += EVAL_CHUNK) {
+        size_t B = ds->count - s < EVAL_CHUNK ? ds->count - s : EVAL_CHUNK;
+        double l;
+        size_t c;
+        dnc_status st = forward_loss(m, ds->x + s * ds->dim, ds->y + s, B, &l, &c);
+        if (st)
+            return st;
+        total += l * (double)B;
+        correct += c;
+    }
+    *loss = total / (double)ds->count;
+    *accuracy = (double)correct / (double)ds->count;
+    return DNC_OK;
+}
+
+/* ------------------------------------------------------------ training */
+
+void dnc_train_permutation(uint64_t seed, size_t epoch, size_t n, size_t *perm)
+{
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(dnc_uniform_at(seed, DNC_STREAM_TRAIN, (uint32_t)epoch, 1, i) *
+                            (double)i);
+        if (j >= i)
+            j = i - 1;
+        size_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+}
+
+static void apply_threads(int threads)
+{
+    if (threads > 0) {
+        omp_set_num_threads(threads);
+        openblas_set_num_threads(threads);
+    }
+}
+
+static dnc_status evaluate_epoch(dnc_mlp_model *m, const dnc_dataset *train,
+                                 const dnc_dataset *test, dnc_train_epoch *e)
+{
+    dnc_status st = dnc_mlp_evaluate(m, train, &e->train_loss, &e->train_acc);
+    if (!st)
+        st = dnc_mlp_evaluate(m, test, &e->test_loss, &e->test_acc);
+    if (st)
+        return st;
+    size_t nobs = m->cfg.obs_inputs < test->count ? m->cfg.obs_inputs : test->count;
+    if (nobs >= 2)
+        return dnc_mlp_observables(m, test->x, nobs, &e->obs);
+    e->obs = (dnc_train_observables){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    return DNC_OK;
+}
+
+static dnc_status append_epoch(dnc_train_result *res, const dnc_train_epoch *e,
+                               dnc_epoch_callback cb, void *ctx)
+{
+    res->epochs[res->nepochs++] = *e;
+    if (cb)
+        cb(ctx, e);
+    return DNC_OK;
+}
+
+static dnc_status run_epoch(dnc_mlp_model *m, const dnc_dataset *train, size_t epoch,
+                            size_t *perm, float *xb, uint8_t *yb, bool *diverged)
+{
+    size_t n = train->count, B = m->cfg.batch_size, dim = train->dim;
+    dnc_train_permutation(m->cfg.net.seed, epoch, n, perm);
+    for (size_t s = 0; s < n; s += B) {
+        size_t b = n - s < B ? n - s : B;
+        for (size_t r = 0; r < b; r++) {
+            memcpy(xb + r * dim, train->x + perm[s + r] * dim, dim * sizeof *xb);
+            yb[r] = train->y[perm[s + r]];
+        }
+        double loss;
+        dnc_status st = dnc_mlp_train_step(m, xb, yb, b, &loss);
+        if (st == DNC_ENUM) {
+            *diverged = true;
+            return DNC_OK;
+        }
+        if (st)
+            return st;
+    }
+    return DNC_OK;
+}
+
+static dnc_status check_data(const dnc_train_config *cfg, const dnc_dataset *train,
+                             const dnc_dataset *test)
+{
+    if (!train || !test || train->count == 0 || test->count == 0)
+        return dnc_fail(DNC_EINVAL, "training needs non-empty train and test sets");
+    if (train->dim != test->dim)
+        return dnc_fail(DNC_EINVAL, "train and test samples differ in size (%zu vs %zu)",
+                        train->dim, test->dim);
+    if (train->nclasses > cfg->nclasses || test->nclasses > cfg->nclasses)
+        return dnc_fail(DNC_EINVAL, "data have %zu classes, the model %zu", train->nclasses,
+                        cfg->nclasses);
+    return DNC_OK;
+}
+
+dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
+                     const dnc_dataset *test, dnc_epoch_callback cb, void *ctx,
+                     dnc_train_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = check_data(cfg, train, test);
+    if (st)
+        return st;
+    apply_threads(cfg->threads);
+    dnc_mlp_model *m;
+    st = dnc_mlp_model_new(cfg, train->dim, &m);
+    if (st)
+        return st;
+    size_t B = cfg->batch_size < train->count ? cfg->batch_size : train->count;
+    res->epochs = calloc(cfg->epochs + 1, sizeof *res->epochs);
+    size_t *perm = malloc(train->count * sizeof *perm);
+    float *xb = malloc(B * train->dim * sizeof *xb);
+    uint8_t *yb = malloc(B);
+    if (!res->epochs || !perm || !xb || !yb)
+        st = dnc_fail(DNC_ENOMEM, "out of memory for training buffers");
+    dnc_train_epoch e = {0};
+    if (!st)
+        st = evaluate_epoch(m, train, test, &e);
+    if (!st)
+        st = append_epoch(res, &e, cb, ctx);
+    dnc_progress prog;
+    dnc_progress_start(&prog, "train", cfg->epochs, cfg->quiet);
+    for (size_t ep = 1; !st && ep <= cfg->epochs && !res->diverged; ep++) {
+        double t0 = dnc_wall_time();
+        st = run_epoch(m, train, ep, perm, xb, yb, &res->diverged);
+        double dt = dnc_wall_time() - t0;
+        res->train_seconds += dt;
+        if (st)
+            break;
+        /* A diverged run still gets its (last) epoch evaluated: the sweep
+         * needs the accuracy it ended with. */
+        e = (dnc_train_epoch){.epoch = ep, .seconds = dt};
+        st = evaluate_epoch(m, train, test, &e);
+        if (!st)
+            st = append_epoch(res, &e, cb, ctx);
+        dnc_progress_update(&prog, ep);
+    }
+    dnc_progress_finish(&prog);
+    size_t trained = res->nepochs > 0 ? res->nepochs - 1 : 0;
+    res->samples_per_s =
+        res->train_seconds > 0 ? (double)(trained * train->count) / res->train_seconds : 0;
+    free(perm);
+    free(xb);
+    free(yb);
+    dnc_mlp_model_free(m);
+    if (st)
+        dnc_train_result_free(res);
+    return st;
+}
+
+void dnc_train_result_free(dnc_train_result *res)
+{
+    free(res->epochs);
+    memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,257 @@
+/* dnncrit train and train-sweep end to end: outputs, bad input, and a
+ * sweep killed with SIGKILL and restarted giving the same tables. Also the
+ * correlation statistics and the observables of dnc_train. */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dnncrit/train.h"
+#include "dnncrit/train_sweep.h"
+#include "testutil.h"
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static void test_train_cli_outputs(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    int rc = tu_run_cli(dir, "train --train-size 300 --test-size 200 --width 32 --depth 3 "
+                             "--epochs 2 --threads 1 --out run --quiet");
+    assert_int_equal(rc, 0);
+    char *csv = tu_read(tu_path(dir, "run.csv"));
+    assert_non_null(csv);
+    assert_true(strncmp(csv, DNC_TRAIN_CSV_HEADER "\n", strlen(DNC_TRAIN_CSV_HEADER) + 1) == 0);
+    assert_int_equal(count_lines(csv), 4); /* header + epochs 0, 1, 2 */
+    free(csv);
+    char *json = tu_read(tu_path(dir, "run.json"));
+    assert_non_null(json);
+    cJSON *j = cJSON_Parse(json);
+    assert_non_null(j);
+    const cJSON *cfg = cJSON_GetObjectItem(j, "config");
+    assert_int_equal(cJSON_GetObjectItem(cfg, "train_size")->valuedouble, 300);
+    assert_string_equal(cJSON_GetObjectItem(cfg, "optimizer")->valuestring, "sgd");
+    const cJSON *res = cJSON_GetObjectItem(j, "results");
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(res, "final_test_acc")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "epochs")), 3);
+    assert_non_null(cJSON_GetObjectItem(j, "timings"));
+    cJSON_Delete(j);
+    free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void expect_cli_error(const char *args, int code, const char *needle)
+{
+    char *dir = tu_tmpdir();
+    int rc = tu_run_cli(dir, "%s", args);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    if (rc != code || !err || !strstr(err, needle))
+        fail_msg("'%s': exit %d (want %d), stderr '%s' (want '%s')", args, rc, code,
+                 err ? err : "", needle);
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "run.csv")));
+    assert_false(tu_exists(tu_path(dir, "run.json")));
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_train_cli_errors(void **state)
+{
+    (void)state;
+    expect_cli_error("train --lr -1 --out run", 2, "learning rate");
+    expect_cli_error("train --optimizer rmsprop --out run", 2, "unknown optimizer 'rmsprop'");
+    expect_cli_error("train --precision half --out run", 2, "unknown precision");
+    expect_cli_error("train --sigma-w nan --out run", 2, "sigma-w");
+    expect_cli_error("train --dataset-dir /nonexistent/fm --out run", 1, "/nonexistent/fm/train-images");
+    expect_cli_error("train --train-size 70000 --out run", 1, "60000");
+    expect_cli_error("train-sweep --depth 2.5 --outdir d", 2, "whole number");
+    expect_cli_error("train-sweep --sigma-w 1", 2, "--outdir");
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static const char *SWEEP_ARGS =
+    "train-sweep --sigma-w 0.6,1.1,1.8 --seeds 2 --depth 4 --width 48 --train-size 1500 "
+    "--test-size 300 --epochs 1 --obs-inputs 16 --bootstrap 200 --threads 1 --quiet";
+
+/* Runs the sweep in the background, waits for its first finished points and
+ * kills it with SIGKILL. */
+static void start_and_kill(const char *dir)
+{
+    const char *bin = getenv("DNNCRIT_BIN");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && { '%s' %s --outdir out >/dev/null 2>&1 & echo $! > pid; }",
+             dir, bin ? bin : "./dnncrit", SWEEP_ARGS);
+    assert_int_equal(system(cmd), 0);
+    char *pidtext = tu_read(tu_path(dir, "pid"));
+    assert_non_null(pidtext);
+    pid_t pid = (pid_t)atol(pidtext);
+    free(pidtext);
+    char p0[4096];
+    snprintf(p0, sizeof p0, "%s/out/points/1.json", dir);
+    for (int i = 0; i < 3000 && !tu_exists(p0); i++)
+        sleep_ms(10);
+    assert_true(tu_exists(p0));
+    kill(pid, SIGKILL);
+    sleep_ms(200);
+}
+
+static void test_sweep_resume_gives_same_table(void **state)
+{
+    (void)state;
+    char *ref = tu_tmpdir(), *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(ref, "%s --outdir out", SWEEP_ARGS), 0);
+    start_and_kill(dir);
+    char path[4096];
+    /* A killed run can leave a temporary file; simulate that, and a damaged
+     * point file, which must both be redone. */
+    snprintf(path, sizeof path, "%s/out/points/5.json.tmp.12345", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"point\": {", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/out/points/0.json", dir);
+    f = fopen(path, "w");
+    fputs("{\"point\": {\"sigma_w\": 0.6", f);
+    fclose(f);
+    assert_false(tu_exists(tu_path(dir, "out/sweep.csv")));
+    assert_int_equal(tu_run_cli(dir, "%s --outdir out", SWEEP_ARGS), 0);
+    const char *tables[] = {"out/sweep.csv", "out/landscape.csv"};
+    for (int t = 0; t < 2; t++) {
+        char *a = tu_read(tu_path(ref, tables[t]));
+        char *b = tu_read(tu_path(dir, tables[t]));
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    char *rec = tu_read(tu_path(dir, "out/sweep.json"));
+    cJSON *j = cJSON_Parse(rec);
+    const cJSON *counts = cJSON_GetObjectItem(j, "counts");
+    assert_int_equal(cJSON_GetObjectItem(counts, "points")->valuedouble, 6);
+    assert_true(cJSON_GetObjectItem(counts, "reused")->valuedouble >= 1); /* point 1 kept */
+    assert_true(cJSON_GetObjectItem(counts, "ran")->valuedouble >= 1);    /* point 0 redone */
+    const cJSON *corr = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"),
+                                            "correlations_with_final_test_acc");
+    assert_non_null(cJSON_GetObjectItem(corr, "kappa_L"));
+    cJSON_Delete(j);
+    free(rec);
+    assert_false(tu_exists(tu_path(dir, "out/points/5.json.tmp.12345")));
+    /* The same directory with another grid is refused. */
+    assert_int_equal(tu_run_cli(dir, "%s --outdir out --epochs 3", SWEEP_ARGS), 2);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "different sweep"));
+    free(err);
+    tu_rmtree(ref);
+    tu_rmtree(dir);
+    free(ref);
+    free(dir);
+}
+
+/* Textbook example: x = 1..5, y = 2,4,5,4,5 has Pearson r = 0.7746
+ * (= 6 / sqrt(10 * 6)) and Spearman 0.7379 (ranks with ties averaged). */
+static void test_correlation_statistics(void **state)
+{
+    (void)state;
+    const double x[] = {1, 2, 3, 4, 5, NAN}, y[] = {2, 4, 5, 4, 5, 1};
+    dnc_correlation c;
+    assert_int_equal(dnc_correlate(x, y, 6, 200, 1, &c), DNC_OK);
+    assert_int_equal(c.n, 5);
+    assert_float_equal(c.pearson, 6 / sqrt(60.0), 1e-12);
+    /* ranks y: 1, 2.5, 4.5, 2.5, 4.5 -> Pearson of ranks 5.5/sqrt(10*9)... */
+    double ry[] = {1, 2.5, 4.5, 2.5, 4.5}, mr = 3, sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < 5; i++) {
+        sxy += (i + 1 - mr) * (ry[i] - mr);
+        sxx += (i + 1 - mr) * (i + 1 - mr);
+        syy += (ry[i] - mr) * (ry[i] - mr);
+    }
+    assert_float_equal(c.spearman, sxy / sqrt(sxx * syy), 1e-12);
+    assert_true(c.pearson_lo < c.pearson && c.pearson < c.pearson_hi);
+    /* Fisher z with n = 5: atanh(r) +- 1.96 / sqrt(2). */
+    assert_float_equal(c.pearson_lo, tanh(atanh(c.pearson) - 1.959963984540054 / sqrt(2.0)),
+                       1e-12);
+    double big_x[200], big_y[200];
+    for (int i = 0; i < 200; i++) {
+        big_x[i] = i;
+        big_y[i] = -2.0 * i * i; /* monotone decreasing */
+    }
+    assert_int_equal(dnc_correlate(big_x, big_y, 200, 100, 1, &c), DNC_OK);
+    assert_float_equal(c.spearman, -1, 1e-12);
+    assert_true(c.pearson < -0.9);
+}
+
+/* At initialisation the weight-based chi_1 estimate and the Lyapunov one
+ * measure the same mean squared Jacobian gain: for width 256 and depth 12
+ * they agree within the finite-size scatter (relative ~ 1/sqrt(N) per
+ * layer, averaged over 11 layers: ~2%; 10% tolerance). For a linear network
+ * chi1_weights is exactly the geometric mean of |W^{l+1}|_F^2 / N. */
+static void test_observables_at_init(void **state)
+{
+    (void)state;
+    enum { N = 256, L = 12, D = 30, B = 24 };
+    dnc_train_config c = dnc_train_config_default();
+    c.net.width = N;
+    c.net.depth = L;
+    c.net.sigma_w = 1.3;
+    c.precision = DNC_PREC_DOUBLE;
+    float *X = malloc(B * D * sizeof *X);
+    for (size_t i = 0; i < B * D; i++)
+        X[i] = (float)sin(0.7 * (double)i) * 1.5f;
+    dnc_mlp_model *m;
+    assert_int_equal(dnc_mlp_model_new(&c, D, &m), DNC_OK);
+    dnc_train_observables o;
+    assert_int_equal(dnc_mlp_observables(m, X, B, &o), DNC_OK);
+    assert_float_equal(o.chi1_weights, o.chi1_lyap, 0.1 * o.chi1_weights);
+    assert_true(o.rho_last >= 0 && o.rho_last <= 2);
+    assert_true(o.susceptibility >= 0);
+    dnc_mlp_model_free(m);
+
+    c.net.activation = DNC_ACT_LINEAR;
+    assert_int_equal(dnc_mlp_model_new(&c, D, &m), DNC_OK);
+    assert_int_equal(dnc_mlp_observables(m, X, B, &o), DNC_OK);
+    double *W = malloc(N * N * sizeof *W), b[N], logsum = 0;
+    for (size_t l = 2; l <= L; l++) {
+        assert_int_equal(dnc_mlp_model_layer(m, l, W, b), DNC_OK);
+        double f = 0;
+        for (size_t i = 0; i < N * N; i++)
+            f += W[i] * W[i];
+        logsum += log(f / N);
+    }
+    assert_float_equal(o.chi1_weights, exp(logsum / (L - 1)), 1e-10 * o.chi1_weights);
+    free(W);
+    free(X);
+    dnc_mlp_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_train_cli_outputs),
+        cmocka_unit_test(test_train_cli_errors),
+        cmocka_unit_test(test_sweep_resume_gives_same_table),
+        cmocka_unit_test(test_correlation_statistics),
+        cmocka_unit_test(test_observables_at_init),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
