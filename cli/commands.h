@@ -13,7 +13,8 @@
     X("classify", cmd_classify, "closest universality class to measured exponents") \
     X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)") \
     X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
-    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line")
+    X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line") \
+    X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

@@ -1,0 +1,148 @@
+/* dnncrit sweep SWEEP.cfg --out-dir DIR: runs every point of a sweep
+ * description with OpenMP threads, or across MPI ranks under mpirun. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "cli.h"
+#include "dnncrit/sweep.h"
+#include "sweep_driver.h"
+
+static void print_summary(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum,
+                          size_t nfailed, double wall)
+{
+    printf("sweep %s: %zu points (%zu computed now, %zu resumed, %zu failed) in %.2f s on %d "
+           "rank%s x %d thread%s\n",
+           s->exp->name, s->npoints, sum->computed, sum->kept, nfailed, wall, sum->ranks,
+           sum->ranks == 1 ? "" : "s", sum->threads, sum->threads == 1 ? "" : "s");
+    printf("  table:  %s/table.csv\n  record: %s/sweep.json\n", a->out_dir, a->out_dir);
+}
+
+int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum)
+{
+    cJSON *rec = dnc_run_record_new("sweep", a->argc, a->argv);
+    if (!rec)
+        return dnc_cli_failf("sweep", "out of memory");
+    cJSON *run = cJSON_AddObjectToObject(rec, "run");
+    if (run) {
+        cJSON_AddNumberToObject(run, "ranks", sum->ranks);
+        cJSON_AddNumberToObject(run, "threads_per_rank", sum->threads);
+        cJSON_AddNumberToObject(run, "points_computed", (double)sum->computed);
+        cJSON_AddNumberToObject(run, "points_resumed", (double)sum->kept);
+    }
+    cJSON *timings = cJSON_AddObjectToObject(rec, "timings");
+    if (timings)
+        cJSON_AddNumberToObject(timings, "point_seconds_total", sum->point_seconds);
+    double wall = dnc_wall_time() - sum->t0;
+    dnc_run_record_finish(rec, sum->t0);
+    size_t nfailed = 0;
+    dnc_status st = dnc_sweep_gather(s, a->out_dir, rec, &nfailed);
+    cJSON_Delete(rec);
+    if (st)
+        return dnc_cli_fail("sweep");
+    print_summary(s, a, sum, nfailed, wall);
+    if (nfailed)
+        return dnc_cli_failf("sweep",
+                             "%zu point%s failed; their rows hold nan and their files in "
+                             "%s/points/ say why (\"error\"); a rerun retries them",
+                             nfailed, nfailed == 1 ? "" : "s", a->out_dir);
+    return 0;
+}
+
+static int run_local(const sweep_args *a)
+{
+    sweep_summary sum = {.t0 = dnc_wall_time(), .ranks = 1};
+    sum.threads = a->threads > 0 ? a->threads : omp_get_max_threads();
+    dnc_sweep s;
+    if (dnc_sweep_load(a->spec_path, &s))
+        return dnc_cli_fail("sweep");
+    dnc_sweep_dir dir;
+    if (dnc_sweep_dir_open(&s, a->out_dir, &dir)) {
+        dnc_sweep_free(&s);
+        return dnc_cli_fail("sweep");
+    }
+    size_t *todo = NULL, ntodo = 0;
+    dnc_status st = dnc_sweep_pending(&s, a->out_dir, &todo, &ntodo, &sum.kept);
+    dnc_sweep_exec_stats stats = {0};
+    if (!st) {
+        dnc_sweep_exec_opts o = {.threads = sum.threads, .quiet = a->quiet};
+        st = dnc_sweep_execute(&s, a->out_dir, todo, ntodo, &o, &stats);
+    }
+    free(todo);
+    sum.computed = stats.computed;
+    sum.point_seconds = stats.point_seconds;
+    int rc = st ? dnc_cli_fail("sweep") : sweep_finish(&s, a, &sum);
+    dnc_sweep_dir_close(&dir);
+    dnc_sweep_free(&s);
+    return rc;
+}
+
+static int check_launcher(void)
+{
+    int world = sweep_launcher_world_size();
+    if (world == 0 || sweep_mpi_built())
+        return 0;
+    if (world == 1)
+        return 0; /* one process: nothing to distribute */
+    return dnc_cli_failf("sweep",
+                         "started by an MPI launcher (mpirun) but this dnncrit was built without "
+                         "MPI (DNNCRIT_WITH_MPI=OFF): every rank would run the whole sweep. Run "
+                         "'dnncrit sweep' without mpirun (use --threads), or rebuild with MPI");
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    const char *out_dir = NULL;
+    size_t threads = 0;
+    bool quiet = false;
+    dnc_opt opts[] = {
+        {"out-dir", DNC_OPT_STRING, &out_dir,
+         "output directory (created; a rerun on it resumes the sweep)", false},
+        {"threads", DNC_OPT_SIZE, &threads,
+         "OpenMP threads running points in parallel, per MPI rank (0: OMP_NUM_THREADS or all "
+         "cores)",
+         false},
+        {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+    };
+    dnc_cli cli = {
+        .command = "sweep",
+        .summary =
+            "Run every point of a sweep description (SWEEP.cfg: 'type = meanfield|propagate|...' "
+            "plus parameters, each a value, a list a,b,c or a range lo:hi:n[:log]). Points run "
+            "in parallel on OpenMP threads; under 'mpirun -n K' they are shared out across the "
+            "K ranks. Each result is written atomically to DIR/points/<i>.json; a killed sweep "
+            "rerun with the same command keeps finished points and redoes the rest. At the end "
+            "DIR/table.csv (one row per point, by index; identical for any thread or rank "
+            "count) and DIR/sweep.json are written. See docs/sweep.md.",
+        .example = "dnncrit sweep examples/sweep_propagate.cfg --out-dir runs/prop --threads 2",
+        .opts = opts,
+        .nopts = sizeof opts / sizeof opts[0],
+        .positional_name = "SWEEP.cfg",
+        .min_positional = 1,
+        .max_positional = 1,
+    };
+    int prc = dnc_cli_parse(&cli, argc, argv);
+    if (prc) {
+        dnc_cli_free(&cli);
+        return prc == DNC_CLI_HELP ? 0 : 2;
+    }
+    int rc = 0;
+    if (!out_dir) {
+        dnc_cli_failf("sweep", "--out-dir DIR is required");
+        rc = 2;
+    } else if (threads > 4096) {
+        dnc_cli_failf("sweep", "--threads must be at most 4096, got %zu", threads);
+        rc = 2;
+    } else if (check_launcher()) {
+        rc = 2;
+    }
+    if (!rc) {
+        sweep_args a = {cli.positional[0], out_dir, (int)threads, quiet, argc, argv};
+        rc = sweep_launcher_world_size() != 0 && sweep_mpi_built() ? sweep_run_mpi(&a)
+                                                                    : run_local(&a);
+    }
+    dnc_cli_free(&cli);
+    return rc;
+}

@@ -1,0 +1,197 @@
+/* Parameter sweeps: one description (key = value file) drives every
+ * experiment type over a grid of points.
+ *
+ *   type     = propagate
+ *   sigma_w  = 0.8:1.2:5        # swept: lo:hi:n (linear), lo:hi:n:log, or a,b,c
+ *   width    = 64,128,256
+ *   depth    = 50               # fixed
+ *   activation = tanh,relu
+ *
+ * Points are the Cartesian product of the parameter lists, enumerated in
+ * the experiment's parameter order with the FIRST parameter outermost and
+ * the last one fastest (row-major, like nested loops). Point i is a pure
+ * function of the description and i (Philox keys), so results do not
+ * depend on which thread or MPI rank computes it.
+ *
+ * Output directory layout:
+ *   DIR/sweep.cfg         canonical description (a resumed sweep must match)
+ *   DIR/points/<i>.json   one point's result, written atomically
+ *   DIR/table.csv         index, swept parameters, result columns; rows by index
+ *   DIR/sweep.json        run record: description, version, counts, timings
+ *
+ * The library never uses MPI: a distributed driver supplies its own
+ * dnc_sweep_next_fn (see cli/sweep_mpi.c). */
+#ifndef DNNCRIT_SWEEP_H
+#define DNNCRIT_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "dnncrit/activation.h"
+#include "dnncrit/error.h"
+#include "dnncrit/io.h"
+
+#define DNC_SWEEP_MAX_POINTS ((size_t)10000000)
+
+typedef enum {
+    DNC_SWEEP_DOUBLE,     /* finite double; lists and ranges */
+    DNC_SWEEP_SIZE,       /* non-negative integer; lists and integral ranges */
+    DNC_SWEEP_U64,        /* 64-bit integer (seeds); lists and ranges */
+    DNC_SWEEP_ACTIVATION, /* activation names; lists */
+    DNC_SWEEP_BOOL,       /* true/false; lists */
+    DNC_SWEEP_CHOICE      /* one of `choices` ("pre,post"); lists */
+} dnc_sweep_type;
+
+typedef struct {
+    const char *name;
+    dnc_sweep_type type;
+    const char *default_value; /* NULL: the key is required */
+    const char *help;
+    const char *choices; /* DNC_SWEEP_CHOICE only: comma-separated names */
+} dnc_sweep_param;
+
+/* One parameter value: doubles in d, everything else (integers, activation
+ * codes, bools, choice indices) in u. */
+typedef struct {
+    double d;
+    uint64_t u;
+} dnc_sweep_value;
+
+struct dnc_sweep_experiment;
+
+/* The values of one grid point, aligned with the experiment's params. */
+typedef struct {
+    size_t index;
+    const struct dnc_sweep_experiment *exp;
+    const dnc_sweep_value *values;
+} dnc_sweep_point;
+
+/* Typed access by parameter name (the name must be in the schema). */
+double dnc_sweep_get_double(const dnc_sweep_point *p, const char *name);
+size_t dnc_sweep_get_size(const dnc_sweep_point *p, const char *name);
+uint64_t dnc_sweep_get_u64(const dnc_sweep_point *p, const char *name);
+dnc_activation dnc_sweep_get_activation(const dnc_sweep_point *p, const char *name);
+bool dnc_sweep_get_bool(const dnc_sweep_point *p, const char *name);
+/* Index into the parameter's choices list. */
+int dnc_sweep_get_choice(const dnc_sweep_point *p, const char *name);
+
+/* An experiment type: its option schema, result columns and point runner.
+ * run fills row[ncolumns] (NaN allowed) and may add anything to detail. */
+typedef struct dnc_sweep_experiment {
+    const char *name;
+    const char *summary;
+    const dnc_sweep_param *params;
+    size_t nparams;
+    const char *const *columns;
+    size_t ncolumns;
+    /* Cheap check of one point before anything runs; NULL = none. */
+    dnc_status (*validate)(const dnc_sweep_point *p);
+    dnc_status (*run)(const dnc_sweep_point *p, double *row, cJSON *detail);
+} dnc_sweep_experiment;
+
+/* The registry (src/sweep_experiments.c). */
+size_t dnc_sweep_experiment_count(void);
+const dnc_sweep_experiment *dnc_sweep_experiment_at(size_t i);
+const dnc_sweep_experiment *dnc_sweep_find_experiment(const char *name);
+/* "meanfield, propagate, ..." for messages and help. */
+const char *dnc_sweep_experiment_list(void);
+
+/* A parsed sweep description. */
+typedef struct {
+    const dnc_sweep_experiment *exp;
+    dnc_sweep_value **values; /* [nparams][nvalues[k]] */
+    size_t *nvalues;
+    char **texts;             /* value text as written (or the default) */
+    size_t npoints;
+    char *canonical;          /* "type = ...\nname = text\n..." */
+    char *source;             /* file name */
+} dnc_sweep;
+
+/* Parses and checks a description: unknown type or key, empty list
+ * element, NaN, bad range, too many points and every point's validate()
+ * give DNC_EINVAL naming the file, line and value. */
+dnc_status dnc_sweep_parse(const dnc_config *cfg, dnc_sweep *s);
+dnc_status dnc_sweep_load(const char *path, dnc_sweep *s);
+void dnc_sweep_free(dnc_sweep *s);
+
+/* values[nparams] of point `index` (< npoints). */
+void dnc_sweep_point_values(const dnc_sweep *s, size_t index, dnc_sweep_value *values);
+/* Table header: "index,<swept params>,<columns>" (swept = more than one value). */
+char *dnc_sweep_csv_header(const dnc_sweep *s);
+
+/* ---- Output directory. */
+typedef struct {
+    int lock_fd; /* flock held while the sweep runs */
+    char *dir;
+} dnc_sweep_dir;
+
+/* Creates DIR and DIR/points, takes an exclusive lock (a second sweep on the
+ * same directory is refused), writes DIR/sweep.cfg or checks that the one
+ * there describes the same sweep, and removes temporary files left by a
+ * killed run. */
+dnc_status dnc_sweep_dir_open(const dnc_sweep *s, const char *dir, dnc_sweep_dir *d);
+void dnc_sweep_dir_close(dnc_sweep_dir *d);
+
+/* Indices (ascending) of points without a finished result: no file, a file
+ * that does not parse or does not match, or a failed point. Unusable files
+ * are removed. *nkept counts the finished points kept. */
+dnc_status dnc_sweep_pending(const dnc_sweep *s, const char *dir, size_t **todo, size_t *ntodo,
+                             size_t *nkept);
+
+/* Runs point `index` and writes DIR/points/<index>.json atomically. A
+ * failing experiment is recorded in the file ("status": "error") and
+ * reported through *failed; only I/O errors are returned. `rank` is only
+ * recorded (which MPI rank ran the point; 0 for local runs). */
+dnc_status dnc_sweep_run_point(const dnc_sweep *s, const char *dir, size_t index, int rank,
+                               bool *failed, double *seconds);
+
+/* ---- Execution. A work source hands out positions in the todo list:
+ * returns true and sets *slot, or false when no work is left. Called from
+ * several threads at once unless the driver serialises it. */
+typedef bool (*dnc_sweep_next_fn)(void *ctx, size_t *slot);
+
+typedef struct {
+    int threads;          /* OpenMP threads running points; <= 0: omp default */
+    bool quiet;           /* no progress on stderr */
+    dnc_sweep_next_fn next; /* NULL: a shared counter over the todo list */
+    void *next_ctx;
+    const char *progress_label; /* NULL: "sweep" */
+    int rank;             /* recorded in the point files */
+} dnc_sweep_exec_opts;
+
+typedef struct {
+    size_t computed;  /* points run by this process */
+    size_t failed;    /* of which failed */
+    double point_seconds; /* summed wall time of those points */
+} dnc_sweep_exec_stats;
+
+/* Runs todo[] points in parallel; each point is computed single-threaded
+ * (OpenBLAS set to one thread for the duration, nested OpenMP off), which
+ * keeps every number independent of the thread and rank count. */
+dnc_status dnc_sweep_execute(const dnc_sweep *s, const char *dir, const size_t *todo,
+                             size_t ntodo, const dnc_sweep_exec_opts *o,
+                             dnc_sweep_exec_stats *stats);
+
+/* Reads every point file and writes DIR/table.csv (rows by index) and
+ * DIR/sweep.json (record + description + counts). Fails when a point is
+ * missing. *nfailed counts points recorded as failed. */
+dnc_status dnc_sweep_gather(const dnc_sweep *s, const char *dir, cJSON *record,
+                            size_t *nfailed);
+
+/* Adds the description to a JSON object: type, parameters (all values),
+ * enumeration order, point count. */
+void dnc_sweep_describe(const dnc_sweep *s, cJSON *obj);
+
+/* One value as JSON (number, string or bool) and as CSV text. */
+cJSON *dnc_sweep_value_json(const dnc_sweep_param *par, const dnc_sweep_value *v);
+const char *dnc_sweep_value_text(const dnc_sweep_param *par, const dnc_sweep_value *v,
+                                 char buf[64]);
+
+/* Shortest text that reads back as exactly x ("nan", "inf", "-inf" for
+ * non-finite values). buf needs 32 bytes. */
+const char *dnc_format_double(double x, char buf[32]);
+
+#endif
