@@ -25,10 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *rec = cJSON_ParseWithLength(text, jlen);
     if (!rec)
         return 0;
-    dnc_table t;
+    dnc_csv t;
     bool has = false;
     if (sep)
-        has = dnc_table_parse(sep + 5, size - jlen - 5, "fuzz.csv", &t) == DNC_OK;
+        has = dnc_csv_parse(sep + 5, size - jlen - 5, "fuzz.csv", &t) == DNC_OK;
     dnc_figure *fig = NULL;
     if (dnc_plot_figure_for_result(rec, has ? &t : NULL, &fig) == DNC_OK) {
         int w, h;
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dnc_figure_free(fig);
     }
     if (has)
-        dnc_table_free(&t);
+        dnc_csv_free(&t);
     cJSON_Delete(rec);
     return 0;
 }

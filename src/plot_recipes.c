@@ -16,21 +16,21 @@
 
 typedef struct {
     const cJSON *rec;
-    const dnc_table *t; /* never NULL inside a recipe (an empty table at worst) */
+    const dnc_csv *t; /* never NULL inside a recipe (an empty table at worst) */
     dnc_figure *fig;
 } recipe_ctx;
 
 static long col(const recipe_ctx *r, const char *const *names)
 {
-    return dnc_table_col_any(r->t, names);
+    return dnc_csv_col_any(r->t, names);
 }
 
-static long err_col(const dnc_table *t, long c)
+static long err_col(const dnc_csv *t, long c)
 {
-    return c < 0 ? -1 : dnc_table_err_col(t, (size_t)c);
+    return c < 0 ? -1 : dnc_csv_err_col(t, (size_t)c);
 }
 
-static bool is_error_column(const dnc_table *t, size_t c)
+static bool is_error_column(const dnc_csv *t, size_t c)
 {
     for (size_t k = 0; k < t->ncols; k++)
         if (k != c && err_col(t, (long)k) == (long)c)
@@ -116,11 +116,11 @@ static char *run_note(const cJSON *rec)
     return s;
 }
 
-static dnc_status add_col_series(dnc_plot_panel *p, const dnc_table *t, long cx, long cy,
+static dnc_status add_col_series(dnc_plot_panel *p, const dnc_csv *t, long cx, long cy,
                                  long ce, const char *label, dnc_plot_style style, int color)
 {
-    double *x = dnc_table_column(t, (size_t)cx), *y = dnc_table_column(t, (size_t)cy);
-    double *e = ce >= 0 ? dnc_table_column(t, (size_t)ce) : NULL;
+    double *x = dnc_csv_column(t, (size_t)cx), *y = dnc_csv_column(t, (size_t)cy);
+    double *e = ce >= 0 ? dnc_csv_column(t, (size_t)ce) : NULL;
     dnc_status st;
     if (!x || !y || (ce >= 0 && !e))
         st = dnc_fail(DNC_ENOMEM, "out of memory");
@@ -140,7 +140,7 @@ typedef struct {
     size_t n;
 } groups;
 
-static dnc_status find_groups(const dnc_table *t, long g, size_t max_groups, groups *out)
+static dnc_status find_groups(const dnc_csv *t, long g, size_t max_groups, groups *out)
 {
     out->keys = malloc((max_groups ? max_groups : 1) * sizeof *out->keys);
     out->n = 0;
@@ -161,7 +161,7 @@ static dnc_status find_groups(const dnc_table *t, long g, size_t max_groups, gro
 }
 
 /* Adds one series per group of column g: y against x (optional error). */
-static dnc_status add_grouped(dnc_plot_panel *p, const dnc_table *t, long g, long cx, long cy,
+static dnc_status add_grouped(dnc_plot_panel *p, const dnc_csv *t, long g, long cx, long cy,
                               long ce, const char *label_fmt, dnc_plot_style style,
                               size_t max_groups)
 {
@@ -196,7 +196,7 @@ static dnc_status add_grouped(dnc_plot_panel *p, const dnc_table *t, long g, lon
     return st;
 }
 
-static bool all_positive(const dnc_table *t, long c)
+static bool all_positive(const dnc_csv *t, long c)
 {
     size_t pos = 0;
     for (size_t r = 0; r < t->nrows; r++) {
@@ -209,7 +209,7 @@ static bool all_positive(const dnc_table *t, long c)
 }
 
 /* Positive values spanning more than two decades: show them logarithmically. */
-static bool wants_log(const dnc_table *t, long c)
+static bool wants_log(const dnc_csv *t, long c)
 {
     if (!all_positive(t, c))
         return false;
@@ -251,7 +251,7 @@ static const char *cmd_name(const cJSON *rec)
  * error column gets a panel (at most 9), with its error bars. */
 static dnc_status recipe_generic(recipe_ctx *r)
 {
-    const dnc_table *t = r->t;
+    const dnc_csv *t = r->t;
     if (t->ncols < 2 || t->nrows == 0) {
         dnc_plot_panel *p = panel(r, "no table to plot", "", "");
         return p ? dnc_panel_set_note(p, "this result has no CSV rows") : DNC_ENOMEM;
@@ -290,7 +290,7 @@ static dnc_status recipe_generic(recipe_ctx *r)
  * asymptote 1/(kappa l) from results.kappa at criticality. */
 static dnc_status panel_rho(recipe_ctx *r, long cl, long crho)
 {
-    const dnc_table *t = r->t;
+    const dnc_csv *t = r->t;
     dnc_plot_panel *p = panel(r, "order parameter", "layer ℓ", "ρ^ℓ = 1 − c^ℓ");
     if (!p)
         return DNC_ENOMEM;
@@ -319,7 +319,7 @@ static dnc_status panel_rho(recipe_ctx *r, long cl, long crho)
         st = add_col_series(p, t, cl, cmf, -1, "mean field", DNC_STYLE_DASHED, 2);
     double kappa;
     if (!st && cmf < 0 && result_value(r->rec, "kappa", &kappa, NULL) && kappa > 0) {
-        double *x = dnc_table_column(t, (size_t)cl), *y = malloc(t->nrows * sizeof *y + 1);
+        double *x = dnc_csv_column(t, (size_t)cl), *y = malloc(t->nrows * sizeof *y + 1);
         if (!x || !y)
             st = dnc_fail(DNC_ENOMEM, "out of memory");
         for (size_t i = 0; !st && i < t->nrows; i++)
@@ -370,7 +370,7 @@ static dnc_status recipe_propagate(recipe_ctx *r)
 /* ---------------------------------- phase diagram and landscapes */
 
 /* Distinct sorted values of column c. */
-static size_t distinct_sorted(const dnc_table *t, long c, double *out, size_t max)
+static size_t distinct_sorted(const dnc_csv *t, long c, double *out, size_t max)
 {
     size_t n = 0;
     for (size_t r = 0; r < t->nrows; r++) {
@@ -406,7 +406,7 @@ static size_t index_of(const double *v, size_t n, double x)
 
 /* Heat map of column cz over the grid (cx, cy) with contours at levels;
  * values averaged over repeated grid points (seeds). */
-static dnc_status add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cz,
+static dnc_status add_heatmap(dnc_plot_panel *p, const dnc_csv *t, long cx, long cy, long cz,
                               const char *zlabel, const double *levels, size_t nlevels,
                               const char *level_name)
 {
@@ -569,7 +569,7 @@ static char *figure_title(const cJSON *rec, const char *what)
     return s;
 }
 
-dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_table *table,
+dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_csv *table,
                                       dnc_figure **fig)
 {
     *fig = NULL;
@@ -578,7 +578,7 @@ dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_table *tabl
     const char *cmd = cmd_name(record);
     if (!*cmd)
         return dnc_fail(DNC_EINVAL, "result has no \"command\": not a dnncrit result record");
-    dnc_table empty = {0};
+    dnc_csv empty = {0};
     recipe_ctx r = {.rec = record, .t = table ? table : &empty};
     const recipe *chosen = NULL;
     for (size_t i = 0; i < NRECIPES; i++)
@@ -627,7 +627,7 @@ static char *sibling_path(const char *json_path, const char *name)
     return p;
 }
 
-dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table *table,
+dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_csv *table,
                                 bool *has_table)
 {
     *has_table = false;
@@ -660,7 +660,7 @@ dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table
         *record = NULL;
         return dnc_fail(DNC_ENOMEM, "out of memory");
     }
-    st = dnc_table_read(path, table);
+    st = dnc_csv_read(path, table);
     free(path);
     if (st) {
         cJSON_Delete(*record);
@@ -686,7 +686,7 @@ static char *default_out(const char *json_path, dnc_plot_format fmt)
 dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_format fmt)
 {
     cJSON *rec;
-    dnc_table t;
+    dnc_csv t;
     bool has_table;
     dnc_status st = dnc_plot_load_result(json_path, &rec, &t, &has_table);
     if (st)
@@ -694,7 +694,7 @@ dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_form
     dnc_figure *fig;
     st = dnc_plot_figure_for_result(rec, has_table ? &t : NULL, &fig);
     cJSON_Delete(rec);
-    dnc_table_free(&t);
+    dnc_csv_free(&t);
     if (st)
         return st;
     char *path = out ? NULL : default_out(json_path, fmt);
