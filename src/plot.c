@@ -162,6 +162,12 @@ static void panel_free(dnc_plot_panel *p)
     free(p->ylabel);
     free(p->note);
     free(p->key);
+    for (size_t i = 0; i < p->nrefs; i++)
+        free(p->refs[i].label);
+    free(p->refs);
+    for (size_t i = 0; i < p->nxticlabels; i++)
+        free(p->xticlabels[i]);
+    free(p->xticlabels);
     free(p);
 }
 
@@ -277,6 +283,39 @@ dnc_status dnc_panel_set_note(dnc_plot_panel *p, const char *note)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     free(p->note);
     p->note = n;
+    return DNC_OK;
+}
+
+dnc_status dnc_panel_add_refline(dnc_plot_panel *p, bool vertical, double at, const char *label)
+{
+    dnc_plot_refline *g = realloc(p->refs, (p->nrefs + 1) * sizeof *g);
+    if (!g)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    p->refs = g;
+    char *l = str_dup(label);
+    if (label && !l)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    p->refs[p->nrefs++] = (dnc_plot_refline){.vertical = vertical, .at = at, .label = l};
+    return DNC_OK;
+}
+
+dnc_status dnc_panel_set_xticlabels(dnc_plot_panel *p, const char *const *labels, size_t n)
+{
+    char **l = calloc(n ? n : 1, sizeof *l);
+    if (!l)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!(l[i] = str_dup(labels[i] ? labels[i] : ""))) {
+            for (size_t k = 0; k < i; k++)
+                free(l[k]);
+            free(l);
+            return dnc_fail(DNC_ENOMEM, "out of memory");
+        }
+    for (size_t i = 0; i < p->nxticlabels; i++)
+        free(p->xticlabels[i]);
+    free(p->xticlabels);
+    p->xticlabels = l;
+    p->nxticlabels = n;
     return DNC_OK;
 }
 
@@ -510,6 +549,93 @@ static void emit_grid(script_build *sb, const dnc_plot_panel *p, const char *dat
     }
 }
 
+/* Bounds of everything drawable in the panel (series and heat map). */
+static bool panel_bounds(const dnc_plot_panel *p, double *x0, double *x1, double *y0, double *y1)
+{
+    *x0 = *y0 = INFINITY;
+    *x1 = *y1 = -INFINITY;
+    for (size_t i = 0; i < p->nseries; i++) {
+        const dnc_plot_series *s = &p->series[i];
+        for (size_t k = 0; k < s->n; k++) {
+            if (!plottable(s->x[k], p->logx) || !plottable(s->y[k], p->logy))
+                continue;
+            *x0 = fmin(*x0, s->x[k]);
+            *x1 = fmax(*x1, s->x[k]);
+            *y0 = fmin(*y0, s->y[k]);
+            *y1 = fmax(*y1, s->y[k]);
+        }
+    }
+    if (p->grid) {
+        const dnc_plot_grid *g = p->grid;
+        for (size_t k = 0; k < g->nx; k++)
+            if (plottable(g->x[k], p->logx)) {
+                *x0 = fmin(*x0, g->x[k]);
+                *x1 = fmax(*x1, g->x[k]);
+            }
+        for (size_t k = 0; k < g->ny; k++)
+            if (plottable(g->y[k], p->logy)) {
+                *y0 = fmin(*y0, g->y[k]);
+                *y1 = fmax(*y1, g->y[k]);
+            }
+    }
+    return *x0 <= *x1 && *y0 <= *y1;
+}
+
+/* Reference lines are drawn as short data series spanning the data (an
+ * arrow in plot coordinates would be drawn even outside the frame), so
+ * the axis range always includes them. Returns the number drawn. */
+static size_t emit_refs(script_build *sb, const dnc_plot_panel *p, const char *datadir,
+                        bool *first)
+{
+    strbuf *b = &sb->script;
+    double x0, x1, y0, y1;
+    if (!p->nrefs || !panel_bounds(p, &x0, &x1, &y0, &y1))
+        return 0;
+    size_t drawn = 0;
+    for (size_t i = 0; i < p->nrefs; i++) {
+        const dnc_plot_refline *r = &p->refs[i];
+        if (!plottable(r->at, r->vertical ? p->logx : p->logy))
+            continue;
+        strbuf *d = new_data(sb);
+        if (!d)
+            return drawn;
+        if (r->vertical)
+            sb_printf(d, "%.17g %.17g\n%.17g %.17g\n", r->at, y0, r->at, y1);
+        else
+            sb_printf(d, "%.17g %.17g\n%.17g %.17g\n", x0, r->at, x1, r->at);
+        sb_puts(b, *first ? "plot " : ", \\\n     ");
+        *first = false;
+        sb_datafile(b, datadir, sb->ndata - 1);
+        sb_puts(b, " using 1:2 with lines dt 3 lw 2 lc rgb '#555555' notitle");
+        if (r->label) {
+            sb_puts(b, ", ");
+            sb_datafile(b, datadir, sb->ndata - 1);
+            sb_printf(b, " every ::%d::%d using 1:2:(", r->vertical ? 0 : 1, r->vertical ? 0 : 1);
+            sb_quoted(b, r->label);
+            sb_puts(b, r->vertical ? ") with labels rotate by 90 left offset -0.7,0.5 "
+                                     "tc rgb '#555555' font ',12' notitle"
+                                   : ") with labels right offset 0,0.7 tc rgb '#555555' "
+                                     "font ',12' notitle");
+        }
+        drawn++;
+    }
+    return drawn;
+}
+
+static void emit_xtics(strbuf *b, const dnc_plot_panel *p)
+{
+    if (!p->nxticlabels)
+        return;
+    sb_puts(b, "set xtics (");
+    for (size_t i = 0; i < p->nxticlabels; i++) {
+        sb_puts(b, i ? ", " : "");
+        sb_quoted(b, p->xticlabels[i]);
+        sb_printf(b, " %zu", i);
+    }
+    sb_printf(b, ") rotate by -30 left\nunset mxtics\nset xrange [-0.5:%zu.5]\n",
+              p->nxticlabels - 1);
+}
+
 static void emit_panel(script_build *sb, const dnc_plot_panel *p, const char *datadir,
                        const char *place, const char *title)
 {
@@ -566,6 +692,9 @@ static void emit_panel(script_build *sb, const dnc_plot_panel *p, const char *da
         sb_puts(b, "set logscale y\nset format y '10^{%L}'\n");
     sb_range(b, "x", p->xmin, p->xmax);
     sb_range(b, "y", p->ymin, p->ymax);
+    emit_xtics(b, p);
+    if (!p->grid && isnan(p->ymin) && isnan(p->ymax))
+        sb_puts(b, "set offsets graph 0, graph 0, graph 0.06, graph 0.06\n");
 
     bool first = true;
     size_t npoints = 0;
@@ -612,6 +741,8 @@ static void emit_panel(script_build *sb, const dnc_plot_panel *p, const char *da
             sb_puts(b, " notitle");
         }
     }
+    if (npoints > 0)
+        emit_refs(sb, p, datadir, &first);
     if (npoints == 0) {
         /* Nothing drawable (empty, non-finite or non-positive on a log
          * axis): an empty frame that says so, instead of a gnuplot error. */

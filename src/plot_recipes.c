@@ -531,6 +531,601 @@ static dnc_status recipe_phase_diagram(recipe_ctx *r)
     return st;
 }
 
+/* -------------------------------------------- aggregation over seeds */
+
+/* Mean and standard error of column cy at each distinct x (column cx),
+ * restricted to rows whose column cg equals g (cg < 0: all rows). */
+typedef struct {
+    double *x, *mean, *se;
+    size_t n;
+} aggregate;
+
+static void aggregate_free(aggregate *a)
+{
+    free(a->x);
+    free(a->mean);
+    free(a->se);
+    memset(a, 0, sizeof *a);
+}
+
+static dnc_status aggregate_rows(const dnc_csv *t, long cx, long cy, long cg, double g,
+                                 aggregate *a)
+{
+    size_t cap = t->nrows ? t->nrows : 1;
+    a->x = malloc(cap * sizeof *a->x);
+    a->mean = calloc(cap, sizeof *a->mean);
+    a->se = calloc(cap, sizeof *a->se);
+    a->n = 0;
+    double *cnt = calloc(cap, sizeof *cnt), *sq = calloc(cap, sizeof *sq);
+    if (!a->x || !a->mean || !a->se || !cnt || !sq) {
+        free(cnt);
+        free(sq);
+        aggregate_free(a);
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    size_t nx = distinct_sorted(t, cx, a->x, cap);
+    for (size_t r = 0; r < t->nrows; r++) {
+        const double *row = &t->v[r * t->ncols];
+        if (cg >= 0 && row[cg] != g)
+            continue;
+        size_t i = index_of(a->x, nx, row[cx]);
+        if (i < nx && isfinite(row[cy])) {
+            a->mean[i] += row[cy];
+            sq[i] += row[cy] * row[cy];
+            cnt[i] += 1;
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nx; i++) {
+        if (cnt[i] == 0)
+            continue;
+        double m = a->mean[i] / cnt[i];
+        double var = cnt[i] > 1 ? (sq[i] - cnt[i] * m * m) / (cnt[i] - 1) : 0;
+        a->x[k] = a->x[i];
+        a->mean[k] = m;
+        a->se[k] = var > 0 ? sqrt(var / cnt[i]) : 0;
+        k++;
+    }
+    a->n = k;
+    free(cnt);
+    free(sq);
+    return DNC_OK;
+}
+
+/* Mean +- standard error of cy against cx, one series per value of cg
+ * (cg < 0: one series). */
+static dnc_status add_aggregated(dnc_plot_panel *p, const dnc_csv *t, long cx, long cy, long cg,
+                                 const char *label_fmt, const char *single_label)
+{
+    groups gr = {0};
+    dnc_status st = DNC_OK;
+    if (cg >= 0)
+        st = find_groups(t, cg, 12, &gr);
+    size_t ng = cg >= 0 ? gr.n : 1;
+    for (size_t i = 0; !st && i < ng; i++) {
+        aggregate a;
+        st = aggregate_rows(t, cx, cy, cg, cg >= 0 ? gr.keys[i] : 0, &a);
+        if (st)
+            break;
+        char label[160];
+        if (cg >= 0)
+            snprintf(label, sizeof label, label_fmt, gr.keys[i]);
+        else
+            snprintf(label, sizeof label, "%s", single_label ? single_label : "");
+        bool any_err = false;
+        for (size_t k = 0; k < a.n; k++)
+            any_err |= a.se[k] > 0;
+        st = dnc_panel_add_series_color(p, (cg >= 0 || single_label) ? label : NULL,
+                                        any_err ? DNC_STYLE_ERRORBARS : DNC_STYLE_LINESPOINTS,
+                                        a.x, a.mean, any_err ? a.se : NULL, a.n, (int)(i % 8) + 1);
+        if (!st && any_err) /* join the points too */
+            st = dnc_panel_add_series_color(p, NULL, DNC_STYLE_LINES, a.x, a.mean, NULL, a.n,
+                                            (int)(i % 8) + 1);
+        aggregate_free(&a);
+    }
+    free(gr.keys);
+    return st;
+}
+
+static size_t count_distinct(const dnc_csv *t, long c)
+{
+    groups gr;
+    if (find_groups(t, c, 1000, &gr))
+        return 0;
+    size_t n = gr.n;
+    free(gr.keys);
+    return n;
+}
+
+/* ------------------------------------------------ directed percolation */
+
+/* Known decay exponents delta of the DP classes (Hinrichsen 2000;
+ * Jensen 1999), to draw the t^-delta guide line. */
+static double dp_delta_for_model(const char *model)
+{
+    if (!model)
+        return NAN;
+    if (strstr(model, "1d"))
+        return 0.159464;
+    if (strstr(model, "2d"))
+        return 0.451;
+    if (strstr(model, "mf") || strstr(model, "mean"))
+        return 1.0;
+    return NAN;
+}
+
+/* A power law c x^-slope through the last plottable point of series s. */
+static dnc_status add_guide(dnc_plot_panel *p, const double *x, const double *y, size_t n,
+                            double slope, const char *label)
+{
+    size_t last = n;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > 0 && y[i] > 0 && isfinite(y[i]))
+            last = i;
+    size_t first = n;
+    for (size_t i = 0; i < n && first == n; i++)
+        if (x[i] > 0 && y[i] > 0 && isfinite(y[i]))
+            first = i;
+    if (last == n || first == last || !isfinite(slope))
+        return DNC_OK;
+    double gx[2] = {x[first], x[last]};
+    double gy[2] = {y[last] * pow(x[first] / x[last], -slope), y[last]};
+    return dnc_panel_add_series_color(p, label, DNC_STYLE_DASHED, gx, gy, NULL, 2, 7);
+}
+
+static dnc_status recipe_dp(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long ct = col(r, NAMES("t", "time", "layer")), crho = col(r, NAMES("rho", "density"));
+    dnc_status st = need_cols("dp", ct, crho);
+    if (st)
+        return st;
+    const cJSON *model = config_item(r->rec, "model");
+    const char *mname = cJSON_IsString(model) ? model->valuestring : NULL;
+    char note[200] = "";
+    double pp, pc, L;
+    char *mesc = dnc_plot_escape(mname ? mname : "");
+    size_t n = (size_t)snprintf(note, sizeof note, "%s", mesc ? mesc : "");
+    free(mesc);
+    if (config_number(r->rec, "p", &pp) && n < sizeof note)
+        n += (size_t)snprintf(note + n, sizeof note - n, ", p = %.6g", pp);
+    if (config_number(r->rec, "p_c", &pc) && n < sizeof note)
+        n += (size_t)snprintf(note + n, sizeof note - n, " (p_c = %.6g)", pc);
+    if (config_number(r->rec, "L", &L) && n < sizeof note)
+        snprintf(note + n, sizeof note - n, ", L = %g", L);
+    double delta = dp_delta_for_model(mname);
+    char guide[80];
+    snprintf(guide, sizeof guide, "t^{-δ}, δ = %g (DP)", delta);
+
+    dnc_plot_panel *p = panel(r, "density of active sites", "time t", "ρ(t)");
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = p->logy = true;
+    p->key = strdup("bottom left");
+    st = dnc_panel_set_note(p, note);
+    if (!st)
+        st = add_col_series(p, t, ct, crho, err_col(t, crho), "simulation", DNC_STYLE_POINTS, 1);
+    double *x = dnc_csv_column(t, (size_t)ct), *y = dnc_csv_column(t, (size_t)crho);
+    if (!st && x && y)
+        st = add_guide(p, x, y, t->nrows, delta, guide);
+    free(y);
+    long cs = col(r, NAMES("surv", "survival", "P_surv"));
+    if (!st && cs >= 0) {
+        dnc_plot_panel *q = panel(r, "survival probability", "time t", "P_s(t)");
+        if (!q) {
+            free(x);
+            return DNC_ENOMEM;
+        }
+        q->logx = q->logy = true;
+        q->key = strdup("bottom left");
+        st = add_col_series(q, t, ct, cs, err_col(t, cs), "simulation", DNC_STYLE_POINTS, 2);
+    }
+    free(x);
+    return st;
+}
+
+/* --------------------------------------------- exponents (local slopes) */
+
+/* The i-th element of results.decay (an array) or results itself. */
+static const cJSON *decay_entry(const cJSON *rec, size_t i)
+{
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(rec, "results");
+    const cJSON *d = res ? cJSON_GetObjectItemCaseSensitive(res, "decay") : NULL;
+    if (cJSON_IsArray(d))
+        return cJSON_GetArrayItem(d, (int)i);
+    return i == 0 ? res : NULL;
+}
+
+static bool entry_value(const cJSON *obj, const char *name, double *v, double *e)
+{
+    const cJSON *it = obj ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+    const cJSON *val = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "value") : it;
+    if (!cJSON_IsNumber(val) || !isfinite(val->valuedouble))
+        return false;
+    *v = val->valuedouble;
+    const cJSON *err = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "error") : NULL;
+    *e = cJSON_IsNumber(err) ? err->valuedouble : NAN;
+    return true;
+}
+
+static dnc_status recipe_exponents(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long ct = col(r, NAMES("t", "layer")), cy = col(r, NAMES("y", "rho"));
+    long cd = col(r, NAMES("delta_eff")), cp = col(r, NAMES("param"));
+    dnc_status st = need_cols("exponents", ct, cd);
+    if (st || cy < 0)
+        return st ? st : dnc_fail(DNC_EUNSUPPORTED, "exponents: no y column");
+    /* 1/t as the abscissa of the effective exponents */
+    double *inv = malloc((t->nrows ? t->nrows : 1) * sizeof *inv);
+    if (!inv)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < t->nrows; i++) {
+        double tt = t->v[i * t->ncols + (size_t)ct];
+        inv[i] = tt > 0 ? 1.0 / tt : NAN;
+    }
+    bool grouped = cp >= 0 && count_distinct(t, cp) > 1;
+    dnc_plot_panel *p = panel(r, "order parameter", "t (layers or time)", "ρ(t)");
+    dnc_plot_panel *q = p ? panel(r, "effective exponent", "1/t", "δ_{eff}(t)") : NULL;
+    if (!p || !q) {
+        free(inv);
+        return DNC_ENOMEM;
+    }
+    p->logx = p->logy = true;
+    p->key = strdup("bottom left");
+    q->key = strdup("top right");
+    if (grouped) {
+        st = add_grouped(p, t, cp, ct, cy, -1, "p = %g", DNC_STYLE_LINES, 12);
+        /* delta_eff per group against 1/t */
+        groups gr = {0};
+        if (!st)
+            st = find_groups(t, cp, 12, &gr);
+        double *x = malloc((t->nrows + 1) * sizeof *x), *y = malloc((t->nrows + 1) * sizeof *y);
+        for (size_t g = 0; !st && x && y && g < gr.n; g++) {
+            size_t n = 0;
+            for (size_t i = 0; i < t->nrows; i++)
+                if (t->v[i * t->ncols + (size_t)cp] == gr.keys[g]) {
+                    x[n] = inv[i];
+                    y[n++] = t->v[i * t->ncols + (size_t)cd];
+                }
+            char label[64];
+            snprintf(label, sizeof label, "p = %g", gr.keys[g]);
+            st = dnc_panel_add_series_color(q, label, DNC_STYLE_LINESPOINTS, x, y, NULL, n,
+                                            (int)(g % 8) + 1);
+        }
+        free(x);
+        free(y);
+        free(gr.keys);
+    } else {
+        st = add_col_series(p, t, ct, cy, err_col(t, cy), "data", DNC_STYLE_POINTS, 1);
+        double *d = dnc_csv_column(t, (size_t)cd);
+        double *de = err_col(t, cd) >= 0 ? dnc_csv_column(t, (size_t)err_col(t, cd)) : NULL;
+        if (!st && d)
+            st = dnc_panel_add_series_color(q, "local slope", de ? DNC_STYLE_ERRORBARS
+                                                                 : DNC_STYLE_POINTS,
+                                            inv, d, de, t->nrows, 1);
+        free(d);
+        free(de);
+    }
+    /* the fitted delta, its extrapolation to 1/t = 0 and the fitted law */
+    double delta, derr, dinf, dinf_err, amp, aerr;
+    const cJSON *e0 = decay_entry(r->rec, 0);
+    if (!st && !grouped && entry_value(e0, "delta", &delta, &derr)) {
+        char label[96];
+        snprintf(label, sizeof label, "fit δ = %.4g ± %.2g", delta, derr);
+        st = dnc_panel_add_refline(q, false, delta, label);
+        if (!st && entry_value(e0, "amplitude", &amp, &aerr)) {
+            double *x = dnc_csv_column(t, (size_t)ct), *y = malloc(t->nrows * sizeof *y + 1);
+            for (size_t i = 0; x && y && i < t->nrows; i++)
+                y[i] = x[i] > 0 ? amp * pow(x[i], -delta) : NAN;
+            if (x && y)
+                st = dnc_panel_add_series_color(p, "A t^{-δ}", DNC_STYLE_DASHED, x, y, NULL,
+                                                t->nrows, 7);
+            free(x);
+            free(y);
+        }
+    }
+    if (!st && !grouped && entry_value(e0, "delta_inf", &dinf, &dinf_err)) {
+        double x0 = 0, y0 = dinf, e = dinf_err;
+        st = dnc_panel_add_series_color(q, "δ_∞ (1/t → 0)", DNC_STYLE_ERRORBARS, &x0, &y0, &e,
+                                        1, 2);
+    }
+    free(inv);
+    return st;
+}
+
+/* --------------------------------------------- finite-size scaling */
+
+static dnc_status recipe_fss(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long cn = col(r, NAMES("size", "N", "width", "L")), ct = col(r, NAMES("t", "layer"));
+    long cy = col(r, NAMES("y", "rho")), cxs = col(r, NAMES("x_scaled")),
+         cys = col(r, NAMES("y_scaled"));
+    dnc_status st = need_cols("fss", cn, ct);
+    if (!st)
+        st = need_cols("fss", cxs, cys);
+    if (st || cy < 0)
+        return st ? st : dnc_fail(DNC_EUNSUPPORTED, "fss: no y column");
+    double a, ae, b, be, S;
+    char note[160] = "";
+    if (result_value(r->rec, "a", &a, &ae) && result_value(r->rec, "b", &b, &be)) {
+        int n = snprintf(note, sizeof note, "a = %.3g ± %.2g, b = %.3g ± %.2g", a, ae, b, be);
+        if (result_value(r->rec, "quality_S", &S, NULL) && n > 0 && (size_t)n < sizeof note)
+            snprintf(note + n, sizeof note - (size_t)n, ", S = %.3g", S);
+    }
+    dnc_plot_panel *p = panel(r, "raw data", "t (layers or time)", "ρ(t, N)");
+    dnc_plot_panel *q = p ? panel(r, "data collapse", "t / N^b", "N^a ρ(t, N)") : NULL;
+    if (!p || !q)
+        return DNC_ENOMEM;
+    p->logx = p->logy = q->logx = q->logy = true;
+    p->key = strdup("bottom left");
+    q->key = strdup("bottom left");
+    st = add_grouped(p, t, cn, ct, cy, -1, "N = %g", DNC_STYLE_LINES, 12);
+    if (!st)
+        st = add_grouped(q, t, cn, cxs, cys, err_col(t, cys), "N = %g", DNC_STYLE_POINTS, 12);
+    if (!st && note[0])
+        st = dnc_panel_set_note(q, note);
+    return st;
+}
+
+/* ------------------------------------------------------------ classify */
+
+static dnc_status recipe_classify(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long cc = col(r, NAMES("class")), cd = col(r, NAMES("distance"));
+    dnc_status st = need_cols("classify", cc, cd);
+    if (st || !t->text[cc] || t->nrows == 0)
+        return st ? st : dnc_fail(DNC_EUNSUPPORTED, "classify: no class names");
+    size_t n = t->nrows < 16 ? t->nrows : 16;
+    const char *names[16];
+    double x[16], y[16];
+    char *esc[16] = {0};
+    for (size_t i = 0; i < n; i++) {
+        esc[i] = dnc_plot_escape(t->text[cc][i]);
+        names[i] = esc[i] ? esc[i] : "?";
+        x[i] = (double)i;
+        y[i] = t->v[i * t->ncols + (size_t)cd];
+        if (y[i] <= 0)
+            y[i] = 1e-3; /* a perfect match still shows on the log axis */
+    }
+    dnc_plot_panel *p = panel(r, "distance to each universality class",
+                              NULL, "distance (error bars)");
+    if (p) {
+        p->logy = true;
+        st = dnc_panel_set_xticlabels(p, names, n);
+        if (!st)
+            st = dnc_panel_add_series_color(p, NULL, DNC_STYLE_POINTS, x, y, NULL, n, 1);
+        if (!st)
+            st = dnc_panel_add_refline(p, false, 2.0, "2σ");
+        const cJSON *res = cJSON_GetObjectItemCaseSensitive(r->rec, "results");
+        const cJSON *best = res ? cJSON_GetObjectItemCaseSensitive(res, "best") : NULL;
+        if (!st && cJSON_IsString(best) && best->valuestring) {
+            char *e = dnc_plot_escape(best->valuestring);
+            char note[160];
+            snprintf(note, sizeof note, "best match: %s", e ? e : "?");
+            free(e);
+            st = dnc_panel_set_note(p, note);
+        }
+    } else {
+        st = DNC_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(esc[i]);
+    return st;
+}
+
+/* ------------------------------------------------------------- CNN */
+
+static dnc_status recipe_cnn(recipe_ctx *r)
+{
+    long cl = col(r, LAYER_NAMES), crho = col(r, RHO_NAMES);
+    dnc_status st = need_cols("cnn", cl, crho);
+    if (st || (st = panel_rho(r, cl, crho)))
+        return st;
+    long ca = col(r, NAMES("active_fraction")), cs = col(r, NAMES("survival"));
+    if (ca >= 0) {
+        dnc_plot_panel *p = panel(r, "activity", "layer ℓ", "active fraction of sites");
+        if (!p)
+            return DNC_ENOMEM;
+        p->logx = true;
+        p->logy = all_positive(r->t, ca);
+        st = add_col_series(p, r->t, cl, ca, err_col(r->t, ca), NULL, DNC_STYLE_POINTS, 2);
+    }
+    if (!st && cs >= 0) {
+        dnc_plot_panel *p = panel(r, "survival", "layer ℓ", "P_s(ℓ)");
+        if (!p)
+            return DNC_ENOMEM;
+        p->logx = true;
+        p->logy = all_positive(r->t, cs);
+        st = add_col_series(p, r->t, cl, cs, err_col(r->t, cs), NULL, DNC_STYLE_POINTS, 3);
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------ training */
+
+static dnc_status add_if(dnc_plot_panel *p, recipe_ctx *r, long cx, const char *name,
+                         const char *label, int color, dnc_plot_style style)
+{
+    long c = dnc_csv_col(r->t, name);
+    if (c < 0)
+        return DNC_OK;
+    return add_col_series(p, r->t, cx, c, err_col(r->t, c), label, style, color);
+}
+
+static dnc_status recipe_train(recipe_ctx *r)
+{
+    long ce = col(r, NAMES("epoch"));
+    if (ce < 0 || col(r, NAMES("test_acc", "train_acc")) < 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "train: columns not found");
+    dnc_plot_panel *p = panel(r, "loss", "epoch", "cross-entropy loss");
+    dnc_plot_panel *q = p ? panel(r, "accuracy", "epoch", "accuracy") : NULL;
+    dnc_plot_panel *o = q ? panel(r, "order parameter during training", "epoch", "ρ") : NULL;
+    dnc_plot_panel *c = o ? panel(r, "criticality during training", "epoch", "χ_1") : NULL;
+    if (!c)
+        return DNC_ENOMEM;
+    char *note = run_note(r->rec);
+    dnc_status st = note ? dnc_panel_set_note(q, note) : DNC_OK;
+    free(note);
+    q->key = strdup("center right");
+    if (!st)
+        st = add_if(p, r, ce, "train_loss", "train", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(p, r, ce, "test_loss", "test", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(q, r, ce, "train_acc", "train", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(q, r, ce, "test_acc", "test", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = dnc_panel_add_refline(q, false, 0.1, "chance (10 classes)");
+    if (!st)
+        st = add_if(o, r, ce, "rho_first", "first layer", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(o, r, ce, "rho_mean", "mean over layers", 3, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(o, r, ce, "rho_last", "last layer", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(c, r, ce, "chi1_weights", "χ_1 from the weights", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(c, r, ce, "chi1_lyap", "χ_1 = e^{λ} (tangent)", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = dnc_panel_add_refline(c, false, 1.0, "edge of chaos");
+    return st;
+}
+
+/* Accuracy landscape of train-sweep: over (sigma_b, sigma_w) when several
+ * sigma_b were trained, and against sigma_w, the distance to the critical
+ * line and depth / xi_c. */
+static dnc_status recipe_train_sweep(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long cw = col(r, SW_NAMES), cb = col(r, SB_NAMES);
+    long ca = col(r, NAMES("final_test_acc", "test_acc_mean", "test_acc"));
+    long cc = col(r, NAMES("sigma_w_crit"));
+    dnc_status st = need_cols("train-sweep", cw, ca);
+    if (st)
+        return st;
+    size_t nb = cb >= 0 ? count_distinct(t, cb) : 0;
+    if (nb >= 2 && count_distinct(t, cw) >= 2) {
+        dnc_plot_panel *h = panel(r, "test accuracy over the phase diagram", "σ_b", "σ_w");
+        if (!h)
+            return DNC_ENOMEM;
+        h->key = strdup("top left");
+        st = add_heatmap(h, t, cb, cw, ca, "test accuracy", NULL, 0, NULL);
+        if (!st && cc >= 0) {
+            aggregate a;
+            st = aggregate_rows(t, cb, cc, -1, 0, &a);
+            if (!st)
+                st = dnc_panel_add_series_color(h, "critical line χ_1 = 1", DNC_STYLE_LINES,
+                                                a.x, a.mean, NULL, a.n, 7);
+            aggregate_free(&a);
+        }
+        if (st == DNC_EUNSUPPORTED)
+            st = DNC_OK; /* not a regular grid: the line plots below still work */
+    }
+    dnc_plot_panel *p = panel(r, "test accuracy", "σ_w", "test accuracy");
+    if (!p)
+        return DNC_ENOMEM;
+    if (!st)
+        st = add_aggregated(p, t, cw, ca, nb >= 2 ? cb : -1, "σ_b = %g", "mean ± s.e. over seeds");
+    if (!st && cc >= 0) {
+        /* critical sigma_w of each sigma_b as a vertical line */
+        aggregate a;
+        st = nb >= 1 ? aggregate_rows(t, cb, cc, -1, 0, &a) : aggregate_rows(t, cc, cc, -1, 0, &a);
+        for (size_t i = 0; !st && i < a.n && i < 6; i++) {
+            char label[64];
+            snprintf(label, sizeof label, "σ_w^c = %.3g", a.mean[i]);
+            st = dnc_panel_add_refline(p, true, a.mean[i], label);
+        }
+        aggregate_free(&a);
+    }
+    if (!st)
+        st = dnc_panel_add_refline(p, false, 0.1, "chance");
+    long cd = col(r, NAMES("dist_crit")), cx = col(r, NAMES("depth_over_xi"));
+    if (!st && cd >= 0) {
+        dnc_plot_panel *q = panel(r, "distance to the critical line", "σ_w − σ_w^c",
+                                  "test accuracy");
+        if (!q)
+            return DNC_ENOMEM;
+        st = add_col_series(q, t, cd, ca, -1, NULL, DNC_STYLE_POINTS, 2);
+        if (!st)
+            st = dnc_panel_add_refline(q, true, 0.0, "critical");
+    }
+    if (!st && cx >= 0) {
+        dnc_plot_panel *q = panel(r, "depth in units of ξ_c", "L / ξ_c", "test accuracy");
+        if (!q)
+            return DNC_ENOMEM;
+        q->logx = all_positive(t, cx);
+        st = add_col_series(q, t, cx, ca, -1, NULL, DNC_STYLE_POINTS, 3);
+    }
+    return st;
+}
+
+/* --------------------------------------------------------------- sweep */
+
+/* Swept parameters: config.parameters entries that are arrays. */
+static size_t swept_columns(const recipe_ctx *r, long *cols, size_t max)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
+    const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
+    size_t n = 0;
+    for (const cJSON *it = pars ? pars->child : NULL; it && n < max; it = it->next) {
+        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 2 || !it->string ||
+            strcmp(it->string, "seed") == 0)
+            continue;
+        long c = dnc_csv_col(r->t, it->string);
+        if (c >= 0 && !r->t->text[c])
+            cols[n++] = c;
+    }
+    return n;
+}
+
+static bool is_param_column(const recipe_ctx *r, size_t c)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
+    const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
+    const char *name = r->t->names[c];
+    return strcmp(name, "index") == 0 || strcmp(name, "seed") == 0 ||
+           (pars && cJSON_GetObjectItemCaseSensitive(pars, name));
+}
+
+static dnc_status recipe_sweep(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long swept[4];
+    size_t ns = swept_columns(r, swept, 4);
+    if (ns == 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "sweep: no swept parameter in the table");
+    long cx = swept[0], cg = ns > 1 ? swept[1] : -1;
+    char *xl = dnc_plot_escape(t->names[cx]);
+    char gfmt[96] = "";
+    if (cg >= 0) {
+        char *g = dnc_plot_escape(t->names[cg]);
+        snprintf(gfmt, sizeof gfmt, "%.60s = %%g", g ? g : "");
+        free(g);
+    }
+    dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    size_t panels = 0;
+    for (size_t c = 0; !st && c < t->ncols && panels < 9; c++) {
+        if (is_param_column(r, c) || t->text[c])
+            continue;
+        char *yl = dnc_plot_escape(t->names[c]);
+        dnc_plot_panel *p = yl ? panel(r, NULL, xl, yl) : NULL;
+        free(yl);
+        if (!p) {
+            st = dnc_fail(DNC_ENOMEM, "out of memory");
+            break;
+        }
+        p->logy = wants_log(t, (long)c);
+        st = add_aggregated(p, t, cx, (long)c, cg, gfmt, NULL);
+        panels++;
+    }
+    free(xl);
+    return st;
+}
+
 /* ----------------------------------------------------- registry */
 
 typedef dnc_status (*recipe_fn)(recipe_ctx *r);
@@ -544,8 +1139,15 @@ typedef struct {
 static const recipe recipes[] = {
     {"propagate", recipe_propagate, "signal propagation"},
     {"meanfield", recipe_propagate, "mean-field trajectory"},
-    {"cnn", recipe_propagate, "convolutional network"},
+    {"cnn", recipe_cnn, "convolutional network"},
     {"phase-diagram", recipe_phase_diagram, "mean-field phase diagram"},
+    {"dp", recipe_dp, "directed percolation"},
+    {"exponents", recipe_exponents, "decay exponent"},
+    {"fss", recipe_fss, "finite-size scaling"},
+    {"classify", recipe_classify, "universality class"},
+    {"train", recipe_train, "training"},
+    {"train-sweep", recipe_train_sweep, "trainability landscape"},
+    {"sweep", recipe_sweep, "sweep"},
 };
 enum { NRECIPES = sizeof recipes / sizeof recipes[0] };
 

@@ -51,6 +51,13 @@ typedef struct {
     double center; /* NAN: sequential colours; else a diverging map centred here */
 } dnc_plot_grid;
 
+/* A reference line across the whole panel: x = at (vertical) or y = at. */
+typedef struct {
+    bool vertical;
+    double at;
+    char *label; /* written along the line; NULL: none */
+} dnc_plot_refline;
+
 typedef struct {
     char *title, *xlabel, *ylabel;
     bool logx, logy;
@@ -60,6 +67,10 @@ typedef struct {
     dnc_plot_grid *grid; /* optional */
     char *note;          /* optional text in the top-left corner */
     char *key;           /* gnuplot key position, e.g. "top right"; NULL: default */
+    dnc_plot_refline *refs;
+    size_t nrefs;
+    char **xticlabels; /* categorical x axis: label i at x = i (NULL: numeric) */
+    size_t nxticlabels;
 } dnc_plot_panel;
 
 typedef struct {
@@ -87,6 +98,10 @@ dnc_status dnc_panel_set_grid(dnc_plot_panel *p, const double *x, size_t nx, con
                               size_t ny, const double *z, const char *zlabel,
                               const double *levels, size_t nlevels, const char *level_name);
 dnc_status dnc_panel_set_note(dnc_plot_panel *p, const char *note);
+/* A dashed reference line (e.g. chi_1 = 1, a critical sigma_w). */
+dnc_status dnc_panel_add_refline(dnc_plot_panel *p, bool vertical, double at, const char *label);
+/* Categorical x axis: labels[i] is written at x = i. */
+dnc_status dnc_panel_set_xticlabels(dnc_plot_panel *p, const char *const *labels, size_t n);
 
 /* Pixel size of the whole figure for PNG (SVG uses the same numbers as
  * points, PDF the same numbers / 100 as inches). */
