@@ -13,7 +13,7 @@ WORK=${FUZZ_WORK:-$BUILD/fuzz-work}
 JOBS=${JOBS:-2}
 cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
   -DDNNCRIT_FUZZ=ON -DDNNCRIT_BUILD_TESTS=OFF -DDNNCRIT_WITH_MPI=OFF >/dev/null
-cmake --build "$BUILD" -j"$JOBS" >/dev/null
+cmake --build "$BUILD" -j"$JOBS" --target fuzzers >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in fuzz/fuzz_*.c; do t=$(basename "$f" .c); targets+=("${t#fuzz_}"); done

@@ -693,7 +693,7 @@ static void emit_panel(script_build *sb, const dnc_plot_panel *p, const char *da
     sb_range(b, "x", p->xmin, p->xmax);
     sb_range(b, "y", p->ymin, p->ymax);
     emit_xtics(b, p);
-    if (!p->grid && isnan(p->ymin) && isnan(p->ymax))
+    if (!p->grid && !p->logy && isnan(p->ymin) && isnan(p->ymax))
         sb_puts(b, "set offsets graph 0, graph 0, graph 0.06, graph 0.06\n");
 
     bool first = true;

@@ -103,7 +103,8 @@ static char *run_note(const cJSON *rec)
     static const struct {
         const char *key, *sym;
     } keys[] = {{"sigma_w", "σ_w"}, {"sigma-w", "σ_w"}, {"sigma_b", "σ_b"},
-                {"sigma-b", "σ_b"}, {"width", "N"},     {"depth", "L"}};
+                {"sigma-b", "σ_b"}, {"width", "N"},     {"channels", "C"},
+                {"kernel", "k"},    {"size_x", "L_x"},  {"depth", "L"}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && n < sizeof buf - 64; i++) {
         double v;
         if (config_number(rec, keys[i].key, &v))
@@ -245,6 +246,31 @@ static const char *cmd_name(const cJSON *rec)
     return cJSON_IsString(c) && c->valuestring ? c->valuestring : "";
 }
 
+/* Axis label for a column: the symbol of a known quantity, else the
+ * escaped column name. Caller frees. */
+static char *column_label(const char *name)
+{
+    static const struct {
+        const char *name, *label;
+    } known[] = {
+        {"sigma_w", "σ_w"},           {"sigma_b", "σ_b"},
+        {"width", "width N"},         {"depth", "depth L"},
+        {"layer", "layer ℓ"},         {"rho", "ρ"},
+        {"rho_L", "ρ^L (last layer)"}, {"c_L", "c^L (last layer)"},
+        {"q_L", "q^L (last layer)"},  {"q", "q"},
+        {"c", "c"},                   {"lyapunov", "Lyapunov exponent λ"},
+        {"chi_1", "χ_1"},             {"chi1_mf", "χ_1 (mean field)"},
+        {"xi_c", "ξ_c (layers)"},     {"kappa", "κ"},
+        {"susceptibility", "susceptibility χ"},
+        {"final_test_acc", "final test accuracy"},
+        {"t", "time t"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(name, known[i].name) == 0)
+            return strdup(known[i].label);
+    return dnc_plot_escape(name);
+}
+
 /* ---------------------------------------------------- generic recipe */
 
 /* The first column is the abscissa; every other column that is not an
@@ -256,13 +282,13 @@ static dnc_status recipe_generic(recipe_ctx *r)
         dnc_plot_panel *p = panel(r, "no table to plot", "", "");
         return p ? dnc_panel_set_note(p, "this result has no CSV rows") : DNC_ENOMEM;
     }
-    char *xl = dnc_plot_escape(t->names[0]);
+    char *xl = column_label(t->names[0]);
     size_t panels = 0;
     dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
     for (size_t c = 1; !st && c < t->ncols && panels < 9; c++) {
         if (t->text[c] || is_error_column(t, c))
             continue;
-        char *yl = dnc_plot_escape(t->names[c]);
+        char *yl = column_label(t->names[c]);
         dnc_plot_panel *p = yl ? panel(r, NULL, xl, yl) : NULL;
         if (!p) {
             free(yl);
@@ -1099,11 +1125,18 @@ static dnc_status recipe_sweep(recipe_ctx *r)
     if (ns == 0)
         return dnc_fail(DNC_EUNSUPPORTED, "sweep: no swept parameter in the table");
     long cx = swept[0], cg = ns > 1 ? swept[1] : -1;
-    char *xl = dnc_plot_escape(t->names[cx]);
+    char *xl = column_label(t->names[cx]);
     char gfmt[96] = "";
     if (cg >= 0) {
-        char *g = dnc_plot_escape(t->names[cg]);
-        snprintf(gfmt, sizeof gfmt, "%.60s = %%g", g ? g : "");
+        char *g = strcmp(t->names[cg], "width") == 0 ? strdup("N") : column_label(t->names[cg]);
+        /* the name becomes part of a printf format: double every '%' */
+        size_t k = 0;
+        for (const char *q = g ? g : ""; *q && k < 60; q++) {
+            if (*q == '%')
+                gfmt[k++] = '%';
+            gfmt[k++] = *q;
+        }
+        snprintf(gfmt + k, sizeof gfmt - k, " = %%g");
         free(g);
     }
     dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
@@ -1111,7 +1144,7 @@ static dnc_status recipe_sweep(recipe_ctx *r)
     for (size_t c = 0; !st && c < t->ncols && panels < 9; c++) {
         if (is_param_column(r, c) || t->text[c])
             continue;
-        char *yl = dnc_plot_escape(t->names[c]);
+        char *yl = column_label(t->names[c]);
         dnc_plot_panel *p = yl ? panel(r, NULL, xl, yl) : NULL;
         free(yl);
         if (!p) {
