@@ -31,6 +31,7 @@
 #define EPSREL_INNER 1e-13
 #define EPSREL_OUTER 1e-12
 #define INV_SQRT_2PI 0.39894228040143267794
+#define DNC_PI 3.14159265358979323846
 #define MAX_BREAKS 8
 
 static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
@@ -51,6 +52,7 @@ static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
 
 #define TRAP_H0 0.5
 #define TRAP_LEVELS 6 /* finest step TRAP_H0 / 32 */
+#define TRAP_MAX_NODES 1300 /* > 2 Z_MAX 32 / TRAP_H0 + 1 = 1281 */
 /* Accept when successive sums differ by < TRAP_TOL relative: the error of
  * the finer sum is then ~ TRAP_TOL^2 (the convergence is geometric in 1/h),
  * measured against adaptive quadrature in tests/test_meanfield.c. */
@@ -296,12 +298,15 @@ static double pair_outer(double z1, void *vp)
  * points not on the coarser grid when `fresh` (all points otherwise). */
 static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, double *abs_sum)
 {
+    double wz[TRAP_MAX_NODES];
+    for (size_t j = 0; j <= n; j++)
+        wz[j] = npdf(-Z_MAX + (double)j * h);
     for (size_t i = 0; i <= n; i++) {
         double z1 = -Z_MAX + (double)i * h;
         pair_set_outer(p, z1);
         bool row_new = !fresh || (i % 2 == 1);
         if (p->sig == 0) { /* |c| = 1: the z2 sum is 1 to double precision */
-            double t = row_new ? pair_value(p, p->m) * npdf(z1) : 0.0;
+            double t = row_new ? pair_value(p, p->m) * wz[i] : 0.0;
             *sum += t / h;
             *abs_sum += fabs(t) / h;
             continue;
@@ -310,12 +315,12 @@ static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, 
         double row = 0, abs_row = 0;
         for (size_t j = j0; j <= n; j += dj) {
             double z2 = -Z_MAX + (double)j * h;
-            double t = pair_value(p, p->m + p->sig * z2) * npdf(z2);
+            double t = pair_value(p, p->m + p->sig * z2) * wz[j];
             row += t;
             abs_row += fabs(t);
         }
-        *sum += row * npdf(z1);
-        *abs_sum += abs_row * npdf(z1);
+        *sum += row * wz[i];
+        *abs_sum += abs_row * wz[i];
     }
 }
 
@@ -328,6 +333,8 @@ static bool expect2_trap(pair_ctx *p, double q, double *out)
         double prev = sum * h * h;
         h /= 2;
         n *= 2;
+        if (n + 1 > TRAP_MAX_NODES)
+            return false;
         trap2_add(p, n, h, true, &sum, &abs_sum);
         if (h <= trap_h_accept(q) && trap_converged(sum * h * h, prev, abs_sum * h * h)) {
             *out = sum * h * h;
@@ -402,11 +409,11 @@ static double relu_theta(double rho)
 static double relu_sqdiff(double q, double rho)
 {
     double t = relu_theta(rho);
-    return q / M_PI * (M_PI * rho - sin_minus_tcos(t));
+    return q / DNC_PI * (DNC_PI * rho - sin_minus_tcos(t));
 }
 
 /* E[relu'(u1) relu'(u2)] = (pi - t) / (2 pi). */
-static double relu_dprod(double rho) { return (M_PI - relu_theta(rho)) / (2.0 * M_PI); }
+static double relu_dprod(double rho) { return (DNC_PI - relu_theta(rho)) / (2.0 * DNC_PI); }
 
 /* ---------------------------------------------------------------------------
  * Public expectations */
@@ -565,7 +572,7 @@ static double kink_d2_pair(dnc_activation act, double q, double c)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double e = (x[i] * x[i] - 2 * c * x[i] * x[j] + x[j] * x[j]) / (2 * q * s2);
-            sum += jump[i] * jump[j] * exp(-e) / (2 * M_PI * q * sqrt(s2));
+            sum += jump[i] * jump[j] * exp(-e) / (2 * DNC_PI * q * sqrt(s2));
         }
     return sum;
 }
@@ -795,10 +802,15 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
             return DNC_OK;
         }
     }
+    /* Geometric steps up to rho = 1 (c = 0), then finer ones to 2 so that a
+     * negative stretch between 1 and 2 (odd phi, sigma_b = 0: c* = 0, with
+     * the unstable c = -1 at rho = 2) is not stepped over. */
+    static const double tail[] = {1.0, 1.25, 1.5, 1.75, 1.9, 2.0};
+    size_t ti = 0;
     double hi = lo;
     double g;
     for (;;) {
-        hi = fmin(2 * hi, 2.0);
+        hi = 4 * hi < 1.0 ? 4 * hi : tail[ti++];
         g = rho_gap(hi, x);
         if (!(g > 0) || hi >= 2.0)
             break;
@@ -811,7 +823,7 @@ static dnc_status find_rho_star(cfix_ctx *x, double chi_1, double *rho_star)
         return DNC_OK;
     }
     gsl_function F = {rho_gap, x};
-    return brent(&F, lo, hi, 1e-13, rho_star);
+    return brent(&F, lo, hi, 1e-12, rho_star);
 }
 
 static double depth_scale(double slope)
@@ -868,7 +880,10 @@ static dnc_status analyse(quad *w, const dnc_mf_params *p, dnc_mf_point *o)
         c_map_derivs(w, p, qe, o->rho_star, with_bias, &df, NULL);
         o->xi_c = depth_scale(df);
     } else {
-        o->xi_c = o->phase == DNC_MF_CRITICAL ? INFINITY : depth_scale(o->chi_1);
+        /* Critical, or chaotic without a c* < 1 (relu/linear in the
+         * scale-free limit, where rho decays as a power law): no finite
+         * correlation depth scale. */
+        o->xi_c = o->phase == DNC_MF_ORDERED ? depth_scale(o->chi_1) : INFINITY;
     }
     if (w->failed)
         return dnc_fail(DNC_ENUM, "mean field: quadrature did not converge for %s, sigma_w = %g, "
@@ -921,6 +936,27 @@ static double chi_gap(double sw, void *vp)
     return sw * sw * e - 1.0;
 }
 
+/* sigma_b = 0 and phi(0) = 0: q* = 0 is stable with chi_1 = sigma_w^2 phi'(0)^2
+ * until sigma_0 = 1 / |phi'(0)|, which is therefore the first root of
+ * chi_1 = 1 (Poole et al. 2016). Root finding would only resolve it to
+ * ~1e-8, because above sigma_0 chi_1 - 1 grows like (sigma_w - sigma_0)^2
+ * (tanh: (4/3) sigma_w^2 q*^2). */
+static bool zero_branch_critical(chi_ctx *x, double *sigma_w)
+{
+    dnc_activation act = x->p.activation;
+    double d0 = fabs(dnc_dphi(act, 0.0));
+    if (x->p.sigma_b != 0 || dnc_phi(act, 0.0) != 0 || !(d0 > 0) || is_homogeneous(act))
+        return false;
+    double s0 = 1.0 / d0;
+    qstar_kind kind;
+    double q;
+    x->p.sigma_w = s0 * (1 - 1e-6);
+    if (q_star_find(x->w, &x->p, &q, &kind) || kind != QS_ZERO)
+        return false;
+    *sigma_w = s0;
+    return true;
+}
+
 #define SW_SCAN_MIN 0.05
 #define SW_SCAN_MAX 100.0
 #define SW_SCAN_FACTOR 1.2
@@ -935,12 +971,30 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
     if ((st = quad_init(&w)))
         return st;
     chi_ctx x = {&w, p, DNC_OK};
+    if (zero_branch_critical(&x, sigma_w)) {
+        quad_free(&w);
+        return DNC_OK;
+    }
     double lo = SW_SCAN_MIN, glo = chi_gap(lo, &x), hi = lo, ghi = glo;
-    while (!st && isfinite(ghi) && ghi < 0 && hi < SW_SCAN_MAX) {
+    while (!x.st && isfinite(ghi) && ghi < 0 && hi < SW_SCAN_MAX) {
         lo = hi;
         glo = ghi;
         hi *= SW_SCAN_FACTOR;
         ghi = chi_gap(hi, &x);
+    }
+    /* q* stopped existing inside [lo, hi]: bisect towards the divergence
+     * threshold in case chi_1 reaches 1 just before it. */
+    for (int it = 0; it < 60 && !x.st && glo < 0 && !isfinite(ghi); it++) {
+        double mid = 0.5 * (lo + hi), g = chi_gap(mid, &x);
+        if (!isfinite(g))
+            hi = mid;
+        else if (g >= 0) {
+            hi = mid;
+            ghi = g;
+        } else {
+            lo = mid;
+            glo = g;
+        }
     }
     if (x.st) {
         st = x.st;
@@ -949,10 +1003,10 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
                                 "critical point in [%g, %g]",
                       dnc_activation_name(act), sigma_b, SW_SCAN_MIN, SW_SCAN_MIN, SW_SCAN_MAX);
     } else if (!isfinite(ghi)) {
-        st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: the length map diverges at sigma_w = %g "
-                                "before chi_1 reaches 1 (chi_1 = %.6g at sigma_w = %g); no "
-                                "critical point with finite q*",
-                      dnc_activation_name(act), sigma_b, hi, glo + 1, lo);
+        st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: chi_1 stays below 1 (%.6g at sigma_w = %.6g) "
+                                "up to sigma_w = %.6g, where the length map starts to diverge "
+                                "(no finite q*); no critical point with finite q*",
+                      dnc_activation_name(act), sigma_b, glo + 1, lo, hi);
     } else if (ghi < 0) {
         st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: chi_1 < 1 for all sigma_w in [%g, %g]; no "
                                 "critical point in range",

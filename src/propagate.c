@@ -145,12 +145,15 @@ typedef struct {
     int nthreads;
 } engine;
 
-/* Rows per weight block: about 2^17 doubles (1 MiB) per block, a multiple
- * of 8, a function of the fan-in only. */
-static size_t block_rows(size_t fan_in, size_t N)
+/* Rows per weight block: a block of about 256 KiB stays in L2 between
+ * generation and use, and many blocks per layer balance the threads. A
+ * large batch re-reads A once per block, so it gets 1 MiB blocks. The
+ * choice cannot change results (dnc_gemm_nt is elementwise reproducible). */
+static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
-    size_t R = ((size_t)1 << 17) / fan_in;
-    R = R < 8 ? 8 : R - R % 8;
+    size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
+    size_t R = target / fan_in;
+    R = R < 8 ? 8 : R - R % 4;
     return R > N ? N : R;
 }
 
@@ -175,8 +178,8 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
     e->N = o->net.width;
     e->n0 = dnc_mlp_input_width(&o->net);
     e->kmax = e->n0 > e->N ? e->n0 : e->N;
-    e->R = block_rows(e->N, e->N);
-    size_t r0 = block_rows(e->n0, e->N);
+    e->R = block_rows(e->N, e->N, e->rows);
+    size_t r0 = block_rows(e->n0, e->N, e->rows);
     if (r0 > e->R)
         e->R = r0;
     e->nthreads = omp_get_max_threads();

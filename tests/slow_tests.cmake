@@ -1,1 +1,3 @@
 # list(APPEND SLOW_TESTS test_name) for tests too heavy for the valgrind pass
+list(APPEND SLOW_TESTS test_meanfield_asymptotics)
+list(APPEND SLOW_TESTS test_mf_vs_width)

@@ -16,6 +16,7 @@
 #include "dnncrit/observables.h"
 #include "dnncrit/propagate.h"
 #include "dnncrit/rng.h"
+#include "propagate_out.h"
 #include "testutil.h"
 
 /* ---- capture every layer's pre-activations through the observer */
@@ -209,7 +210,7 @@ static void test_matches_naive_residual(void **state)
 static void test_matches_naive_many_blocks(void **state)
 {
     (void)state;
-    /* fan-in 700: 2^17/700 -> 184 rows per block, so 3 blocks, one partial */
+    /* fan-ins 700 and 500: 64-row weight blocks, the last one partial */
     dnc_propagate_opts o = small_opts();
     o.net.width = 500;
     o.net.input_width = 700;
@@ -437,6 +438,66 @@ static void test_linear_lyapunov_exponent(void **state)
     dnc_propagate_result_free(&r);
 }
 
+/* ---- finite width against mean field */
+
+/* Mean over seeds of |rho^l - rho_mf^l| (layers 1..L) and whether every
+ * layer's seed average lies within 5 standard errors of mean field. */
+static double deviation_from_meanfield(size_t N, int seeds, bool *within_errors, dnc_corr_kind corr)
+{
+    enum { L = 8 };
+    dnc_propagate_opts o = dnc_propagate_opts_default();
+    o.net.width = N;
+    o.net.depth = L;
+    o.net.sigma_w = 1.5;
+    o.net.sigma_b = 0.3;
+    o.batch = 2;
+    o.input_c = 0.5;
+    o.corr = corr;
+    double sum[L] = {0}, sq[L] = {0}, dev = 0;
+    for (int s = 0; s < seeds; s++) {
+        o.net.seed = 7000 + (uint64_t)s;
+        dnc_propagate_result r;
+        dnc_layer_table mf;
+        assert_int_equal(dnc_propagate(&o, &r), DNC_OK);
+        assert_int_equal(dnc_layer_table_meanfield(&o, NULL, &mf), DNC_OK);
+        assert_int_equal(mf.depth, L);
+        for (int l = 0; l < L; l++) {
+            double d = r.rho[l] - mf.rho[l];
+            sum[l] += d;
+            sq[l] += d * d;
+            dev += fabs(d) / (L * seeds);
+        }
+        dnc_propagate_result_free(&r);
+        dnc_layer_table_free(&mf);
+    }
+    *within_errors = true;
+    for (int l = 0; l < L; l++) {
+        double mean = sum[l] / seeds, var = (sq[l] / seeds - mean * mean) * seeds / (seeds - 1);
+        if (fabs(mean) > 5 * sqrt(var / seeds))
+            *within_errors = false;
+    }
+    return dev;
+}
+
+/* Finite-width fluctuations of rho shrink like 1/sqrt(N) (the O(1/N) bias
+ * is far below the error bars here), so going from N = 64 to N = 1024 the
+ * mean deviation from mean field should drop about 4x; we require 2x, and
+ * the wide network's seed averages to agree with mean field within 5
+ * standard errors, for pre- and post-activation correlations. */
+static void test_finite_width_approaches_meanfield(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        dnc_corr_kind corr = k ? DNC_CORR_POST : DNC_CORR_PRE;
+        bool ok_narrow, ok_wide;
+        double narrow = deviation_from_meanfield(64, 12, &ok_narrow, corr);
+        double wide = deviation_from_meanfield(1024, 12, &ok_wide, corr);
+        print_message("corr %d: deviation N=64 %.4f, N=1024 %.4f\n", k, narrow, wide);
+        assert_true(wide < 0.5 * narrow);
+        assert_true(ok_wide);
+    }
+}
+
 /* ---- inputs */
 
 /* Per-component variance and pairwise correlation of generated inputs:
@@ -546,6 +607,104 @@ static void test_read_inputs_csv(void **state)
     free(dir);
 }
 
+/* ---- the CLI */
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static void test_cli_writes_csv_and_json_identical_over_threads(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *args = "propagate --width 64 --depth 7 --batch 3 --sigma-w 1.4 --sigma-b 0.2 "
+                       "--lyapunov --seed 9 --quiet";
+    assert_int_equal(tu_run_cli(dir, "%s --threads 1 --out one", args), 0);
+    assert_int_equal(tu_run_cli(dir, "%s --threads 2 --out two", args), 0);
+    char *one = tu_read(tu_path(dir, "one.csv"));
+    char *two = tu_read(tu_path(dir, "two.csv"));
+    assert_non_null(one);
+    assert_non_null(two);
+    assert_string_equal(one, two); /* %.17g: equal text means equal bits */
+    assert_int_equal(count_lines(one), 8);
+    assert_true(strncmp(one, "layer,q,c,rho,lyap", 18) == 0);
+    char *json = tu_read(tu_path(dir, "one.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"sigma_w\":\t1.4"));
+    assert_non_null(strstr(json, "\"lyapunov\":\t{"));
+    assert_non_null(strstr(json, "\"csv\":\t\"one.csv\""));
+    assert_non_null(strstr(json, "\"version\""));
+    free(one), free(two), free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_reads_inputs_file(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    write_file(tu_path(dir, "x.csv"), "0.5,1,-1,2\n1,0,0.25,-0.5\n0,1,1,1\n");
+    assert_int_equal(tu_run_cli(dir, "propagate --width 16 --input-width 4 --depth 3 "
+                                     "--inputs x.csv --corr post --out r --quiet"), 0);
+    char *json = tu_read(tu_path(dir, "r.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"batch\":\t3"));
+    assert_non_null(strstr(json, "\"corr\":\t\"post\""));
+    free(json);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Each bad invocation: non-zero exit, an error naming the problem on
+ * stderr, and nothing but stdout/stderr (and the inputs) in the directory. */
+static void expect_cli_failure(const char *files[][2], const char *args, const char *needle)
+{
+    char *dir = tu_tmpdir();
+    size_t nfiles = 0;
+    for (; files && files[nfiles][0]; nfiles++)
+        write_file(tu_path(dir, files[nfiles][0]), files[nfiles][1]);
+    int rc = tu_run_cli(dir, "propagate --width 8 --depth 3 --quiet --out res %s", args);
+    assert_true(rc != 0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    if (!strstr(err, needle))
+        fail_msg("stderr for '%s' lacks '%s': %s", args, needle, err);
+    free(err);
+    assert_int_equal(tu_count_entries(dir), 2 + nfiles);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_bad_input(void **state)
+{
+    (void)state;
+    expect_cli_failure(NULL, "--width -5", "--width");
+    expect_cli_failure(NULL, "--width 0", "width");
+    expect_cli_failure(NULL, "--sigma-w 0", "sigma_w");
+    expect_cli_failure(NULL, "--sigma-w -1", "sigma_w");
+    expect_cli_failure(NULL, "--sigma-b nan", "--sigma-b");
+    expect_cli_failure(NULL, "--input-c 1.5", "input_c");
+    expect_cli_failure(NULL, "--activation tanhh", "tanhh");
+    expect_cli_failure(NULL, "--corr middle", "--corr");
+    expect_cli_failure(NULL, "--residual-alpha -1", "residual_alpha");
+    const char *bad_config[][2] = {{"c.cfg", "width = 8\nthis line is malformed\n"}, {NULL, NULL}};
+    expect_cli_failure(bad_config, "--config c.cfg", "c.cfg:2");
+    const char *unknown_key[][2] = {{"c.cfg", "widht = 8\n"}, {NULL, NULL}};
+    expect_cli_failure(unknown_key, "--config c.cfg", "widht");
+    const char *ragged[][2] = {{"x.csv", "1,2,3,4,5,6,7,8\n1,2,3\n"}, {NULL, NULL}};
+    expect_cli_failure(ragged, "--inputs x.csv", "line 2 has 3 numbers");
+    const char *nan_in[][2] = {{"x.csv", "1,2,3,4,5,6,7,nan\n"}, {NULL, NULL}};
+    expect_cli_failure(nan_in, "--inputs x.csv", "column 8");
+    const char *wide[][2] = {{"x.csv", "1,2,3,4,5,6,7,8,9\n"}, {NULL, NULL}};
+    expect_cli_failure(wide, "--inputs x.csv", "expected 8");
+    expect_cli_failure(NULL, "--inputs missing.csv", "missing.csv");
+    expect_cli_failure(NULL, "--out no/such/dir/res", "no/such/dir");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,9 +718,13 @@ int main(void)
         cmocka_unit_test(test_provider_and_observer_errors),
         cmocka_unit_test(test_linear_network_q_expectation),
         cmocka_unit_test(test_linear_lyapunov_exponent),
+        cmocka_unit_test(test_finite_width_approaches_meanfield),
         cmocka_unit_test(test_make_inputs_statistics),
         cmocka_unit_test(test_invalid_options),
         cmocka_unit_test(test_read_inputs_csv),
+        cmocka_unit_test(test_cli_writes_csv_and_json_identical_over_threads),
+        cmocka_unit_test(test_cli_reads_inputs_file),
+        cmocka_unit_test(test_cli_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

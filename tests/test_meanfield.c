@@ -1,0 +1,416 @@
+/* Mean-field theory against closed forms and independent references. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dnncrit/meanfield.h"
+#include "testutil.h"
+
+/* Quadrature goal of the library (issue 2): 1e-10 relative for smooth
+ * activations. The closed-form checks below use that tolerance. */
+#define QUAD_TOL 1e-10
+#define PI 3.14159265358979323846
+#define SQRT2 1.41421356237309504880
+
+static void assert_close(double got, double want, double rel, const char *what)
+{
+    double err = fabs(got - want) / fmax(fabs(want), 1e-300);
+    if (!(err <= rel))
+        fail_msg("%s: got %.17g, want %.17g (rel err %.3g > %.3g)", what, got, want, err, rel);
+}
+
+static const double qs[] = {0.05, 0.4, 1.0, 3.7, 25.0};
+static const double cs[] = {-1.0, -0.6, 0.0, 0.3, 0.9, 0.999999, 1.0};
+
+/* ---- erf: E[erf(u1) erf(u2)] = (2/pi) asin(2 q12 / sqrt((1 + 2 q11)(1 + 2 q22)));
+ * E[erf'(u1) erf'(u2)] = (4/pi) / sqrt((1 + 2 q11)(1 + 2 q22) - 4 q12^2). */
+static void test_erf_closed_forms(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        for (size_t j = 0; j < sizeof cs / sizeof cs[0]; j++) {
+            double q = qs[i], c = cs[j], v;
+            assert_int_equal(dnc_mf_gauss_pair(DNC_ACT_ERF, DNC_MF_PHI, DNC_MF_PHI, q, c, &v),
+                             DNC_OK);
+            double want = 2 / PI * asin(2 * q * c / (1 + 2 * q));
+            /* want is ~0 at c = 0: compare against the scale E[erf^2]. */
+            double scale = 2 / PI * asin(2 * q / (1 + 2 * q));
+            if (fabs(v - want) > QUAD_TOL * scale)
+                fail_msg("erf q=%g c=%g: %.17g vs %.17g", q, c, v, want);
+            assert_int_equal(dnc_mf_gauss_pair(DNC_ACT_ERF, DNC_MF_DPHI, DNC_MF_DPHI, q, c, &v),
+                             DNC_OK);
+            double d = (1 + 2 * q) * (1 + 2 * q) - 4 * q * q * c * c;
+            assert_close(v, 4 / PI / sqrt(d), QUAD_TOL, "E[erf' erf']");
+        }
+}
+
+/* ---- relu arc-cosine kernel (Cho & Saul 2009):
+ * E[relu(u1) relu(u2)] = q/(2 pi) (sin t + (pi - t) cos t), t = acos c;
+ * E[relu'(u1) relu'(u2)] = (pi - t) / (2 pi). The quadrature has to split
+ * at the kink to reach this accuracy. */
+static void test_relu_quadrature_matches_arccos_kernel(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        for (size_t j = 0; j < sizeof cs / sizeof cs[0]; j++) {
+            double q = qs[i], c = cs[j], t = acos(c), v;
+            assert_int_equal(dnc_mf_gauss_pair(DNC_ACT_RELU, DNC_MF_PHI, DNC_MF_PHI, q, c, &v),
+                             DNC_OK);
+            double want = q / (2 * PI) * (sin(t) + (PI - t) * c);
+            /* kinked: adaptive Gauss-Kronrod split at the kink; near c = 1 the
+             * outer integrand varies on the scale sqrt(1 - c^2), which holds the
+             * adaptive rule to ~1e-10 relative: tolerance 1e-9. */
+            if (fabs(v - want) > 1e-9 * q / 2)
+                fail_msg("relu q=%g c=%g: %.17g vs %.17g", q, c, v, want);
+            assert_int_equal(dnc_mf_gauss_pair(DNC_ACT_RELU, DNC_MF_DPHI, DNC_MF_DPHI, q, c, &v),
+                             DNC_OK);
+            if (fabs(v - (PI - t) / (2 * PI)) > 1e-9)
+                fail_msg("relu' q=%g c=%g: %.17g", q, c, v);
+        }
+}
+
+static void test_relu_maps_closed_form(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_RELU, 1.2, 0.4};
+    double sw2 = p.sigma_w * p.sigma_w, sb2 = p.sigma_b * p.sigma_b, qn, cn, qstar;
+    assert_int_equal(dnc_mf_q_map(&p, 2.0, &qn), DNC_OK);
+    assert_close(qn, sw2 + sb2, 1e-14, "relu q map");
+    assert_int_equal(dnc_mf_q_fixed_point(&p, &qstar), DNC_OK);
+    assert_close(qstar, sb2 / (1 - sw2 / 2), 1e-12, "relu q*");
+    for (double c = -1; c <= 1.0; c += 0.25) {
+        assert_int_equal(dnc_mf_c_map(&p, 2.0, c, &cn), DNC_OK);
+        double t = acos(c);
+        double want = (sw2 * 2.0 / (2 * PI) * (sin(t) + (PI - t) * c) + sb2) / (sw2 + sb2);
+        if (fabs(cn - want) > 1e-14)
+            fail_msg("relu c map at c=%g: %.17g vs %.17g", c, cn, want);
+    }
+    /* f'(c) = sw^2 E[relu' relu'] at q*, f''(c) = sw^2 / (2 pi sin t) (delta parts). */
+    double df, d2f;
+    assert_int_equal(dnc_mf_c_map_derivatives(&p, qstar, 0.5, &df, &d2f), DNC_OK);
+    assert_close(df, sw2 * (PI - acos(0.5)) / (2 * PI), 1e-13, "relu f'");
+    assert_close(d2f, sw2 / (2 * PI * sin(acos(0.5))), 1e-13, "relu f''");
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_close(o.chi_1, sw2 / 2, 1e-14, "relu chi_1");
+    assert_false(o.kappa_exists);
+    assert_true(isnan(o.kappa));
+    assert_non_null(strstr(dnc_mf_kappa_note(DNC_ACT_RELU), "non-analytic"));
+}
+
+static void test_relu_no_finite_q_star_at_or_above_two(void **state)
+{
+    (void)state;
+    double q;
+    dnc_mf_params p = {DNC_ACT_RELU, sqrt(2.0), 0.3};
+    assert_int_equal(dnc_mf_q_fixed_point(&p, &q), DNC_ENUM);
+    assert_non_null(strstr(dnc_last_error(), "no finite q*"));
+    p.sigma_w = 1.6;
+    assert_int_equal(dnc_mf_q_fixed_point(&p, &q), DNC_ENUM);
+    /* analyse still reports chi_1 and the scale-free correlation map */
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_true(isinf(o.q_star));
+    assert_close(o.chi_1, 1.6 * 1.6 / 2, 1e-14, "relu chi_1 with divergent q");
+}
+
+static void test_relu_critical_point(void **state)
+{
+    (void)state;
+    double sw;
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_RELU, 0.0, &sw), DNC_OK);
+    assert_close(sw * sw, 2.0, 1e-8, "relu critical sigma_w^2 (He et al. 2015)");
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_RELU, 0.7, &sw), DNC_OK);
+    assert_close(sw * sw, 2.0, 1e-8, "relu critical sigma_w^2 with bias");
+}
+
+/* rho' = rho - a rho^{3/2} + ..., a = 2 sqrt2 / (3 pi) at sigma_w^2 = 2,
+ * sigma_b = 0; so rho(l) -> 4 / (a l)^2 = 9 pi^2 / (2 l^2). Relative
+ * corrections are O(ln l / l) (next term of the expansion), < 3% at
+ * l = 2000 where we check with a 5% tolerance. */
+static void test_relu_critical_rho_decays_like_l_minus_two(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_RELU, sqrt(2.0), 0.0};
+    size_t L = 2000;
+    double *q = malloc(L * sizeof *q), *rho = malloc(L * sizeof *rho);
+    assert_int_equal(dnc_mf_trajectory_rho(&p, 1.0, 0.0, L, q, NULL, rho), DNC_OK);
+    double l = (double)L;
+    assert_close(rho[L - 1] * l * l, 9 * PI * PI / 2, 0.05, "relu rho l^2");
+    /* and the expansion itself: (rho - rho') / rho^{3/2} -> 2 sqrt2 / (3 pi) */
+    double r = 1e-6, rn;
+    assert_int_equal(dnc_mf_rho_map(&p, 1.0, r, &rn, NULL), DNC_OK);
+    assert_close((r - rn) / pow(r, 1.5), 2 * sqrt(2.0) / (3 * PI), 1e-3, "relu f expansion");
+    free(q);
+    free(rho);
+}
+
+/* ---- linear: q' = sw^2 q + sb^2, chi_1 = sw^2, c' = (sw^2 q c + sb^2) / q'. */
+static void test_linear_closed_forms(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_LINEAR, 0.8, 0.5};
+    double sw2 = 0.64, sb2 = 0.25, qn, cn, qs_;
+    assert_int_equal(dnc_mf_q_map(&p, 1.7, &qn), DNC_OK);
+    assert_close(qn, sw2 * 1.7 + sb2, 1e-13, "linear q map");
+    assert_int_equal(dnc_mf_c_map(&p, 1.7, 0.2, &cn), DNC_OK);
+    assert_close(cn, (sw2 * 1.7 * 0.2 + sb2) / (sw2 * 1.7 + sb2), 1e-13, "linear c map");
+    assert_int_equal(dnc_mf_q_fixed_point(&p, &qs_), DNC_OK);
+    assert_close(qs_, sb2 / (1 - sw2), 1e-13, "linear q*");
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_close(o.chi_1, sw2, 1e-13, "linear chi_1");
+    assert_close(o.xi_c, -1 / log(sw2), 1e-12, "linear xi_c");
+    assert_int_equal(o.phase, DNC_MF_ORDERED);
+    assert_true(o.kappa_exists);
+    assert_true(fabs(o.kappa) < 1e-15);
+    double sw;
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_LINEAR, 0.5, &sw), DNC_OK);
+    assert_close(sw, 1.0, 1e-8, "linear critical sigma_w");
+}
+
+/* ---- tanh at sigma_b = 0: critical sigma_w = 1 (Poole et al. 2016); erf
+ * at sigma_b = 0: 1 / erf'(0) = sqrt(pi) / 2. */
+static void test_critical_points_sigma_b_zero(void **state)
+{
+    (void)state;
+    double sw;
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_TANH, 0.0, &sw), DNC_OK);
+    assert_close(sw, 1.0, 1e-8, "tanh critical sigma_w");
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_ERF, 0.0, &sw), DNC_OK);
+    assert_close(sw, sqrt(PI) / 2, 1e-8, "erf critical sigma_w");
+}
+
+/* chi_1 = 1 at the critical point to 1e-9 for smooth and kinked activations. */
+static void test_chi_one_at_critical_point(void **state)
+{
+    (void)state;
+    /* gelu has a critical point with finite q* only for larger sigma_b
+     * (at sigma_b = 0.3 its stable q* branch ends before chi_1 reaches 1). */
+    const dnc_activation acts[] = {DNC_ACT_TANH, DNC_ACT_ERF, DNC_ACT_HARD_TANH,
+                                   DNC_ACT_SIGMOID, DNC_ACT_GELU};
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+        for (double sb = acts[a] == DNC_ACT_GELU ? 0.9 : 0.3; sb < 1.5; sb += 0.6) {
+            double sw;
+            assert_int_equal(dnc_mf_critical_sigma_w(acts[a], sb, &sw), DNC_OK);
+            dnc_mf_params p = {acts[a], sw, sb};
+            dnc_mf_point o;
+            if (dnc_mf_analyse(&p, &o))
+                fail_msg("%s: %s", dnc_activation_name(acts[a]), dnc_last_error());
+            if (!(fabs(o.chi_1 - 1) < 1e-9))
+                fail_msg("%s sb=%g: chi_1 - 1 = %g", dnc_activation_name(acts[a]), sb,
+                         o.chi_1 - 1);
+            assert_int_equal(o.phase, DNC_MF_CRITICAL);
+            assert_true(isinf(o.xi_c));
+            /* q* is a fixed point */
+            double qn;
+            assert_int_equal(dnc_mf_q_map(&p, o.q_star, &qn), DNC_OK);
+            assert_close(qn, o.q_star, 1e-12, "q* fixed point");
+        }
+    }
+}
+
+static void test_no_critical_point_is_reported(void **state)
+{
+    (void)state;
+    double sw;
+    /* softplus' length map diverges (sigma_w^2 >= 2) before chi_1 reaches 1 */
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_SOFTPLUS, 0.5, &sw), DNC_ENUM);
+    assert_non_null(strstr(dnc_last_error(), "no critical point"));
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_TANH, NAN, &sw), DNC_EINVAL);
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_TANH, -1, &sw), DNC_EINVAL);
+}
+
+/* kappa = f''(1)/2 against finite differences of the rho map:
+ * rho' = chi_1 rho - kappa rho^2 + O(rho^3), so K(h) = (chi_1 h - rho'(h)) / h^2
+ * = kappa + O(h); Richardson 2 K(h) - K(2h) leaves O(h^2) ~ 4e-8 |f''''| at
+ * h = 2e-4, while the quadrature error 1e-13 h / h^2 = 5e-10. Tolerance 1e-5. */
+static void test_kappa_against_finite_differences(void **state)
+{
+    (void)state;
+    const dnc_activation acts[] = {DNC_ACT_TANH, DNC_ACT_ERF, DNC_ACT_SIGMOID, DNC_ACT_SWISH};
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+        dnc_mf_params p = {acts[a], 1.3, 0.4};
+        if (acts[a] == DNC_ACT_SIGMOID)
+            p.sigma_w = 6.0;
+        dnc_mf_point o;
+        assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+        assert_true(o.kappa_exists);
+        double h = 2e-4, r1, r2;
+        assert_int_equal(dnc_mf_rho_map(&p, o.q_star, h, &r1, NULL), DNC_OK);
+        assert_int_equal(dnc_mf_rho_map(&p, o.q_star, 2 * h, &r2, NULL), DNC_OK);
+        double k1 = (o.chi_1 * h - r1) / (h * h), k2 = (o.chi_1 * 2 * h - r2) / (4 * h * h);
+        assert_close(2 * k1 - k2, o.kappa, 1e-5, dnc_activation_name(acts[a]));
+        /* f'(1) and f''(1) from the derivative routine */
+        double df, d2f;
+        assert_int_equal(dnc_mf_c_map_derivatives(&p, o.q_star, 1.0, &df, &d2f), DNC_OK);
+        assert_close(df, o.chi_1, 1e-12, "f'(1) = chi_1");
+        assert_close(d2f, 2 * o.kappa, 1e-12, "f''(1) = 2 kappa");
+    }
+}
+
+/* f'(c) from Price's theorem (E[phi' phi']) against central differences
+ * of f, including the kinked hard_tanh and relu (derivatives split at the
+ * kinks); f'' of the kinked ones (delta parts) against differences of f'.
+ * h = 1e-4: truncation h^2 f''' ~ 1e-8, rounding 1e-13 / h = 1e-9. */
+static void test_c_map_derivatives_against_differences(void **state)
+{
+    (void)state;
+    const dnc_activation acts[] = {DNC_ACT_TANH, DNC_ACT_HARD_TANH, DNC_ACT_RELU, DNC_ACT_GELU};
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+        dnc_mf_params p = {acts[a], 1.1, 0.3};
+        double q = 0.9, h = 1e-4;
+        for (double c = -0.5; c <= 0.51; c += 0.5) {
+            double fp, fm, df, d2f, dfp, dfm;
+            assert_int_equal(dnc_mf_c_map(&p, q, c + h, &fp), DNC_OK);
+            assert_int_equal(dnc_mf_c_map(&p, q, c - h, &fm), DNC_OK);
+            assert_int_equal(dnc_mf_c_map_derivatives(&p, q, c, &df, &d2f), DNC_OK);
+            /* f' and f'' are O(1) here (or vanish by symmetry): absolute tolerances */
+            if (fabs(df - (fp - fm) / (2 * h)) > 1e-7)
+                fail_msg("%s c=%g: f' %.12g vs %.12g", dnc_activation_name(acts[a]), c, df,
+                         (fp - fm) / (2 * h));
+            assert_int_equal(dnc_mf_c_map_derivatives(&p, q, c + h, &dfp, NULL), DNC_OK);
+            assert_int_equal(dnc_mf_c_map_derivatives(&p, q, c - h, &dfm, NULL), DNC_OK);
+            if (fabs(d2f - (dfp - dfm) / (2 * h)) > 1e-6)
+                fail_msg("%s c=%g: f'' %.12g vs %.12g", dnc_activation_name(acts[a]), c, d2f,
+                         (dfp - dfm) / (2 * h));
+        }
+    }
+}
+
+/* hard_tanh length map against its closed form:
+ * E[ht(sqrt(q) z)^2] = P(|u| > 1) + E[u^2; |u| < 1], with s = sqrt(q),
+ * E[u^2; |u| < 1] = q (erf(1/(s sqrt2)) - (2/s) phi(1/s)). */
+static void test_hard_tanh_length_map(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        double q = qs[i], s = sqrt(q), v;
+        assert_int_equal(dnc_mf_gauss_square(DNC_ACT_HARD_TANH, DNC_MF_PHI, q, &v), DNC_OK);
+        double inside = q * (erf(1 / (s * SQRT2)) -
+                             2 / s * exp(-0.5 / q) / sqrt(2 * PI));
+        double want = erfc(1 / (s * SQRT2)) + inside;
+        assert_close(v, want, QUAD_TOL, "hard_tanh E[phi^2]");
+    }
+}
+
+/* Trajectory = iterating the scalar maps q -> q', c -> f_q(c) by hand. */
+static void test_trajectory_matches_scalar_maps(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_TANH, 1.7, 0.2};
+    size_t L = 12;
+    double q[12], c[12], rho[12];
+    double qin = 0.8, cin = 0.35;
+    assert_int_equal(dnc_mf_trajectory_rho(&p, qin, cin, L, q, c, rho), DNC_OK);
+    double ql = 1.7 * 1.7 * qin + 0.04;
+    double cl = (1.7 * 1.7 * qin * cin + 0.04) / ql;
+    for (size_t l = 0; l < L; l++) {
+        assert_close(q[l], ql, 1e-12, "trajectory q");
+        if (fabs(c[l] - cl) > 1e-12)
+            fail_msg("layer %zu: c %.17g vs %.17g", l + 1, c[l], cl);
+        assert_close(rho[l], 1 - c[l], 1e-10, "rho = 1 - c");
+        double qn, cn;
+        assert_int_equal(dnc_mf_c_map(&p, ql, cl, &cn), DNC_OK);
+        assert_int_equal(dnc_mf_q_map(&p, ql, &qn), DNC_OK);
+        ql = qn;
+        cl = cn;
+    }
+    /* the chaotic fixed point is reached: c -> c* */
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_int_equal(o.phase, DNC_MF_CHAOTIC);
+    double fc;
+    assert_int_equal(dnc_mf_c_map(&p, o.q_star, o.c_star, &fc), DNC_OK);
+    if (fabs(fc - o.c_star) > 1e-10)
+        fail_msg("f(c*) = %.17g, c* = %.17g", fc, o.c_star);
+    double df;
+    assert_int_equal(dnc_mf_c_map_derivatives(&p, o.q_star, o.c_star, &df, NULL), DNC_OK);
+    assert_true(df < 1); /* stable */
+    assert_close(o.xi_c, -1 / log(df), 1e-12, "chaotic xi_c");
+}
+
+/* odd phi and sigma_b = 0: f is odd, so c* = 0 exactly in the chaotic phase. */
+static void test_odd_activation_c_star_zero(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_TANH, 2.0, 0.0};
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_int_equal(o.phase, DNC_MF_CHAOTIC);
+    assert_true(fabs(o.c_star) < 1e-10);
+    assert_true(o.q_star > 0);
+}
+
+static void test_phase_diagram_matches_pointwise(void **state)
+{
+    (void)state;
+    double sb[] = {0.0, 0.5}, sw[] = {0.7, 1.4, 2.5};
+    dnc_mf_point out[6];
+    dnc_status st[6];
+    assert_int_equal(dnc_mf_phase_diagram(DNC_ACT_TANH, sb, 2, sw, 3, out, st, NULL, NULL),
+                     DNC_OK);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(st[i], DNC_OK);
+        dnc_mf_params p = {DNC_ACT_TANH, sw[i % 3], sb[i / 3]};
+        dnc_mf_point o;
+        assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+        assert_true(o.chi_1 == out[i].chi_1 && o.q_star == out[i].q_star);
+    }
+    assert_int_equal(out[0].phase, DNC_MF_ORDERED);
+    assert_int_equal(out[2].phase, DNC_MF_CHAOTIC);
+    assert_int_equal(dnc_mf_phase_diagram(DNC_ACT_TANH, sb, 2, sw, 0, out, st, NULL, NULL),
+                     DNC_EINVAL);
+}
+
+static void test_bad_parameters(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_TANH, 0.0, 0.1};
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "sigma_w"));
+    p.sigma_w = NAN;
+    assert_int_equal(dnc_mf_validate(&p), DNC_EINVAL);
+    p.sigma_w = 1;
+    p.sigma_b = -0.1;
+    assert_int_equal(dnc_mf_validate(&p), DNC_EINVAL);
+    p.sigma_b = 0.1;
+    double c;
+    assert_int_equal(dnc_mf_c_map(&p, 1.0, 1.5, &c), DNC_EINVAL);
+    assert_int_equal(dnc_mf_c_map(&p, -1.0, 0.5, &c), DNC_EINVAL);
+    double q[3];
+    assert_int_equal(dnc_mf_trajectory(&p, 1.0, 0.5, 0, q, q), DNC_EINVAL);
+    p.activation = DNC_ACT_COUNT;
+    assert_int_equal(dnc_mf_validate(&p), DNC_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_erf_closed_forms),
+        cmocka_unit_test(test_relu_quadrature_matches_arccos_kernel),
+        cmocka_unit_test(test_relu_maps_closed_form),
+        cmocka_unit_test(test_relu_no_finite_q_star_at_or_above_two),
+        cmocka_unit_test(test_relu_critical_point),
+        cmocka_unit_test(test_relu_critical_rho_decays_like_l_minus_two),
+        cmocka_unit_test(test_linear_closed_forms),
+        cmocka_unit_test(test_critical_points_sigma_b_zero),
+        cmocka_unit_test(test_chi_one_at_critical_point),
+        cmocka_unit_test(test_no_critical_point_is_reported),
+        cmocka_unit_test(test_kappa_against_finite_differences),
+        cmocka_unit_test(test_c_map_derivatives_against_differences),
+        cmocka_unit_test(test_hard_tanh_length_map),
+        cmocka_unit_test(test_trajectory_matches_scalar_maps),
+        cmocka_unit_test(test_odd_activation_c_star_zero),
+        cmocka_unit_test(test_phase_diagram_matches_pointwise),
+        cmocka_unit_test(test_bad_parameters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
