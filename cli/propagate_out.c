@@ -35,7 +35,7 @@ static dnc_status input_statistics(const dnc_propagate_opts *o, const double *X,
                                    double *c)
 {
     size_t B = o->batch, n0 = dnc_mlp_input_width(&o->net);
-    double *Xg = NULL, *work = malloc(2 * B * sizeof *work);
+    double *Xg = NULL, *work = malloc(dnc_obs_cosine_workspace(B) * sizeof *work);
     if (!X) {
         X = Xg = malloc(B * n0 * sizeof *Xg);
         dnc_status st = Xg ? dnc_make_inputs(o, Xg) : DNC_ENOMEM;

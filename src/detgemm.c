@@ -1,5 +1,6 @@
 #include "dnncrit/detgemm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Four doubles; GCC lowers it to two SSE2 or one AVX register. Only lane-
@@ -11,6 +12,8 @@ typedef double v4d __attribute__((vector_size(32)));
  * passing 32-byte vectors without AVX does not apply to them. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+enum { NV = 3, NR = 4 * NV }; /* a panel holds NR = 12 rows of W */
+
 __attribute__((always_inline)) static inline v4d load4(const double *p)
 {
     v4d v;
@@ -18,90 +21,123 @@ __attribute__((always_inline)) static inline v4d load4(const double *p)
     return v;
 }
 
-__attribute__((always_inline)) static inline double finish(v4d s, const double *a, const double *w, size_t k, size_t K)
+size_t dnc_gemm_nt_workspace(size_t R, size_t K)
 {
-    double r = (s[0] + s[1]) + (s[2] + s[3]);
-    for (; k < K; k++)
-        r += a[k] * w[k];
-    return r;
+    return ((R + NR - 1) / NR) * NR * K;
 }
 
-double dnc_dot_nt(const double *a, const double *w, size_t K)
+/* Panel p holds W rows [p NR, p NR + NR) k-major: P[k NR + j] = W[p NR + j][k],
+ * rows beyond R zero. */
+static void pack_panels(size_t R, size_t K, const double *W, size_t ldw, double *P)
 {
-    v4d s = {0, 0, 0, 0};
-    size_t k = 0;
-    for (; k + 4 <= K; k += 4)
-        s += load4(a + k) * load4(w + k);
-    return finish(s, a, w, k, K);
-}
-
-/* 2 rows of A x 4 rows of W: 8 accumulators, 6 loads per 4 k. */
-__attribute__((always_inline)) static inline void tile_2x4(size_t K, const double *a0, const double *a1, const double *w0,
-                            size_t ldw, double *c0, double *c1)
-{
-    const double *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-    v4d s00 = {0, 0, 0, 0}, s01 = s00, s02 = s00, s03 = s00;
-    v4d s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-    size_t k = 0;
-    for (; k + 4 <= K; k += 4) {
-        v4d x0 = load4(a0 + k), x1 = load4(a1 + k);
-        v4d y = load4(w0 + k);
-        s00 += x0 * y;
-        s10 += x1 * y;
-        y = load4(w1 + k);
-        s01 += x0 * y;
-        s11 += x1 * y;
-        y = load4(w2 + k);
-        s02 += x0 * y;
-        s12 += x1 * y;
-        y = load4(w3 + k);
-        s03 += x0 * y;
-        s13 += x1 * y;
+    size_t npanels = (R + NR - 1) / NR;
+    for (size_t p = 0; p < npanels; p++) {
+        double *dst = P + p * NR * K;
+        for (size_t j = 0; j < NR; j++) {
+            size_t i = p * NR + j;
+            if (i < R) {
+                const double *src = W + i * ldw;
+                for (size_t k = 0; k < K; k++)
+                    dst[k * NR + j] = src[k];
+            } else {
+                for (size_t k = 0; k < K; k++)
+                    dst[k * NR + j] = 0.0;
+            }
+        }
     }
-    c0[0] = finish(s00, a0, w0, k, K);
-    c0[1] = finish(s01, a0, w1, k, K);
-    c0[2] = finish(s02, a0, w2, k, K);
-    c0[3] = finish(s03, a0, w3, k, K);
-    c1[0] = finish(s10, a1, w0, k, K);
-    c1[1] = finish(s11, a1, w1, k, K);
-    c1[2] = finish(s12, a1, w2, k, K);
-    c1[3] = finish(s13, a1, w3, k, K);
 }
 
-/* 1 row of A x 4 rows of W. */
-__attribute__((always_inline)) static inline void tile_1x4(size_t K, const double *a0, const double *w0, size_t ldw, double *c0)
+/* MR rows of A times one panel: acc[r][v] lanes are C[b + r][i0 + 4 v + lane],
+ * each accumulated in increasing k. Stores the first `ncols` columns. */
+__attribute__((always_inline)) static inline void tile(int MR, size_t K, const double *A,
+                                                       size_t lda, const double *P, double *C,
+                                                       size_t ldc, size_t ncols)
 {
-    const double *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-    v4d s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
-    size_t k = 0;
-    for (; k + 4 <= K; k += 4) {
-        v4d x0 = load4(a0 + k);
-        s0 += x0 * load4(w0 + k);
-        s1 += x0 * load4(w1 + k);
-        s2 += x0 * load4(w2 + k);
-        s3 += x0 * load4(w3 + k);
+    v4d acc[8][NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = (v4d){0, 0, 0, 0};
+    for (size_t k = 0; k < K; k++) {
+        v4d w[NV];
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            w[v] = load4(P + k * NR + 4 * v);
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            double a = A[r * lda + k];
+            v4d av = {a, a, a, a};
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++)
+                acc[r][v] = acc[r][v] + av * w[v];
+        }
     }
-    c0[0] = finish(s0, a0, w0, k, K);
-    c0[1] = finish(s1, a0, w1, k, K);
-    c0[2] = finish(s2, a0, w2, k, K);
-    c0[3] = finish(s3, a0, w3, k, K);
+    for (int r = 0; r < MR; r++) {
+        double out[NR];
+        memcpy(out, acc[r], sizeof out);
+        memcpy(C + r * ldc, out, ncols * sizeof *out);
+    }
 }
 
-__attribute__((target_clones("avx2", "default")))
-void dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
-                 size_t ldw, double *C, size_t ldc)
-{
-    size_t i = 0;
-    for (; i + 4 <= R; i += 4) {
-        const double *w = W + i * ldw;
-        size_t b = 0;
-        for (; b + 2 <= M; b += 2)
-            tile_2x4(K, A + b * lda, A + (b + 1) * lda, w, ldw, C + b * ldc + i,
-                     C + (b + 1) * ldc + i);
-        if (b < M)
-            tile_1x4(K, A + b * lda, w, ldw, C + b * ldc + i);
+/* Row tiles of 4 (AVX2, 16 registers) or 8 (AVX-512, 32 registers);
+ * leftover rows one at a time. The tile height never changes a result. */
+#define PANEL_LOOP(BIG)                                                                       \
+    for (size_t p = 0; p * NR < R; p++) {                                                    \
+        const double *panel = P + p * NR * K;                                                \
+        size_t i0 = p * NR, ncols = R - i0 < NR ? R - i0 : NR;                               \
+        size_t b = 0;                                                                        \
+        for (; b + BIG <= M; b += BIG)                                                       \
+            tile(BIG, K, A + b * lda, lda, panel, C + b * ldc + i0, ldc, ncols);             \
+        for (; b + 2 <= M; b += 2)                                                           \
+            tile(2, K, A + b * lda, lda, panel, C + b * ldc + i0, ldc, ncols);               \
+        for (; b < M; b++)                                                                   \
+            tile(1, K, A + b * lda, lda, panel, C + b * ldc + i0, ldc, ncols);               \
     }
-    for (; i < R; i++)
-        for (size_t b = 0; b < M; b++)
-            C[b * ldc + i] = dnc_dot_nt(A + b * lda, W + i * ldw, K);
+
+__attribute__((target("avx512f,avx512vl"))) static void panels_avx512(size_t M, size_t R, size_t K,
+                                                              const double *A, size_t lda,
+                                                              const double *P, double *C,
+                                                              size_t ldc)
+{
+    PANEL_LOOP(8)
+}
+
+__attribute__((target("avx2"))) static void panels_avx2(size_t M, size_t R, size_t K,
+                                                         const double *A, size_t lda,
+                                                         const double *P, double *C, size_t ldc)
+{
+    PANEL_LOOP(4)
+}
+
+static void panels_generic(size_t M, size_t R, size_t K, const double *A, size_t lda,
+                           const double *P, double *C, size_t ldc)
+{
+    PANEL_LOOP(3)
+}
+
+void dnc_gemm_nt_ws(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
+                    size_t ldw, double *C, size_t ldc, double *work)
+{
+    if (M == 0 || R == 0)
+        return;
+    pack_panels(R, K, W, ldw, work);
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+        panels_avx512(M, R, K, A, lda, work, C, ldc);
+    else if (__builtin_cpu_supports("avx2"))
+        panels_avx2(M, R, K, A, lda, work, C, ldc);
+    else
+        panels_generic(M, R, K, A, lda, work, C, ldc);
+}
+
+int dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
+                size_t ldw, double *C, size_t ldc)
+{
+    double *work = malloc((dnc_gemm_nt_workspace(R, K) + 1) * sizeof *work);
+    if (!work)
+        return -1;
+    dnc_gemm_nt_ws(M, R, K, A, lda, W, ldw, C, ldc, work);
+    free(work);
+    return 0;
 }

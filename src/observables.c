@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "dnncrit/detgemm.h"
+
 double dnc_dot(const double *x, const double *y, size_t n)
 {
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -25,25 +27,36 @@ double dnc_obs_mean_square(const double *H, size_t B, size_t N)
     return total / (double)B;
 }
 
-/* Rows are spread over threads, but every dot product, every row's sum
- * and the final sum over rows run in a fixed order. */
+size_t dnc_obs_cosine_workspace(size_t B)
+{
+    return B * B;
+}
+
+/* G = Y Y^T by column blocks of 24 rows; every entry is one dnc_gemm_nt
+ * element (sequential sum), so the thread count cannot change it. */
+static int gram(const double *Y, size_t B, size_t N, double *G)
+{
+    enum { COLS = 24 };
+    long nblocks = (long)((B + COLS - 1) / COLS);
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) if (B * B * N > 1000000) reduction(| : failed)
+    for (long k = 0; k < nblocks; k++) {
+        size_t r0 = (size_t)k * COLS, nr = B - r0 < COLS ? B - r0 : COLS;
+        failed |= dnc_gemm_nt(B, nr, N, Y, N, Y + r0 * N, N, G + r0, B) != 0;
+    }
+    return failed;
+}
+
 double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work)
 {
     if (B < 2)
         return NAN;
-    double *norm = work, *rowsum = work + B;
-    for (size_t b = 0; b < B; b++)
-        norm[b] = sqrt(dnc_dot(Y + b * N, Y + b * N, N));
-    long nb = (long)B;
-#pragma omp parallel for schedule(dynamic, 1) if (B * B * N > 1000000)
-    for (long a = 0; a < nb; a++) {
-        double s = 0;
-        for (size_t b = (size_t)a + 1; b < B; b++)
-            s += dnc_dot(Y + (size_t)a * N, Y + b * N, N) / (norm[a] * norm[b]);
-        rowsum[a] = s;
-    }
+    double *G = work;
+    if (gram(Y, B, N, G))
+        return NAN;
     double sum = 0;
     for (size_t a = 0; a < B; a++)
-        sum += rowsum[a];
+        for (size_t b = a + 1; b < B; b++)
+            sum += G[a * B + b] / (sqrt(G[a * B + a]) * sqrt(G[b * B + b]));
     return sum / ((double)B * (double)(B - 1) / 2);
 }

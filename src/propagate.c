@@ -1,11 +1,11 @@
 /* Finite-width propagation engine.
  *
- * Per layer, the weight matrix is produced in blocks of R rows (R depends
- * only on the fan-in, never on the thread count or the batch), and every
- * block is multiplied at once into the batch with one single-threaded
- * cblas_dgemm: H[:, rows] = A W_rows^T. Threads (OpenMP) take whole blocks,
- * so a block's product is computed by the same code whichever thread runs
- * it, and the weights of a block stay in cache between generation and use.
+ * Per layer, the weight matrix is produced in blocks of R rows, and every
+ * block is multiplied at once into the batch: H[:, rows] = A W_rows^T with
+ * dnc_gemm_nt, whose every element is summed in the same order whatever
+ * the shapes (BLAS GEMM does not promise that; see detgemm.h). Threads
+ * (OpenMP) take whole blocks, and the weights of a block stay in cache
+ * between generation and use.
  * The tangent vector of the Lyapunov computation rides along as one extra
  * row of A, so it costs no extra pass over the weights. */
 #include "dnncrit/propagate.h"
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 #include <omp.h>
 
 #include "dnncrit/detgemm.h"
@@ -140,7 +139,9 @@ typedef struct {
     double *bias;  /* N */
     double *Wfull; /* N x kmax, provider only */
     double *Wblk;  /* nthreads x R x kmax */
-    double *work;  /* 2B, observables */
+    double *Wpack; /* nthreads x packing workspace of dnc_gemm_nt_ws */
+    size_t pack_size;
+    double *work;  /* observables workspace */
     size_t R;      /* rows per weight block */
     int nthreads;
 } engine;
@@ -153,7 +154,7 @@ static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
     size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
     size_t R = target / fan_in;
-    R = R < 8 ? 8 : R - R % 4;
+    R = R < 12 ? 12 : R - R % 12; /* whole 12-row panels of dnc_gemm_nt */
     return R > N ? N : R;
 }
 
@@ -166,6 +167,7 @@ static void engine_free(engine *e)
     free(e->bias);
     free(e->Wfull);
     free(e->Wblk);
+    free(e->Wpack);
     free(e->work);
 }
 
@@ -188,13 +190,15 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
     e->Hprev = o->residual_alpha > 0 ? malloc(e->rows * e->N * sizeof *e->Hprev) : NULL;
     e->D = malloc(e->N * sizeof *e->D);
     e->bias = malloc(e->N * sizeof *e->bias);
-    e->work = malloc(2 * e->B * sizeof *e->work);
+    e->work = malloc(dnc_obs_cosine_workspace(e->B) * sizeof *e->work);
     if (o->provider)
         e->Wfull = malloc(e->N * e->kmax * sizeof *e->Wfull);
     else
         e->Wblk = malloc((size_t)e->nthreads * e->R * e->kmax * sizeof *e->Wblk);
+    e->pack_size = dnc_gemm_nt_workspace(e->R, e->kmax);
+    e->Wpack = malloc((size_t)e->nthreads * e->pack_size * sizeof *e->Wpack);
     if (!e->A || !e->H || (o->residual_alpha > 0 && !e->Hprev) || !e->D || !e->bias ||
-        !e->work || (o->provider ? !e->Wfull : !e->Wblk)) {
+        !e->work || !e->Wpack || (o->provider ? !e->Wfull : !e->Wblk)) {
         engine_free(e);
         return dnc_fail(DNC_ENOMEM, "out of memory for width %zu, batch %zu", e->N, e->B);
     }
@@ -204,7 +208,8 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
 /* H[:, r0:r0+nr] = A W_blk^T, with W_blk row-major nr x K. */
 static void block_product(const engine *e, size_t K, const double *Wb, size_t r0, size_t nr)
 {
-    dnc_gemm_nt(e->rows, nr, K, e->A, e->kmax, Wb, K, e->H + r0, e->N);
+    double *pack = e->Wpack + (size_t)omp_get_thread_num() * e->pack_size;
+    dnc_gemm_nt_ws(e->rows, nr, K, e->A, e->kmax, Wb, K, e->H + r0, e->N, pack);
 }
 
 /* H = A W^T for layer `layer` (bias not yet added). */
@@ -408,15 +413,10 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
         st = X ? dnc_make_inputs(o, X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
     }
     if (!st) {
-        /* One thread per block product: OpenBLAS's own threading would make
-         * the summation order depend on its thread count. */
-        int blas_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
         double t0 = dnc_wall_time();
         load_first_inputs(&e, X);
         st = run_layers(&e, res);
         res->seconds = dnc_wall_time() - t0;
-        openblas_set_num_threads(blas_threads);
     }
     if (X != o->inputs)
         free(X);

@@ -1,26 +1,34 @@
 /* Reproducible matrix product C = A W^T (row-major), the workhorse of the
  * propagation engine.
  *
- * Every element C[b][i] is computed by the same arithmetic, whatever the
- * shape of the call, the position of the element in it, the thread that
- * runs it or the instruction set: four interleaved partial sums over
- * k = 0, 1, 2, 3 (mod 4), combined as (s0 + s1) + (s2 + s3), then the
- * K mod 4 remaining terms added in order; separate multiply and add (no
- * fused multiply-add), so SSE2, AVX2 and AVX-512 builds agree bit for bit.
+ * Every element is computed with the same arithmetic, whatever the shape
+ * of the call, the position of the element in it, the thread that runs it
+ * or the instruction set:
+ *     c = 0;  for k = 0 .. K-1:  c = c + A[b][k] * W[i][k]
+ * in this order, with a separate multiply and add (no fused multiply-add;
+ * ISO C mode keeps the compiler from contracting), so SSE2, AVX2 and
+ * AVX-512 builds agree bit for bit, and so does the naive double loop.
  * Hence C[b][i] depends only on row b of A and row i of W: propagating
  * inputs together or separately gives identical results, which BLAS GEMM
- * kernels do not promise (OpenBLAS treats odd batch sizes differently). */
+ * kernels do not promise (OpenBLAS 0.3.21 on Haswell-class kernels treats
+ * odd batch sizes differently). Speed comes from register tiles of
+ * A rows x 12 W rows, vectorised across W rows (outer-product form), with
+ * W packed into k-major panels first. */
 #ifndef DNNCRIT_DETGEMM_H
 #define DNNCRIT_DETGEMM_H
 
 #include <stddef.h>
 
-/* C[b * ldc + i] = sum_k A[b * lda + k] W[i * ldw + k], b < M, i < R.
- * Single-threaded; callers split R (or M) across threads. */
-void dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
-                 size_t ldw, double *C, size_t ldc);
+/* Workspace (doubles) dnc_gemm_nt_ws needs for R rows of W of length K. */
+size_t dnc_gemm_nt_workspace(size_t R, size_t K);
 
-/* Same as dnc_gemm_nt for one element (the reference arithmetic). */
-double dnc_dot_nt(const double *a, const double *w, size_t K);
+/* C[b * ldc + i] = sum_k A[b * lda + k] W[i * ldw + k], b < M, i < R,
+ * summed in increasing k. Single-threaded; callers split R (or M) across
+ * threads. work: dnc_gemm_nt_workspace(R, K) doubles. */
+void dnc_gemm_nt_ws(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
+                    size_t ldw, double *C, size_t ldc, double *work);
+/* Same, allocating the workspace (returns -1 when that fails, else 0). */
+int dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
+                size_t ldw, double *C, size_t ldc);
 
 #endif

@@ -15,7 +15,10 @@ double dnc_obs_mean_square(const double *H, size_t B, size_t N);
 
 /* Mean over the B(B-1)/2 pairs b < b' of the cosine similarity
  * <Y_b, Y_b'> / (|Y_b| |Y_b'|). NAN when B < 2 or a row is zero.
- * work: 2 B doubles of scratch space. */
+ * The Gram matrix comes from dnc_gemm_nt (threaded over column blocks).
+ * work: dnc_obs_cosine_workspace(B) doubles. Returns NAN also when an
+ * internal allocation fails. */
+size_t dnc_obs_cosine_workspace(size_t B);
 double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work);
 
 #endif

@@ -1,0 +1,171 @@
+/* Throughput of the propagation engine and of its parts, with the
+ * machine's own yardsticks measured in the same run: DGEMM peak (large
+ * square OpenBLAS dgemm) and memory bandwidth (STREAM-like triad).
+ * Output: CSV lines "what,width,batch,value,unit" on stdout, read by
+ * bench/run_propagate.sh.
+ * usage: bench_propagate [seconds per measurement, default 0.5] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <omp.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/propagate.h"
+#include "dnncrit/rng.h"
+
+static double budget = 0.5;
+
+/* Runs f until `budget` seconds have passed (at least twice), returns the
+ * best time of one call. */
+static double best_time(void (*f)(void *), void *ctx)
+{
+    double best = INFINITY, start = dnc_wall_time();
+    int reps = 0;
+    while (reps < 2 || dnc_wall_time() - start < budget) {
+        double t0 = dnc_wall_time();
+        f(ctx);
+        double t = dnc_wall_time() - t0;
+        best = t < best ? t : best;
+        reps++;
+    }
+    return best;
+}
+
+typedef struct {
+    size_t n;
+    double *A, *B, *C;
+} gemm_ctx;
+
+static void run_dgemm(void *p)
+{
+    gemm_ctx *g = p;
+    int n = (int)g->n;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, g->A, n, g->B, n, 0.0,
+                g->C, n);
+}
+
+static void dgemm_peak(void)
+{
+    gemm_ctx g = {2048, NULL, NULL, NULL};
+    size_t nn = g.n * g.n;
+    g.A = malloc(nn * sizeof(double));
+    g.B = malloc(nn * sizeof(double));
+    g.C = malloc(nn * sizeof(double));
+    dnc_normal_fill(1, DNC_STREAM_USER, 0, 0, g.A, nn);
+    dnc_normal_fill(1, DNC_STREAM_USER, 0, 1, g.B, nn);
+    double t = best_time(run_dgemm, &g);
+    printf("dgemm_peak,%zu,0,%.3f,GFLOP/s\n", g.n, 2.0 * (double)nn * (double)g.n / t * 1e-9);
+    free(g.A), free(g.B), free(g.C);
+}
+
+typedef struct {
+    size_t n;
+    double *a, *b, *c;
+} triad_ctx;
+
+static void run_triad(void *p)
+{
+    triad_ctx *t = p;
+    long n = (long)t->n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++)
+        t->a[i] = t->b[i] + 3.0 * t->c[i];
+}
+
+static double triad_bandwidth(void)
+{
+    triad_ctx t = {(size_t)1 << 24, NULL, NULL, NULL}; /* 3 x 128 MiB */
+    t.a = malloc(t.n * sizeof(double));
+    t.b = malloc(t.n * sizeof(double));
+    t.c = malloc(t.n * sizeof(double));
+    long n = (long)t.n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++)
+        t.a[i] = 0, t.b[i] = 1, t.c[i] = 2;
+    double s = best_time(run_triad, &t);
+    double gbs = 3.0 * 8.0 * (double)t.n / s * 1e-9; /* STREAM counting */
+    printf("triad_bandwidth,0,0,%.3f,GB/s\n", gbs);
+    free(t.a), free(t.b), free(t.c);
+    return gbs;
+}
+
+typedef struct {
+    size_t n;
+    double *x;
+    uint32_t layer;
+} fill_ctx;
+
+static void run_fill(void *p)
+{
+    fill_ctx *f = p;
+    dnc_normal_fill(7, DNC_STREAM_WEIGHT, f->layer++, 0, f->x, f->n);
+}
+
+static void normals(double bandwidth)
+{
+    fill_ctx f = {(size_t)1 << 24, NULL, 0};
+    f.x = malloc(f.n * sizeof(double));
+    memset(f.x, 0, f.n * sizeof(double));
+    double t = best_time(run_fill, &f);
+    double rate = (double)f.n / t;
+    printf("normals_threads_%d,0,0,%.4g,samples/s\n", omp_get_max_threads(), rate);
+    /* writing the samples is the only memory traffic: 8 bytes each */
+    printf("normals_bandwidth_fraction,0,0,%.3f,of triad\n", rate * 8e-9 / bandwidth);
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    t = best_time(run_fill, &f);
+    omp_set_num_threads(saved);
+    printf("normals_threads_1,0,0,%.4g,samples/s\n", (double)f.n / t);
+    free(f.x);
+}
+
+typedef struct {
+    dnc_propagate_opts o;
+    double flops, seconds;
+} prop_ctx;
+
+static void run_prop(void *p)
+{
+    prop_ctx *c = p;
+    dnc_propagate_result r;
+    if (dnc_propagate(&c->o, &r)) {
+        fprintf(stderr, "bench_propagate: %s\n", dnc_last_error());
+        exit(1);
+    }
+    c->flops = r.flops;
+    dnc_propagate_result_free(&r);
+}
+
+static void propagation(size_t N, size_t B)
+{
+    prop_ctx c = {dnc_propagate_opts_default(), 0, 0};
+    c.o.net.width = N;
+    c.o.net.sigma_w = 1.2;
+    c.o.net.sigma_b = 0.1;
+    c.o.batch = B;
+    /* about 2^26 weights (B = 2) or 2^35 flops (B = 256) per run */
+    double per_layer = B <= 16 ? (double)N * N : 2.0 * B * N * N / 512;
+    size_t L = (size_t)fmax(2, round((double)((size_t)1 << 26) / per_layer));
+    c.o.net.depth = L;
+    double t = best_time(run_prop, &c);
+    printf("propagate_gflops,%zu,%zu,%.4g,GFLOP/s\n", N, B, c.flops / t * 1e-9);
+    printf("propagate_weights,%zu,%zu,%.4g,weights/s\n", N, B, (double)N * N * L / t);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        budget = atof(argv[1]);
+    printf("# threads %d, OpenBLAS %s\n", omp_get_max_threads(), openblas_get_config());
+    dgemm_peak();
+    double bw = triad_bandwidth();
+    normals(bw);
+    for (size_t N = 256; N <= 4096; N *= 2) {
+        propagation(N, 2);
+        propagation(N, 256);
+    }
+    return 0;
+}
