@@ -1,3 +1,4 @@
 # list(APPEND SLOW_TESTS test_name) for tests too heavy for the valgrind pass
+list(APPEND SLOW_TESTS test_avalanche_critical)
 list(APPEND SLOW_TESTS test_meanfield_asymptotics)
 list(APPEND SLOW_TESTS test_mf_vs_width)

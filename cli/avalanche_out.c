@@ -1,0 +1,299 @@
+#include "avalanche_out.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+dnc_status dnc_outset_open(dnc_outset *o, const char *prefix, const char *suffix, FILE **fp)
+{
+    if (o->n == DNC_OUTSET_MAX)
+        return dnc_fail(DNC_EINVAL, "too many output files");
+    char *path = dnc_path_with_suffix(prefix, suffix);
+    if (!path)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_status st = dnc_afile_open(&o->f[o->n], path);
+    if (st) {
+        free(path);
+        return st;
+    }
+    o->path[o->n] = path;
+    *fp = o->f[o->n].fp;
+    o->n++;
+    return DNC_OK;
+}
+
+void dnc_outset_abort(dnc_outset *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        dnc_afile_abort(&o->f[i]);
+        free(o->path[i]);
+    }
+    o->n = 0;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root, const char **keys)
+{
+    cJSON *outs = cJSON_AddObjectToObject(root, "outputs");
+    for (size_t i = 0; i < o->n; i++)
+        cJSON_AddStringToObject(outs, keys[i], base_name(o->path[i]));
+    char *jpath = dnc_path_with_suffix(prefix, ".json");
+    if (!jpath) {
+        dnc_outset_abort(o);
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    /* JSON first into its own temporary, then every CSV: an error before
+     * the renames leaves nothing behind. */
+    dnc_afile jf;
+    dnc_status st = dnc_afile_open(&jf, jpath);
+    if (!st) {
+        char *text = cJSON_Print(root);
+        if (!text || fputs(text, jf.fp) < 0 || fputc('\n', jf.fp) == EOF)
+            st = dnc_fail(DNC_EIO, "cannot write '%s'", jpath);
+        free(text);
+        if (st)
+            dnc_afile_abort(&jf);
+    }
+    free(jpath);
+    if (st) {
+        dnc_outset_abort(o);
+        return st;
+    }
+    for (size_t i = 0; i < o->n && !st; i++)
+        st = dnc_afile_commit(&o->f[i]);
+    if (st) {
+        dnc_afile_abort(&jf);
+        for (size_t i = 0; i < o->n; i++) {
+            dnc_afile_abort(&o->f[i]);
+            remove(o->path[i]);
+        }
+    } else {
+        st = dnc_afile_commit(&jf);
+    }
+    for (size_t i = 0; i < o->n; i++)
+        free(o->path[i]);
+    o->n = 0;
+    return st;
+}
+
+void dnc_json_number(cJSON *obj, const char *name, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(obj, name, v);
+    else
+        cJSON_AddNullToObject(obj, name);
+}
+
+void dnc_json_value_error(cJSON *obj, const char *name, double v, double err)
+{
+    cJSON *o = cJSON_AddObjectToObject(obj, name);
+    dnc_json_number(o, "value", v);
+    dnc_json_number(o, "error", err);
+}
+
+cJSON *dnc_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare *cmp)
+{
+    cJSON *o = cJSON_CreateObject();
+    dnc_json_value_error(o, "alpha", f->alpha, f->alpha_err);
+    dnc_json_number(o, "xmin", f->xmin);
+    dnc_json_number(o, "xmax", f->xmax);
+    cJSON_AddBoolToObject(o, "xmin_fixed", f->xmin_fixed);
+    cJSON_AddBoolToObject(o, "discrete", f->discrete);
+    cJSON_AddNumberToObject(o, "n", (double)f->n);
+    cJSON_AddNumberToObject(o, "n_tail", (double)f->n_tail);
+    dnc_json_number(o, "ks", f->ks);
+    dnc_json_number(o, "loglik", f->loglik);
+    dnc_json_number(o, "p_value", p_boot);
+    if (cmp) {
+        cJSON *c = cJSON_AddObjectToObject(o, "compare");
+        for (int a = 0; a < DNC_PL_ALT_COUNT; a++) {
+            cJSON *e = cJSON_AddObjectToObject(c, dnc_pl_alt_name((dnc_pl_alt)a));
+            dnc_json_number(e, "R", cmp[a].R);
+            dnc_json_number(e, "normalised_R", cmp[a].normalised_R);
+            dnc_json_number(e, "p", cmp[a].p);
+            cJSON_AddBoolToObject(e, "nested", cmp[a].nested);
+            dnc_json_number(e, "loglik", cmp[a].loglik);
+            cJSON *pa = cJSON_AddArrayToObject(e, "params");
+            int np = a == DNC_PL_ALT_EXPONENTIAL ? 1 : 2;
+            for (int i = 0; i < np; i++)
+                cJSON_AddItemToArray(pa, cJSON_CreateNumber(isfinite(cmp[a].params[i]) ? cmp[a].params[i] : 0));
+            const char *pref = cmp[a].p > 0.1 ? "neither" : cmp[a].R > 0 ? "power_law"
+                                                                           : dnc_pl_alt_name((dnc_pl_alt)a);
+            cJSON_AddStringToObject(e, "preferred", pref);
+        }
+    }
+    return o;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void fput_num(FILE *fp, double v, const char *end)
+{
+    if (isfinite(v))
+        fprintf(fp, "%.10g%s", v, end);
+    else
+        fprintf(fp, "nan%s", end);
+}
+
+dnc_status dnc_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
+{
+    double *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    memcpy(s, x, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_dbl);
+    double frac = (double)fit->n_tail / (double)n;
+    fprintf(fp, "x,ccdf_data,ccdf_fit\n");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j] == s[i])
+            j++;
+        double fitv = s[i] >= fit->xmin && s[i] <= fit->xmax ? frac * dnc_pl_ccdf(fit, s[i]) : NAN;
+        fput_num(fp, s[i], ",");
+        fput_num(fp, (double)(n - i) / (double)n, ",");
+        fput_num(fp, fitv, "\n");
+        i = j;
+    }
+    free(s);
+    return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
+}
+
+dnc_status dnc_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
+{
+    enum { CAP = 400 };
+    double c[CAP], d[CAP], lo = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        lo = fmin(lo, x[i]);
+    size_t nb;
+    dnc_status st = dnc_pl_log_histogram(x, n, fit->discrete, lo, pow(10, 0.1), c, d, CAP, &nb);
+    if (st)
+        return st;
+    double frac = (double)fit->n_tail / (double)n;
+    fprintf(fp, "x,density_data,density_fit\n");
+    for (size_t b = 0; b < nb; b++) {
+        if (d[b] == 0)
+            continue;
+        double f = c[b] >= fit->xmin && c[b] <= fit->xmax ? frac * dnc_pl_pdf(fit, c[b]) : NAN;
+        fput_num(fp, c[b], ",");
+        fput_num(fp, d[b], ",");
+        fput_num(fp, f, "\n");
+    }
+    return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
+}
+
+static dnc_status write_dist_pair(dnc_outset *o, const char *prefix, const char *name,
+                                  const double *x, size_t n, const dnc_pl_fit *fit)
+{
+    char suffix[64];
+    FILE *fp;
+    snprintf(suffix, sizeof suffix, "_%s.csv", name);
+    dnc_status st = dnc_outset_open(o, prefix, suffix, &fp);
+    if (!st)
+        st = dnc_write_ccdf_csv(fp, x, n, fit);
+    snprintf(suffix, sizeof suffix, "_%s_pdf.csv", name);
+    if (!st)
+        st = dnc_outset_open(o, prefix, suffix, &fp);
+    if (!st)
+        st = dnc_write_pdf_csv(fp, x, n, fit);
+    return st;
+}
+
+dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
+                                       const dnc_avalanches *av,
+                                       const dnc_avalanche_analysis *an, cJSON *results)
+{
+    FILE *fp;
+    dnc_status st = dnc_outset_open(o, prefix, "_avalanches.csv", &fp);
+    if (st)
+        return st;
+    fprintf(fp, "index,start,size,duration\n");
+    for (size_t i = 0; i < av->count; i++)
+        fprintf(fp, "%zu,%zu,%.10g,%.10g\n", i, av->start[i], av->size[i], av->duration[i]);
+    if ((st = write_dist_pair(o, prefix, "sizes", av->size, av->count, &an->size)) ||
+        (st = write_dist_pair(o, prefix, "durations", av->duration, av->count, &an->duration)) ||
+        (st = dnc_outset_open(o, prefix, "_sizedur.csv", &fp)))
+        return st;
+    fprintf(fp, "T,count,mean_S,sem_S,fit,in_fit\n");
+    for (size_t j = 0; j < an->sd.ndur; j++) {
+        double T = an->sd.T[j];
+        fprintf(fp, "%.10g,%zu,%.10g,%.10g,%.10g,%d\n", T, an->sd.n[j], an->sd.mean_S[j],
+                an->sd.sem_S[j], exp(an->sd.log_amplitude) * pow(T, an->sd.gamma),
+                T >= an->sd.tmin && T <= an->sd.tmax);
+    }
+    if (an->collapse_ok) {
+        if ((st = dnc_outset_open(o, prefix, "_shape.csv", &fp)))
+            return st;
+        const dnc_shape_collapse *c = &an->collapse;
+        fprintf(fp, "t_over_T,shape");
+        for (size_t d = 0; d < c->ndur; d++)
+            fprintf(fp, ",T%.0f", c->T[d]);
+        fprintf(fp, "\n");
+        for (size_t g = 0; g < c->grid; g++) {
+            fprintf(fp, "%.10g,%.10g", c->x[g], c->shape[g]);
+            for (size_t d = 0; d < c->ndur; d++)
+                fprintf(fp, ",%.10g", c->scaled[d * c->grid + g]);
+            fprintf(fp, "\n");
+        }
+    }
+    cJSON_AddNumberToObject(results, "avalanches", (double)av->count);
+    cJSON_AddItemToObject(results, "size", dnc_json_pl_fit(&an->size, an->size_p,
+                                                           an->compared ? an->size_cmp : NULL));
+    cJSON_AddItemToObject(results, "duration",
+                          dnc_json_pl_fit(&an->duration, an->duration_p,
+                                          an->compared ? an->duration_cmp : NULL));
+    dnc_json_value_error(results, "tau", an->size.alpha, an->size.alpha_err);
+    dnc_json_value_error(results, "alpha", an->duration.alpha, an->duration.alpha_err);
+    dnc_json_value_error(results, "gamma", an->sd.gamma, an->sd.gamma_err);
+    cJSON *g = cJSON_AddObjectToObject(results, "gamma_fit");
+    dnc_json_number(g, "tmin", an->sd.tmin);
+    dnc_json_number(g, "tmax", an->sd.tmax);
+    cJSON_AddNumberToObject(g, "points", (double)an->sd.npoints);
+    cJSON *c = cJSON_AddObjectToObject(results, "crackling");
+    dnc_json_value_error(c, "predicted_gamma", an->crackling.predicted, an->crackling.predicted_err);
+    dnc_json_value_error(c, "difference", an->crackling.difference, an->crackling.difference_err);
+    dnc_json_number(c, "z", an->crackling.z);
+    if (an->collapse_ok) {
+        cJSON *s = cJSON_AddObjectToObject(results, "shape_collapse");
+        dnc_json_value_error(s, "exponent", an->collapse.exponent, an->collapse.exponent_err);
+        dnc_json_number(s, "cost", an->collapse.cost);
+        cJSON_AddNumberToObject(s, "durations", (double)an->collapse.ndur);
+        dnc_json_number(s, "exponent_minus_gamma", an->collapse.exponent - an->sd.gamma);
+    }
+    dnc_json_number(results, "size_susceptibility", an->chi_S);
+    return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
+}
+
+void dnc_print_avalanche_summary(const dnc_avalanche_analysis *an)
+{
+    printf("avalanches: %zu\n", an->count);
+    printf("  tau   (sizes)     %.4f +- %.4f   xmin %g, %zu in tail, KS %.4f", an->size.alpha,
+           an->size.alpha_err, an->size.xmin, an->size.n_tail, an->size.ks);
+    if (isfinite(an->size_p))
+        printf(", p %.3f", an->size_p);
+    printf("\n  alpha (durations) %.4f +- %.4f   xmin %g, %zu in tail, KS %.4f", an->duration.alpha,
+           an->duration.alpha_err, an->duration.xmin, an->duration.n_tail, an->duration.ks);
+    if (isfinite(an->duration_p))
+        printf(", p %.3f", an->duration_p);
+    printf("\n  gamma <S>(T)      %.4f +- %.4f   T in [%g, %g], %zu durations\n", an->sd.gamma,
+           an->sd.gamma_err, an->sd.tmin, an->sd.tmax, an->sd.npoints);
+    printf("  crackling (alpha-1)/(tau-1) = %.4f +- %.4f; gamma - that = %.4f +- %.4f (%.1f sigma)\n",
+           an->crackling.predicted, an->crackling.predicted_err, an->crackling.difference,
+           an->crackling.difference_err, an->crackling.z);
+    if (an->collapse_ok)
+        printf("  shape collapse exponent %.4f +- %.4f (%zu durations)\n", an->collapse.exponent,
+               an->collapse.exponent_err, an->collapse.ndur);
+    if (an->compared)
+        for (int a = 0; a < DNC_PL_ALT_COUNT; a++)
+            printf("  sizes vs %-22s R %+9.3f  normalised %+7.3f  p %.3g\n",
+                   dnc_pl_alt_name((dnc_pl_alt)a), an->size_cmp[a].R, an->size_cmp[a].normalised_R,
+                   an->size_cmp[a].p);
+}

@@ -1,0 +1,261 @@
+/* dnncrit raster FILE: avalanche analysis of an external activity raster
+ * (spike recordings, any 0/1 or count matrix, or an event list), or of a
+ * simulated mean-field branching process with --simulate. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <omp.h>
+
+#include "avalanche_out.h"
+#include "cli.h"
+#include "dnncrit/avalanche.h"
+#include "dnncrit/io.h"
+
+typedef struct {
+    const char *format, *out;
+    double bin_width, gamma_tmin, gamma_tmax, collapse_tmin, collapse_tmax, m;
+    size_t rebin, bootstrap, threads, min_count, kmax, min_tail, avalanches, units, grid;
+    bool keep_edges, compare, quiet, simulate;
+    uint64_t seed;
+} raster_args;
+
+/* "events" when the first data line is a header starting with "time". */
+static dnc_status detect_format(const char *path, const char **fmt)
+{
+    char *text;
+    size_t len;
+    dnc_status st = dnc_read_file(path, &text, &len);
+    if (st)
+        return st;
+    *fmt = "dense";
+    for (char *p = text; *p;) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (*p == '#') {
+            p = strchr(p, '\n');
+            if (!p)
+                break;
+            continue;
+        }
+        if (strncasecmp(p, "time", 4) == 0)
+            *fmt = "events";
+        break;
+    }
+    free(text);
+    return DNC_OK;
+}
+
+static dnc_status load_activity(const raster_args *a, const char *file, dnc_activity *act,
+                                double *dt, const char **fmt)
+{
+    *dt = NAN;
+    if (a->simulate) {
+        *fmt = "simulated";
+        dnc_branching_opts bo = {.m = a->m, .seeds = 1, .max_duration = 100000, .seed = a->seed};
+        return dnc_branching_activity(&bo, a->avalanches, 1, a->units, act);
+    }
+    *fmt = a->format;
+    dnc_status st = DNC_OK;
+    if (strcmp(a->format, "auto") == 0 && (st = detect_format(file, fmt)))
+        return st;
+    if (strcmp(*fmt, "dense") == 0)
+        return dnc_activity_read_dense(file, a->rebin, act);
+    if (strcmp(*fmt, "events") == 0)
+        return dnc_activity_read_events(file, a->bin_width, act, dt);
+    return dnc_fail(DNC_EINVAL, "--format must be auto, dense or events, got '%s'", a->format);
+}
+
+static void add_config(cJSON *root, const raster_args *a, const char *file, const char *fmt,
+                       double dt)
+{
+    cJSON *c = cJSON_AddObjectToObject(root, "config");
+    if (file)
+        cJSON_AddStringToObject(c, "file", file);
+    cJSON_AddStringToObject(c, "format", fmt);
+    dnc_json_number(c, "bin_width", dt);
+    cJSON_AddNumberToObject(c, "rebin", (double)a->rebin);
+    cJSON_AddBoolToObject(c, "keep_edges", a->keep_edges);
+    cJSON_AddNumberToObject(c, "bootstrap", (double)a->bootstrap);
+    cJSON_AddBoolToObject(c, "compare", a->compare);
+    cJSON_AddNumberToObject(c, "min_count", (double)a->min_count);
+    cJSON_AddNumberToObject(c, "min_tail", (double)a->min_tail);
+    cJSON_AddNumberToObject(c, "gamma_tmin", a->gamma_tmin);
+    dnc_json_number(c, "gamma_tmax", a->gamma_tmax);
+    cJSON_AddNumberToObject(c, "collapse_tmin", a->collapse_tmin);
+    dnc_json_number(c, "collapse_tmax", a->collapse_tmax);
+    cJSON_AddNumberToObject(c, "collapse_grid", (double)a->grid);
+    cJSON_AddNumberToObject(c, "kmax", (double)a->kmax);
+    cJSON_AddBoolToObject(c, "simulate", a->simulate);
+    if (a->simulate) {
+        cJSON_AddNumberToObject(c, "m", a->m);
+        cJSON_AddNumberToObject(c, "avalanches", (double)a->avalanches);
+        cJSON_AddNumberToObject(c, "units", (double)a->units);
+    }
+    cJSON_AddNumberToObject(c, "seed", (double)a->seed);
+    cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
+    cJSON_AddStringToObject(c, "out", a->out);
+}
+
+static dnc_avalanche_opts analysis_opts(const raster_args *a)
+{
+    dnc_avalanche_opts o = dnc_avalanche_opts_default();
+    o.bootstrap = a->bootstrap;
+    o.seed = a->seed;
+    o.compare = a->compare;
+    o.min_count = a->min_count;
+    o.size_fit.min_tail = o.duration_fit.min_tail = a->min_tail;
+    o.gamma_tmin = a->gamma_tmin;
+    o.gamma_tmax = a->gamma_tmax > 0 ? a->gamma_tmax : INFINITY;
+    o.collapse_tmin = a->collapse_tmin;
+    o.collapse_tmax = a->collapse_tmax > 0 ? a->collapse_tmax : INFINITY;
+    o.collapse_grid = a->grid;
+    return o;
+}
+
+static dnc_status write_branching(dnc_outset *os, const char *prefix,
+                                  const dnc_branching_estimate *b, cJSON *res)
+{
+    FILE *fp;
+    dnc_status st = dnc_outset_open(os, prefix, "_rk.csv", &fp);
+    if (st)
+        return st;
+    fprintf(fp, "k,r_k,fit\n");
+    for (size_t k = 1; k <= b->kmax; k++)
+        fprintf(fp, "%zu,%.10g,%.10g\n", k, b->rk[k - 1], b->mr_amplitude * pow(b->mr, (double)k));
+    cJSON *o = cJSON_AddObjectToObject(res, "branching_ratio");
+    dnc_json_value_error(o, "conventional", b->naive, b->naive_err);
+    dnc_json_value_error(o, "multistep_regression", b->mr, b->mr_err);
+    dnc_json_number(o, "mr_amplitude", b->mr_amplitude);
+    dnc_json_number(o, "autocorrelation_bins", b->autocorrelation_bins);
+    cJSON_AddNumberToObject(o, "kmax", (double)b->kmax);
+    return DNC_OK;
+}
+
+static int run(const raster_args *a, const char *file, int argc, char **argv)
+{
+    if (a->threads > 0)
+        omp_set_num_threads((int)a->threads);
+    double t0 = dnc_wall_time(), dt;
+    const char *fmt;
+    dnc_activity act = {0};
+    dnc_avalanches av = {0};
+    dnc_avalanche_analysis an = {0};
+    dnc_branching_estimate br = {0};
+    bool have_br = false;
+    double chi = NAN;
+    dnc_status st = load_activity(a, file, &act, &dt, &fmt);
+    if (!st)
+        st = dnc_avalanches_from_activity(act.count, act.bins, a->keep_edges, &av);
+    dnc_avalanche_opts ao = analysis_opts(a);
+    if (!st)
+        st = dnc_avalanche_analyse(&av, &ao, &an);
+    if (!st) {
+        have_br = dnc_branching_ratio(act.count, act.bins, a->kmax, &br) == DNC_OK;
+        st = dnc_activity_susceptibility(&act, &chi);
+    }
+    dnc_outset os = {0};
+    cJSON *root = NULL;
+    if (!st) {
+        root = dnc_run_record_new("raster", argc, argv);
+        add_config(root, a, file, fmt, dt);
+        cJSON *res = cJSON_AddObjectToObject(root, "results");
+        cJSON_AddNumberToObject(res, "bins", (double)act.bins);
+        cJSON_AddNumberToObject(res, "units", (double)act.units);
+        dnc_json_number(res, "susceptibility", chi);
+        st = dnc_write_avalanche_outputs(&os, a->out, &av, &an, res);
+        if (!st && have_br)
+            st = write_branching(&os, a->out, &br, res);
+        dnc_run_record_finish(root, t0);
+    }
+    if (!st) {
+        const char *keys[] = {"avalanches_csv", "sizes_csv", "sizes_pdf_csv", "durations_csv",
+                              "durations_pdf_csv", "sizedur_csv", an.collapse_ok ? "shape_csv" : "rk_csv",
+                              "rk_csv"};
+        st = dnc_outset_commit(&os, a->out, root, keys);
+    } else {
+        dnc_outset_abort(&os);
+    }
+    if (!st && !a->quiet) {
+        printf("raster: %zu bins, %zu units, format %s", act.bins, act.units, fmt);
+        if (isfinite(dt))
+            printf(", bin width %g", dt);
+        printf("\n");
+        dnc_print_avalanche_summary(&an);
+        if (have_br)
+            printf("  branching ratio: conventional %.4f +- %.4f, multistep regression %.4f +- %.4f\n",
+                   br.naive, br.naive_err, br.mr, br.mr_err);
+        printf("  susceptibility N var(rho) = %.4g, size susceptibility <S^2>/<S> = %.4g\n", chi,
+               an.chi_S);
+    }
+    cJSON_Delete(root);
+    dnc_branching_estimate_free(&br);
+    dnc_avalanche_analysis_free(&an);
+    dnc_avalanches_free(&av);
+    dnc_activity_free(&act);
+    return st ? dnc_cli_fail("raster") : 0;
+}
+
+int cmd_raster(int argc, char **argv)
+{
+    raster_args a = {.format = "auto", .out = "raster", .bin_width = 0, .gamma_tmin = 0,
+                     .gamma_tmax = 0, .collapse_tmin = 0, .collapse_tmax = 0, .m = 1.0,
+                     .rebin = 1, .bootstrap = 0, .threads = 0, .min_count = 10, .kmax = 20,
+                     .min_tail = 10, .avalanches = 20000, .units = 100, .grid = 20,
+                     .keep_edges = false, .compare = false, .quiet = false, .simulate = false,
+                     .seed = 1};
+    dnc_opt opts[] = {
+        {"format", DNC_OPT_STRING, &a.format,
+         "auto (events when the header starts with 'time'), dense (rows = bins, columns = units) "
+         "or events (time,unit rows)", false},
+        {"bin-width", DNC_OPT_DOUBLE, &a.bin_width, "events: time bin width (0: mean inter-event interval)", false},
+        {"rebin", DNC_OPT_SIZE, &a.rebin, "dense: merge this many rows into one bin", false},
+        {"keep-edges", DNC_OPT_FLAG, &a.keep_edges, "keep avalanches cut by the recording's ends", false},
+        {"bootstrap", DNC_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas per fit (0: skip)", false},
+        {"compare", DNC_OPT_FLAG, &a.compare, "likelihood-ratio tests against alternatives", false},
+        {"min-tail", DNC_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave", false},
+        {"min-count", DNC_OPT_SIZE, &a.min_count, "avalanches per duration for <S>(T) and collapse", false},
+        {"gamma-tmin", DNC_OPT_DOUBLE, &a.gamma_tmin, "<S>(T) fit from this T (0: duration xmin)", false},
+        {"gamma-tmax", DNC_OPT_DOUBLE, &a.gamma_tmax, "<S>(T) fit up to this T (0: no limit)", false},
+        {"collapse-tmin", DNC_OPT_DOUBLE, &a.collapse_tmin, "shape collapse from this T (0: as gamma)", false},
+        {"collapse-tmax", DNC_OPT_DOUBLE, &a.collapse_tmax, "shape collapse up to this T (0: no limit)", false},
+        {"collapse-grid", DNC_OPT_SIZE, &a.grid, "points of t/T in the collapse", false},
+        {"kmax", DNC_OPT_SIZE, &a.kmax, "largest lag k of the multistep regression", false},
+        {"simulate", DNC_OPT_FLAG, &a.simulate, "analyse a simulated branching process instead of FILE", false},
+        {"m", DNC_OPT_DOUBLE, &a.m, "simulate: branching ratio (1 = critical)", false},
+        {"avalanches", DNC_OPT_SIZE, &a.avalanches, "simulate: number of avalanches", false},
+        {"units", DNC_OPT_SIZE, &a.units, "simulate: units the events are spread over", false},
+        {"seed", DNC_OPT_U64, &a.seed, "random seed (bootstrap, simulation)", false},
+        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
+        {"out", DNC_OPT_STRING, &a.out, "output prefix", false},
+        {"quiet", DNC_OPT_FLAG, &a.quiet, "no summary on stdout", false},
+    };
+    dnc_cli cli = {.command = "raster",
+                   .summary = "Neuronal-avalanche analysis of an activity raster: avalanches "
+                              "between quiet bins, size and duration exponents (tau, alpha) by "
+                              "discrete power-law fits, gamma from <S>(T), the crackling relation, "
+                              "shape collapse, branching ratio (conventional and multistep "
+                              "regression) and susceptibilities.",
+                   .example = "dnncrit raster spikes.csv --format events --bin-width 0.004 --out rec",
+                   .opts = opts,
+                   .nopts = sizeof opts / sizeof *opts,
+                   .positional_name = "FILE",
+                   .min_positional = 0,
+                   .max_positional = 1};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    if (cli.npositional == 0 && !a.simulate) {
+        dnc_cli_free(&cli);
+        fprintf(stderr, "dnncrit raster: error: give a FILE or --simulate\n");
+        return 2;
+    }
+    rc = run(&a, cli.npositional ? cli.positional[0] : NULL, argc, argv);
+    dnc_cli_free(&cli);
+    return rc;
+}

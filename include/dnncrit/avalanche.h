@@ -1,0 +1,193 @@
+/* Neuronal avalanches (Beggs & Plenz 2003; crackling noise: Sethna,
+ * Dahmen & Myers 2001; Friedman et al. 2012) in any activity raster:
+ * spike recordings, or the layers of a network seen as time bins.
+ *
+ * Population activity A_t = events (or active units) in time bin t. An
+ * avalanche is a maximal run of consecutive bins with A_t > 0 between
+ * quiet bins (A_t = 0); size S = sum of A_t over the run, duration T =
+ * number of bins, profile = (A_t) over the run. Avalanches cut by the start
+ * or end of the recording are dropped unless asked for.
+ *
+ * Analysis: P(S) ~ S^-tau, P(T) ~ T^-alpha (discrete power-law fits,
+ * dnncrit/powerlaw.h), <S>(T) ~ T^gamma, the crackling-noise relation
+ * gamma = (alpha - 1)/(tau - 1), shape collapse <A>(t, T) = T^(gamma-1)
+ * F(t/T), branching ratio (conventional and multistep regression, Wilting &
+ * Priesemann 2018) and susceptibilities. */
+#ifndef DNNCRIT_AVALANCHE_H
+#define DNNCRIT_AVALANCHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnncrit/error.h"
+#include "dnncrit/powerlaw.h"
+
+/* Population activity of a raster of `units` units over `bins` time bins. */
+typedef struct {
+    size_t bins, units;
+    double *count;  /* [bins] events in the bin (sum of counts over units) */
+    double *active; /* [bins] units with at least one event in the bin */
+} dnc_activity;
+
+dnc_status dnc_activity_alloc(dnc_activity *a, size_t bins, size_t units);
+void dnc_activity_free(dnc_activity *a);
+
+/* Dense raster: one row per time bin, one column per unit (comma or
+ * whitespace separated non-negative numbers: 0/1 or counts; '#' comments;
+ * an optional header row of names). `rebin` >= 1 sums that many
+ * consecutive rows into one bin (a unit is active in the new bin when it
+ * fired in any of them). */
+dnc_status dnc_activity_read_dense(const char *path, size_t rebin, dnc_activity *a);
+/* Event list: rows "time,unit" (unit an integer id >= 0; optional header).
+ * Bin width dt > 0, or dt <= 0 for the population's mean inter-event
+ * interval (Beggs & Plenz 2003); *dt_used receives the width used. */
+dnc_status dnc_activity_read_events(const char *path, double dt, dnc_activity *a,
+                                    double *dt_used);
+
+typedef struct {
+    size_t count;
+    double *size;     /* [count] S */
+    double *duration; /* [count] T (bins) */
+    size_t *start;    /* [count] first bin */
+    size_t *offset;   /* [count + 1] profile of avalanche i: profile[offset[i] .. offset[i+1]) */
+    double *profile;
+    size_t cap, profile_cap; /* internal */
+} dnc_avalanches;
+
+/* Splits activity A[0..bins) into avalanches. Fails (DNC_EINVAL, clear
+ * message) when there is no activity at all or no complete avalanche. */
+dnc_status dnc_avalanches_from_activity(const double *A, size_t bins, bool keep_edges,
+                                        dnc_avalanches *av);
+/* Appends one avalanche with the given profile (T bins). */
+dnc_status dnc_avalanches_append(dnc_avalanches *av, const double *profile, size_t T,
+                                 size_t start);
+void dnc_avalanches_free(dnc_avalanches *av);
+
+/* <S>(T) ~ T^gamma: weighted least squares of ln <S> on ln T over the
+ * durations in [tmin, tmax] with at least min_count avalanches (weights
+ * from the standard error of each mean; error inflated by sqrt(chi2/dof)
+ * when the scatter exceeds it). Per-duration table for output. */
+typedef struct {
+    double gamma, gamma_err, log_amplitude;
+    double tmin, tmax;
+    size_t npoints;
+    size_t ndur;                /* table rows: every duration with >= 2 avalanches */
+    double *T, *mean_S, *sem_S; /* [ndur] */
+    size_t *n;                  /* [ndur] */
+} dnc_size_duration;
+
+dnc_status dnc_size_duration_fit(const dnc_avalanches *av, double tmin, double tmax,
+                                 size_t min_count, dnc_size_duration *out);
+void dnc_size_duration_free(dnc_size_duration *sd);
+
+/* Crackling-noise relation: predicted gamma = (alpha - 1)/(tau - 1) with
+ * its propagated error, and the measured gamma minus it in units of the
+ * combined error. */
+typedef struct {
+    double predicted, predicted_err;
+    double difference, difference_err, z;
+} dnc_crackling;
+
+void dnc_crackling_check(double tau, double tau_err, double alpha, double alpha_err,
+                         double gamma, double gamma_err, dnc_crackling *out);
+
+/* Shape collapse: the mean profile of the avalanches of each duration T in
+ * [tmin, tmax] (at least min_count of them, T >= 3), divided by
+ * T^(exponent - 1) and interpolated onto `grid` points of t/T in (0, 1);
+ * `exponent` minimises the relative variance across durations (GSL Brent),
+ * its error is the jackknife over durations. */
+typedef struct {
+    double exponent, exponent_err, cost;
+    size_t ndur, grid;
+    double *T;      /* [ndur] durations used */
+    double *x;      /* [grid] t/T */
+    double *scaled; /* [ndur * grid] rescaled mean profiles */
+    double *shape;  /* [grid] their mean, the universal scaling function */
+} dnc_shape_collapse;
+
+dnc_status dnc_shape_collapse_fit(const dnc_avalanches *av, double tmin, double tmax,
+                                  size_t min_count, size_t grid, dnc_shape_collapse *out);
+void dnc_shape_collapse_free(dnc_shape_collapse *sc);
+
+/* Branching ratio from activity A_t:
+ *  conventional: slope r_1 of the linear regression of A_{t+1} on A_t
+ *                (biased under subsampling);
+ *  multistep regression (Wilting & Priesemann, Nat. Commun. 9, 2325
+ *                (2018)): r_k for k = 1..kmax fitted by b m^k, m unbiased
+ *                under subsampling; errors by jackknife over 10 blocks. */
+typedef struct {
+    double naive, naive_err;
+    double mr, mr_err, mr_amplitude;
+    double autocorrelation_bins; /* -1 / ln m (NAN if m >= 1) */
+    size_t kmax;
+    double *rk; /* [kmax] */
+} dnc_branching_estimate;
+
+dnc_status dnc_branching_ratio(const double *A, size_t bins, size_t kmax,
+                               dnc_branching_estimate *out);
+void dnc_branching_estimate_free(dnc_branching_estimate *b);
+
+/* chi = N (<rho^2> - <rho>^2) with rho_t = active_t / N. */
+dnc_status dnc_activity_susceptibility(const dnc_activity *a, double *chi);
+/* Avalanche-size susceptibility <S^2>/<S> (the mean avalanche size seen by
+ * a random event; diverges with the cutoff at criticality). */
+double dnc_avalanche_size_susceptibility(const dnc_avalanches *av);
+
+/* The whole analysis of a set of avalanches. */
+typedef struct {
+    dnc_pl_opts size_fit, duration_fit; /* both discrete by default */
+    size_t bootstrap;                   /* goodness-of-fit replicas (0: none) */
+    uint64_t seed;
+    bool compare;                       /* likelihood-ratio tests */
+    size_t min_count;                   /* avalanches per duration for gamma / collapse */
+    double gamma_tmin, gamma_tmax;      /* <= 0: duration fit's xmin; inf */
+    double collapse_tmin, collapse_tmax;
+    size_t collapse_grid;
+} dnc_avalanche_opts;
+
+typedef struct {
+    size_t count;
+    dnc_pl_fit size, duration;
+    double size_p, duration_p; /* bootstrap p (NAN unless bootstrap) */
+    dnc_pl_compare size_cmp[DNC_PL_ALT_COUNT], duration_cmp[DNC_PL_ALT_COUNT];
+    bool compared;
+    dnc_size_duration sd;
+    dnc_crackling crackling;
+    dnc_shape_collapse collapse;
+    bool collapse_ok;
+    double chi_S;
+} dnc_avalanche_analysis;
+
+dnc_avalanche_opts dnc_avalanche_opts_default(void);
+dnc_status dnc_avalanche_analyse(const dnc_avalanches *av, const dnc_avalanche_opts *o,
+                                 dnc_avalanche_analysis *out);
+void dnc_avalanche_analysis_free(dnc_avalanche_analysis *an);
+
+/* ---- Reference model: Galton-Watson branching process, Poisson offspring
+ * of mean m (critical at m = 1: tau = 3/2, alpha = 2, gamma = 2, parabolic
+ * mean shape). Avalanche i starts from `seeds` active units, A_{t+1} ~
+ * Poisson(m A_t), drawn from Philox (seed, DNC_STREAM_SIM, i, .): the
+ * result does not depend on the number of threads. Avalanches still alive
+ * after max_duration generations are dropped and counted in *cut. */
+typedef struct {
+    double m;
+    size_t seeds;
+    size_t max_duration;
+    uint64_t seed;
+} dnc_branching_opts;
+
+dnc_status dnc_branching_avalanches(const dnc_branching_opts *o, size_t n, dnc_avalanches *av,
+                                    size_t *cut);
+/* Activity raster: the avalanches laid end to end with `gap` quiet bins
+ * between them (gap >= 1), each event given to one of `units` units
+ * uniformly at random (active = distinct units). */
+dnc_status dnc_branching_activity(const dnc_branching_opts *o, size_t n, size_t gap,
+                                  size_t units, dnc_activity *a);
+/* Driven process A_{t+1} ~ Poisson(m A_t + h), observed through binomial
+ * subsampling with probability p_obs (1 = full): the test case of the
+ * multistep-regression estimator. A[0..steps). */
+dnc_status dnc_branching_driven(double m, double h, double p_obs, size_t steps, uint64_t seed,
+                                double *A);
+
+#endif

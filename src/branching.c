@@ -1,0 +1,179 @@
+/* Galton-Watson branching process with Poisson offspring: the mean-field
+ * reference for avalanche statistics. Poisson variates come from GSL's
+ * gsl_ran_poisson driven by a Philox-backed gsl_rng, so every draw is a
+ * function of (seed, stream, avalanche, draw index). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "dnncrit/avalanche.h"
+#include "dnncrit/rng.h"
+
+typedef struct {
+    uint64_t seed;
+    uint32_t stream, a;
+    uint64_t index; /* 32-bit words consumed */
+    uint32_t buf[4];
+} philox_state;
+
+static uint32_t next_word(philox_state *s)
+{
+    uint64_t blk = s->index >> 2;
+    if ((s->index & 3) == 0)
+        dnc_philox(s->seed, s->stream, s->a, (uint32_t)(blk >> 32), (uint32_t)blk, s->buf);
+    return s->buf[s->index++ & 3];
+}
+
+static unsigned long philox_get(void *vs) { return next_word(vs); }
+
+static double philox_get_double(void *vs)
+{
+    uint64_t hi = next_word(vs), lo = next_word(vs);
+    uint64_t bits = (hi << 21) ^ (lo >> 11);
+    return ((double)bits + 0.5) * 0x1.0p-53;
+}
+
+static void philox_set(void *vs, unsigned long s) { (void)vs, (void)s; }
+
+static const gsl_rng_type philox_type = {"dnncrit-philox", 0xffffffffUL, 0, sizeof(philox_state),
+                                         philox_set, philox_get, philox_get_double};
+
+static gsl_rng philox_rng(philox_state *st, uint64_t seed, uint32_t stream, uint32_t a)
+{
+    memset(st, 0, sizeof *st);
+    st->seed = seed;
+    st->stream = stream;
+    st->a = a;
+    return (gsl_rng){.type = &philox_type, .state = st};
+}
+
+static dnc_status validate(const dnc_branching_opts *o, size_t n)
+{
+    if (!(o->m >= 0) || !isfinite(o->m))
+        return dnc_fail(DNC_EINVAL, "branching: m must be >= 0, got %g", o->m);
+    if (o->seeds == 0)
+        return dnc_fail(DNC_EINVAL, "branching: seeds must be >= 1");
+    if (o->max_duration < 1)
+        return dnc_fail(DNC_EINVAL, "branching: max_duration must be >= 1");
+    if (n == 0 || n >= UINT32_MAX - 1)
+        return dnc_fail(DNC_EINVAL, "branching: number of avalanches must be in [1, 2^32), got %zu",
+                        n);
+    return DNC_OK;
+}
+
+/* One avalanche into prof[0..T); returns T, or 0 if still alive at max_duration. */
+static size_t one_avalanche(const dnc_branching_opts *o, uint32_t i, double *prof)
+{
+    philox_state ps;
+    gsl_rng r = philox_rng(&ps, o->seed, DNC_STREAM_SIM, i);
+    double A = (double)o->seeds;
+    size_t T = 0;
+    while (A > 0) {
+        if (T == o->max_duration)
+            return 0;
+        prof[T++] = A;
+        double mu = o->m * A;
+        /* gsl_ran_poisson takes an unsigned int result: split huge means */
+        double next = 0;
+        while (mu > 1e9) {
+            next += gsl_ran_poisson(&r, 1e9);
+            mu -= 1e9;
+        }
+        A = next + gsl_ran_poisson(&r, mu);
+    }
+    return T;
+}
+
+dnc_status dnc_branching_avalanches(const dnc_branching_opts *o, size_t n, dnc_avalanches *av,
+                                    size_t *cut)
+{
+    memset(av, 0, sizeof *av);
+    dnc_status st = validate(o, n);
+    if (st)
+        return st;
+    double *prof = malloc(o->max_duration * sizeof *prof);
+    if (!prof)
+        return dnc_fail(DNC_ENOMEM, "branching: out of memory");
+    size_t ncut = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        size_t T = one_avalanche(o, (uint32_t)i, prof);
+        if (T == 0)
+            ncut++;
+        else
+            st = dnc_avalanches_append(av, prof, T, i);
+    }
+    free(prof);
+    if (st)
+        dnc_avalanches_free(av);
+    if (cut)
+        *cut = ncut;
+    return st;
+}
+
+dnc_status dnc_branching_activity(const dnc_branching_opts *o, size_t n, size_t gap, size_t units,
+                                  dnc_activity *a)
+{
+    memset(a, 0, sizeof *a);
+    if (gap < 1 || units < 1)
+        return dnc_fail(DNC_EINVAL, "branching: gap and units must be >= 1");
+    dnc_avalanches av;
+    dnc_status st = dnc_branching_avalanches(o, n, &av, NULL);
+    if (st)
+        return st;
+    size_t bins = gap;
+    for (size_t i = 0; i < av.count; i++)
+        bins += (size_t)av.duration[i] + gap;
+    unsigned char *hit = calloc(units, 1);
+    if (!hit || (st = dnc_activity_alloc(a, bins, units))) {
+        free(hit);
+        dnc_avalanches_free(&av);
+        return st ? st : dnc_fail(DNC_ENOMEM, "branching: out of memory");
+    }
+    size_t t = gap;
+    uint64_t draw = 0;
+    for (size_t i = 0; i < av.count; i++) {
+        for (size_t k = av.offset[i]; k < av.offset[i + 1]; k++, t++) {
+            double A = av.profile[k];
+            a->count[t] = A;
+            if (A >= 40.0 * (double)units) { /* P(some unit missed) < units e^-40 */
+                a->active[t] = (double)units;
+                continue;
+            }
+            memset(hit, 0, units);
+            for (size_t e = 0; e < (size_t)A; e++) {
+                size_t u = (size_t)(dnc_uniform_at(o->seed, DNC_STREAM_SIM, UINT32_MAX, 0, draw++) *
+                                    (double)units);
+                if (u >= units)
+                    u = units - 1;
+                if (!hit[u]) {
+                    hit[u] = 1;
+                    a->active[t] += 1;
+                }
+            }
+        }
+        t += gap;
+    }
+    free(hit);
+    dnc_avalanches_free(&av);
+    return DNC_OK;
+}
+
+dnc_status dnc_branching_driven(double m, double h, double p_obs, size_t steps, uint64_t seed,
+                                double *A)
+{
+    if (!(m >= 0) || !(h > 0) || !(p_obs > 0 && p_obs <= 1) || !isfinite(m) || !isfinite(h))
+        return dnc_fail(DNC_EINVAL,
+                        "driven branching: need m >= 0, h > 0, 0 < p_obs <= 1 (got %g, %g, %g)", m,
+                        h, p_obs);
+    philox_state ps;
+    gsl_rng r = philox_rng(&ps, seed, DNC_STREAM_SIM, UINT32_MAX - 1);
+    double x = m < 1 ? h / (1 - m) : h;
+    for (size_t t = 0; t < steps; t++) {
+        x = gsl_ran_poisson(&r, m * x + h);
+        A[t] = p_obs < 1 ? gsl_ran_binomial(&r, p_obs, (unsigned)x) : x;
+    }
+    return DNC_OK;
+}

@@ -1,0 +1,220 @@
+/* avalanche: segmentation, raster readers, the critical branching process
+ * (mean field: tau = 3/2, alpha = 2, gamma = 2, parabolic shape; Sethna,
+ * Dahmen & Myers 2001, Friedman et al. 2012), the crackling relation and
+ * the branching-ratio estimators (Wilting & Priesemann 2018). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dnncrit/avalanche.h"
+#include "dnncrit/io.h"
+#include "testutil.h"
+
+static void test_segmentation(void **state)
+{
+    (void)state;
+    const double A[] = {3, 0, 1, 2, 0, 0, 4, 0, 5, 5, 5, 0, 2};
+    dnc_avalanches av;
+    assert_int_equal(dnc_avalanches_from_activity(A, 13, false, &av), DNC_OK);
+    assert_int_equal(av.count, 3); /* first and last runs touch the edges */
+    assert_float_equal(av.size[0], 3, 0);
+    assert_float_equal(av.duration[0], 2, 0);
+    assert_int_equal(av.start[0], 2);
+    assert_float_equal(av.size[1], 4, 0);
+    assert_float_equal(av.size[2], 15, 0);
+    assert_float_equal(av.duration[2], 3, 0);
+    assert_float_equal(av.profile[av.offset[2] + 1], 5, 0);
+    dnc_avalanches_free(&av);
+    assert_int_equal(dnc_avalanches_from_activity(A, 13, true, &av), DNC_OK);
+    assert_int_equal(av.count, 5);
+    dnc_avalanches_free(&av);
+
+    const double zero[] = {0, 0, 0, 0};
+    assert_int_equal(dnc_avalanches_from_activity(zero, 4, false, &av), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "all-zero"));
+    const double busy[] = {1, 2, 1, 3};
+    assert_int_equal(dnc_avalanches_from_activity(busy, 4, false, &av), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "never stops"));
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void test_raster_readers(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dense.csv", dir);
+    write_file(path, "# 3 units\nu0,u1,u2\n1,0,0\n0,0,0\n1,1,0\n0,2,1\n0,0,0\n");
+    dnc_activity a;
+    assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_OK);
+    assert_int_equal(a.bins, 5);
+    assert_int_equal(a.units, 3);
+    assert_float_equal(a.count[3], 3, 0);
+    assert_float_equal(a.active[3], 2, 0);
+    dnc_activity_free(&a);
+    assert_int_equal(dnc_activity_read_dense(path, 2, &a), DNC_OK);
+    assert_int_equal(a.bins, 3);
+    assert_float_equal(a.count[1], 5, 0);
+    assert_float_equal(a.active[1], 3, 0); /* units 0, 1, 2 all fired in rows 3-4 */
+    dnc_activity_free(&a);
+
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    write_file(path, "time,unit\n0.0,1\n0.05,2\n0.3,1\n1.0,0\n1.02,0\n");
+    double dt;
+    assert_int_equal(dnc_activity_read_events(path, 0.1, &a, &dt), DNC_OK);
+    assert_float_equal(dt, 0.1, 0);
+    assert_int_equal(a.bins, 11);
+    assert_int_equal(a.units, 3);
+    assert_float_equal(a.count[0], 2, 0);
+    assert_float_equal(a.active[0], 2, 0);
+    assert_float_equal(a.count[10], 2, 0);
+    assert_float_equal(a.active[10], 1, 0); /* unit 0 twice */
+    dnc_activity_free(&a);
+    assert_int_equal(dnc_activity_read_events(path, 0, &a, &dt), DNC_OK);
+    assert_float_equal(dt, 1.02 / 4, 1e-15); /* mean inter-event interval */
+    dnc_activity_free(&a);
+
+    /* malformed inputs: clear messages naming the line */
+    snprintf(path, sizeof path, "%s/bad.csv", dir);
+    write_file(path, "1,0,0\n0,x,0\n");
+    assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), ":2:"));
+    write_file(path, "1,0,0\n0,0\n");
+    assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "expected 3 fields"));
+    write_file(path, "# nothing\n\n");
+    assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "no data"));
+    write_file(path, "1,-1\n");
+    assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EINVAL);
+    write_file(path, "0.5,1.5\n");
+    assert_int_equal(dnc_activity_read_events(path, 0, &a, &dt), DNC_EINVAL);
+    write_file(path, "2,1\n2,3\n");
+    assert_int_equal(dnc_activity_read_events(path, 0, &a, &dt), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "no time structure"));
+    snprintf(path, sizeof path, "%s/missing.csv", dir);
+    assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EIO);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Subcritical m = 0.8: avalanches are exponentially cut off, so the
+ * power law loses the likelihood-ratio test against the exponential in
+ * durations (P(T) ~ m^T). */
+static void test_subcritical_is_not_critical(void **state)
+{
+    (void)state;
+    dnc_branching_opts bo = {.m = 0.8, .seeds = 1, .max_duration = 10000, .seed = 4};
+    dnc_avalanches av;
+    assert_int_equal(dnc_branching_avalanches(&bo, 20000, &av, NULL), DNC_OK);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = true;
+    o.xmin = 2;
+    dnc_pl_fit f;
+    assert_int_equal(dnc_pl_fit_data(av.duration, av.count, &o, &f), DNC_OK);
+    dnc_pl_compare c;
+    assert_int_equal(dnc_pl_compare_alt(av.duration, av.count, &f, DNC_PL_ALT_EXPONENTIAL, &c),
+                     DNC_OK);
+    assert_true(c.R < 0 && c.p < 0.01);
+    dnc_avalanches_free(&av);
+}
+
+/* Driven branching process: the conventional estimator is biased by
+ * subsampling (it measures p_obs-weighted m), the multistep regression is
+ * not. Tolerances: 3 jackknife errors. */
+static void test_branching_ratio_estimators(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    double *A = malloc(n * sizeof *A);
+    assert_int_equal(dnc_branching_driven(0.9, 10, 1.0, n, 5, A), DNC_OK);
+    dnc_branching_estimate b;
+    assert_int_equal(dnc_branching_ratio(A, n, 20, &b), DNC_OK);
+    assert_true(fabs(b.naive - 0.9) < 3 * b.naive_err);
+    assert_true(fabs(b.mr - 0.9) < 3 * b.mr_err);
+    assert_true(fabs(b.autocorrelation_bins - (-1 / log(0.9))) < 1.0);
+    dnc_branching_estimate_free(&b);
+    assert_int_equal(dnc_branching_driven(0.9, 10, 0.05, n, 6, A), DNC_OK);
+    assert_int_equal(dnc_branching_ratio(A, n, 20, &b), DNC_OK);
+    assert_true(b.naive < 0.5); /* strongly biased */
+    assert_true(fabs(b.mr - 0.9) < 3 * b.mr_err);
+    dnc_branching_estimate_free(&b);
+    free(A);
+}
+
+/* chi = N var(rho) against a direct two-pass computation; the size
+ * susceptibility <S^2>/<S> by hand. */
+static void test_susceptibilities(void **state)
+{
+    (void)state;
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 1000, .seed = 8};
+    dnc_activity a;
+    assert_int_equal(dnc_branching_activity(&bo, 2000, 2, 50, &a), DNC_OK);
+    double chi;
+    assert_int_equal(dnc_activity_susceptibility(&a, &chi), DNC_OK);
+    double m = 0, v = 0;
+    for (size_t t = 0; t < a.bins; t++)
+        m += a.active[t] / 50.0 / (double)a.bins;
+    for (size_t t = 0; t < a.bins; t++)
+        v += (a.active[t] / 50.0 - m) * (a.active[t] / 50.0 - m) / (double)a.bins;
+    assert_true(fabs(chi - 50 * v) < 1e-9 * chi);
+    for (size_t t = 0; t < a.bins; t++)
+        assert_true(a.active[t] <= a.count[t] && a.active[t] <= 50);
+    dnc_avalanches av;
+    assert_int_equal(dnc_avalanches_from_activity(a.count, a.bins, false, &av), DNC_OK);
+    assert_true(av.count > 1900); /* every simulated avalanche survives the round trip */
+    const double S[] = {1, 2, 3};
+    dnc_avalanches small = {0};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(dnc_avalanches_append(&small, &S[i], 1, 0), DNC_OK);
+    assert_float_equal(dnc_avalanche_size_susceptibility(&small), 14.0 / 6.0, 1e-15);
+    dnc_avalanches_free(&small);
+    dnc_avalanches_free(&av);
+    dnc_activity_free(&a);
+}
+
+/* Same seed, same avalanches; different seeds differ. */
+static void test_simulator_reproducible(void **state)
+{
+    (void)state;
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 2, .max_duration = 500, .seed = 11};
+    dnc_avalanches a, b;
+    assert_int_equal(dnc_branching_avalanches(&bo, 500, &a, NULL), DNC_OK);
+    assert_int_equal(dnc_branching_avalanches(&bo, 500, &b, NULL), DNC_OK);
+    assert_int_equal(a.count, b.count);
+    assert_memory_equal(a.size, b.size, a.count * sizeof *a.size);
+    assert_float_equal(a.profile[0], 2, 0);
+    dnc_avalanches_free(&b);
+    bo.seed = 12;
+    assert_int_equal(dnc_branching_avalanches(&bo, 500, &b, NULL), DNC_OK);
+    assert_true(b.count != a.count || memcmp(a.size, b.size, a.count * sizeof *a.size) != 0);
+    dnc_avalanches_free(&a);
+    dnc_avalanches_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_segmentation),
+        cmocka_unit_test(test_raster_readers),
+        cmocka_unit_test(test_subcritical_is_not_critical),
+        cmocka_unit_test(test_branching_ratio_estimators),
+        cmocka_unit_test(test_susceptibilities),
+        cmocka_unit_test(test_simulator_reproducible),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,173 @@
+/* CLI of powerlaw and raster: outputs, JSON records, and bad input leaving
+ * no file behind. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/powerlaw.h"
+#include "dnncrit/rng.h"
+#include "testutil.h"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static double json_value4(const char *path, const char *a, const char *b, const char *c,
+                          const char *d)
+{
+    cJSON *root;
+    assert_int_equal(dnc_read_json(path, &root), DNC_OK);
+    cJSON *o = cJSON_GetObjectItem(root, a);
+    if (b)
+        o = cJSON_GetObjectItem(o, b);
+    if (c)
+        o = cJSON_GetObjectItem(o, c);
+    if (d)
+        o = cJSON_GetObjectItem(o, d);
+    assert_non_null(o);
+    double v = o->valuedouble;
+    cJSON_Delete(root);
+    return v;
+}
+
+static double json_value(const char *path, const char *a, const char *b, const char *c)
+{
+    return json_value4(path, a, b, c, NULL);
+}
+
+/* A power-law column (second column, with a header and a label column):
+ * the CLI reports the same alpha as the library on the same numbers. */
+static void test_powerlaw_cli(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    size_t n = 3000;
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
+    dnc_uniform_fill(3, DNC_STREAM_USER, 0, 0, u, n);
+    dnc_pl_fit truth = {.alpha = 2.3, .xmin = 1, .xmax = INFINITY};
+    dnc_pl_sample(&truth, u, x, n);
+    FILE *fp = fopen(tu_path(dir, "data.csv"), "w");
+    fprintf(fp, "label,size\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, "s%zu,%.17g\n", i, x[i]);
+    fclose(fp);
+    assert_int_equal(tu_run_cli(dir, "powerlaw %s/data.csv --column size --xmin 1 --compare "
+                                     "--bootstrap 10 --out %s/fit",
+                                dir, dir),
+                     0);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.xmin = 1;
+    dnc_pl_fit f;
+    assert_int_equal(dnc_pl_fit_data(x, n, &o, &f), DNC_OK);
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/fit.json", dir);
+    assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-9);
+    assert_true(fabs(json_value(jp, "results", "alpha", "error") - f.alpha_err) < 1e-9);
+    assert_true(json_value(jp, "config", "bootstrap", NULL) == 10);
+    char *csv = tu_read(tu_path(dir, "fit.csv"));
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "x,ccdf_data,ccdf_fit\n"));
+    free(csv);
+    assert_true(tu_exists(tu_path(dir, "fit_pdf.csv")));
+    /* same by index */
+    assert_int_equal(tu_run_cli(dir, "powerlaw %s/data.csv --column 2 --xmin 1 --out %s/fit2 --quiet", dir, dir), 0);
+    snprintf(jp, sizeof jp, "%s/fit2.json", dir);
+    assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-9);
+    free(u);
+    free(x);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Each bad input: exit 1 with a message, and no output file at all. */
+static void expect_failure(const char *cmd, const char *content, const char *needle)
+{
+    char *dir = tu_tmpdir();
+    write_file(tu_path(dir, "in.csv"), content);
+    int rc = tu_run_cli(dir, "%s %s/in.csv --out %s/out/res", cmd, dir, dir);
+    assert_int_equal(rc, 1);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    if (!strstr(err, needle))
+        fail_msg("expected '%s' in: %s", needle, err);
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "out")));
+    /* the out/ directory does not exist; try again into dir itself */
+    rc = tu_run_cli(dir, "%s %s/in.csv --out %s/res", cmd, dir, dir);
+    assert_int_equal(rc, 1);
+    assert_int_equal(tu_count_entries(dir), 3); /* in.csv, stdout, stderr */
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_bad_input_leaves_nothing(void **state)
+{
+    (void)state;
+    expect_failure("powerlaw", "", "no data");
+    expect_failure("powerlaw", "# only a comment\n", "no data");
+    expect_failure("powerlaw", "1\n2\nabc\n", ":3");
+    expect_failure("powerlaw", "3\n3\n3\n3\n3\n3\n3\n3\n3\n3\n3\n3\n", "constant");
+    expect_failure("powerlaw", "1\n-2\n3\n", "sample 2");
+    expect_failure("powerlaw --discrete", "1\n2.5\n3\n", "integer");
+    expect_failure("raster", "0,0,0\n0,0,0\n0,0,0\n", "all-zero");
+    expect_failure("raster", "1,0\n0,1\n1\n", "expected 2 fields");
+    expect_failure("raster", "1,1\n1,1\n1,1\n", "never stops");
+    expect_failure("raster", "", "no data");
+    expect_failure("raster --format events", "time,unit\n0.1,1\n0.2,x\n", "not a finite number");
+    expect_failure("raster --format events", "time,unit\n0.1,1\n0.1,2\n", "no time structure");
+}
+
+/* raster on a simulated critical branching process written as an event
+ * list: the full output set appears and tau is near 3/2 (20000
+ * avalanches: error ~0.005, so 0.05 is a 10-sigma guard against gross
+ * failures, the precise checks are in test_avalanche_critical). */
+static void test_raster_cli_outputs(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --avalanches 20000 --seed 5 --out %s/sim", dir), 0);
+    const char *files[] = {"sim.json", "sim_avalanches.csv", "sim_sizes.csv", "sim_sizes_pdf.csv",
+                           "sim_durations.csv", "sim_durations_pdf.csv", "sim_sizedur.csv",
+                           "sim_shape.csv", "sim_rk.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        assert_true(tu_exists(tu_path(dir, files[i])));
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/sim.json", dir);
+    double tau = json_value(jp, "results", "tau", "value");
+    assert_true(fabs(tau - 1.5) < 0.05);
+    /* critical process: m = 1 (events laid end to end, one quiet bin between) */
+    assert_true(fabs(json_value4(jp, "results", "branching_ratio", "multistep_regression", "value") - 1) < 0.01);
+
+    /* dense raster with a header, through the file path */
+    write_file(tu_path(dir, "dense.csv"), "a,b\n1,0\n0,0\n1,1\n0,0\n1,0\n0,1\n0,0\n"
+                                          "1,1\n1,0\n0,0\n1,0\n0,0\n1,1\n0,1\n0,0\n");
+    int rc = tu_run_cli(dir, "raster %s/dense.csv --out %s/d", dir, dir);
+    /* 6 avalanches are too few for the analysis: a clear error, no files */
+    assert_int_equal(rc, 1);
+    assert_false(tu_exists(tu_path(dir, "d.json")));
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_powerlaw_cli),
+        cmocka_unit_test(test_bad_input_leaves_nothing),
+        cmocka_unit_test(test_raster_cli_outputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,406 @@
+/* powerlaw: maximum-likelihood exponents, xmin scan, truncation, sampling,
+ * bootstrap p-values and likelihood-ratio tests (Clauset, Shalizi &
+ * Newman, SIAM Rev. 51, 661 (2009)), with plfit as an independent fitter. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_sf_zeta.h>
+#include <omp.h>
+#include <plfit/plfit.h>
+
+#include "dnncrit/powerlaw.h"
+#include "dnncrit/rng.h"
+#include "testutil.h"
+
+#define TEST_STREAM (DNC_STREAM_USER + 7)
+
+static double *pl_samples(double alpha, double xmin, double xmax, bool discrete, size_t n,
+                          uint32_t a)
+{
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
+    dnc_uniform_fill(12345, TEST_STREAM, a, 0, u, n);
+    dnc_pl_fit truth = {.discrete = discrete, .alpha = alpha, .xmin = xmin, .xmax = xmax};
+    assert_int_equal(dnc_pl_sample(&truth, u, x, n), DNC_OK);
+    free(u);
+    return x;
+}
+
+static dnc_pl_fit fit_or_die(const double *x, size_t n, dnc_pl_opts o)
+{
+    dnc_pl_fit f;
+    dnc_status st = dnc_pl_fit_data(x, n, &o, &f);
+    if (st)
+        fail_msg("fit failed: %s", dnc_last_error());
+    return f;
+}
+
+/* Coverage of the error bars: over R independent samples the true
+ * exponent must lie within 1 sigma ~68% and within 3 sigma ~99.7% of the
+ * time. With R = 150 the 1-sigma fraction has binomial sd 0.038, so
+ * [0.53, 0.83] is +-4 sd; at most 4 misses of 3 sigma (expected 0.4). */
+static void check_coverage(double alpha, double xmin, bool discrete, size_t n, size_t R)
+{
+    size_t in1 = 0, in3 = 0;
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = discrete;
+    o.xmin = xmin;
+    for (size_t r = 0; r < R; r++) {
+        double *x = pl_samples(alpha, xmin, INFINITY, discrete, n, (uint32_t)(1000 + r));
+        dnc_pl_fit f = fit_or_die(x, n, o);
+        double z = fabs(f.alpha - alpha) / f.alpha_err;
+        in1 += z <= 1;
+        in3 += z <= 3;
+        free(x);
+    }
+    double f1 = (double)in1 / (double)R;
+    assert_true(f1 > 0.53 && f1 < 0.83);
+    assert_true(R - in3 <= 4);
+}
+
+static void test_continuous_fixed_xmin_coverage(void **state)
+{
+    (void)state;
+    check_coverage(2.5, 1.0, false, 400, 150);
+    check_coverage(1.7, 3.0, false, 400, 150);
+}
+
+static void test_discrete_fixed_xmin_coverage(void **state)
+{
+    (void)state;
+    check_coverage(2.5, 1, true, 400, 150);
+    check_coverage(2.0, 5, true, 400, 150);
+}
+
+/* Standard error of the discrete MLE against Clauset's closed form (eq. 3.6
+ * uses the Fisher information of the Hurwitz-zeta law), evaluated here by
+ * numerical differentiation of ln zeta with a wide step. */
+static void test_discrete_error_matches_fisher_information(void **state)
+{
+    (void)state;
+    size_t n = 3000;
+    double *x = pl_samples(2.3, 2, INFINITY, true, n, 7);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = true;
+    o.xmin = 2;
+    dnc_pl_fit f = fit_or_die(x, n, o);
+    double a = f.alpha, h = 1e-3;
+    double lz[3];
+    for (int i = 0; i < 3; i++)
+        lz[i] = log(gsl_sf_hzeta(a + (i - 1) * h, 2));
+    double d2 = (lz[2] - 2 * lz[1] + lz[0]) / (h * h);
+    double err = 1 / sqrt((double)n * d2);
+    assert_true(fabs(f.alpha_err - err) < 0.02 * err); /* finite-difference accuracy */
+    free(x);
+}
+
+/* A body below xmin (uniform) and a power-law tail above it: the KS scan
+ * must put xmin near the true 1.0 and recover alpha. */
+static void test_continuous_xmin_scan(void **state)
+{
+    (void)state;
+    size_t n = 20000, nb = 4000;
+    double *x = pl_samples(2.5, 1.0, INFINITY, false, n, 21);
+    double *u = malloc(nb * sizeof *u);
+    dnc_uniform_fill(5, TEST_STREAM, 22, 0, u, nb);
+    for (size_t i = 0; i < nb; i++)
+        x[i] = 0.1 + 0.9 * u[i];
+    dnc_pl_fit f = fit_or_die(x, n, dnc_pl_opts_default());
+    assert_true(f.xmin > 0.9 && f.xmin < 1.5);
+    /* xmin's own uncertainty widens the error: allow 4 sigma. */
+    assert_true(fabs(f.alpha - 2.5) < 4 * f.alpha_err);
+    assert_false(f.xmin_fixed);
+    free(u);
+    free(x);
+}
+
+static void test_discrete_xmin_scan(void **state)
+{
+    (void)state;
+    size_t n = 20000, nb = 6000;
+    double *x = pl_samples(2.2, 10, INFINITY, true, n, 31);
+    for (size_t i = 0; i < nb; i++)
+        x[i] = 1 + (double)(i % 9); /* flat body on 1..9 */
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = true;
+    dnc_pl_fit f = fit_or_die(x, n, o);
+    assert_true(f.xmin >= 8 && f.xmin <= 16);
+    assert_true(fabs(f.alpha - 2.2) < 4 * f.alpha_err);
+    free(x);
+}
+
+/* The grid-refined scan (used when there are many distinct values) finds
+ * a KS distance no worse than 10% above the exhaustive minimum. */
+static void test_grid_scan_close_to_exhaustive(void **state)
+{
+    (void)state;
+    size_t n = 6000;
+    double *x = pl_samples(2.0, 1.0, INFINITY, false, n, 41);
+    for (size_t i = 0; i < 1500; i++)
+        x[i] *= 0.5;
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.exhaustive = 0;
+    dnc_pl_fit full = fit_or_die(x, n, o);
+    o.exhaustive = 200;
+    o.grid = 50;
+    dnc_pl_fit grid = fit_or_die(x, n, o);
+    assert_true(grid.ks >= full.ks - 1e-15);
+    assert_true(grid.ks <= 1.1 * full.ks);
+    free(x);
+}
+
+/* plfit (Nepusz) is an independent implementation of the same estimators:
+ * at a fixed xmin the continuous MLE is a closed form, so the two must
+ * agree to rounding; plfit's discrete LBFGS maximum to its tolerance. */
+static void test_agrees_with_plfit(void **state)
+{
+    (void)state;
+    size_t n = 5000;
+    double *x = pl_samples(2.4, 1.0, INFINITY, false, n, 51);
+    plfit_continuous_options_t co;
+    plfit_continuous_options_init(&co);
+    co.finite_size_correction = 0;
+    co.xmin_method = PLFIT_LINEAR_ONLY;
+    co.p_value_method = PLFIT_P_VALUE_SKIP;
+    plfit_result_t pr;
+    assert_int_equal(plfit_estimate_alpha_continuous(x, n, 2.0, &co, &pr), 0);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.xmin = 2.0;
+    dnc_pl_fit f = fit_or_die(x, n, o);
+    assert_true(fabs(f.alpha - pr.alpha) < 1e-9);
+    /* Full scan: both choose xmin by KS minimisation over every value. */
+    assert_int_equal(plfit_continuous(x, n, &co, &pr), 0);
+    o = dnc_pl_opts_default();
+    o.exhaustive = 0;
+    o.min_tail = 1;
+    f = fit_or_die(x, n, o);
+    assert_true(fabs(f.alpha - pr.alpha) < f.alpha_err);
+    free(x);
+
+    double *k = pl_samples(2.7, 1, INFINITY, true, n, 52);
+    plfit_discrete_options_t dopt;
+    plfit_discrete_options_init(&dopt);
+    dopt.finite_size_correction = 0;
+    dopt.p_value_method = PLFIT_P_VALUE_SKIP;
+    assert_int_equal(plfit_estimate_alpha_discrete(k, n, 1, &dopt, &pr), 0);
+    o = dnc_pl_opts_default();
+    o.discrete = true;
+    o.xmin = 1;
+    f = fit_or_die(k, n, o);
+    assert_true(fabs(f.alpha - pr.alpha) < 1e-3 * f.alpha_err + 1e-5);
+    free(k);
+}
+
+/* Truncated laws on [xmin, xmax]: alpha recovered (also alpha < 1, which
+ * only a truncated law allows); an untruncated fit of the same data is
+ * biased far outside its error bar. */
+static void test_truncated_power_law(void **state)
+{
+    (void)state;
+    size_t n = 5000;
+    const double alphas[] = {1.5, 0.7};
+    for (int i = 0; i < 2; i++) {
+        double *x = pl_samples(alphas[i], 1.0, 100.0, false, n, (uint32_t)(61 + i));
+        dnc_pl_opts o = dnc_pl_opts_default();
+        o.xmin = 1.0;
+        o.xmax = 100.0;
+        dnc_pl_fit f = fit_or_die(x, n, o);
+        assert_true(fabs(f.alpha - alphas[i]) < 3 * f.alpha_err);
+        if (i == 0) {
+            o.xmax = INFINITY;
+            dnc_pl_fit g = fit_or_die(x, n, o);
+            assert_true(fabs(g.alpha - alphas[i]) > 5 * g.alpha_err);
+        }
+        free(x);
+    }
+    double *k = pl_samples(1.5, 1, 1000, true, n, 63);
+    for (size_t i = 0; i < n; i++)
+        assert_true(k[i] >= 1 && k[i] <= 1000 && k[i] == floor(k[i]));
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = true;
+    o.xmin = 1;
+    o.xmax = 1000;
+    dnc_pl_fit f = fit_or_die(k, n, o);
+    assert_true(fabs(f.alpha - 1.5) < 3 * f.alpha_err);
+    free(k);
+}
+
+/* The exact discrete sampler reproduces the probability mass function:
+ * counts of k = 1..4 within 4 binomial standard deviations. */
+static void test_discrete_sampler_matches_pmf(void **state)
+{
+    (void)state;
+    size_t n = 40000;
+    double *k = pl_samples(2.5, 1, INFINITY, true, n, 71);
+    dnc_pl_fit truth = {.discrete = true, .alpha = 2.5, .xmin = 1, .xmax = INFINITY};
+    for (int v = 1; v <= 4; v++) {
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+            c += k[i] == v;
+        double p = pow(v, -2.5) / gsl_sf_zeta(2.5);
+        assert_true(fabs(dnc_pl_pdf(&truth, v) - p) < 1e-12);
+        assert_true(fabs((double)c - (double)n * p) < 4 * sqrt((double)n * p * (1 - p)));
+    }
+    assert_true(fabs(dnc_pl_ccdf(&truth, 2) - (1 - 1 / gsl_sf_zeta(2.5))) < 1e-12);
+    free(k);
+}
+
+static double *exp_samples(double lambda, double xmin, size_t n, bool discrete, uint32_t a)
+{
+    double *x = malloc(n * sizeof *x);
+    dnc_uniform_fill(99, TEST_STREAM, a, 0, x, n);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = xmin - log(x[i]) / lambda;
+        if (discrete)
+            x[i] = floor(x[i]);
+    }
+    return x;
+}
+
+static double *lognormal_samples(double mu, double sigma, size_t n, uint32_t a)
+{
+    double *x = malloc(n * sizeof *x);
+    dnc_normal_fill(99, TEST_STREAM, a, 0, x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = exp(mu + sigma * x[i]);
+    return x;
+}
+
+/* Non-power-law data are rejected: the likelihood ratio favours the true
+ * alternative (R < 0) significantly, and the bootstrap p-value is small. */
+static void test_lr_rejects_exponential_and_lognormal(void **state)
+{
+    (void)state;
+    size_t n = 2000;
+    double *x = exp_samples(1.0, 1.0, n, false, 81);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.xmin = 1.0;
+    dnc_pl_fit f = fit_or_die(x, n, o);
+    dnc_pl_compare c;
+    assert_int_equal(dnc_pl_compare_alt(x, n, &f, DNC_PL_ALT_EXPONENTIAL, &c), DNC_OK);
+    assert_true(c.R < 0 && c.p < 0.01);
+    /* The exponential MLE on x >= xmin is 1 / mean(x - xmin) in closed form. */
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += (x[i] - 1.0) / (double)n;
+    assert_true(fabs(c.params[0] - 1 / m) < 1e-5 / m);
+    double p;
+    assert_int_equal(dnc_pl_bootstrap(x, n, &o, &f, 30, 5, &p), DNC_OK);
+    assert_true(p <= 0.1);
+    free(x);
+
+    x = lognormal_samples(2.0, 0.5, n, 82);
+    o = dnc_pl_opts_default();
+    o.xmin = 1.0; /* below every sample: the whole lognormal is compared */
+    f = fit_or_die(x, n, o);
+    assert_int_equal(dnc_pl_compare_alt(x, n, &f, DNC_PL_ALT_LOGNORMAL, &c), DNC_OK);
+    assert_true(c.R < 0 && c.p < 0.01);
+    /* untruncated in effect (xmin far below the bulk): mu, sigma recovered
+     * to a few standard errors (sigma/sqrt(n) = 0.011, sigma/sqrt(2n) = 0.008) */
+    assert_true(fabs(c.params[0] - 2.0) < 0.05 && fabs(c.params[1] - 0.5) < 0.04);
+    assert_int_equal(dnc_pl_bootstrap(x, n, &o, &f, 30, 5, &p), DNC_OK);
+    assert_true(p <= 0.1);
+    free(x);
+
+    /* Discrete: geometric counts are exponential on the integers. */
+    x = exp_samples(0.3, 1.0, n, true, 83);
+    o = dnc_pl_opts_default();
+    o.discrete = true;
+    o.xmin = 1;
+    f = fit_or_die(x, n, o);
+    assert_int_equal(dnc_pl_compare_alt(x, n, &f, DNC_PL_ALT_EXPONENTIAL, &c), DNC_OK);
+    assert_true(c.R < 0 && c.p < 0.01);
+    assert_true(fabs(c.params[0] - 0.3) < 0.03); /* sd of the geometric MLE ~0.008 */
+    free(x);
+}
+
+/* On power-law data the power law beats the exponential, and the nested
+ * cutoff model gains nothing significant (fixed seed; under the null
+ * p is uniform, the threshold 0.01 fails 1% of seeds). */
+static void test_lr_favours_power_law_on_power_law_data(void **state)
+{
+    (void)state;
+    size_t n = 3000;
+    double *x = pl_samples(2.2, 1.0, INFINITY, false, n, 91);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.xmin = 1.0;
+    dnc_pl_fit f = fit_or_die(x, n, o);
+    dnc_pl_compare c;
+    assert_int_equal(dnc_pl_compare_alt(x, n, &f, DNC_PL_ALT_EXPONENTIAL, &c), DNC_OK);
+    assert_true(c.R > 0 && c.p < 0.01);
+    assert_int_equal(dnc_pl_compare_alt(x, n, &f, DNC_PL_ALT_CUTOFF, &c), DNC_OK);
+    assert_true(c.nested && c.R <= 0 && c.p > 0.01);
+    for (int a = 0; a < DNC_PL_ALT_COUNT; a++) {
+        assert_int_equal(dnc_pl_compare_alt(x, n, &f, (dnc_pl_alt)a, &c), DNC_OK);
+        assert_true(isfinite(c.R) && c.p >= 0 && c.p <= 1);
+    }
+    free(x);
+}
+
+/* The bootstrap p is a pure function of the seed, whatever the threads. */
+static void test_bootstrap_reproducible_across_threads(void **state)
+{
+    (void)state;
+    size_t n = 400;
+    double *x = pl_samples(2.5, 1.0, INFINITY, false, n, 101);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    dnc_pl_fit f = fit_or_die(x, n, o);
+    double p1, p2;
+    omp_set_num_threads(1);
+    assert_int_equal(dnc_pl_bootstrap(x, n, &o, &f, 24, 77, &p1), DNC_OK);
+    omp_set_num_threads(2);
+    assert_int_equal(dnc_pl_bootstrap(x, n, &o, &f, 24, 77, &p2), DNC_OK);
+    assert_true(p1 == p2);
+    assert_true(p1 > 0.0); /* a genuine power law is not rejected outright */
+    free(x);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    dnc_pl_opts o = dnc_pl_opts_default();
+    dnc_pl_fit f;
+    double bad[] = {1, 2, -3};
+    assert_int_equal(dnc_pl_fit_data(bad, 0, &o, &f), DNC_EINVAL);
+    assert_int_equal(dnc_pl_fit_data(bad, 3, &o, &f), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "sample 3"));
+    double nanv[] = {1, NAN, 3};
+    assert_int_equal(dnc_pl_fit_data(nanv, 3, &o, &f), DNC_EINVAL);
+    double cst[] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    assert_int_equal(dnc_pl_fit_data(cst, 12, &o, &f), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "constant"));
+    o.discrete = true;
+    double frac[] = {1, 2.5, 3};
+    assert_int_equal(dnc_pl_fit_data(frac, 3, &o, &f), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "integer"));
+    o = dnc_pl_opts_default();
+    o.xmin = 5;
+    o.xmax = 4;
+    double ok[] = {1, 2, 3, 7, 9};
+    assert_int_equal(dnc_pl_fit_data(ok, 5, &o, &f), DNC_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_continuous_fixed_xmin_coverage),
+        cmocka_unit_test(test_discrete_fixed_xmin_coverage),
+        cmocka_unit_test(test_discrete_error_matches_fisher_information),
+        cmocka_unit_test(test_continuous_xmin_scan),
+        cmocka_unit_test(test_discrete_xmin_scan),
+        cmocka_unit_test(test_grid_scan_close_to_exhaustive),
+        cmocka_unit_test(test_agrees_with_plfit),
+        cmocka_unit_test(test_truncated_power_law),
+        cmocka_unit_test(test_discrete_sampler_matches_pmf),
+        cmocka_unit_test(test_lr_rejects_exponential_and_lognormal),
+        cmocka_unit_test(test_lr_favours_power_law_on_power_law_data),
+        cmocka_unit_test(test_bootstrap_reproducible_across_threads),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
