@@ -40,7 +40,7 @@ def conv_shift(W, b, x, dims, k):
     return out.reshape(B, -1, ly, lx)
 
 
-def best_time(fn, min_total=0.3, min_reps=3):
+def best_time(fn, min_total=0.3, min_reps=10):
     best, total, reps = float("inf"), 0.0, 0
     while reps < min_reps or total < min_total:
         t0 = time.perf_counter()

@@ -160,6 +160,26 @@ static dnc_status write_csv(const char *path, const double *obs, size_t seeds, s
     return dnc_afile_commit(&f);
 }
 
+/* One block of rows per seed, column names as in `dnncrit dp`'s PREFIX.seeds.csv
+ * (surv, nact) so that `dnncrit exponents` bootstraps over seeds. */
+static dnc_status write_seeds_csv(const char *path, const double *obs, size_t seeds,
+                                  size_t depth, uint64_t seed0, size_t S)
+{
+    dnc_afile f;
+    dnc_status st = dnc_afile_open(&f, path);
+    if (st)
+        return st;
+    fprintf(f.fp, "seed,layer,q,rho,c,active_fraction,surv,nact\n");
+    for (size_t i = 0; i < seeds; i++)
+        for (size_t l = 0; l < depth; l++) {
+            const double *row = obs + (i * depth + l) * OBS_N;
+            fprintf(f.fp, "%llu,%zu,%.17g,%.17g,%.17g,%.17g,%d,%.0f\n",
+                    (unsigned long long)(seed0 + i), l + 1, row[OBS_Q], row[OBS_RHO], row[OBS_C],
+                    row[OBS_ACTIVE], row[OBS_ACTIVE] > 0, row[OBS_ACTIVE] * (double)S);
+        }
+    return dnc_afile_commit(&f);
+}
+
 static cJSON *estimate(double value, double error)
 {
     cJSON *o = cJSON_CreateObject();
@@ -198,7 +218,8 @@ static void add_config(cJSON *rec, const cnn_args *a)
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
 }
 
-static dnc_status write_json(const char *path, const char *csv_name, const char *raster_name,
+static dnc_status write_json(const char *path, const char *csv_name, const char *seeds_name,
+                             const char *raster_name,
                              cJSON *rec, const cnn_args *a, const double *obs, double flops,
                              double seconds, double t0)
 {
@@ -220,6 +241,7 @@ static dnc_status write_json(const char *path, const char *csv_name, const char 
                             dnc_conv_algo_name(dnc_conv_resolve(&sh, a->opts.algo)));
     cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
     cJSON_AddStringToObject(outs, "csv", csv_name);
+    cJSON_AddStringToObject(outs, "seeds_csv", seeds_name);
     if (raster_name)
         cJSON_AddStringToObject(outs, "raster", raster_name);
     cJSON *t = cJSON_AddObjectToObject(rec, "timings");
@@ -258,12 +280,13 @@ static int run(cnn_args *a, int argc, char **argv, double t0)
 {
     size_t depth = a->opts.net.depth, S = dnc_cnn_sites(&a->opts.net);
     char *csv = dnc_path_with_suffix(a->out, ".csv"), *json = dnc_path_with_suffix(a->out, ".json");
+    char *seeds_csv = dnc_path_with_suffix(a->out, ".seeds.csv");
     char *raster = a->raster ? dnc_path_with_suffix(a->out, ".raster.csv.gz") : NULL;
     double *obs = malloc(a->seeds * depth * OBS_N * sizeof *obs);
     cJSON *rec = dnc_run_record_new("cnn", argc, argv);
     dnc_progress progress;
     raster_sink rs = {.progress = &progress};
-    dnc_status st = (!csv || !json || (a->raster && !raster) || !obs || !rec)
+    dnc_status st = (!csv || !json || !seeds_csv || (a->raster && !raster) || !obs || !rec)
                         ? dnc_fail(DNC_ENOMEM, "out of memory")
                         : DNC_OK;
     if (!st && a->raster)
@@ -280,7 +303,9 @@ static int run(cnn_args *a, int argc, char **argv, double t0)
     if (!st)
         st = write_csv(csv, obs, a->seeds, depth);
     if (!st)
-        st = write_json(json, base_name(csv), raster ? base_name(raster) : NULL, rec, a, obs,
+        st = write_seeds_csv(seeds_csv, obs, a->seeds, depth, a->opts.net.seed, S);
+    if (!st)
+        st = write_json(json, base_name(csv), base_name(seeds_csv), raster ? base_name(raster) : NULL, rec, a, obs,
                         flops, seconds, t0);
     if (!st && !a->quiet)
         print_summary(a, obs, seconds, flops);
@@ -289,11 +314,13 @@ static int run(cnn_args *a, int argc, char **argv, double t0)
         if (raster)
             remove(raster);
         remove(csv);
+        remove(seeds_csv);
     }
     cJSON_Delete(rec);
     free(obs);
     free(csv);
     free(json);
+    free(seeds_csv);
     free(raster);
     return rc;
 }
@@ -360,7 +387,7 @@ int cmd_cnn(int argc, char **argv)
         {"corr", DNC_OPT_STRING, &a.corr, "pre or post: correlations of h or of phi(h)", false},
         {"algo", DNC_OPT_STRING, &a.algo, "convolution: auto, im2col, direct", false},
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json", false},
+        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json", false},
         {"raster", DNC_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress or summary", false},
     };

@@ -13,7 +13,7 @@
 
 typedef struct {
     const char *column, *out, *model;
-    double tmin, tmax, m, omega, pc, tburn, p, kappa_mf;
+    double tmin, tmax, m, omega, pc, tburn, p, kappa_mf, relax_hi, relax_lo;
     size_t nboot, threads, L, T, samples, runs;
     uint64_t seed;
     dnc_dlist params;
@@ -172,7 +172,7 @@ static dnc_status off_critical(const ex_opts *o, const dnc_series *s, size_t n, 
             ys[na] = star.value;
             dys[na++] = star.error;
         }
-        if (dnc_relaxation_time(&s[g], star.value, 0.5, 1e-6, o->nboot, o->seed, &x) == DNC_OK) {
+        if (dnc_relaxation_time(&s[g], star.value, o->relax_hi, o->relax_lo, o->nboot, o->seed, &x) == DNC_OK) {
             ta[nx] = t;
             xi[nx] = x.value;
             dxi[nx++] = x.error;
@@ -229,6 +229,8 @@ static cJSON *config_json(const ex_opts *o, char **files, size_t nfiles)
         cJSON_AddItemToArray(pl, cJSON_CreateNumber(o->params.v[i]));
     cJSON_AddNumberToObject(c, "pc", o->pc);
     cJSON_AddNumberToObject(c, "tburn", o->tburn);
+    cJSON_AddNumberToObject(c, "relax_hi", o->relax_hi);
+    cJSON_AddNumberToObject(c, "relax_lo", o->relax_lo);
     cJSON_AddBoolToObject(c, "kappa", o->kappa);
     cJSON_AddNumberToObject(c, "kappa_mf", o->kappa_mf);
     cJSON_AddBoolToObject(c, "simulate", o->simulate);
@@ -348,7 +350,7 @@ done:
 int cmd_exponents(int argc, char **argv)
 {
     ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0,
-                 .m = 4, .omega = 1, .pc = NAN, .tburn = NAN, .p = NAN, .kappa_mf = 0,
+                 .m = 4, .omega = 1, .pc = NAN, .tburn = NAN, .p = NAN, .kappa_mf = 0, .relax_hi = 1e-3, .relax_lo = 1e-7,
                  .nboot = 200, .L = 1024, .T = 1000, .samples = 16, .runs = 1, .seed = 1};
     dnc_opt opts[] = {
         {"column", DNC_OPT_STRING, &o.column, "value column (rho, surv, nact, c, ...)", false},
@@ -368,6 +370,11 @@ int cmd_exponents(int argc, char **argv)
          false},
         {"tburn", DNC_OPT_DOUBLE, &o.tburn,
          "stationary average over t >= tburn (default: the last half of the times)", false},
+        {"relax-hi", DNC_OPT_DOUBLE, &o.relax_hi,
+         "relaxation-time fit window: |y - y*| below this fraction of its first value "
+         "(the exponential tail, t >> xi)", false},
+        {"relax-lo", DNC_OPT_DOUBLE, &o.relax_lo,
+         "... and above this fraction (keep it above the noise floor)", false},
         {"kappa", DNC_OPT_FLAG, &o.kappa, "fit the metric factor 1/rho = kappa (t + t0)", false},
         {"kappa-mf", DNC_OPT_DOUBLE, &o.kappa_mf, "mean-field kappa to compare with", false},
         {"nboot", DNC_OPT_SIZE, &o.nboot, "bootstrap replicas", false},

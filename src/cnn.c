@@ -247,7 +247,10 @@ static void conv_direct(const dnc_conv_shape *sh, const double *W, const double 
     }
 }
 
-/* Columns [y0 Lx, (y0 + ny) Lx) of the im2col matrix of one input:
+/* Serial on purpose: OpenMP threads spinning next to OpenBLAS's own threads
+ * made a 2-thread run 30x slower on a loaded 2-core machine; the copy is
+ * cheap next to the GEMM it feeds (C_out flops per element).
+ * Columns [y0 Lx, (y0 + ny) Lx) of the im2col matrix of one input:
  * row (i, ty, tx), column s holds in_i(x + tx - r, y + ty - r). */
 static void im2col_block(const dnc_conv_shape *sh, const double *in, size_t y0, size_t ny,
                          double *X)
@@ -257,7 +260,6 @@ static void im2col_block(const dnc_conv_shape *sh, const double *in, size_t y0, 
     long r = (long)(k - 1) / 2, ry = sh->dims == 2 ? r : 0;
     size_t ncols = ny * Lx;
     long rows = (long)(Cin * T);
-#pragma omp parallel for schedule(static)
     for (long row = 0; row < rows; row++) {
         size_t i = (size_t)row / T, t = (size_t)row % T;
         size_t ty = t / k, tx = t % k;
@@ -322,48 +324,60 @@ dnc_status dnc_conv_forward(const dnc_conv_shape *sh, dnc_conv_algo algo, const 
 
 /* ------------------------------------------------------- observables */
 
-/* 1 - cos(a, b) over C channels at stride S, as |a/|a| - b/|b||^2 / 2. */
-static double site_rho_pair(const double *a, const double *b, size_t C, size_t S)
+/* acc[s] += rho(x_s) of the pair (a, b): 1 - cos over C channels at stride
+ * S, as |a/|a| - b/|b||^2 / 2 (exactly 0 for identical sites). Channel-outer
+ * loops keep every access contiguous. scratch: 3 S doubles. */
+static void add_pair_rho(const double *a, const double *b, size_t C, size_t S, double *scratch,
+                         double *acc)
 {
-    double na = 0, nb = 0;
-    for (size_t c = 0; c < C; c++) {
-        na += a[c * S] * a[c * S];
-        nb += b[c * S] * b[c * S];
+    double *ia = scratch, *ib = scratch + S, *d2 = scratch + 2 * S;
+    for (size_t s = 0; s < S; s++)
+        ia[s] = ib[s] = d2[s] = 0;
+    for (size_t c = 0; c < C; c++)
+        for (size_t s = 0; s < S; s++) {
+            ia[s] += a[c * S + s] * a[c * S + s];
+            ib[s] += b[c * S + s] * b[c * S + s];
+        }
+    for (size_t s = 0; s < S; s++) {
+        ia[s] = ia[s] > 0 ? 1.0 / sqrt(ia[s]) : 0.0;
+        ib[s] = ib[s] > 0 ? 1.0 / sqrt(ib[s]) : 0.0;
     }
-    if (na == 0 || nb == 0) {
-        if (na == nb)
-            return 0.0;
-        return 1.0;
+    for (size_t c = 0; c < C; c++)
+        for (size_t s = 0; s < S; s++) {
+            double d = a[c * S + s] * ia[s] - b[c * S + s] * ib[s];
+            d2[s] += d * d;
+        }
+    for (size_t s = 0; s < S; s++) {
+        bool za = ia[s] == 0, zb = ib[s] == 0;
+        /* one zero vector and one not: no angle, count as uncorrelated */
+        acc[s] += za != zb ? 1.0 : 0.5 * d2[s];
     }
-    double ia = 1.0 / sqrt(na), ib = 1.0 / sqrt(nb), d2 = 0;
-    for (size_t c = 0; c < C; c++) {
-        double d = a[c * S] * ia - b[c * S] * ib;
-        d2 += d * d;
-    }
-    return 0.5 * d2;
 }
 
-void dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
-                      double *rho_x, double *rho_mean, double *active)
+dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
+                            double *rho_x, double *rho_mean, double *active)
 {
+    double *scratch = malloc(3 * S * sizeof *scratch);
+    if (!scratch)
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu sites", S);
     double npairs = (double)B * (double)(B - 1) / 2.0;
-#pragma omp parallel for schedule(static)
-    for (long sl = 0; sl < (long)S; sl++) {
-        size_t s = (size_t)sl;
-        double sum = 0;
-        for (size_t a = 0; a < B; a++)
-            for (size_t b = a + 1; b < B; b++)
-                sum += site_rho_pair(v + a * C * S + s, v + b * C * S + s, C, S);
-        rho_x[s] = npairs > 0 ? sum / npairs : 0.0;
-    }
+    for (size_t s = 0; s < S; s++)
+        rho_x[s] = 0;
+    for (size_t a = 0; a < B; a++)
+        for (size_t b = a + 1; b < B; b++)
+            add_pair_rho(v + a * C * S, v + b * C * S, C, S, scratch, rho_x);
     double total = 0;
     size_t n_active = 0;
     for (size_t s = 0; s < S; s++) {
+        if (npairs > 0)
+            rho_x[s] /= npairs;
         total += rho_x[s];
         n_active += rho_x[s] > threshold;
     }
+    free(scratch);
     *rho_mean = total / (double)S;
     *active = (double)n_active / (double)S;
+    return DNC_OK;
 }
 
 static double mean_square(const double *h, size_t n, size_t rows)
@@ -544,8 +558,8 @@ static dnc_status result_alloc(size_t depth, size_t S, dnc_cnn_result *res)
     return DNC_OK;
 }
 
-/* One layer: f = W^l * input + b^l, then h = f (plain or layer 1) or
- * h += alpha f (residual). */
+/* One layer: f = W^l * input + b^l, then h = f (plain) or h += alpha f
+ * (residual; layer 1 only when C_0 = C, with h^0 = x). */
 static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const double *input,
                                 cnn_buffers *bf)
 {
@@ -558,8 +572,10 @@ static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const do
                                      input, opts->batch, bf->f, bf->work);
     if (st)
         return st;
-    if (net->residual && layer > 1) {
+    if (net->residual && dnc_cnn_in_channels(net, layer) == net->channels) {
         double alpha = net->residual_alpha;
+        if (layer == 1) /* residual around the input too, as propagate.c does when N0 = N */
+            memcpy(bf->h, input, n * sizeof *bf->h);
         for (size_t j = 0; j < n; j++)
             bf->h[j] += alpha * bf->f[j];
     } else {
@@ -583,10 +599,10 @@ static dnc_status observe_layer(const dnc_cnn_opts *opts, size_t layer, cnn_buff
     size_t l = layer - 1;
     res->q[l] = mean_square(bf->h, C * S, B);
     const double *v = opts->corr == DNC_CORR_POST ? bf->a : bf->h;
-    dnc_cnn_site_rho(v, B, C, S, opts->threshold, bf->rho_x, &res->rho[l], &res->active[l]);
+    dnc_status st = dnc_cnn_site_rho(v, B, C, S, opts->threshold, bf->rho_x, &res->rho[l],
+                                     &res->active[l]);
     res->c[l] = 1.0 - res->rho[l];
-    dnc_status st = DNC_OK;
-    if (opts->observer)
+    if (!st && opts->observer)
         st = opts->observer(opts->observer_ctx, layer, bf->h, B, C * S);
     if (!st && opts->site_observer)
         st = opts->site_observer(opts->site_observer_ctx, layer, bf->rho_x, S);

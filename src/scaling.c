@@ -529,23 +529,40 @@ static double series_curvature(const dnc_decay_opts *o, const dnc_series *s, con
     return c2;
 }
 
-/* out[i] = curvature of series i, out[n] = interpolated critical parameter. */
+/* out[i] = curvature of series i, out[n] = the zero of the straight line
+ * through curvature vs parameter (all series: robust against the noise of
+ * any single one), NAN unless it lies inside the parameter range. */
 static dnc_status crit_estimator(void *vctx, const dnc_series *s, size_t n, double *const *mean,
                                  double *const *err, double *out, double *out_err)
 {
     (void)err;
     crit_ctx *c = vctx;
-    for (size_t i = 0; i < n; i++)
+    double px[64], cy[64];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
         out[i] = series_curvature(c->o, &s[i], mean[i], &out_err[i]);
+        if (isfinite(out[i]) && m < 64) {
+            px[m] = s[i].param;
+            cy[m++] = out[i];
+        }
+    }
     out[n] = out_err[n] = NAN;
-    for (size_t j = 0; j + 1 < n; j++) {
-        size_t a = c->order[j], b = c->order[j + 1];
-        if (isfinite(out[a]) && isfinite(out[b]) && out[a] <= 0.0 && out[b] > 0.0) {
-            double f = out[a] / (out[a] - out[b]);
-            out[n] = s[a].param + f * (s[b].param - s[a].param);
-            /* deterministic data: the bracket width is the honest resolution */
-            out_err[n] = fabs(s[b].param - s[a].param) / 2.0;
-            break;
+    double pmin = s[c->order[0]].param, pmax = s[c->order[n - 1]].param;
+    double c0, c1, e0, e1;
+    if (m >= 2) {
+        if (m == 2) {
+            c1 = (cy[1] - cy[0]) / (px[1] - px[0]);
+            c0 = cy[0] - c1 * px[0];
+            e0 = e1 = NAN;
+        } else if (line_fit(px, cy, m, &c0, &c1, &e0, &e1) != DNC_OK) {
+            dnc_clear_error();
+            return DNC_OK;
+        }
+        double root = -c0 / c1;
+        if (c1 > 0.0 && root >= pmin && root <= pmax) {
+            out[n] = root;
+            /* deterministic data: the line's own uncertainty */
+            out_err[n] = isfinite(e0) ? hypot(e0, root * e1) / c1 : (pmax - pmin) / 2.0;
         }
     }
     return DNC_OK;

@@ -249,7 +249,7 @@ static void test_site_rho_values(void **state)
     double v[12] = {1, -1, 1, 2, 0, 0, /* input 0: channel 0, channel 1 */
                     1, 1, 0, 2, 0, 5}; /* input 1 */
     double rho_x[3], mean, active;
-    dnc_cnn_site_rho(v, 2, 2, 3, 0.5, rho_x, &mean, &active);
+    assert_int_equal(dnc_cnn_site_rho(v, 2, 2, 3, 0.5, rho_x, &mean, &active), DNC_OK);
     assert_float_equal(rho_x[0], 0.0, 0);
     assert_float_equal(rho_x[1], 2.0, 1e-15);
     assert_float_equal(rho_x[2], 1.0, 1e-15);
@@ -333,40 +333,54 @@ static void test_algorithms_agree_in_propagation(void **state)
 static void test_residual_alpha_zero_is_identity(void **state)
 {
     (void)state;
+    enum { C = 8, S = 32, L = 6 };
     dnc_cnn_opts o = dnc_cnn_opts_default();
-    o.net.size_x = 32;
-    o.net.channels = 8;
-    o.net.depth = 6;
+    o.net.size_x = S;
+    o.net.channels = C;
+    o.net.depth = L;
     o.net.sigma_b = 0.5;
     o.net.residual = true;
     o.net.residual_alpha = 0.0;
-    size_t n = 2 * 8 * 32;
-    double *h1 = malloc(n * sizeof *h1);
-    dnc_cnn_opts first = o;
-    first.net.depth = 1;
-    first.observer = keep_last_h;
-    first.observer_ctx = h1;
-    dnc_cnn_result r1, r;
-    assert_int_equal(dnc_cnn_propagate(&first, &r1), DNC_OK);
-    double *hl = malloc(n * sizeof *hl);
+    size_t n = 2 * C * S;
+    double *x = malloc(n * sizeof *x), *hl = malloc(n * sizeof *hl);
+    assert_int_equal(dnc_cnn_make_inputs(&o, x), DNC_OK);
+    double q0 = 0;
+    for (size_t j = 0; j < n; j++)
+        q0 += x[j] * x[j];
+    q0 /= (double)n;
     o.observer = keep_last_h;
     o.observer_ctx = hl;
+    dnc_cnn_result r;
     assert_int_equal(dnc_cnn_propagate(&o, &r), DNC_OK);
-    assert_memory_equal(h1, hl, n * sizeof *h1);
-    for (int l = 0; l < 6; l++) {
-        assert_float_equal(r.q[l], r1.q[0], 0);
-        assert_float_equal(r.rho[l], r1.rho[0], 0);
+    /* h^l = x + 0 F(...) for every layer: the network is the identity */
+    assert_memory_equal(hl, x, n * sizeof *x);
+    for (int l = 0; l < L; l++) {
+        assert_true(fabs(r.q[l] - q0) < 1e-14);
+        assert_float_equal(r.rho[l], r.rho[0], 0);
     }
     /* alpha != 0 really changes the state */
     o.net.residual_alpha = 0.5;
     dnc_cnn_result r2;
     assert_int_equal(dnc_cnn_propagate(&o, &r2), DNC_OK);
-    assert_true(r2.q[5] != r1.q[0]);
-    dnc_cnn_result_free(&r1);
+    assert_true(fabs(r2.q[L - 1] - q0) > 1e-3);
+    /* with C_0 != C layer 1 is a plain embedding and the residual starts at layer 2 */
+    o.net.residual_alpha = 0.0;
+    o.net.input_channels = 3;
+    double *h1 = malloc(n * sizeof *h1);
+    dnc_cnn_opts first = o;
+    first.net.depth = 1;
+    first.observer_ctx = h1;
+    dnc_cnn_result r3, r4;
+    assert_int_equal(dnc_cnn_propagate(&first, &r3), DNC_OK);
+    assert_int_equal(dnc_cnn_propagate(&o, &r4), DNC_OK);
+    assert_memory_equal(hl, h1, n * sizeof *h1);
     dnc_cnn_result_free(&r);
     dnc_cnn_result_free(&r2);
-    free(h1);
+    dnc_cnn_result_free(&r3);
+    dnc_cnn_result_free(&r4);
+    free(x);
     free(hl);
+    free(h1);
 }
 
 static void expect_invalid(dnc_cnn_opts o, const char *fragment)
@@ -437,6 +451,12 @@ static void test_cli_writes_csv_json_raster(void **state)
                                 "survival,survival_err,q_err,c,c_err\n"));
     assert_int_equal(count_lines(csv), 8);
     free(csv);
+    char *seeds = tu_read(tu_path(dir, "run.seeds.csv"));
+    assert_non_null(seeds);
+    assert_non_null(strstr(seeds, "seed,layer,q,rho,c,active_fraction,surv,nact\n"));
+    assert_int_equal(count_lines(seeds), 1 + 3 * 7);
+    assert_non_null(strstr(seeds, "\n3,7,")); /* last block: seed 3, layer 7 */
+    free(seeds);
     char *json = tu_read(tu_path(dir, "run.json"));
     assert_non_null(json);
     assert_non_null(strstr(json, "\"raster\""));
@@ -466,6 +486,7 @@ static void check_cli_rejects(const char *args, const char *fragment)
     free(err);
     assert_false(tu_exists(tu_path(dir, "run.csv")));
     assert_false(tu_exists(tu_path(dir, "run.json")));
+    assert_false(tu_exists(tu_path(dir, "run.seeds.csv")));
     assert_int_equal(tu_count_entries(dir), 2); /* stdout and stderr only */
     tu_rmtree(dir);
     free(dir);

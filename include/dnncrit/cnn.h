@@ -7,6 +7,7 @@
  *   h^1     = W^1 * x + b^1                      (input: C_0 channels)
  *   h^{l+1} = W^{l+1} * phi(h^l) + b^{l+1}        (plain)
  *   h^{l+1} = h^l + alpha (W^{l+1} * phi(h^l) + b^{l+1})   (residual, l >= 1)
+ *   h^1     = x + alpha (W^1 * x + b^1)           (residual and C_0 = C, as in propagate.h)
  * where (W * a)_o(x) = sum_{i, t} W_{o,i,t} a_i(x + t - r), r = (k-1)/2,
  * t running over the k^d kernel taps (cross-correlation, as in PyTorch).
  * W_{o,i,t} ~ N(0, sigma_w^2 / fan_in) with fan_in = C_in k^d, b_o ~ N(0, sigma_b^2):
@@ -52,7 +53,7 @@ typedef struct {
     dnc_activation activation;
     double sigma_w;
     double sigma_b;
-    bool residual;         /* h^{l+1} = h^l + alpha F(h^l) for l >= 1 */
+    bool residual;         /* residual blocks (alpha = 0: every h^l = x when C_0 = C) */
     double residual_alpha;
     uint64_t seed;
 } dnc_cnn_config;
@@ -154,7 +155,7 @@ dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X);
 
 /* Observables of one layer from v (B x C x S): fills rho_x (S) and returns
  * the spatial mean of rho and the active fraction. Exposed for tests. */
-void dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
-                      double *rho_x, double *rho_mean, double *active);
+dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
+                            double *rho_x, double *rho_mean, double *active);
 
 #endif

@@ -99,13 +99,16 @@ dnc_status dnc_decay_fit(const dnc_series *s, const dnc_decay_opts *o, dnc_decay
 void dnc_decay_result_free(dnc_decay_result *r);
 
 /* Critical point: the curvature of ln y vs ln t changes sign at p_c
- * (downwards in the absorbing phase, upwards in the active one); linear
- * interpolation between the neighbouring parameters, bootstrap error. */
+ * (downwards in the absorbing phase, upwards in the active one). The zero
+ * of a straight line fitted to curvature vs parameter over all series
+ * (choose parameters close enough to p_c for the curvature to be linear),
+ * NAN when it falls outside the parameter range; bootstrap error. */
 typedef struct {
     dnc_estimate critical;  /* NAN value when no sign change is bracketed */
     double *curvature;      /* [n] curvature per series */
     double *curvature_err;  /* [n] */
-    size_t bracket;         /* sign change between series bracket and bracket+1 */
+    size_t bracket;         /* first sign change between sorted series bracket and
+                               bracket+1, (size_t)-1 if none */
 } dnc_critical_result;
 
 dnc_status dnc_critical_point(const dnc_series *s, size_t n, const dnc_decay_opts *o,
