@@ -13,9 +13,9 @@
 static void print_summary(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum,
                           size_t nfailed, double wall)
 {
-    printf("sweep %s: %zu points (%zu computed now, %zu resumed, %zu failed) in %.2f s on %d "
+    printf("sweep %s: %zu point%s (%zu computed now, %zu resumed, %zu failed) in %.2f s on %d "
            "rank%s x %d thread%s\n",
-           s->exp->name, s->npoints, sum->computed, sum->kept, nfailed, wall, sum->ranks,
+           s->exp->name, s->npoints, s->npoints == 1 ? "" : "s", sum->computed, sum->kept, nfailed, wall, sum->ranks,
            sum->ranks == 1 ? "" : "s", sum->threads, sum->threads == 1 ? "" : "s");
     printf("  table:  %s/table.csv\n  record: %s/sweep.json\n", a->out_dir, a->out_dir);
 }

@@ -7,6 +7,7 @@
     X("version", cmd_version, "print the version and the libraries it was built with") \
     X("plot", cmd_plot, "render the figure of a result (PREFIX.json) as PNG, SVG or PDF") \
     X("report", cmd_report, "one self-contained HTML report of every result in a directory") \
+    X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable") \
     X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
     X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
@@ -14,7 +15,6 @@
     X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)") \
     X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
     X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line") \
-    X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable") \
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \

@@ -299,6 +299,60 @@ static void test_directory_guards(void **state)
     dnc_sweep_free(&other);
 }
 
+/* A test experiment with propagate's schema: fails on odd points. */
+static const char *const flaky_columns[] = {"twice_sigma_w"};
+static dnc_status flaky_run(const dnc_sweep_point *p, double *row, cJSON *detail)
+{
+    (void)detail;
+    if (p->index % 2)
+        return dnc_fail(DNC_ENUM, "no convergence at point %zu", p->index);
+    row[0] = 2 * dnc_sweep_get_double(p, "sigma_w");
+    return DNC_OK;
+}
+
+static void test_failed_points_are_recorded_and_retried(void **state)
+{
+    (void)state;
+    dnc_sweep s;
+    assert_int_equal(parse_text("type = propagate\nsigma_w = 1:4:4\n", &s), DNC_OK);
+    dnc_sweep_experiment flaky = *s.exp;
+    flaky.name = "flaky";
+    flaky.columns = flaky_columns;
+    flaky.ncolumns = 1;
+    flaky.run = flaky_run;
+    s.exp = &flaky;
+    char *dir = tu_tmpdir();
+    dnc_sweep_dir d;
+    assert_int_equal(dnc_sweep_dir_open(&s, dir, &d), DNC_OK);
+    size_t todo[] = {0, 1, 2, 3}, *pending, npending, kept;
+    dnc_sweep_exec_opts o = {.threads = 2, .quiet = true};
+    dnc_sweep_exec_stats stats;
+    assert_int_equal(dnc_sweep_execute(&s, dir, todo, 4, &o, &stats), DNC_OK);
+    assert_int_equal(stats.computed, 4);
+    assert_int_equal(stats.failed, 2);
+    cJSON *rec = cJSON_CreateObject();
+    size_t nfailed;
+    assert_int_equal(dnc_sweep_gather(&s, dir, rec, &nfailed), DNC_OK);
+    assert_int_equal(nfailed, 2);
+    cJSON_Delete(rec);
+    char *table = read_in(dir, "table.csv");
+    assert_string_equal(table, "index,sigma_w,twice_sigma_w\n0,1,2\n1,2,nan\n2,3,6\n3,4,nan\n");
+    free(table);
+    char *p1 = read_in(dir, "points/1.json");
+    assert_non_null(strstr(p1, "no convergence at point 1"));
+    free(p1);
+    assert_int_equal(dnc_sweep_pending(&s, dir, &pending, &npending, &kept), DNC_OK);
+    assert_int_equal(npending, 2);
+    assert_int_equal(pending[0], 1);
+    assert_int_equal(pending[1], 3);
+    assert_int_equal(kept, 2);
+    free(pending);
+    dnc_sweep_dir_close(&d);
+    tu_rmtree(dir);
+    free(dir);
+    dnc_sweep_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_threads_give_identical_tables),
         cmocka_unit_test(test_resume_redoes_only_unfinished_points),
         cmocka_unit_test(test_directory_guards),
+        cmocka_unit_test(test_failed_points_are_recorded_and_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

