@@ -55,12 +55,12 @@ typedef struct {
     char **names; /* [ncol] */
     double *v;    /* [nrow * ncol] row-major */
     char *path;
-} dnc_table;
+} dnc_stable;
 
-dnc_status dnc_table_read(const char *path, dnc_table *tab);
-void dnc_table_free(dnc_table *tab);
+dnc_status dnc_stable_read(const char *path, dnc_stable *tab);
+void dnc_stable_free(dnc_stable *tab);
 /* Column index or -1. */
-int dnc_table_column(const dnc_table *tab, const char *name);
+int dnc_stable_column(const dnc_stable *tab, const char *name);
 /* Builds one series of column `value` from one or more tables: the time
  * column is the first of t, layer, l, depth, time; a table with a `seed`
  * or `sample` column holds one sample per seed (long format, as written by
@@ -68,7 +68,7 @@ int dnc_table_column(const dnc_table *tab, const char *name);
  * `dnncrit propagate` run per seed). A single sample keeps its error column
  * (`err` for rho, otherwise `<value>_err`) when present. All samples must
  * share their times; longer ones are cut to the common length. */
-dnc_status dnc_series_from_tables(const dnc_table *tabs, size_t ntabs, const char *value,
+dnc_status dnc_series_from_tables(const dnc_stable *tabs, size_t ntabs, const char *value,
                                   dnc_series *out);
 
 /* ---- Decay at criticality: y(t) ~ A t^-delta. */
