@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "dnncrit/error.h"
+#include "dnncrit/network.h"
 #include "dnncrit/powerlaw.h"
 
 /* Population activity of a raster of `units` units over `bins` time bins. */
@@ -189,5 +190,48 @@ dnc_status dnc_branching_activity(const dnc_branching_opts *o, size_t n, size_t 
  * multistep-regression estimator. A[0..steps). */
 dnc_status dnc_branching_driven(double m, double h, double p_obs, size_t steps, uint64_t seed,
                                 double *A);
+
+/* ---- Avalanches through the layers of random networks (layers = time
+ * bins). Activity of unit i in layer l, by rule:
+ *  DNC_NET_DAMAGE (default): damage spreading. Each input x comes with a
+ *      copy x + delta e_k perturbed in one input unit k; unit i is active
+ *      when |h'_i - h_i| > threshold * delta / sqrt(N0) (pre-activations;
+ *      the scale is the typical first-layer damage per unit / sigma_w).
+ *  DNC_NET_ABS: |phi(h_i)| > threshold.
+ *  DNC_NET_STD: |h_i| > threshold * (standard deviation of h over the
+ *      layer's units and inputs).
+ * Per input, an avalanche is a run of active layers between quiet layers;
+ * a run still active at the last layer is cut (counted, not analysed). */
+typedef enum { DNC_NET_DAMAGE = 0, DNC_NET_ABS = 1, DNC_NET_STD = 2 } dnc_net_rule;
+
+typedef struct {
+    dnc_mlp_config net; /* network k uses seed net.seed + k */
+    size_t networks;    /* networks per parameter point */
+    size_t inputs;      /* inputs (pairs for damage) per network */
+    double input_q;     /* per-component variance of the N(0, q) inputs */
+    dnc_net_rule rule;
+    double threshold;   /* default 2 (damage), 0.5 (abs), 1 (std) */
+    double delta;       /* damage: input perturbation (default 1e-3) */
+    bool quiet;
+} dnc_net_aval_opts;
+
+typedef struct {
+    dnc_avalanches av;   /* completed avalanches */
+    size_t seeded;       /* inputs x networks */
+    size_t cut;          /* avalanches still active at the last layer */
+    size_t depth, width;
+    double *rho_mean;    /* [depth] mean fraction of active units per layer */
+    double *chi_layer;   /* [depth] N var(rho_l) over inputs and networks */
+    double chi;          /* mean of chi_layer over the second half of the layers */
+    double chi_S;        /* <S^2>/<S> of completed avalanches */
+    double survival;     /* cut / seeded: P(T >= depth) */
+    double mean_S, mean_T, max_S;
+} dnc_net_aval_result;
+
+dnc_net_aval_opts dnc_net_aval_opts_default(void);
+const char *dnc_net_rule_name(dnc_net_rule r);
+dnc_status dnc_net_rule_parse(const char *s, dnc_net_rule *r);
+dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res);
+void dnc_net_aval_result_free(dnc_net_aval_result *res);
 
 #endif

@@ -1,0 +1,203 @@
+/* dnncrit avalanches: avalanches through the layers of random networks at
+ * one parameter point (damage spreading by default), with the full
+ * avalanche analysis. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "avalanche_out.h"
+#include "cli.h"
+#include "dnncrit/avalanche.h"
+#include "dnncrit/io.h"
+#include "netaval_cli.h"
+
+void dnc_netaval_add_options(dnc_netaval_args *a, dnc_opt *opts, size_t *n)
+{
+    size_t k = *n;
+    opts[k++] = (dnc_opt){"depth", DNC_OPT_SIZE, &a->depth, "layers L (time bins)", false};
+    opts[k++] = (dnc_opt){"activation", DNC_OPT_ACTIVATION, &a->activation, dnc_activation_list(), false};
+    opts[k++] = (dnc_opt){"sigma-b", DNC_OPT_DOUBLE, &a->sigma_b, "bias standard deviation", false};
+    opts[k++] = (dnc_opt){"networks", DNC_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)", false};
+    opts[k++] = (dnc_opt){"inputs", DNC_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network", false};
+    opts[k++] = (dnc_opt){"input-q", DNC_OPT_DOUBLE, &a->input_q, "variance per input component", false};
+    opts[k++] = (dnc_opt){"rule", DNC_OPT_STRING, &a->rule,
+                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|) or std (|h| / layer std)", false};
+    opts[k++] = (dnc_opt){"threshold", DNC_OPT_DOUBLE, &a->threshold,
+                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)", false};
+    opts[k++] = (dnc_opt){"delta", DNC_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit", false};
+    opts[k++] = (dnc_opt){"seed", DNC_OPT_U64, &a->seed, "random seed (weights, inputs, perturbed units)", false};
+    opts[k++] = (dnc_opt){"threads", DNC_OPT_SIZE, &a->threads, "OpenMP threads (0: default)", false};
+    opts[k++] = (dnc_opt){"out", DNC_OPT_STRING, &a->out, "output prefix", false};
+    opts[k++] = (dnc_opt){"quiet", DNC_OPT_FLAG, &a->quiet, "no progress or summary", false};
+    *n = k;
+}
+
+dnc_netaval_args dnc_netaval_args_default(const char *out)
+{
+    dnc_net_aval_opts d = dnc_net_aval_opts_default();
+    return (dnc_netaval_args){.width = d.net.width, .depth = d.net.depth,
+                              .activation = d.net.activation, .sigma_w = 1.0,
+                              .sigma_b = d.net.sigma_b, .networks = d.networks, .inputs = d.inputs,
+                              .input_q = d.input_q, .rule = "damage", .threshold = 0,
+                              .delta = d.delta, .seed = d.net.seed, .threads = 0, .out = out,
+                              .quiet = false};
+}
+
+dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o)
+{
+    *o = dnc_net_aval_opts_default();
+    dnc_status st = dnc_net_rule_parse(a->rule, &o->rule);
+    if (st)
+        return st;
+    o->net.width = a->width;
+    o->net.depth = a->depth;
+    o->net.activation = a->activation;
+    o->net.sigma_w = a->sigma_w;
+    o->net.sigma_b = a->sigma_b;
+    o->net.seed = a->seed;
+    o->networks = a->networks;
+    o->inputs = a->inputs;
+    o->input_q = a->input_q;
+    o->delta = a->delta;
+    o->threshold = a->threshold > 0 ? a->threshold
+                   : o->rule == DNC_NET_DAMAGE ? 2.0
+                   : o->rule == DNC_NET_ABS    ? 0.5
+                                               : 1.0;
+    o->quiet = true;
+    return DNC_OK;
+}
+
+void dnc_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
+{
+    cJSON_AddNumberToObject(c, "depth", (double)o->net.depth);
+    cJSON_AddStringToObject(c, "activation", dnc_activation_name(o->net.activation));
+    cJSON_AddNumberToObject(c, "sigma_b", o->net.sigma_b);
+    cJSON_AddNumberToObject(c, "networks", (double)o->networks);
+    cJSON_AddNumberToObject(c, "inputs", (double)o->inputs);
+    cJSON_AddNumberToObject(c, "input_q", o->input_q);
+    cJSON_AddStringToObject(c, "rule", dnc_net_rule_name(o->rule));
+    cJSON_AddNumberToObject(c, "threshold", o->threshold);
+    cJSON_AddNumberToObject(c, "delta", o->delta);
+    cJSON_AddNumberToObject(c, "seed", (double)o->net.seed);
+    cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
+}
+
+void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
+{
+    cJSON_AddNumberToObject(r, "seeded", (double)res->seeded);
+    cJSON_AddNumberToObject(r, "completed", (double)res->av.count);
+    cJSON_AddNumberToObject(r, "cut", (double)res->cut);
+    dnc_json_number(r, "survival", res->survival);
+    dnc_json_number(r, "susceptibility", res->chi);
+    dnc_json_number(r, "size_susceptibility", res->chi_S);
+    dnc_json_number(r, "mean_size", res->mean_S);
+    dnc_json_number(r, "mean_duration", res->mean_T);
+    dnc_json_number(r, "max_size", res->max_S);
+}
+
+static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t min_count,
+               int argc, char **argv)
+{
+    if (a->threads > 0)
+        omp_set_num_threads((int)a->threads);
+    double t0 = dnc_wall_time();
+    dnc_net_aval_opts o;
+    dnc_net_aval_result res = {0};
+    dnc_avalanche_analysis an = {0};
+    dnc_status st = dnc_netaval_build(a, &o);
+    if (!st)
+        st = dnc_net_avalanches(&o, &res);
+    if (st)
+        return dnc_cli_fail("avalanches");
+    dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    ao.compare = compare;
+    ao.bootstrap = bootstrap;
+    ao.seed = a->seed;
+    ao.min_count = min_count;
+    char reason[512] = "";
+    bool analysed = dnc_avalanche_analyse(&res.av, &ao, &an) == DNC_OK;
+    if (!analysed)
+        snprintf(reason, sizeof reason, "%s", dnc_last_error());
+    cJSON *root = dnc_run_record_new("avalanches", argc, argv);
+    cJSON *c = cJSON_AddObjectToObject(root, "config");
+    cJSON_AddNumberToObject(c, "width", (double)o.net.width);
+    cJSON_AddNumberToObject(c, "sigma_w", o.net.sigma_w);
+    dnc_netaval_json_config(c, &o);
+    cJSON_AddBoolToObject(c, "compare", compare);
+    cJSON_AddNumberToObject(c, "bootstrap", (double)bootstrap);
+    cJSON_AddNumberToObject(c, "min_count", (double)min_count);
+    cJSON_AddStringToObject(c, "out", a->out);
+    cJSON *r = cJSON_AddObjectToObject(root, "results");
+    dnc_netaval_json_point(r, &res);
+    dnc_outset os = {0};
+    FILE *fp;
+    const char *keys[DNC_OUTSET_MAX] = {"layers_csv", "avalanches_csv", "sizes_csv", "sizes_pdf_csv",
+                                        "durations_csv", "durations_pdf_csv", "sizedur_csv", "shape_csv"};
+    st = dnc_outset_open(&os, a->out, "_layers.csv", &fp);
+    if (!st) {
+        fprintf(fp, "layer,rho,chi\n");
+        for (size_t l = 0; l < res.depth; l++)
+            fprintf(fp, "%zu,%.10g,%.10g\n", l + 1, res.rho_mean[l], res.chi_layer[l]);
+        if (analysed)
+            st = dnc_write_avalanche_outputs(&os, a->out, &res.av, &an, r);
+        else
+            cJSON_AddStringToObject(r, "analysis_error", reason);
+    }
+    dnc_run_record_finish(root, t0);
+    if (!st)
+        st = dnc_outset_commit(&os, a->out, root, keys);
+    else
+        dnc_outset_abort(&os);
+    if (!st && !a->quiet) {
+        printf("avalanches: %s MLP N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, rule %s "
+               "(threshold %g), %zu networks x %zu inputs\n",
+               dnc_activation_name(o.net.activation), o.net.width, o.net.depth, o.net.sigma_w,
+               o.net.sigma_b, dnc_net_rule_name(o.rule), o.threshold, o.networks, o.inputs);
+        printf("  completed %zu, cut at depth %zu (survival %.3f); chi = %.4g, <S^2>/<S> = %.4g\n",
+               res.av.count, res.cut, res.survival, res.chi, res.chi_S);
+        if (analysed)
+            dnc_print_avalanche_summary(&an);
+    }
+    if (!analysed)
+        fprintf(stderr, "dnncrit avalanches: warning: no exponent analysis: %s\n", reason);
+    cJSON_Delete(root);
+    dnc_avalanche_analysis_free(&an);
+    dnc_net_aval_result_free(&res);
+    return st ? dnc_cli_fail("avalanches") : 0;
+}
+
+int cmd_avalanches(int argc, char **argv)
+{
+    dnc_netaval_args a = dnc_netaval_args_default("avalanches");
+    bool compare = false;
+    size_t bootstrap = 0, min_count = 10;
+    dnc_opt opts[32] = {
+        {"width", DNC_OPT_SIZE, &a.width, "units per layer N", false},
+        {"sigma-w", DNC_OPT_DOUBLE, &a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
+        {"compare", DNC_OPT_FLAG, &compare, "likelihood-ratio tests against alternatives", false},
+        {"bootstrap", DNC_OPT_SIZE, &bootstrap, "goodness-of-fit bootstrap replicas (0: skip)", false},
+        {"min-count", DNC_OPT_SIZE, &min_count, "avalanches per duration for <S>(T) and collapse", false},
+    };
+    size_t n = 5;
+    dnc_netaval_add_options(&a, opts, &n);
+    dnc_cli cli = {.command = "avalanches",
+                   .summary = "Avalanches through the layers of random MLPs at one (sigma_w, "
+                              "sigma_b, N): each input is paired with a copy perturbed in one unit "
+                              "and a unit is active where the two pre-activations differ by more "
+                              "than the threshold (damage spreading; --rule abs/std threshold the "
+                              "activity itself). Sizes, durations, exponents, crackling relation, "
+                              "shape collapse, per-layer susceptibility.",
+                   .example = "dnncrit avalanches --width 256 --depth 100 --sigma-w 1.2 --networks 8 --out av",
+                   .opts = opts,
+                   .nopts = n};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc == DNC_CLI_OK)
+        rc = run(&a, compare, bootstrap, min_count, argc, argv);
+    else
+        rc = rc == DNC_CLI_HELP ? 0 : 2;
+    dnc_cli_free(&cli);
+    return rc;
+}

@@ -1,0 +1,31 @@
+/* Options shared by `avalanches` and `susceptibility`. */
+#ifndef DNNCRIT_NETAVAL_CLI_H
+#define DNNCRIT_NETAVAL_CLI_H
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "dnncrit/avalanche.h"
+
+typedef struct {
+    size_t width, depth;
+    dnc_activation activation;
+    double sigma_w, sigma_b;
+    size_t networks, inputs;
+    double input_q;
+    const char *rule;
+    double threshold, delta;
+    uint64_t seed;
+    size_t threads;
+    const char *out;
+    bool quiet;
+} dnc_netaval_args;
+
+dnc_netaval_args dnc_netaval_args_default(const char *out);
+/* Appends the shared options (not width / sigma-w) to opts[*n..]. */
+void dnc_netaval_add_options(dnc_netaval_args *a, dnc_opt *opts, size_t *n);
+dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o);
+void dnc_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o);
+void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res);
+
+#endif
