@@ -86,14 +86,17 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(strbuf *b, const cha
     free(big);
 }
 
-/* A gnuplot single-quoted string: only '' needs escaping there; control
- * characters (newlines would end the command) are dropped. */
+/* A gnuplot single-quoted string. gnuplot's tokenizer does not reliably
+ * undo doubled quotes (as in 'a''''b'), so a quote never reaches the
+ * script: in text it becomes the typographic apostrophe U+2019, and paths
+ * containing one are refused before (make_tmpdir). Control characters (a
+ * newline would end the command) are dropped. */
 static void sb_quoted(strbuf *b, const char *text)
 {
     sb_puts(b, "'");
     for (const char *p = text ? text : ""; *p; p++) {
         if (*p == '\'')
-            sb_puts(b, "''");
+            sb_puts(b, "\u2019");
         else if ((unsigned char)*p >= 0x20 && *p != 0x7f)
             sb_append(b, p, 1);
     }
@@ -986,6 +989,10 @@ static dnc_status make_tmpdir(char **dir)
     const char *base = getenv("TMPDIR");
     if (!base || !*base)
         base = "/tmp";
+    for (const char *c = base; *c; c++)
+        if (*c == '\'' || (unsigned char)*c < 0x20)
+            return dnc_fail(DNC_EINVAL, "TMPDIR '%s' contains a quote or control character: "
+                                        "point it at a plainer directory", base);
     size_t n = strlen(base) + 32;
     *dir = malloc(n);
     if (!*dir)

@@ -18,7 +18,35 @@ typedef struct {
     const cJSON *rec;
     const dnc_csv *t; /* never NULL inside a recipe (an empty table at worst) */
     dnc_figure *fig;
+    const char *dir;  /* folder of the result, for its other CSVs; NULL: none */
 } recipe_ctx;
+
+static bool safe_basename(const char *name)
+{
+    return name && *name && !strchr(name, '/') && strcmp(name, "..") != 0 &&
+           strcmp(name, ".") != 0;
+}
+
+/* Another CSV of the result: outputs.<key>, read from the result's folder.
+ * false (and an empty table) when absent or unreadable. */
+static bool load_aux(const recipe_ctx *r, const char *key, dnc_csv *t)
+{
+    memset(t, 0, sizeof *t);
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(r->rec, "outputs");
+    const cJSON *it = outs ? cJSON_GetObjectItemCaseSensitive(outs, key) : NULL;
+    if (!r->dir || !cJSON_IsString(it) || !safe_basename(it->valuestring))
+        return false;
+    size_t n = strlen(r->dir) + strlen(it->valuestring) + 2;
+    char *path = malloc(n);
+    if (!path)
+        return false;
+    snprintf(path, n, "%s/%s", r->dir, it->valuestring);
+    bool ok = dnc_csv_read(path, t) == DNC_OK;
+    free(path);
+    if (!ok)
+        memset(t, 0, sizeof *t);
+    return ok;
+}
 
 static long col(const recipe_ctx *r, const char *const *names)
 {
@@ -511,6 +539,8 @@ static dnc_status add_critical_line(dnc_plot_panel *p, recipe_ctx *r, long cb)
     return DNC_OK;
 }
 
+static dnc_status add_critical_line_from_results(dnc_plot_panel *p, const cJSON *rec);
+
 static dnc_status recipe_phase_diagram(recipe_ctx *r)
 {
     long cb = col(r, SB_NAMES), cw = col(r, SW_NAMES);
@@ -544,6 +574,8 @@ static dnc_status recipe_phase_diagram(recipe_ctx *r)
     }
     if (!st)
         st = add_critical_line(p, r, cb);
+    if (!st && col(r, NAMES("sigma_w_crit", "sigma_w_critical", "critical_sigma_w", "sigma_w_c")) < 0)
+        st = add_critical_line_from_results(p, r->rec);
     long cxi = col(r, NAMES("xi_c", "xi"));
     if (!st && cxi >= 0) {
         dnc_plot_panel *q = panel(r, "depth scale", "σ_b", "σ_w");
@@ -1159,6 +1191,311 @@ static dnc_status recipe_sweep(recipe_ctx *r)
     return st;
 }
 
+/* ------------------------------------------------- mean-field theory */
+
+static dnc_status recipe_meanfield(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long cl = col(r, LAYER_NAMES), crho = col(r, RHO_NAMES), cq = col(r, NAMES("q"));
+    dnc_status st = need_cols("meanfield", cl, crho);
+    if (st)
+        return st;
+    dnc_plot_panel *p = panel(r, "order parameter (infinite width)", "layer ℓ", "ρ^ℓ = 1 − c^ℓ");
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = p->logy = true;
+    p->key = strdup("bottom left");
+    char *note = run_note(r->rec);
+    const cJSON *phase = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "phase");
+    if (note && cJSON_IsString(phase) && phase->valuestring) {
+        char *e = dnc_plot_escape(phase->valuestring);
+        size_t n = strlen(note) + (e ? strlen(e) : 0) + 16;
+        char *both = malloc(n);
+        if (both)
+            snprintf(both, n, "%s (%s)", note, e ? e : "");
+        free(e);
+        free(note);
+        note = both;
+    }
+    st = note ? dnc_panel_set_note(p, note) : DNC_OK;
+    free(note);
+    if (!st)
+        st = add_col_series(p, t, cl, crho, -1, "mean-field map", DNC_STYLE_LINES, 1);
+    long cp = col(r, NAMES("rho_pred"));
+    double kappa;
+    if (!st && cp >= 0) {
+        char label[96] = "1/(κℓ)";
+        if (result_value(r->rec, "kappa", &kappa, NULL))
+            snprintf(label, sizeof label, "1/(κℓ), κ = %.4g", kappa);
+        st = add_col_series(p, t, cl, cp, -1, label, DNC_STYLE_DASHED, 7);
+    }
+    if (!st && cq >= 0) {
+        dnc_plot_panel *q = panel(r, "length map", "layer ℓ", "q^ℓ");
+        if (!q)
+            return DNC_ENOMEM;
+        q->logx = true;
+        st = add_col_series(q, t, cl, cq, -1, "q^ℓ", DNC_STYLE_LINES, 2);
+        double qs;
+        if (!st && result_value(r->rec, "q_star", &qs, NULL))
+            st = dnc_panel_add_refline(q, false, qs, "q*");
+    }
+    return st;
+}
+
+static dnc_status recipe_critical(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long cb = col(r, SB_NAMES), cw = col(r, SW_NAMES);
+    dnc_status st = need_cols("critical", cb, cw);
+    if (st)
+        return st;
+    dnc_plot_panel *p = panel(r, "critical line χ_1 = 1", "σ_b", "σ_w^c");
+    if (!p)
+        return DNC_ENOMEM;
+    const cJSON *act = config_item(r->rec, "activation");
+    if (cJSON_IsString(act) && act->valuestring) {
+        char *e = dnc_plot_escape(act->valuestring);
+        char note[96];
+        snprintf(note, sizeof note, "φ = %s: ordered below, chaotic above", e ? e : "");
+        free(e);
+        st = dnc_panel_set_note(p, note);
+    }
+    if (!st)
+        st = add_col_series(p, t, cb, cw, -1, NULL, DNC_STYLE_LINESPOINTS, 7);
+    long ck = col(r, NAMES("kappa")), cq = col(r, NAMES("q_star"));
+    if (!st && ck >= 0) {
+        dnc_plot_panel *q = panel(r, "metric factor on the critical line", "σ_b", "κ = f″(1)/2");
+        if (!q)
+            return DNC_ENOMEM;
+        st = add_col_series(q, t, cb, ck, -1, NULL, DNC_STYLE_LINESPOINTS, 2);
+    }
+    if (!st && cq >= 0) {
+        dnc_plot_panel *q = panel(r, "fixed point on the critical line", "σ_b", "q*");
+        if (!q)
+            return DNC_ENOMEM;
+        st = add_col_series(q, t, cb, cq, -1, NULL, DNC_STYLE_LINESPOINTS, 3);
+    }
+    return st;
+}
+
+/* results.critical_line: [{"sigma_b": .., "sigma_w": ..}, ...] */
+static dnc_status add_critical_line_from_results(dnc_plot_panel *p, const cJSON *rec)
+{
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(rec, "results");
+    const cJSON *line = res ? cJSON_GetObjectItemCaseSensitive(res, "critical_line") : NULL;
+    int n = cJSON_IsArray(line) ? cJSON_GetArraySize(line) : 0;
+    if (n <= 0)
+        return DNC_OK;
+    double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (const cJSON *it = line->child; it; it = it->next) {
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(it, "sigma_b");
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(it, "sigma_w");
+        if (cJSON_IsNumber(b) && cJSON_IsNumber(w) && k < (size_t)n) {
+            x[k] = b->valuedouble;
+            y[k++] = w->valuedouble;
+        }
+    }
+    dnc_status st = k ? dnc_panel_add_series_color(p, "critical line χ_1 = 1", DNC_STYLE_LINES, x,
+                                                   y, NULL, k, 7)
+                      : DNC_OK;
+    free(x);
+    free(y);
+    return st;
+}
+
+/* ------------------------------------------------------------ avalanches */
+
+static char *estimate_text(const cJSON *rec, const char *name, const char *sym)
+{
+    double v, e;
+    char buf[96];
+    if (!result_value(rec, name, &v, &e))
+        return NULL;
+    if (isfinite(e))
+        snprintf(buf, sizeof buf, "%s = %.3g ± %.2g", sym, v, e);
+    else
+        snprintf(buf, sizeof buf, "%s = %.3g", sym, v);
+    return strdup(buf);
+}
+
+/* A distribution panel from a CSV "x,density_data,density_fit" (or ccdf). */
+static dnc_status distribution_panel(recipe_ctx *r, const dnc_csv *d, const char *title,
+                                     const char *xl, const char *yl, const char *fit_label,
+                                     int color)
+{
+    long cx = dnc_csv_col(d, "x");
+    long cd = dnc_csv_col_any(d, NAMES("density_data", "ccdf_data", "pdf_data"));
+    long cf = dnc_csv_col_any(d, NAMES("density_fit", "ccdf_fit", "pdf_fit"));
+    if (cx < 0 || cd < 0)
+        return DNC_OK;
+    dnc_plot_panel *p = panel(r, title, xl, yl);
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = p->logy = true;
+    p->key = strdup("bottom left");
+    dnc_status st = add_col_series(p, d, cx, cd, -1, "data", DNC_STYLE_POINTS, color);
+    if (!st && cf >= 0)
+        st = add_col_series(p, d, cx, cf, -1, fit_label, DNC_STYLE_DASHED, 7);
+    return st;
+}
+
+static dnc_status recipe_avalanches(recipe_ctx *r)
+{
+    dnc_csv sizes, durs, sd, shape;
+    bool hs = load_aux(r, "sizes_pdf_csv", &sizes), hd = load_aux(r, "durations_pdf_csv", &durs);
+    bool hsd = load_aux(r, "sizedur_csv", &sd), hsh = load_aux(r, "shape_csv", &shape);
+    dnc_status st = DNC_OK;
+    if (!hs && !hd && !hsd && !hsh)
+        st = dnc_fail(DNC_EUNSUPPORTED, "avalanches: distribution CSVs not found");
+    char *tau = estimate_text(r->rec, "tau", "τ"), *alpha = estimate_text(r->rec, "alpha", "α");
+    char lt[128], la[128];
+    snprintf(lt, sizeof lt, "S^{-τ}, %s", tau ? tau : "fit");
+    snprintf(la, sizeof la, "T^{-α}, %s", alpha ? alpha : "fit");
+    if (!st && hs)
+        st = distribution_panel(r, &sizes, "avalanche sizes", "size S (active units)", "P(S)",
+                                lt, 1);
+    if (!st && hd)
+        st = distribution_panel(r, &durs, "avalanche durations", "duration T (layers or bins)",
+                                "P(T)", la, 2);
+    if (!st && hsd) {
+        long cT = dnc_csv_col(&sd, "T"), cm = dnc_csv_col(&sd, "mean_S"),
+             ce = dnc_csv_col(&sd, "sem_S"), cf = dnc_csv_col(&sd, "fit");
+        if (cT >= 0 && cm >= 0) {
+            dnc_plot_panel *p = panel(r, "crackling noise", "duration T", "⟨S⟩(T)");
+            if (!p)
+                st = DNC_ENOMEM;
+            else {
+                p->logx = p->logy = true;
+                p->key = strdup("top left");
+                st = add_col_series(p, &sd, cT, cm, ce, "data", DNC_STYLE_ERRORBARS, 3);
+                char *g = estimate_text(r->rec, "gamma", "γ");
+                const cJSON *cr = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "crackling");
+                double pv = NAN, pe = NAN;
+                entry_value(cr, "predicted_gamma", &pv, &pe);
+                char label[160];
+                snprintf(label, sizeof label, "T^{γ}, %s", g ? g : "fit");
+                if (!st && cf >= 0)
+                    st = add_col_series(p, &sd, cT, cf, -1, label, DNC_STYLE_DASHED, 7);
+                if (!st && isfinite(pv)) {
+                    char note[160];
+                    snprintf(note, sizeof note, "(α − 1)/(τ − 1) = %.3g ± %.2g", pv, pe);
+                    st = dnc_panel_set_note(p, note);
+                }
+                free(g);
+            }
+        }
+    }
+    if (!st && hsh) {
+        long cx = dnc_csv_col(&shape, "t_over_T"), cm = dnc_csv_col(&shape, "shape");
+        if (cx >= 0) {
+            dnc_plot_panel *p = panel(r, "avalanche shape collapse", "t / T",
+                                      "T^{1−γ} ⟨s(t, T)⟩");
+            if (!p)
+                st = DNC_ENOMEM;
+            for (size_t c = 0; !st && c < shape.ncols && p; c++) {
+                if ((long)c == cx || (long)c == cm || shape.text[c])
+                    continue;
+                char label[64];
+                const char *nm = shape.names[c];
+                snprintf(label, sizeof label, "T = %.20s", nm[0] == 'T' ? nm + 1 : nm);
+                char *e = dnc_plot_escape(label);
+                st = add_col_series(p, &shape, cx, (long)c, -1, c < 8 ? e : NULL,
+                                    DNC_STYLE_LINES, (int)(c % 7) + 1);
+                free(e);
+            }
+            if (!st && p && cm >= 0)
+                st = add_col_series(p, &shape, cx, cm, -1, "mean shape", DNC_STYLE_DASHED, 7);
+            const cJSON *sc = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "shape_collapse");
+            double ex, ee;
+            if (!st && p && entry_value(sc, "exponent", &ex, &ee)) {
+                char note[96];
+                snprintf(note, sizeof note, "collapse exponent γ = %.3g ± %.2g", ex, ee);
+                st = dnc_panel_set_note(p, note);
+            }
+            if (p)
+                p->key = strdup("bottom center");
+        }
+    }
+    free(tau);
+    free(alpha);
+    if (hs)
+        dnc_csv_free(&sizes);
+    if (hd)
+        dnc_csv_free(&durs);
+    if (hsd)
+        dnc_csv_free(&sd);
+    if (hsh)
+        dnc_csv_free(&shape);
+    return st;
+}
+
+static dnc_status recipe_powerlaw(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    if (dnc_csv_col(t, "x") < 0 || dnc_csv_col(t, "ccdf_data") < 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "powerlaw: columns not found");
+    const cJSON *fit = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "fit");
+    double a = NAN, ae = NAN;
+    entry_value(fit, "alpha", &a, &ae);
+    const cJSON *xm = fit ? cJSON_GetObjectItemCaseSensitive(fit, "xmin") : NULL;
+    char label[128];
+    snprintf(label, sizeof label, "power law, α = %.3g ± %.2g", a, ae);
+    dnc_status st = distribution_panel(r, t, "complementary CDF", "x", "P(X ≥ x)", label, 1);
+    if (!st && cJSON_IsNumber(xm) && r->fig->npanels)
+        st = dnc_panel_add_refline(r->fig->panels[r->fig->npanels - 1], true, xm->valuedouble,
+                                   "x_{min}");
+    dnc_csv pdf;
+    if (!st && load_aux(r, "pdf_csv", &pdf)) {
+        st = distribution_panel(r, &pdf, "density", "x", "p(x)", label, 2);
+        dnc_csv_free(&pdf);
+    }
+    return st;
+}
+
+static dnc_status recipe_susceptibility(recipe_ctx *r)
+{
+    const dnc_csv *t = r->t;
+    long cw = col(r, SW_NAMES), cn = col(r, NAMES("width", "N")), cc = col(r, NAMES("chi"));
+    dnc_status st = need_cols("susceptibility", cw, cc);
+    if (st)
+        return st;
+    double swc = NAN;
+    result_value(r->rec, "meanfield_critical_sigma_w", &swc, NULL);
+    static const struct {
+        const char *col, *title, *ylabel;
+    } panels[] = {
+        {"chi", "susceptibility", "χ = N(⟨ρ^2⟩ − ⟨ρ⟩^2)"},
+        {"size_susceptibility", "avalanche-size susceptibility", "⟨S^2⟩/⟨S⟩"},
+        {"survival", "survival of seeded perturbations", "P_s"},
+        {"mean_size", "mean avalanche size", "⟨S⟩"},
+    };
+    for (size_t i = 0; !st && i < sizeof panels / sizeof panels[0]; i++) {
+        long c = dnc_csv_col(t, panels[i].col);
+        if (c < 0)
+            continue;
+        dnc_plot_panel *p = panel(r, panels[i].title, "σ_w", panels[i].ylabel);
+        if (!p)
+            return DNC_ENOMEM;
+        p->logy = i == 3 && wants_log(t, c);
+        st = cn >= 0 ? add_grouped(p, t, cn, cw, c, err_col(t, c), "N = %g",
+                                   DNC_STYLE_LINESPOINTS, 12)
+                     : add_col_series(p, t, cw, c, err_col(t, c), NULL, DNC_STYLE_LINESPOINTS, 1);
+        if (!st && isfinite(swc))
+            st = dnc_panel_add_refline(p, true, swc, "mean-field σ_w^c");
+    }
+    return st;
+}
+
 /* ----------------------------------------------------- registry */
 
 typedef dnc_status (*recipe_fn)(recipe_ctx *r);
@@ -1171,7 +1508,12 @@ typedef struct {
 
 static const recipe recipes[] = {
     {"propagate", recipe_propagate, "signal propagation"},
-    {"meanfield", recipe_propagate, "mean-field trajectory"},
+    {"meanfield", recipe_meanfield, "mean-field trajectory"},
+    {"critical", recipe_critical, "edge of chaos"},
+    {"avalanches", recipe_avalanches, "avalanches"},
+    {"raster", recipe_avalanches, "avalanches of an activity raster"},
+    {"powerlaw", recipe_powerlaw, "power-law fit"},
+    {"susceptibility", recipe_susceptibility, "susceptibility scan"},
     {"cnn", recipe_cnn, "convolutional network"},
     {"phase-diagram", recipe_phase_diagram, "mean-field phase diagram"},
     {"dp", recipe_dp, "directed percolation"},
@@ -1207,6 +1549,12 @@ static char *figure_title(const cJSON *rec, const char *what)
 dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_csv *table,
                                       dnc_figure **fig)
 {
+    return dnc_plot_figure_for_result_in(record, table, NULL, fig);
+}
+
+dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_csv *table,
+                                         const char *dir, dnc_figure **fig)
+{
     *fig = NULL;
     if (!cJSON_IsObject(record))
         return dnc_fail(DNC_EINVAL, "result is not a JSON object");
@@ -1214,7 +1562,7 @@ dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_csv *table,
     if (!*cmd)
         return dnc_fail(DNC_EINVAL, "result has no \"command\": not a dnncrit result record");
     dnc_csv empty = {0};
-    recipe_ctx r = {.rec = record, .t = table ? table : &empty};
+    recipe_ctx r = {.rec = record, .t = table ? table : &empty, .dir = dir};
     const recipe *chosen = NULL;
     for (size_t i = 0; i < NRECIPES; i++)
         if (strcmp(recipes[i].command, cmd) == 0)
@@ -1283,7 +1631,7 @@ dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_csv *
     const char *name = csv->valuestring;
     /* outputs.csv is a basename: refuse paths, so a result file cannot make
      * us read elsewhere. */
-    if (strchr(name, '/') || strcmp(name, "..") == 0) {
+    if (!safe_basename(name)) {
         cJSON_Delete(*record);
         *record = NULL;
         return dnc_fail(DNC_EINVAL, "'%s': outputs.csv must be a file name, got '%s'", json_path,
@@ -1304,6 +1652,21 @@ dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_csv *
     }
     *has_table = true;
     return DNC_OK;
+}
+
+/* The folder of a result file ("." for a bare name); caller frees. */
+static char *result_dir(const char *json_path)
+{
+    const char *slash = strrchr(json_path, '/');
+    if (!slash)
+        return strdup(".");
+    size_t n = slash == json_path ? 1 : (size_t)(slash - json_path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, json_path, n);
+        d[n] = '\0';
+    }
+    return d;
 }
 
 static char *default_out(const char *json_path, dnc_plot_format fmt)
@@ -1327,7 +1690,10 @@ dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_form
     if (st)
         return st;
     dnc_figure *fig;
-    st = dnc_plot_figure_for_result(rec, has_table ? &t : NULL, &fig);
+    char *dir = result_dir(json_path);
+    st = dir ? dnc_plot_figure_for_result_in(rec, has_table ? &t : NULL, dir, &fig)
+             : dnc_fail(DNC_ENOMEM, "out of memory");
+    free(dir);
     cJSON_Delete(rec);
     dnc_csv_free(&t);
     if (st)

@@ -223,11 +223,16 @@ static void csv_table(FILE *fp, const dnc_csv *t, size_t max_rows, const char *c
 }
 
 /* Renders the result's figure to a temporary PNG and embeds it. */
-static bool embed_figure(FILE *fp, const cJSON *rec, const dnc_csv *t, const char *tmpdir,
-                         size_t index)
+static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, const dnc_csv *t,
+                         const char *tmpdir, size_t index)
 {
     dnc_figure *fig;
-    if (dnc_plot_figure_for_result(rec, t, &fig))
+    const char *slash = strrchr(json_path, '/');
+    char *dir = slash ? strndup(json_path, slash == json_path ? 1 : (size_t)(slash - json_path))
+                      : strdup(".");
+    dnc_status fst = dir ? dnc_plot_figure_for_result_in(rec, t, dir, &fig) : DNC_ENOMEM;
+    free(dir);
+    if (fst)
         return false;
     char path[4200];
     snprintf(path, sizeof path, "%s/fig%zu.png", tmpdir, index);
@@ -317,7 +322,7 @@ static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc
     key_value_table(fp, "configuration", cJSON_GetObjectItemCaseSensitive(rec, "config"));
     key_value_table(fp, "results (value ± error)", cJSON_GetObjectItemCaseSensitive(rec, "results"));
     if (o->figures && *nfig < o->max_figures &&
-        embed_figure(fp, rec, has_table ? t : NULL, tmpdir, index))
+        embed_figure(fp, path, rec, has_table ? t : NULL, tmpdir, index))
         (*nfig)++;
     if (has_table) {
         const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");

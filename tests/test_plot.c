@@ -289,6 +289,15 @@ static void test_labels_cannot_inject(void **state)
     assert_int_equal(dnc_figure_render(fig, tu_path(dir, "x.png"), DNC_PLOT_PNG), DNC_OK);
     assert_false(tu_exists(marker));
     dnc_figure_free(fig);
+    /* doubled quotes, which gnuplot's tokenizer mishandles, on one line */
+    snprintf(label, sizeof label, "x''''; system('touch %s'); print '''", marker);
+    fig = dnc_figure_new(label);
+    p = dnc_figure_add_panel(fig, label, label, label);
+    assert_int_equal(dnc_panel_add_series(p, label, DNC_STYLE_LINES, x, x, NULL, 2), DNC_OK);
+    assert_int_equal(dnc_panel_add_refline(p, true, 0.5, label), DNC_OK);
+    assert_int_equal(dnc_figure_render(fig, tu_path(dir, "y.png"), DNC_PLOT_PNG), DNC_OK);
+    assert_false(tu_exists(marker));
+    dnc_figure_free(fig);
     char *esc = dnc_plot_escape("a_b^c{d}@e&f~g\\h\n");
     assert_string_equal(esc, "a\\_b\\^c\\{d\\}\\@e\\&f\\~g\\\\h");
     free(esc);

@@ -162,6 +162,10 @@ const char *dnc_csv_text(const dnc_csv *t, size_t row, size_t col);
  * and its CSV (table may be NULL when the result names none). */
 dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_csv *table,
                                       dnc_figure **fig);
+/* The same, with the result's folder, so that recipes can read the other
+ * CSVs it names in "outputs" (avalanche distributions, shapes, ...). */
+dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_csv *table,
+                                         const char *dir, dnc_figure **fig);
 /* Reads RESULT.json and the CSV it names (relative to the JSON's folder). */
 dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_csv *table,
                                 bool *has_table);
