@@ -526,7 +526,7 @@ static void emit_grid(script_build *sb, const dnc_plot_panel *p, const char *dat
     if (g->zlabel) {
         sb_puts(b, "set cblabel ");
         sb_quoted(b, g->zlabel);
-        sb_puts(b, "\n");
+        sb_puts(b, " offset -1.2,0\n");
     }
     sb_puts(b, "set colorbox\nset autoscale xfix\nset autoscale yfix\nunset grid\n");
     if (g->logz)
@@ -656,8 +656,8 @@ static void emit_panel(script_build *sb, const dnc_plot_panel *p, const char *da
     sb_printf(b, "set linetype cycle %d\n", NPALETTE);
     if (p->key) {
         sb_puts(b, "set key ");
-        for (const char *k = p->key; *k; k++) /* only words: it is a position */
-            if (isalpha((unsigned char)*k) || *k == ' ')
+        for (const char *k = p->key; *k; k++) /* words and numbers only */
+            if (isalnum((unsigned char)*k) || *k == ' ' || *k == '-')
                 sb_append(b, k, 1);
         sb_puts(b, "\n");
     }

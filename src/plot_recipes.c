@@ -351,8 +351,13 @@ static dnc_status panel_rho(recipe_ctx *r, long cl, long crho)
     p->logx = p->logy = true;
     p->key = strdup("bottom left");
     char *note = run_note(r->rec);
-    dnc_status st = note ? dnc_panel_set_note(p, note) : DNC_OK;
-    free(note);
+    dnc_status st = DNC_OK;
+    if (note && *note) { /* the run's parameters as the panel title */
+        free(p->title);
+        p->title = note;
+    } else {
+        free(note);
+    }
     long cw = col(r, NAMES("sigma_w", "width", "N"));
     long group = -1;
     if (cw >= 0) {
@@ -1373,7 +1378,7 @@ static dnc_status recipe_avalanches(recipe_ctx *r)
                 st = DNC_ENOMEM;
             else {
                 p->logx = p->logy = true;
-                p->key = strdup("top left");
+                p->key = strdup("bottom right");
                 st = add_col_series(p, &sd, cT, cm, ce, "data", DNC_STYLE_ERRORBARS, 3);
                 char *g = estimate_text(r->rec, "gamma", "γ");
                 const cJSON *cr = cJSON_GetObjectItemCaseSensitive(
@@ -1422,7 +1427,7 @@ static dnc_status recipe_avalanches(recipe_ctx *r)
                 st = dnc_panel_set_note(p, note);
             }
             if (p)
-                p->key = strdup("bottom center");
+                p->key = strdup("bottom center horizontal maxrows 2");
         }
     }
     free(tau);
@@ -1486,6 +1491,7 @@ static dnc_status recipe_susceptibility(recipe_ctx *r)
         dnc_plot_panel *p = panel(r, panels[i].title, "σ_w", panels[i].ylabel);
         if (!p)
             return DNC_ENOMEM;
+        p->key = strdup("top left");
         p->logy = i == 3 && wants_log(t, c);
         st = cn >= 0 ? add_grouped(p, t, cn, cw, c, err_col(t, c), "N = %g",
                                    DNC_STYLE_LINESPOINTS, 12)

@@ -380,7 +380,7 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
     dnc_afile f = {0};
     if (!st)
         st = dnc_afile_open(&f, out);
-    size_t found = 0, nfig = 0;
+    size_t found = 0, nfig = 0, ignored = 0;
     if (!st) {
         qsort(list.paths, list.n, sizeof *list.paths, cmp_str);
         write_head(f.fp, dir);
@@ -391,6 +391,15 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
             cJSON *rec;
             dnc_csv t;
             bool has_table;
+            if (!dnc_read_json(list.paths[i], &rec)) {
+                bool mine = is_dnncrit_record(rec) &&
+                            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "command"));
+                cJSON_Delete(rec);
+                if (!mine) { /* e.g. a sweep's per-point records: in its table */
+                    ignored++;
+                    continue;
+                }
+            }
             if (dnc_plot_load_result(list.paths[i], &rec, &t, &has_table)) {
                 write_skipped(f.fp, list.paths[i], dnc_last_error());
                 continue;
@@ -402,7 +411,8 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
             cJSON_Delete(rec);
             dnc_csv_free(&t);
         }
-        fprintf(f.fp, "<p>%zu results, %zu figures.</p>\n</body></html>\n", found, nfig);
+        fprintf(f.fp, "<p>%zu results, %zu figures; %zu other JSON files (not run records) "
+                      "ignored.</p>\n</body></html>\n", found, nfig, ignored);
         if (found == 0) {
             dnc_afile_abort(&f);
             st = dnc_fail(DNC_EINVAL, "no dnncrit results among the %zu JSON files in '%s'",
