@@ -422,6 +422,36 @@ static void test_cli_plot_and_errors(void **state)
     free(dir);
 }
 
+/* --plot on a subcommand (dp is the one wired in this branch) */
+static void test_subcommand_plot_option(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "dp --L 16 --tmax 20 --samples 2 --out d --plot gif --quiet"),
+                     2);
+    assert_int_equal(tu_count_entries(dir), 2); /* bad format: nothing run, nothing written */
+    if (dnc_plot_available()) {
+        assert_int_equal(
+            tu_run_cli(dir, "dp --L 16 --tmax 20 --samples 2 --out d --plot svg --quiet"), 0);
+        cJSON *rec;
+        dnc_csv t;
+        bool has;
+        char json[4096];
+        snprintf(json, sizeof json, "%s/d.json", dir);
+        assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
+        dnc_figure *fig;
+        assert_int_equal(dnc_plot_figure_for_result(rec, &t, &fig), DNC_OK);
+        int w, h;
+        dnc_figure_size(fig, &w, &h);
+        dnc_figure_free(fig);
+        cJSON_Delete(rec);
+        dnc_csv_free(&t);
+        assert_svg(tu_path(dir, "d.svg"), w, h);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void test_report_self_contained(void **state)
 {
     (void)state;
@@ -559,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_labels_cannot_inject),
         cmocka_unit_test(test_missing_or_failing_gnuplot),
         cmocka_unit_test(test_cli_plot_and_errors),
+        cmocka_unit_test(test_subcommand_plot_option),
         cmocka_unit_test(test_report_self_contained),
         cmocka_unit_test(test_sigkill_leaves_no_truncated_csv),
         cmocka_unit_test(test_sigkill_cli_report),
