@@ -135,6 +135,8 @@ static void html_number(FILE *fp, double v)
         fprintf(fp, "%.6g", v);
 }
 
+static void html_json_value(FILE *fp, const cJSON *it);
+
 static void html_json_value(FILE *fp, const cJSON *it)
 {
     if (cJSON_IsNumber(it)) {
@@ -148,6 +150,38 @@ static void html_json_value(FILE *fp, const cJSON *it)
             fputs(" ± ", fp);
             html_number(fp, e->valuedouble);
         }
+    } else if (cJSON_IsObject(it) && it->child) {
+        fputs("<table class=\"sub\">", fp);
+        for (const cJSON *k = it->child; k; k = k->next) {
+            fputs("<tr><th>", fp);
+            html_text(fp, k->string);
+            fputs("</th><td>", fp);
+            html_json_value(fp, k);
+            fputs("</td></tr>", fp);
+        }
+        fputs("</table>", fp);
+    } else if (cJSON_IsArray(it) && cJSON_IsObject(it->child) && it->child->child) {
+        /* an array of records (per-series fits, critical lines): a table */
+        fputs("<table class=\"sub\"><tr>", fp);
+        for (const cJSON *k = it->child->child; k; k = k->next) {
+            fputs("<th>", fp);
+            html_text(fp, k->string);
+            fputs("</th>", fp);
+        }
+        fputs("</tr>\n", fp);
+        int rows = 0;
+        for (const cJSON *row = it->child; row && rows < 50; row = row->next, rows++) {
+            fputs("<tr>", fp);
+            for (const cJSON *k = it->child->child; k; k = k->next) {
+                fputs("<td>", fp);
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, k->string);
+                if (v)
+                    html_json_value(fp, v);
+                fputs("</td>", fp);
+            }
+            fputs("</tr>\n", fp);
+        }
+        fputs("</table>", fp);
     } else {
         char *s = cJSON_PrintUnformatted(it);
         if (s && strlen(s) > 300)
@@ -274,6 +308,7 @@ static void write_head(FILE *fp, const char *dir)
           "caption{text-align:left;font-weight:bold;padding:.2em 0}\n"
           "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}\n"
           "table.data td{text-align:right;font-variant-numeric:tabular-nums}\n"
+          "table.sub{margin:0;font-size:.95em}table.sub th,table.sub td{border-color:#e4e4e4}\n"
           "img{max-width:100%;border:1px solid #eee}\n.warn{color:#a00}\n"
           "code{background:#f4f4f4;padding:0 .3em}\n"
           "nav li{margin:.1em 0}\n</style></head><body>\n", fp);
