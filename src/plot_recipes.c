@@ -1638,10 +1638,12 @@ dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_csv *
     /* outputs.csv is a basename: refuse paths, so a result file cannot make
      * us read elsewhere. */
     if (!safe_basename(name)) {
+        /* the message quotes the name, which lives in the record */
+        st = dnc_fail(DNC_EINVAL, "'%s': outputs.csv must be a file name, got '%s'", json_path,
+                      name);
         cJSON_Delete(*record);
         *record = NULL;
-        return dnc_fail(DNC_EINVAL, "'%s': outputs.csv must be a file name, got '%s'", json_path,
-                        name);
+        return st;
     }
     char *path = sibling_path(json_path, name);
     if (!path) {
