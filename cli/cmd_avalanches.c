@@ -52,6 +52,9 @@ dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o)
     dnc_status st = dnc_net_rule_parse(a->rule, &o->rule);
     if (st)
         return st;
+    if (a->threshold < 0)
+        return dnc_fail(DNC_EINVAL, "--threshold must be > 0 (or 0 for the rule's default), got %g",
+                        a->threshold);
     o->net.width = a->width;
     o->net.depth = a->depth;
     o->net.activation = a->activation;

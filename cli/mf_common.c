@@ -21,6 +21,11 @@ cJSON *mf_point_json(const dnc_mf_point *o, dnc_activation act)
     if (!j)
         return NULL;
     mf_json_number(j, "q_star", o->q_star);
+    if (isnan(o->q_star))
+        cJSON_AddStringToObject(j, "q_star_note",
+                                "marginal length map (every q is a fixed point, e.g. relu with "
+                                "sigma_w^2 = 2, sigma_b = 0); correlation quantities are those "
+                                "of the scale-free map");
     if (isinf(o->q_star))
         cJSON_AddStringToObject(j, "q_star_note",
                                 "the length map diverges: no finite q*; correlation quantities "
@@ -44,7 +49,9 @@ cJSON *mf_point_json(const dnc_mf_point *o, dnc_activation act)
 void mf_print_point(FILE *fp, const dnc_mf_point *o, dnc_activation act)
 {
     fprintf(fp, "  q*      %.10g%s\n", o->q_star,
-            isinf(o->q_star) ? "  (length map diverges; scale-free limit used)" : "");
+            isinf(o->q_star)   ? "  (length map diverges; scale-free limit used)"
+            : isnan(o->q_star) ? "  (marginal: every q is a fixed point; scale-free map used)"
+                               : "");
     fprintf(fp, "  chi_1   %.10g\n", o->chi_1);
     fprintf(fp, "  chi_q   %.10g\n", o->chi_q);
     if (o->kappa_exists)

@@ -1,13 +1,16 @@
 /* Mean-field signal propagation (Poole et al. 2016; Schoenholz et al. 2017).
  *
  * Numerics:
- * - Gaussian expectations by adaptive Gauss-Kronrod (GSL qag, 41 points) on
- *   [-Z_MAX, Z_MAX] in the standard normal variable, split at the kinks of
- *   phi so every piece is smooth. Two-dimensional expectations are nested:
- *   u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2), inner
- *   integral over z2 for each z1. The inner integrand stays smooth in z2
- *   even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the inner
- *   integral is replaced by its exact limit.
+ * - Gaussian expectations over z ~ N(0, 1) on [-Z_MAX, Z_MAX]. Smooth
+ *   activations: nested trapezoidal rule with step halving (geometric
+ *   convergence for analytic integrands), falling back to adaptive
+ *   Gauss-Kronrod (GSL qag, 41 points) when it has not converged at the
+ *   finest step. Kinked activations: adaptive Gauss-Kronrod split at the
+ *   kinks so every piece is smooth. Two-dimensional expectations are
+ *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2),
+ *   inner integral over z2 for each z1. The inner integrand stays smooth in
+ *   z2 even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the
+ *   inner integral is replaced by its exact limit.
  * - The correlation map is iterated for rho = 1 - c through
  *   E[(phi(u1) - phi(u2))^2], which avoids the cancellation 1 - f(c) that
  *   would otherwise cost all digits of rho at large depth.
@@ -16,6 +19,7 @@
  */
 #include "dnncrit/meanfield.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -444,11 +448,20 @@ static dnc_status check_act(dnc_activation act)
     return DNC_OK;
 }
 
+static dnc_status check_deriv(dnc_mf_deriv d)
+{
+    if ((int)d < DNC_MF_PHI || d > DNC_MF_D2PHI)
+        return dnc_fail(DNC_EINVAL, "mean field: derivative order must be 0, 1 or 2, got %d",
+                        (int)d);
+    return DNC_OK;
+}
+
 dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b, double q,
                              double c, double *out)
 {
     dnc_status st;
-    if ((st = check_act(act)) || (st = check_q_c(q, c)))
+    if ((st = check_act(act)) || (st = check_q_c(q, c)) || (st = check_deriv(a)) ||
+        (st = check_deriv(b)))
         return st;
     quad w;
     if ((st = quad_init(&w)))
@@ -460,7 +473,7 @@ dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b,
 dnc_status dnc_mf_gauss_square(dnc_activation act, dnc_mf_deriv a, double q, double *out)
 {
     dnc_status st;
-    if ((st = check_act(act)) || (st = check_q_c(q, 0)))
+    if ((st = check_act(act)) || (st = check_q_c(q, 0)) || (st = check_deriv(a)))
         return st;
     quad w;
     if ((st = quad_init(&w)))
@@ -659,6 +672,8 @@ static dnc_status q_star_closed(const dnc_mf_params *p, double *q, qstar_kind *k
     /* relu: q' = (sw^2/2) q + sb^2; linear: q' = sw^2 q + sb^2. */
     double a = p->sigma_w * p->sigma_w * (p->activation == DNC_ACT_RELU ? 0.5 : 1.0);
     double b2 = p->sigma_b * p->sigma_b;
+    if (fabs(a - 1) <= 8 * DBL_EPSILON) /* sqrt(2)^2 / 2 is 1 + 2^-52 in doubles */
+        a = 1;
     if (a < 1) {
         *q = b2 / (1 - a);
         *kind = b2 > 0 ? QS_FINITE : QS_ZERO;
@@ -971,6 +986,11 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
     if ((st = quad_init(&w)))
         return st;
     chi_ctx x = {&w, p, DNC_OK};
+    if (is_homogeneous(act)) { /* chi_1 = sigma_w^2 E[phi'^2] does not depend on q */
+        *sigma_w = act == DNC_ACT_RELU ? sqrt(2.0) : 1.0;
+        quad_free(&w);
+        return DNC_OK;
+    }
     if (zero_branch_critical(&x, sigma_w)) {
         quad_free(&w);
         return DNC_OK;

@@ -326,8 +326,16 @@ static dnc_status fit_tail(const pl_data *d, size_t k0, double xmin, pl_model *m
  * values are bounded from their end points and only opened when the bound
  * can beat the largest distance found so far. Returns early (with a value
  * > abort_above) once the distance exceeds abort_above. */
-static void model_cdf_at(const pl_model *m, const pl_data *d, size_t k, double *fm, double *fp)
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+
+static inline void model_cdf_at(const pl_model *m, const pl_data *d, size_t k, double *fm,
+                                double *fp)
 {
+    if (!m->discrete && !m->truncated) { /* the common case, kept cheap */
+        double v = d->v[k] <= m->xmin ? 0.0 : 1 - exp((1 - m->alpha) * (d->lv[k] - m->lxmin));
+        *fm = *fp = v;
+        return;
+    }
     double c = pl_model_ccdf(m, d->v[k], d->lv[k]);
     *fm = 1 - c;
     *fp = m->discrete ? *fm + exp(pl_model_logpdf(m, d->lv[k])) : *fm;
@@ -341,10 +349,10 @@ typedef struct {
 
 static double emp_below(const ks_ctx *c, size_t k) { return (double)(c->d->cum[k] - c->d->cum[c->k0]) / c->nt; }
 
-static double point_dist(const ks_ctx *c, size_t k, double fm, double fp)
+static inline double point_dist(const ks_ctx *c, size_t k, double fm, double fp)
 {
     double em = emp_below(c, k), ep = emp_below(c, k + 1);
-    return fmax(fabs(em - fm), fabs(ep - fp));
+    return dmax(fabs(em - fm), fabs(ep - fp));
 }
 
 static double ks_distance(const pl_data *d, size_t k0, const pl_model *m, double abort_above,
@@ -357,7 +365,7 @@ static double ks_distance(const pl_data *d, size_t k0, const pl_model *m, double
         for (size_t k = k0; k < d->U; k++) {
             double fm, fp;
             model_cdf_at(m, d, k, &fm, &fp);
-            best = fmax(best, point_dist(&c, k, fm, fp));
+            best = dmax(best, point_dist(&c, k, fm, fp));
             if (best > abort_above)
                 return best;
         }
@@ -368,19 +376,19 @@ static double ks_distance(const pl_data *d, size_t k0, const pl_model *m, double
     for (size_t j = 0; j <= nb; j++) {
         size_t k = j == nb ? d->U - 1 : k0 + j * KS_BLOCK;
         model_cdf_at(m, d, k, &Fm[j], &Fp[j]);
-        best = fmax(best, point_dist(&c, k, Fm[j], Fp[j]));
+        best = dmax(best, point_dist(&c, k, Fm[j], Fp[j]));
         if (best > abort_above)
             return best;
     }
     for (size_t j = 0; j < nb; j++) {
         size_t s = k0 + j * KS_BLOCK, e = j + 1 == nb ? d->U - 1 : s + KS_BLOCK;
-        double ub = fmax(emp_below(&c, e + 1) - Fm[j], Fp[j + 1] - emp_below(&c, s));
+        double ub = dmax(emp_below(&c, e + 1) - Fm[j], Fp[j + 1] - emp_below(&c, s));
         if (ub <= best)
             continue;
         for (size_t k = s + 1; k < e; k++) {
             double fm, fp;
             model_cdf_at(m, d, k, &fm, &fp);
-            best = fmax(best, point_dist(&c, k, fm, fp));
+            best = dmax(best, point_dist(&c, k, fm, fp));
         }
         if (best > abort_above)
             return best;
@@ -442,9 +450,12 @@ static dnc_status scan_xmin(const pl_data *d, const dnc_pl_opts *o, double *scra
     size_t *g = malloc((G + 3) * sizeof *g);
     if (!g)
         return dnc_fail(DNC_ENOMEM, "powerlaw: out of memory");
+    /* exhaustive when the whole candidate set is small; otherwise grid
+     * rounds until the bracket around the best holds at most G candidates */
+    size_t limit = o->exhaustive;
     for (;;) {
         size_t count = hi - lo + 1;
-        if (o->exhaustive == 0 || count <= o->exhaustive) {
+        if (o->exhaustive == 0 || count <= limit) {
             for (size_t k = lo; k <= hi; k++)
                 if (k != b.k)
                     scan_update(d, k, scratch, &b);
@@ -482,6 +493,7 @@ static dnc_status scan_xmin(const pl_data *d, const dnc_pl_opts *o, double *scra
         }
         lo = nlo;
         hi = nhi;
+        limit = G;
     }
     free(g);
     if (b.k == SIZE_MAX)
@@ -577,13 +589,46 @@ dnc_status dnc_pl_fit_sorted(const double *sorted, size_t n, const dnc_pl_opts *
     return fit_core(sorted, n, opts, fit);
 }
 
+/* LSD radix sort of positive doubles (their bit patterns order like the
+ * values), 16 bits per pass; falls back to qsort when memory is short. */
+static void sort_positive(double *x, size_t n)
+{
+    uint64_t *a = (uint64_t *)(void *)x, *b = n > 4096 ? malloc(n * sizeof *b) : NULL;
+    size_t *cnt = b ? malloc(65536 * sizeof *cnt) : NULL;
+    if (!b || !cnt) {
+        free(b);
+        free(cnt);
+        qsort(x, n, sizeof *x, cmp_double);
+        return;
+    }
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(cnt, 0, 65536 * sizeof *cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i] >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t k = 0; k < 65536; k++) {
+            size_t c = cnt[k];
+            cnt[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[cnt[(a[i] >> shift) & 0xffff]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    /* four passes: the sorted data are back in x */
+    free(b == (uint64_t *)(void *)x ? a : b);
+    free(cnt);
+}
+
 static dnc_status sorted_copy(const double *x, size_t n, double **out)
 {
     *out = malloc((n ? n : 1) * sizeof **out);
     if (!*out)
         return dnc_fail(DNC_ENOMEM, "powerlaw: out of memory for %zu samples", n);
     memcpy(*out, x, n * sizeof **out);
-    qsort(*out, n, sizeof **out, cmp_double);
+    sort_positive(*out, n);
     return DNC_OK;
 }
 
@@ -715,7 +760,7 @@ static dnc_status bootstrap_replica(const double *outside, size_t n_out, size_t 
     dnc_status st = dnc_pl_sample(fit, u1, syn, nt);
     if (st)
         return st;
-    qsort(syn, n, sizeof *syn, cmp_double);
+    sort_positive(syn, n);
     dnc_pl_opts ro = *o;
     ro.xmin = fit->xmin_fixed ? fit->xmin : 0;
     dnc_pl_fit rf;

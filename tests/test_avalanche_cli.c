@@ -162,12 +162,44 @@ static void test_raster_cli_outputs(void **state)
     free(dir);
 }
 
+/* Network commands: a tiny scan writes the CSV and a peak per width; bad
+ * scan lists fail cleanly. */
+static void test_network_commands(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "susceptibility --sigma-w 0.8:1.6:5 --widths 16,32 --depth 10 "
+                                     "--inputs 10 --networks 1 --out %s/s", dir), 0);
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/s.json", dir);
+    assert_true(json_value(jp, "results", "meanfield_critical_sigma_w", NULL) > 0.99);
+    char *csv = tu_read(tu_path(dir, "s.csv"));
+    assert_non_null(csv);
+    size_t lines = 0;
+    for (char *p = csv; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + 2 * 5);
+    free(csv);
+    assert_int_equal(tu_run_cli(dir, "avalanches --sigma-w 1.3 --width 32 --depth 20 --inputs 100 "
+                                     "--networks 2 --out %s/a", dir), 0);
+    assert_true(tu_exists(tu_path(dir, "a_layers.csv")));
+    assert_true(tu_exists(tu_path(dir, "a.json")));
+    size_t before = tu_count_entries(dir);
+    assert_int_equal(tu_run_cli(dir, "susceptibility --sigma-w=-1,2 --out %s/bad", dir), 1);
+    assert_int_equal(tu_run_cli(dir, "avalanches --rule bogus --out %s/bad", dir), 1);
+    assert_int_equal(tu_run_cli(dir, "avalanches --threshold -1 --out %s/bad", dir), 1);
+    assert_int_equal(tu_count_entries(dir), before);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_powerlaw_cli),
         cmocka_unit_test(test_bad_input_leaves_nothing),
         cmocka_unit_test(test_raster_cli_outputs),
+        cmocka_unit_test(test_network_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "dnncrit/advise.h"
 #include "dnncrit/meanfield.h"
 #include "testutil.h"
 
@@ -205,6 +206,63 @@ static void test_config_file_and_override(void **state)
     free(dir);
 }
 
+/* The window edges satisfy 6 xi_c = L: on the ordered side chi_1 = e^{-6/L}. */
+static void test_trainable_window(void **state)
+{
+    (void)state;
+    double lo, hi, sc;
+    assert_int_equal(dnc_trainable_window(DNC_ACT_TANH, 0.3, 50, 6, &lo, &hi), DNC_OK);
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_TANH, 0.3, &sc), DNC_OK);
+    assert_true(lo < sc && sc < hi);
+    dnc_mf_params p = {DNC_ACT_TANH, lo, 0.3};
+    dnc_mf_point o;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_true(fabs(o.chi_1 - exp(-6.0 / 50)) < 1e-5); /* bisection to 1e-7 in sigma_w */
+    p.sigma_w = hi;
+    assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+    assert_true(fabs(6 * o.xi_c - 50) < 0.01 * 50);
+    /* deeper networks have a narrower window */
+    double lo2, hi2;
+    assert_int_equal(dnc_trainable_window(DNC_ACT_TANH, 0.3, 200, 6, &lo2, &hi2), DNC_OK);
+    assert_true(lo < lo2 && hi2 < hi);
+}
+
+static void test_advise_cli(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "advise --activation tanh --depth 10 --width 64 --seeds 2 "
+                                     "--out adv"),
+                     0);
+    cJSON *j = read_json(dir, "adv.json");
+    const cJSON *res = cJSON_GetObjectItem(j, "results");
+    double sc;
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_TANH, 0.3, &sc), DNC_OK);
+    assert_true(fabs(json_num(res, "critical_init", "sigma_w") - sc) < 1e-12);
+    double lo = json_num(res, "trainable_depth", "sigma_w_lo");
+    assert_true(lo < sc);
+    assert_true(json_num(res, "width", "width_needed") > 0);
+    const cJSON *su = cJSON_GetObjectItem(res, "susceptibility_init");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(su, "available")));
+    double peak = json_num(su, "sigma_w", "value");
+    assert_true(peak >= 0.7 * sc - 1e-12 && peak <= 1.5 * sc + 1e-12); /* inside the scan */
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(su, "scan")), 9);
+    cJSON_Delete(j);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "evidence"));
+    free(out);
+    tu_rmtree(dir);
+    free(dir);
+    dir = tu_tmpdir();
+    assert_int_not_equal(tu_run_cli(dir, "advise --depth 0 --out adv"), 0);
+    assert_int_not_equal(tu_run_cli(dir, "advise --activation softplus --sigma-b 0.5 --out adv"),
+                         0);
+    assert_false(tu_exists(tu_path(dir, "adv.json")));
+    assert_int_equal(tu_count_entries(dir), 2);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +272,8 @@ int main(void)
         cmocka_unit_test(test_phase_diagram_small_grid),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_config_file_and_override),
+        cmocka_unit_test(test_trainable_window),
+        cmocka_unit_test(test_advise_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

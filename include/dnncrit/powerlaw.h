@@ -29,7 +29,8 @@ typedef struct {
     /* Candidate xmins: every distinct value when there are at most
      * `exhaustive` of them (default 2000); otherwise a grid of `grid`
      * candidates log-spaced in tail size (default 300), refined around the
-     * best one until the bracket holds <= `exhaustive` candidates. 0 for
+     * best one until the bracket holds <= `grid` candidates, which are then
+     * all tried. 0 for
      * `exhaustive` means always scan every distinct value. */
     size_t exhaustive;
     size_t grid;

@@ -1,0 +1,302 @@
+/* dnncrit advise: initialisation advice without training (issue 5). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "dnncrit/advise.h"
+#include "dnncrit/io.h"
+#include "dnncrit/meanfield.h"
+#include "mf_common.h"
+
+#define SCAN_POINTS 17
+
+typedef struct {
+    dnc_activation act;
+    size_t depth, width, seeds;
+    double sigma_b, rho_tol, factor;
+    uint64_t seed;
+    size_t susc_inputs;
+    const char *out;
+    bool quiet, skip_susc;
+} adv_opts;
+
+typedef struct {
+    double sigma_w_star;
+    dnc_mf_point crit;
+    double lo, hi;
+    double sw[SCAN_POINTS];
+    dnc_mf_point scan[SCAN_POINTS];
+    dnc_status scan_st[SCAN_POINTS];
+    dnc_width_scan ws;
+    double width_needed, rms_at_width;
+    dnc_susc_scan susc;
+    bool have_susc;
+} adv_result;
+
+#define SUSC_POINTS 9
+
+static dnc_status compute(const adv_opts *o, adv_result *r)
+{
+    dnc_status st = dnc_mf_critical_sigma_w(o->act, o->sigma_b, &r->sigma_w_star);
+    if (st)
+        return st;
+    dnc_mf_params p = {o->act, r->sigma_w_star, o->sigma_b};
+    if ((st = dnc_mf_analyse(&p, &r->crit)))
+        return st;
+    if ((st = dnc_trainable_window(o->act, o->sigma_b, (double)o->depth, o->factor, &r->lo,
+                                   &r->hi)))
+        return st;
+    for (int i = 0; i < SCAN_POINTS; i++)
+        r->sw[i] = r->sigma_w_star * (0.5 + 1.5 * i / (SCAN_POINTS - 1.0));
+    double sb = o->sigma_b;
+    if ((st = dnc_mf_phase_diagram(o->act, &sb, 1, r->sw, SCAN_POINTS, r->scan, r->scan_st, NULL,
+                                   NULL)))
+        return st;
+    size_t widths[3] = {o->width / 4, o->width / 2, o->width};
+    for (int i = 0; i < 3; i++)
+        if (widths[i] < 16)
+            widths[i] = 16;
+    if ((st = dnc_width_scan_run(o->act, r->sigma_w_star, o->sigma_b, o->depth, widths, 3,
+                                 (int)o->seeds, o->seed, &r->ws)))
+        return st;
+    r->width_needed = ceil(pow(r->ws.amplitude / o->rho_tol, 2));
+    r->rms_at_width = r->ws.amplitude / sqrt((double)o->width);
+    if (o->skip_susc)
+        return DNC_OK;
+    double ssw[SUSC_POINTS];
+    for (int i = 0; i < SUSC_POINTS; i++)
+        ssw[i] = r->sigma_w_star * (0.7 + 0.8 * i / (SUSC_POINTS - 1.0));
+    if ((st = dnc_susc_scan_run(o->act, o->sigma_b, o->depth, o->width, ssw, SUSC_POINTS,
+                                o->seeds, o->susc_inputs, o->seed, &r->susc)))
+        return st;
+    r->have_susc = true;
+    return DNC_OK;
+}
+
+static const char *SUSC_EVIDENCE =
+    "finite-width measurement: chi = N var(rho) of damage-spreading activity through the layers "
+    "(dnc_net_avalanches, avalanche module) at sigma_w = 0.7 .. 1.5 sigma_w* (9 points), this "
+    "depth and width, `seeds` networks x `susc-inputs` input pairs each; peak by a parabola "
+    "through the maximum and its neighbours, uncertainty half a grid step (statistical noise of "
+    "chi not included)";
+
+static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
+{
+    cJSON *ci = cJSON_AddObjectToObject(res, "critical_init");
+    mf_json_number(ci, "sigma_w", r->sigma_w_star);
+    mf_json_number(ci, "sigma_b", o->sigma_b);
+    mf_json_number(ci, "q_star", r->crit.q_star);
+    mf_json_number(ci, "chi_1", r->crit.chi_1);
+    mf_json_number(ci, "kappa", r->crit.kappa);
+    cJSON_AddStringToObject(ci, "evidence", "mean field: root of chi_1(sigma_w) = 1 at fixed "
+                                            "sigma_b (GSL Brent, 1e-12 relative; quadrature "
+                                            "checked to 1e-10 against closed forms)");
+    cJSON *td = cJSON_AddObjectToObject(res, "trainable_depth");
+    cJSON_AddNumberToObject(td, "depth", (double)o->depth);
+    mf_json_number(td, "factor", o->factor);
+    mf_json_number(td, "sigma_w_lo", r->lo);
+    mf_json_number(td, "sigma_w_hi", r->hi);
+    cJSON_AddStringToObject(td, "evidence",
+                            "Schoenholz et al. 2017: trainable when depth < 6 xi_c; xi_c = "
+                            "-1/ln chi_1 (ordered), -1/ln f'(c*) (chaotic), infinite at "
+                            "sigma_w*; edges by bisection of 6 xi_c(sigma_w) = depth");
+    cJSON *scan = cJSON_AddArrayToObject(td, "xi_c_scan");
+    for (int i = 0; i < SCAN_POINTS; i++) {
+        cJSON *j = cJSON_CreateObject();
+        mf_json_number(j, "sigma_w", r->sw[i]);
+        mf_json_number(j, "chi_1", r->scan[i].chi_1);
+        mf_json_number(j, "xi_c", r->scan[i].xi_c);
+        cJSON_AddBoolToObject(j, "trainable",
+                              !r->scan_st[i] && o->factor * r->scan[i].xi_c > (double)o->depth);
+        cJSON_AddItemToArray(scan, j);
+    }
+    cJSON *w = cJSON_AddObjectToObject(res, "width");
+    cJSON *wl = cJSON_AddArrayToObject(w, "measured");
+    for (size_t i = 0; i < r->ws.nwidths; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "width", (double)r->ws.widths[i]);
+        mf_json_number(j, "rms_rho_deviation", r->ws.rms[i]);
+        cJSON_AddItemToArray(wl, j);
+    }
+    mf_json_number(w, "amplitude", r->ws.amplitude);
+    mf_json_number(w, "measured_slope", r->ws.slope);
+    mf_json_number(w, "rho_tol", o->rho_tol);
+    mf_json_number(w, "width_needed", r->width_needed);
+    mf_json_number(w, "expected_rms_at_width", r->rms_at_width);
+    cJSON_AddStringToObject(w, "evidence",
+                            "dnc_propagate at the critical init, 3 widths x seeds networks, RMS "
+                            "over layers and seeds of rho^l - rho_mf^l, fitted a / sqrt(N); "
+                            "width_needed = (a / rho_tol)^2");
+    cJSON *su = cJSON_AddObjectToObject(res, "susceptibility_init");
+    cJSON_AddBoolToObject(su, "available", r->have_susc);
+    if (!r->have_susc) {
+        cJSON_AddStringToObject(su, "note", "skipped (--skip-susceptibility)");
+        return;
+    }
+    cJSON *pk = cJSON_AddObjectToObject(su, "sigma_w");
+    mf_json_number(pk, "value", r->susc.peak_sigma_w);
+    mf_json_number(pk, "error", r->susc.peak_err);
+    mf_json_number(su, "sigma_b", o->sigma_b);
+    mf_json_number(su, "peak_over_critical", r->susc.peak_sigma_w / r->sigma_w_star);
+    mf_json_number(su, "peak_chi", r->susc.peak_chi);
+    cJSON_AddBoolToObject(su, "peak_at_scan_edge", r->susc.at_edge);
+    cJSON *sc = cJSON_AddArrayToObject(su, "scan");
+    for (size_t i = 0; i < r->susc.n; i++) {
+        cJSON *j = cJSON_CreateObject();
+        mf_json_number(j, "sigma_w", r->susc.sigma_w[i]);
+        mf_json_number(j, "chi", r->susc.chi[i]);
+        cJSON_AddItemToArray(sc, j);
+    }
+    cJSON_AddStringToObject(su, "evidence", SUSC_EVIDENCE);
+}
+
+static void write_csv(FILE *fp, const adv_opts *o, const adv_result *r)
+{
+    fprintf(fp, "sigma_w,chi_1,xi_c,trainable\n");
+    for (int i = 0; i < SCAN_POINTS; i++) {
+        mf_csv_number(fp, r->sw[i], ",");
+        mf_csv_number(fp, r->scan[i].chi_1, ",");
+        mf_csv_number(fp, r->scan[i].xi_c, ",");
+        fprintf(fp, "%d\n", !r->scan_st[i] && o->factor * r->scan[i].xi_c > (double)o->depth);
+    }
+}
+
+static void print_report(const adv_opts *o, const adv_result *r)
+{
+    printf("advice for a %s MLP, depth %zu, width %zu, sigma_b = %g (no training)\n\n",
+           dnc_activation_name(o->act), o->depth, o->width, o->sigma_b);
+    printf("critical initialisation: sigma_w* = %.10g (q* = %.6g, kappa = %.6g)\n",
+           r->sigma_w_star, r->crit.q_star, r->crit.kappa);
+    printf("  evidence: mean-field root of chi_1 = 1 (chi_1 there = %.12g)\n\n", r->crit.chi_1);
+    printf("trainable depth (Schoenholz et al. 2017: L < %g xi_c):\n", o->factor);
+    printf("  depth %zu is trainable for sigma_w in [%.6g, %.6g]\n", o->depth, r->lo, r->hi);
+    printf("  xi_c along sigma_w (sigma_b fixed):\n    %-10s %-12s %-12s %s\n", "sigma_w",
+           "chi_1", "xi_c", "L < 6 xi_c");
+    for (int i = 0; i < SCAN_POINTS; i++)
+        printf("    %-10.5g %-12.6g %-12.6g %s\n", r->sw[i], r->scan[i].chi_1, r->scan[i].xi_c,
+               o->factor * r->scan[i].xi_c > (double)o->depth ? "yes" : "no");
+    printf("\nwidth for the finite-width flow to follow mean field:\n");
+    for (size_t i = 0; i < r->ws.nwidths; i++)
+        printf("  N = %-6zu rms |rho - rho_mf| = %.5f (measured, %zu seeds)\n", r->ws.widths[i],
+               r->ws.rms[i], o->seeds);
+    printf("  fit a / sqrt(N): a = %.4g (measured log-log slope %.3f, 1/sqrt(N) predicts "
+           "-0.5)\n",
+           r->ws.amplitude, r->ws.slope);
+    printf("  expected rms deviation at N = %zu: %.4g; width for rms < %g: N >= %.0f\n\n",
+           o->width, r->rms_at_width, o->rho_tol, r->width_needed);
+    if (!r->have_susc) {
+        printf("susceptibility-maximising initialisation: skipped\n");
+        return;
+    }
+    printf("susceptibility-maximising initialisation: sigma_w = %.4f +- %.4f (%.3f x sigma_w*)%s\n",
+           r->susc.peak_sigma_w, r->susc.peak_err, r->susc.peak_sigma_w / r->sigma_w_star,
+           r->susc.at_edge ? "  [maximum at the scan edge: the peak may lie outside]" : "");
+    printf("  chi = N var(rho) along sigma_w:");
+    for (size_t i = 0; i < r->susc.n; i++)
+        printf(" %.3g:%.3g", r->susc.sigma_w[i], r->susc.chi[i]);
+    printf("\n  evidence: %s\n", SUSC_EVIDENCE);
+}
+
+static int run(const adv_opts *o, int argc, char **argv)
+{
+    double t0 = dnc_wall_time();
+    adv_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return dnc_cli_failf("advise", "out of memory");
+    if (compute(o, r)) {
+        free(r);
+        return dnc_cli_fail("advise");
+    }
+    cJSON *rec = dnc_run_record_new("advise", argc, argv);
+    cJSON *cfg = cJSON_AddObjectToObject(rec, "config");
+    cJSON_AddStringToObject(cfg, "activation", dnc_activation_name(o->act));
+    cJSON_AddNumberToObject(cfg, "depth", (double)o->depth);
+    cJSON_AddNumberToObject(cfg, "width", (double)o->width);
+    mf_json_number(cfg, "sigma_b", o->sigma_b);
+    mf_json_number(cfg, "rho_tol", o->rho_tol);
+    mf_json_number(cfg, "factor", o->factor);
+    cJSON_AddNumberToObject(cfg, "seeds", (double)o->seeds);
+    cJSON_AddNumberToObject(cfg, "seed", (double)o->seed);
+    cJSON_AddStringToObject(cfg, "out", o->out);
+    add_results(cJSON_AddObjectToObject(rec, "results"), o, r);
+    dnc_run_record_finish(rec, t0);
+    mf_text csv = {0};
+    dnc_status st = mf_text_open(&csv);
+    if (!st) {
+        write_csv(csv.fp, o, r);
+        st = mf_text_close(&csv);
+    }
+    if (!st)
+        st = mf_write_outputs(o->out, csv.text, rec);
+    mf_text_free(&csv);
+    cJSON_Delete(rec);
+    if (!st)
+        print_report(o, r);
+    free(r);
+    if (st)
+        return dnc_cli_fail("advise");
+    printf("\nwrote %s.json, %s.csv\n", o->out, o->out);
+    return 0;
+}
+
+int cmd_advise(int argc, char **argv)
+{
+    adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
+                  false, false};
+    dnc_opt opts[] = {
+        {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
+        {"depth", DNC_OPT_SIZE, &o.depth, "number of layers L", false},
+        {"width", DNC_OPT_SIZE, &o.width, "units per layer N", false},
+        {"sigma-b", DNC_OPT_DOUBLE, &o.sigma_b, "bias standard deviation", false},
+        {"rho-tol", DNC_OPT_DOUBLE, &o.rho_tol,
+         "target rms deviation of rho^l from mean field for the width estimate", false},
+        {"factor", DNC_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c", false},
+        {"seeds", DNC_OPT_SIZE, &o.seeds, "networks per width in the width measurement", false},
+        {"seed", DNC_OPT_U64, &o.seed, "first seed of the finite-width measurements", false},
+        {"susc-inputs", DNC_OPT_SIZE, &o.susc_inputs,
+         "input pairs per network in the susceptibility scan", false},
+        {"skip-susceptibility", DNC_OPT_FLAG, &o.skip_susc,
+         "skip the (slowest) susceptibility scan", false},
+        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv", false},
+        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+    };
+    dnc_cli cli = {.command = "advise",
+                   .summary = "Initialisation advice without training: the critical "
+                              "initialisation sigma_w* (chi_1 = 1), the sigma_w window where "
+                              "depth < 6 xi_c (trainable, Schoenholz et al. 2017) with xi_c along "
+                              "the sigma_w axis (CSV: sigma_w,chi_1,xi_c,trainable), the width "
+                              "needed for finite-width propagation to follow mean field "
+                              "(measured at three widths), the susceptibility-maximising sigma_w "
+                              "(finite-width scan of chi = N var(rho)), and the evidence for "
+                              "each number.",
+                   .example = "dnncrit advise --activation tanh --depth 50 --width 512",
+                   .opts = opts,
+                   .nopts = sizeof opts / sizeof opts[0]};
+    int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    rc = 0;
+    if (o.depth < 1 || o.depth > 100000)
+        rc = dnc_cli_failf("advise", "--depth must be in [1, 100000], got %zu", o.depth);
+    else if (o.width < 16 || o.width > 16384)
+        rc = dnc_cli_failf("advise", "--width must be in [16, 16384], got %zu", o.width);
+    else if (!(o.sigma_b >= 0))
+        rc = dnc_cli_failf("advise", "--sigma-b must be >= 0, got %g", o.sigma_b);
+    else if (!(o.rho_tol > 0) || !(o.factor > 0))
+        rc = dnc_cli_failf("advise", "--rho-tol and --factor must be > 0");
+    else if (o.susc_inputs < 2 || o.susc_inputs > 10000)
+        rc = dnc_cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
+                           o.susc_inputs);
+    else if (o.seeds < 2 || o.seeds > 1000)
+        rc = dnc_cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o.seeds);
+    if (rc) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
+    rc = run(&o, argc, argv);
+    dnc_cli_free(&cli);
+    return rc;
+}

@@ -1,0 +1,174 @@
+/* Network avalanches: the observer-based activity against a naive forward
+ * pass, ordered vs chaotic phase, thread independence, bad options. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <omp.h>
+
+#include "dnncrit/avalanche.h"
+#include "dnncrit/meanfield.h"
+#include "dnncrit/rng.h"
+
+/* Naive damage counts: h^1 = W x + b, h^{l+1} = W phi(h^l) + b with the
+ * documented weights, inputs and perturbed unit. */
+static void naive_counts(const dnc_net_aval_opts *o, uint64_t seed, double *rho_sum)
+{
+    size_t N = o->net.width, L = o->net.depth, n0 = dnc_mlp_input_width(&o->net);
+    dnc_mlp_config cfg = o->net;
+    cfg.seed = seed;
+    double *x[2], *h[2], *W = malloc(N * (N > n0 ? N : n0) * sizeof *W), *b = malloc(N * sizeof *b);
+    for (int k = 0; k < 2; k++) {
+        x[k] = malloc((N > n0 ? N : n0) * sizeof *x[k]);
+        h[k] = malloc(N * sizeof *h[k]);
+    }
+    for (size_t j = 0; j < o->inputs; j++) {
+        dnc_normal_fill(seed, DNC_STREAM_INPUT, (uint32_t)j, 0, x[0], n0);
+        for (size_t i = 0; i < n0; i++)
+            x[0][i] *= sqrt(o->input_q);
+        memcpy(x[1], x[0], n0 * sizeof *x[0]);
+        size_t unit = (size_t)(dnc_uniform_at(seed, DNC_STREAM_PERTURB, (uint32_t)j, 0, 0) * (double)n0);
+        x[1][unit] += o->delta;
+        size_t fan = n0;
+        for (size_t l = 1; l <= L; l++) {
+            dnc_mlp_layer_weights(&cfg, l, W);
+            dnc_mlp_layer_bias(&cfg, l, b);
+            for (int k = 0; k < 2; k++)
+                for (size_t r = 0; r < N; r++) {
+                    double s = b[r];
+                    for (size_t c = 0; c < fan; c++)
+                        s += W[r * fan + c] * x[k][c];
+                    h[k][r] = s;
+                }
+            size_t cnt = 0;
+            for (size_t r = 0; r < N; r++)
+                cnt += fabs(h[1][r] - h[0][r]) > o->threshold * o->delta / sqrt((double)n0);
+            rho_sum[l - 1] += (double)cnt / (double)N;
+            for (int k = 0; k < 2; k++)
+                for (size_t r = 0; r < N; r++)
+                    x[k][r] = dnc_phi(o->net.activation, h[k][r]);
+            fan = N;
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        free(x[k]);
+        free(h[k]);
+    }
+    free(W);
+    free(b);
+}
+
+static void test_matches_naive_forward_pass(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 24;
+    o.net.depth = 6;
+    o.net.sigma_w = 1.3;
+    o.net.sigma_b = 0.1;
+    o.networks = 2;
+    o.inputs = 5;
+    dnc_net_aval_result r;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+    double *rho = calloc(o.net.depth, sizeof *rho);
+    for (size_t k = 0; k < o.networks; k++)
+        naive_counts(&o, o.net.seed + k, rho);
+    for (size_t l = 0; l < o.net.depth; l++)
+        assert_true(fabs(r.rho_mean[l] - rho[l] / (double)(o.inputs * o.networks)) < 1e-12);
+    /* completed avalanches hold at most the active units counted per layer */
+    double S = 0, active = 0;
+    for (size_t i = 0; i < r.av.count; i++)
+        S += r.av.size[i];
+    for (size_t l = 0; l < o.net.depth; l++)
+        active += rho[l] * (double)o.net.width;
+    assert_true(S <= active + 1e-9);
+    assert_true(r.seeded == o.inputs * o.networks);
+    free(rho);
+    dnc_net_aval_result_free(&r);
+}
+
+/* Deep in the ordered phase (chi_1 < 1 by mean field) the damage dies and
+ * no avalanche reaches the last layer; deep in the chaotic phase it spreads
+ * and nearly every avalanche survives. */
+static void test_ordered_and_chaotic_phases(void **state)
+{
+    (void)state;
+    dnc_mf_params ordered = {DNC_ACT_TANH, 0.6, 0.05}, chaotic = {DNC_ACT_TANH, 2.5, 0.05};
+    dnc_mf_point po, pc;
+    assert_int_equal(dnc_mf_analyse(&ordered, &po), DNC_OK);
+    assert_int_equal(dnc_mf_analyse(&chaotic, &pc), DNC_OK);
+    assert_true(po.chi_1 < 1 && pc.chi_1 > 1);
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 64;
+    o.net.depth = 30;
+    o.networks = 2;
+    o.inputs = 40;
+    o.net.sigma_b = 0.05;
+    o.net.sigma_w = 0.6;
+    dnc_net_aval_result r;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+    assert_true(r.survival == 0);
+    assert_true(r.rho_mean[o.net.depth - 1] == 0);
+    dnc_net_aval_result_free(&r);
+    o.net.sigma_w = 2.5;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+    assert_true(r.survival > 0.9);
+    assert_true(r.rho_mean[o.net.depth - 1] > 0.5);
+    dnc_net_aval_result_free(&r);
+}
+
+static void test_thread_independent(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 48;
+    o.net.depth = 20;
+    o.net.sigma_w = 1.4;
+    o.networks = 2;
+    o.inputs = 20;
+    dnc_net_aval_result a, b;
+    omp_set_num_threads(1);
+    assert_int_equal(dnc_net_avalanches(&o, &a), DNC_OK);
+    omp_set_num_threads(2);
+    assert_int_equal(dnc_net_avalanches(&o, &b), DNC_OK);
+    assert_memory_equal(a.rho_mean, b.rho_mean, o.net.depth * sizeof *a.rho_mean);
+    assert_int_equal(a.av.count, b.av.count);
+    assert_int_equal(a.cut, b.cut);
+    dnc_net_aval_result_free(&a);
+    dnc_net_aval_result_free(&b);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    dnc_net_aval_result r;
+    o.threshold = 0;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_EINVAL);
+    o = dnc_net_aval_opts_default();
+    o.networks = 0;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_EINVAL);
+    o = dnc_net_aval_opts_default();
+    o.delta = -1;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_EINVAL);
+    dnc_net_rule rule;
+    assert_int_equal(dnc_net_rule_parse("bogus", &rule), DNC_EINVAL);
+    assert_int_equal(dnc_net_rule_parse("std", &rule), DNC_OK);
+    assert_int_equal(rule, DNC_NET_STD);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matches_naive_forward_pass),
+        cmocka_unit_test(test_ordered_and_chaotic_phases),
+        cmocka_unit_test(test_thread_independent),
+        cmocka_unit_test(test_bad_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
