@@ -23,7 +23,8 @@
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
-    X("advise", cmd_advise, "initialisation advice without training: sigma_w*, trainable depth, width")
+    X("advise", cmd_advise, "initialisation advice without training: sigma_w*, trainable depth, width") \
+    X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

@@ -32,8 +32,9 @@ size_t dnc_obs_cosine_workspace(size_t B)
     return B * B;
 }
 
-/* G = Y Y^T by column blocks of 24 rows; every entry is one dnc_gemm_nt
- * element (sequential sum), so the thread count cannot change it. */
+/* The upper triangle (and diagonal) of G = Y Y^T, by column blocks of 24:
+ * block [r0, r0 + nr) needs rows b < r0 + nr only. Every entry is one
+ * dnc_gemm_nt element (sequential sum), so the thread count cannot change it. */
 static int gram(const double *Y, size_t B, size_t N, double *G)
 {
     enum { COLS = 24 };
@@ -42,7 +43,7 @@ static int gram(const double *Y, size_t B, size_t N, double *G)
 #pragma omp parallel for schedule(dynamic, 1) if (B * B * N > 1000000) reduction(| : failed)
     for (long k = 0; k < nblocks; k++) {
         size_t r0 = (size_t)k * COLS, nr = B - r0 < COLS ? B - r0 : COLS;
-        failed |= dnc_gemm_nt(B, nr, N, Y, N, Y + r0 * N, N, G + r0, B) != 0;
+        failed |= dnc_gemm_nt(r0 + nr, nr, N, Y, N, Y + r0 * N, N, G + r0, B) != 0;
     }
     return failed;
 }

@@ -2,10 +2,12 @@
  *
  * Per layer, the weight matrix is produced in blocks of R rows, and every
  * block is multiplied at once into the batch: H[:, rows] = A W_rows^T with
- * dnc_gemm_nt, whose every element is summed in the same order whatever
- * the shapes (BLAS GEMM does not promise that; see detgemm.h). Threads
- * (OpenMP) take whole blocks, and the weights of a block stay in cache
- * between generation and use.
+ * single-threaded cblas_dgemm (the batch padded to an even row count, the
+ * condition under which OpenBLAS gives a row the same bits whatever the
+ * other rows) or with dnc_gemm_nt, whose every element is summed in the
+ * same order on every CPU (see detgemm.h). Threads (OpenMP) take whole
+ * blocks, and the weights of a block stay in cache between generation and
+ * use.
  * The tangent vector of the Lyapunov computation rides along as one extra
  * row of A, so it costs no extra pass over the weights. */
 #include "dnncrit/propagate.h"
@@ -17,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
 #include <omp.h>
+#include <pthread.h>
 
 #include "dnncrit/detgemm.h"
 #include "dnncrit/io.h"
@@ -36,8 +40,25 @@ dnc_propagate_opts dnc_propagate_opts_default(void)
         .lyapunov = false,
         .quiet = true,
         .residual_alpha = 0.0,
+        .product = DNC_PRODUCT_OPENBLAS,
     };
     return o;
+}
+
+const char *dnc_product_name(dnc_product_kind p)
+{
+    return p == DNC_PRODUCT_PORTABLE ? "portable" : "openblas";
+}
+
+dnc_status dnc_product_parse(const char *s, dnc_product_kind *out)
+{
+    if (strcmp(s, "openblas") == 0)
+        *out = DNC_PRODUCT_OPENBLAS;
+    else if (strcmp(s, "portable") == 0)
+        *out = DNC_PRODUCT_PORTABLE;
+    else
+        return dnc_fail(DNC_EINVAL, "product must be 'openblas' or 'portable', got '%s'", s);
+    return DNC_OK;
 }
 
 static dnc_status validate_inputs(const dnc_propagate_opts *o, size_t n0)
@@ -72,6 +93,8 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *o)
                         o->batch);
     if (o->corr != DNC_CORR_PRE && o->corr != DNC_CORR_POST)
         return dnc_fail(DNC_EINVAL, "invalid correlation kind %d", (int)o->corr);
+    if (o->product != DNC_PRODUCT_OPENBLAS && o->product != DNC_PRODUCT_PORTABLE)
+        return dnc_fail(DNC_EINVAL, "invalid product backend %d", (int)o->product);
     if (!isfinite(o->residual_alpha) || o->residual_alpha < 0)
         return dnc_fail(DNC_EINVAL, "residual_alpha must be a finite number >= 0, got %g",
                         o->residual_alpha);
@@ -124,12 +147,41 @@ dnc_status dnc_make_inputs(const dnc_propagate_opts *o, double *X)
     return DNC_OK;
 }
 
+/* ---------------------------------------------- OpenBLAS thread count */
+
+/* OpenBLAS's thread count is process-wide. Concurrent dnc_propagate calls
+ * (e.g. from a sweep's threads) must not restore it while another one still
+ * runs, so the first caller in saves it and the last one out restores it. */
+static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+static int blas_users, blas_saved_threads;
+
+static void blas_single_thread_enter(void)
+{
+    pthread_mutex_lock(&blas_lock);
+    if (blas_users++ == 0) {
+        blas_saved_threads = openblas_get_num_threads();
+        openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&blas_lock);
+}
+
+static void blas_single_thread_leave(void)
+{
+    pthread_mutex_lock(&blas_lock);
+    if (--blas_users == 0)
+        openblas_set_num_threads(blas_saved_threads);
+    pthread_mutex_unlock(&blas_lock);
+}
+
 /* ------------------------------------------------------------- engine */
 
 typedef struct {
     const dnc_propagate_opts *o;
     size_t B;      /* inputs */
     size_t rows;   /* rows of A and H: B, plus 1 for the tangent */
+    size_t mrows;  /* rows handed to the GEMM: rows, rounded up to even for
+                    * OpenBLAS (the padding row of A stays zero) */
+    bool openblas;
     size_t N, n0;
     size_t kmax;   /* max fan-in */
     double *A;     /* rows x kmax: inputs of the current layer */
@@ -149,11 +201,14 @@ typedef struct {
 /* Rows per weight block: a block of about 256 KiB stays in L2 between
  * generation and use, and many blocks per layer balance the threads. A
  * large batch re-reads A once per block, so it gets 1 MiB blocks. The
- * choice cannot change results (dnc_gemm_nt is elementwise reproducible). */
+ * choice cannot change results (both products give an element the same
+ * bits for any partition of W into row blocks). */
 static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
     size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
     size_t R = target / fan_in;
+    if (R > N / 8) /* at least ~8 blocks per layer to share among threads */
+        R = N / 8;
     R = R < 12 ? 12 : R - R % 12; /* whole 12-row panels of dnc_gemm_nt */
     return R > N ? N : R;
 }
@@ -177,6 +232,8 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
     e->o = o;
     e->B = o->batch;
     e->rows = o->batch + (o->lyapunov ? 1 : 0);
+    e->openblas = o->product == DNC_PRODUCT_OPENBLAS;
+    e->mrows = e->openblas ? e->rows + e->rows % 2 : e->rows;
     e->N = o->net.width;
     e->n0 = dnc_mlp_input_width(&o->net);
     e->kmax = e->n0 > e->N ? e->n0 : e->N;
@@ -185,8 +242,8 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
     if (r0 > e->R)
         e->R = r0;
     e->nthreads = omp_get_max_threads();
-    e->A = malloc(e->rows * e->kmax * sizeof *e->A);
-    e->H = malloc(e->rows * e->N * sizeof *e->H);
+    e->A = calloc(e->mrows * e->kmax, sizeof *e->A);
+    e->H = malloc(e->mrows * e->N * sizeof *e->H);
     e->Hprev = o->residual_alpha > 0 ? malloc(e->rows * e->N * sizeof *e->Hprev) : NULL;
     e->D = malloc(e->N * sizeof *e->D);
     e->bias = malloc(e->N * sizeof *e->bias);
@@ -195,10 +252,12 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
         e->Wfull = malloc(e->N * e->kmax * sizeof *e->Wfull);
     else
         e->Wblk = malloc((size_t)e->nthreads * e->R * e->kmax * sizeof *e->Wblk);
-    e->pack_size = dnc_gemm_nt_workspace(e->R, e->kmax);
-    e->Wpack = malloc((size_t)e->nthreads * e->pack_size * sizeof *e->Wpack);
+    if (!e->openblas) {
+        e->pack_size = dnc_gemm_nt_workspace(e->R, e->kmax);
+        e->Wpack = malloc((size_t)e->nthreads * e->pack_size * sizeof *e->Wpack);
+    }
     if (!e->A || !e->H || (o->residual_alpha > 0 && !e->Hprev) || !e->D || !e->bias ||
-        !e->work || !e->Wpack || (o->provider ? !e->Wfull : !e->Wblk)) {
+        !e->work || (!e->openblas && !e->Wpack) || (o->provider ? !e->Wfull : !e->Wblk)) {
         engine_free(e);
         return dnc_fail(DNC_ENOMEM, "out of memory for width %zu, batch %zu", e->N, e->B);
     }
@@ -208,6 +267,11 @@ static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
 /* H[:, r0:r0+nr] = A W_blk^T, with W_blk row-major nr x K. */
 static void block_product(const engine *e, size_t K, const double *Wb, size_t r0, size_t nr)
 {
+    if (e->openblas) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)e->mrows, (int)nr, (int)K, 1.0,
+                    e->A, (int)e->kmax, Wb, (int)K, 0.0, e->H + r0, (int)e->N);
+        return;
+    }
     double *pack = e->Wpack + (size_t)omp_get_thread_num() * e->pack_size;
     dnc_gemm_nt_ws(e->rows, nr, K, e->A, e->kmax, Wb, K, e->H + r0, e->N, pack);
 }
@@ -217,7 +281,9 @@ static void linear_layer(engine *e, size_t layer, size_t K)
 {
     size_t nblocks = (e->N + e->R - 1) / e->R;
     long nb = (long)nblocks;
-#pragma omp parallel for schedule(dynamic, 1)
+    /* small layers: a fork/join costs more than it saves (far more on a
+     * loaded machine); the result is the same either way */
+#pragma omp parallel for schedule(dynamic, 1) if (e->N * K >= ((size_t)1 << 17))
     for (long blk = 0; blk < nb; blk++) {
         size_t r0 = (size_t)blk * e->R;
         size_t nr = r0 + e->R <= e->N ? e->R : e->N - r0;
@@ -413,10 +479,16 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
         st = X ? dnc_make_inputs(o, X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
     }
     if (!st) {
+        /* OpenBLAS's own threads would fight ours, and they change its
+         * summation order; it runs single-threaded inside our blocks */
+        if (e.openblas)
+            blas_single_thread_enter();
         double t0 = dnc_wall_time();
         load_first_inputs(&e, X);
         st = run_layers(&e, res);
         res->seconds = dnc_wall_time() - t0;
+        if (e.openblas)
+            blas_single_thread_leave();
     }
     if (X != o->inputs)
         free(X);

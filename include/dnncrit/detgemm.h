@@ -9,9 +9,11 @@
  * ISO C mode keeps the compiler from contracting), so SSE2, AVX2 and
  * AVX-512 builds agree bit for bit, and so does the naive double loop.
  * Hence C[b][i] depends only on row b of A and row i of W: propagating
- * inputs together or separately gives identical results, which BLAS GEMM
- * kernels do not promise (OpenBLAS 0.3.21 on Haswell-class kernels treats
- * odd batch sizes differently). Speed comes from register tiles of
+ * inputs together or separately gives identical results on any CPU. BLAS
+ * GEMM kernels promise neither: OpenBLAS 0.3.21 (Haswell kernels) treats
+ * odd row counts differently, and its bits depend on the kernel the CPU
+ * selects; the propagation engine's default OpenBLAS backend pads to even
+ * rows instead (see propagate.h). Speed comes from register tiles of
  * A rows x 12 W rows, vectorised across W rows (outer-product form), with
  * W packed into k-major panels first. */
 #ifndef DNNCRIT_DETGEMM_H

@@ -14,7 +14,9 @@
  *
  * Determinism: every h_i^l is a pure function of (config, its own input):
  * the same bits whatever the thread count or the other inputs in the batch
- * (see docs/propagation.md for the scheme). */
+ * (see docs/propagation.md for the scheme). With DNC_PRODUCT_OPENBLAS this
+ * holds on one machine and OpenBLAS build; DNC_PRODUCT_PORTABLE also gives
+ * the same bits across CPUs and instruction sets. */
 #ifndef DNNCRIT_PROPAGATE_H
 #define DNNCRIT_PROPAGATE_H
 
@@ -25,6 +27,17 @@
 #include "dnncrit/network.h"
 
 typedef enum { DNC_CORR_PRE = 0, DNC_CORR_POST = 1 } dnc_corr_kind;
+
+/* How H = A W^T is computed.
+ * OPENBLAS: cblas_dgemm, single-threaded inside the engine's OpenMP loop
+ *   over weight blocks, the batch padded to an even number of rows (OpenBLAS
+ *   0.3.21 gives a row the same bits for any even row count, not for odd
+ *   ones). Bitwise identical across thread counts and batch splits on a
+ *   given machine and OpenBLAS build; the fast default.
+ * PORTABLE: dnc_gemm_nt (detgemm.h), sequential-k sums without FMA: the same
+ *   bits on every x86-64 CPU and instruction set, equal to the naive loop
+ *   (cross-machine reproducibility, e.g. heterogeneous MPI clusters). */
+typedef enum { DNC_PRODUCT_OPENBLAS = 0, DNC_PRODUCT_PORTABLE = 1 } dnc_product_kind;
 
 /* Supplies layer `layer`'s weights (row-major width x fan_in) and bias
  * (width), e.g. trained weights. NULL provider = Philox weights of cfg. */
@@ -48,6 +61,7 @@ typedef struct {
     void *observer_ctx;
     bool quiet;            /* no progress on stderr */
     double residual_alpha; /* 0: plain MLP; > 0: residual layers (see above) */
+    dnc_product_kind product; /* GEMM backend (see above) */
 } dnc_propagate_opts;
 
 typedef struct {
@@ -61,9 +75,19 @@ typedef struct {
     double flops;     /* floating-point operations in GEMMs */
 } dnc_propagate_result;
 
+/* Defaults: dnc_mlp_config_default(), batch 2, input_q 1, input_c 0.5,
+ * pre-activation correlations, no Lyapunov, no residual, quiet, OpenBLAS
+ * product. dnc_propagate sets OpenBLAS to one thread while it runs (the
+ * setting is process-wide) and restores the previous count afterwards (when
+ * the last of several concurrent calls returns). Code that changes the
+ * OpenBLAS thread count while a propagation runs breaks its determinism. */
 dnc_propagate_opts dnc_propagate_opts_default(void);
 dnc_status dnc_propagate(const dnc_propagate_opts *opts, dnc_propagate_result *res);
 void dnc_propagate_result_free(dnc_propagate_result *res);
+
+/* "openblas" / "portable"; parsing returns DNC_EINVAL naming `s`. */
+const char *dnc_product_name(dnc_product_kind p);
+dnc_status dnc_product_parse(const char *s, dnc_product_kind *out);
 
 /* Generates the B x N0 inputs used when opts->inputs is NULL:
  * x_b = sqrt(q) (sqrt(c) g + sqrt(1-c) e_b) with shared g and private e_b
