@@ -37,11 +37,26 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root, const char **keys)
+/* "_sizes_pdf.csv" -> "sizes_pdf_csv", ".csv" -> "csv" */
+static void key_of(const char *suffix, char *key, size_t cap)
+{
+    while (*suffix == '_' || *suffix == '.')
+        suffix++;
+    size_t i = 0;
+    for (; suffix[i] && i + 1 < cap; i++)
+        key[i] = suffix[i] == '.' ? '_' : suffix[i];
+    key[i] = '\0';
+}
+
+dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
 {
     cJSON *outs = cJSON_AddObjectToObject(root, "outputs");
-    for (size_t i = 0; i < o->n; i++)
-        cJSON_AddStringToObject(outs, keys[i], base_name(o->path[i]));
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < o->n; i++) {
+        char key[64];
+        key_of(o->path[i] + plen, key, sizeof key);
+        cJSON_AddStringToObject(outs, key, base_name(o->path[i]));
+    }
     char *jpath = dnc_path_with_suffix(prefix, ".json");
     if (!jpath) {
         dnc_outset_abort(o);
@@ -219,11 +234,13 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
     for (size_t i = 0; i < av->count; i++)
         fprintf(fp, "%zu,%zu,%.10g,%.10g\n", i, av->start[i], av->size[i], av->duration[i]);
     if ((st = write_dist_pair(o, prefix, "sizes", av->size, av->count, &an->size)) ||
-        (st = write_dist_pair(o, prefix, "durations", av->duration, av->count, &an->duration)) ||
-        (st = dnc_outset_open(o, prefix, "_sizedur.csv", &fp)))
+        (st = write_dist_pair(o, prefix, "durations", av->duration, av->count, &an->duration)))
         return st;
-    fprintf(fp, "T,count,mean_S,sem_S,fit,in_fit\n");
-    for (size_t j = 0; j < an->sd.ndur; j++) {
+    if (an->gamma_ok && (st = dnc_outset_open(o, prefix, "_sizedur.csv", &fp)))
+        return st;
+    if (an->gamma_ok)
+        fprintf(fp, "T,count,mean_S,sem_S,fit,in_fit\n");
+    for (size_t j = 0; an->gamma_ok && j < an->sd.ndur; j++) {
         double T = an->sd.T[j];
         fprintf(fp, "%.10g,%zu,%.10g,%.10g,%.10g,%d\n", T, an->sd.n[j], an->sd.mean_S[j],
                 an->sd.sem_S[j], exp(an->sd.log_amplitude) * pow(T, an->sd.gamma),
@@ -252,7 +269,10 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
                                           an->compared ? an->duration_cmp : NULL));
     dnc_json_value_error(results, "tau", an->size.alpha, an->size.alpha_err);
     dnc_json_value_error(results, "alpha", an->duration.alpha, an->duration.alpha_err);
-    dnc_json_value_error(results, "gamma", an->sd.gamma, an->sd.gamma_err);
+    dnc_json_value_error(results, "gamma", an->gamma_ok ? an->sd.gamma : NAN,
+                         an->gamma_ok ? an->sd.gamma_err : NAN);
+    if (!an->gamma_ok)
+        cJSON_AddStringToObject(results, "gamma_error", an->gamma_error);
     cJSON *g = cJSON_AddObjectToObject(results, "gamma_fit");
     dnc_json_number(g, "tmin", an->sd.tmin);
     dnc_json_number(g, "tmax", an->sd.tmax);
@@ -283,11 +303,16 @@ void dnc_print_avalanche_summary(const dnc_avalanche_analysis *an)
            an->duration.alpha_err, an->duration.xmin, an->duration.n_tail, an->duration.ks);
     if (isfinite(an->duration_p))
         printf(", p %.3f", an->duration_p);
-    printf("\n  gamma <S>(T)      %.4f +- %.4f   T in [%g, %g], %zu durations\n", an->sd.gamma,
-           an->sd.gamma_err, an->sd.tmin, an->sd.tmax, an->sd.npoints);
-    printf("  crackling (alpha-1)/(tau-1) = %.4f +- %.4f; gamma - that = %.4f +- %.4f (%.1f sigma)\n",
+    printf("\n");
+    if (!an->gamma_ok) {
+        printf("  gamma: not fitted (%s)\n", an->gamma_error);
+    } else {
+        printf("  gamma <S>(T)      %.4f +- %.4f   T in [%g, %g], %zu durations\n", an->sd.gamma,
+               an->sd.gamma_err, an->sd.tmin, an->sd.tmax, an->sd.npoints);
+        printf("  crackling (alpha-1)/(tau-1) = %.4f +- %.4f; gamma - that = %.4f +- %.4f (%.1f sigma)\n",
            an->crackling.predicted, an->crackling.predicted_err, an->crackling.difference,
            an->crackling.difference_err, an->crackling.z);
+    }
     if (an->collapse_ok)
         printf("  shape collapse exponent %.4f +- %.4f (%zu durations)\n", an->collapse.exponent,
                an->collapse.exponent_err, an->collapse.ndur);

@@ -23,8 +23,9 @@ typedef struct {
 /* Opens PREFIX + suffix as a temporary; *fp receives the stream. */
 dnc_status dnc_outset_open(dnc_outset *o, const char *prefix, const char *suffix, FILE **fp);
 /* Commits every file, then writes PREFIX.json from root (with "outputs"
- * listing the basenames under their keys). Aborts all on failure. */
-dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root, const char **keys);
+ * listing the basenames, keyed by suffix: "_sizes.csv" -> "sizes_csv").
+ * Aborts all on failure. */
+dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root);
 void dnc_outset_abort(dnc_outset *o);
 
 void dnc_json_value_error(cJSON *obj, const char *name, double v, double err);

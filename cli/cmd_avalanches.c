@@ -94,7 +94,7 @@ void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
     cJSON_AddNumberToObject(r, "completed", (double)res->av.count);
     cJSON_AddNumberToObject(r, "cut", (double)res->cut);
     dnc_json_number(r, "survival", res->survival);
-    dnc_json_number(r, "susceptibility", res->chi);
+    dnc_json_value_error(r, "susceptibility", res->chi, res->chi_err);
     dnc_json_number(r, "size_susceptibility", res->chi_S);
     dnc_json_number(r, "mean_size", res->mean_S);
     dnc_json_number(r, "mean_duration", res->mean_T);
@@ -137,8 +137,6 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     dnc_netaval_json_point(r, &res);
     dnc_outset os = {0};
     FILE *fp;
-    const char *keys[DNC_OUTSET_MAX] = {"layers_csv", "avalanches_csv", "sizes_csv", "sizes_pdf_csv",
-                                        "durations_csv", "durations_pdf_csv", "sizedur_csv", "shape_csv"};
     st = dnc_outset_open(&os, a->out, "_layers.csv", &fp);
     if (!st) {
         fprintf(fp, "layer,rho,chi\n");
@@ -151,7 +149,7 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     }
     dnc_run_record_finish(root, t0);
     if (!st)
-        st = dnc_outset_commit(&os, a->out, root, keys);
+        st = dnc_outset_commit(&os, a->out, root);
     else
         dnc_outset_abort(&os);
     if (!st && !a->quiet) {

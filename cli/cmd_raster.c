@@ -172,10 +172,7 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
         dnc_run_record_finish(root, t0);
     }
     if (!st) {
-        const char *keys[] = {"avalanches_csv", "sizes_csv", "sizes_pdf_csv", "durations_csv",
-                              "durations_pdf_csv", "sizedur_csv", an.collapse_ok ? "shape_csv" : "rk_csv",
-                              "rk_csv"};
-        st = dnc_outset_commit(&os, a->out, root, keys);
+        st = dnc_outset_commit(&os, a->out, root);
     } else {
         dnc_outset_abort(&os);
     }

@@ -18,7 +18,7 @@
 #include "netaval_cli.h"
 
 typedef struct {
-    double sigma_w, chi, chi_S, survival, mean_S, mean_T, max_S;
+    double sigma_w, chi, chi_err, chi_S, survival, mean_S, mean_T, max_S;
     size_t completed, width;
 } scan_point;
 
@@ -100,7 +100,7 @@ static dnc_status scan(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc
             dnc_net_aval_result r;
             if ((st = dnc_netaval_build(&b, &o)) || (st = dnc_net_avalanches(&o, &r)))
                 break;
-            pts[iw * sw->n + is] = (scan_point){b.sigma_w, r.chi, r.chi_S, r.survival, r.mean_S,
+            pts[iw * sw->n + is] = (scan_point){b.sigma_w, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S,
                                                 r.mean_T, r.max_S, r.av.count, b.width};
             dnc_net_aval_result_free(&r);
             dnc_progress_update(&prog, iw * sw->n + is + 1);
@@ -154,10 +154,10 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
     if (!st)
         st = dnc_outset_open(&os, a->out, ".csv", &fp);
     if (!st) {
-        fprintf(fp, "width,sigma_w,chi,size_susceptibility,survival,mean_size,mean_duration,max_size,completed\n");
+        fprintf(fp, "width,sigma_w,chi,chi_err,size_susceptibility,survival,mean_size,mean_duration,max_size,completed\n");
         for (size_t i = 0; i < np; i++)
-            fprintf(fp, "%zu,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%zu\n", pts[i].width,
-                    pts[i].sigma_w, pts[i].chi, pts[i].chi_S, pts[i].survival, pts[i].mean_S,
+            fprintf(fp, "%zu,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%zu\n", pts[i].width,
+                    pts[i].sigma_w, pts[i].chi, pts[i].chi_err, pts[i].chi_S, pts[i].survival, pts[i].mean_S,
                     pts[i].mean_T, pts[i].max_S, pts[i].completed);
         root = dnc_run_record_new("susceptibility", argc, argv);
         cJSON *c = cJSON_AddObjectToObject(root, "config");
@@ -194,8 +194,7 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
         loglog_slope(wx, wz, widths->n, &s, &e);
         dnc_json_value_error(fss, "cutoff_exponent", s, e);
         dnc_run_record_finish(root, t0);
-        const char *keys[] = {"csv"};
-        st = dnc_outset_commit(&os, a->out, root, keys);
+        st = dnc_outset_commit(&os, a->out, root);
     } else {
         dnc_outset_abort(&os);
     }
@@ -203,10 +202,11 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
         printf("susceptibility scan: %s, sigma_b = %g, L = %zu, rule %s; mean-field critical sigma_w = %s%.6g\n",
                dnc_activation_name(o0.net.activation), o0.net.sigma_b, o0.net.depth,
                dnc_net_rule_name(o0.rule), have_sc ? "" : "(none) ", sc);
-        printf("%8s %10s %12s %10s %12s\n", "width", "sigma_w", "chi", "survival", "<S^2>/<S>");
+        printf("%8s %10s %12s %10s %10s %12s\n", "width", "sigma_w", "chi", "+-", "survival",
+               "<S^2>/<S>");
         for (size_t i = 0; i < np; i++)
-            printf("%8zu %10.4f %12.5g %10.3f %12.5g\n", pts[i].width, pts[i].sigma_w, pts[i].chi,
-                   pts[i].survival, pts[i].chi_S);
+            printf("%8zu %10.4f %12.5g %10.3g %10.3f %12.5g\n", pts[i].width, pts[i].sigma_w,
+                   pts[i].chi, pts[i].chi_err, pts[i].survival, pts[i].chi_S);
         for (size_t iw = 0; iw < widths->n; iw++)
             printf("peak N = %zu: sigma_w* = %.4f +- %.4f (%.3f x critical), chi = %.4g%s\n",
                    pk[iw].width, pk[iw].peak_sigma_w, pk[iw].peak_sigma_w_err,

@@ -3,6 +3,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -831,11 +832,13 @@ dnc_status dnc_avalanche_analyse(const dnc_avalanches *av, const dnc_avalanche_o
         out->compared = true;
     }
     double tmin = o->gamma_tmin > 0 ? o->gamma_tmin : out->duration.xmin;
-    st = dnc_size_duration_fit(av, tmin, o->gamma_tmax, o->min_count, &out->sd);
-    if (st)
-        return st;
+    /* gamma and the collapse need many durations: report, don't fail */
+    out->gamma_ok = dnc_size_duration_fit(av, tmin, o->gamma_tmax, o->min_count, &out->sd) == DNC_OK;
+    if (!out->gamma_ok)
+        snprintf(out->gamma_error, sizeof out->gamma_error, "%s", dnc_last_error());
+    double g = out->gamma_ok ? out->sd.gamma : NAN, ge = out->gamma_ok ? out->sd.gamma_err : NAN;
     dnc_crackling_check(out->size.alpha, out->size.alpha_err, out->duration.alpha,
-                        out->duration.alpha_err, out->sd.gamma, out->sd.gamma_err, &out->crackling);
+                        out->duration.alpha_err, g, ge, &out->crackling);
     double ctmin = o->collapse_tmin > 0 ? o->collapse_tmin : tmin;
     out->collapse_ok = dnc_shape_collapse_fit(av, ctmin, o->collapse_tmax, o->min_count,
                                               o->collapse_grid, &out->collapse) == DNC_OK;

@@ -1,5 +1,6 @@
 /* Avalanches through random networks, via the dnc_propagate observer. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,21 +153,48 @@ static dnc_status collect(const double *A, size_t L, dnc_net_aval_result *r)
     return DNC_OK;
 }
 
-static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2, double count)
+/* Mean over the second half of the layers of N var(rho_l), from sums of
+ * rho and rho^2 over `count` inputs, leaving out network `skip` (sums of
+ * network k at per[k * 2L ...]) unless skip == SIZE_MAX. */
+static double half_chi(const dnc_net_aval_result *r, const double *s1, const double *s2,
+                       const double *per, size_t skip, double count, double *rho, double *chil)
 {
-    size_t L = r->depth;
+    size_t L = r->depth, nh = 0;
     double N = (double)r->width, chi = 0;
-    size_t nh = 0;
     for (size_t l = 0; l < L; l++) {
-        double m = s1[l] / count;
-        r->rho_mean[l] = m;
-        r->chi_layer[l] = N * fmax(s2[l] / count - m * m, 0);
+        double a = s1[l], b = s2[l];
+        if (skip != SIZE_MAX) {
+            a -= per[skip * 2 * L + l];
+            b -= per[skip * 2 * L + L + l];
+        }
+        double m = a / count, c = N * fmax(b / count - m * m, 0);
+        if (rho)
+            rho[l] = m;
+        if (chil)
+            chil[l] = c;
         if (l >= L / 2) {
-            chi += r->chi_layer[l];
+            chi += c;
             nh++;
         }
     }
-    r->chi = chi / (double)nh;
+    return chi / (double)nh;
+}
+
+static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2,
+                      const double *per, size_t nets, double count)
+{
+    r->chi = half_chi(r, s1, s2, per, SIZE_MAX, count, r->rho_mean, r->chi_layer);
+    r->chi_err = NAN;
+    if (nets >= 2) {
+        double js = 0, js2 = 0, cnt = count * (double)(nets - 1) / (double)nets;
+        for (size_t k = 0; k < nets; k++) {
+            double c = half_chi(r, s1, s2, per, k, cnt, NULL, NULL);
+            js += c;
+            js2 += c * c;
+        }
+        double n = (double)nets, m = js / n;
+        r->chi_err = sqrt(fmax(js2 / n - m * m, 0) * (n - 1));
+    }
     double S = 0, S2 = 0, T = 0, mx = 0;
     for (size_t i = 0; i < r->av.count; i++) {
         S += r->av.size[i];
@@ -198,7 +226,8 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
     res->chi_layer = calloc(L, sizeof *res->chi_layer);
     double *X = malloc(B * n0 * sizeof *X), *A = malloc(I * L * sizeof *A);
     double *s1 = calloc(L, sizeof *s1), *s2 = calloc(L, sizeof *s2);
-    if (!res->rho_mean || !res->chi_layer || !X || !A || !s1 || !s2)
+    double *per = calloc(2 * L * o->networks, sizeof *per);
+    if (!res->rho_mean || !res->chi_layer || !X || !A || !s1 || !s2 || !per)
         st = dnc_fail(DNC_ENOMEM, "out of memory for %zu inputs of width %zu", B, n0);
     for (size_t k = 0; k < o->networks && !st; k++) {
         make_inputs(o, k, n0, X);
@@ -219,12 +248,15 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
                 double rho = A[j * L + l] / (double)N;
                 s1[l] += rho;
                 s2[l] += rho * rho;
+                per[k * 2 * L + l] += rho;
+                per[k * 2 * L + L + l] += rho * rho;
             }
             st = collect(A + j * L, L, res);
         }
     }
     if (!st)
-        summarise(res, s1, s2, (double)res->seeded);
+        summarise(res, s1, s2, per, o->networks, (double)res->seeded);
+    free(per);
     free(X);
     free(A);
     free(s1);

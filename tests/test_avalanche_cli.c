@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "dnncrit/powerlaw.h"
 #include "dnncrit/rng.h"
@@ -130,15 +131,15 @@ static void test_bad_input_leaves_nothing(void **state)
     expect_failure("raster --format events", "time,unit\n0.1,1\n0.1,2\n", "no time structure");
 }
 
-/* raster on a simulated critical branching process written as an event
- * list: the full output set appears and tau is near 3/2 (20000
- * avalanches: error ~0.005, so 0.05 is a 10-sigma guard against gross
- * failures, the precise checks are in test_avalanche_critical). */
+/* raster --simulate (critical branching process): the full output set
+ * appears and tau is near 3/2 (10000 avalanches: error ~0.007, so 0.05 is
+ * a 7-sigma guard against gross failures; the precise checks are in
+ * test_avalanche_critical). */
 static void test_raster_cli_outputs(void **state)
 {
     (void)state;
     char *dir = tu_tmpdir();
-    assert_int_equal(tu_run_cli(dir, "raster --simulate --avalanches 20000 --seed 5 --out %s/sim", dir), 0);
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --avalanches 10000 --seed 5 --out %s/sim", dir), 0);
     const char *files[] = {"sim.json", "sim_avalanches.csv", "sim_sizes.csv", "sim_sizes_pdf.csv",
                            "sim_durations.csv", "sim_durations_pdf.csv", "sim_sizedur.csv",
                            "sim_shape.csv", "sim_rk.csv"};
@@ -158,6 +159,52 @@ static void test_raster_cli_outputs(void **state)
     /* 6 avalanches are too few for the analysis: a clear error, no files */
     assert_int_equal(rc, 1);
     assert_false(tu_exists(tu_path(dir, "d.json")));
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* An event list written from simulated avalanches (two quiet bins between
+ * them, bin width 1): raster --format events finds exactly those
+ * avalanches, with the same total size. */
+static void test_raster_cli_events_round_trip(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 300, .seed = 21};
+    dnc_avalanches av;
+    assert_int_equal(dnc_branching_avalanches(&bo, 400, &av, NULL), DNC_OK);
+    FILE *fp = fopen(tu_path(dir, "ev.csv"), "w");
+    fprintf(fp, "time,unit\n");
+    double t = 2, total = 0;
+    for (size_t i = 0; i < av.count; i++) {
+        for (size_t k = av.offset[i]; k < av.offset[i + 1]; k++, t += 1)
+            for (int e = 0; e < (int)av.profile[k]; e++)
+                fprintf(fp, "%.3f,%d\n", t + 0.25 + 0.5 * e / av.profile[k], e % 7);
+        total += av.size[i];
+        t += 2;
+    }
+    fprintf(fp, "%.3f,0\n", t + 1.5); /* a last event so the final gap is inside */
+    fclose(fp);
+    assert_int_equal(tu_run_cli(dir, "raster %s/ev.csv --bin-width 1 --keep-edges --out %s/ev",
+                                dir, dir), 0);
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/ev.json", dir);
+    /* + the lone final event, kept as an edge avalanche */
+    assert_int_equal((size_t)json_value(jp, "results", "avalanches", NULL), av.count + 1);
+    char *csv = tu_read(tu_path(dir, "ev_avalanches.csv"));
+    assert_non_null(csv);
+    double sum = 0;
+    char *line = strchr(csv, '\n');
+    while (line && line[1]) {
+        size_t idx, start;
+        double S, T;
+        assert_int_equal(sscanf(line + 1, "%zu,%zu,%lf,%lf", &idx, &start, &S, &T), 4);
+        sum += S;
+        line = strchr(line + 1, '\n');
+    }
+    assert_true(sum == total + 1);
+    free(csv);
+    dnc_avalanches_free(&av);
     tu_rmtree(dir);
     free(dir);
 }
@@ -199,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_powerlaw_cli),
         cmocka_unit_test(test_bad_input_leaves_nothing),
         cmocka_unit_test(test_raster_cli_outputs),
+        cmocka_unit_test(test_raster_cli_events_round_trip),
         cmocka_unit_test(test_network_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,32 @@ static void test_thread_independent(void **state)
     dnc_net_aval_result_free(&b);
 }
 
+/* Jackknife error of chi over networks: with two networks it is half the
+ * difference of the single-network susceptibilities (networks k use seed
+ * + k, so network 1 alone is the run with seed + 1). */
+static void test_chi_jackknife_error(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 32;
+    o.net.depth = 12;
+    o.net.sigma_w = 1.5;
+    o.inputs = 30;
+    o.networks = 2;
+    dnc_net_aval_result both, a, b;
+    assert_int_equal(dnc_net_avalanches(&o, &both), DNC_OK);
+    o.networks = 1;
+    assert_int_equal(dnc_net_avalanches(&o, &a), DNC_OK);
+    assert_true(isnan(a.chi_err));
+    o.net.seed += 1;
+    assert_int_equal(dnc_net_avalanches(&o, &b), DNC_OK);
+    assert_true(a.chi > 0 && b.chi > 0);
+    assert_true(fabs(both.chi_err - fabs(a.chi - b.chi) / 2) < 1e-9 * (1 + both.chi_err));
+    dnc_net_aval_result_free(&both);
+    dnc_net_aval_result_free(&a);
+    dnc_net_aval_result_free(&b);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -168,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_matches_naive_forward_pass),
         cmocka_unit_test(test_ordered_and_chaotic_phases),
         cmocka_unit_test(test_thread_independent),
+        cmocka_unit_test(test_chi_jackknife_error),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

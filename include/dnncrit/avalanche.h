@@ -154,7 +154,9 @@ typedef struct {
     dnc_pl_compare size_cmp[DNC_PL_ALT_COUNT], duration_cmp[DNC_PL_ALT_COUNT];
     bool compared;
     dnc_size_duration sd;
-    dnc_crackling crackling;
+    bool gamma_ok;          /* <S>(T) fitted (needs >= 3 usable durations) */
+    char gamma_error[256];  /* why not, when !gamma_ok */
+    dnc_crackling crackling; /* NAN when !gamma_ok */
     dnc_shape_collapse collapse;
     bool collapse_ok;
     double chi_S;
@@ -223,6 +225,7 @@ typedef struct {
     double *rho_mean;    /* [depth] mean fraction of active units per layer */
     double *chi_layer;   /* [depth] N var(rho_l) over inputs and networks */
     double chi;          /* mean of chi_layer over the second half of the layers */
+    double chi_err;      /* jackknife over networks (NAN with one network) */
     double chi_S;        /* <S^2>/<S> of completed avalanches */
     double survival;     /* cut / seeded: P(T >= depth) */
     double mean_S, mean_T, max_S;
