@@ -358,6 +358,7 @@ int cmd_cnn(int argc, char **argv)
     cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
                   .opts = dnc_cnn_opts_default()};
     dnc_cnn_config *n = &a.opts.net;
+    n->residual_alpha = 0.0; /* shown as the default; residual blocks stay off unless given */
     dnc_opt opts[] = {
         {"dims", DNC_OPT_SIZE, &a.dims, "spatial dimensions, 1 or 2", false},
         {"channels", DNC_OPT_SIZE, &n->channels, "channels C per site", false},
@@ -372,7 +373,7 @@ int cmd_cnn(int argc, char **argv)
          false},
         {"sigma-b", DNC_OPT_DOUBLE, &n->sigma_b, "bias standard deviation", false},
         {"residual-alpha", DNC_OPT_DOUBLE, &n->residual_alpha,
-         "use residual blocks h + alpha F(h) (off unless given)", false},
+         "residual blocks h + alpha F(h), on only when this option is given", false},
         {"seed", DNC_OPT_U64, &n->seed, "first network seed", false},
         {"seeds", DNC_OPT_SIZE, &a.seeds, "independent networks (seed, seed+1, ...)", false},
         {"batch", DNC_OPT_SIZE, &a.opts.batch, "inputs per network (rho averages pairs)", false},
@@ -397,7 +398,7 @@ int cmd_cnn(int argc, char **argv)
                               "similarity over channels averaged over sites, and the fraction "
                               "of active sites; mean and standard error over --seeds networks.",
                    .example = "dnncrit cnn --dims 1 --channels 16 --kernel 3 --size-x 512 "
-                              "--depth 500 --sigma-w 1 --perturb 16 --seeds 20 --out cnn1d",
+                              "--depth 1000 --sigma-w 1.48 --sigma-b 0.3 --seeds 16 --out cnn1d",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
     int prc = dnc_cli_parse(&cli, argc, argv);

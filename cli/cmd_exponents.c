@@ -40,17 +40,17 @@ static dnc_status load_series(const ex_opts *o, char **files, size_t nfiles, dnc
 {
     size_t groups = o->params.n ? nfiles : 1;
     dnc_series *s = calloc(groups, sizeof *s);
-    dnc_stable *tabs = calloc(nfiles, sizeof *tabs);
+    dnc_csv_table *tabs = calloc(nfiles, sizeof *tabs);
     dnc_status st = (!s || !tabs) ? dnc_fail(DNC_ENOMEM, "out of memory") : DNC_OK;
     for (size_t i = 0; !st && i < nfiles; i++)
-        st = dnc_stable_read(files[i], &tabs[i]);
+        st = dnc_csv_read(files[i], &tabs[i]);
     for (size_t g = 0; !st && g < groups; g++) {
         st = o->params.n ? dnc_series_from_tables(&tabs[g], 1, o->column, &s[g])
                          : dnc_series_from_tables(tabs, nfiles, o->column, &s[g]);
         s[g].param = o->params.n ? o->params.v[g] : NAN;
     }
     for (size_t i = 0; tabs && i < nfiles; i++)
-        dnc_stable_free(&tabs[i]);
+        dnc_csv_free(&tabs[i]);
     free(tabs);
     if (st) {
         for (size_t g = 0; s && g < groups; g++)
@@ -107,14 +107,16 @@ static dnc_status simulate_series(const ex_opts *o, dnc_series **out, size_t *no
     return DNC_OK;
 }
 
+/* kappa[g]: the metric factor that scales series g (NAN: none), so that
+ * curves of different activations collapse on rho = 1/(kappa l). */
 static dnc_status write_eff_csv(const char *path, const dnc_series *s, size_t n,
-                                const dnc_decay_result *d)
+                                const dnc_decay_result *d, const double *kappa)
 {
     dnc_afile f;
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "param,t,y,err,delta_eff,delta_eff_err\n");
+    fprintf(f.fp, "param,t,y,err,delta_eff,delta_eff_err,kappa_t,kappa_t_y\n");
     for (size_t g = 0; g < n; g++) {
         double *m = malloc(s[g].nt * sizeof *m), *e = malloc(s[g].nt * sizeof *e);
         if (!m || !e) {
@@ -129,8 +131,10 @@ static dnc_status write_eff_csv(const char *path, const dnc_series *s, size_t n,
             while (j < d[g].neff && d[g].t_eff[j] < s[g].t[k])
                 j++;
             bool has = j < d[g].neff && d[g].t_eff[j] == s[g].t[k];
-            fprintf(f.fp, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", s[g].param, s[g].t[k], m[k],
-                    e[k], has ? d[g].delta_eff[j] : NAN, has ? d[g].delta_eff_err[j] : NAN);
+            fprintf(f.fp, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", s[g].param,
+                    s[g].t[k], m[k], e[k], has ? d[g].delta_eff[j] : NAN,
+                    has ? d[g].delta_eff_err[j] : NAN, kappa[g] * s[g].t[k],
+                    kappa[g] * s[g].t[k] * m[k]);
         }
         free(m);
         free(e);
@@ -255,12 +259,13 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         return dnc_cli_fail("exponents");
     dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed};
     dnc_decay_result *d = calloc(n, sizeof *d);
+    double *kap = malloc(n * sizeof *kap);
     cJSON *rec = dnc_run_record_new("exponents", argc, argv);
     cJSON_AddItemToObject(rec, "config", config_json(o, files, nfiles));
     cJSON *res = cJSON_AddObjectToObject(rec, "results");
     cJSON *fits = cJSON_AddArrayToObject(res, "decay");
     int rc = 0;
-    if (!d) {
+    if (!d || !kap) {
         rc = dnc_cli_failf("exponents", "out of memory");
         goto done;
     }
@@ -272,6 +277,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
             goto done;
         }
         print_decay(&s[g], &d[g]);
+        kap[g] = NAN;
         cJSON *j = cJSON_CreateObject();
         if (isfinite(s[g].param))
             cJSON_AddNumberToObject(j, "param", s[g].param);
@@ -289,6 +295,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
                 goto done;
             }
             cJSON_AddItemToObject(j, "kappa", est_json(k));
+            kap[g] = o->kappa_mf > 0 ? o->kappa_mf : k.value;
             cJSON_AddItemToObject(j, "kappa_t0", est_json(tk));
             printf("    metric factor: 1/rho = kappa (t + t0), kappa = %.6g +- %.2g, t0 = %.4g",
                    k.value, k.error, tk.value);
@@ -306,10 +313,10 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         if (dnc_critical_point(s, n, &dopt, &cr) == DNC_OK) {
             cJSON_AddItemToObject(res, "critical_point", est_json(cr.critical));
             if (isfinite(cr.critical.value))
-                printf("  critical point (curvature changes sign): %.8g +- %.2g\n",
+                printf("  critical point (zero of the curvature, line fit over the parameters): %.8g +- %.2g\n",
                        cr.critical.value, cr.critical.error);
             else
-                printf("  critical point: no sign change of the curvature in the parameter range\n");
+                printf("  critical point: the curvature has no zero inside the parameter range\n");
             dnc_critical_result_free(&cr);
         } else {
             rc = dnc_cli_fail("exponents");
@@ -326,7 +333,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
         cJSON_AddStringToObject(outs, "csv", base_name(csv));
         dnc_run_record_finish(rec, t0);
-        if (write_eff_csv(csv, s, n, d) || dnc_write_json_atomic(json, rec)) {
+        if (write_eff_csv(csv, s, n, d, kap) || dnc_write_json_atomic(json, rec)) {
             rc = dnc_cli_fail("exponents");
             remove(csv);
         } else {
@@ -342,6 +349,7 @@ done:
         dnc_series_free(&s[g]);
     }
     free(d);
+    free(kap);
     free(s);
     cJSON_Delete(rec);
     return rc;

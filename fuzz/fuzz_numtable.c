@@ -20,12 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     x = NULL;
     if (dnc_table_read_column(path, "size", &x, &n) == DNC_OK)
         free(x);
-    dnc_stable st;
-    if (dnc_stable_read(path, &st) == DNC_OK) {
+    dnc_csv_table st;
+    if (dnc_csv_read(path, &st) == DNC_OK) {
         dnc_series s;
         if (dnc_series_from_tables(&st, 1, "rho", &s) == DNC_OK)
             dnc_series_free(&s);
-        dnc_stable_free(&st);
+        dnc_csv_free(&st);
     }
     return 0;
 }

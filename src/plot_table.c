@@ -83,7 +83,7 @@ static size_t count_cells(const line_view *lv)
     return n;
 }
 
-void dnc_csv_free(dnc_csv *t)
+void dnc_rtable_free(dnc_rtable *t)
 {
     if (t->names)
         for (size_t c = 0; c < t->ncols; c++)
@@ -102,7 +102,7 @@ void dnc_csv_free(dnc_csv *t)
     memset(t, 0, sizeof *t);
 }
 
-static dnc_status parse_header(const line_view *lv, const char *name, dnc_csv *t)
+static dnc_status parse_header(const line_view *lv, const char *name, dnc_rtable *t)
 {
     size_t n = count_cells(lv);
     if (n > MAX_COLS)
@@ -131,7 +131,7 @@ static dnc_status parse_header(const line_view *lv, const char *name, dnc_csv *t
     return DNC_OK;
 }
 
-static dnc_status grow_rows(dnc_csv *t, size_t *cap, const char *name)
+static dnc_status grow_rows(dnc_rtable *t, size_t *cap, const char *name)
 {
     if (t->nrows < *cap)
         return DNC_OK;
@@ -156,7 +156,7 @@ static dnc_status grow_rows(dnc_csv *t, size_t *cap, const char *name)
 
 /* Makes column c a text column (earlier rows were numbers: keep them as text
  * too, formatted, so every row has its string). */
-static dnc_status make_text_column(dnc_csv *t, size_t c, size_t cap, const char *name)
+static dnc_status make_text_column(dnc_rtable *t, size_t c, size_t cap, const char *name)
 {
     t->text[c] = calloc(cap ? cap : 1, sizeof *t->text[c]);
     if (!t->text[c])
@@ -170,7 +170,7 @@ static dnc_status make_text_column(dnc_csv *t, size_t c, size_t cap, const char 
     return DNC_OK;
 }
 
-static dnc_status parse_row(const line_view *lv, size_t lineno, const char *name, dnc_csv *t,
+static dnc_status parse_row(const line_view *lv, size_t lineno, const char *name, dnc_rtable *t,
                             size_t *cap)
 {
     size_t n = count_cells(lv);
@@ -210,7 +210,7 @@ static dnc_status parse_row(const line_view *lv, size_t lineno, const char *name
     return DNC_OK;
 }
 
-dnc_status dnc_csv_parse(const char *text, size_t len, const char *name, dnc_csv *t)
+dnc_status dnc_rtable_parse(const char *text, size_t len, const char *name, dnc_rtable *t)
 {
     memset(t, 0, sizeof *t);
     if (!name)
@@ -238,11 +238,11 @@ dnc_status dnc_csv_parse(const char *text, size_t len, const char *name, dnc_csv
     if (!st && !have_header)
         st = dnc_fail(DNC_EINVAL, "%s: empty table (no header row)", name);
     if (st)
-        dnc_csv_free(t);
+        dnc_rtable_free(t);
     return st;
 }
 
-dnc_status dnc_csv_read(const char *path, dnc_csv *t)
+dnc_status dnc_rtable_read(const char *path, dnc_rtable *t)
 {
     memset(t, 0, sizeof *t);
     char *text;
@@ -250,12 +250,12 @@ dnc_status dnc_csv_read(const char *path, dnc_csv *t)
     dnc_status st = dnc_read_file(path, &text, &len);
     if (st)
         return st;
-    st = dnc_csv_parse(text, len, path, t);
+    st = dnc_rtable_parse(text, len, path, t);
     free(text);
     return st;
 }
 
-long dnc_csv_col(const dnc_csv *t, const char *name)
+long dnc_rtable_col(const dnc_rtable *t, const char *name)
 {
     for (size_t c = 0; c < t->ncols; c++)
         if (strcmp(t->names[c], name) == 0)
@@ -263,17 +263,17 @@ long dnc_csv_col(const dnc_csv *t, const char *name)
     return -1;
 }
 
-long dnc_csv_col_any(const dnc_csv *t, const char *const *names)
+long dnc_rtable_col_any(const dnc_rtable *t, const char *const *names)
 {
     for (; *names; names++) {
-        long c = dnc_csv_col(t, *names);
+        long c = dnc_rtable_col(t, *names);
         if (c >= 0)
             return c;
     }
     return -1;
 }
 
-double *dnc_csv_column(const dnc_csv *t, size_t c)
+double *dnc_rtable_column(const dnc_rtable *t, size_t c)
 {
     double *v = malloc((t->nrows ? t->nrows : 1) * sizeof *v);
     if (!v || c >= t->ncols)
@@ -283,14 +283,14 @@ double *dnc_csv_column(const dnc_csv *t, size_t c)
     return v;
 }
 
-const char *dnc_csv_text(const dnc_csv *t, size_t row, size_t col)
+const char *dnc_rtable_text(const dnc_rtable *t, size_t row, size_t col)
 {
     if (col >= t->ncols || row >= t->nrows || !t->text[col])
         return NULL;
     return t->text[col][row];
 }
 
-long dnc_csv_err_col(const dnc_csv *t, size_t c)
+long dnc_rtable_err_col(const dnc_rtable *t, size_t c)
 {
     if (c >= t->ncols)
         return -1;
@@ -307,12 +307,12 @@ long dnc_csv_err_col(const dnc_csv *t, size_t c)
     for (const char *const *s = suffixes; *s && found < 0; s++) {
         memcpy(buf, t->names[c], n);
         strcpy(buf + n, *s);
-        found = dnc_csv_col(t, buf);
+        found = dnc_rtable_col(t, buf);
     }
     if (found < 0) {
         buf[0] = 'd';
         memcpy(buf + 1, t->names[c], n + 1);
-        found = dnc_csv_col(t, buf);
+        found = dnc_rtable_col(t, buf);
     }
     free(buf);
     return found == (long)c ? -1 : found;

@@ -531,7 +531,7 @@ static double series_curvature(const dnc_decay_opts *o, const dnc_series *s, con
 
 /* out[i] = curvature of series i, out[n] = the zero of the straight line
  * through curvature vs parameter (all series: robust against the noise of
- * any single one), NAN unless it lies inside the parameter range. */
+ * any single one), NAN when the line falls or lies far outside the range. */
 static dnc_status crit_estimator(void *vctx, const dnc_series *s, size_t n, double *const *mean,
                                  double *const *err, double *out, double *out_err)
 {
@@ -559,7 +559,10 @@ static dnc_status crit_estimator(void *vctx, const dnc_series *s, size_t n, doub
             return DNC_OK;
         }
         double root = -c0 / c1;
-        if (c1 > 0.0 && root >= pmin && root <= pmax) {
+        /* replicas keep roots just outside the range: dropping them would
+         * truncate the bootstrap distribution; the data's own root must lie
+         * inside (checked by the caller) */
+        if (c1 > 0.0 && root >= pmin - (pmax - pmin) && root <= pmax + (pmax - pmin)) {
             out[n] = root;
             /* deterministic data: the line's own uncertainty */
             out_err[n] = isfinite(e0) ? hypot(e0, root * e1) / c1 : (pmax - pmin) / 2.0;
@@ -607,7 +610,10 @@ dnc_status dnc_critical_point(const dnc_series *s, size_t n, const dnc_decay_opt
         r->curvature[i] = v[i];
         r->curvature_err[i] = e[i];
     }
+    double pmin = s[order[0]].param, pmax = s[order[n - 1]].param;
     r->critical = (dnc_estimate){v[n], e[n]};
+    if (!(v[n] >= pmin && v[n] <= pmax))
+        r->critical = (dnc_estimate){NAN, NAN};
     r->bracket = (size_t)-1;
     for (size_t j = 0; j + 1 < n; j++)
         if (v[order[j]] <= 0.0 && v[order[j + 1]] > 0.0) {
@@ -1195,7 +1201,7 @@ dnc_status dnc_classify(const double *value, const double *error, dnc_uclass_mat
 
 /* ================================================================ tables */
 
-void dnc_stable_free(dnc_stable *tab)
+void dnc_csv_free(dnc_csv_table *tab)
 {
     for (size_t i = 0; tab->names && i < tab->ncol; i++)
         free(tab->names[i]);
@@ -1205,7 +1211,7 @@ void dnc_stable_free(dnc_stable *tab)
     memset(tab, 0, sizeof *tab);
 }
 
-int dnc_stable_column(const dnc_stable *tab, const char *name)
+int dnc_csv_column(const dnc_csv_table *tab, const char *name)
 {
     for (size_t i = 0; i < tab->ncol; i++)
         if (strcmp(tab->names[i], name) == 0)
@@ -1223,7 +1229,7 @@ static char *trim(char *s)
     return s;
 }
 
-static dnc_status parse_header(dnc_stable *tab, char *line)
+static dnc_status parse_header(dnc_csv_table *tab, char *line)
 {
     size_t n = 1;
     for (char *p = line; *p; p++)
@@ -1249,7 +1255,7 @@ static dnc_status parse_header(dnc_stable *tab, char *line)
 }
 
 /* NAN and inf are accepted ("nan" columns are common); junk is not. */
-static dnc_status parse_row(dnc_stable *tab, char *line, int lineno, double *row)
+static dnc_status parse_row(dnc_csv_table *tab, char *line, int lineno, double *row)
 {
     char *p = line;
     for (size_t c = 0; c < tab->ncol; c++) {
@@ -1270,7 +1276,7 @@ static dnc_status parse_row(dnc_stable *tab, char *line, int lineno, double *row
     return DNC_OK;
 }
 
-dnc_status dnc_stable_read(const char *path, dnc_stable *tab)
+dnc_status dnc_csv_read(const char *path, dnc_csv_table *tab)
 {
     memset(tab, 0, sizeof *tab);
     char *text;
@@ -1316,30 +1322,30 @@ dnc_status dnc_stable_read(const char *path, dnc_stable *tab)
 done:
     free(text);
     if (st)
-        dnc_stable_free(tab);
+        dnc_csv_free(tab);
     return st;
 }
 
-static int time_column(const dnc_stable *tab)
+static int time_column(const dnc_csv_table *tab)
 {
     static const char *const names[] = {"t", "layer", "l", "depth", "time"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        int c = dnc_stable_column(tab, names[i]);
+        int c = dnc_csv_column(tab, names[i]);
         if (c >= 0)
             return c;
     }
     return -1;
 }
 
-static int seed_column(const dnc_stable *tab)
+static int seed_column(const dnc_csv_table *tab)
 {
-    int c = dnc_stable_column(tab, "seed");
-    return c >= 0 ? c : dnc_stable_column(tab, "sample");
+    int c = dnc_csv_column(tab, "seed");
+    return c >= 0 ? c : dnc_csv_column(tab, "sample");
 }
 
 /* Samples in a table and the rows of sample j: long format groups rows by
  * consecutive seed values. */
-static size_t table_samples(const dnc_stable *tab)
+static size_t table_samples(const dnc_csv_table *tab)
 {
     int sc = seed_column(tab);
     if (sc < 0)
@@ -1350,7 +1356,7 @@ static size_t table_samples(const dnc_stable *tab)
     return n;
 }
 
-dnc_status dnc_series_from_tables(const dnc_stable *tabs, size_t ntabs, const char *value,
+dnc_status dnc_series_from_tables(const dnc_csv_table *tabs, size_t ntabs, const char *value,
                                   dnc_series *out)
 {
     memset(out, 0, sizeof *out);
@@ -1358,8 +1364,8 @@ dnc_status dnc_series_from_tables(const dnc_stable *tabs, size_t ntabs, const ch
         return dnc_fail(DNC_EINVAL, "no input tables");
     size_t ns = 0, nt = (size_t)-1;
     for (size_t f = 0; f < ntabs; f++) {
-        const dnc_stable *tab = &tabs[f];
-        int tc = time_column(tab), vc = dnc_stable_column(tab, value);
+        const dnc_csv_table *tab = &tabs[f];
+        int tc = time_column(tab), vc = dnc_csv_column(tab, value);
         if (tc < 0)
             return dnc_fail(DNC_EINVAL, "%s: no time column (t, layer, l, depth or time)",
                             tab->path);
@@ -1375,16 +1381,16 @@ dnc_status dnc_series_from_tables(const dnc_stable *tabs, size_t ntabs, const ch
     bool single = ns == 1;
     char errname[256];
     snprintf(errname, sizeof errname, "%s_err", value);
-    int ec = single ? dnc_stable_column(&tabs[0], strcmp(value, "rho") == 0 ? "err" : errname) : -1;
+    int ec = single ? dnc_csv_column(&tabs[0], strcmp(value, "rho") == 0 ? "err" : errname) : -1;
     if (single && ec < 0)
-        ec = dnc_stable_column(&tabs[0], errname);
+        ec = dnc_csv_column(&tabs[0], errname);
     dnc_status st = dnc_series_alloc(out, nt, ns, ec >= 0);
     if (st)
         return st;
     size_t s = 0;
     for (size_t f = 0; f < ntabs; f++) {
-        const dnc_stable *tab = &tabs[f];
-        size_t tc = (size_t)time_column(tab), vc = (size_t)dnc_stable_column(tab, value);
+        const dnc_csv_table *tab = &tabs[f];
+        size_t tc = (size_t)time_column(tab), vc = (size_t)dnc_csv_column(tab, value);
         size_t k = table_samples(tab), rows = tab->nrow / k;
         for (size_t j = 0; j < k; j++, s++)
             for (size_t i = 0; i < nt; i++) {

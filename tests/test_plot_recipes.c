@@ -58,7 +58,7 @@ static void figure_size(const char *name, int *w, int *h, size_t *npanels)
     char json[4096];
     snprintf(json, sizeof json, "%s/%s.json", dir, name);
     cJSON *rec;
-    dnc_csv t;
+    dnc_rtable t;
     bool has;
     assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
     dnc_figure *fig;
@@ -71,7 +71,7 @@ static void figure_size(const char *name, int *w, int *h, size_t *npanels)
     dnc_figure_free(fig);
     cJSON_Delete(rec);
     if (has)
-        dnc_csv_free(&t);
+        dnc_rtable_free(&t);
 }
 
 static void check(const char *name, size_t min_panels)
@@ -194,16 +194,16 @@ static void test_avalanche_recipes(void **state)
     run("raster raster.csv --format dense --out rec --quiet");
     check("rec", 3);
     /* power-law fit of the raster's avalanche sizes */
-    dnc_csv t;
-    assert_int_equal(dnc_csv_read(tu_path(dir, "rec_avalanches.csv"), &t), DNC_OK);
-    long c = dnc_csv_col(&t, "size");
+    dnc_rtable t;
+    assert_int_equal(dnc_rtable_read(tu_path(dir, "rec_avalanches.csv"), &t), DNC_OK);
+    long c = dnc_rtable_col(&t, "size");
     assert_true(c >= 0);
     dnc_afile f;
     assert_int_equal(dnc_afile_open(&f, tu_path(dir, "sizes.txt")), DNC_OK);
     for (size_t r = 0; r < t.nrows; r++)
         fprintf(f.fp, "%.17g\n", t.v[r * t.ncols + (size_t)c]);
     assert_int_equal(dnc_afile_commit(&f), DNC_OK);
-    dnc_csv_free(&t);
+    dnc_rtable_free(&t);
     run("powerlaw sizes.txt --discrete --out fit --quiet");
     check("fit", 2);
 }

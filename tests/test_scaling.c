@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/rng.h"
 #include "dnncrit/scaling.h"
 #include "testutil.h"
@@ -302,8 +304,8 @@ static void test_tables(void **state)
     char path[4096];
     snprintf(path, sizeof path, "%s/long.csv", dir);
     write_file(path, "seed,t,rho\n0,1,0.5\n0,2,0.4\n0,3,0.3\n1,1,0.6\n1,2,0.5\n1,3,0.2\n");
-    dnc_stable tab;
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_OK);
+    dnc_csv_table tab;
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_OK);
     dnc_series s;
     assert_int_equal(dnc_series_from_tables(&tab, 1, "rho", &s), DNC_OK);
     assert_int_equal(s.ns, 2);
@@ -313,30 +315,30 @@ static void test_tables(void **state)
     dnc_series_free(&s);
     assert_int_equal(dnc_series_from_tables(&tab, 1, "q", &s), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "'q'"));
-    dnc_stable_free(&tab);
+    dnc_csv_free(&tab);
     /* a propagate-style file with errors kept as the single sample's err */
     snprintf(path, sizeof path, "%s/prop.csv", dir);
     write_file(path, "layer,q,c,rho,err\n1,1,0.5,0.5,0.01\n2,1,0.6,0.4,0.01\n3,1,0.7,0.3,nan\n");
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_OK);
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_OK);
     assert_int_equal(dnc_series_from_tables(&tab, 1, "rho", &s), DNC_EINVAL); /* nan error */
-    dnc_stable_free(&tab);
+    dnc_csv_free(&tab);
     write_file(path, "layer,q,c,rho,err\n1,1,0.5,0.5,0.01\n2,1,0.6,0.4,0.01\n");
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_OK);
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_OK);
     assert_int_equal(dnc_series_from_tables(&tab, 1, "rho", &s), DNC_OK);
     assert_non_null(s.err);
     assert_float_equal(s.t[1], 2.0, 0);
     dnc_series_free(&s);
-    dnc_stable_free(&tab);
+    dnc_csv_free(&tab);
     /* malformed: names the file and line */
     write_file(path, "t,rho\n1,0.5\n2,abc\n");
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_EINVAL);
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "prop.csv:3"));
     write_file(path, "t,rho\n1,0.5,7\n");
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_EINVAL);
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_EINVAL);
     write_file(path, "");
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_EINVAL);
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_EINVAL);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
-    assert_int_equal(dnc_stable_read(path, &tab), DNC_EIO);
+    assert_int_equal(dnc_csv_read(path, &tab), DNC_EIO);
     tu_rmtree(dir);
     free(dir);
 }
@@ -360,6 +362,50 @@ static void test_cli(void **state)
     assert_non_null(strstr(json, "\"delta\""));
     assert_non_null(strstr(json, "\"error\""));
     free(json);
+    /* metric factor: 1/rho = 0.25 (t + 3) gives kappa = 0.25 and the
+     * kappa_t_y column kappa t rho = t / (t + 3) */
+    snprintf(path, sizeof path, "%s/mf.csv", dir);
+    f = fopen(path, "w");
+    fputs("layer,rho\n", f);
+    for (int k = 1; k <= 100; k++)
+        fprintf(f, "%d,%.17g\n", k * 10, 1.0 / (0.25 * (k * 10.0 + 3.0)));
+    fclose(f);
+    assert_int_equal(tu_run_cli(dir, "exponents mf.csv --kappa --out km"), 0);
+    out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "kappa = 0.25 "));
+    free(out);
+    dnc_csv_table tab;
+    assert_int_equal(dnc_csv_read(tu_path(dir, "km.csv"), &tab), DNC_OK);
+    int ky = dnc_csv_column(&tab, "kappa_t_y");
+    assert_true(ky >= 0);
+    double t_last = tab.v[(tab.nrow - 1) * tab.ncol + 1];
+    assert_float_equal(tab.v[(tab.nrow - 1) * tab.ncol + (size_t)ky], t_last / (t_last + 3.0), 1e-9);
+    dnc_csv_free(&tab);
+    /* fss from three files of an exact scaling form (see test_collapse) */
+    const int Ns[] = {16, 32, 64};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/N%d.csv", dir, Ns[i]);
+        f = fopen(path, "w");
+        fputs("t,rho\n", f);
+        for (int k = 0; k < 60; k++) {
+            double t = pow(10.0, 0.5 + 4.0 * k / 59.0), x = t / pow(Ns[i], 1.5);
+            fprintf(f, "%.17g,%.17g\n", t, pow(Ns[i], -0.25) * pow(x, -0.2) / (1 + x));
+        }
+        fclose(f);
+    }
+    assert_int_equal(tu_run_cli(dir, "fss N16.csv N32.csv N64.csv --sizes 16,32,64 --tmin 1 "
+                                     "--out col"), 0);
+    char *txt = tu_read(tu_path(dir, "col.json"));
+    cJSON *js = cJSON_Parse(txt);
+    free(txt);
+    cJSON *res = cJSON_GetObjectItem(js, "results");
+    double a = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "a"), "value")->valuedouble;
+    double b = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "b"), "value")->valuedouble;
+    assert_float_equal(a, 0.25, 1e-4); /* optimiser tolerance, as in test_collapse */
+    assert_float_equal(b, 1.5, 1e-4);
+    cJSON_Delete(js);
+    assert_true(tu_exists(tu_path(dir, "col.csv")));
+    snprintf(path, sizeof path, "%s/pl.csv", dir);
     assert_int_equal(tu_run_cli(dir, "classify --delta 0.45,0.01 --out cl"), 0);
     out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "best match DP 2+1"));

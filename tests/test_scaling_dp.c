@@ -146,6 +146,52 @@ static void test_dp1_critical_point(void **state)
         dnc_series_free(&s[i]);
 }
 
+/* Spreading from one seed at p_c: survival P(t) ~ t^-delta' (delta' = delta
+ * in DP) and active sites N(t) ~ t^theta, theta = 0.313686 (Jensen 1999);
+ * L = 1024 > t_max = 500 + 1, so the cluster never wraps. */
+static void test_dp1_spreading(void **state)
+{
+    (void)state;
+    dnc_dp_opts o = dnc_dp_opts_default();
+    o.p = DNC_DP_PC_BOND_1D;
+    o.L = 1024;
+    o.tmax = 500;
+    o.init = DNC_DP_SEED;
+    o.samples = 8;
+    o.runs = 1000;
+    o.seed = 60;
+    dnc_dp_result r;
+    assert_int_equal(dnc_dp_run(&o, &r), DNC_OK);
+    dnc_series sv, sn;
+    assert_int_equal(dnc_series_alloc(&sv, r.ntimes, r.samples, false), DNC_OK);
+    assert_int_equal(dnc_series_alloc(&sn, r.ntimes, r.samples, false), DNC_OK);
+    memcpy(sv.t, r.t, r.ntimes * sizeof(double));
+    memcpy(sn.t, r.t, r.ntimes * sizeof(double));
+    memcpy(sv.y, r.surv, r.ntimes * r.samples * sizeof(double));
+    memcpy(sn.y, r.nact, r.ntimes * r.samples * sizeof(double));
+    dnc_dp_result_free(&r);
+    dnc_decay_opts d = dnc_decay_opts_default();
+    d.tmin = 30;
+    dnc_decay_result a, b;
+    assert_int_equal(dnc_decay_fit(&sv, &d, &a), DNC_OK);
+    assert_int_equal(dnc_decay_fit(&sn, &d, &b), DNC_OK);
+    print_message("DP 1+1 spreading: delta' = %.4f +- %.4f, theta = %.4f +- %.4f\n",
+                  a.delta.value, a.delta.error, -b.delta.value, b.delta.error);
+    assert_true(fabs(a.delta.value - DP1_DELTA) < 3 * a.delta.error);
+    assert_true(fabs(-b.delta.value - 0.313686) < 3 * b.delta.error);
+    double v[DNC_NEXP], e[DNC_NEXP];
+    no_exponents(v, e);
+    v[DNC_EXP_DELTA] = a.delta.value;
+    e[DNC_EXP_DELTA] = a.delta.error;
+    v[DNC_EXP_THETA] = -b.delta.value;
+    e[DNC_EXP_THETA] = b.delta.error;
+    classify_as(v, e, "DP 1+1");
+    dnc_decay_result_free(&a);
+    dnc_decay_result_free(&b);
+    dnc_series_free(&sv);
+    dnc_series_free(&sn);
+}
+
 /* Mean-field DP on N = 4e9 sites: 1/rho = t/2 + (1/6) ln t + ..., so the
  * log-corrected extrapolation gives delta = 1; rho* = 2 tau + O(tau^2) gives
  * beta = 1 up to O(tau) = 2e-3 relative over tau = 1e-3 .. 4e-3, below
@@ -190,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_dp1_delta),
         cmocka_unit_test(test_dp1_collapse),
         cmocka_unit_test(test_dp1_critical_point),
+        cmocka_unit_test(test_dp1_spreading),
         cmocka_unit_test(test_meanfield),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

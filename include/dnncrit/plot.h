@@ -140,34 +140,34 @@ typedef struct {
     size_t ncols, nrows;
     double *v;    /* v[row * ncols + col] */
     char ***text; /* text[col] is NULL for all-numeric columns, else nrows strings */
-} dnc_csv;
+} dnc_rtable;
 
-dnc_status dnc_csv_parse(const char *text, size_t len, const char *name, dnc_csv *t);
-dnc_status dnc_csv_read(const char *path, dnc_csv *t);
-void dnc_csv_free(dnc_csv *t);
+dnc_status dnc_rtable_parse(const char *text, size_t len, const char *name, dnc_rtable *t);
+dnc_status dnc_rtable_read(const char *path, dnc_rtable *t);
+void dnc_rtable_free(dnc_rtable *t);
 /* Index of the column named `name`, or -1. */
-long dnc_csv_col(const dnc_csv *t, const char *name);
+long dnc_rtable_col(const dnc_rtable *t, const char *name);
 /* The first of the NULL-terminated candidate names present, or -1. */
-long dnc_csv_col_any(const dnc_csv *t, const char *const *names);
+long dnc_rtable_col_any(const dnc_rtable *t, const char *const *names);
 /* The error column of column c: the next column when it is named "err" or
  * "error", else "<name>_err", "_error", "_se", "_stderr", "_std" or
  * "d<name>"; -1 when none. */
-long dnc_csv_err_col(const dnc_csv *t, size_t c);
+long dnc_rtable_err_col(const dnc_rtable *t, size_t c);
 /* A freshly allocated copy of column c (nrows values); caller frees. */
-double *dnc_csv_column(const dnc_csv *t, size_t c);
+double *dnc_rtable_column(const dnc_rtable *t, size_t c);
 /* Cell text (text column) or NULL. */
-const char *dnc_csv_text(const dnc_csv *t, size_t row, size_t col);
+const char *dnc_rtable_text(const dnc_rtable *t, size_t row, size_t col);
 
 /* ---- Result recipes: the figure for a dnncrit result record (PREFIX.json)
  * and its CSV (table may be NULL when the result names none). */
-dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_csv *table,
+dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_rtable *table,
                                       dnc_figure **fig);
 /* The same, with the result's folder, so that recipes can read the other
  * CSVs it names in "outputs" (avalanche distributions, shapes, ...). */
-dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_csv *table,
+dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_rtable *table,
                                          const char *dir, dnc_figure **fig);
 /* Reads RESULT.json and the CSV it names (relative to the JSON's folder). */
-dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_csv *table,
+dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_rtable *table,
                                 bool *has_table);
 /* The library call behind `dnncrit plot` and every subcommand's --plot:
  * loads the result, picks its recipe and renders to out (NULL: the JSON
