@@ -11,6 +11,7 @@
 
 #include <cblas.h>
 #include <cmocka.h>
+#include <gsl/gsl_integration.h>
 #include <omp.h>
 #include <zlib.h>
 
@@ -383,6 +384,74 @@ static void test_residual_alpha_zero_is_identity(void **state)
     free(h1);
 }
 
+/* Wide CNN with spatially uniform input statistics against the mean-field
+ * q and c maps (Xiao et al. 2018: the MLP maps with fan_in = C k^d), the
+ * expectations by 64-point Gauss-Hermite quadrature (GSL). A wrong fan-in
+ * (C instead of C k) would put q off by a factor k = 3. */
+static void mean_field_maps(double sw, double sb, double qin, double cin, int L, double *q_mf,
+                            double *c_mf)
+{
+    gsl_integration_fixed_workspace *w =
+        gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, 64, 0, 1, 0, 0);
+    const double *x = gsl_integration_fixed_nodes(w), *wt = gsl_integration_fixed_weights(w);
+    double q = sw * sw * qin + sb * sb, q12 = sw * sw * qin * cin + sb * sb; /* layer 1 is linear */
+    for (int l = 0; l < L; l++) {
+        q_mf[l] = q;
+        c_mf[l] = q12 / q;
+        double c = q12 / q, eq = 0, e12 = 0;
+        for (int i = 0; i < 64; i++) {
+            double z1 = sqrt(2.0) * x[i];
+            eq += wt[i] * pow(tanh(sqrt(q) * z1), 2);
+            for (int j = 0; j < 64; j++) {
+                double z2 = sqrt(2.0) * x[j];
+                e12 += wt[i] * wt[j] * tanh(sqrt(q) * z1) *
+                       tanh(sqrt(q) * (c * z1 + sqrt(1 - c * c) * z2));
+            }
+        }
+        q = sw * sw * eq / sqrt(M_PI) + sb * sb;
+        q12 = sw * sw * e12 / M_PI + sb * sb;
+    }
+    gsl_integration_fixed_free(w);
+}
+
+static void test_wide_cnn_follows_mean_field(void **state)
+{
+    (void)state;
+    enum { L = 8, NSEEDS = 10, C = 128 };
+    double q_mf[L], c_mf[L], sq[L] = {0}, sq2[L] = {0}, sc[L] = {0}, sc2[L] = {0};
+    mean_field_maps(1.5, 0.3, 1.0, 0.3, L, q_mf, c_mf);
+    for (int s = 0; s < NSEEDS; s++) {
+        dnc_cnn_opts o = dnc_cnn_opts_default();
+        o.net.channels = C;
+        o.net.kernel = 3;
+        o.net.size_x = 32;
+        o.net.depth = L;
+        o.net.sigma_w = 1.5;
+        o.net.sigma_b = 0.3;
+        o.net.seed = (uint64_t)s + 1;
+        o.input_c = 0.3;
+        dnc_cnn_result r;
+        assert_int_equal(dnc_cnn_propagate(&o, &r), DNC_OK);
+        for (int l = 0; l < L; l++) {
+            sq[l] += r.q[l];
+            sq2[l] += r.q[l] * r.q[l];
+            sc[l] += r.c[l];
+            sc2[l] += r.c[l] * r.c[l];
+        }
+        dnc_cnn_result_free(&r);
+    }
+    for (int l = 0; l < L; l++) {
+        double mq = sq[l] / NSEEDS, mc = sc[l] / NSEEDS;
+        double se_q = sqrt((sq2[l] / NSEEDS - mq * mq) / (NSEEDS - 1));
+        double se_c = sqrt((sc2[l] / NSEEDS - mc * mc) / (NSEEDS - 1));
+        /* 4 standard errors over 10 networks (t with 9 d.o.f.: p ~ 0.003) plus
+         * the O(1/C) finite-width bias of the mean-field limit. */
+        if (fabs(mq - q_mf[l]) > 4 * se_q + 1.0 / C || fabs(mc - c_mf[l]) > 4 * se_c + 1.0 / C)
+            fail_msg("layer %d: q %g vs %g (se %g), c %g vs %g (se %g)", l + 1, mq, q_mf[l], se_q,
+                     mc, c_mf[l], se_c);
+    }
+}
+
 static void expect_invalid(dnc_cnn_opts o, const char *fragment)
 {
     dnc_cnn_result res;
@@ -517,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_bitwise_deterministic_over_threads),
         cmocka_unit_test(test_algorithms_agree_in_propagation),
         cmocka_unit_test(test_residual_alpha_zero_is_identity),
+        cmocka_unit_test(test_wide_cnn_follows_mean_field),
         cmocka_unit_test(test_bad_configurations),
         cmocka_unit_test(test_cli_writes_csv_json_raster),
         cmocka_unit_test(test_cli_bad_input),
