@@ -3,7 +3,8 @@
  * same process invocation with the same thread count.
  *
  * usage: bench_train [THREADS] [width,depth,batch ...]
- * default configurations: 128,4,64  256,10,128  512,4,256  128,40,64 */
+ * default configurations: 128,4,64  256,10,128  512,4,256  128,40,64
+ * Each rate is measured over at least one second of steady stepping. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,11 @@ static int bench_numpy(int threads, char **specs, int n, double *rate)
     return pclose(p) == 0 ? 0 : -1;
 }
 
+/* On a shared machine the load changes from second to second: each
+ * configuration alternates NumPy and dnncrit ROUNDS times and keeps the
+ * best rate of each (the least disturbed run). */
+#define ROUNDS 3
+
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 1;
@@ -83,12 +89,8 @@ int main(int argc, char **argv)
     int n = argc > 2 ? argc - 2 : 4;
     omp_set_num_threads(threads);
     openblas_set_num_threads(threads);
-    double *np_rate = calloc((size_t)n, sizeof *np_rate);
-    if (!np_rate || bench_numpy(threads, specs, n, np_rate) != 0) {
-        fprintf(stderr, "bench_train: the NumPy comparison failed (is python3-numpy installed?)\n");
-        return 1;
-    }
-    printf("threads %d, float32, tanh MLP 784 -> depth x width -> 10, SGD momentum\n", threads);
+    printf("threads %d, float32, tanh MLP 784 -> depth x width -> 10, SGD momentum, best of %d\n",
+           threads, ROUNDS);
     printf("%6s %6s %6s %14s %14s %7s\n", "width", "depth", "batch", "dnncrit [1/s]",
            "numpy [1/s]", "ratio");
     for (int i = 0; i < n; i++) {
@@ -98,9 +100,20 @@ int main(int argc, char **argv)
                     specs[i]);
             return 2;
         }
-        double c = bench_c(w, d, b);
-        printf("%6u %6u %6u %14.0f %14.0f %7.2f\n", w, d, b, c, np_rate[i], c / np_rate[i]);
+        double best_c = 0, best_np = 0;
+        for (int r = 0; r < ROUNDS; r++) {
+            double np_rate;
+            if (bench_numpy(threads, specs + i, 1, &np_rate) != 0) {
+                fprintf(stderr,
+                        "bench_train: the NumPy comparison failed (is python3-numpy installed?)\n");
+                return 1;
+            }
+            double c = bench_c(w, d, b);
+            best_np = np_rate > best_np ? np_rate : best_np;
+            best_c = c > best_c ? c : best_c;
+        }
+        printf("%6u %6u %6u %14.0f %14.0f %7.2f\n", w, d, b, best_c, best_np, best_c / best_np);
+        fflush(stdout);
     }
-    free(np_rate);
     return 0;
 }

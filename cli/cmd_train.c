@@ -8,7 +8,7 @@
 #include "dnncrit/train.h"
 
 typedef struct {
-    const char *dataset_dir, *normalise, *optimizer, *precision, *out;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *model, *out;
     size_t train_size, test_size, threads;
     uint64_t data_seed;
     bool quiet;
@@ -92,7 +92,8 @@ static int run(train_args *a, cJSON *record, double t0)
     dnc_normalisation norm;
     if (dnc_normalisation_parse(a->normalise, &norm) ||
         dnc_optimizer_parse(a->optimizer, &a->cfg.optimizer) ||
-        dnc_precision_parse(a->precision, &a->cfg.precision))
+        dnc_precision_parse(a->precision, &a->cfg.precision) ||
+        dnc_model_kind_parse(a->model, &a->cfg.model))
         return 2;
     a->cfg.threads = (int)(a->threads > 4096 ? 4097 : a->threads);
     a->cfg.quiet = a->quiet;
@@ -125,7 +126,7 @@ int cmd_train(int argc, char **argv)
 {
     double t0 = dnc_wall_time();
     train_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
-                    .optimizer = "sgd", .precision = "float", .out = "train",
+                    .optimizer = "sgd", .precision = "float", .model = "mlp", .out = "train",
                     .train_size = 10000, .test_size = 2000, .data_seed = 1,
                     .cfg = dnc_train_config_default()};
     dnc_opt opts[] = {
@@ -134,7 +135,9 @@ int cmd_train(int argc, char **argv)
         {"test-size", DNC_OPT_SIZE, &a.test_size, "test images (stratified subset; 0 = all)", false},
         {"data-seed", DNC_OPT_U64, &a.data_seed, "seed of the subset choice", false},
         {"normalise", DNC_OPT_STRING, &a.normalise, "standard, unit or none", false},
-        {"width", DNC_OPT_SIZE, &a.cfg.net.width, "hidden units per layer N", false},
+        {"model", DNC_OPT_STRING, &a.model, "mlp, or cnn (periodic 2D convolutions, width = channels)", false},
+        {"kernel", DNC_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)", false},
+        {"width", DNC_OPT_SIZE, &a.cfg.net.width, "hidden units per layer N (CNN: channels)", false},
         {"depth", DNC_OPT_SIZE, &a.cfg.net.depth, "hidden layers L", false},
         {"activation", DNC_OPT_ACTIVATION, &a.cfg.net.activation, "nonlinearity", false},
         {"sigma-w", DNC_OPT_DOUBLE, &a.cfg.net.sigma_w, "weight scale: W ~ N(0, sigma_w^2/fan_in)", false},
@@ -152,7 +155,7 @@ int cmd_train(int argc, char **argv)
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no table on stdout, no progress on stderr", false},
     };
     dnc_cli cli = {.command = "train",
-                   .summary = "Train an MLP (input -> depth x width -> 10 logits) on Fashion-MNIST "
+                   .summary = "Train an MLP (input -> depth x width -> 10 logits; or a CNN with --model cnn) on Fashion-MNIST "
                               "or any MNIST-format IDX data with SGD or Adam, recording per epoch "
                               "the train/test loss and accuracy and the signal-propagation "
                               "observables of the current weights (rho, chi_1 estimates, "

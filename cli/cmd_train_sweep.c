@@ -9,7 +9,7 @@
 
 typedef struct {
     dnc_dlist sigma_w, sigma_b, depth, width;
-    const char *dataset_dir, *normalise, *optimizer, *precision, *outdir;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *model, *outdir;
     size_t train_size, test_size, seeds, threads, bootstrap;
     uint64_t data_seed, seed0;
     bool quiet;
@@ -37,6 +37,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
     if (dnc_normalisation_parse(a->normalise, &s.data.norm) ||
         dnc_optimizer_parse(a->optimizer, &s.base.optimizer) ||
         dnc_precision_parse(a->precision, &s.base.precision) ||
+        dnc_model_kind_parse(a->model, &s.base.model) ||
         to_sizes(&a->depth, "depth", &depth) || to_sizes(&a->width, "width", &width)) {
         free(depth);
         free(width);
@@ -96,7 +97,7 @@ int cmd_train_sweep(int argc, char **argv)
 {
     double t0 = dnc_wall_time();
     sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
-                    .optimizer = "sgd", .precision = "float", .train_size = 2000,
+                    .optimizer = "sgd", .precision = "float", .model = "mlp", .train_size = 2000,
                     .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1,
                     .seed0 = 1, .cfg = dnc_train_config_default()};
     a.cfg.epochs = 2;
@@ -126,6 +127,8 @@ int cmd_train_sweep(int argc, char **argv)
         {"width", DNC_OPT_DLIST, &a.width, "hidden units N", false},
         {"seeds", DNC_OPT_SIZE, &a.seeds, "seeds per grid cell", false},
         {"seed", DNC_OPT_U64, &a.seed0, "first seed (seeds seed, seed+1, ...)", false},
+        {"model", DNC_OPT_STRING, &a.model, "mlp, or cnn (periodic 2D convolutions, width = channels)", false},
+        {"kernel", DNC_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)", false},
         {"activation", DNC_OPT_ACTIVATION, &a.cfg.net.activation, "nonlinearity", false},
         {"optimizer", DNC_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam", false},
         {"lr", DNC_OPT_DOUBLE, &a.cfg.lr, "learning rate", false},

@@ -19,6 +19,9 @@
 struct dnc_mlp_model {
     dnc_train_config cfg;
     size_t in_dim;
+    bool conv;                   /* CNN (DNC_MODEL_CNN) */
+    size_t rows, cols, sites;    /* input image shape, sites = rows * cols */
+    size_t kernel;
     size_t nlayers; /* depth + 1 weight layers */
     size_t *fan_in, *fan_out, *w_off, *b_off; /* indexed 1..nlayers */
     size_t nparams;
@@ -28,6 +31,7 @@ struct dnc_mlp_model {
     void **act;   /* [0..nlayers]: input copy, phi(h^l), logits */
     void **deriv; /* [1..nlayers-1]: phi'(h^l) */
     void *dbuf[2], *probs;
+    void *cols_buf, *dcols, *pooled, *pooled_grad; /* CNN only */
     double *loss_each;
     unsigned char *correct;
     uint64_t step;
@@ -98,6 +102,8 @@ dnc_train_config dnc_train_config_default(void)
         .batch_size = 64,
         .epochs = 5,
         .precision = DNC_PREC_FLOAT,
+        .model = DNC_MODEL_MLP,
+        .kernel = 3,
         .threads = 0,
         .obs_inputs = 64,
         .quiet = false,
@@ -134,6 +140,10 @@ dnc_status dnc_train_config_validate(const dnc_train_config *c)
         return dnc_fail(DNC_EINVAL, "invalid precision code %d", (int)c->precision);
     if (c->threads < 0 || c->threads > 4096)
         return dnc_fail(DNC_EINVAL, "threads must be in 0..4096, got %d", c->threads);
+    if (c->model != DNC_MODEL_MLP && c->model != DNC_MODEL_CNN)
+        return dnc_fail(DNC_EINVAL, "invalid model code %d", (int)c->model);
+    if (c->model == DNC_MODEL_CNN && (c->kernel == 0 || c->kernel % 2 == 0 || c->kernel > 63))
+        return dnc_fail(DNC_EINVAL, "CNN kernel size must be odd, 1..63, got %zu", c->kernel);
     if (c->obs_inputs == 1 || c->obs_inputs > 100000)
         return dnc_fail(DNC_EINVAL,
                         "observation inputs must be 0 (off) or 2..100000, got %zu", c->obs_inputs);
@@ -169,6 +179,22 @@ dnc_status dnc_precision_parse(const char *name, dnc_precision *out)
     return DNC_OK;
 }
 
+dnc_status dnc_model_kind_parse(const char *name, dnc_model_kind *out)
+{
+    if (name && strcmp(name, "mlp") == 0)
+        *out = DNC_MODEL_MLP;
+    else if (name && strcmp(name, "cnn") == 0)
+        *out = DNC_MODEL_CNN;
+    else
+        return dnc_fail(DNC_EINVAL, "unknown model '%s' (known: mlp, cnn)", name ? name : "(null)");
+    return DNC_OK;
+}
+
+const char *dnc_model_kind_name(dnc_model_kind k)
+{
+    return k == DNC_MODEL_MLP ? "mlp" : k == DNC_MODEL_CNN ? "cnn" : "invalid";
+}
+
 const char *dnc_precision_name(dnc_precision p)
 {
     return p == DNC_PREC_FLOAT ? "float" : p == DNC_PREC_DOUBLE ? "double" : "invalid";
@@ -191,6 +217,11 @@ static void free_work(dnc_mlp_model *m)
     free(m->dbuf[0]);
     free(m->dbuf[1]);
     free(m->probs);
+    free(m->cols_buf);
+    free(m->dcols);
+    free(m->pooled);
+    free(m->pooled_grad);
+    m->cols_buf = m->dcols = m->pooled = m->pooled_grad = NULL;
     free(m->loss_each);
     free(m->correct);
     m->act = m->deriv = NULL;
@@ -198,6 +229,16 @@ static void free_work(dnc_mlp_model *m)
     m->loss_each = NULL;
     m->correct = NULL;
     m->cap_B = 0;
+}
+
+/* Numbers per sample held by layer l's activations (l = 0: the input). */
+static size_t unit_count(const dnc_mlp_model *m, size_t l)
+{
+    if (l == 0)
+        return m->in_dim;
+    if (m->conv && l < m->nlayers)
+        return m->sites * m->fan_out[l];
+    return m->fan_out[l];
 }
 
 static dnc_status ensure_work(dnc_mlp_model *m, size_t B)
@@ -210,7 +251,7 @@ static dnc_status ensure_work(dnc_mlp_model *m, size_t B)
     m->deriv = calloc(L1 + 1, sizeof *m->deriv);
     bool ok = m->act && m->deriv;
     for (size_t l = 0; ok && l <= L1; l++) {
-        size_t w = l == 0 ? m->in_dim : m->fan_out[l];
+        size_t w = unit_count(m, l);
         widest = w > widest ? w : widest;
         ok = (m->act[l] = malloc(B * w * e)) != NULL;
         if (ok && l >= 1 && l < L1)
@@ -223,6 +264,14 @@ static dnc_status ensure_work(dnc_mlp_model *m, size_t B)
         m->loss_each = malloc(B * sizeof *m->loss_each);
         m->correct = malloc(B);
         ok = m->dbuf[0] && m->dbuf[1] && m->probs && m->loss_each && m->correct;
+    }
+    if (ok && m->conv) {
+        size_t kmax = m->cfg.net.width * m->kernel * m->kernel, C = m->cfg.net.width;
+        m->cols_buf = malloc(B * m->sites * kmax * e);
+        m->dcols = malloc(B * m->sites * kmax * e);
+        m->pooled = malloc(B * C * e);
+        m->pooled_grad = malloc(B * C * e);
+        ok = m->cols_buf && m->dcols && m->pooled && m->pooled_grad;
     }
     if (!ok) {
         free_work(m);
@@ -242,8 +291,12 @@ static dnc_status layout(dnc_mlp_model *m)
     if (!m->fan_in || !m->fan_out || !m->w_off || !m->b_off)
         return dnc_fail(DNC_ENOMEM, "out of memory for the model layout");
     size_t off = 0;
+    size_t taps = m->conv ? m->kernel * m->kernel : 1;
     for (size_t l = 1; l <= L1; l++) {
-        m->fan_in[l] = l == 1 ? m->in_dim : m->cfg.net.width;
+        if (m->conv)
+            m->fan_in[l] = l == L1 ? m->cfg.net.width : (l == 1 ? 1 : m->cfg.net.width) * taps;
+        else
+            m->fan_in[l] = l == 1 ? m->in_dim : m->cfg.net.width;
         m->fan_out[l] = l == L1 ? m->cfg.nclasses : m->cfg.net.width;
         m->w_off[l] = off;
         off += m->fan_in[l] * m->fan_out[l];
@@ -264,9 +317,16 @@ static dnc_status initialise(dnc_mlp_model *m)
         return dnc_fail(DNC_ENOMEM, "out of memory initialising %zu parameters", m->nparams);
     const dnc_mlp_config *net = &m->cfg.net;
     for (size_t l = 1; l <= m->nlayers; l++) {
-        size_t fo = m->fan_out[l];
-        double *b = theta + m->b_off[l];
-        dnc_mlp_layer_weight_rows(net, l, 0, fo, theta + m->w_off[l]);
+        size_t fo = m->fan_out[l], fi = m->fan_in[l];
+        double *b = theta + m->b_off[l], *W = theta + m->w_off[l];
+        /* = dnc_mlp_layer_weight_rows / dnc_cnn_layer_weights: row o is the
+         * normal sequence (seed, WEIGHT, l, o) of length fan_in. */
+        double scale = net->sigma_w / sqrt((double)fi);
+        for (size_t o = 0; o < fo; o++) {
+            dnc_normal_fill(net->seed, DNC_STREAM_WEIGHT, (uint32_t)l, (uint32_t)o, W + o * fi, fi);
+            for (size_t j = 0; j < fi; j++)
+                W[o * fi + j] *= scale;
+        }
         dnc_normal_fill(net->seed, DNC_STREAM_BIAS, (uint32_t)l, 0, b, fo);
         for (size_t i = 0; i < fo; i++)
             b[i] *= net->sigma_b;
@@ -276,21 +336,44 @@ static dnc_status initialise(dnc_mlp_model *m)
     return DNC_OK;
 }
 
+static dnc_status check_shape(const dnc_train_config *cfg, size_t rows, size_t cols)
+{
+    size_t input_dim = rows * cols;
+    if (rows == 0 || cols == 0 || input_dim > DNC_MAX_WIDTH)
+        return dnc_fail(DNC_EINVAL, "input must have 1..%zu values, got %zu x %zu", DNC_MAX_WIDTH,
+                        rows, cols);
+    if (cfg->model == DNC_MODEL_CNN && (cfg->kernel > rows || cfg->kernel > cols))
+        return dnc_fail(DNC_EINVAL, "CNN kernel %zu is larger than the %zu x %zu input images",
+                        cfg->kernel, rows, cols);
+    return DNC_OK;
+}
+
 dnc_status dnc_mlp_model_new(const dnc_train_config *cfg, size_t input_dim, dnc_mlp_model **out)
+{
+    return dnc_train_model_new(cfg, 1, input_dim, out);
+}
+
+dnc_status dnc_train_model_new(const dnc_train_config *cfg, size_t rows, size_t cols,
+                               dnc_mlp_model **out)
 {
     *out = NULL;
     dnc_status st = dnc_train_config_validate(cfg);
+    if (!st)
+        st = check_shape(cfg, rows, cols);
     if (st)
         return st;
-    if (input_dim == 0 || input_dim > DNC_MAX_WIDTH)
-        return dnc_fail(DNC_EINVAL, "input dimension must be in 1..%zu, got %zu", DNC_MAX_WIDTH,
-                        input_dim);
+    size_t input_dim = rows * cols;
     dnc_mlp_model *m = calloc(1, sizeof *m);
     if (!m)
         return dnc_fail(DNC_ENOMEM, "out of memory for a model");
     m->cfg = *cfg;
     m->cfg.net.input_width = input_dim;
     m->in_dim = input_dim;
+    m->conv = cfg->model == DNC_MODEL_CNN;
+    m->rows = rows;
+    m->cols = cols;
+    m->sites = input_dim;
+    m->kernel = cfg->kernel;
     m->nlayers = cfg->net.depth + 1;
     m->elem = cfg->precision == DNC_PREC_DOUBLE ? sizeof(double) : sizeof(float);
     st = layout(m);
@@ -387,10 +470,16 @@ static dnc_status forward_loss(dnc_mlp_model *m, const float *X, const uint8_t *
     if (st)
         return st;
     if (is_double(m)) {
-        forward_d(m, X, B);
+        if (m->conv)
+            forward_conv_d(m, X, B);
+        else
+            forward_d(m, X, B);
         softmax_loss_d(m, y, B, m->loss_each, m->correct);
     } else {
-        forward_f(m, X, B);
+        if (m->conv)
+            forward_conv_f(m, X, B);
+        else
+            forward_f(m, X, B);
         softmax_loss_f(m, y, B, m->loss_each, m->correct);
     }
     double s = 0;
@@ -405,19 +494,32 @@ static dnc_status forward_loss(dnc_mlp_model *m, const float *X, const uint8_t *
     return DNC_OK;
 }
 
+static void backward(dnc_mlp_model *m, const uint8_t *y, size_t B)
+{
+    if (is_double(m)) {
+        if (m->conv)
+            backward_conv_d(m, y, B);
+        else
+            backward_d(m, y, B);
+    } else {
+        if (m->conv)
+            backward_conv_f(m, y, B);
+        else
+            backward_f(m, y, B);
+    }
+}
+
 dnc_status dnc_mlp_loss_grad(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
                              double *loss, double *grad)
 {
     dnc_status st = forward_loss(m, X, y, B, loss, NULL);
     if (st || !grad)
         return st;
-    if (is_double(m)) {
-        backward_d(m, y, B);
+    backward(m, y, B);
+    if (is_double(m))
         get_d(m->grad, grad, m->nparams);
-    } else {
-        backward_f(m, y, B);
+    else
         get_f(m->grad, grad, m->nparams);
-    }
     return DNC_OK;
 }
 
@@ -429,13 +531,11 @@ dnc_status dnc_mlp_train_step(dnc_mlp_model *m, const float *X, const uint8_t *y
         return st;
     if (!isfinite(*loss))
         return dnc_fail(DNC_ENUM, "training loss is not finite (%g): diverged", *loss);
-    if (is_double(m)) {
-        backward_d(m, y, B);
+    backward(m, y, B);
+    if (is_double(m))
         update_d(m);
-    } else {
-        backward_f(m, y, B);
+    else
         update_f(m);
-    }
     return DNC_OK;
 }
 
@@ -446,9 +546,14 @@ dnc_status dnc_mlp_evaluate(dnc_mlp_model *m, const dnc_dataset *ds, double *los
         return dnc_fail(DNC_EINVAL, "data have %zu inputs per sample, the model expects %zu",
                         ds->dim, m->in_dim);
     double total = 0;
-    size_t correct = 0;
-    for (size_t s = 0; s < ds->count; s += EVAL_CHUNK) {
-        size_t B = ds->count - s < EVAL_CHUNK ? ds->count - s : EVAL_CHUNK;
+    size_t correct = 0, chunk = EVAL_CHUNK;
+    if (m->conv) { /* im2col buffers grow with the chunk: keep them ~2^22 numbers */
+        size_t per = m->sites * m->cfg.net.width * m->kernel * m->kernel;
+        chunk = ((size_t)1 << 22) / per;
+        chunk = chunk < 1 ? 1 : (chunk > EVAL_CHUNK ? EVAL_CHUNK : chunk);
+    }
+    for (size_t s = 0; s < ds->count; s += chunk) {
+        size_t B = ds->count - s < chunk ? ds->count - s : chunk;
         double l;
         size_t c;
         dnc_status st = forward_loss(m, ds->x + s * ds->dim, ds->y + s, B, &l, &c);
@@ -512,7 +617,8 @@ static dnc_status append_epoch(dnc_train_result *res, const dnc_train_epoch *e,
 }
 
 static dnc_status run_epoch(dnc_mlp_model *m, const dnc_dataset *train, size_t epoch,
-                            size_t *perm, float *xb, uint8_t *yb, bool *diverged)
+                            size_t *perm, float *xb, uint8_t *yb, bool *diverged,
+                            dnc_progress *prog, size_t *steps_done)
 {
     size_t n = train->count, B = m->cfg.batch_size, dim = train->dim;
     dnc_train_permutation(m->cfg.net.seed, epoch, n, perm);
@@ -524,6 +630,7 @@ static dnc_status run_epoch(dnc_mlp_model *m, const dnc_dataset *train, size_t e
         }
         double loss;
         dnc_status st = dnc_mlp_train_step(m, xb, yb, b, &loss);
+        dnc_progress_update(prog, ++*steps_done);
         if (st == DNC_ENUM) {
             *diverged = true;
             return DNC_OK;
@@ -558,7 +665,7 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
         return st;
     apply_threads(cfg->threads);
     dnc_mlp_model *m;
-    st = dnc_mlp_model_new(cfg, train->dim, &m);
+    st = dnc_train_model_new(cfg, train->rows, train->cols, &m);
     if (st)
         return st;
     size_t B = cfg->batch_size < train->count ? cfg->batch_size : train->count;
@@ -574,10 +681,11 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
     if (!st)
         st = append_epoch(res, &e, cb, ctx);
     dnc_progress prog;
-    dnc_progress_start(&prog, "train", cfg->epochs, cfg->quiet);
+    size_t steps_per_epoch = (train->count + cfg->batch_size - 1) / cfg->batch_size, steps = 0;
+    dnc_progress_start(&prog, "train", cfg->epochs * steps_per_epoch, cfg->quiet);
     for (size_t ep = 1; !st && ep <= cfg->epochs && !res->diverged; ep++) {
         double t0 = dnc_wall_time();
-        st = run_epoch(m, train, ep, perm, xb, yb, &res->diverged);
+        st = run_epoch(m, train, ep, perm, xb, yb, &res->diverged, &prog, &steps);
         double dt = dnc_wall_time() - t0;
         res->train_seconds += dt;
         if (st)
@@ -588,7 +696,6 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
         st = evaluate_epoch(m, train, test, &e);
         if (!st)
             st = append_epoch(res, &e, cb, ctx);
-        dnc_progress_update(&prog, ep);
     }
     dnc_progress_finish(&prog);
     size_t trained = res->nepochs > 0 ? res->nepochs - 1 : 0;

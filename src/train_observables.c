@@ -139,6 +139,8 @@ dnc_status dnc_mlp_observables(const dnc_mlp_model *m, const float *X, size_t B,
 {
     *obs = (dnc_train_observables){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     const dnc_train_config *cfg = dnc_mlp_model_config(m);
+    if (cfg->model != DNC_MODEL_MLP)
+        return DNC_OK; /* the propagation engine is fully connected */
     size_t n0 = cfg->net.input_width;
     obs_ctx c;
     dnc_status st = alloc_ctx(&c, m);

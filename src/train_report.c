@@ -43,6 +43,9 @@ cJSON *dnc_train_config_json(const dnc_train_config *c)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
+    cJSON_AddStringToObject(o, "model", dnc_model_kind_name(c->model));
+    if (c->model == DNC_MODEL_CNN)
+        cJSON_AddNumberToObject(o, "kernel", (double)c->kernel);
     cJSON_AddNumberToObject(o, "width", (double)c->net.width);
     cJSON_AddNumberToObject(o, "depth", (double)c->net.depth);
     cJSON_AddStringToObject(o, "activation", dnc_activation_name(c->net.activation));

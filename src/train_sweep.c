@@ -684,6 +684,37 @@ static cJSON *lines_json(const dnc_train_sweep_spec *s, const cell_stats *cells,
     return arr;
 }
 
+/* Schoenholz et al.: networks train when depth < c xi_c. A cell "trained"
+ * when its mean accuracy is above the midpoint between chance (1/classes)
+ * and the best cell; the largest depth/xi_c that trained and the smallest
+ * that failed bracket c. */
+static cJSON *depth_scale_json(const dnc_train_sweep_spec *s, const cell_stats *cells,
+                               size_t ncells, bool print)
+{
+    double best = 0, chance = 1.0 / (double)s->base.nclasses;
+    for (size_t i = 0; i < ncells; i++)
+        best = cells[i].acc_mean > best ? cells[i].acc_mean : best;
+    double threshold = 0.5 * (chance + best), max_ok = NAN, min_fail = NAN;
+    for (size_t i = 0; i < ncells; i++) {
+        double r = cells[i].first->depth_over_xi;
+        if (!isfinite(r))
+            continue;
+        if (cells[i].acc_mean > threshold)
+            max_ok = isfinite(max_ok) && max_ok > r ? max_ok : r;
+        else
+            min_fail = isfinite(min_fail) && min_fail < r ? min_fail : r;
+    }
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "threshold_acc", threshold);
+    add_num(o, "max_depth_over_xi_trained", max_ok);
+    add_num(o, "min_depth_over_xi_failed", min_fail);
+    if (print)
+        printf("\ntrained (mean acc > %.3f) up to depth/xi_c = %.3g; failed from depth/xi_c = "
+               "%.3g\n",
+               threshold, max_ok, min_fail);
+    return o;
+}
+
 static cJSON *correlation_json(const dnc_correlation *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -748,6 +779,8 @@ static dnc_status summarise(const dnc_train_sweep_spec *s, const char *dir,
     cJSON *results = cJSON_AddObjectToObject(record, "results");
     if (!st) {
         cJSON_AddItemToObject(results, "lines", lines_json(s, cells, !s->quiet));
+        cJSON_AddItemToObject(results, "depth_scale",
+                              depth_scale_json(s, cells, ncells, !s->quiet));
         st = correlations(s, pts, n, results, !s->quiet);
     }
     cJSON *outs = cJSON_AddObjectToObject(record, "outputs");

@@ -197,6 +197,11 @@ static void test_fashion_mnist(void **state)
     assert_int_equal(d.count, 37);
     dnc_dataset_free(&d);
     assert_int_equal(dnc_dataset_subset(&test, 10001, true, 1, &d), DNC_EINVAL);
+    /* Not stratified: simply the first n. */
+    assert_int_equal(dnc_dataset_subset(&test, 5, false, 99, &d), DNC_OK);
+    assert_memory_equal(d.x, test.x, 5 * 784 * sizeof(float));
+    assert_memory_equal(d.y, test.y, 5);
+    dnc_dataset_free(&d);
 
     /* Standardisation: mean 0, std 1 afterwards (to float rounding). */
     double mean, std;

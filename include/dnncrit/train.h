@@ -33,11 +33,17 @@
 #include "dnncrit/network.h"
 
 typedef enum { DNC_OPTIM_SGD = 0, DNC_OPTIM_ADAM = 1 } dnc_optimizer;
+/* DNC_MODEL_CNN: `depth` periodic 2D convolution layers of `width` channels
+ * (kernel k x k, stride 1, wrap-around padding, the random CNNs of
+ * dnncrit/cnn.h), global average pooling over sites, then the readout. */
+typedef enum { DNC_MODEL_MLP = 0, DNC_MODEL_CNN = 1 } dnc_model_kind;
 typedef enum { DNC_PREC_FLOAT = 0, DNC_PREC_DOUBLE = 1 } dnc_precision;
 
 typedef struct {
-    dnc_mlp_config net; /* width, depth (hidden layers), activation, sigma_w, sigma_b, seed;
-                           input_width is set from the data */
+    dnc_mlp_config net; /* width (units, or CNN channels), depth (hidden layers), activation,
+                           sigma_w, sigma_b, seed; input_width is set from the data */
+    dnc_model_kind model;
+    size_t kernel;      /* CNN kernel size k (odd) */
     size_t nclasses;
     dnc_optimizer optimizer;
     double lr;
@@ -51,7 +57,7 @@ typedef struct {
     bool quiet;         /* no progress on stderr */
 } dnc_train_config;
 
-/* Defaults: width 128, depth 4, tanh, sigma_w 1, sigma_b 0.05, seed 1, 10
+/* Defaults: MLP (CNN kernel 3), width 128, depth 4, tanh, sigma_w 1, sigma_b 0.05, seed 1, 10
  * classes, SGD lr 0.01 momentum 0.9, Adam betas 0.9/0.999 eps 1e-8, batch 64,
  * 5 epochs, float32, 0 threads, 64 observation inputs. */
 dnc_train_config dnc_train_config_default(void);
@@ -59,10 +65,13 @@ dnc_status dnc_train_config_validate(const dnc_train_config *cfg);
 dnc_status dnc_optimizer_parse(const char *name, dnc_optimizer *out);
 const char *dnc_optimizer_name(dnc_optimizer o);
 dnc_status dnc_precision_parse(const char *name, dnc_precision *out);
+dnc_status dnc_model_kind_parse(const char *name, dnc_model_kind *out);
+const char *dnc_model_kind_name(dnc_model_kind k);
 const char *dnc_precision_name(dnc_precision p);
 
 /* Signal-propagation observables of the current weights, measured by
- * dnc_propagate on `obs_inputs` test images (pre-activation correlations):
+ * dnc_propagate on `obs_inputs` test images (pre-activation correlations;
+ * MLPs only: NAN for CNNs):
  *   rho^l = 1 - mean pairwise cosine of h^l; summarised by rho at layer 1,
  *           at layer depth and its mean over layers;
  *   lyapunov: mean log growth per layer of a tangent vector, chi1_lyap =
@@ -99,6 +108,15 @@ typedef struct {
  * W^{L+1}, b^{L+1}] (W row-major, fan_out x fan_in). */
 typedef struct dnc_mlp_model dnc_mlp_model;
 
+/* Inputs are rows x cols images with one channel (an MLP sees rows * cols
+ * numbers). CNN weights: output channel o of layer l is the normal sequence
+ * (seed, DNC_STREAM_WEIGHT, l, o) over (input channel, ty, tx), scaled by
+ * sigma_w / sqrt(C_in k^2): dnc_cnn_layer_weights of the matching
+ * dnc_cnn_config; the readout (layer depth+1) reads the C pooled channels
+ * like the MLP readout reads N units. */
+dnc_status dnc_train_model_new(const dnc_train_config *cfg, size_t rows, size_t cols,
+                               dnc_mlp_model **out);
+/* = dnc_train_model_new(cfg, 1, input_dim, out), for MLPs. */
 dnc_status dnc_mlp_model_new(const dnc_train_config *cfg, size_t input_dim, dnc_mlp_model **out);
 void dnc_mlp_model_free(dnc_mlp_model *m);
 size_t dnc_mlp_model_nparams(const dnc_mlp_model *m);
