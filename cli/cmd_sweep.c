@@ -79,6 +79,23 @@ static int run_local(const sweep_args *a)
     return rc;
 }
 
+/* --dry-run: what would run, nothing written. */
+static int print_plan(const sweep_args *a)
+{
+    dnc_sweep s;
+    if (dnc_sweep_load(a->spec_path, &s))
+        return dnc_cli_fail("sweep");
+    char *header = dnc_sweep_csv_header(&s);
+    printf("sweep %s: %zu point%s\n", s.exp->name, s.npoints, s.npoints == 1 ? "" : "s");
+    for (size_t k = 0; k < s.exp->nparams; k++)
+        printf("  %-16s %-24s (%zu value%s)\n", s.exp->params[k].name, s.texts[k], s.nvalues[k],
+               s.nvalues[k] == 1 ? "" : "s");
+    printf("table columns: %s\n", header ? header : "?");
+    free(header);
+    dnc_sweep_free(&s);
+    return 0;
+}
+
 static int check_launcher(void)
 {
     int world = sweep_launcher_world_size();
@@ -92,11 +109,35 @@ static int check_launcher(void)
                          "'dnncrit sweep' without mpirun (use --threads), or rebuild with MPI");
 }
 
+/* The help text lists every experiment type with its keys and defaults. */
+static const char *help_summary(void)
+{
+    static char text[8192];
+    size_t n = (size_t)snprintf(
+        text, sizeof text, "%s",
+        "Run every point of a sweep description: SWEEP.cfg holds 'type = TYPE' and the type's "
+        "keys, each a value, a list a,b,c or a range lo:hi:n[:log]. Points run in parallel "
+        "on OpenMP threads; under 'mpirun -n K' they are shared out across the K ranks. Each "
+        "result is written atomically to DIR/points/<i>.json; a killed sweep rerun with the "
+        "same command keeps finished points and redoes the rest. At the end DIR/table.csv "
+        "(one row per point, by index; identical for any thread or rank count) and "
+        "DIR/sweep.json are written. See docs/sweep.md.\n\ntypes and keys (defaults):");
+    for (size_t i = 0; i < dnc_sweep_experiment_count() && n < sizeof text; i++) {
+        const dnc_sweep_experiment *e = dnc_sweep_experiment_at(i);
+        n += (size_t)snprintf(text + n, sizeof text - n, "\n  %s:", e->name);
+        for (size_t k = 0; k < e->nparams && n < sizeof text; k++)
+            n += (size_t)snprintf(text + n, sizeof text - n, " %s (%s)%s", e->params[k].name,
+                                  e->params[k].default_value ? e->params[k].default_value : "",
+                                  k + 1 < e->nparams ? "," : "");
+    }
+    return text;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     const char *out_dir = NULL;
     size_t threads = 0;
-    bool quiet = false;
+    bool quiet = false, dry_run = false;
     dnc_opt opts[] = {
         {"out-dir", DNC_OPT_STRING, &out_dir,
          "output directory (created; a rerun on it resumes the sweep)", false},
@@ -105,17 +146,13 @@ int cmd_sweep(int argc, char **argv)
          "cores)",
          false},
         {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+        {"dry-run", DNC_OPT_FLAG, &dry_run,
+         "check the file and print the parameters, point count and columns; run nothing",
+         false},
     };
     dnc_cli cli = {
         .command = "sweep",
-        .summary =
-            "Run every point of a sweep description (SWEEP.cfg: 'type = meanfield|propagate|...' "
-            "plus parameters, each a value, a list a,b,c or a range lo:hi:n[:log]). Points run "
-            "in parallel on OpenMP threads; under 'mpirun -n K' they are shared out across the "
-            "K ranks. Each result is written atomically to DIR/points/<i>.json; a killed sweep "
-            "rerun with the same command keeps finished points and redoes the rest. At the end "
-            "DIR/table.csv (one row per point, by index; identical for any thread or rank "
-            "count) and DIR/sweep.json are written. See docs/sweep.md.",
+        .summary = help_summary(),
         .example = "dnncrit sweep examples/sweep_propagate.cfg --out-dir runs/prop --threads 2",
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
@@ -129,6 +166,11 @@ int cmd_sweep(int argc, char **argv)
         return prc == DNC_CLI_HELP ? 0 : 2;
     }
     int rc = 0;
+    if (dry_run) {
+        rc = print_plan(&(sweep_args){cli.positional[0], out_dir, 0, true, argc, argv});
+        dnc_cli_free(&cli);
+        return rc;
+    }
     if (!out_dir) {
         dnc_cli_failf("sweep", "--out-dir DIR is required");
         rc = 2;

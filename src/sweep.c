@@ -65,7 +65,7 @@ static size_t param_index(const dnc_sweep_experiment *e, const char *name)
  * programming error that the registry test catches, so fall back to 0. */
 static const dnc_sweep_value *lookup(const dnc_sweep_point *p, const char *name)
 {
-    static const dnc_sweep_value zero = {0, 0};
+    static const dnc_sweep_value zero = {0, 0, ""};
     size_t k = param_index(p->exp, name);
     return k == (size_t)-1 ? &zero : &p->values[k];
 }
@@ -94,6 +94,11 @@ int dnc_sweep_get_choice(const dnc_sweep_point *p, const char *name)
 {
     return (int)lookup(p, name)->u;
 }
+const char *dnc_sweep_get_string(const dnc_sweep_point *p, const char *name)
+{
+    const char *s = lookup(p, name)->s;
+    return s ? s : "";
+}
 
 /* ------------------------------------------------------ value parsing */
 
@@ -119,11 +124,12 @@ static dnc_status parse_scalar(const dnc_sweep_param *par, const char *s, const 
 {
     v->d = 0;
     v->u = 0;
+    v->s = NULL;
     switch (par->type) {
     case DNC_SWEEP_DOUBLE: return dnc_parse_double(s, what, &v->d);
     case DNC_SWEEP_SIZE:
     case DNC_SWEEP_U64: {
-        unsigned long long u;
+        unsigned long long u = 0;
         dnc_status st = dnc_parse_u64(s, what, &u);
         v->u = (uint64_t)u;
         v->d = (double)u;
@@ -144,6 +150,7 @@ static dnc_status parse_scalar(const dnc_sweep_param *par, const char *s, const 
             return dnc_fail(DNC_EINVAL, "%s: '%s' is not true or false", what, s);
         return DNC_OK;
     case DNC_SWEEP_CHOICE: return parse_choice(par, s, what, &v->u);
+    case DNC_SWEEP_STRING: v->s = s; return DNC_OK;
     }
     return dnc_fail(DNC_EINVAL, "%s: unknown parameter type", what);
 }
@@ -305,9 +312,18 @@ static dnc_status parse_list(const dnc_sweep_param *par, const char *text, const
     return DNC_OK;
 }
 
+/* text must outlive the values (strings point into it). */
 static dnc_status parse_values(const dnc_sweep_param *par, const char *text, const char *what,
                                dnc_sweep_value **out, size_t *nout)
 {
+    if (par->type == DNC_SWEEP_STRING) {
+        *out = calloc(1, sizeof **out);
+        if (!*out)
+            return dnc_fail(DNC_ENOMEM, "%s: out of memory", what);
+        (*out)->s = text;
+        *nout = 1;
+        return DNC_OK;
+    }
     if (strchr(text, ':'))
         return parse_range(par, text, what, out, nout);
     return parse_list(par, text, what, out, nout);
@@ -463,7 +479,7 @@ static dnc_status parse_params(const dnc_config *cfg, dnc_sweep *s,
         s->texts[k] = dup_str(text);
         if (!s->texts[k])
             return dnc_fail(DNC_ENOMEM, "out of memory");
-        dnc_status st = parse_values(par, text, what, &s->values[k], &s->nvalues[k]);
+        dnc_status st = parse_values(par, s->texts[k], what, &s->values[k], &s->nvalues[k]);
         if (st)
             return st;
     }
@@ -562,6 +578,7 @@ static cJSON *value_json(const dnc_sweep_param *par, const dnc_sweep_value *v)
     case DNC_SWEEP_ACTIVATION:
         return cJSON_CreateString(dnc_activation_name((dnc_activation)v->u));
     case DNC_SWEEP_BOOL: return cJSON_CreateBool(v->u != 0);
+    case DNC_SWEEP_STRING: return cJSON_CreateString(v->s ? v->s : "");
     case DNC_SWEEP_CHOICE: {
         const char *c = par->choices;
         for (uint64_t i = 0; i < v->u && c; i++) {
@@ -594,6 +611,7 @@ const char *dnc_sweep_value_text(const dnc_sweep_param *par, const dnc_sweep_val
     case DNC_SWEEP_U64: snprintf(buf, 64, "%llu", (unsigned long long)v->u); return buf;
     case DNC_SWEEP_ACTIVATION: return dnc_activation_name((dnc_activation)v->u);
     case DNC_SWEEP_BOOL: return v->u ? "true" : "false";
+    case DNC_SWEEP_STRING: return v->s ? v->s : "";
     case DNC_SWEEP_CHOICE:
         j = value_json(par, v);
         snprintf(buf, 64, "%s", cJSON_IsString(j) ? j->valuestring : "?");

@@ -353,6 +353,31 @@ static void test_failed_points_are_recorded_and_retried(void **state)
     dnc_sweep_free(&s);
 }
 
+/* Every shipped example must parse (types not built in are reported). */
+static void test_examples_parse(void **state)
+{
+    (void)state;
+    const char *src = getenv("DNNCRIT_SOURCE_DIR");
+    if (!src)
+        skip();
+    const char *names[] = {"meanfield", "propagate", "exponents", "avalanches", "dp", "train",
+                           "bench"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/examples/sweep_%s.cfg", src, names[i]);
+        assert_true(tu_exists(path));
+        dnc_sweep s;
+        dnc_status st = dnc_sweep_load(path, &s);
+        if (st && strstr(dnc_last_error(), "unknown experiment type 'avalanches'") &&
+            !dnc_sweep_find_experiment("avalanches"))
+            continue; /* built without the avalanche module */
+        if (st)
+            fail_msg("%s: %s", path, dnc_last_error());
+        assert_true(s.npoints >= 1);
+        dnc_sweep_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_resume_redoes_only_unfinished_points),
         cmocka_unit_test(test_directory_guards),
         cmocka_unit_test(test_failed_points_are_recorded_and_retried),
+        cmocka_unit_test(test_examples_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,12 @@ static void test_usage_errors(void **state)
     assert_non_null(strstr(err, "missing.cfg"));
     free(err);
     assert_false(tu_exists(tu_path(dir, "o")));
+    assert_int_equal(tu_run_cli(dir, "sweep ok.cfg --dry-run"), 0);
+    char *plan = file_in(dir, "stdout");
+    assert_non_null(strstr(plan, "sweep meanfield: 1 point"));
+    assert_non_null(strstr(plan, "table columns: index,q_star,chi_1"));
+    free(plan);
+    assert_int_equal(tu_count_entries(dir), 3); /* ok.cfg, stdout, stderr */
     assert_int_equal(tu_run_cli(dir, "sweep --help"), 0);
     char *out = file_in(dir, "stdout");
     assert_non_null(strstr(out, "--out-dir"));
@@ -223,6 +229,8 @@ static void mpi_environment(void)
 {
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    /* Containers often forbid the ptrace-based single-copy transfer. */
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
 }
 
 static void test_mpi_matches_serial(void **state)

@@ -42,7 +42,8 @@ typedef enum {
     DNC_SWEEP_U64,        /* 64-bit integer (seeds); lists and ranges */
     DNC_SWEEP_ACTIVATION, /* activation names; lists */
     DNC_SWEEP_BOOL,       /* true/false; lists */
-    DNC_SWEEP_CHOICE      /* one of `choices` ("pre,post"); lists */
+    DNC_SWEEP_CHOICE,     /* one of `choices` ("pre,post"); lists */
+    DNC_SWEEP_STRING      /* free text (paths); never a list: commas are kept */
 } dnc_sweep_type;
 
 typedef struct {
@@ -53,11 +54,12 @@ typedef struct {
     const char *choices; /* DNC_SWEEP_CHOICE only: comma-separated names */
 } dnc_sweep_param;
 
-/* One parameter value: doubles in d, everything else (integers, activation
- * codes, bools, choice indices) in u. */
+/* One parameter value: doubles in d, strings in s (owned by the sweep),
+ * everything else (integers, activation codes, bools, choice indices) in u. */
 typedef struct {
     double d;
     uint64_t u;
+    const char *s;
 } dnc_sweep_value;
 
 struct dnc_sweep_experiment;
@@ -77,6 +79,7 @@ dnc_activation dnc_sweep_get_activation(const dnc_sweep_point *p, const char *na
 bool dnc_sweep_get_bool(const dnc_sweep_point *p, const char *name);
 /* Index into the parameter's choices list. */
 int dnc_sweep_get_choice(const dnc_sweep_point *p, const char *name);
+const char *dnc_sweep_get_string(const dnc_sweep_point *p, const char *name);
 
 /* An experiment type: its option schema, result columns and point runner.
  * run fills row[ncolumns] (NaN allowed) and may add anything to detail. */
