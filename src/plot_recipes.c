@@ -1502,6 +1502,73 @@ static dnc_status recipe_susceptibility(recipe_ctx *r)
     return st;
 }
 
+/* ------------------------------------------------------------------ demo */
+
+/* dnncrit demo: propagation at and around the critical sigma_w; rho(l) per
+ * sigma_w / sigma_w^c (mean over seeds) with the mean-field trajectories,
+ * and the Lyapunov exponent against (1/2) ln chi_1. */
+static dnc_status recipe_demo(recipe_ctx *r)
+{
+    dnc_rtable lay, sum;
+    bool hl = load_aux(r, "layers_csv", &lay), hs = load_aux(r, "summary_csv", &sum);
+    dnc_status st = hl ? DNC_OK : dnc_fail(DNC_EUNSUPPORTED, "demo: layers CSV not found");
+    long cf = hl ? dnc_rtable_col(&lay, "factor") : -1, cl = hl ? dnc_rtable_col(&lay, "layer") : -1,
+         cr = hl ? dnc_rtable_col(&lay, "rho") : -1, cm = hl ? dnc_rtable_col(&lay, "rho_mf") : -1;
+    if (!st && (cf < 0 || cl < 0 || cr < 0))
+        st = dnc_fail(DNC_EUNSUPPORTED, "demo: columns not found");
+    dnc_plot_panel *p = st ? NULL : panel(r, "order parameter around the edge of chaos",
+                                          "layer ℓ", "ρ^ℓ = 1 − c^ℓ");
+    if (!st && !p)
+        st = DNC_ENOMEM;
+    groups gr = {0};
+    if (!st) {
+        p->logx = p->logy = true;
+        p->key = strdup("bottom left");
+        st = find_groups(&lay, cf, 8, &gr);
+    }
+    for (size_t g = 0; !st && g < gr.n; g++) {
+        aggregate a;
+        char label[64];
+        snprintf(label, sizeof label, "σ_w = %g σ_w^c", gr.keys[g]);
+        st = aggregate_rows(&lay, cl, cr, cf, gr.keys[g], &a);
+        if (!st)
+            st = dnc_panel_add_series_color(p, label, DNC_STYLE_LINES, a.x, a.mean, NULL, a.n,
+                                            (int)g + 1);
+        aggregate_free(&a);
+        if (!st && cm >= 0 && !(st = aggregate_rows(&lay, cl, cm, cf, gr.keys[g], &a))) {
+            st = dnc_panel_add_series_color(p, g == 0 ? "mean field (dashed)" : NULL,
+                                            DNC_STYLE_DASHED, a.x, a.mean, NULL, a.n, (int)g + 1);
+            aggregate_free(&a);
+        }
+    }
+    free(gr.keys);
+    long cw = hs ? dnc_rtable_col(&sum, "sigma_w") : -1, cy = hs ? dnc_rtable_col(&sum, "lyapunov") : -1,
+         ch = hs ? dnc_rtable_col(&sum, "half_ln_chi_1") : -1;
+    if (!st && cw >= 0 && cy >= 0) {
+        dnc_plot_panel *q = panel(r, "maximal Lyapunov exponent", "σ_w", "λ per layer");
+        if (!q)
+            st = DNC_ENOMEM;
+        else {
+            q->key = strdup("top left");
+            st = add_col_series(q, &sum, cw, cy, dnc_rtable_err_col(&sum, (size_t)cy),
+                                "finite width", DNC_STYLE_ERRORBARS, 1);
+            if (!st && ch >= 0)
+                st = add_col_series(q, &sum, cw, ch, -1, "½ ln χ_1 (mean field)",
+                                    DNC_STYLE_DASHED, 7);
+            double swc;
+            if (!st && result_value(r->rec, "sigma_w_critical", &swc, NULL))
+                st = dnc_panel_add_refline(q, true, swc, "σ_w^c");
+            if (!st)
+                st = dnc_panel_add_refline(q, false, 0.0, NULL);
+        }
+    }
+    if (hl)
+        dnc_rtable_free(&lay);
+    if (hs)
+        dnc_rtable_free(&sum);
+    return st;
+}
+
 /* ----------------------------------------------------- registry */
 
 typedef dnc_status (*recipe_fn)(recipe_ctx *r);
@@ -1520,6 +1587,7 @@ static const recipe recipes[] = {
     {"raster", recipe_avalanches, "avalanches of an activity raster"},
     {"powerlaw", recipe_powerlaw, "power-law fit"},
     {"susceptibility", recipe_susceptibility, "susceptibility scan"},
+    {"demo", recipe_demo, "edge of chaos"},
     {"cnn", recipe_cnn, "convolutional network"},
     {"phase-diagram", recipe_phase_diagram, "mean-field phase diagram"},
     {"dp", recipe_dp, "directed percolation"},
