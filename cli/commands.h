@@ -15,16 +15,16 @@
     X("cnn", cmd_cnn, "propagate input pairs through random 1D/2D CNNs (order parameter per layer)") \
     X("train", cmd_train, "train an MLP on Fashion-MNIST / IDX data, with propagation observables") \
     X("train-sweep", cmd_train_sweep, "trainability over a grid of initialisations vs the critical line") \
-    X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
-    X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
-    X("avalanches", cmd_avalanches, "avalanches through the layers of random networks (damage spreading)") \
-    X("susceptibility", cmd_susceptibility, "susceptibility scan over sigma_w and widths: peak vs mean-field critical point") \
-    X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent") \
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
+    X("propagate", cmd_propagate, "finite-width propagation: per-layer q, c, rho, Lyapunov exponent") \
+    X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field") \
     X("advise", cmd_advise, "initialisation advice without training: sigma_w*, trainable depth, width") \
-    X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field")
+    X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
+    X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
+    X("avalanches", cmd_avalanches, "avalanches through the layers of random networks (damage spreading)") \
+    X("susceptibility", cmd_susceptibility, "susceptibility scan over sigma_w and widths: peak vs mean-field critical point")
 
 #define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
 DNC_COMMANDS(DNC_DECLARE_COMMAND)

@@ -26,7 +26,7 @@ static const dnc_sweep_param avalanches_params[] = {
 };
 static const char *const avalanches_columns[] = {
     "avalanches", "cut",   "survival", "mean_S",    "mean_T",  "max_S",
-    "chi",        "chi_S", "tau",      "tau_err",   "alpha",   "alpha_err",
+    "chi",        "chi_err", "chi_S", "tau",    "tau_err",   "alpha",   "alpha_err",
     "gamma",      "gamma_err", "crackling_z",
 };
 
@@ -98,9 +98,9 @@ static dnc_status avalanches_run(const dnc_sweep_point *p, double *row, cJSON *d
         dnc_avalanche_analysis_free(&an);
     }
     double v[] = {(double)r.av.count, (double)r.cut, r.survival, r.mean_S, r.mean_T, r.max_S,
-                  r.chi, r.chi_S};
+                  r.chi, r.chi_err, r.chi_S};
     memcpy(row, v, sizeof v);
-    memcpy(row + 8, fits, sizeof fits);
+    memcpy(row + sizeof v / sizeof v[0], fits, sizeof fits);
     cJSON_AddItemToObject(detail, "rho_mean", array_json(r.rho_mean, r.depth));
     cJSON_AddItemToObject(detail, "chi_layer", array_json(r.chi_layer, r.depth));
     dnc_net_aval_result_free(&r);

@@ -227,12 +227,14 @@ static void test_avalanches_type(void **state)
     o.inputs = 16;
     dnc_net_aval_result r;
     assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
-    /* row: index, avalanches, cut, survival, mean_S, mean_T, max_S, chi, chi_S */
+    /* row: index, avalanches, cut, survival, mean_S, mean_T, max_S, chi, chi_err, chi_S,
+     * tau, ... */
     assert_same(csv_value(pts[0], 1), (double)r.av.count);
     assert_same(csv_value(pts[0], 2), (double)r.cut);
     assert_same(csv_value(pts[0], 4), r.mean_S);
     assert_same(csv_value(pts[0], 7), r.chi);
-    assert_same(csv_value(pts[0], 9), NAN); /* tau: fit = false */
+    assert_same(csv_value(pts[0], 8), r.chi_err);
+    assert_same(csv_value(pts[0], 10), NAN); /* tau: fit = false */
     dnc_net_aval_result_free(&r);
     free_points(pts, n);
 }
