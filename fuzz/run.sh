@@ -18,6 +18,9 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in fuzz/fuzz_*.c; do t=$(basename "$f" .c); targets+=("${t#fuzz_}"); done
 fi
+# the harnesses that need files write them under TMPDIR: keep them here
+mkdir -p "$WORK/tmp"
+case $WORK in /*) export TMPDIR=$WORK/tmp ;; *) export TMPDIR=$PWD/$WORK/tmp ;; esac
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in "${targets[@]}"; do
