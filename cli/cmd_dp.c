@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/io.h"
 
@@ -96,7 +97,7 @@ static const char *base_name(const char *p)
 int cmd_dp(int argc, char **argv)
 {
     dnc_dp_opts o = dnc_dp_opts_default();
-    const char *model = "bond1d", *init = "full", *out = "dp";
+    const char *model = "bond1d", *init = "full", *out = "dp", *plot = NULL;
     double p = NAN;
     size_t threads = 0;
     uint64_t seed = 1;
@@ -118,6 +119,7 @@ int cmd_dp(int argc, char **argv)
         {"out", DNC_OPT_STRING, &out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json",
          false},
         {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "dp",
                    .summary = "Directed percolation reference simulators (1+1 bond/site DP, 2+1 "
@@ -132,6 +134,10 @@ int cmd_dp(int argc, char **argv)
     if (rc) {
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    if (plot && dnc_cli_plot_check("dp", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
     }
     double t0 = dnc_wall_time();
     o.seed = seed;
@@ -183,6 +189,8 @@ int cmd_dp(int argc, char **argv)
             printf("  %.3g site updates in %.3g s: %.3g site updates/s\n", r.site_updates,
                    r.seconds, r.seconds > 0 ? r.site_updates / r.seconds : 0.0);
             printf("  wrote %s, %s, %s\n", csv, seeds, json);
+            if (plot)
+                rc = dnc_cli_plot("dp", plot, json);
         }
         cJSON_Delete(rec);
         dnc_dp_result_free(&r);

@@ -13,6 +13,8 @@
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
     X("phase-diagram", cmd_phase_diagram, "mean-field phase diagram over a (sigma_b, sigma_w) grid") \
+    X("plot", cmd_plot, "render the figure of a result (PREFIX.json) as PNG, SVG or PDF") \
+    X("report", cmd_report, "one self-contained HTML report of every result in a directory") \
     X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable") \
     X("dp", cmd_dp, "directed-percolation reference simulators (1+1, 2+1, mean field)") \
     X("exponents", cmd_exponents, "decay exponent, effective exponents, critical point, beta, nu_par, kappa") \

@@ -109,9 +109,11 @@ dnc_status dnc_activity_read_events(const char *path, double dt, dnc_activity *a
     long max_unit = -1;
     for (size_t i = 0; i < n && !st; i++) {
         double u = t.v[2 * i + 1];
-        if (u < 0 || u != floor(u) || u > 1e9)
+        if (u < 0 || u != floor(u) || u > 1e9) { /* checked before the cast to long */
             st = dnc_fail(DNC_EINVAL, "%s: event %zu: unit '%g' is not an integer id >= 0", path,
                           i + 1, u);
+            break;
+        }
         ev[i] = (event){t.v[2 * i], (long)u};
         if ((long)u > max_unit)
             max_unit = (long)u;

@@ -128,12 +128,30 @@ static dnc_status read_idx(const char *path, unsigned ndim, size_t max_count, ui
     if (partial)
         count = max_count;
     size_t item = ndim == 3 ? (size_t)dims[1] * dims[2] : 1;
-    uint8_t *buf = malloc(count * item);
-    if (!buf) {
-        gzclose(gz);
-        return dnc_fail(DNC_ENOMEM, "%s: out of memory for %zu items", path, count);
+    /* The buffer grows as the data arrive: a header may announce gigabytes
+     * that a short or hostile file does not hold. */
+    const size_t chunk = (size_t)64 << 20;
+    size_t total = count * item, have = 0, cap = 0;
+    uint8_t *buf = NULL;
+    while (!st && have < total) {
+        size_t want = total - have < chunk ? total - have : chunk;
+        if (have + want > cap) {
+            size_t ncap = cap ? 2 * cap : want;
+            if (ncap < have + want)
+                ncap = have + want;
+            if (ncap > total)
+                ncap = total;
+            uint8_t *g = realloc(buf, ncap);
+            if (!g) {
+                st = dnc_fail(DNC_ENOMEM, "%s: out of memory for %zu items", path, count);
+                break;
+            }
+            buf = g;
+            cap = ncap;
+        }
+        st = read_exact(gz, path, buf + have, want, ndim == 3 ? "image data" : "label data");
+        have += want;
     }
-    st = read_exact(gz, path, buf, count * item, ndim == 3 ? "image data" : "label data");
     if (!st && !partial)
         st = expect_end(gz, path);
     gzclose(gz);

@@ -1398,10 +1398,12 @@ dnc_status dnc_series_from_tables(const dnc_csv_table *tabs, size_t ntabs, const
                 if (s == 0)
                     out->t[i] = row[tc];
                 else if (row[tc] != out->t[i]) {
+                    /* the message reads out->t: fail first, then free */
+                    dnc_status bad = dnc_fail(DNC_EINVAL, "%s: sample %zu has time %g where the "
+                                              "first has %g; all samples need the same times",
+                                              tab->path, j, row[tc], out->t[i]);
                     dnc_series_free(out);
-                    return dnc_fail(DNC_EINVAL, "%s: sample %zu has time %g where the first has "
-                                    "%g; all samples need the same times", tab->path, j, row[tc],
-                                    out->t[i]);
+                    return bad;
                 }
                 out->y[s * nt + i] = row[vc];
                 if (ec >= 0)

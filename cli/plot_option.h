@@ -1,0 +1,24 @@
+/* --plot FORMAT for any subcommand that writes PREFIX.json:
+ *   const char *plot = NULL;
+ *   dnc_opt opts[] = { ..., DNC_PLOT_OPTION(plot) };
+ *   ... right after dnc_cli_parse (bad format: usage error, before any work):
+ *   if (plot && dnc_cli_plot_check("cmd", plot)) { dnc_cli_free(&cli); return 2; }
+ *   ... after the JSON is written:
+ *   if (plot && dnc_cli_plot("cmd", plot, json_path)) rc = 1;
+ * The figure goes next to the JSON (PREFIX.png / .svg / .pdf). */
+#ifndef DNNCRIT_CLI_PLOT_OPTION_H
+#define DNNCRIT_CLI_PLOT_OPTION_H
+
+#include "cli.h"
+
+#define DNC_PLOT_OPTION(var)                                                                   \
+    {"plot", DNC_OPT_STRING, &(var), "also render the figure of PREFIX.json: png, svg or pdf",   \
+     false}
+
+/* Non-zero (after printing the error) unless format is png, svg or pdf. */
+int dnc_cli_plot_check(const char *command, const char *format);
+/* Renders json_path's figure in `format`; prints "wrote FILE" on success
+ * or "dnncrit <command>: error: ..." and returns 1 on failure. */
+int dnc_cli_plot(const char *command, const char *format, const char *json_path);
+
+#endif

@@ -1,0 +1,471 @@
+/* HTML report of a directory of results (see dnncrit/report.h). */
+#include "dnncrit/report.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/plot.h"
+#include "dnncrit/version.h"
+
+dnc_report_opts dnc_report_opts_default(void)
+{
+    return (dnc_report_opts){.max_figures = 200, .max_rows = 25, .figures = true};
+}
+
+char *dnc_base64(const unsigned char *data, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
+        return NULL;
+    char *out = malloc((n + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, i = 0;
+    for (; i + 2 < n; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+        out[o++] = tab[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < n ? (uint32_t)data[i + 1] << 8 : 0);
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ------------------------------------------------------------ finding */
+
+typedef struct {
+    char **paths;
+    size_t n;
+} path_list;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static dnc_status collect(const char *dir, int depth, path_list *list)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return depth == 0 ? dnc_fail(DNC_EIO, "cannot open directory '%s'", dir) : DNC_OK;
+    struct dirent *e;
+    dnc_status st = DNC_OK;
+    while (!st && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
+            continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(n);
+        if (!path) {
+            st = dnc_fail(DNC_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(path, n, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            free(path);
+            continue;
+        }
+        if (S_ISDIR(sb.st_mode) && depth < 2) {
+            st = collect(path, depth + 1, list);
+            free(path);
+        } else if (S_ISREG(sb.st_mode) && ends_with(e->d_name, ".json")) {
+            char **g = realloc(list->paths, (list->n + 1) * sizeof *g);
+            if (!g) {
+                free(path);
+                st = dnc_fail(DNC_ENOMEM, "out of memory");
+                break;
+            }
+            list->paths = g;
+            list->paths[list->n++] = path;
+        } else {
+            free(path);
+        }
+    }
+    closedir(d);
+    return st;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static void html_text(FILE *fp, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", fp); break;
+        case '>': fputs("&gt;", fp); break;
+        case '&': fputs("&amp;", fp); break;
+        case '"': fputs("&quot;", fp); break;
+        case '\'': fputs("&#39;", fp); break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+                fputc(*s, fp);
+        }
+    }
+}
+
+static void html_number(FILE *fp, double v)
+{
+    if (isnan(v))
+        fputs("–", fp);
+    else
+        fprintf(fp, "%.6g", v);
+}
+
+static void html_json_value(FILE *fp, const cJSON *it);
+
+static void html_json_value(FILE *fp, const cJSON *it)
+{
+    if (cJSON_IsNumber(it)) {
+        html_number(fp, it->valuedouble);
+    } else if (cJSON_IsString(it)) {
+        html_text(fp, it->valuestring);
+    } else if (cJSON_IsObject(it) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(it, "value"))) {
+        html_number(fp, cJSON_GetObjectItemCaseSensitive(it, "value")->valuedouble);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(it, "error");
+        if (cJSON_IsNumber(e)) {
+            fputs(" ± ", fp);
+            html_number(fp, e->valuedouble);
+        }
+    } else if (cJSON_IsObject(it) && it->child) {
+        fputs("<table class=\"sub\">", fp);
+        for (const cJSON *k = it->child; k; k = k->next) {
+            fputs("<tr><th>", fp);
+            html_text(fp, k->string);
+            fputs("</th><td>", fp);
+            html_json_value(fp, k);
+            fputs("</td></tr>", fp);
+        }
+        fputs("</table>", fp);
+    } else if (cJSON_IsArray(it) && cJSON_IsObject(it->child) && it->child->child) {
+        /* an array of records (per-series fits, critical lines): a table */
+        fputs("<table class=\"sub\"><tr>", fp);
+        for (const cJSON *k = it->child->child; k; k = k->next) {
+            fputs("<th>", fp);
+            html_text(fp, k->string);
+            fputs("</th>", fp);
+        }
+        fputs("</tr>\n", fp);
+        int rows = 0;
+        for (const cJSON *row = it->child; row && rows < 50; row = row->next, rows++) {
+            fputs("<tr>", fp);
+            for (const cJSON *k = it->child->child; k; k = k->next) {
+                fputs("<td>", fp);
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, k->string);
+                if (v)
+                    html_json_value(fp, v);
+                fputs("</td>", fp);
+            }
+            fputs("</tr>\n", fp);
+        }
+        fputs("</table>", fp);
+    } else {
+        char *s = cJSON_PrintUnformatted(it);
+        if (s && strlen(s) > 300)
+            strcpy(s + 290, " …");
+        html_text(fp, s ? s : "?");
+        free(s);
+    }
+}
+
+static void key_value_table(FILE *fp, const char *caption, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj) || !obj->child)
+        return;
+    fprintf(fp, "<table class=\"kv\"><caption>%s</caption>\n", caption);
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        fputs("<tr><th>", fp);
+        html_text(fp, it->string);
+        fputs("</th><td>", fp);
+        html_json_value(fp, it);
+        fputs("</td></tr>\n", fp);
+    }
+    fputs("</table>\n", fp);
+}
+
+static void csv_table(FILE *fp, const dnc_rtable *t, size_t max_rows, const char *csv_name)
+{
+    bool *is_err = calloc(t->ncols ? t->ncols : 1, sizeof *is_err);
+    long *err = malloc((t->ncols ? t->ncols : 1) * sizeof *err);
+    if (!is_err || !err) {
+        free(is_err);
+        free(err);
+        return;
+    }
+    for (size_t c = 0; c < t->ncols; c++) {
+        err[c] = dnc_rtable_err_col(t, c);
+        if (err[c] >= 0)
+            is_err[err[c]] = true;
+    }
+    fputs("<table class=\"data\"><caption>", fp);
+    html_text(fp, csv_name);
+    fprintf(fp, ": %zu rows%s</caption>\n<tr>", t->nrows,
+            t->nrows > max_rows ? " (first rows shown)" : "");
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (is_err[c])
+            continue;
+        fputs("<th>", fp);
+        html_text(fp, t->names[c]);
+        fputs("</th>", fp);
+    }
+    fputs("</tr>\n", fp);
+    for (size_t r = 0; r < t->nrows && r < max_rows; r++) {
+        fputs("<tr>", fp);
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (is_err[c])
+                continue;
+            fputs("<td>", fp);
+            const char *text = dnc_rtable_text(t, r, c);
+            if (text)
+                html_text(fp, text);
+            else
+                html_number(fp, t->v[r * t->ncols + c]);
+            if (err[c] >= 0) {
+                fputs(" ± ", fp);
+                html_number(fp, t->v[r * t->ncols + (size_t)err[c]]);
+            }
+            fputs("</td>", fp);
+        }
+        fputs("</tr>\n", fp);
+    }
+    fputs("</table>\n", fp);
+    free(is_err);
+    free(err);
+}
+
+/* Renders the result's figure to a temporary PNG and embeds it. */
+static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, const dnc_rtable *t,
+                         const char *tmpdir, size_t index)
+{
+    dnc_figure *fig;
+    const char *slash = strrchr(json_path, '/');
+    char *dir = slash ? strndup(json_path, slash == json_path ? 1 : (size_t)(slash - json_path))
+                      : strdup(".");
+    dnc_status fst = dir ? dnc_plot_figure_for_result_in(rec, t, dir, &fig) : DNC_ENOMEM;
+    free(dir);
+    if (fst)
+        return false;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/fig%zu.png", tmpdir, index);
+    dnc_status st = dnc_figure_render(fig, path, DNC_PLOT_PNG);
+    dnc_figure_free(fig);
+    if (st) {
+        fputs("<p class=\"warn\">figure not rendered: ", fp);
+        html_text(fp, dnc_last_error());
+        fputs("</p>\n", fp);
+        return false;
+    }
+    char *png;
+    size_t len;
+    bool ok = false;
+    if (!dnc_read_file(path, &png, &len)) {
+        char *b64 = dnc_base64((const unsigned char *)png, len);
+        if (b64) {
+            fprintf(fp, "<figure><img alt=\"figure %zu\" src=\"data:image/png;base64,%s\">"
+                        "</figure>\n", index, b64);
+            ok = true;
+        }
+        free(b64);
+        free(png);
+    }
+    unlink(path);
+    return ok;
+}
+
+static void write_head(FILE *fp, const char *dir)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>dnncrit "
+          "report: ", fp);
+    html_text(fp, dir);
+    fputs("</title>\n<style>\n"
+          "body{font-family:sans-serif;max-width:1600px;margin:2em auto;padding:0 1em;"
+          "color:#222}\n"
+          "h1{font-size:1.6em}h2{font-size:1.25em;border-top:2px solid #ccc;padding-top:.6em}\n"
+          "table{border-collapse:collapse;margin:.6em 0;font-size:.9em}\n"
+          "caption{text-align:left;font-weight:bold;padding:.2em 0}\n"
+          "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}\n"
+          "table.data td{text-align:right;font-variant-numeric:tabular-nums}\n"
+          "table.sub{margin:0;font-size:.95em}table.sub th,table.sub td{border-color:#e4e4e4}\n"
+          "img{max-width:100%;border:1px solid #eee}\n.warn{color:#a00}\n"
+          "code{background:#f4f4f4;padding:0 .3em}\n"
+          "nav li{margin:.1em 0}\n</style></head><body>\n", fp);
+    char stamp[40];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    fputs("<h1>dnncrit report: <code>", fp);
+    html_text(fp, dir);
+    fprintf(fp, "</code></h1>\n<p>Generated %s by dnncrit %s.</p>\n", stamp, DNNCRIT_VERSION);
+}
+
+static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc_rtable *t,
+                         bool has_table, const dnc_report_opts *o, const char *tmpdir,
+                         size_t index, size_t *nfig)
+{
+    fprintf(fp, "<h2 id=\"r%zu\">", index);
+    html_text(fp, cJSON_GetObjectItemCaseSensitive(rec, "command")->valuestring);
+    fputs(": <code>", fp);
+    html_text(fp, path);
+    fputs("</code></h2>\n", fp);
+    const cJSON *argv = cJSON_GetObjectItemCaseSensitive(rec, "argv");
+    if (cJSON_IsArray(argv)) {
+        fputs("<p>command line: <code>dnncrit", fp);
+        for (const cJSON *a = argv->child; a; a = a->next)
+            if (cJSON_IsString(a)) {
+                fputc(' ', fp);
+                html_text(fp, a->valuestring);
+            }
+        fputs("</code></p>\n", fp);
+    }
+    cJSON *run = cJSON_CreateObject();
+    static const char *const run_keys[] = {"version", "started", "threads", "seed", NULL};
+    for (const char *const *k = run_keys; run && *k; k++) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(rec, *k);
+        if (it)
+            cJSON_AddItemReferenceToObject(run, *k, (cJSON *)it);
+    }
+    const cJSON *timings = cJSON_GetObjectItemCaseSensitive(rec, "timings");
+    const cJSON *wall = timings ? cJSON_GetObjectItemCaseSensitive(timings, "wall_s") : NULL;
+    if (run && wall)
+        cJSON_AddItemReferenceToObject(run, "wall time (s)", (cJSON *)wall);
+    key_value_table(fp, "run", run);
+    cJSON_Delete(run);
+    key_value_table(fp, "configuration", cJSON_GetObjectItemCaseSensitive(rec, "config"));
+    key_value_table(fp, "results (value ± error)", cJSON_GetObjectItemCaseSensitive(rec, "results"));
+    if (o->figures && *nfig < o->max_figures &&
+        embed_figure(fp, path, rec, has_table ? t : NULL, tmpdir, index))
+        (*nfig)++;
+    if (has_table) {
+        const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");
+        const cJSON *csv = outs ? cJSON_GetObjectItemCaseSensitive(outs, "csv") : NULL;
+        csv_table(fp, t, o->max_rows, cJSON_IsString(csv) ? csv->valuestring : "csv");
+    }
+}
+
+static void write_skipped(FILE *fp, const char *path, const char *why)
+{
+    fputs("<p class=\"warn\">skipped <code>", fp);
+    html_text(fp, path);
+    fputs("</code>: ", fp);
+    html_text(fp, why);
+    fputs("</p>\n", fp);
+}
+
+static dnc_status make_tmpdir(char **dir)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    size_t n = strlen(base) + 32;
+    *dir = malloc(n);
+    if (!*dir)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    snprintf(*dir, n, "%s/dnncrit-report-XXXXXX", base);
+    if (!mkdtemp(*dir)) {
+        free(*dir);
+        *dir = NULL;
+        return dnc_fail(DNC_EIO, "cannot create a temporary directory in '%s'", base);
+    }
+    return DNC_OK;
+}
+
+static bool is_dnncrit_record(const cJSON *rec)
+{
+    const cJSON *tool = cJSON_GetObjectItemCaseSensitive(rec, "tool");
+    return cJSON_IsString(tool) && tool->valuestring && strcmp(tool->valuestring, "dnncrit") == 0;
+}
+
+dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_opts *opts,
+                            size_t *nresults, size_t *nfigures)
+{
+    dnc_report_opts o = opts ? *opts : dnc_report_opts_default();
+    if (o.figures && !dnc_plot_available())
+        o.figures = false;
+    path_list list = {0};
+    dnc_status st = collect(dir, 0, &list);
+    if (!st && list.n == 0)
+        st = dnc_fail(DNC_EINVAL, "no result files (*.json) in '%s'", dir);
+    char *tmpdir = NULL;
+    if (!st && o.figures)
+        st = make_tmpdir(&tmpdir);
+    dnc_afile f = {0};
+    if (!st)
+        st = dnc_afile_open(&f, out);
+    size_t found = 0, nfig = 0, ignored = 0;
+    if (!st) {
+        qsort(list.paths, list.n, sizeof *list.paths, cmp_str);
+        write_head(f.fp, dir);
+        if (!o.figures)
+            fputs("<p class=\"warn\">Figures omitted (gnuplot not available or disabled).</p>\n",
+                  f.fp);
+        for (size_t i = 0; i < list.n; i++) {
+            cJSON *rec;
+            dnc_rtable t;
+            bool has_table;
+            if (!dnc_read_json(list.paths[i], &rec)) {
+                bool mine = is_dnncrit_record(rec) &&
+                            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "command"));
+                cJSON_Delete(rec);
+                if (!mine) { /* e.g. a sweep's per-point records: in its table */
+                    ignored++;
+                    continue;
+                }
+            }
+            if (dnc_plot_load_result(list.paths[i], &rec, &t, &has_table)) {
+                write_skipped(f.fp, list.paths[i], dnc_last_error());
+                continue;
+            }
+            if (is_dnncrit_record(rec)) {
+                write_result(f.fp, list.paths[i], rec, &t, has_table, &o, tmpdir, i, &nfig);
+                found++;
+            }
+            cJSON_Delete(rec);
+            dnc_rtable_free(&t);
+        }
+        fprintf(f.fp, "<p>%zu results, %zu figures; %zu other JSON files (not run records) "
+                      "ignored.</p>\n</body></html>\n", found, nfig, ignored);
+        if (found == 0) {
+            dnc_afile_abort(&f);
+            st = dnc_fail(DNC_EINVAL, "no dnncrit results among the %zu JSON files in '%s'",
+                          list.n, dir);
+        } else {
+            st = dnc_afile_commit(&f);
+        }
+    }
+    if (tmpdir) {
+        rmdir(tmpdir);
+        free(tmpdir);
+    }
+    for (size_t i = 0; i < list.n; i++)
+        free(list.paths[i]);
+    free(list.paths);
+    if (nresults)
+        *nresults = found;
+    if (nfigures)
+        *nfigures = nfig;
+    return st;
+}
