@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "avalanche_out.h"
+#include "plot_option.h"
 #include "cli.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
@@ -172,6 +173,7 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
 
 int cmd_avalanches(int argc, char **argv)
 {
+    const char *plot = NULL;
     dnc_netaval_args a = dnc_netaval_args_default("avalanches");
     bool compare = false;
     size_t bootstrap = 0, min_count = 10;
@@ -184,6 +186,7 @@ int cmd_avalanches(int argc, char **argv)
     };
     size_t n = 5;
     dnc_netaval_add_options(&a, opts, &n);
+    opts[n++] = (dnc_opt)DNC_PLOT_OPTION(plot);
     dnc_cli cli = {.command = "avalanches",
                    .summary = "Avalanches through the layers of random MLPs at one (sigma_w, "
                               "sigma_b, N): each input is paired with a copy perturbed in one unit "
@@ -195,10 +198,13 @@ int cmd_avalanches(int argc, char **argv)
                    .opts = opts,
                    .nopts = n};
     int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc == DNC_CLI_OK && plot && dnc_cli_plot_check("avalanches", plot))
+        rc = DNC_CLI_ERROR;
     if (rc == DNC_CLI_OK)
         rc = run(&a, compare, bootstrap, min_count, argc, argv);
     else
         rc = rc == DNC_CLI_HELP ? 0 : 2;
+    rc = dnc_cli_plot_after("avalanches", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

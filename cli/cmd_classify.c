@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/scaling.h"
 
@@ -60,10 +61,11 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
 
 int cmd_classify(int argc, char **argv)
 {
+    const char *plot = NULL;
     dnc_dlist given[DNC_NEXP] = {{0}};
     const char *out = "classify";
     char help[DNC_NEXP][96];
-    dnc_opt opts[DNC_NEXP + 1];
+    dnc_opt opts[DNC_NEXP + 2];
     for (int k = 0; k < DNC_NEXP; k++) {
         snprintf(help[k], sizeof help[k], "measured %s as VALUE,ERROR", dnc_exponent_name(k));
         opts[k] = (dnc_opt){dnc_exponent_name(k), DNC_OPT_DLIST, &given[k], help[k], false};
@@ -71,6 +73,7 @@ int cmd_classify(int argc, char **argv)
     opts[DNC_NEXP] = (dnc_opt){"out", DNC_OPT_STRING, &out,
                                "output prefix: PREFIX.csv (classes by distance), PREFIX.json",
                                false};
+    opts[DNC_NEXP + 1] = (dnc_opt)DNC_PLOT_OPTION(plot);
     dnc_cli cli = {.command = "classify",
                    .summary = "Compares measured exponents with the built-in universality "
                               "classes (mean field, DP 1+1, 2+1, 3+1, with their avalanche "
@@ -79,11 +82,15 @@ int cmd_classify(int argc, char **argv)
                               "is the typical deviation in error bars.",
                    .example = "dnncrit classify --delta 0.161,0.003 --z 1.56,0.03",
                    .opts = opts,
-                   .nopts = DNC_NEXP + 1};
+                   .nopts = DNC_NEXP + 2};
     int rc = dnc_cli_parse(&cli, argc, argv);
     if (rc) {
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    if (plot && dnc_cli_plot_check("classify", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
     }
     double t0 = dnc_wall_time();
     double v[DNC_NEXP], e[DNC_NEXP];
@@ -113,6 +120,7 @@ int cmd_classify(int argc, char **argv)
         if (write_outputs(out, m, nm, v, e, argc, argv, t0))
             rc = dnc_cli_fail("classify");
     }
+    rc = dnc_cli_plot_after("classify", plot, rc, out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

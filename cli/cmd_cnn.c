@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/cnn.h"
 #include "dnncrit/io.h"
 
@@ -354,6 +355,7 @@ static dnc_status finish_args(cnn_args *a)
 
 int cmd_cnn(int argc, char **argv)
 {
+    const char *plot = NULL;
     double t0 = dnc_wall_time();
     cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
                   .opts = dnc_cnn_opts_default()};
@@ -391,6 +393,7 @@ int cmd_cnn(int argc, char **argv)
         {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json", false},
         {"raster", DNC_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress or summary", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "cnn",
                    .summary = "Propagate input pairs through random periodic 1D/2D CNNs (same "
@@ -406,6 +409,10 @@ int cmd_cnn(int argc, char **argv)
         dnc_cli_free(&cli);
         return prc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("cnn", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     n->residual = dnc_cli_seen(&cli, "residual-alpha");
     if (finish_args(&a)) {
         dnc_cli_fail("cnn");
@@ -417,6 +424,7 @@ int cmd_cnn(int argc, char **argv)
         openblas_set_num_threads((int)a.threads);
     }
     int rc = run(&a, argc, argv, t0);
+    rc = dnc_cli_plot_after("cnn", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "mf_common.h"
@@ -124,6 +125,7 @@ static int run(dnc_activation act, const dnc_dlist *sb, const char *out, int arg
 
 int cmd_critical(int argc, char **argv)
 {
+    const char *plot = NULL;
     dnc_activation act = DNC_ACT_TANH;
     dnc_dlist sb = {0};
     const char *out = "critical";
@@ -133,6 +135,7 @@ int cmd_critical(int argc, char **argv)
         {"sigma-b", DNC_OPT_DLIST, &sb, "bias standard deviations (default 0:1:11)", false},
         {"out", DNC_OPT_STRING, &out, "output prefix: PREFIX.csv and PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "critical",
                    .summary = "Critical line of the mean-field theory: for each sigma_b the "
@@ -146,6 +149,10 @@ int cmd_critical(int argc, char **argv)
     if (rc) {
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    if (plot && dnc_cli_plot_check("critical", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
     }
     if (sb.n == 0) {
         sb.v = malloc(11 * sizeof *sb.v);
@@ -165,6 +172,7 @@ int cmd_critical(int argc, char **argv)
         }
     }
     rc = run(act, &sb, out, argc, argv);
+    rc = dnc_cli_plot_after("critical", plot, rc, out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/propagate.h"
@@ -333,6 +334,7 @@ static int run(demo_args *a, int argc, char **argv)
 
 int cmd_demo(int argc, char **argv)
 {
+    const char *plot = NULL;
     static double default_factors[] = {0.8, 0.9, 1.0, 1.1, 1.25};
     demo_args a = {
         .width = 512, .depth = 200, .seeds = 3, .threads = 0, .activation = DNC_ACT_TANH,
@@ -357,6 +359,7 @@ int cmd_demo(int argc, char **argv)
         {"product", DNC_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
         {"out-dir", DNC_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {
         .command = "demo",
@@ -369,10 +372,13 @@ int cmd_demo(int argc, char **argv)
         .nopts = sizeof opts / sizeof opts[0],
     };
     int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc == DNC_CLI_OK && plot && dnc_cli_plot_check("demo", plot))
+        rc = DNC_CLI_ERROR;
     if (rc == DNC_CLI_OK)
         rc = run(&a, argc, argv);
     else
         rc = rc == DNC_CLI_HELP ? 0 : 2;
+    rc = dnc_cli_plot_after("demo", plot, rc, a.out_dir, "/demo.json");
     dnc_cli_free(&cli); /* frees a.factors.v (a DLIST) */
     return rc;
 }

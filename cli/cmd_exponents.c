@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/io.h"
 #include "dnncrit/scaling.h"
@@ -357,6 +358,7 @@ done:
 
 int cmd_exponents(int argc, char **argv)
 {
+    const char *plot = NULL;
     ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0,
                  .m = 4, .omega = 1, .pc = NAN, .tburn = NAN, .p = NAN, .kappa_mf = 0, .relax_hi = 1e-3, .relax_lo = 1e-7,
                  .nboot = 200, .L = 1024, .T = 1000, .samples = 16, .runs = 1, .seed = 1};
@@ -400,6 +402,7 @@ int cmd_exponents(int argc, char **argv)
         {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv (effective exponents), "
          "PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "exponents",
                    .summary = "Decay exponent delta of rho(t) ~ t^-delta (power-law fit and "
@@ -419,6 +422,10 @@ int cmd_exponents(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("exponents", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     if (!o.simulate && cli.npositional == 0)
         rc = dnc_cli_failf("exponents", "expected FILE... or --simulate (see --help)") + 1;
     else if (o.simulate && cli.npositional)
@@ -433,6 +440,7 @@ int cmd_exponents(int argc, char **argv)
             omp_set_num_threads((int)o.threads);
         rc = run(&o, cli.positional, cli.npositional, argc, argv);
     }
+    rc = dnc_cli_plot_after("exponents", plot, rc, o.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/io.h"
 #include "dnncrit/scaling.h"
@@ -184,6 +185,7 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
 
 int cmd_fss(int argc, char **argv)
 {
+    const char *plot = NULL;
     fss_opts o = {.column = "rho", .out = "fss", .model = "bond1d", .p = NAN, .T = 10000,
                   .samples = 16, .runs = 64, .seed = 1, .c = dnc_collapse_opts_default()};
     dnc_opt opts[] = {
@@ -208,6 +210,7 @@ int cmd_fss(int argc, char **argv)
         {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv (scaled curves), PREFIX.json",
          false},
         {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "fss",
                    .summary = "Finite-size scaling collapse y(t, N) = N^-a f(t / N^b): a and b "
@@ -227,6 +230,10 @@ int cmd_fss(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("fss", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     if (o.sizes.n < 2)
         rc = dnc_cli_failf("fss", "--sizes needs at least two sizes") + 1;
     else if (!o.simulate && cli.npositional != o.sizes.n)
@@ -239,6 +246,7 @@ int cmd_fss(int argc, char **argv)
             omp_set_num_threads((int)o.threads);
         rc = run(&o, cli.positional, cli.npositional, argc, argv);
     }
+    rc = dnc_cli_plot_after("fss", plot, rc, o.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "mf_common.h"
@@ -119,6 +120,7 @@ static int run(mf_opts *o, int argc, char **argv)
 
 int cmd_meanfield(int argc, char **argv)
 {
+    const char *plot = NULL;
     mf_opts o = {DNC_ACT_TANH, 1.5, 0.3, 1.0, 0.5, 0, false, false, "meanfield"};
     dnc_opt opts[] = {
         {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
@@ -133,6 +135,7 @@ int cmd_meanfield(int argc, char **argv)
         {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.json (+ PREFIX.csv with --depth)",
          false},
         {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "meanfield",
                    .summary = "Mean-field (infinite-width) signal propagation: fixed point q* of "
@@ -150,6 +153,10 @@ int cmd_meanfield(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("meanfield", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     dnc_mf_params p = {o.act, o.sigma_w, o.sigma_b};
     if (o.critical)
         p.sigma_w = 1.0;
@@ -165,6 +172,7 @@ int cmd_meanfield(int argc, char **argv)
         return 2;
     }
     rc = run(&o, argc, argv);
+    rc = dnc_cli_plot_after("meanfield", plot, rc, o.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "mf_common.h"
@@ -140,6 +141,7 @@ static int run(pd_opts *o, int argc, char **argv)
 
 int cmd_phase_diagram(int argc, char **argv)
 {
+    const char *plot = NULL;
     pd_opts o = {DNC_ACT_TANH, {0}, {0}, "phase_diagram", 0, false};
     dnc_opt opts[] = {
         {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
@@ -148,6 +150,7 @@ int cmd_phase_diagram(int argc, char **argv)
         {"threads", DNC_OPT_SIZE, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS)", false},
         {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv and PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "phase-diagram",
                    .summary = "Mean-field phase diagram: q*, chi_1, xi_c, rho* = 1 - c* and the "
@@ -163,6 +166,10 @@ int cmd_phase_diagram(int argc, char **argv)
     if (rc) {
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
+    }
+    if (plot && dnc_cli_plot_check("phase-diagram", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
     }
     if (o.sb.n == 0)
         fill_default(&o.sb, 0.0, 2.0, 41);
@@ -186,6 +193,7 @@ int cmd_phase_diagram(int argc, char **argv)
     if (o.threads > 0)
         omp_set_num_threads((int)o.threads);
     rc = run(&o, argc, argv);
+    rc = dnc_cli_plot_after("phase-diagram", plot, rc, o.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

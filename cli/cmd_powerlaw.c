@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "avalanche_out.h"
+#include "plot_option.h"
 #include "cli.h"
 #include "dnncrit/io.h"
 #include "dnncrit/powerlaw.h"
@@ -124,6 +125,7 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
 
 int cmd_powerlaw(int argc, char **argv)
 {
+    const char *plot = NULL;
     dnc_pl_opts d = dnc_pl_opts_default();
     pl_args a = {.column = "1", .out = "powerlaw", .discrete = false, .compare = false,
                  .quiet = false, .xmin = 0, .xmax = 0, .min_tail = d.min_tail, .bootstrap = 0,
@@ -145,6 +147,7 @@ int cmd_powerlaw(int argc, char **argv)
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
         {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX_pdf.csv, PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no summary on stdout", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "powerlaw",
                    .summary = "Fit a power law p(x) ~ x^-alpha to a column of numbers by maximum "
@@ -164,12 +167,17 @@ int cmd_powerlaw(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("powerlaw", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     if (a.xmax < 0 || a.xmin < 0) {
         dnc_cli_free(&cli);
         fprintf(stderr, "dnncrit powerlaw: error: --xmin and --xmax must be >= 0\n");
         return 2;
     }
     rc = run(&a, cli.positional[0], argc, argv);
+    rc = dnc_cli_plot_after("powerlaw", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/propagate.h"
 #include "propagate_out.h"
@@ -136,6 +137,7 @@ static int run(const prop_args *a, int argc, char **argv)
 
 int cmd_propagate(int argc, char **argv)
 {
+    const char *plot = NULL;
     dnc_mlp_config net = dnc_mlp_config_default();
     prop_args a = {
         .width = net.width, .depth = net.depth, .input_width = 0, .batch = 2, .threads = 0,
@@ -165,6 +167,7 @@ int cmd_propagate(int argc, char **argv)
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)", false},
         {"out", DNC_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress and no summary", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {
         .command = "propagate",
@@ -183,7 +186,12 @@ int cmd_propagate(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("propagate", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     rc = run(&a, argc, argv);
+    rc = dnc_cli_plot_after("propagate", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include "avalanche_out.h"
+#include "plot_option.h"
 #include "cli.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
@@ -198,6 +199,7 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
 
 int cmd_raster(int argc, char **argv)
 {
+    const char *plot = NULL;
     raster_args a = {.format = "auto", .out = "raster", .bin_width = 0, .gamma_tmin = 0,
                      .gamma_tmax = 0, .collapse_tmin = 0, .collapse_tmax = 0, .m = 1.0,
                      .rebin = 1, .bootstrap = 0, .threads = 0, .min_count = 10, .kmax = 20,
@@ -229,6 +231,7 @@ int cmd_raster(int argc, char **argv)
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
         {"out", DNC_OPT_STRING, &a.out, "output prefix", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no summary on stdout", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "raster",
                    .summary = "Neuronal-avalanche analysis of an activity raster: avalanches "
@@ -247,12 +250,17 @@ int cmd_raster(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("raster", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     if (cli.npositional == 0 && !a.simulate) {
         dnc_cli_free(&cli);
         fprintf(stderr, "dnncrit raster: error: give a FILE or --simulate\n");
         return 2;
     }
     rc = run(&a, cli.npositional ? cli.positional[0] : NULL, argc, argv);
+    rc = dnc_cli_plot_after("raster", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include "avalanche_out.h"
+#include "plot_option.h"
 #include "cli.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
@@ -224,6 +225,7 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
 
 int cmd_susceptibility(int argc, char **argv)
 {
+    const char *plot = NULL;
     dnc_netaval_args a = dnc_netaval_args_default("susceptibility");
     dnc_dlist sw = {0}, widths = {0};
     dnc_opt opts[32] = {
@@ -232,6 +234,7 @@ int cmd_susceptibility(int argc, char **argv)
     };
     size_t n = 2;
     dnc_netaval_add_options(&a, opts, &n);
+    opts[n++] = (dnc_opt)DNC_PLOT_OPTION(plot);
     dnc_cli cli = {.command = "susceptibility",
                    .summary = "Scan sigma_w for each width: susceptibility chi = N var(rho) of the "
                               "fraction of active units (mean over the second half of the layers), "
@@ -243,6 +246,8 @@ int cmd_susceptibility(int argc, char **argv)
                    .opts = opts,
                    .nopts = n};
     int rc = dnc_cli_parse(&cli, argc, argv);
+    if (rc == DNC_CLI_OK && plot && dnc_cli_plot_check("susceptibility", plot))
+        rc = DNC_CLI_ERROR;
     if (rc == DNC_CLI_OK) {
         if (sw.n == 0) {
             sw.n = 9;
@@ -260,6 +265,7 @@ int cmd_susceptibility(int argc, char **argv)
     } else {
         rc = rc == DNC_CLI_HELP ? 0 : 2;
     }
+    rc = dnc_cli_plot_after("susceptibility", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     free(sw.v);
     free(widths.v);

@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/sweep.h"
 #include "sweep_driver.h"
 
@@ -48,7 +49,7 @@ int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *s
                              "%zu point%s failed; their rows hold nan and their files in "
                              "%s/points/ say why (\"error\"); a rerun retries them",
                              nfailed, nfailed == 1 ? "" : "s", a->out_dir);
-    return 0;
+    return dnc_cli_plot_after("sweep", a->plot, 0, a->out_dir, "/sweep.json");
 }
 
 static int run_local(const sweep_args *a)
@@ -135,6 +136,7 @@ static const char *help_summary(void)
 
 int cmd_sweep(int argc, char **argv)
 {
+    const char *plot = NULL;
     const char *out_dir = NULL;
     size_t threads = 0;
     bool quiet = false, dry_run = false;
@@ -149,6 +151,7 @@ int cmd_sweep(int argc, char **argv)
         {"dry-run", DNC_OPT_FLAG, &dry_run,
          "check the file and print the parameters, point count and columns; run nothing",
          false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {
         .command = "sweep",
@@ -165,9 +168,13 @@ int cmd_sweep(int argc, char **argv)
         dnc_cli_free(&cli);
         return prc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("sweep", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     int rc = 0;
     if (dry_run) {
-        rc = print_plan(&(sweep_args){cli.positional[0], out_dir, 0, true, argc, argv});
+        rc = print_plan(&(sweep_args){cli.positional[0], out_dir, 0, true, argc, argv, NULL});
         dnc_cli_free(&cli);
         return rc;
     }
@@ -181,7 +188,7 @@ int cmd_sweep(int argc, char **argv)
         rc = 2;
     }
     if (!rc) {
-        sweep_args a = {cli.positional[0], out_dir, (int)threads, quiet, argc, argv};
+        sweep_args a = {cli.positional[0], out_dir, (int)threads, quiet, argc, argv, plot};
         rc = sweep_launcher_world_size() != 0 && sweep_mpi_built() ? sweep_run_mpi(&a)
                                                                     : run_local(&a);
     }

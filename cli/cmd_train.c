@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
 #include "dnncrit/train.h"
@@ -124,6 +125,7 @@ static int run(train_args *a, cJSON *record, double t0)
 
 int cmd_train(int argc, char **argv)
 {
+    const char *plot = NULL;
     double t0 = dnc_wall_time();
     train_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
                     .optimizer = "sgd", .precision = "float", .model = "mlp", .out = "train",
@@ -153,6 +155,7 @@ int cmd_train(int argc, char **argv)
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP/OpenBLAS threads (0 = default)", false},
         {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no table on stdout, no progress on stderr", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "train",
                    .summary = "Train an MLP (input -> depth x width -> 10 logits; or a CNN with --model cnn) on Fashion-MNIST "
@@ -169,11 +172,16 @@ int cmd_train(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("train", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     cJSON *record = dnc_run_record_new("train", argc, argv);
     rc = run(&a, record, t0);
     if (rc)
         dnc_cli_fail("train");
     cJSON_Delete(record);
+    rc = dnc_cli_plot_after("train", plot, rc, a.out, ".json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/train_sweep.h"
 
@@ -95,6 +96,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
 
 int cmd_train_sweep(int argc, char **argv)
 {
+    const char *plot = NULL;
     double t0 = dnc_wall_time();
     sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
                     .optimizer = "sgd", .precision = "float", .model = "mlp", .train_size = 2000,
@@ -146,6 +148,7 @@ int cmd_train_sweep(int argc, char **argv)
         {"threads", DNC_OPT_SIZE, &a.threads, "threads per training run (0 = default)", false},
         {"outdir", DNC_OPT_STRING, &a.outdir, "output directory (resumable)", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no tables on stdout, no progress", false},
+        DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "train-sweep",
                    .summary = "Train MLPs over a grid of (sigma_w, sigma_b, depth, width) x seeds "
@@ -162,11 +165,16 @@ int cmd_train_sweep(int argc, char **argv)
         dnc_cli_free(&cli);
         return rc == DNC_CLI_HELP ? 0 : 2;
     }
+    if (plot && dnc_cli_plot_check("train-sweep", plot)) {
+        dnc_cli_free(&cli);
+        return 2;
+    }
     cJSON *record = dnc_run_record_new("train-sweep", argc, argv);
     rc = run(&a, record, t0);
     if (rc)
         dnc_cli_fail("train-sweep");
     cJSON_Delete(record);
+    rc = dnc_cli_plot_after("train-sweep", plot, rc, a.outdir, "/sweep.json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnncrit/io.h"
 #include "dnncrit/plot.h"
 
 int dnc_cli_plot(const char *command, const char *format, const char *json_path)
@@ -23,4 +24,17 @@ int dnc_cli_plot_check(const char *command, const char *format)
     if (dnc_plot_format_parse(format, &fmt))
         return dnc_cli_fail(command);
     return 0;
+}
+
+int dnc_cli_plot_after(const char *command, const char *format, int rc, const char *prefix,
+                       const char *suffix)
+{
+    if (rc || !format)
+        return rc;
+    char *json = dnc_path_with_suffix(prefix, suffix);
+    if (!json)
+        return dnc_cli_failf(command, "out of memory");
+    rc = dnc_cli_plot(command, format, json);
+    free(json);
+    return rc;
 }

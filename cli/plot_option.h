@@ -20,5 +20,10 @@ int dnc_cli_plot_check(const char *command, const char *format);
 /* Renders json_path's figure in `format`; prints "wrote FILE" on success
  * or "dnncrit <command>: error: ..." and returns 1 on failure. */
 int dnc_cli_plot(const char *command, const char *format, const char *json_path);
+/* For the end of a subcommand: returns rc unchanged when rc != 0 or format is
+ * NULL, else renders the figure of PREFIX SUFFIX (e.g. out ".json", or dir
+ * "/sweep.json") and returns 1 if that fails (the results stay written). */
+int dnc_cli_plot_after(const char *command, const char *format, int rc, const char *prefix,
+                       const char *suffix);
 
 #endif

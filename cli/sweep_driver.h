@@ -14,6 +14,7 @@ typedef struct {
     bool quiet;
     int argc;
     char **argv;
+    const char *plot; /* --plot FORMAT or NULL: sweep_finish renders DIR/sweep.json */
 } sweep_args;
 
 typedef struct {

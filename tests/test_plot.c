@@ -422,7 +422,7 @@ static void test_cli_plot_and_errors(void **state)
     free(dir);
 }
 
-/* --plot on a subcommand (dp is the one wired in this branch) */
+/* --plot on a subcommand: dp, svg */
 static void test_subcommand_plot_option(void **state)
 {
     (void)state;
@@ -448,6 +448,58 @@ static void test_subcommand_plot_option(void **state)
         dnc_rtable_free(&t);
         assert_svg(tu_path(dir, "d.svg"), w, h);
     }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* The figure size the recipe gives dir/name.json. */
+static void recipe_size(const char *dir, const char *name, int *w, int *h)
+{
+    char json[4096];
+    snprintf(json, sizeof json, "%s/%s.json", dir, name);
+    cJSON *rec;
+    dnc_rtable t;
+    bool has;
+    assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result(rec, &t, &fig), DNC_OK);
+    dnc_figure_size(fig, w, h);
+    dnc_figure_free(fig);
+    cJSON_Delete(rec);
+    dnc_rtable_free(&t);
+}
+
+/* --plot png on other subcommands: a valid PNG next to PREFIX.json; a bad
+ * format runs nothing; a failing plot exits 1 but keeps the results. */
+static void test_more_subcommands_plot_png(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "classify --delta 0.45,0.01 --out cl --plot gif"), 2);
+    assert_int_equal(tu_count_entries(dir), 2); /* as in test_subcommand_plot_option */
+    if (dnc_plot_available()) {
+        static const char *const runs[][2] = {
+            {"classify --delta 0.45,0.01 --z 1.9,0.1 --out cl --plot png", "cl"},
+            {"critical --activation tanh --sigma-b 0:0.5:3 --out cr --plot png", "cr"},
+            {"propagate --width 16 --depth 4 --quiet --out pr --plot png", "pr"},
+        };
+        for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+            assert_int_equal(tu_run_cli(dir, "%s", runs[i][0]), 0);
+            int w, h;
+            recipe_size(dir, runs[i][1], &w, &h);
+            char png[64];
+            snprintf(png, sizeof png, "%s.png", runs[i][1]);
+            assert_png(tu_path(dir, png), w, h);
+        }
+    }
+    setenv("DNNCRIT_GNUPLOT", "/bin/false", 1);
+    assert_int_equal(tu_run_cli(dir, "critical --activation tanh --sigma-b 0,0.2 --out bad "
+                                     "--plot png"),
+                     1);
+    unsetenv("DNNCRIT_GNUPLOT");
+    assert_true(tu_exists(tu_path(dir, "bad.json")));
+    assert_true(tu_exists(tu_path(dir, "bad.csv")));
+    assert_false(tu_exists(tu_path(dir, "bad.png")));
     tu_rmtree(dir);
     free(dir);
 }
@@ -590,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_missing_or_failing_gnuplot),
         cmocka_unit_test(test_cli_plot_and_errors),
         cmocka_unit_test(test_subcommand_plot_option),
+        cmocka_unit_test(test_more_subcommands_plot_png),
         cmocka_unit_test(test_report_self_contained),
         cmocka_unit_test(test_sigkill_leaves_no_truncated_csv),
         cmocka_unit_test(test_sigkill_cli_report),
