@@ -12,6 +12,12 @@
 
 #include "dnncrit/table.h"
 
+/* Limits on rasters built from event lists, so that one stray time stamp
+ * or unit id cannot ask for gigabytes: 5e7 bins (about 1 GB of counts and
+ * flags; 14 h at 1 ms) and unit ids below 1e7. */
+#define MAX_EVENT_BINS 5e7
+#define MAX_UNIT_ID 1e7
+
 /* ---------------------------------------------------------------------
  * Activity. */
 dnc_status dnc_activity_alloc(dnc_activity *a, size_t bins, size_t units)
@@ -109,7 +115,7 @@ dnc_status dnc_activity_read_events(const char *path, double dt, dnc_activity *a
     long max_unit = -1;
     for (size_t i = 0; i < n && !st; i++) {
         double u = t.v[2 * i + 1];
-        if (u < 0 || u != floor(u) || u > 1e9) { /* checked before the cast to long */
+        if (u < 0 || u != floor(u) || u > MAX_UNIT_ID) { /* checked before the cast to long */
             st = dnc_fail(DNC_EINVAL, "%s: event %zu: unit '%g' is not an integer id >= 0", path,
                           i + 1, u);
             break;
@@ -127,8 +133,11 @@ dnc_status dnc_activity_read_events(const char *path, double dt, dnc_activity *a
                           path, n, ev[0].t);
         else if (dt <= 0)
             dt = span / (double)(n - 1); /* mean inter-event interval */
-        if (!st && span / dt > 1e9)
-            st = dnc_fail(DNC_EINVAL, "%s: bin width %g gives more than 1e9 bins", path, dt);
+        if (!st && span / dt > MAX_EVENT_BINS)
+            st = dnc_fail(DNC_EINVAL,
+                          "%s: bin width %g over a time span of %g gives more than %g bins; "
+                          "choose a larger --bin-width",
+                          path, dt, span, MAX_EVENT_BINS);
     }
     if (!st) {
         size_t bins = (size_t)floor((ev[n - 1].t - ev[0].t) / dt) + 1;

@@ -106,6 +106,12 @@ static void test_raster_readers(void **state)
     write_file(path, "2,1\n2,3\n");
     assert_int_equal(dnc_activity_read_events(path, 0, &a, &dt), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "no time structure"));
+    /* one stray time stamp must not ask for gigabytes of bins (found by fuzz_raster) */
+    write_file(path, "0,0\n0.001,1\n1e6,2\n");
+    assert_int_equal(dnc_activity_read_events(path, 1e-5, &a, &dt), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "larger --bin-width"));
+    write_file(path, "0,0\n1,20000000\n");
+    assert_int_equal(dnc_activity_read_events(path, 0, &a, &dt), DNC_EINVAL);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
     assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EIO);
     tu_rmtree(dir);
