@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SECS=${1:-1800}
 shift || true
 export FUZZ_WORK=${FUZZ_WORK:-build-fuzz/fuzz-long}
-fuzz/run.sh "$SECS" "$@"
+FUZZ_SEED=${FUZZ_SEED:-0} fuzz/run.sh "$SECS" "$@"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in fuzz/fuzz_*.c; do t=$(basename "$f" .c); targets+=("${t#fuzz_}"); done
