@@ -1,5 +1,7 @@
 #include "avalanche_out.h"
 
+#include "cli.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +33,6 @@ void dnc_outset_abort(dnc_outset *o)
     o->n = 0;
 }
 
-static const char *base_name(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
 /* "_sizes_pdf.csv" -> "sizes_pdf_csv", ".csv" -> "csv" */
 static void key_of(const char *suffix, char *key, size_t cap)
 {
@@ -55,7 +51,7 @@ dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
     for (size_t i = 0; i < o->n; i++) {
         char key[64];
         key_of(o->path[i] + plen, key, sizeof key);
-        cJSON_AddStringToObject(outs, key, base_name(o->path[i]));
+        cJSON_AddStringToObject(outs, key, dnc_cli_base_name(o->path[i]));
     }
     char *jpath = dnc_path_with_suffix(prefix, ".json");
     if (!jpath) {

@@ -59,6 +59,10 @@ void dnc_cli_free(dnc_cli *cli);
 void dnc_cli_print_help(const dnc_cli *cli, FILE *fp);
 bool dnc_cli_seen(const dnc_cli *cli, const char *name);
 
+/* The file-name part of a path ("dir/run.csv" -> "run.csv"), as recorded
+ * in a run record's "outputs". */
+const char *dnc_cli_base_name(const char *path);
+
 /* Prints "dnncrit <cmd>: error: <dnc_last_error()>" and returns 1. */
 int dnc_cli_fail(const char *command);
 /* Prints "dnncrit <cmd>: error: <formatted>" and returns 1. */

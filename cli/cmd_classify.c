@@ -9,12 +9,6 @@
 #include "dnncrit/io.h"
 #include "dnncrit/scaling.h"
 
-static const char *base_name(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
 static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size_t nm,
                                 const double *v, const double *e, int argc, char **argv,
                                 double t0)
@@ -49,7 +43,7 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
         cJSON_AddNumberToObject(c, "p_value", m[i].p_value);
         cJSON_AddItemToArray(arr, c);
     }
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "outputs"), "csv", base_name(csv));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "outputs"), "csv", dnc_cli_base_name(csv));
     dnc_run_record_finish(rec, t0);
     if (!st && (st = dnc_write_json_atomic(json, rec)))
         remove(csv);

@@ -253,12 +253,6 @@ static dnc_status write_json(const char *path, const char *csv_name, const char 
     return dnc_write_json_atomic(path, rec);
 }
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 static void print_summary(const cnn_args *a, const double *obs, double seconds, double flops)
 {
     size_t depth = a->opts.net.depth;
@@ -306,7 +300,7 @@ static int run(cnn_args *a, int argc, char **argv, double t0)
     if (!st)
         st = write_seeds_csv(seeds_csv, obs, a->seeds, depth, a->opts.net.seed, S);
     if (!st)
-        st = write_json(json, base_name(csv), base_name(seeds_csv), raster ? base_name(raster) : NULL, rec, a, obs,
+        st = write_json(json, dnc_cli_base_name(csv), dnc_cli_base_name(seeds_csv), raster ? dnc_cli_base_name(raster) : NULL, rec, a, obs,
                         flops, seconds, t0);
     if (!st && !a->quiet)
         print_summary(a, obs, seconds, flops);

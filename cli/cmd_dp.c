@@ -88,12 +88,6 @@ static cJSON *make_record(int argc, char **argv, const dnc_dp_opts *o, const cha
     return rec;
 }
 
-static const char *base_name(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
 int cmd_dp(int argc, char **argv)
 {
     dnc_dp_opts o = dnc_dp_opts_default();
@@ -170,7 +164,7 @@ int cmd_dp(int argc, char **argv)
         rc = dnc_cli_fail("dp");
     } else {
         cJSON *rec = make_record(argc, argv, &o, init, threads ? threads : (size_t)omp_get_max_threads(),
-                                 base_name(csv), base_name(seeds), &r, t0);
+                                 dnc_cli_base_name(csv), dnc_cli_base_name(seeds), &r, t0);
         if (write_mean_csv(csv, &r) || write_seed_csv(seeds, &r) ||
             dnc_write_json_atomic(json, rec)) {
             rc = dnc_cli_fail("dp");

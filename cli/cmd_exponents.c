@@ -29,12 +29,6 @@ static cJSON *est_json(dnc_estimate e)
     return o;
 }
 
-static const char *base_name(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
 /* One series per file group: all files, or one file per --params entry. */
 static dnc_status load_series(const ex_opts *o, char **files, size_t nfiles, dnc_series **out,
                               size_t *nout)
@@ -332,7 +326,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         char *csv = dnc_path_with_suffix(o->out, ".csv");
         char *json = dnc_path_with_suffix(o->out, ".json");
         cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
-        cJSON_AddStringToObject(outs, "csv", base_name(csv));
+        cJSON_AddStringToObject(outs, "csv", dnc_cli_base_name(csv));
         dnc_run_record_finish(rec, t0);
         if (write_eff_csv(csv, s, n, d, kap) || dnc_write_json_atomic(json, rec)) {
             rc = dnc_cli_fail("exponents");

@@ -365,3 +365,9 @@ int dnc_cli_failf(const char *command, const char *fmt, ...)
     va_end(ap);
     return 1;
 }
+
+const char *dnc_cli_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}

@@ -1,5 +1,7 @@
 #include "propagate_out.h"
 
+#include "cli.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,12 +169,6 @@ dnc_status dnc_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const dn
     return DNC_OK;
 }
 
-static const char *basename_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_result *r,
                                    const dnc_layer_table *mf, cJSON *root)
 {
@@ -183,7 +179,7 @@ dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_resul
     char *text = NULL;
     if (!st) {
         cJSON *outs = cJSON_AddObjectToObject(root, "outputs");
-        cJSON_AddStringToObject(outs, "csv", basename_of(csv));
+        cJSON_AddStringToObject(outs, "csv", dnc_cli_base_name(csv));
         text = cJSON_Print(root);
         if (!text)
             st = dnc_fail(DNC_ENOMEM, "cannot serialise JSON for '%s'", json);
