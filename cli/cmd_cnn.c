@@ -181,14 +181,6 @@ static dnc_status write_seeds_csv(const char *path, const double *obs, size_t se
     return dnc_afile_commit(&f);
 }
 
-static cJSON *estimate(double value, double error)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "value", value);
-    cJSON_AddNumberToObject(o, "error", error);
-    return o;
-}
-
 static void add_config(cJSON *rec, const cnn_args *a)
 {
     const dnc_cnn_opts *o = &a->opts;
@@ -229,13 +221,13 @@ static dnc_status write_json(const char *path, const char *csv_name, const char 
     double m, e;
     cJSON *res = cJSON_AddObjectToObject(rec, "results");
     seed_stats(obs, a->seeds, depth, last, OBS_RHO, &m, &e);
-    cJSON_AddItemToObject(res, "rho_last", estimate(m, e));
+    cJSON_AddItemToObject(res, "rho_last", dnc_json_estimate(m, e));
     seed_stats(obs, a->seeds, depth, last, OBS_ACTIVE, &m, &e);
-    cJSON_AddItemToObject(res, "active_fraction_last", estimate(m, e));
+    cJSON_AddItemToObject(res, "active_fraction_last", dnc_json_estimate(m, e));
     seed_stats(obs, a->seeds, depth, last, OBS_Q, &m, &e);
-    cJSON_AddItemToObject(res, "q_last", estimate(m, e));
+    cJSON_AddItemToObject(res, "q_last", dnc_json_estimate(m, e));
     survival_stats(obs, a->seeds, depth, last, &m, &e);
-    cJSON_AddItemToObject(res, "survival_last", estimate(m, e));
+    cJSON_AddItemToObject(res, "survival_last", dnc_json_estimate(m, e));
     dnc_conv_shape sh = {a->opts.net.dims, a->opts.net.channels, a->opts.net.channels,
                          a->opts.net.kernel, a->opts.net.size_x, a->opts.net.size_y};
     cJSON_AddStringToObject(res, "conv_algorithm",

@@ -21,14 +21,6 @@ typedef struct {
     bool quiet, kappa, simulate, logcorr;
 } ex_opts;
 
-static cJSON *est_json(dnc_estimate e)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "value", e.value);
-    cJSON_AddNumberToObject(o, "error", e.error);
-    return o;
-}
-
 /* One series per file group: all files, or one file per --params entry. */
 static dnc_status load_series(const ex_opts *o, char **files, size_t nfiles, dnc_series **out,
                               size_t *nout)
@@ -183,20 +175,20 @@ static dnc_status off_critical(const ex_opts *o, const dnc_series *s, size_t n, 
         cJSON_AddNumberToObject(p, "param", s[g].param);
         cJSON_AddNumberToObject(p, "tau", t);
         if (t > 0.0)
-            cJSON_AddItemToObject(p, "stationary", est_json(star));
-        cJSON_AddItemToObject(p, "xi", est_json(x));
+            cJSON_AddItemToObject(p, "stationary", dnc_json_estimate(star.value, star.error));
+        cJSON_AddItemToObject(p, "xi", dnc_json_estimate(x.value, x.error));
         cJSON_AddItemToArray(pts, p);
         printf("  tau = %+.6g: %s xi = %.5g +- %.2g\n", t, t > 0 ? "rho* and" : "", x.value,
                x.error);
     }
     dnc_estimate e, a;
     if (!st && na >= 3 && dnc_power_fit(tau, ys, dys, na, &e, &a) == DNC_OK) {
-        cJSON_AddItemToObject(res, "beta", est_json(e));
+        cJSON_AddItemToObject(res, "beta", dnc_json_estimate(e.value, e.error));
         printf("  beta = %.5f +- %.5f (from %zu points with tau > 0)\n", e.value, e.error, na);
     }
     if (!st && nx >= 3 && dnc_power_fit(ta, xi, dxi, nx, &e, &a) == DNC_OK) {
         e.value = -e.value;
-        cJSON_AddItemToObject(res, "nu_par", est_json(e));
+        cJSON_AddItemToObject(res, "nu_par", dnc_json_estimate(e.value, e.error));
         printf("  nu_par = %.5f +- %.5f (from %zu relaxation times)\n", e.value, e.error, nx);
     }
     dnc_clear_error();
@@ -277,10 +269,10 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         if (isfinite(s[g].param))
             cJSON_AddNumberToObject(j, "param", s[g].param);
         cJSON_AddNumberToObject(j, "samples", (double)s[g].ns);
-        cJSON_AddItemToObject(j, "delta", est_json(d[g].delta));
-        cJSON_AddItemToObject(j, "delta_inf", est_json(d[g].delta_inf));
-        cJSON_AddItemToObject(j, "amplitude", est_json(d[g].amplitude));
-        cJSON_AddItemToObject(j, "curvature", est_json(d[g].curvature));
+        cJSON_AddItemToObject(j, "delta", dnc_json_estimate(d[g].delta.value, d[g].delta.error));
+        cJSON_AddItemToObject(j, "delta_inf", dnc_json_estimate(d[g].delta_inf.value, d[g].delta_inf.error));
+        cJSON_AddItemToObject(j, "amplitude", dnc_json_estimate(d[g].amplitude.value, d[g].amplitude.error));
+        cJSON_AddItemToObject(j, "curvature", dnc_json_estimate(d[g].curvature.value, d[g].curvature.error));
         cJSON_AddStringToObject(j, "error_method", dnc_err_method_name(d[g].method));
         if (o->kappa) {
             dnc_estimate k, tk;
@@ -289,9 +281,9 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
                 cJSON_AddItemToArray(fits, j);
                 goto done;
             }
-            cJSON_AddItemToObject(j, "kappa", est_json(k));
+            cJSON_AddItemToObject(j, "kappa", dnc_json_estimate(k.value, k.error));
             kap[g] = o->kappa_mf > 0 ? o->kappa_mf : k.value;
-            cJSON_AddItemToObject(j, "kappa_t0", est_json(tk));
+            cJSON_AddItemToObject(j, "kappa_t0", dnc_json_estimate(tk.value, tk.error));
             printf("    metric factor: 1/rho = kappa (t + t0), kappa = %.6g +- %.2g, t0 = %.4g",
                    k.value, k.error, tk.value);
             if (o->kappa_mf > 0) {
@@ -306,7 +298,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
     if (n >= 2) {
         dnc_critical_result cr;
         if (dnc_critical_point(s, n, &dopt, &cr) == DNC_OK) {
-            cJSON_AddItemToObject(res, "critical_point", est_json(cr.critical));
+            cJSON_AddItemToObject(res, "critical_point", dnc_json_estimate(cr.critical.value, cr.critical.error));
             if (isfinite(cr.critical.value))
                 printf("  critical point (zero of the curvature, line fit over the parameters): %.8g +- %.2g\n",
                        cr.critical.value, cr.critical.error);

@@ -21,14 +21,6 @@ typedef struct {
     dnc_collapse_opts c;
 } fss_opts;
 
-static cJSON *est_json(dnc_estimate e)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "value", e.value);
-    cJSON_AddNumberToObject(o, "error", e.error);
-    return o;
-}
-
 static dnc_status load(const fss_opts *o, char **files, size_t nfiles, dnc_series *s)
 {
     dnc_status st = DNC_OK;
@@ -151,8 +143,8 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
         cJSON *rec = dnc_run_record_new("fss", argc, argv);
         cJSON_AddItemToObject(rec, "config", config_json(o, files, nfiles));
         cJSON *res = cJSON_AddObjectToObject(rec, "results");
-        cJSON_AddItemToObject(res, "a", est_json(r.a));
-        cJSON_AddItemToObject(res, "b", est_json(r.b));
+        cJSON_AddItemToObject(res, "a", dnc_json_estimate(r.a.value, r.a.error));
+        cJSON_AddItemToObject(res, "b", dnc_json_estimate(r.b.value, r.b.error));
         cJSON_AddNumberToObject(res, "quality_S", r.quality);
         cJSON_AddNumberToObject(res, "overlap_points", (double)r.overlap);
         cJSON_AddStringToObject(res, "error_method", dnc_err_method_name(r.method));

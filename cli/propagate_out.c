@@ -128,14 +128,6 @@ double dnc_lyapunov_error(const dnc_propagate_result *r)
     return sqrt(s / (double)(r->depth - 1) / (double)r->depth);
 }
 
-static cJSON *value_error(double v, double e)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "value", v);
-    cJSON_AddNumberToObject(o, "error", e);
-    return o;
-}
-
 /* cJSON writes non-finite numbers as null, which is what we want. */
 void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
                                     const dnc_propagate_result *r)
@@ -146,7 +138,7 @@ void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
     cJSON_AddNumberToObject(res, "final_c", r->c[L - 1]);
     cJSON_AddNumberToObject(res, "final_rho", r->rho[L - 1]);
     if (o->lyapunov)
-        cJSON_AddItemToObject(res, "lyapunov", value_error(r->lyapunov, dnc_lyapunov_error(r)));
+        cJSON_AddItemToObject(res, "lyapunov", dnc_json_estimate(r->lyapunov, dnc_lyapunov_error(r)));
     cJSON_AddNumberToObject(res, "gemm_flops", r->flops);
     cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
     if (!t)

@@ -211,6 +211,14 @@ cJSON *dnc_run_record_new(const char *command, int argc, char **argv)
     return r;
 }
 
+cJSON *dnc_json_estimate(double value, double error)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "value", value);
+    cJSON_AddNumberToObject(o, "error", error);
+    return o;
+}
+
 void dnc_run_record_finish(cJSON *record, double t0)
 {
     cJSON *t = cJSON_GetObjectItemCaseSensitive(record, "timings");

@@ -40,6 +40,9 @@ char *dnc_path_with_suffix(const char *prefix, const char *suffix);
  * "started":ISO-8601 UTC, "threads":..}; commands add "config", "seed",
  * "timings" and their results. */
 cJSON *dnc_run_record_new(const char *command, int argc, char **argv);
+/* {"value": value, "error": error}, the form of every estimate in "results"
+ * (non-finite numbers are written as null). */
+cJSON *dnc_json_estimate(double value, double error);
 /* Adds "timings":{"wall_s":..} measured from `t0` (dnc_wall_time). */
 void dnc_run_record_finish(cJSON *record, double t0);
 double dnc_wall_time(void);
