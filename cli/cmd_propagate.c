@@ -18,7 +18,7 @@ typedef struct {
     dnc_activation activation;
     double sigma_w, sigma_b, input_q, input_c, residual_alpha;
     uint64_t seed;
-    const char *inputs, *corr, *product, *out;
+    const char *inputs, *corr, *product, *device, *out;
     bool lyapunov, quiet;
 } prop_args;
 
@@ -55,6 +55,8 @@ static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double *
     if (!st && (st = dnc_product_parse(a->product, &o->product)))
         st = dnc_fail(DNC_EINVAL, "--product must be 'openblas' or 'portable', got '%s'",
                       a->product);
+    if (!st)
+        st = dnc_device_parse(a->device, &o->device);
     if (st || (st = dnc_mlp_config_validate(&o->net)))
         return st;
     if (a->inputs) {
@@ -81,6 +83,7 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
     }
     cJSON_AddStringToObject(c, "corr", a->corr);
     cJSON_AddStringToObject(c, "product", dnc_product_name(o->product));
+    cJSON_AddStringToObject(c, "device", dnc_device_name(o->device));
     cJSON_AddBoolToObject(c, "lyapunov", o->lyapunov);
     cJSON_AddNumberToObject(c, "residual_alpha", o->residual_alpha);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
@@ -96,8 +99,9 @@ static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_resul
     dnc_print_layer_table(stdout, r, mf);
     if (o->lyapunov)
         printf("Lyapunov exponent (mean log growth per layer): %.6f\n", r->lyapunov);
-    printf("time %.3f s, %.2f GFLOP/s (%s product)\n", r->seconds,
-           r->seconds > 0 ? r->flops / r->seconds * 1e-9 : 0.0, dnc_product_name(o->product));
+    printf("time %.3f s, %.2f GFLOP/s (%s product, %s)\n", r->seconds,
+           r->seconds > 0 ? r->flops / r->seconds * 1e-9 : 0.0, dnc_product_name(o->product),
+           r->device);
 }
 
 static int run(const prop_args *a, int argc, char **argv)
@@ -143,7 +147,8 @@ int cmd_propagate(int argc, char **argv)
         .width = net.width, .depth = net.depth, .input_width = 0, .batch = 2, .threads = 0,
         .activation = net.activation, .sigma_w = net.sigma_w, .sigma_b = net.sigma_b,
         .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0, .seed = net.seed,
-        .inputs = NULL, .corr = "pre", .product = "openblas", .out = "propagate", .lyapunov = false, .quiet = false,
+        .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
+        .out = "propagate", .lyapunov = false, .quiet = false,
     };
     dnc_opt opts[] = {
         {"width", DNC_OPT_SIZE, &a.width, "units per hidden layer N", false},
@@ -164,6 +169,9 @@ int cmd_propagate(int argc, char **argv)
         {"product", DNC_OPT_STRING, &a.product,
          "matrix product: openblas (fast; same bits for any threads/batch split on this "
          "machine) | portable (same bits on every CPU, equal to the naive loop)", false},
+        {"device", DNC_OPT_STRING, &a.device,
+         "cpu | cuda (a build with -DDNNCRIT_WITH_CUDA=ON and a GPU: the same Philox network, "
+         "products in cuBLAS)", false},
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)", false},
         {"out", DNC_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress and no summary", false},

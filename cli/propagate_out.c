@@ -140,6 +140,7 @@ void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
     if (o->lyapunov)
         cJSON_AddItemToObject(res, "lyapunov", dnc_json_estimate(r->lyapunov, dnc_lyapunov_error(r)));
     cJSON_AddNumberToObject(res, "gemm_flops", r->flops);
+    cJSON_AddStringToObject(res, "ran_on", r->device);
     cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
     if (!t)
         t = cJSON_AddObjectToObject(root, "timings");

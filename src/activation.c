@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "activation_core.h"
+
 static const char *const activation_names[DNC_ACT_COUNT] = {
     "tanh", "relu", "hard_tanh", "erf", "linear", "sigmoid", "gelu", "swish", "softplus",
 };
@@ -34,56 +36,14 @@ const char *dnc_activation_list(void)
     return "tanh, relu, hard_tanh, erf, linear, sigmoid, gelu, swish (silu), softplus";
 }
 
-static double sigmoid(double x)
-{
-    if (x >= 0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
-
-static double gauss_pdf(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
-static double gauss_cdf(double x) { return 0.5 * erfc(-x * 0.7071067811865476); }
-
 double dnc_phi(dnc_activation act, double x)
 {
-    switch (act) {
-    case DNC_ACT_TANH: return tanh(x);
-    case DNC_ACT_RELU: return x > 0 ? x : 0.0;
-    case DNC_ACT_HARD_TANH: return x > 1 ? 1.0 : (x < -1 ? -1.0 : x);
-    case DNC_ACT_ERF: return erf(x);
-    case DNC_ACT_LINEAR: return x;
-    case DNC_ACT_SIGMOID: return sigmoid(x);
-    case DNC_ACT_GELU: return x * gauss_cdf(x);
-    case DNC_ACT_SWISH: return x * sigmoid(x);
-    case DNC_ACT_SOFTPLUS: return x > 30 ? x + log1p(exp(-x)) : log1p(exp(x));
-    default: return NAN;
-    }
+    return dnc_phi_core(act, x);
 }
 
 double dnc_dphi(dnc_activation act, double x)
 {
-    switch (act) {
-    case DNC_ACT_TANH: {
-        double t = tanh(x);
-        return 1.0 - t * t;
-    }
-    case DNC_ACT_RELU: return x > 0 ? 1.0 : 0.0;
-    case DNC_ACT_HARD_TANH: return (x > -1 && x < 1) ? 1.0 : 0.0;
-    case DNC_ACT_ERF: return 1.1283791670955126 * exp(-x * x);
-    case DNC_ACT_LINEAR: return 1.0;
-    case DNC_ACT_SIGMOID: {
-        double s = sigmoid(x);
-        return s * (1.0 - s);
-    }
-    case DNC_ACT_GELU: return gauss_cdf(x) + x * gauss_pdf(x);
-    case DNC_ACT_SWISH: {
-        double s = sigmoid(x);
-        return s + x * s * (1.0 - s);
-    }
-    case DNC_ACT_SOFTPLUS: return sigmoid(x);
-    default: return NAN;
-    }
+    return dnc_dphi_core(act, x);
 }
 
 double dnc_d2phi(dnc_activation act, double x)
@@ -98,16 +58,16 @@ double dnc_d2phi(dnc_activation act, double x)
     case DNC_ACT_LINEAR: return 0.0;
     case DNC_ACT_ERF: return -2.2567583341910252 * x * exp(-x * x);
     case DNC_ACT_SIGMOID: {
-        double s = sigmoid(x);
+        double s = act_sigmoid(x);
         return s * (1.0 - s) * (1.0 - 2.0 * s);
     }
-    case DNC_ACT_GELU: return (2.0 - x * x) * gauss_pdf(x);
+    case DNC_ACT_GELU: return (2.0 - x * x) * act_gauss_pdf(x);
     case DNC_ACT_SWISH: {
-        double s = sigmoid(x), ds = s * (1.0 - s);
+        double s = act_sigmoid(x), ds = s * (1.0 - s);
         return 2.0 * ds + x * ds * (1.0 - 2.0 * s);
     }
     case DNC_ACT_SOFTPLUS: {
-        double s = sigmoid(x);
+        double s = act_sigmoid(x);
         return s * (1.0 - s);
     }
     default: return NAN;

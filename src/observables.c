@@ -48,16 +48,30 @@ static int gram(const double *Y, size_t B, size_t N, double *G)
     return failed;
 }
 
-double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work)
+double dnc_obs_mean_cosine_gram(const double *G, size_t B)
 {
     if (B < 2)
-        return NAN;
-    double *G = work;
-    if (gram(Y, B, N, G))
         return NAN;
     double sum = 0;
     for (size_t a = 0; a < B; a++)
         for (size_t b = a + 1; b < B; b++)
             sum += G[a * B + b] / (sqrt(G[a * B + a]) * sqrt(G[b * B + b]));
     return sum / ((double)B * (double)(B - 1) / 2);
+}
+
+double dnc_obs_mean_square_gram(const double *G, size_t B, size_t N)
+{
+    double total = 0;
+    for (size_t b = 0; b < B; b++)
+        total += G[b * B + b] / (double)N;
+    return total / (double)B;
+}
+
+double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work)
+{
+    if (B < 2)
+        return NAN;
+    if (gram(Y, B, N, work))
+        return NAN;
+    return dnc_obs_mean_cosine_gram(work, B);
 }

@@ -23,6 +23,7 @@
 #include <omp.h>
 #include <pthread.h>
 
+#include "devprop.h"
 #include "dnncrit/detgemm.h"
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"
@@ -41,6 +42,7 @@ dnc_propagate_opts dnc_propagate_opts_default(void)
         .quiet = true,
         .residual_alpha = 0.0,
         .product = DNC_PRODUCT_OPENBLAS,
+        .device = DNC_DEVICE_CPU,
     };
     return o;
 }
@@ -95,6 +97,11 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *o)
         return dnc_fail(DNC_EINVAL, "invalid correlation kind %d", (int)o->corr);
     if (o->product != DNC_PRODUCT_OPENBLAS && o->product != DNC_PRODUCT_PORTABLE)
         return dnc_fail(DNC_EINVAL, "invalid product backend %d", (int)o->product);
+    if (o->device != DNC_DEVICE_CPU && o->device != DNC_DEVICE_CUDA)
+        return dnc_fail(DNC_EINVAL, "invalid device %d", (int)o->device);
+    if (o->device == DNC_DEVICE_CUDA && o->product == DNC_PRODUCT_PORTABLE)
+        return dnc_fail(DNC_EINVAL, "the portable product runs on the CPU only: use --device cpu "
+                                    "with --product portable");
     if (!isfinite(o->residual_alpha) || o->residual_alpha < 0)
         return dnc_fail(DNC_EINVAL, "residual_alpha must be a finite number >= 0, got %g",
                         o->residual_alpha);
@@ -460,19 +467,13 @@ static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lya
     return DNC_OK;
 }
 
-dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
+static dnc_status propagate_cpu(const dnc_propagate_opts *o, dnc_propagate_result *res)
 {
-    memset(res, 0, sizeof *res);
-    dnc_status st = dnc_propagate_validate(o);
+    engine e;
+    dnc_status st = engine_init(&e, o);
     if (st)
         return st;
-    if ((st = result_alloc(res, o->net.depth, o->lyapunov)))
-        return st;
-    engine e;
-    if ((st = engine_init(&e, o))) {
-        dnc_propagate_result_free(res);
-        return st;
-    }
+    snprintf(res->device, sizeof res->device, "CPU, %d OpenMP threads", e.nthreads);
     double *X = (double *)o->inputs;
     if (!X) {
         X = malloc(e.B * e.n0 * sizeof *X);
@@ -493,6 +494,30 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
     if (X != o->inputs)
         free(X);
     engine_free(&e);
+    return st;
+}
+
+static dnc_status propagate_cuda(const dnc_propagate_opts *o, dnc_propagate_result *res)
+{
+    dnc_devops ops;
+    dnc_status st = dnc_devops_cuda_open(&ops);
+    if (st)
+        return st;
+    snprintf(res->device, sizeof res->device, "%s", ops.description);
+    st = dnc_propagate_on(o, &ops, res);
+    dnc_devops_cuda_close(&ops);
+    return st;
+}
+
+dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = dnc_propagate_validate(o);
+    if (st)
+        return st;
+    if ((st = result_alloc(res, o->net.depth, o->lyapunov)))
+        return st;
+    st = o->device == DNC_DEVICE_CUDA ? propagate_cuda(o, res) : propagate_cpu(o, res);
     if (st) {
         dnc_propagate_result_free(res);
         return st;

@@ -21,4 +21,10 @@ double dnc_obs_mean_square(const double *H, size_t B, size_t N);
 size_t dnc_obs_cosine_workspace(size_t B);
 double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work);
 
+/* The same statistics from the Gram matrix G = Y Y^T (B x B, row-major; the
+ * cosine reads the upper triangle and the diagonal only), e.g. one computed
+ * on a GPU. */
+double dnc_obs_mean_cosine_gram(const double *G, size_t B);
+double dnc_obs_mean_square_gram(const double *G, size_t B, size_t N);
+
 #endif

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dnncrit/device.h"
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
 
@@ -62,6 +63,8 @@ typedef struct {
     bool quiet;            /* no progress on stderr */
     double residual_alpha; /* 0: plain MLP; > 0: residual layers (see above) */
     dnc_product_kind product; /* GEMM backend (see above) */
+    dnc_device_kind device;   /* CPU engine or CUDA backend (device.h); the
+                               * CUDA backend takes the openblas product only */
 } dnc_propagate_opts;
 
 typedef struct {
@@ -73,11 +76,12 @@ typedef struct {
     double lyapunov;  /* mean of lyap[] (NAN unless lyapunov) */
     double seconds;   /* wall time of the propagation */
     double flops;     /* floating-point operations in GEMMs */
+    char device[160]; /* where it ran, for run records */
 } dnc_propagate_result;
 
 /* Defaults: dnc_mlp_config_default(), batch 2, input_q 1, input_c 0.5,
  * pre-activation correlations, no Lyapunov, no residual, quiet, OpenBLAS
- * product. dnc_propagate sets OpenBLAS to one thread while it runs (the
+ * product, CPU. dnc_propagate sets OpenBLAS to one thread while it runs (the
  * setting is process-wide) and restores the previous count afterwards (when
  * the last of several concurrent calls returns). Code that changes the
  * OpenBLAS thread count while a propagation runs breaks its determinism. */

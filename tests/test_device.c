@@ -1,0 +1,317 @@
+/* Device backends: the accelerator propagation driver (src/devprop.c) on the
+ * reference CPU primitives against the CPU engine, observables from Gram
+ * matrices, device selection errors, and, only where a GPU is present, the
+ * CUDA backend against the CPU (bitwise weights, observables to rounding). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "devprop.h"
+#include "dnncrit/device.h"
+#include "dnncrit/observables.h"
+#include "dnncrit/propagate.h"
+#include "dnncrit/rng.h"
+#include "testutil.h"
+
+static dnc_propagate_opts base_opts(void)
+{
+    dnc_propagate_opts o = dnc_propagate_opts_default();
+    o.net.width = 61;
+    o.net.input_width = 29;
+    o.net.depth = 12;
+    o.net.sigma_w = 1.3;
+    o.net.sigma_b = 0.2;
+    o.net.seed = 5;
+    o.batch = 5;
+    o.lyapunov = true;
+    return o;
+}
+
+/* Both compute h with OpenBLAS DGEMM but with other blockings and padding,
+ * and the tangent norm through a Gram product instead of dnc_dot: they
+ * differ by rounding, ~sqrt(K) eps ~ 1e-15 relative per layer, amplified at
+ * most by chi_1^l. The configurations below stay at or below l = 12 layers
+ * with ln chi_1 < 0.6, so 1e-9 leaves two orders of magnitude of margin. */
+static void assert_results_close(const dnc_propagate_result *a, const dnc_propagate_result *b,
+                                 double tol)
+{
+    assert_int_equal(a->depth, b->depth);
+    for (size_t l = 0; l < a->depth; l++) {
+        assert_true(fabs(a->q[l] - b->q[l]) <= tol * fabs(b->q[l]));
+        if (isnan(b->c[l])) {
+            assert_true(isnan(a->c[l]));
+            continue;
+        }
+        assert_true(fabs(a->c[l] - b->c[l]) <= tol);
+        assert_true(fabs(a->rho[l] - b->rho[l]) <= tol);
+        if (b->lyap)
+            assert_true(fabs(a->lyap[l] - b->lyap[l]) <= tol);
+    }
+    if (b->lyap)
+        assert_true(fabs(a->lyapunov - b->lyapunov) <= tol);
+    assert_true(a->flops == b->flops);
+}
+
+static void compare_host_driver(const dnc_propagate_opts *o)
+{
+    dnc_propagate_result cpu, dev;
+    assert_int_equal(dnc_propagate(o, &cpu), DNC_OK);
+    dnc_devops ops;
+    dnc_devops_host(&ops);
+    /* dnc_propagate_on expects the result allocated as dnc_propagate does */
+    dev = cpu;
+    dev.q = calloc(cpu.depth, sizeof *dev.q);
+    dev.c = calloc(cpu.depth, sizeof *dev.c);
+    dev.rho = calloc(cpu.depth, sizeof *dev.rho);
+    dev.lyap = cpu.lyap ? calloc(cpu.depth, sizeof *dev.lyap) : NULL;
+    dev.flops = 0;
+    assert_int_equal(dnc_propagate_on(o, &ops, &dev), DNC_OK);
+    double s = 0;
+    for (size_t l = 0; dev.lyap && l < dev.depth; l++)
+        s += dev.lyap[l];
+    dev.lyapunov = dev.lyap ? s / (double)dev.depth : NAN;
+    assert_results_close(&dev, &cpu, 1e-9);
+    dnc_propagate_result_free(&cpu);
+    dnc_propagate_result_free(&dev);
+}
+
+static void test_gram_observables_match_direct(void **state)
+{
+    (void)state;
+    enum { B = 7, N = 101 };
+    double Y[B * N], G[B * B], work[B * B];
+    dnc_normal_fill(3, DNC_STREAM_USER, 0, 0, Y, B * N);
+    for (size_t i = 0; i < N; i++) /* correlate the rows */
+        for (size_t b = 1; b < B; b++)
+            Y[b * N + i] += 0.7 * Y[i];
+    for (size_t a = 0; a < B; a++) /* a naive Gram matrix, independent of dnc_gemm_nt */
+        for (size_t b = 0; b < B; b++) {
+            double s = 0;
+            for (size_t i = 0; i < N; i++)
+                s += Y[a * N + i] * Y[b * N + i];
+            G[a * B + b] = s;
+        }
+    /* sums of 101 products in another order: 1e-13 relative is ~100 eps */
+    double c = dnc_obs_mean_cosine(Y, B, N, work), cg = dnc_obs_mean_cosine_gram(G, B);
+    assert_true(fabs(c - cg) <= 1e-13);
+    assert_true(c > 0.2 && c < 0.9); /* the correlation put in is visible */
+    double q = dnc_obs_mean_square(Y, B, N), qg = dnc_obs_mean_square_gram(G, B, N);
+    assert_true(fabs(q - qg) <= 1e-13 * q);
+    assert_true(isnan(dnc_obs_mean_cosine_gram(G, 1)));
+}
+
+static void test_driver_plain_tanh(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts();
+    compare_host_driver(&o);
+}
+
+static void test_driver_post_relu_chaotic(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts();
+    o.net.activation = DNC_ACT_ERF;
+    o.net.sigma_w = 2.0;
+    o.corr = DNC_CORR_POST;
+    compare_host_driver(&o);
+    o.net.activation = DNC_ACT_RELU;
+    o.net.sigma_w = 1.4;
+    o.net.input_width = 0;
+    compare_host_driver(&o);
+}
+
+static void test_driver_residual_and_wide_input(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts();
+    o.residual_alpha = 0.3;
+    o.net.input_width = 0; /* layer 1 residual too */
+    compare_host_driver(&o);
+    o.net.input_width = 97; /* fan-in above the width: kmax = n0 */
+    o.lyapunov = false;
+    o.batch = 1;            /* no pairs: c is NaN on both */
+    compare_host_driver(&o);
+}
+
+typedef struct {
+    size_t calls, layers_seen;
+    double last_sum;
+} observer_log;
+
+static dnc_status log_layer(void *ctx, size_t layer, const double *H, size_t B, size_t N)
+{
+    observer_log *g = ctx;
+    g->calls++;
+    g->layers_seen = layer;
+    g->last_sum = 0;
+    for (size_t i = 0; i < B * N; i++)
+        g->last_sum += H[i];
+    return DNC_OK;
+}
+
+static dnc_status scaled_identity(void *ctx, size_t layer, double *W, double *b)
+{
+    const dnc_mlp_config *cfg = ctx;
+    size_t K = dnc_mlp_fan_in(cfg, layer);
+    for (size_t r = 0; r < cfg->width; r++) {
+        for (size_t j = 0; j < K; j++)
+            W[r * K + j] = (r % K == j) ? 0.9 : 0.01 * (double)((r + j) % 3);
+        b[r] = 0.05 * (double)(r % 2);
+    }
+    return DNC_OK;
+}
+
+static void test_driver_provider_and_observer(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts();
+    o.provider = scaled_identity;
+    o.provider_ctx = &o.net;
+    observer_log cpu_log = {0}, dev_log = {0};
+    o.observer = log_layer;
+    o.observer_ctx = &cpu_log;
+    dnc_propagate_result cpu;
+    assert_int_equal(dnc_propagate(&o, &cpu), DNC_OK);
+    dnc_propagate_result_free(&cpu);
+    o.observer_ctx = &dev_log;
+    compare_host_driver(&o);
+    /* compare_host_driver ran both again: the last run is the driver's */
+    assert_int_equal(dev_log.calls, 2 * o.net.depth);
+    assert_int_equal(dev_log.layers_seen, o.net.depth);
+    assert_true(fabs(dev_log.last_sum - cpu_log.last_sum) <= 1e-9 * fabs(cpu_log.last_sum));
+}
+
+static void test_driver_reports_overflow(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts();
+    o.net.activation = DNC_ACT_LINEAR;
+    o.net.sigma_w = 1e30;
+    o.net.depth = 40;
+    dnc_devops ops;
+    dnc_devops_host(&ops);
+    dnc_propagate_result res;
+    assert_int_equal(dnc_propagate(&o, &res), DNC_ENUM);
+    res.depth = o.net.depth;
+    res.q = calloc(res.depth, sizeof *res.q);
+    res.c = calloc(res.depth, sizeof *res.c);
+    res.rho = calloc(res.depth, sizeof *res.rho);
+    res.lyap = calloc(res.depth, sizeof *res.lyap);
+    assert_int_equal(dnc_propagate_on(&o, &ops, &res), DNC_ENUM);
+    assert_non_null(strstr(dnc_last_error(), "overflowed"));
+    dnc_propagate_result_free(&res);
+}
+
+static void test_device_names(void **state)
+{
+    (void)state;
+    dnc_device_kind d;
+    assert_int_equal(dnc_device_parse("cuda", &d), DNC_OK);
+    assert_int_equal(d, DNC_DEVICE_CUDA);
+    assert_string_equal(dnc_device_name(d), "cuda");
+    assert_int_equal(dnc_device_parse("cpu", &d), DNC_OK);
+    assert_int_equal(d, DNC_DEVICE_CPU);
+    assert_int_equal(dnc_device_parse("gpu", &d), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "'gpu'"));
+
+    dnc_propagate_opts o = base_opts();
+    o.device = DNC_DEVICE_CUDA;
+    o.product = DNC_PRODUCT_PORTABLE;
+    dnc_propagate_result res;
+    assert_int_equal(dnc_propagate(&o, &res), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "portable"));
+}
+
+/* ---- the CUDA backend, where this build and machine have one */
+
+/* Every weight of a layer drawn on the GPU is the CPU's, bit for bit. */
+static void assert_gpu_weights_bitwise(dnc_devops *gpu, const dnc_mlp_config *cfg, size_t layer)
+{
+    size_t K = dnc_mlp_fan_in(cfg, layer), n = cfg->width * K;
+    double *W = malloc(n * sizeof *W), *Wg = malloc(n * sizeof *Wg);
+    double *dev = gpu->alloc(gpu->ctx, n);
+    assert_non_null(dev);
+    dnc_mlp_layer_weights(cfg, layer, W);
+    assert_int_equal(gpu->weight_rows(gpu->ctx, cfg, layer, 0, cfg->width, dev), DNC_OK);
+    assert_int_equal(gpu->download(gpu->ctx, Wg, dev, n), DNC_OK);
+    assert_memory_equal(W, Wg, n * sizeof *W);
+    gpu->release(gpu->ctx, dev);
+    free(W);
+    free(Wg);
+}
+
+static void gpu_checks(void)
+{
+    dnc_devops gpu;
+    assert_int_equal(dnc_devops_cuda_open(&gpu), DNC_OK);
+    dnc_propagate_opts o = base_opts();
+    o.net.width = 1000; /* odd fan-in 29 in layer 1: half-used Philox blocks */
+    assert_gpu_weights_bitwise(&gpu, &o.net, 1);
+    assert_gpu_weights_bitwise(&gpu, &o.net, 7);
+    dnc_devops_cuda_close(&gpu);
+
+    /* cuBLAS sums in another order and the GPU's tanh is within 2 ulp of
+     * glibc's: the same 1e-9 bound as the reference driver (see above) */
+    dnc_propagate_opts configs[3] = {base_opts(), base_opts(), base_opts()};
+    configs[0].net.width = 1000;
+    configs[1].net.activation = DNC_ACT_RELU;
+    configs[1].corr = DNC_CORR_POST;
+    configs[2].residual_alpha = 0.5;
+    configs[2].net.input_width = 0;
+    for (size_t i = 0; i < 3; i++) {
+        dnc_propagate_result cpu, dev;
+        assert_int_equal(dnc_propagate(&configs[i], &cpu), DNC_OK);
+        configs[i].device = DNC_DEVICE_CUDA;
+        assert_int_equal(dnc_propagate(&configs[i], &dev), DNC_OK);
+        assert_results_close(&dev, &cpu, 1e-9);
+        dnc_propagate_result_free(&cpu);
+        dnc_propagate_result_free(&dev);
+    }
+}
+
+static void test_cuda_backend_or_clear_error(void **state)
+{
+    (void)state;
+    char desc[160];
+    dnc_status st = dnc_cuda_describe(desc, sizeof desc);
+    if (st == DNC_OK) {
+        printf("CUDA device: %s\n", desc);
+        gpu_checks();
+        return;
+    }
+    assert_int_equal(st, DNC_EUNSUPPORTED);
+    char why[512];
+    snprintf(why, sizeof why, "%s", dnc_last_error());
+    assert_true(strlen(why) > 20);
+    if (!dnc_cuda_built())
+        assert_non_null(strstr(why, "built without the CUDA backend"));
+    printf("no CUDA backend here: %s\n", why);
+    dnc_propagate_opts o = base_opts();
+    o.device = DNC_DEVICE_CUDA;
+    dnc_propagate_result res;
+    assert_int_equal(dnc_propagate(&o, &res), DNC_EUNSUPPORTED);
+    assert_null(res.q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gram_observables_match_direct),
+        cmocka_unit_test(test_driver_plain_tanh),
+        cmocka_unit_test(test_driver_post_relu_chaotic),
+        cmocka_unit_test(test_driver_residual_and_wide_input),
+        cmocka_unit_test(test_driver_provider_and_observer),
+        cmocka_unit_test(test_driver_reports_overflow),
+        cmocka_unit_test(test_device_names),
+        cmocka_unit_test(test_cuda_backend_or_clear_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
