@@ -9,7 +9,7 @@
 #include "dnncrit/train.h"
 
 typedef struct {
-    const char *dataset_dir, *normalise, *optimizer, *precision, *model, *out;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out;
     size_t train_size, test_size, threads;
     uint64_t data_seed;
     bool quiet;
@@ -94,12 +94,16 @@ static int run(train_args *a, cJSON *record, double t0)
     if (dnc_normalisation_parse(a->normalise, &norm) ||
         dnc_optimizer_parse(a->optimizer, &a->cfg.optimizer) ||
         dnc_precision_parse(a->precision, &a->cfg.precision) ||
+        dnc_device_parse(a->device, &a->cfg.device) ||
         dnc_model_kind_parse(a->model, &a->cfg.model))
         return 2;
     a->cfg.threads = (int)(a->threads > 4096 ? 4097 : a->threads);
     a->cfg.quiet = a->quiet;
     if (dnc_train_config_validate(&a->cfg))
         return 2;
+    char gpu[160];
+    if (a->cfg.device == DNC_DEVICE_CUDA && dnc_cuda_describe(gpu, sizeof gpu))
+        return 1; /* before any output: no GPU, or a build without CUDA */
     dnc_data_spec spec = {.dir = a->dataset_dir, .train_size = a->train_size,
                           .test_size = a->test_size, .seed = a->data_seed, .norm = norm};
     dnc_dataset train, test;
@@ -128,7 +132,7 @@ int cmd_train(int argc, char **argv)
     const char *plot = NULL;
     double t0 = dnc_wall_time();
     train_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
-                    .optimizer = "sgd", .precision = "float", .model = "mlp", .out = "train",
+                    .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .out = "train",
                     .train_size = 10000, .test_size = 2000, .data_seed = 1,
                     .cfg = dnc_train_config_default()};
     dnc_opt opts[] = {
@@ -151,6 +155,8 @@ int cmd_train(int argc, char **argv)
         {"batch-size", DNC_OPT_SIZE, &a.cfg.batch_size, "minibatch size", false},
         {"epochs", DNC_OPT_SIZE, &a.cfg.epochs, "passes over the training set", false},
         {"precision", DNC_OPT_STRING, &a.precision, "float (float32) or double (float64)", false},
+        {"device", DNC_OPT_STRING, &a.device,
+         "cpu, or cuda (MLPs on the GPU with cuBLAS; a build with -DDNNCRIT_WITH_CUDA=ON)", false},
         {"obs-inputs", DNC_OPT_SIZE, &a.cfg.obs_inputs, "test images for the propagation observables (0 = off)", false},
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP/OpenBLAS threads (0 = default)", false},
         {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json", false},

@@ -10,7 +10,7 @@
 
 typedef struct {
     dnc_dlist sigma_w, sigma_b, depth, width;
-    const char *dataset_dir, *normalise, *optimizer, *precision, *model, *outdir;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *outdir;
     size_t train_size, test_size, seeds, threads, bootstrap;
     uint64_t data_seed, seed0;
     bool quiet;
@@ -38,6 +38,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
     if (dnc_normalisation_parse(a->normalise, &s.data.norm) ||
         dnc_optimizer_parse(a->optimizer, &s.base.optimizer) ||
         dnc_precision_parse(a->precision, &s.base.precision) ||
+        dnc_device_parse(a->device, &s.base.device) ||
         dnc_model_kind_parse(a->model, &s.base.model) ||
         to_sizes(&a->depth, "depth", &depth) || to_sizes(&a->width, "width", &width)) {
         free(depth);
@@ -99,7 +100,7 @@ int cmd_train_sweep(int argc, char **argv)
     const char *plot = NULL;
     double t0 = dnc_wall_time();
     sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
-                    .optimizer = "sgd", .precision = "float", .model = "mlp", .train_size = 2000,
+                    .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .train_size = 2000,
                     .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1,
                     .seed0 = 1, .cfg = dnc_train_config_default()};
     a.cfg.epochs = 2;
@@ -138,6 +139,8 @@ int cmd_train_sweep(int argc, char **argv)
         {"batch-size", DNC_OPT_SIZE, &a.cfg.batch_size, "minibatch size", false},
         {"epochs", DNC_OPT_SIZE, &a.cfg.epochs, "training budget in epochs per point", false},
         {"precision", DNC_OPT_STRING, &a.precision, "float or double", false},
+        {"device", DNC_OPT_STRING, &a.device,
+         "cpu, or cuda (MLPs on the GPU with cuBLAS; a build with -DDNNCRIT_WITH_CUDA=ON)", false},
         {"obs-inputs", DNC_OPT_SIZE, &a.cfg.obs_inputs, "test images for the observables", false},
         {"dataset-dir", DNC_OPT_STRING, &a.dataset_dir, "directory with the IDX files", false},
         {"train-size", DNC_OPT_SIZE, &a.train_size, "training images (0 = all)", false},

@@ -12,6 +12,7 @@
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/rng.h"
+#include "train_device.h"
 
 const char *dnc_device_name(dnc_device_kind d)
 {
@@ -57,6 +58,13 @@ dnc_status dnc_devops_cuda_open(dnc_devops *ops)
 void dnc_devops_cuda_close(dnc_devops *ops)
 {
     (void)ops;
+}
+
+dnc_status dnc_train_ops_cuda_open(dnc_precision p, dnc_train_ops *ops)
+{
+    (void)p;
+    memset(ops, 0, sizeof *ops);
+    return not_built();
 }
 #endif
 

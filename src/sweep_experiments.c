@@ -103,6 +103,7 @@ static const dnc_sweep_param propagate_params[] = {
     {"lyapunov", DNC_SWEEP_BOOL, "true", "also run the tangent dynamics", NULL},
     {"residual_alpha", DNC_SWEEP_DOUBLE, "0",
      "0: plain MLP; > 0: residual layers h + alpha (W phi(h) + b)", NULL},
+    {"device", DNC_SWEEP_CHOICE, "cpu", "cpu, or cuda (the optional GPU backend)", "cpu,cuda"},
 };
 static const char *const propagate_columns[] = {"q_L", "c_L", "rho_L", "lyapunov"};
 
@@ -116,6 +117,7 @@ static dnc_propagate_opts propagate_opts_of(const dnc_sweep_point *p)
     o.corr = dnc_sweep_get_choice(p, "corr") ? DNC_CORR_POST : DNC_CORR_PRE;
     o.lyapunov = dnc_sweep_get_bool(p, "lyapunov");
     o.residual_alpha = dnc_sweep_get_double(p, "residual_alpha");
+    o.device = dnc_sweep_get_choice(p, "device") ? DNC_DEVICE_CUDA : DNC_DEVICE_CPU;
     o.quiet = true;
     return o;
 }
@@ -433,6 +435,7 @@ static const dnc_sweep_param train_params[] = {
     {"data_seed", DNC_SWEEP_U64, "1", "seed of the subset choice", NULL},
     {"normalise", DNC_SWEEP_CHOICE, "standard", "pixel normalisation", "none,unit,standard"},
     {"data_dir", DNC_SWEEP_STRING, "", "IDX directory (empty: Debian's Fashion-MNIST)", NULL},
+    {"device", DNC_SWEEP_CHOICE, "cpu", "cpu, or cuda (the optional GPU backend)", "cpu,cuda"},
 };
 
 static dnc_train_config train_config_of(const dnc_sweep_point *p)
@@ -452,6 +455,7 @@ static dnc_train_config train_config_of(const dnc_sweep_point *p)
     c.precision = dnc_sweep_get_choice(p, "precision") ? DNC_PREC_DOUBLE : DNC_PREC_FLOAT;
     c.obs_inputs = dnc_sweep_get_size(p, "obs_inputs");
     c.threads = 0; /* the sweep runs each point on one thread */
+    c.device = dnc_sweep_get_choice(p, "device") ? DNC_DEVICE_CUDA : DNC_DEVICE_CPU;
     c.quiet = true;
     return c;
 }

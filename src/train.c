@@ -1,6 +1,7 @@
 #include "dnncrit/train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 
 #include "dnncrit/io.h"
 #include "dnncrit/rng.h"
+#include "train_device.h"
 
 #define EVAL_CHUNK 500
 /* Element-wise loops below this size stay serial: an OpenMP team that
@@ -26,11 +28,13 @@ struct dnc_mlp_model {
     size_t *fan_in, *fan_out, *w_off, *b_off; /* indexed 1..nlayers */
     size_t nparams;
     size_t elem; /* sizeof(float) or sizeof(double) */
-    void *theta, *grad, *mom1, *mom2;
+    dnc_train_ops ops; /* where the MLP's buffers live and its arithmetic runs */
+    void *theta, *grad, *mom1, *mom2; /* device buffers (host memory on the CPU) */
     size_t cap_B;
-    void **act;   /* [0..nlayers]: input copy, phi(h^l), logits */
-    void **deriv; /* [1..nlayers-1]: phi'(h^l) */
-    void *dbuf[2], *probs;
+    void **act;   /* [0..nlayers]: input copy, phi(h^l), logits (device) */
+    void **deriv; /* [1..nlayers-1]: phi'(h^l) (device) */
+    void *dbuf[2], *probs; /* device */
+    uint8_t *labels;       /* device copy of the batch's labels */
     void *cols_buf, *dcols, *pooled, *pooled_grad; /* CNN only */
     double *loss_each;
     unsigned char *correct;
@@ -52,6 +56,52 @@ static inline float fast_tanhf(float x)
         return copysignf(1.0f, x);
     float t = expf(-2.0f * ax);
     return copysignf((1.0f - t) / (1.0f + t), x);
+}
+
+/* ---- the CPU's precision-independent primitives (train_device.h) */
+
+static void *cpu_alloc(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    void *p = calloc(bytes ? bytes : 1, 1);
+    if (!p)
+        dnc_fail(DNC_ENOMEM, "out of memory (%zu bytes)", bytes);
+    return p;
+}
+
+static void cpu_release(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+static void cpu_copy(void *ctx, void *dst, const void *src, size_t bytes)
+{
+    (void)ctx;
+    memcpy(dst, src, bytes);
+}
+
+static dnc_status cpu_status(void *ctx)
+{
+    (void)ctx;
+    return DNC_OK;
+}
+
+static void cpu_close(void *ctx)
+{
+    (void)ctx;
+}
+
+static void cpu_ops_common(dnc_train_ops *ops)
+{
+    memset(ops, 0, sizeof *ops);
+    ops->alloc = cpu_alloc;
+    ops->release = cpu_release;
+    ops->upload = cpu_copy;
+    ops->download = cpu_copy;
+    ops->status = cpu_status;
+    ops->close = cpu_close;
+    snprintf(ops->description, sizeof ops->description, "CPU");
 }
 
 #define R float
@@ -107,6 +157,7 @@ dnc_train_config dnc_train_config_default(void)
         .threads = 0,
         .obs_inputs = 64,
         .quiet = false,
+        .device = DNC_DEVICE_CPU,
     };
     c.net.width = 128;
     c.net.depth = 4;
@@ -144,6 +195,11 @@ dnc_status dnc_train_config_validate(const dnc_train_config *c)
         return dnc_fail(DNC_EINVAL, "invalid model code %d", (int)c->model);
     if (c->model == DNC_MODEL_CNN && (c->kernel == 0 || c->kernel % 2 == 0 || c->kernel > 63))
         return dnc_fail(DNC_EINVAL, "CNN kernel size must be odd, 1..63, got %zu", c->kernel);
+    if (c->device != DNC_DEVICE_CPU && c->device != DNC_DEVICE_CUDA)
+        return dnc_fail(DNC_EINVAL, "invalid device code %d", (int)c->device);
+    if (c->device == DNC_DEVICE_CUDA && c->model == DNC_MODEL_CNN)
+        return dnc_fail(DNC_EINVAL, "CNN training runs on the CPU only: use --device cpu "
+                                    "with --model cnn");
     if (c->obs_inputs == 1 || c->obs_inputs > 100000)
         return dnc_fail(DNC_EINVAL,
                         "observation inputs must be 0 (off) or 2..100000, got %zu", c->obs_inputs);
@@ -204,19 +260,26 @@ const char *dnc_precision_name(dnc_precision p)
 
 static bool is_double(const dnc_mlp_model *m) { return m->cfg.precision == DNC_PREC_DOUBLE; }
 
+static void release(dnc_mlp_model *m, void *p)
+{
+    if (p)
+        m->ops.release(m->ops.ctx, p);
+}
+
 static void free_work(dnc_mlp_model *m)
 {
     if (m->act)
         for (size_t l = 0; l <= m->nlayers; l++)
-            free(m->act[l]);
+            release(m, m->act[l]);
     if (m->deriv)
         for (size_t l = 0; l <= m->nlayers; l++)
-            free(m->deriv[l]);
+            release(m, m->deriv[l]);
     free(m->act);
     free(m->deriv);
-    free(m->dbuf[0]);
-    free(m->dbuf[1]);
-    free(m->probs);
+    release(m, m->dbuf[0]);
+    release(m, m->dbuf[1]);
+    release(m, m->probs);
+    release(m, m->labels);
     free(m->cols_buf);
     free(m->dcols);
     free(m->pooled);
@@ -226,6 +289,7 @@ static void free_work(dnc_mlp_model *m)
     free(m->correct);
     m->act = m->deriv = NULL;
     m->dbuf[0] = m->dbuf[1] = m->probs = NULL;
+    m->labels = NULL;
     m->loss_each = NULL;
     m->correct = NULL;
     m->cap_B = 0;
@@ -250,20 +314,22 @@ static dnc_status ensure_work(dnc_mlp_model *m, size_t B)
     m->act = calloc(L1 + 1, sizeof *m->act);
     m->deriv = calloc(L1 + 1, sizeof *m->deriv);
     bool ok = m->act && m->deriv;
+    const dnc_train_ops *o = &m->ops;
     for (size_t l = 0; ok && l <= L1; l++) {
         size_t w = unit_count(m, l);
         widest = w > widest ? w : widest;
-        ok = (m->act[l] = malloc(B * w * e)) != NULL;
+        ok = (m->act[l] = o->alloc(o->ctx, B * w * e)) != NULL;
         if (ok && l >= 1 && l < L1)
-            ok = (m->deriv[l] = malloc(B * w * e)) != NULL;
+            ok = (m->deriv[l] = o->alloc(o->ctx, B * w * e)) != NULL;
     }
     if (ok) {
-        m->dbuf[0] = malloc(B * widest * e);
-        m->dbuf[1] = malloc(B * widest * e);
-        m->probs = malloc(B * m->cfg.nclasses * e);
+        m->dbuf[0] = o->alloc(o->ctx, B * widest * e);
+        m->dbuf[1] = o->alloc(o->ctx, B * widest * e);
+        m->probs = o->alloc(o->ctx, B * m->cfg.nclasses * e);
+        m->labels = o->alloc(o->ctx, B);
         m->loss_each = malloc(B * sizeof *m->loss_each);
         m->correct = malloc(B);
-        ok = m->dbuf[0] && m->dbuf[1] && m->probs && m->loss_each && m->correct;
+        ok = m->dbuf[0] && m->dbuf[1] && m->probs && m->labels && m->loss_each && m->correct;
     }
     if (ok && m->conv) {
         size_t kmax = m->cfg.net.width * m->kernel * m->kernel, C = m->cfg.net.width;
@@ -348,6 +414,17 @@ static dnc_status check_shape(const dnc_train_config *cfg, size_t rows, size_t c
     return DNC_OK;
 }
 
+static dnc_status open_device(dnc_mlp_model *m)
+{
+    if (m->cfg.device == DNC_DEVICE_CUDA)
+        return dnc_train_ops_cuda_open(m->cfg.precision, &m->ops);
+    if (is_double(m))
+        cpu_ops_d(&m->ops);
+    else
+        cpu_ops_f(&m->ops);
+    return DNC_OK;
+}
+
 dnc_status dnc_mlp_model_new(const dnc_train_config *cfg, size_t input_dim, dnc_mlp_model **out)
 {
     return dnc_train_model_new(cfg, 1, input_dim, out);
@@ -376,12 +453,16 @@ dnc_status dnc_train_model_new(const dnc_train_config *cfg, size_t rows, size_t 
     m->kernel = cfg->kernel;
     m->nlayers = cfg->net.depth + 1;
     m->elem = cfg->precision == DNC_PREC_DOUBLE ? sizeof(double) : sizeof(float);
-    st = layout(m);
+    st = open_device(m);
+    if (!st)
+        st = layout(m);
     if (!st) {
-        m->theta = calloc(m->nparams, m->elem);
-        m->grad = calloc(m->nparams, m->elem);
-        m->mom1 = calloc(m->nparams, m->elem);
-        m->mom2 = calloc(m->nparams, m->elem);
+        const dnc_train_ops *o = &m->ops;
+        size_t bytes = m->nparams * m->elem;
+        m->theta = o->alloc(o->ctx, bytes);
+        m->grad = o->alloc(o->ctx, bytes);
+        m->mom1 = o->alloc(o->ctx, bytes);
+        m->mom2 = o->alloc(o->ctx, bytes);
         if (!m->theta || !m->grad || !m->mom1 || !m->mom2)
             st = dnc_fail(DNC_ENOMEM, "out of memory for %zu parameters", m->nparams);
     }
@@ -399,15 +480,18 @@ void dnc_mlp_model_free(dnc_mlp_model *m)
 {
     if (!m)
         return;
-    free_work(m);
+    if (m->ops.release) { /* NULL when the device did not open */
+        free_work(m);
+        release(m, m->theta);
+        release(m, m->grad);
+        release(m, m->mom1);
+        release(m, m->mom2);
+        m->ops.close(m->ops.ctx);
+    }
     free(m->fan_in);
     free(m->fan_out);
     free(m->w_off);
     free(m->b_off);
-    free(m->theta);
-    free(m->grad);
-    free(m->mom1);
-    free(m->mom2);
     free(m);
 }
 
@@ -415,36 +499,58 @@ size_t dnc_mlp_model_nparams(const dnc_mlp_model *m) { return m->nparams; }
 
 const dnc_train_config *dnc_mlp_model_config(const dnc_mlp_model *m) { return &m->cfg; }
 
+/* Element `off` of the device buffer `base` (model precision). */
+static void *at(const dnc_mlp_model *m, void *base, size_t off)
+{
+    return (char *)base + off * m->elem;
+}
+
+enum { STAGE = 2048 }; /* numbers per host staging step */
+
+/* n numbers from element off of a device buffer, as doubles. */
+static void fetch(const dnc_mlp_model *m, void *dev, size_t off, size_t n, double *out)
+{
+    double stage[STAGE];
+    for (size_t i = 0; i < n; i += STAGE) {
+        size_t k = n - i < STAGE ? n - i : STAGE;
+        m->ops.download(m->ops.ctx, stage, at(m, dev, off + i), k * m->elem);
+        if (is_double(m))
+            get_d(stage, out + i, k);
+        else
+            get_f(stage, out + i, k);
+    }
+}
+
+static void store(dnc_mlp_model *m, void *dev, const double *in, size_t n)
+{
+    double stage[STAGE];
+    for (size_t i = 0; i < n; i += STAGE) {
+        size_t k = n - i < STAGE ? n - i : STAGE;
+        if (is_double(m))
+            set_d(stage, in + i, k);
+        else
+            set_f(stage, in + i, k);
+        m->ops.upload(m->ops.ctx, at(m, dev, i), stage, k * m->elem);
+    }
+}
+
 void dnc_mlp_model_get_params(const dnc_mlp_model *m, double *theta)
 {
-    if (is_double(m))
-        get_d(m->theta, theta, m->nparams);
-    else
-        get_f(m->theta, theta, m->nparams);
+    fetch(m, m->theta, 0, m->nparams, theta);
 }
 
 void dnc_mlp_model_set_params(dnc_mlp_model *m, const double *theta)
 {
-    if (is_double(m))
-        set_d(m->theta, theta, m->nparams);
-    else
-        set_f(m->theta, theta, m->nparams);
+    store(m, m->theta, theta, m->nparams);
 }
 
 dnc_status dnc_mlp_model_layer(const dnc_mlp_model *m, size_t layer, double *W, double *b)
 {
     if (layer < 1 || layer > m->nlayers)
         return dnc_fail(DNC_EINVAL, "layer must be in 1..%zu, got %zu", m->nlayers, layer);
-    size_t nw = m->fan_in[layer] * m->fan_out[layer];
-    const char *base = m->theta;
-    if (is_double(m)) {
-        get_d(base + m->w_off[layer] * m->elem, W, nw);
-        get_d(base + m->b_off[layer] * m->elem, b, m->fan_out[layer]);
-    } else {
-        get_f(base + m->w_off[layer] * m->elem, W, nw);
-        get_f(base + m->b_off[layer] * m->elem, b, m->fan_out[layer]);
-    }
-    return DNC_OK;
+    fetch(m, m->theta, m->w_off[layer], m->fan_in[layer] * m->fan_out[layer], W);
+    fetch(m, m->theta, m->b_off[layer], m->fan_out[layer], b);
+    return m->ops.status(m->ops.ctx);
 }
 
 /* ---------------------------------------------------- forward/backward */
@@ -460,6 +566,39 @@ static dnc_status check_batch(const dnc_mlp_model *m, const uint8_t *y, size_t B
     return DNC_OK;
 }
 
+/* Hidden layers phi(W^l a^{l-1} + b^l), then the logits and their softmax,
+ * through the device primitives. */
+static void forward_mlp(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B)
+{
+    const dnc_train_ops *o = &m->ops;
+    size_t L1 = m->nlayers;
+    o->from_float(o->ctx, m->act[0], X, B * m->in_dim);
+    o->upload(o->ctx, m->labels, y, B);
+    for (size_t l = 1; l <= L1; l++) {
+        size_t fo = m->fan_out[l], fi = m->fan_in[l];
+        void *h = m->act[l];
+        o->bias_rows(o->ctx, h, at(m, m->theta, m->b_off[l]), B, fo);
+        o->gemm(o->ctx, false, true, B, fo, fi, 1, m->act[l - 1], fi, at(m, m->theta, m->w_off[l]),
+                fi, 1, h, fo);
+        if (l < L1)
+            o->activate(o->ctx, m->cfg.net.activation, h, m->deriv[l], B * fo);
+    }
+    o->softmax_loss(o->ctx, m->act[L1], m->labels, B, m->fan_out[L1], m->probs, m->loss_each,
+                    m->correct);
+}
+
+static void forward_conv(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B)
+{
+    size_t L1 = m->nlayers;
+    if (is_double(m)) {
+        forward_conv_d(m, X, B);
+        softmax_loss_d(m->act[L1], y, B, m->fan_out[L1], m->probs, m->loss_each, m->correct);
+    } else {
+        forward_conv_f(m, X, B);
+        softmax_loss_f(m->act[L1], y, B, m->fan_out[L1], m->probs, m->loss_each, m->correct);
+    }
+}
+
 /* forward + softmax; mean loss over the batch, summed in a fixed order. */
 static dnc_status forward_loss(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
                                double *loss, size_t *ncorrect)
@@ -469,19 +608,12 @@ static dnc_status forward_loss(dnc_mlp_model *m, const float *X, const uint8_t *
         st = ensure_work(m, B);
     if (st)
         return st;
-    if (is_double(m)) {
-        if (m->conv)
-            forward_conv_d(m, X, B);
-        else
-            forward_d(m, X, B);
-        softmax_loss_d(m, y, B, m->loss_each, m->correct);
-    } else {
-        if (m->conv)
-            forward_conv_f(m, X, B);
-        else
-            forward_f(m, X, B);
-        softmax_loss_f(m, y, B, m->loss_each, m->correct);
-    }
+    if (m->conv)
+        forward_conv(m, X, y, B);
+    else
+        forward_mlp(m, X, y, B);
+    if ((st = m->ops.status(m->ops.ctx)))
+        return st;
     double s = 0;
     size_t c = 0;
     for (size_t r = 0; r < B; r++) {
@@ -494,19 +626,52 @@ static dnc_status forward_loss(dnc_mlp_model *m, const float *X, const uint8_t *
     return DNC_OK;
 }
 
+/* Gradient of the mean loss into m->grad (after forward_mlp). */
+static void backward_mlp(dnc_mlp_model *m, size_t B)
+{
+    const dnc_train_ops *o = &m->ops;
+    size_t L1 = m->nlayers;
+    void *delta = m->dbuf[0], *next = m->dbuf[1];
+    o->output_delta(o->ctx, m->probs, m->labels, B, m->fan_out[L1], delta);
+    for (size_t l = L1; l >= 1; l--) {
+        size_t fo = m->fan_out[l], fi = m->fan_in[l];
+        /* dW = delta^T A[l-1]; db = column sums of delta (fixed order). */
+        o->gemm(o->ctx, true, false, fo, fi, B, 1, delta, fo, m->act[l - 1], fi, 0,
+                at(m, m->grad, m->w_off[l]), fi);
+        o->column_sums(o->ctx, delta, B, fo, at(m, m->grad, m->b_off[l]));
+        if (l == 1)
+            break;
+        /* delta^{l-1} = (delta W^l) * phi'(h^{l-1}) */
+        o->gemm(o->ctx, false, false, B, fi, fo, 1, delta, fo, at(m, m->theta, m->w_off[l]), fi,
+                0, next, fi);
+        o->mul(o->ctx, next, m->deriv[l - 1], B * fi);
+        void *t = delta;
+        delta = next;
+        next = t;
+    }
+}
+
 static void backward(dnc_mlp_model *m, const uint8_t *y, size_t B)
 {
-    if (is_double(m)) {
-        if (m->conv)
-            backward_conv_d(m, y, B);
-        else
-            backward_d(m, y, B);
-    } else {
-        if (m->conv)
-            backward_conv_f(m, y, B);
-        else
-            backward_f(m, y, B);
-    }
+    if (!m->conv)
+        backward_mlp(m, B);
+    else if (is_double(m))
+        backward_conv_d(m, y, B);
+    else
+        backward_conv_f(m, y, B);
+}
+
+static void update(dnc_mlp_model *m)
+{
+    const dnc_train_ops *o = &m->ops;
+    const dnc_train_config *c = &m->cfg;
+    m->step++;
+    if (c->optimizer == DNC_OPTIM_SGD)
+        o->sgd(o->ctx, m->theta, m->grad, m->mom1, m->nparams, c->lr, c->momentum);
+    else
+        o->adam(o->ctx, m->theta, m->grad, m->mom1, m->mom2, m->nparams, c->lr, c->beta1,
+                c->beta2, c->adam_eps, 1.0 - pow(c->beta1, (double)m->step),
+                1.0 - pow(c->beta2, (double)m->step));
 }
 
 dnc_status dnc_mlp_loss_grad(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
@@ -516,11 +681,8 @@ dnc_status dnc_mlp_loss_grad(dnc_mlp_model *m, const float *X, const uint8_t *y,
     if (st || !grad)
         return st;
     backward(m, y, B);
-    if (is_double(m))
-        get_d(m->grad, grad, m->nparams);
-    else
-        get_f(m->grad, grad, m->nparams);
-    return DNC_OK;
+    fetch(m, m->grad, 0, m->nparams, grad);
+    return m->ops.status(m->ops.ctx);
 }
 
 dnc_status dnc_mlp_train_step(dnc_mlp_model *m, const float *X, const uint8_t *y, size_t B,
@@ -532,11 +694,8 @@ dnc_status dnc_mlp_train_step(dnc_mlp_model *m, const float *X, const uint8_t *y
     if (!isfinite(*loss))
         return dnc_fail(DNC_ENUM, "training loss is not finite (%g): diverged", *loss);
     backward(m, y, B);
-    if (is_double(m))
-        update_d(m);
-    else
-        update_f(m);
-    return DNC_OK;
+    update(m);
+    return m->ops.status(m->ops.ctx);
 }
 
 dnc_status dnc_mlp_evaluate(dnc_mlp_model *m, const dnc_dataset *ds, double *loss,

@@ -62,6 +62,7 @@ cJSON *dnc_train_config_json(const dnc_train_config *c)
     cJSON_AddNumberToObject(o, "batch_size", (double)c->batch_size);
     cJSON_AddNumberToObject(o, "epochs", (double)c->epochs);
     cJSON_AddStringToObject(o, "precision", dnc_precision_name(c->precision));
+    cJSON_AddStringToObject(o, "device", dnc_device_name(c->device));
     cJSON_AddNumberToObject(o, "threads", c->threads);
     cJSON_AddNumberToObject(o, "obs_inputs", (double)c->obs_inputs);
     return o;

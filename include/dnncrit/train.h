@@ -29,6 +29,7 @@
 #include <cjson/cJSON.h>
 
 #include "dnncrit/dataset.h"
+#include "dnncrit/device.h"
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
 
@@ -55,11 +56,12 @@ typedef struct {
     int threads;        /* OpenMP + OpenBLAS threads; 0 = leave unchanged */
     size_t obs_inputs;  /* test inputs used for the observables; 0 = none */
     bool quiet;         /* no progress on stderr */
+    dnc_device_kind device; /* MLPs: CPU or the CUDA backend (cuBLAS); CNNs: CPU only */
 } dnc_train_config;
 
 /* Defaults: MLP (CNN kernel 3), width 128, depth 4, tanh, sigma_w 1, sigma_b 0.05, seed 1, 10
  * classes, SGD lr 0.01 momentum 0.9, Adam betas 0.9/0.999 eps 1e-8, batch 64,
- * 5 epochs, float32, 0 threads, 64 observation inputs. */
+ * 5 epochs, float32, 0 threads, 64 observation inputs, CPU. */
 dnc_train_config dnc_train_config_default(void);
 dnc_status dnc_train_config_validate(const dnc_train_config *cfg);
 dnc_status dnc_optimizer_parse(const char *name, dnc_optimizer *out);
