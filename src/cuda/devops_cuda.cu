@@ -21,7 +21,11 @@ extern "C" {
 #include "dnncrit/rng.h"
 }
 #include "activation_core.h"
+#include "cuda_common.h"
 #include "rng_core.h"
+
+using dnc_cuda::grid_for;
+using dnc_cuda::THREADS;
 
 namespace {
 
@@ -30,14 +34,6 @@ struct cuda_ctx {
     double *gram;      /* device buffer for Gram matrices */
     size_t gram_size;  /* doubles */
 };
-
-const unsigned THREADS = 256;
-
-unsigned grid_for(size_t n)
-{
-    size_t blocks = (n + THREADS - 1) / THREADS;
-    return blocks > 65535 ? 65535u : (unsigned)(blocks ? blocks : 1);
-}
 
 dnc_status cuda_failed(const char *what, cudaError_t err)
 {
@@ -68,8 +64,7 @@ __global__ void weight_rows_kernel(uint32_t k0, uint32_t k1, uint32_t layer, siz
                                    size_t nrows, size_t K, double scale, double *W)
 {
     size_t pairs = (K + 1) / 2, total = nrows * pairs;
-    for (size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x; t < total;
-         t += (size_t)gridDim.x * blockDim.x) {
+    DNC_GRID_STRIDE(t, total) {
         size_t r = t / pairs, j = t % pairs;
         double z0, z1;
         block_pair(k0, k1, DNC_STREAM_WEIGHT, layer, (uint32_t)(row0 + r), (uint32_t)j, &z0,
@@ -84,8 +79,7 @@ __global__ void weight_rows_kernel(uint32_t k0, uint32_t k1, uint32_t layer, siz
 __global__ void finish_kernel(double *H, const double *bias, const double *Hprev, double alpha,
                               size_t B, size_t rows, size_t N)
 {
-    for (size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x; t < rows * N;
-         t += (size_t)gridDim.x * blockDim.x) {
+    DNC_GRID_STRIDE(t, rows * N) {
         size_t r = t / N, i = t % N;
         double h = H[t] + (r < B ? bias[i] : 0.0);
         H[t] = Hprev ? Hprev[t] + alpha * h : h;
@@ -95,8 +89,7 @@ __global__ void finish_kernel(double *H, const double *bias, const double *Hprev
 __global__ void activate_kernel(int act, const double *H, size_t B, size_t rows, size_t N,
                                 double *A, size_t lda)
 {
-    for (size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x; t < rows * N;
-         t += (size_t)gridDim.x * blockDim.x) {
+    DNC_GRID_STRIDE(t, rows * N) {
         size_t r = t / N, i = t % N;
         A[r * lda + i] = r < B ? dnc_phi_core(act, H[t]) : dnc_dphi_core(act, H[i]) * H[t];
     }
@@ -233,20 +226,28 @@ extern "C" dnc_status dnc_cuda_describe(char *buf, size_t len)
     return DNC_OK;
 }
 
+dnc_status dnc_cuda::start(char *desc, size_t len, cublasHandle_t *blas)
+{
+    dnc_status st = dnc_cuda_describe(desc, len);
+    if (st)
+        return st;
+    cublasStatus_t bst = cublasCreate(blas);
+    if (bst != CUBLAS_STATUS_SUCCESS)
+        return dnc_fail(DNC_EUNSUPPORTED, "--device cuda: cuBLAS did not start: %s",
+                        cublasGetStatusString(bst));
+    return DNC_OK;
+}
+
 extern "C" dnc_status dnc_devops_cuda_open(dnc_devops *ops)
 {
     memset(ops, 0, sizeof *ops);
-    dnc_status st = dnc_cuda_describe(ops->description, sizeof ops->description);
-    if (st)
-        return st;
     cuda_ctx *c = new (std::nothrow) cuda_ctx();
     if (!c)
         return dnc_fail(DNC_ENOMEM, "out of memory");
-    cublasStatus_t bst = cublasCreate(&c->blas);
-    if (bst != CUBLAS_STATUS_SUCCESS) {
+    dnc_status st = dnc_cuda::start(ops->description, sizeof ops->description, &c->blas);
+    if (st) {
         delete c;
-        return dnc_fail(DNC_EUNSUPPORTED, "--device cuda: cuBLAS did not start: %s",
-                        cublasGetStatusString(bst));
+        return st;
     }
     ops->ctx = c;
     ops->name = "cuda";

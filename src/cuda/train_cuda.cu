@@ -20,6 +20,10 @@ extern "C" {
 #include "train_device.h"
 }
 #include "activation_core.h"
+#include "cuda_common.h"
+
+using dnc_cuda::grid_for;
+using dnc_cuda::THREADS;
 
 namespace {
 
@@ -34,14 +38,6 @@ struct tctx {
     unsigned char *correct_dev;
     size_t per_sample_n;
 };
-
-const unsigned THREADS = 256;
-
-unsigned grid_for(size_t n)
-{
-    size_t blocks = (n + THREADS - 1) / THREADS;
-    return blocks > 65535 ? 65535u : (unsigned)(blocks ? blocks : 1);
-}
 
 tctx *ctx_of(void *ctx)
 {
@@ -73,26 +69,22 @@ void check_blas(tctx *c, const char *what, cublasStatus_t st)
         record(c, DNC_EIO, what, cublasGetStatusString(st));
 }
 
-#define GRID_STRIDE(t, n)                                                                        \
-    for (size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x; t < (n);                      \
-         t += (size_t)gridDim.x * blockDim.x)
-
 /* ------------------------------------------------------------- kernels */
 
 template <typename R> __global__ void from_float_k(R *dst, const float *src, size_t n)
 {
-    GRID_STRIDE(t, n) dst[t] = (R)src[t];
+    DNC_GRID_STRIDE(t, n) dst[t] = (R)src[t];
 }
 
 template <typename R> __global__ void bias_rows_k(R *h, const R *b, size_t rows, size_t n)
 {
-    GRID_STRIDE(t, rows * n) h[t] = b[t % n];
+    DNC_GRID_STRIDE(t, rows * n) h[t] = b[t % n];
 }
 
 /* phi and phi' from the CPU's formulas (activation_core.h), in double */
 template <typename R> __global__ void activate_k(int act, R *h, R *d, size_t n)
 {
-    GRID_STRIDE(t, n)
+    DNC_GRID_STRIDE(t, n)
     {
         double v = (double)h[t];
         h[t] = (R)dnc_phi_core(act, v);
@@ -110,7 +102,7 @@ template <typename R>
 __global__ void softmax_loss_k(const R *z, const uint8_t *y, size_t B, size_t C, R *p,
                                double *loss, unsigned char *correct)
 {
-    GRID_STRIDE(r, B)
+    DNC_GRID_STRIDE(r, B)
     {
         const R *zr = z + r * C;
         R *pr = p + r * C;
@@ -137,7 +129,7 @@ template <typename R>
 __global__ void output_delta_k(const R *p, const uint8_t *y, size_t B, size_t C, R *delta)
 {
     R invB = (R)1 / (R)B;
-    GRID_STRIDE(t, B * C)
+    DNC_GRID_STRIDE(t, B * C)
     {
         size_t r = t / C, c = t % C;
         delta[t] = (p[t] - (c == y[r] ? (R)1 : (R)0)) * invB;
@@ -146,7 +138,7 @@ __global__ void output_delta_k(const R *p, const uint8_t *y, size_t B, size_t C,
 
 template <typename R> __global__ void column_sums_k(const R *d, size_t rows, size_t n, R *out)
 {
-    GRID_STRIDE(j, n)
+    DNC_GRID_STRIDE(j, n)
     {
         R s = 0;
         for (size_t r = 0; r < rows; r++)
@@ -157,12 +149,12 @@ template <typename R> __global__ void column_sums_k(const R *d, size_t rows, siz
 
 template <typename R> __global__ void mul_k(R *x, const R *d, size_t n)
 {
-    GRID_STRIDE(t, n) x[t] *= d[t];
+    DNC_GRID_STRIDE(t, n) x[t] *= d[t];
 }
 
 template <typename R> __global__ void sgd_k(R *theta, const R *g, R *v, size_t n, R lr, R mu)
 {
-    GRID_STRIDE(t, n)
+    DNC_GRID_STRIDE(t, n)
     {
         v[t] = mu * v[t] + g[t];
         theta[t] -= lr * v[t];
@@ -173,7 +165,7 @@ template <typename R>
 __global__ void adam_k(R *theta, const R *g, R *m1, R *m2, size_t n, R lr, R b1, R b2, R eps,
                        R c1, R c2)
 {
-    GRID_STRIDE(t, n)
+    DNC_GRID_STRIDE(t, n)
     {
         m1[t] = b1 * m1[t] + ((R)1 - b1) * g[t];
         m2[t] = b2 * m2[t] + ((R)1 - b2) * g[t] * g[t];
@@ -365,17 +357,13 @@ void t_close(void *ctx)
 extern "C" dnc_status dnc_train_ops_cuda_open(dnc_precision p, dnc_train_ops *ops)
 {
     memset(ops, 0, sizeof *ops);
-    dnc_status st = dnc_cuda_describe(ops->description, sizeof ops->description);
-    if (st)
-        return st;
     tctx *c = new (std::nothrow) tctx();
     if (!c)
         return dnc_fail(DNC_ENOMEM, "out of memory");
-    cublasStatus_t bst = cublasCreate(&c->blas);
-    if (bst != CUBLAS_STATUS_SUCCESS) {
+    dnc_status st = dnc_cuda::start(ops->description, sizeof ops->description, &c->blas);
+    if (st) {
         delete c;
-        return dnc_fail(DNC_EUNSUPPORTED, "--device cuda: cuBLAS did not start: %s",
-                        cublasGetStatusString(bst));
+        return st;
     }
     c->dbl = p == DNC_PREC_DOUBLE;
     ops->ctx = c;
