@@ -17,6 +17,14 @@
 #include "dnncrit/table.h"
 #include "testutil.h"
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
 static dnc_status parse(const char *text, const dnc_table_opts *o, dnc_table *t)
 {
     return dnc_table_parse(text, strlen(text), "f.csv", o, t);
@@ -164,11 +172,9 @@ static void test_read_file(void **state)
 {
     (void)state;
     char *dir = tu_tmpdir();
-    const char *path = tu_path(dir, "t.csv");
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("t,rho\n1,0.5\n2,x\n", fp);
-    fclose(fp);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    write_file(path, "t,rho\n1,0.5\n2,x\n");
     dnc_table t;
     assert_int_equal(dnc_table_read(path, &dnc_result_table_opts, &t), DNC_OK);
     assert_string_equal(t.source, path);
@@ -189,10 +195,7 @@ static void test_read_column(void **state)
     char *dir = tu_tmpdir();
     char path[4096];
     snprintf(path, sizeof path, "%s/c.csv", dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("# sizes\nlabel,size\nA,3\nB;4\nC 5 extra\n", fp);
-    fclose(fp);
+    write_file(path, "# sizes\nlabel,size\nA,3\nB;4\nC 5 extra\n");
     double *x;
     size_t n;
     assert_int_equal(dnc_table_read_column(path, "size", &x, &n), DNC_OK);
@@ -209,9 +212,7 @@ static void test_read_column(void **state)
     assert_non_null(strstr(dnc_last_error(), "no column 3"));
     assert_int_equal(dnc_table_read_column(path, "mass", &x, &n), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "no column named 'mass'"));
-    fp = fopen(path, "w");
-    fputs("1\n2\nnan\n", fp);
-    fclose(fp);
+    write_file(path, "1\n2\nnan\n");
     assert_int_equal(dnc_table_read_column(path, "1", &x, &n), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "c.csv:3: field 1 'nan' is not a finite number"));
     assert_int_equal(dnc_table_read_column(path, "size", &x, &n), DNC_EINVAL);
