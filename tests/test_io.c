@@ -156,6 +156,7 @@ static void test_cli_option_alias(void **state)
     assert_int_equal(dnc_cli_parse(&cli, 4, argv3), DNC_CLI_OK);
     assert_string_equal(out, "d3");
     dnc_cli_free(&cli);
+    out = NULL; /* the parsed string was owned by the cli */
     /* an alias of nothing is an unknown option, and not in the help */
     char *argv4[] = {"t", "--breadth", "2"};
     assert_int_equal(dnc_cli_parse(&cli, 3, argv4), DNC_CLI_ERROR);
