@@ -18,7 +18,9 @@ typedef enum {
     DNC_OPT_U64,        /* uint64_t * */
     DNC_OPT_STRING,     /* const char ** (owned by the dnc_cli) */
     DNC_OPT_ACTIVATION, /* dnc_activation * */
-    DNC_OPT_DLIST       /* dnc_dlist *: "a,b,c" or "lo:hi:n" (n points, ends included) */
+    DNC_OPT_DLIST,      /* dnc_dlist *: "a,b,c" or "lo:hi:n" (n points, ends included) */
+    DNC_OPT_ALIAS       /* a deprecated spelling: target is the name of the option it stands
+                           for (declare with DNC_OPT_ALIAS_OF) */
 } dnc_opt_type;
 
 typedef struct {
@@ -33,6 +35,11 @@ typedef struct {
     const char *help;
     bool seen; /* set by the parser */
 } dnc_opt;
+
+/* A deprecated spelling OLD of the option named NEW (both without "--"):
+ * accepted on the command line and in config files with a warning on
+ * stderr, listed in --help as deprecated. */
+#define DNC_OPT_ALIAS_OF(old, new) {(old), DNC_OPT_ALIAS, (void *)(new), NULL, false}
 
 typedef struct {
     const char *command;

@@ -27,17 +27,17 @@ static dnc_status load_series(const ex_opts *o, char **files, size_t nfiles, dnc
 {
     size_t groups = o->params.n ? nfiles : 1;
     dnc_series *s = calloc(groups, sizeof *s);
-    dnc_csv_table *tabs = calloc(nfiles, sizeof *tabs);
+    dnc_table *tabs = calloc(nfiles, sizeof *tabs);
     dnc_status st = (!s || !tabs) ? dnc_fail(DNC_ENOMEM, "out of memory") : DNC_OK;
     for (size_t i = 0; !st && i < nfiles; i++)
-        st = dnc_csv_read(files[i], &tabs[i]);
+        st = dnc_table_read(files[i], &dnc_series_table_opts, &tabs[i]);
     for (size_t g = 0; !st && g < groups; g++) {
         st = o->params.n ? dnc_series_from_tables(&tabs[g], 1, o->column, &s[g])
                          : dnc_series_from_tables(tabs, nfiles, o->column, &s[g]);
         s[g].param = o->params.n ? o->params.v[g] : NAN;
     }
     for (size_t i = 0; tabs && i < nfiles; i++)
-        dnc_csv_free(&tabs[i]);
+        dnc_table_free(&tabs[i]);
     free(tabs);
     if (st) {
         for (size_t g = 0; s && g < groups; g++)

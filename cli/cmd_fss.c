@@ -25,11 +25,11 @@ static dnc_status load(const fss_opts *o, char **files, size_t nfiles, dnc_serie
 {
     dnc_status st = DNC_OK;
     for (size_t i = 0; !st && i < nfiles; i++) {
-        dnc_csv_table tab;
-        if ((st = dnc_csv_read(files[i], &tab)))
+        dnc_table tab;
+        if ((st = dnc_table_read(files[i], &dnc_series_table_opts, &tab)))
             break;
         st = dnc_series_from_tables(&tab, 1, o->column, &s[i]);
-        dnc_csv_free(&tab);
+        dnc_table_free(&tab);
         s[i].size = o->sizes.v[i];
     }
     return st;

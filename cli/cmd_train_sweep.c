@@ -10,7 +10,7 @@
 
 typedef struct {
     dnc_dlist sigma_w, sigma_b, depth, width;
-    const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *outdir;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out_dir;
     size_t train_size, test_size, seeds, threads, bootstrap;
     uint64_t data_seed, seed0;
     bool quiet;
@@ -45,10 +45,10 @@ static int run(sweep_args *a, cJSON *record, double t0)
         free(width);
         return 2;
     }
-    if (!a->outdir) {
+    if (!a->out_dir) {
         free(depth);
         free(width);
-        dnc_fail(DNC_EINVAL, "--outdir DIR is required");
+        dnc_fail(DNC_EINVAL, "--out-dir DIR is required");
         return 2;
     }
     s.base.threads = (int)(a->threads > 4096 ? 4097 : a->threads);
@@ -69,7 +69,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
     s.bootstrap = a->bootstrap;
     s.quiet = a->quiet;
     dnc_train_sweep_counts counts;
-    dnc_status st = dnc_train_sweep_run(&s, a->outdir, record, &counts);
+    dnc_status st = dnc_train_sweep_run(&s, a->out_dir, record, &counts);
     free(depth);
     free(width);
     if (st)
@@ -79,11 +79,11 @@ static int run(sweep_args *a, cJSON *record, double t0)
     cJSON_AddNumberToObject(c, "ran", (double)counts.ran);
     cJSON_AddNumberToObject(c, "reused", (double)counts.reused);
     dnc_run_record_finish(record, t0);
-    size_t n = strlen(a->outdir) + 16;
+    size_t n = strlen(a->out_dir) + 16;
     char *path = malloc(n);
     if (!path)
         return 1;
-    snprintf(path, n, "%s/sweep.json", a->outdir);
+    snprintf(path, n, "%s/sweep.json", a->out_dir);
     st = dnc_write_json_atomic(path, record);
     free(path);
     if (st)
@@ -91,7 +91,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
     if (!a->quiet)
         printf("\n%zu points (%zu trained now, %zu finished before); wrote %s/sweep.csv, "
                "landscape.csv, sweep.json\n",
-               counts.npoints, counts.ran, counts.reused, a->outdir);
+               counts.npoints, counts.ran, counts.reused, a->out_dir);
     return 0;
 }
 
@@ -149,7 +149,8 @@ int cmd_train_sweep(int argc, char **argv)
         {"normalise", DNC_OPT_STRING, &a.normalise, "standard, unit or none", false},
         {"bootstrap", DNC_OPT_SIZE, &a.bootstrap, "bootstrap resamples for the CIs", false},
         {"threads", DNC_OPT_SIZE, &a.threads, "threads per training run (0 = default)", false},
-        {"outdir", DNC_OPT_STRING, &a.outdir, "output directory (resumable)", false},
+        {"out-dir", DNC_OPT_STRING, &a.out_dir, "output directory (resumable)", false},
+        DNC_OPT_ALIAS_OF("outdir", "out-dir"),
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no tables on stdout, no progress", false},
         DNC_PLOT_OPTION(plot),
     };
@@ -160,7 +161,7 @@ int cmd_train_sweep(int argc, char **argv)
                               "correlations and confidence intervals. Resumable: rerun the "
                               "same command to continue an interrupted sweep.",
                    .example = "dnncrit train-sweep --sigma-w 0.5:2.5:9 --sigma-b 0.05 --depth 30 "
-                              "--width 128 --seeds 3 --epochs 2 --outdir sweep1",
+                              "--width 128 --seeds 3 --epochs 2 --out-dir sweep1",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
     int rc = dnc_cli_parse(&cli, argc, argv);
@@ -177,7 +178,7 @@ int cmd_train_sweep(int argc, char **argv)
     if (rc)
         dnc_cli_fail("train-sweep");
     cJSON_Delete(record);
-    rc = dnc_cli_plot_after("train-sweep", plot, rc, a.outdir, "/sweep.json");
+    rc = dnc_cli_plot_after("train-sweep", plot, rc, a.out_dir, "/sweep.json");
     dnc_cli_free(&cli);
     return rc;
 }

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-static dnc_opt *find_opt(dnc_cli *cli, const char *name, size_t len)
+static dnc_opt *find_opt(const dnc_cli *cli, const char *name, size_t len)
 {
     for (size_t i = 0; i < cli->nopts; i++) {
         const char *n = cli->opts[i].name;
@@ -22,6 +22,30 @@ static dnc_opt *find_opt(dnc_cli *cli, const char *name, size_t len)
             return &cli->opts[i];
     }
     return NULL;
+}
+
+/* The option an alias stands for (NULL when it names no plain option). */
+static dnc_opt *alias_target(const dnc_cli *cli, const dnc_opt *alias)
+{
+    const char *name = alias->target;
+    dnc_opt *o = find_opt(cli, name, strlen(name));
+    return o && o->type != DNC_OPT_ALIAS ? o : NULL;
+}
+
+/* find_opt, with a deprecated alias resolved to its option and a warning
+ * naming the new spelling (`where` is "--" on the command line, else the
+ * config file's "path:line: "). */
+static dnc_opt *lookup_opt(const dnc_cli *cli, const char *name, size_t len, const char *where)
+{
+    dnc_opt *o = find_opt(cli, name, len);
+    if (!o || o->type != DNC_OPT_ALIAS)
+        return o;
+    dnc_opt *target = alias_target(cli, o);
+    if (target)
+        fprintf(stderr, "dnncrit %s: warning: %s%.*s is deprecated, use %s%s\n", cli->command,
+                where, (int)len, name, strcmp(where, "--") == 0 ? "--" : "",
+                target->name);
+    return target;
 }
 
 static dnc_status parse_dlist(const char *s, const char *what, dnc_dlist *out)
@@ -139,6 +163,7 @@ static dnc_status set_option(dnc_cli *cli, dnc_opt *o, const char *value)
     }
     case DNC_OPT_ACTIVATION: st = dnc_activation_parse(value, (dnc_activation *)o->target); break;
     case DNC_OPT_DLIST: st = parse_dlist(value, what, (dnc_dlist *)o->target); break;
+    case DNC_OPT_ALIAS: return dnc_fail(DNC_EINVAL, "%s: alias of no option", what);
     }
     if (!st)
         o->seen = true;
@@ -154,7 +179,9 @@ static int apply_config(dnc_cli *cli, const char *path)
     }
     for (size_t i = 0; i < cli->config.count; i++) {
         const dnc_config_entry *e = &cli->config.entries[i];
-        dnc_opt *o = find_opt(cli, e->key, strlen(e->key));
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%d: ", path, e->line);
+        dnc_opt *o = lookup_opt(cli, e->key, strlen(e->key), where);
         if (!o) {
             dnc_cli_failf(cli->command, "%s:%d: unknown option '%s' (see --help)", path, e->line,
                           e->key);
@@ -227,7 +254,7 @@ int dnc_cli_parse(dnc_cli *cli, int argc, char **argv)
         const char *name = a + 2;
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        dnc_opt *o = find_opt(cli, name, len);
+        dnc_opt *o = lookup_opt(cli, name, len, "--");
         if (!o) {
             dnc_cli_failf(cli->command, "unknown option '%.*s' (see 'dnncrit %s --help')",
                           (int)len + 2, a, cli->command);
@@ -289,7 +316,8 @@ bool dnc_cli_seen(const dnc_cli *cli, const char *name)
 static void print_default(const dnc_opt *o, FILE *fp)
 {
     switch (o->type) {
-    case DNC_OPT_FLAG: break;
+    case DNC_OPT_FLAG:
+    case DNC_OPT_ALIAS: break;
     case DNC_OPT_DOUBLE: fprintf(fp, " (default %g)", *(double *)o->target); break;
     case DNC_OPT_SIZE: fprintf(fp, " (default %zu)", *(size_t *)o->target); break;
     case DNC_OPT_U64:
@@ -318,7 +346,8 @@ static void print_default(const dnc_opt *o, FILE *fp)
 static const char *type_metavar(dnc_opt_type t)
 {
     switch (t) {
-    case DNC_OPT_FLAG: return "";
+    case DNC_OPT_FLAG:
+    case DNC_OPT_ALIAS: return "";
     case DNC_OPT_DOUBLE: return " X";
     case DNC_OPT_SIZE:
     case DNC_OPT_U64: return " N";
@@ -337,6 +366,14 @@ void dnc_cli_print_help(const dnc_cli *cli, FILE *fp)
     for (size_t i = 0; i < cli->nopts; i++) {
         const dnc_opt *o = &cli->opts[i];
         char head[64];
+        if (o->type == DNC_OPT_ALIAS) {
+            const dnc_opt *t = alias_target(cli, o);
+            if (!t)
+                continue;
+            snprintf(head, sizeof head, "--%s%s", o->name, type_metavar(t->type));
+            fprintf(fp, "  %-24s deprecated spelling of --%s\n", head, t->name);
+            continue;
+        }
         snprintf(head, sizeof head, "--%s%s", o->name, type_metavar(o->type));
         fprintf(fp, "  %-24s %s", head, o->help);
         print_default(o, fp);

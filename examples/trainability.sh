@@ -22,7 +22,7 @@ start=$(date +%s)
   --activation tanh --depth 40 --width 128 --sigma-b 0.05 \
   --sigma-w 0.5,0.8,1.0,1.15,1.3,1.6,2.0,2.5,3.0 --seeds 2 \
   --train-size 3000 --test-size 1000 --epochs 3 --lr 0.01 --momentum 0.9 \
-  --batch-size 64 --obs-inputs 32 --threads 1 --outdir "$out"
+  --batch-size 64 --obs-inputs 32 --threads 1 --out-dir "$out"
 end=$(date +%s)
 
 echo

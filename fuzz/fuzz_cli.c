@@ -1,6 +1,7 @@
 /* libFuzzer: the CLI option layer (dnc_cli_parse) with an option of every
- * type. The input is argv, one argument per line; "--config" is not
- * followed to files (the config parser has its own target). */
+ * type, deprecated aliases included. The input is argv, one argument per
+ * line; "--config" is not followed to files (the config parser has its own
+ * target). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"out", DNC_OPT_STRING, &str, "a string", false},
         {"activation", DNC_OPT_ACTIVATION, &act, "an activation", false},
         {"sigma-b", DNC_OPT_DLIST, &list, "a list", false},
+        DNC_OPT_ALIAS_OF("output", "out"),
+        DNC_OPT_ALIAS_OF("dangling", "no-such-option"),
     };
     dnc_cli cli = {.command = "fuzz", .summary = "fuzz", .example = "fuzz", .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0], .positional_name = "FILE",

@@ -1,5 +1,6 @@
-/* libFuzzer: numeric text tables (dnncrit/table.h: `dnncrit powerlaw`
- * columns) and the scaling tables of `dnncrit exponents` / `fss`. */
+/* libFuzzer: the text-table reader (dnncrit/table.h) with the policies of
+ * `dnncrit powerlaw` and `raster` (finite numbers, optional header, one
+ * column) and of `exponents` / `fss` (header, nan allowed, then a series). */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -11,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_input(data, size, ".csv");
     dnc_table t;
-    if (dnc_table_read(path, &t) == DNC_OK)
+    if (dnc_table_read(path, NULL, &t) == DNC_OK)
         dnc_table_free(&t);
     double *x = NULL;
     size_t n;
@@ -20,12 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     x = NULL;
     if (dnc_table_read_column(path, "size", &x, &n) == DNC_OK)
         free(x);
-    dnc_csv_table st;
-    if (dnc_csv_read(path, &st) == DNC_OK) {
+    if (dnc_table_read(path, &dnc_series_table_opts, &t) == DNC_OK) {
         dnc_series s;
-        if (dnc_series_from_tables(&st, 1, "rho", &s) == DNC_OK)
+        if (dnc_series_from_tables(&t, 1, "rho", &s) == DNC_OK)
             dnc_series_free(&s);
-        dnc_csv_free(&st);
+        dnc_table_free(&t);
     }
     return 0;
 }

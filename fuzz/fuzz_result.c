@@ -43,14 +43,14 @@ static void load_from_files(const char *json, size_t jlen, const char *csv, size
     char path[4200];
     snprintf(path, sizeof path, "%s/r.json", fuzz_dir);
     cJSON *rec;
-    dnc_rtable t;
+    dnc_table t;
     bool has;
     if (dnc_plot_load_result(path, &rec, &t, &has) == DNC_OK) {
         dnc_figure *fig;
         if (dnc_plot_figure_for_result_in(rec, has ? &t : NULL, fuzz_dir, &fig) == DNC_OK)
             dnc_figure_free(fig);
         if (has)
-            dnc_rtable_free(&t);
+            dnc_table_free(&t);
         cJSON_Delete(rec);
     }
 }
@@ -72,10 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *rec = cJSON_ParseWithLength(text, jlen);
     if (!rec)
         return 0;
-    dnc_rtable t;
+    dnc_table t;
     bool has = false;
     if (sep)
-        has = dnc_rtable_parse(sep + 5, size - jlen - 5, "fuzz.csv", &t) == DNC_OK;
+        has = dnc_table_parse(sep + 5, size - jlen - 5, "fuzz.csv", &dnc_result_table_opts,
+                              &t) == DNC_OK;
     dnc_figure *fig = NULL;
     if (dnc_plot_figure_for_result(rec, has ? &t : NULL, &fig) == DNC_OK) {
         int w, h;
@@ -89,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dnc_figure_free(fig);
     }
     if (has)
-        dnc_rtable_free(&t);
+        dnc_table_free(&t);
     cJSON_Delete(rec);
     return 0;
 }

@@ -47,32 +47,32 @@ dnc_status dnc_activity_read_dense(const char *path, size_t rebin, dnc_activity 
     if (rebin == 0)
         return dnc_fail(DNC_EINVAL, "rebin must be >= 1, got 0");
     dnc_table t;
-    dnc_status st = dnc_table_read(path, &t);
+    dnc_status st = dnc_table_read(path, NULL, &t);
     if (st)
         return st;
-    for (size_t i = 0; i < t.rows * t.cols; i++)
+    for (size_t i = 0; i < t.nrows * t.ncols; i++)
         if (t.v[i] < 0) {
             st = dnc_fail(DNC_EINVAL, "%s: row %zu, column %zu: negative activity %g", path,
-                          i / t.cols + 1, i % t.cols + 1, t.v[i]);
+                          i / t.ncols + 1, i % t.ncols + 1, t.v[i]);
             dnc_table_free(&t);
             return st;
         }
-    size_t bins = (t.rows + rebin - 1) / rebin;
-    unsigned char *seen = calloc(t.cols, 1);
-    if (!seen || (st = dnc_activity_alloc(a, bins, t.cols))) {
+    size_t bins = (t.nrows + rebin - 1) / rebin;
+    unsigned char *seen = calloc(t.ncols, 1);
+    if (!seen || (st = dnc_activity_alloc(a, bins, t.ncols))) {
         free(seen);
         dnc_table_free(&t);
         return st ? st : dnc_fail(DNC_ENOMEM, "out of memory");
     }
     for (size_t b = 0; b < bins; b++) {
-        memset(seen, 0, t.cols);
-        for (size_t r = b * rebin; r < (b + 1) * rebin && r < t.rows; r++)
-            for (size_t u = 0; u < t.cols; u++) {
-                double v = t.v[r * t.cols + u];
+        memset(seen, 0, t.ncols);
+        for (size_t r = b * rebin; r < (b + 1) * rebin && r < t.nrows; r++)
+            for (size_t u = 0; u < t.ncols; u++) {
+                double v = t.v[r * t.ncols + u];
                 a->count[b] += v;
                 seen[u] |= v > 0;
             }
-        for (size_t u = 0; u < t.cols; u++)
+        for (size_t u = 0; u < t.ncols; u++)
             a->active[b] += seen[u];
     }
     free(seen);
@@ -97,16 +97,16 @@ dnc_status dnc_activity_read_events(const char *path, double dt, dnc_activity *a
 {
     memset(a, 0, sizeof *a);
     dnc_table t;
-    dnc_status st = dnc_table_read(path, &t);
+    dnc_status st = dnc_table_read(path, NULL, &t);
     if (st)
         return st;
-    if (t.cols != 2) {
+    if (t.ncols != 2) {
         st = dnc_fail(DNC_EINVAL, "%s: an event list needs 2 columns (time, unit), got %zu", path,
-                      t.cols);
+                      t.ncols);
         dnc_table_free(&t);
         return st;
     }
-    size_t n = t.rows;
+    size_t n = t.nrows;
     event *ev = malloc(n * sizeof *ev);
     if (!ev) {
         dnc_table_free(&t);

@@ -12,11 +12,14 @@
 
 /* ------------------------------------------------------------ helpers */
 
+const dnc_table_opts dnc_result_table_opts = {
+    .cells = DNC_TABLE_TEXT, .need_header = true, .sep = ',', .empty_ok = true};
+
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 typedef struct {
     const cJSON *rec;
-    const dnc_rtable *t; /* never NULL inside a recipe (an empty table at worst) */
+    const dnc_table *t; /* never NULL inside a recipe (an empty table at worst) */
     dnc_figure *fig;
     const char *dir;  /* folder of the result, for its other CSVs; NULL: none */
 } recipe_ctx;
@@ -29,7 +32,7 @@ static bool safe_basename(const char *name)
 
 /* Another CSV of the result: outputs.<key>, read from the result's folder.
  * false (and an empty table) when absent or unreadable. */
-static bool load_aux(const recipe_ctx *r, const char *key, dnc_rtable *t)
+static bool load_aux(const recipe_ctx *r, const char *key, dnc_table *t)
 {
     memset(t, 0, sizeof *t);
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(r->rec, "outputs");
@@ -41,7 +44,7 @@ static bool load_aux(const recipe_ctx *r, const char *key, dnc_rtable *t)
     if (!path)
         return false;
     snprintf(path, n, "%s/%s", r->dir, it->valuestring);
-    bool ok = dnc_rtable_read(path, t) == DNC_OK;
+    bool ok = dnc_table_read(path, &dnc_result_table_opts, t) == DNC_OK;
     free(path);
     if (!ok)
         memset(t, 0, sizeof *t);
@@ -50,15 +53,15 @@ static bool load_aux(const recipe_ctx *r, const char *key, dnc_rtable *t)
 
 static long col(const recipe_ctx *r, const char *const *names)
 {
-    return dnc_rtable_col_any(r->t, names);
+    return dnc_table_col_any(r->t, names);
 }
 
-static long err_col(const dnc_rtable *t, long c)
+static long err_col(const dnc_table *t, long c)
 {
-    return c < 0 ? -1 : dnc_rtable_err_col(t, (size_t)c);
+    return c < 0 ? -1 : dnc_table_err_col(t, (size_t)c);
 }
 
-static bool is_error_column(const dnc_rtable *t, size_t c)
+static bool is_error_column(const dnc_table *t, size_t c)
 {
     for (size_t k = 0; k < t->ncols; k++)
         if (k != c && err_col(t, (long)k) == (long)c)
@@ -145,11 +148,11 @@ static char *run_note(const cJSON *rec)
     return s;
 }
 
-static dnc_status add_col_series(dnc_plot_panel *p, const dnc_rtable *t, long cx, long cy,
+static dnc_status add_col_series(dnc_plot_panel *p, const dnc_table *t, long cx, long cy,
                                  long ce, const char *label, dnc_plot_style style, int color)
 {
-    double *x = dnc_rtable_column(t, (size_t)cx), *y = dnc_rtable_column(t, (size_t)cy);
-    double *e = ce >= 0 ? dnc_rtable_column(t, (size_t)ce) : NULL;
+    double *x = dnc_table_column(t, (size_t)cx), *y = dnc_table_column(t, (size_t)cy);
+    double *e = ce >= 0 ? dnc_table_column(t, (size_t)ce) : NULL;
     dnc_status st;
     if (!x || !y || (ce >= 0 && !e))
         st = dnc_fail(DNC_ENOMEM, "out of memory");
@@ -169,7 +172,7 @@ typedef struct {
     size_t n;
 } groups;
 
-static dnc_status find_groups(const dnc_rtable *t, long g, size_t max_groups, groups *out)
+static dnc_status find_groups(const dnc_table *t, long g, size_t max_groups, groups *out)
 {
     out->keys = malloc((max_groups ? max_groups : 1) * sizeof *out->keys);
     out->n = 0;
@@ -190,7 +193,7 @@ static dnc_status find_groups(const dnc_rtable *t, long g, size_t max_groups, gr
 }
 
 /* Adds one series per group of column g: y against x (optional error). */
-static dnc_status add_grouped(dnc_plot_panel *p, const dnc_rtable *t, long g, long cx, long cy,
+static dnc_status add_grouped(dnc_plot_panel *p, const dnc_table *t, long g, long cx, long cy,
                               long ce, const char *label_fmt, dnc_plot_style style,
                               size_t max_groups)
 {
@@ -225,7 +228,7 @@ static dnc_status add_grouped(dnc_plot_panel *p, const dnc_rtable *t, long g, lo
     return st;
 }
 
-static bool all_positive(const dnc_rtable *t, long c)
+static bool all_positive(const dnc_table *t, long c)
 {
     size_t pos = 0;
     for (size_t r = 0; r < t->nrows; r++) {
@@ -238,7 +241,7 @@ static bool all_positive(const dnc_rtable *t, long c)
 }
 
 /* Positive values spanning more than two decades: show them logarithmically. */
-static bool wants_log(const dnc_rtable *t, long c)
+static bool wants_log(const dnc_table *t, long c)
 {
     if (!all_positive(t, c))
         return false;
@@ -305,7 +308,7 @@ static char *column_label(const char *name)
  * error column gets a panel (at most 9), with its error bars. */
 static dnc_status recipe_generic(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     if (t->ncols < 2 || t->nrows == 0) {
         dnc_plot_panel *p = panel(r, "no table to plot", "", "");
         return p ? dnc_panel_set_note(p, "this result has no CSV rows") : DNC_ENOMEM;
@@ -314,7 +317,7 @@ static dnc_status recipe_generic(recipe_ctx *r)
     size_t panels = 0;
     dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
     for (size_t c = 1; !st && c < t->ncols && panels < 9; c++) {
-        if (t->text[c] || is_error_column(t, c))
+        if (dnc_table_is_text(t, c) || is_error_column(t, c))
             continue;
         char *yl = column_label(t->names[c]);
         dnc_plot_panel *p = yl ? panel(r, NULL, xl, yl) : NULL;
@@ -344,7 +347,7 @@ static dnc_status recipe_generic(recipe_ctx *r)
  * asymptote 1/(kappa l) from results.kappa at criticality. */
 static dnc_status panel_rho(recipe_ctx *r, long cl, long crho)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     dnc_plot_panel *p = panel(r, "order parameter", "layer ℓ", "ρ^ℓ = 1 − c^ℓ");
     if (!p)
         return DNC_ENOMEM;
@@ -378,7 +381,7 @@ static dnc_status panel_rho(recipe_ctx *r, long cl, long crho)
         st = add_col_series(p, t, cl, cmf, -1, "mean field", DNC_STYLE_DASHED, 2);
     double kappa;
     if (!st && cmf < 0 && result_value(r->rec, "kappa", &kappa, NULL) && kappa > 0) {
-        double *x = dnc_rtable_column(t, (size_t)cl), *y = malloc(t->nrows * sizeof *y + 1);
+        double *x = dnc_table_column(t, (size_t)cl), *y = malloc(t->nrows * sizeof *y + 1);
         if (!x || !y)
             st = dnc_fail(DNC_ENOMEM, "out of memory");
         for (size_t i = 0; !st && i < t->nrows; i++)
@@ -429,7 +432,7 @@ static dnc_status recipe_propagate(recipe_ctx *r)
 /* ---------------------------------- phase diagram and landscapes */
 
 /* Distinct sorted values of column c. */
-static size_t distinct_sorted(const dnc_rtable *t, long c, double *out, size_t max)
+static size_t distinct_sorted(const dnc_table *t, long c, double *out, size_t max)
 {
     size_t n = 0;
     for (size_t r = 0; r < t->nrows; r++) {
@@ -465,7 +468,7 @@ static size_t index_of(const double *v, size_t n, double x)
 
 /* Heat map of column cz over the grid (cx, cy) with contours at levels;
  * values averaged over repeated grid points (seeds). */
-static dnc_status add_heatmap(dnc_plot_panel *p, const dnc_rtable *t, long cx, long cy, long cz,
+static dnc_status add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cz,
                               const char *zlabel, const double *levels, size_t nlevels,
                               const char *level_name)
 {
@@ -611,7 +614,7 @@ static void aggregate_free(aggregate *a)
     memset(a, 0, sizeof *a);
 }
 
-static dnc_status aggregate_rows(const dnc_rtable *t, long cx, long cy, long cg, double g,
+static dnc_status aggregate_rows(const dnc_table *t, long cx, long cy, long cg, double g,
                                  aggregate *a)
 {
     size_t cap = t->nrows ? t->nrows : 1;
@@ -657,7 +660,7 @@ static dnc_status aggregate_rows(const dnc_rtable *t, long cx, long cy, long cg,
 
 /* Mean +- standard error of cy against cx, one series per value of cg
  * (cg < 0: one series). */
-static dnc_status add_aggregated(dnc_plot_panel *p, const dnc_rtable *t, long cx, long cy, long cg,
+static dnc_status add_aggregated(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cg,
                                  const char *label_fmt, const char *single_label)
 {
     groups gr = {0};
@@ -690,7 +693,7 @@ static dnc_status add_aggregated(dnc_plot_panel *p, const dnc_rtable *t, long cx
     return st;
 }
 
-static size_t count_distinct(const dnc_rtable *t, long c)
+static size_t count_distinct(const dnc_table *t, long c)
 {
     groups gr;
     if (find_groups(t, c, 1000, &gr))
@@ -738,7 +741,7 @@ static dnc_status add_guide(dnc_plot_panel *p, const double *x, const double *y,
 
 static dnc_status recipe_dp(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long ct = col(r, NAMES("t", "time", "layer")), crho = col(r, NAMES("rho", "density"));
     dnc_status st = need_cols("dp", ct, crho);
     if (st)
@@ -768,7 +771,7 @@ static dnc_status recipe_dp(recipe_ctx *r)
     st = dnc_panel_set_note(p, note);
     if (!st)
         st = add_col_series(p, t, ct, crho, err_col(t, crho), "simulation", DNC_STYLE_POINTS, 1);
-    double *x = dnc_rtable_column(t, (size_t)ct), *y = dnc_rtable_column(t, (size_t)crho);
+    double *x = dnc_table_column(t, (size_t)ct), *y = dnc_table_column(t, (size_t)crho);
     if (!st && x && y)
         st = add_guide(p, x, y, t->nrows, delta, guide);
     free(y);
@@ -813,7 +816,7 @@ static bool entry_value(const cJSON *obj, const char *name, double *v, double *e
 
 static dnc_status recipe_exponents(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long ct = col(r, NAMES("t", "layer")), cy = col(r, NAMES("y", "rho"));
     long cd = col(r, NAMES("delta_eff")), cp = col(r, NAMES("param"));
     dnc_status st = need_cols("exponents", ct, cd);
@@ -861,8 +864,8 @@ static dnc_status recipe_exponents(recipe_ctx *r)
         free(gr.keys);
     } else {
         st = add_col_series(p, t, ct, cy, err_col(t, cy), "data", DNC_STYLE_POINTS, 1);
-        double *d = dnc_rtable_column(t, (size_t)cd);
-        double *de = err_col(t, cd) >= 0 ? dnc_rtable_column(t, (size_t)err_col(t, cd)) : NULL;
+        double *d = dnc_table_column(t, (size_t)cd);
+        double *de = err_col(t, cd) >= 0 ? dnc_table_column(t, (size_t)err_col(t, cd)) : NULL;
         if (!st && d)
             st = dnc_panel_add_series_color(q, "local slope", de ? DNC_STYLE_ERRORBARS
                                                                  : DNC_STYLE_POINTS,
@@ -878,7 +881,7 @@ static dnc_status recipe_exponents(recipe_ctx *r)
         snprintf(label, sizeof label, "fit δ = %.4g ± %.2g", delta, derr);
         st = dnc_panel_add_refline(q, false, delta, label);
         if (!st && entry_value(e0, "amplitude", &amp, &aerr)) {
-            double *x = dnc_rtable_column(t, (size_t)ct), *y = malloc(t->nrows * sizeof *y + 1);
+            double *x = dnc_table_column(t, (size_t)ct), *y = malloc(t->nrows * sizeof *y + 1);
             for (size_t i = 0; x && y && i < t->nrows; i++)
                 y[i] = x[i] > 0 ? amp * pow(x[i], -delta) : NAN;
             if (x && y)
@@ -901,7 +904,7 @@ static dnc_status recipe_exponents(recipe_ctx *r)
 
 static dnc_status recipe_fss(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long cn = col(r, NAMES("size", "N", "width", "L")), ct = col(r, NAMES("t", "layer"));
     long cy = col(r, NAMES("y", "rho")), cxs = col(r, NAMES("x_scaled")),
          cys = col(r, NAMES("y_scaled"));
@@ -936,17 +939,17 @@ static dnc_status recipe_fss(recipe_ctx *r)
 
 static dnc_status recipe_classify(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long cc = col(r, NAMES("class")), cd = col(r, NAMES("distance"));
     dnc_status st = need_cols("classify", cc, cd);
-    if (st || !t->text[cc] || t->nrows == 0)
+    if (st || !dnc_table_is_text(t, (size_t)cc) || t->nrows == 0)
         return st ? st : dnc_fail(DNC_EUNSUPPORTED, "classify: no class names");
     size_t n = t->nrows < 16 ? t->nrows : 16;
     const char *names[16];
     double x[16], y[16];
     char *esc[16] = {0};
     for (size_t i = 0; i < n; i++) {
-        esc[i] = dnc_plot_escape(t->text[cc][i]);
+        esc[i] = dnc_plot_escape(dnc_table_text(t, i, (size_t)cc));
         names[i] = esc[i] ? esc[i] : "?";
         x[i] = (double)i;
         y[i] = t->v[i * t->ncols + (size_t)cd];
@@ -1012,7 +1015,7 @@ static dnc_status recipe_cnn(recipe_ctx *r)
 static dnc_status add_if(dnc_plot_panel *p, recipe_ctx *r, long cx, const char *name,
                          const char *label, int color, dnc_plot_style style)
 {
-    long c = dnc_rtable_col(r->t, name);
+    long c = dnc_table_col(r->t, name);
     if (c < 0)
         return DNC_OK;
     return add_col_series(p, r->t, cx, c, err_col(r->t, c), label, style, color);
@@ -1063,7 +1066,7 @@ static dnc_status recipe_train(recipe_ctx *r)
  * line and depth / xi_c. */
 static dnc_status recipe_train_sweep(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long cw = col(r, SW_NAMES), cb = col(r, SB_NAMES);
     long ca = col(r, NAMES("final_test_acc", "test_acc_mean", "test_acc"));
     long cc = col(r, NAMES("sigma_w_crit"));
@@ -1138,8 +1141,8 @@ static size_t swept_columns(const recipe_ctx *r, long *cols, size_t max)
         if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 2 || !it->string ||
             strcmp(it->string, "seed") == 0)
             continue;
-        long c = dnc_rtable_col(r->t, it->string);
-        if (c >= 0 && !r->t->text[c])
+        long c = dnc_table_col(r->t, it->string);
+        if (c >= 0 && !dnc_table_is_text(r->t, (size_t)c))
             cols[n++] = c;
     }
     return n;
@@ -1156,7 +1159,7 @@ static bool is_param_column(const recipe_ctx *r, size_t c)
 
 static dnc_status recipe_sweep(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long swept[4];
     size_t ns = swept_columns(r, swept, 4);
     if (ns == 0)
@@ -1179,7 +1182,7 @@ static dnc_status recipe_sweep(recipe_ctx *r)
     dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
     size_t panels = 0;
     for (size_t c = 0; !st && c < t->ncols && panels < 9; c++) {
-        if (is_param_column(r, c) || t->text[c])
+        if (is_param_column(r, c) || dnc_table_is_text(t, c))
             continue;
         char *yl = column_label(t->names[c]);
         dnc_plot_panel *p = yl ? panel(r, NULL, xl, yl) : NULL;
@@ -1200,7 +1203,7 @@ static dnc_status recipe_sweep(recipe_ctx *r)
 
 static dnc_status recipe_meanfield(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long cl = col(r, LAYER_NAMES), crho = col(r, RHO_NAMES), cq = col(r, NAMES("q"));
     dnc_status st = need_cols("meanfield", cl, crho);
     if (st)
@@ -1250,7 +1253,7 @@ static dnc_status recipe_meanfield(recipe_ctx *r)
 
 static dnc_status recipe_critical(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long cb = col(r, SB_NAMES), cw = col(r, SW_NAMES);
     dnc_status st = need_cols("critical", cb, cw);
     if (st)
@@ -1331,13 +1334,13 @@ static char *estimate_text(const cJSON *rec, const char *name, const char *sym)
 }
 
 /* A distribution panel from a CSV "x,density_data,density_fit" (or ccdf). */
-static dnc_status distribution_panel(recipe_ctx *r, const dnc_rtable *d, const char *title,
+static dnc_status distribution_panel(recipe_ctx *r, const dnc_table *d, const char *title,
                                      const char *xl, const char *yl, const char *fit_label,
                                      int color)
 {
-    long cx = dnc_rtable_col(d, "x");
-    long cd = dnc_rtable_col_any(d, NAMES("density_data", "ccdf_data", "pdf_data"));
-    long cf = dnc_rtable_col_any(d, NAMES("density_fit", "ccdf_fit", "pdf_fit"));
+    long cx = dnc_table_col(d, "x");
+    long cd = dnc_table_col_any(d, NAMES("density_data", "ccdf_data", "pdf_data"));
+    long cf = dnc_table_col_any(d, NAMES("density_fit", "ccdf_fit", "pdf_fit"));
     if (cx < 0 || cd < 0)
         return DNC_OK;
     dnc_plot_panel *p = panel(r, title, xl, yl);
@@ -1353,7 +1356,7 @@ static dnc_status distribution_panel(recipe_ctx *r, const dnc_rtable *d, const c
 
 static dnc_status recipe_avalanches(recipe_ctx *r)
 {
-    dnc_rtable sizes, durs, sd, shape;
+    dnc_table sizes, durs, sd, shape;
     bool hs = load_aux(r, "sizes_pdf_csv", &sizes), hd = load_aux(r, "durations_pdf_csv", &durs);
     bool hsd = load_aux(r, "sizedur_csv", &sd), hsh = load_aux(r, "shape_csv", &shape);
     dnc_status st = DNC_OK;
@@ -1370,8 +1373,8 @@ static dnc_status recipe_avalanches(recipe_ctx *r)
         st = distribution_panel(r, &durs, "avalanche durations", "duration T (layers or bins)",
                                 "P(T)", la, 2);
     if (!st && hsd) {
-        long cT = dnc_rtable_col(&sd, "T"), cm = dnc_rtable_col(&sd, "mean_S"),
-             ce = dnc_rtable_col(&sd, "sem_S"), cf = dnc_rtable_col(&sd, "fit");
+        long cT = dnc_table_col(&sd, "T"), cm = dnc_table_col(&sd, "mean_S"),
+             ce = dnc_table_col(&sd, "sem_S"), cf = dnc_table_col(&sd, "fit");
         if (cT >= 0 && cm >= 0) {
             dnc_plot_panel *p = panel(r, "crackling noise", "duration T", "⟨S⟩(T)");
             if (!p)
@@ -1399,14 +1402,14 @@ static dnc_status recipe_avalanches(recipe_ctx *r)
         }
     }
     if (!st && hsh) {
-        long cx = dnc_rtable_col(&shape, "t_over_T"), cm = dnc_rtable_col(&shape, "shape");
+        long cx = dnc_table_col(&shape, "t_over_T"), cm = dnc_table_col(&shape, "shape");
         if (cx >= 0) {
             dnc_plot_panel *p = panel(r, "avalanche shape collapse", "t / T",
                                       "T^{1−γ} ⟨s(t, T)⟩");
             if (!p)
                 st = DNC_ENOMEM;
             for (size_t c = 0; !st && c < shape.ncols && p; c++) {
-                if ((long)c == cx || (long)c == cm || shape.text[c])
+                if ((long)c == cx || (long)c == cm || dnc_table_is_text(&shape, c))
                     continue;
                 char label[64];
                 const char *nm = shape.names[c];
@@ -1433,20 +1436,20 @@ static dnc_status recipe_avalanches(recipe_ctx *r)
     free(tau);
     free(alpha);
     if (hs)
-        dnc_rtable_free(&sizes);
+        dnc_table_free(&sizes);
     if (hd)
-        dnc_rtable_free(&durs);
+        dnc_table_free(&durs);
     if (hsd)
-        dnc_rtable_free(&sd);
+        dnc_table_free(&sd);
     if (hsh)
-        dnc_rtable_free(&shape);
+        dnc_table_free(&shape);
     return st;
 }
 
 static dnc_status recipe_powerlaw(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
-    if (dnc_rtable_col(t, "x") < 0 || dnc_rtable_col(t, "ccdf_data") < 0)
+    const dnc_table *t = r->t;
+    if (dnc_table_col(t, "x") < 0 || dnc_table_col(t, "ccdf_data") < 0)
         return dnc_fail(DNC_EUNSUPPORTED, "powerlaw: columns not found");
     const cJSON *fit = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "fit");
@@ -1459,17 +1462,17 @@ static dnc_status recipe_powerlaw(recipe_ctx *r)
     if (!st && cJSON_IsNumber(xm) && r->fig->npanels)
         st = dnc_panel_add_refline(r->fig->panels[r->fig->npanels - 1], true, xm->valuedouble,
                                    "x_{min}");
-    dnc_rtable pdf;
+    dnc_table pdf;
     if (!st && load_aux(r, "pdf_csv", &pdf)) {
         st = distribution_panel(r, &pdf, "density", "x", "p(x)", label, 2);
-        dnc_rtable_free(&pdf);
+        dnc_table_free(&pdf);
     }
     return st;
 }
 
 static dnc_status recipe_susceptibility(recipe_ctx *r)
 {
-    const dnc_rtable *t = r->t;
+    const dnc_table *t = r->t;
     long cw = col(r, SW_NAMES), cn = col(r, NAMES("width", "N")), cc = col(r, NAMES("chi"));
     dnc_status st = need_cols("susceptibility", cw, cc);
     if (st)
@@ -1485,7 +1488,7 @@ static dnc_status recipe_susceptibility(recipe_ctx *r)
         {"mean_size", "mean avalanche size", "⟨S⟩"},
     };
     for (size_t i = 0; !st && i < sizeof panels / sizeof panels[0]; i++) {
-        long c = dnc_rtable_col(t, panels[i].col);
+        long c = dnc_table_col(t, panels[i].col);
         if (c < 0)
             continue;
         dnc_plot_panel *p = panel(r, panels[i].title, "σ_w", panels[i].ylabel);
@@ -1509,11 +1512,11 @@ static dnc_status recipe_susceptibility(recipe_ctx *r)
  * and the Lyapunov exponent against (1/2) ln chi_1. */
 static dnc_status recipe_demo(recipe_ctx *r)
 {
-    dnc_rtable lay, sum;
+    dnc_table lay, sum;
     bool hl = load_aux(r, "layers_csv", &lay), hs = load_aux(r, "summary_csv", &sum);
     dnc_status st = hl ? DNC_OK : dnc_fail(DNC_EUNSUPPORTED, "demo: layers CSV not found");
-    long cf = hl ? dnc_rtable_col(&lay, "factor") : -1, cl = hl ? dnc_rtable_col(&lay, "layer") : -1,
-         cr = hl ? dnc_rtable_col(&lay, "rho") : -1, cm = hl ? dnc_rtable_col(&lay, "rho_mf") : -1;
+    long cf = hl ? dnc_table_col(&lay, "factor") : -1, cl = hl ? dnc_table_col(&lay, "layer") : -1,
+         cr = hl ? dnc_table_col(&lay, "rho") : -1, cm = hl ? dnc_table_col(&lay, "rho_mf") : -1;
     if (!st && (cf < 0 || cl < 0 || cr < 0))
         st = dnc_fail(DNC_EUNSUPPORTED, "demo: columns not found");
     dnc_plot_panel *p = st ? NULL : panel(r, "order parameter around the edge of chaos",
@@ -1542,15 +1545,15 @@ static dnc_status recipe_demo(recipe_ctx *r)
         }
     }
     free(gr.keys);
-    long cw = hs ? dnc_rtable_col(&sum, "sigma_w") : -1, cy = hs ? dnc_rtable_col(&sum, "lyapunov") : -1,
-         ch = hs ? dnc_rtable_col(&sum, "half_ln_chi_1") : -1;
+    long cw = hs ? dnc_table_col(&sum, "sigma_w") : -1, cy = hs ? dnc_table_col(&sum, "lyapunov") : -1,
+         ch = hs ? dnc_table_col(&sum, "half_ln_chi_1") : -1;
     if (!st && cw >= 0 && cy >= 0) {
         dnc_plot_panel *q = panel(r, "maximal Lyapunov exponent", "σ_w", "λ per layer");
         if (!q)
             st = DNC_ENOMEM;
         else {
             q->key = strdup("top left");
-            st = add_col_series(q, &sum, cw, cy, dnc_rtable_err_col(&sum, (size_t)cy),
+            st = add_col_series(q, &sum, cw, cy, dnc_table_err_col(&sum, (size_t)cy),
                                 "finite width", DNC_STYLE_ERRORBARS, 1);
             if (!st && ch >= 0)
                 st = add_col_series(q, &sum, cw, ch, -1, "½ ln χ_1 (mean field)",
@@ -1563,9 +1566,9 @@ static dnc_status recipe_demo(recipe_ctx *r)
         }
     }
     if (hl)
-        dnc_rtable_free(&lay);
+        dnc_table_free(&lay);
     if (hs)
-        dnc_rtable_free(&sum);
+        dnc_table_free(&sum);
     return st;
 }
 
@@ -1620,13 +1623,13 @@ static char *figure_title(const cJSON *rec, const char *what)
     return s;
 }
 
-dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_rtable *table,
+dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_table *table,
                                       dnc_figure **fig)
 {
     return dnc_plot_figure_for_result_in(record, table, NULL, fig);
 }
 
-dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_rtable *table,
+dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_table *table,
                                          const char *dir, dnc_figure **fig)
 {
     *fig = NULL;
@@ -1635,7 +1638,7 @@ dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_rtable *
     const char *cmd = cmd_name(record);
     if (!*cmd)
         return dnc_fail(DNC_EINVAL, "result has no \"command\": not a dnncrit result record");
-    dnc_rtable empty = {0};
+    dnc_table empty = {0};
     recipe_ctx r = {.rec = record, .t = table ? table : &empty, .dir = dir};
     const recipe *chosen = NULL;
     for (size_t i = 0; i < NRECIPES; i++)
@@ -1684,7 +1687,7 @@ static char *sibling_path(const char *json_path, const char *name)
     return p;
 }
 
-dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_rtable *table,
+dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table *table,
                                 bool *has_table)
 {
     *has_table = false;
@@ -1719,7 +1722,7 @@ dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_rtabl
         *record = NULL;
         return dnc_fail(DNC_ENOMEM, "out of memory");
     }
-    st = dnc_rtable_read(path, table);
+    st = dnc_table_read(path, &dnc_result_table_opts, table);
     free(path);
     if (st) {
         cJSON_Delete(*record);
@@ -1760,7 +1763,7 @@ static char *default_out(const char *json_path, dnc_plot_format fmt)
 dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_format fmt)
 {
     cJSON *rec;
-    dnc_rtable t;
+    dnc_table t;
     bool has_table;
     dnc_status st = dnc_plot_load_result(json_path, &rec, &t, &has_table);
     if (st)
@@ -1771,7 +1774,7 @@ dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_form
              : dnc_fail(DNC_ENOMEM, "out of memory");
     free(dir);
     cJSON_Delete(rec);
-    dnc_rtable_free(&t);
+    dnc_table_free(&t);
     if (st)
         return st;
     char *path = out ? NULL : default_out(json_path, fmt);

@@ -206,7 +206,7 @@ static void key_value_table(FILE *fp, const char *caption, const cJSON *obj)
     fputs("</table>\n", fp);
 }
 
-static void csv_table(FILE *fp, const dnc_rtable *t, size_t max_rows, const char *csv_name)
+static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char *csv_name)
 {
     bool *is_err = calloc(t->ncols ? t->ncols : 1, sizeof *is_err);
     long *err = malloc((t->ncols ? t->ncols : 1) * sizeof *err);
@@ -216,7 +216,7 @@ static void csv_table(FILE *fp, const dnc_rtable *t, size_t max_rows, const char
         return;
     }
     for (size_t c = 0; c < t->ncols; c++) {
-        err[c] = dnc_rtable_err_col(t, c);
+        err[c] = dnc_table_err_col(t, c);
         if (err[c] >= 0)
             is_err[err[c]] = true;
     }
@@ -238,7 +238,7 @@ static void csv_table(FILE *fp, const dnc_rtable *t, size_t max_rows, const char
             if (is_err[c])
                 continue;
             fputs("<td>", fp);
-            const char *text = dnc_rtable_text(t, r, c);
+            const char *text = dnc_table_text(t, r, c);
             if (text)
                 html_text(fp, text);
             else
@@ -257,7 +257,7 @@ static void csv_table(FILE *fp, const dnc_rtable *t, size_t max_rows, const char
 }
 
 /* Renders the result's figure to a temporary PNG and embeds it. */
-static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, const dnc_rtable *t,
+static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, const dnc_table *t,
                          const char *tmpdir, size_t index)
 {
     dnc_figure *fig;
@@ -322,7 +322,7 @@ static void write_head(FILE *fp, const char *dir)
     fprintf(fp, "</code></h1>\n<p>Generated %s by dnncrit %s.</p>\n", stamp, DNNCRIT_VERSION);
 }
 
-static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc_rtable *t,
+static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc_table *t,
                          bool has_table, const dnc_report_opts *o, const char *tmpdir,
                          size_t index, size_t *nfig)
 {
@@ -424,7 +424,7 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
                   f.fp);
         for (size_t i = 0; i < list.n; i++) {
             cJSON *rec;
-            dnc_rtable t;
+            dnc_table t;
             bool has_table;
             if (!dnc_read_json(list.paths[i], &rec)) {
                 bool mine = is_dnncrit_record(rec) &&
@@ -444,7 +444,7 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
                 found++;
             }
             cJSON_Delete(rec);
-            dnc_rtable_free(&t);
+            dnc_table_free(&t);
         }
         fprintf(f.fp, "<p>%zu results, %zu figures; %zu other JSON files (not run records) "
                       "ignored.</p>\n</body></html>\n", found, nfig, ignored);

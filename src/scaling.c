@@ -1,8 +1,7 @@
 #include "dnncrit/scaling.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +11,6 @@
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_multimin.h>
 
-#include "dnncrit/io.h"
 #include "dnncrit/rng.h"
 
 const char *dnc_err_method_name(dnc_err_method m)
@@ -1201,162 +1199,35 @@ dnc_status dnc_classify(const double *value, const double *error, dnc_uclass_mat
 
 /* ================================================================ tables */
 
-void dnc_csv_free(dnc_csv_table *tab)
+const dnc_table_opts dnc_series_table_opts = {
+    .cells = DNC_TABLE_NUMBERS, .need_header = true, .sep = ','};
+
+static long time_column(const dnc_table *tab)
 {
-    for (size_t i = 0; tab->names && i < tab->ncol; i++)
-        free(tab->names[i]);
-    free(tab->names);
-    free(tab->v);
-    free(tab->path);
-    memset(tab, 0, sizeof *tab);
+    static const char *const names[] = {"t", "layer", "l", "depth", "time", NULL};
+    return dnc_table_col_any(tab, names);
 }
 
-int dnc_csv_column(const dnc_csv_table *tab, const char *name)
+static long seed_column(const dnc_table *tab)
 {
-    for (size_t i = 0; i < tab->ncol; i++)
-        if (strcmp(tab->names[i], name) == 0)
-            return (int)i;
-    return -1;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
-static dnc_status parse_header(dnc_csv_table *tab, char *line)
-{
-    size_t n = 1;
-    for (char *p = line; *p; p++)
-        n += *p == ',';
-    tab->names = calloc(n, sizeof *tab->names);
-    if (!tab->names)
-        return dnc_fail(DNC_ENOMEM, "%s: out of memory", tab->path);
-    char *save = NULL;
-    char *tok = strtok_r(line, ",", &save);
-    for (size_t i = 0; i < n; i++) {
-        char *name = trim(tok ? tok : (char *)"");
-        if (!*name) {
-            tab->ncol = i;
-            return dnc_fail(DNC_EINVAL, "%s:1: empty column name %zu", tab->path, i + 1);
-        }
-        tab->names[i] = strdup(name);
-        tab->ncol = i + 1;
-        if (!tab->names[i])
-            return dnc_fail(DNC_ENOMEM, "%s: out of memory", tab->path);
-        tok = strtok_r(NULL, ",", &save);
-    }
-    return DNC_OK;
-}
-
-/* NAN and inf are accepted ("nan" columns are common); junk is not. */
-static dnc_status parse_row(dnc_csv_table *tab, char *line, int lineno, double *row)
-{
-    char *p = line;
-    for (size_t c = 0; c < tab->ncol; c++) {
-        char *end;
-        errno = 0;
-        row[c] = strtod(p, &end);
-        while (*end == ' ' || *end == '\t' || *end == '\r')
-            end++;
-        if (end == p || (*end != ',' && *end != '\0') || (c + 1 < tab->ncol && *end != ','))
-            return dnc_fail(DNC_EINVAL, "%s:%d: column %zu ('%s') is not a number or the row "
-                            "has %s than %zu columns", tab->path, lineno, c + 1, tab->names[c],
-                            end == p ? "fewer" : "other", tab->ncol);
-        p = end + 1;
-        if (c + 1 == tab->ncol && *end != '\0')
-            return dnc_fail(DNC_EINVAL, "%s:%d: more than %zu columns", tab->path, lineno,
-                            tab->ncol);
-    }
-    return DNC_OK;
-}
-
-dnc_status dnc_csv_read(const char *path, dnc_csv_table *tab)
-{
-    memset(tab, 0, sizeof *tab);
-    char *text;
-    size_t len;
-    dnc_status st = dnc_read_file(path, &text, &len);
-    if (st)
-        return st;
-    tab->path = strdup(path);
-    if (!tab->path) {
-        free(text);
-        return dnc_fail(DNC_ENOMEM, "out of memory");
-    }
-    size_t cap = 0, lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += text[i] == '\n';
-    char *save = NULL;
-    int lineno = 0;
-    char *line = strtok_r(text, "\n", &save);
-    while (line && (lineno++, !*trim(line) || line[0] == '#'))
-        line = strtok_r(NULL, "\n", &save);
-    if (!line) {
-        st = dnc_fail(DNC_EINVAL, "%s: empty file, expected a CSV header", path);
-        goto done;
-    }
-    if ((st = parse_header(tab, line)))
-        goto done;
-    cap = lines;
-    tab->v = malloc(cap * tab->ncol * sizeof *tab->v);
-    if (!tab->v) {
-        st = dnc_fail(DNC_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        lineno++; /* blank lines are skipped by strtok, so numbers may lag */
-        if (!*trim(line) || line[0] == '#')
-            continue;
-        if ((st = parse_row(tab, line, lineno, tab->v + tab->nrow * tab->ncol)))
-            goto done;
-        tab->nrow++;
-    }
-    if (!tab->nrow)
-        st = dnc_fail(DNC_EINVAL, "%s: no data rows", path);
-done:
-    free(text);
-    if (st)
-        dnc_csv_free(tab);
-    return st;
-}
-
-static int time_column(const dnc_csv_table *tab)
-{
-    static const char *const names[] = {"t", "layer", "l", "depth", "time"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        int c = dnc_csv_column(tab, names[i]);
-        if (c >= 0)
-            return c;
-    }
-    return -1;
-}
-
-static int seed_column(const dnc_csv_table *tab)
-{
-    int c = dnc_csv_column(tab, "seed");
-    return c >= 0 ? c : dnc_csv_column(tab, "sample");
+    static const char *const names[] = {"seed", "sample", NULL};
+    return dnc_table_col_any(tab, names);
 }
 
 /* Samples in a table and the rows of sample j: long format groups rows by
  * consecutive seed values. */
-static size_t table_samples(const dnc_csv_table *tab)
+static size_t table_samples(const dnc_table *tab)
 {
-    int sc = seed_column(tab);
+    long sc = seed_column(tab);
     if (sc < 0)
         return 1;
     size_t n = 1;
-    for (size_t r = 1; r < tab->nrow; r++)
-        n += tab->v[r * tab->ncol + (size_t)sc] != tab->v[(r - 1) * tab->ncol + (size_t)sc];
+    for (size_t r = 1; r < tab->nrows; r++)
+        n += tab->v[r * tab->ncols + (size_t)sc] != tab->v[(r - 1) * tab->ncols + (size_t)sc];
     return n;
 }
 
-dnc_status dnc_series_from_tables(const dnc_csv_table *tabs, size_t ntabs, const char *value,
+dnc_status dnc_series_from_tables(const dnc_table *tabs, size_t ntabs, const char *value,
                                   dnc_series *out)
 {
     memset(out, 0, sizeof *out);
@@ -1364,44 +1235,44 @@ dnc_status dnc_series_from_tables(const dnc_csv_table *tabs, size_t ntabs, const
         return dnc_fail(DNC_EINVAL, "no input tables");
     size_t ns = 0, nt = (size_t)-1;
     for (size_t f = 0; f < ntabs; f++) {
-        const dnc_csv_table *tab = &tabs[f];
-        int tc = time_column(tab), vc = dnc_csv_column(tab, value);
+        const dnc_table *tab = &tabs[f];
+        long tc = time_column(tab), vc = dnc_table_col(tab, value);
         if (tc < 0)
             return dnc_fail(DNC_EINVAL, "%s: no time column (t, layer, l, depth or time)",
-                            tab->path);
+                            tab->source);
         if (vc < 0)
-            return dnc_fail(DNC_EINVAL, "%s: no column '%s'", tab->path, value);
+            return dnc_fail(DNC_EINVAL, "%s: no column '%s'", tab->source, value);
         size_t k = table_samples(tab);
-        if (tab->nrow % k)
-            return dnc_fail(DNC_EINVAL, "%s: seeds have different numbers of rows", tab->path);
+        if (tab->nrows % k)
+            return dnc_fail(DNC_EINVAL, "%s: seeds have different numbers of rows", tab->source);
         ns += k;
-        if (tab->nrow / k < nt)
-            nt = tab->nrow / k;
+        if (tab->nrows / k < nt)
+            nt = tab->nrows / k;
     }
     bool single = ns == 1;
     char errname[256];
     snprintf(errname, sizeof errname, "%s_err", value);
-    int ec = single ? dnc_csv_column(&tabs[0], strcmp(value, "rho") == 0 ? "err" : errname) : -1;
+    long ec = single ? dnc_table_col(&tabs[0], strcmp(value, "rho") == 0 ? "err" : errname) : -1;
     if (single && ec < 0)
-        ec = dnc_csv_column(&tabs[0], errname);
+        ec = dnc_table_col(&tabs[0], errname);
     dnc_status st = dnc_series_alloc(out, nt, ns, ec >= 0);
     if (st)
         return st;
     size_t s = 0;
     for (size_t f = 0; f < ntabs; f++) {
-        const dnc_csv_table *tab = &tabs[f];
-        size_t tc = (size_t)time_column(tab), vc = (size_t)dnc_csv_column(tab, value);
-        size_t k = table_samples(tab), rows = tab->nrow / k;
+        const dnc_table *tab = &tabs[f];
+        size_t tc = (size_t)time_column(tab), vc = (size_t)dnc_table_col(tab, value);
+        size_t k = table_samples(tab), rows = tab->nrows / k;
         for (size_t j = 0; j < k; j++, s++)
             for (size_t i = 0; i < nt; i++) {
-                const double *row = tab->v + (j * rows + i) * tab->ncol;
+                const double *row = tab->v + (j * rows + i) * tab->ncols;
                 if (s == 0)
                     out->t[i] = row[tc];
                 else if (row[tc] != out->t[i]) {
                     /* the message reads out->t: fail first, then free */
                     dnc_status bad = dnc_fail(DNC_EINVAL, "%s: sample %zu has time %g where the "
                                               "first has %g; all samples need the same times",
-                                              tab->path, j, row[tc], out->t[i]);
+                                              tab->source, j, row[tc], out->t[i]);
                     dnc_series_free(out);
                     return bad;
                 }

@@ -1,20 +1,17 @@
+/* Text tables: the one CSV / TSV / whitespace reader. See table.h. */
 #include "dnncrit/table.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dnncrit/io.h"
 
 #define MAX_FIELDS 1048576
-
-typedef struct {
-    char **f;
-    size_t n, cap;
-} fields;
 
 static char *trim(char *s)
 {
@@ -26,24 +23,79 @@ static char *trim(char *s)
     return s;
 }
 
-/* Splits a line in place. */
-static dnc_status split(char *line, fields *fs)
+/* A field: trimmed, then one pair of surrounding double quotes removed. */
+static char *clean_field(char *s)
+{
+    s = trim(s);
+    size_t n = strlen(s);
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+        s[n - 1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+/* ------------------------------------------------------------ lines */
+
+/* The lines of a buffer of len + 1 writable bytes, split in place. */
+typedef struct {
+    char *p, *end;
+    const char *name;
+    size_t line;
+} line_iter;
+
+/* The next line that is neither blank nor a comment, trimmed, in *out
+ * (NULL at the end). */
+static dnc_status next_line(line_iter *it, char **out)
+{
+    *out = NULL;
+    while (it->p < it->end) {
+        char *s = it->p;
+        char *nl = memchr(s, '\n', (size_t)(it->end - s));
+        char *e = nl ? nl : it->end;
+        it->p = nl ? nl + 1 : it->end;
+        it->line++;
+        if (memchr(s, '\0', (size_t)(e - s)))
+            return dnc_fail(DNC_EINVAL, "%s:%zu: NUL byte (binary file?)", it->name, it->line);
+        *e = '\0';
+        char *t = trim(s);
+        if (*t && *t != '#') {
+            *out = t;
+            return DNC_OK;
+        }
+    }
+    return DNC_OK;
+}
+
+/* ----------------------------------------------------------- fields */
+
+typedef struct {
+    char **f;
+    size_t n, cap;
+} fields;
+
+/* Splits a line in place on sep (0: ',' if the line has one, else ';',
+ * else runs of blanks). */
+static dnc_status split(char *line, char sep, const line_iter *it, fields *fs)
 {
     fs->n = 0;
-    char sep = strchr(line, ',') ? ',' : strchr(line, ';') ? ';' : ' ';
+    if (!sep)
+        sep = strchr(line, ',') ? ',' : strchr(line, ';') ? ';' : ' ';
+    bool blanks = sep == ' ';
     char *p = line;
     for (;;) {
         if (fs->n == fs->cap) {
             size_t cap = fs->cap ? 2 * fs->cap : 16;
             if (cap > MAX_FIELDS)
-                return dnc_fail(DNC_EINVAL, "more than %d fields on a line", MAX_FIELDS);
+                return dnc_fail(DNC_EINVAL, "%s:%zu: more than %d fields on a line", it->name,
+                                it->line, MAX_FIELDS);
             char **f = realloc(fs->f, cap * sizeof *f);
             if (!f)
-                return dnc_fail(DNC_ENOMEM, "out of memory");
+                return dnc_fail(DNC_ENOMEM, "%s: out of memory", it->name);
             fs->f = f;
             fs->cap = cap;
         }
-        if (sep == ' ') {
+        if (blanks) {
             while (isspace((unsigned char)*p))
                 p++;
             if (!*p)
@@ -53,7 +105,7 @@ static dnc_status split(char *line, fields *fs)
                 p++;
             bool end = !*p;
             *p = '\0';
-            fs->f[fs->n++] = s;
+            fs->f[fs->n++] = clean_field(s);
             if (end)
                 break;
             p++;
@@ -61,7 +113,7 @@ static dnc_status split(char *line, fields *fs)
             char *e = strchr(p, sep);
             if (e)
                 *e = '\0';
-            fs->f[fs->n++] = trim(p);
+            fs->f[fs->n++] = clean_field(p);
             if (!e)
                 break;
             p = e + 1;
@@ -70,63 +122,296 @@ static dnc_status split(char *line, fields *fs)
     return DNC_OK;
 }
 
-static bool parse_num(const char *s, double *v)
+/* A whole field as a number; DNC_TABLE_FINITE also rejects nan, inf and
+ * out-of-range values. */
+static bool parse_num(const char *s, dnc_table_cells cells, double *v)
 {
     if (!*s)
         return false;
     errno = 0;
     char *end;
     *v = strtod(s, &end);
-    return *end == '\0' && errno != ERANGE && isfinite(*v);
+    if (*end != '\0')
+        return false;
+    return cells != DNC_TABLE_FINITE || (errno != ERANGE && isfinite(*v));
 }
 
-/* Iterates over the data lines of a file held in memory. */
-typedef struct {
-    char *text, *p;
-    const char *path;
-    size_t line;
-} line_iter;
-
-static char *next_line(line_iter *it)
-{
-    while (it->p && *it->p) {
-        char *s = it->p;
-        char *nl = strchr(s, '\n');
-        if (nl) {
-            *nl = '\0';
-            it->p = nl + 1;
-        } else {
-            it->p = NULL;
-        }
-        it->line++;
-        size_t len = strlen(s);
-        if (len && s[len - 1] == '\r')
-            s[len - 1] = '\0';
-        char *t = trim(s);
-        if (*t && *t != '#')
-            return t;
-    }
-    return NULL;
-}
-
-static bool all_numeric(const fields *fs)
+static bool all_numbers(const fields *fs, dnc_table_cells cells)
 {
     double v;
     for (size_t i = 0; i < fs->n; i++)
-        if (!parse_num(fs->f[i], &v))
+        if (!parse_num(fs->f[i], cells, &v))
             return false;
     return true;
 }
 
+/* ------------------------------------------------------------ tables */
+
+static const dnc_table_opts default_opts = {0};
+
 void dnc_table_free(dnc_table *t)
 {
     if (t->names)
-        for (size_t i = 0; i < t->cols; i++)
-            free(t->names[i]);
+        for (size_t c = 0; c < t->ncols; c++)
+            free(t->names[c]);
+    if (t->text)
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (!t->text[c])
+                continue;
+            for (size_t r = 0; r < t->nrows; r++)
+                free(t->text[c][r]);
+            free(t->text[c]);
+        }
     free(t->names);
+    free(t->text);
     free(t->v);
+    free(t->source);
     memset(t, 0, sizeof *t);
 }
+
+static dnc_status set_header(dnc_table *t, const fields *fs, const dnc_table_opts *o,
+                             const line_iter *it)
+{
+    t->names = calloc(fs->n ? fs->n : 1, sizeof *t->names);
+    if (!t->names)
+        return dnc_fail(DNC_ENOMEM, "%s: out of memory", it->name);
+    for (size_t c = 0; c < fs->n; c++) {
+        if (o->need_header && !*fs->f[c])
+            return dnc_fail(DNC_EINVAL, "%s:%zu: column %zu has an empty name", it->name,
+                            it->line, c + 1);
+        if (!(t->names[c] = strdup(fs->f[c])))
+            return dnc_fail(DNC_ENOMEM, "%s: out of memory", it->name);
+    }
+    return DNC_OK;
+}
+
+/* Room for one more row (the value array and every text column). */
+static dnc_status grow_rows(dnc_table *t, size_t *cap, const char *name)
+{
+    if (t->nrows < *cap)
+        return DNC_OK;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    if (ncap > SIZE_MAX / sizeof(double) / t->ncols)
+        return dnc_fail(DNC_ENOMEM, "%s: table too large", name);
+    double *v = realloc(t->v, ncap * t->ncols * sizeof *v);
+    if (!v)
+        return dnc_fail(DNC_ENOMEM, "%s: out of memory", name);
+    t->v = v;
+    for (size_t c = 0; t->text && c < t->ncols; c++) {
+        if (!t->text[c])
+            continue;
+        char **g = realloc(t->text[c], ncap * sizeof *g);
+        if (!g)
+            return dnc_fail(DNC_ENOMEM, "%s: out of memory", name);
+        t->text[c] = g;
+    }
+    *cap = ncap;
+    return DNC_OK;
+}
+
+/* Makes column c a text column; its earlier rows were numbers and are kept
+ * as text too, formatted, so that every row has its string. */
+static dnc_status make_text_column(dnc_table *t, size_t c, size_t cap, const char *name)
+{
+    if (!t->text && !(t->text = calloc(t->ncols, sizeof *t->text)))
+        return dnc_fail(DNC_ENOMEM, "%s: out of memory", name);
+    if (!(t->text[c] = calloc(cap, sizeof *t->text[c])))
+        return dnc_fail(DNC_ENOMEM, "%s: out of memory", name);
+    for (size_t r = 0; r < t->nrows; r++) {
+        char buf[40];
+        snprintf(buf, sizeof buf, "%.17g", t->v[r * t->ncols + c]);
+        if (!(t->text[c][r] = strdup(buf)))
+            return dnc_fail(DNC_ENOMEM, "%s: out of memory", name);
+    }
+    return DNC_OK;
+}
+
+static dnc_status cell_error(const dnc_table *t, const fields *fs, size_t c,
+                             const dnc_table_opts *o, const line_iter *it)
+{
+    const char *what = o->cells == DNC_TABLE_FINITE ? "a finite number" : "a number";
+    if (t->names && *t->names[c])
+        return dnc_fail(DNC_EINVAL, "%s:%zu: field %zu (%s) '%s' is not %s", it->name, it->line,
+                        c + 1, t->names[c], fs->f[c], what);
+    return dnc_fail(DNC_EINVAL, "%s:%zu: field %zu '%s' is not %s", it->name, it->line, c + 1,
+                    fs->f[c], what);
+}
+
+static dnc_status add_row(dnc_table *t, const fields *fs, const dnc_table_opts *o,
+                          const line_iter *it, size_t *cap)
+{
+    if (fs->n != t->ncols)
+        return dnc_fail(DNC_EINVAL, "%s:%zu: expected %zu fields%s, got %zu", it->name, it->line,
+                        t->ncols, t->names ? " (as in the header)" : "", fs->n);
+    dnc_status st = grow_rows(t, cap, it->name);
+    if (st)
+        return st;
+    size_t r = t->nrows;
+    for (size_t c = 0; c < t->ncols && !st; c++) {
+        double v;
+        if (!parse_num(fs->f[c], o->cells, &v)) {
+            if (o->cells != DNC_TABLE_TEXT)
+                st = cell_error(t, fs, c, o, it);
+            else if (!dnc_table_is_text(t, c))
+                st = make_text_column(t, c, *cap, it->name);
+            v = NAN;
+        }
+        if (!st)
+            t->v[r * t->ncols + c] = v;
+        if (!st && dnc_table_is_text(t, c) && !(t->text[c][r] = strdup(fs->f[c])))
+            st = dnc_fail(DNC_ENOMEM, "%s: out of memory", it->name);
+        if (st) /* row r is not counted: free what it already holds */
+            for (size_t k = 0; k < c; k++)
+                if (dnc_table_is_text(t, k)) {
+                    free(t->text[k][r]);
+                    t->text[k][r] = NULL;
+                }
+    }
+    if (!st)
+        t->nrows++;
+    return st;
+}
+
+/* Parses buf[0, len) in place (buf has len + 1 bytes). */
+static dnc_status parse_buffer(char *buf, size_t len, const dnc_table_opts *o, dnc_table *t)
+{
+    line_iter it = {buf, buf + len, t->source, 0};
+    fields fs = {0};
+    size_t cap = 0;
+    bool first = true;
+    char *line;
+    dnc_status st;
+    while (!(st = next_line(&it, &line)) && line) {
+        if ((st = split(line, o->sep, &it, &fs)))
+            break;
+        if (first) {
+            first = false;
+            t->ncols = fs.n;
+            if (o->need_header || !all_numbers(&fs, o->cells)) {
+                if ((st = set_header(t, &fs, o, &it)))
+                    break;
+                continue;
+            }
+        }
+        if ((st = add_row(t, &fs, o, &it, &cap)))
+            break;
+    }
+    free(fs.f);
+    if (!st && first && o->need_header)
+        st = dnc_fail(DNC_EINVAL, "%s: empty table (no header row)", t->source);
+    else if (!st && t->nrows == 0 && !o->empty_ok)
+        st = dnc_fail(DNC_EINVAL, "%s: no data rows", t->source);
+    return st;
+}
+
+dnc_status dnc_table_parse(const char *text, size_t len, const char *name,
+                           const dnc_table_opts *opts, dnc_table *t)
+{
+    memset(t, 0, sizeof *t);
+    char *buf = malloc(len + 1);
+    t->source = strdup(name ? name : "<csv>");
+    dnc_status st = DNC_OK;
+    if (!buf || !t->source) {
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    } else {
+        if (len)
+            memcpy(buf, text, len);
+        buf[len] = '\0';
+        st = parse_buffer(buf, len, opts ? opts : &default_opts, t);
+    }
+    free(buf);
+    if (st)
+        dnc_table_free(t);
+    return st;
+}
+
+dnc_status dnc_table_read(const char *path, const dnc_table_opts *opts, dnc_table *t)
+{
+    memset(t, 0, sizeof *t);
+    char *text;
+    size_t len;
+    dnc_status st = dnc_read_file(path, &text, &len);
+    if (st)
+        return st;
+    if (!(t->source = strdup(path)))
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    else
+        st = parse_buffer(text, len, opts ? opts : &default_opts, t);
+    free(text);
+    if (st)
+        dnc_table_free(t);
+    return st;
+}
+
+long dnc_table_col(const dnc_table *t, const char *name)
+{
+    for (size_t c = 0; t->names && c < t->ncols; c++)
+        if (strcmp(t->names[c], name) == 0)
+            return (long)c;
+    return -1;
+}
+
+long dnc_table_col_any(const dnc_table *t, const char *const *names)
+{
+    for (; *names; names++) {
+        long c = dnc_table_col(t, *names);
+        if (c >= 0)
+            return c;
+    }
+    return -1;
+}
+
+long dnc_table_err_col(const dnc_table *t, size_t c)
+{
+    if (c >= t->ncols || !t->names)
+        return -1;
+    /* "rho,err": a bare err column belongs to the column before it */
+    if (c + 1 < t->ncols &&
+        (strcmp(t->names[c + 1], "err") == 0 || strcmp(t->names[c + 1], "error") == 0))
+        return (long)c + 1;
+    static const char *const suffixes[] = {"_err", "_error", "_se", "_stderr", "_std", NULL};
+    size_t n = strlen(t->names[c]);
+    char *buf = malloc(n + 16);
+    if (!buf)
+        return -1;
+    long found = -1;
+    for (const char *const *s = suffixes; *s && found < 0; s++) {
+        memcpy(buf, t->names[c], n);
+        strcpy(buf + n, *s);
+        found = dnc_table_col(t, buf);
+    }
+    if (found < 0) {
+        buf[0] = 'd';
+        memcpy(buf + 1, t->names[c], n + 1);
+        found = dnc_table_col(t, buf);
+    }
+    free(buf);
+    return found == (long)c ? -1 : found;
+}
+
+double *dnc_table_column(const dnc_table *t, size_t c)
+{
+    double *v = malloc((t->nrows ? t->nrows : 1) * sizeof *v);
+    if (!v || c >= t->ncols)
+        return v;
+    for (size_t r = 0; r < t->nrows; r++)
+        v[r] = t->v[r * t->ncols + c];
+    return v;
+}
+
+bool dnc_table_is_text(const dnc_table *t, size_t c)
+{
+    return t->text && c < t->ncols && t->text[c];
+}
+
+const char *dnc_table_text(const dnc_table *t, size_t row, size_t col)
+{
+    if (row >= t->nrows || !dnc_table_is_text(t, col))
+        return NULL;
+    return t->text[col][row];
+}
+
+/* ------------------------------------------------------ one column */
 
 static dnc_status push(double **v, size_t *n, size_t *cap, double x)
 {
@@ -142,56 +427,13 @@ static dnc_status push(double **v, size_t *n, size_t *cap, double x)
     return DNC_OK;
 }
 
-dnc_status dnc_table_read(const char *path, dnc_table *t)
+static dnc_status column_error(const line_iter *it, size_t col, const fields *fs)
 {
-    memset(t, 0, sizeof *t);
-    char *text;
-    size_t len;
-    dnc_status st = dnc_read_file(path, &text, &len);
-    if (st)
-        return st;
-    line_iter it = {text, text, path, 0};
-    fields fs = {0};
-    size_t cap = 0, nv = 0;
-    char *line;
-    bool first = true;
-    while (!st && (line = next_line(&it))) {
-        if ((st = split(line, &fs)))
-            break;
-        if (first && !all_numeric(&fs)) {
-            t->cols = fs.n;
-            t->names = calloc(fs.n, sizeof *t->names);
-            for (size_t i = 0; t->names && i < fs.n; i++)
-                t->names[i] = strdup(fs.f[i]);
-            first = false;
-            continue;
-        }
-        if (first)
-            t->cols = fs.n;
-        first = false;
-        if (fs.n != t->cols) {
-            st = dnc_fail(DNC_EINVAL, "%s:%zu: expected %zu fields, got %zu", path, it.line,
-                          t->cols, fs.n);
-            break;
-        }
-        for (size_t i = 0; i < fs.n && !st; i++) {
-            double v;
-            if (!parse_num(fs.f[i], &v))
-                st = dnc_fail(DNC_EINVAL, "%s:%zu: field %zu '%s' is not a finite number", path,
-                              it.line, i + 1, fs.f[i]);
-            else
-                st = push(&t->v, &nv, &cap, v);
-        }
-        if (!st)
-            t->rows++;
-    }
-    free(fs.f);
-    free(text);
-    if (!st && t->rows == 0)
-        st = dnc_fail(DNC_EINVAL, "%s: no data rows", path);
-    if (st)
-        dnc_table_free(t);
-    return st;
+    if (col >= fs->n)
+        return dnc_fail(DNC_EINVAL, "%s:%zu: no column %zu (the line has %zu fields)", it->name,
+                        it->line, col + 1, fs->n);
+    return dnc_fail(DNC_EINVAL, "%s:%zu: field %zu '%s' is not a finite number", it->name,
+                    it->line, col + 1, fs->f[col]);
 }
 
 dnc_status dnc_table_read_column(const char *path, const char *column, double **x, size_t *n)
@@ -203,7 +445,7 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
     dnc_status st = dnc_read_file(path, &text, &len);
     if (st)
         return st;
-    line_iter it = {text, text, path, 0};
+    line_iter it = {text, text + len, path, 0};
     fields fs = {0};
     size_t cap = 0, col = 0;
     bool by_name = false, first = true;
@@ -217,13 +459,14 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
             by_name = true;
     }
     char *line;
-    while (!st && (line = next_line(&it))) {
-        if ((st = split(line, &fs)))
+    while (!(st = next_line(&it, &line)) && line) {
+        if ((st = split(line, 0, &it, &fs)))
             break;
         double v;
         if (first) {
             first = false;
-            bool numeric = !by_name && col < fs.n && parse_num(fs.f[col], &v);
+            bool numeric =
+                !by_name && col < fs.n && parse_num(fs.f[col], DNC_TABLE_FINITE, &v);
             if (!numeric) { /* header */
                 if (by_name) {
                     size_t i = 0;
@@ -236,13 +479,9 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
                     }
                     col = i;
                     by_name = false;
-                } else if (col >= fs.n || all_numeric(&fs) || !isalpha((unsigned char)fs.f[col][0])) {
-                    if (col >= fs.n)
-                        st = dnc_fail(DNC_EINVAL, "%s:%zu: no column %zu (the line has %zu fields)",
-                                      path, it.line, col + 1, fs.n);
-                    else
-                        st = dnc_fail(DNC_EINVAL, "%s:%zu: field %zu '%s' is not a finite number",
-                                      path, it.line, col + 1, fs.f[col]);
+                } else if (col >= fs.n || !isalpha((unsigned char)fs.f[col][0])) {
+                    st = column_error(&it, col, &fs);
+                    break;
                 }
                 continue;
             }
@@ -252,14 +491,12 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
                           path, column);
             break;
         }
-        if (col >= fs.n)
-            st = dnc_fail(DNC_EINVAL, "%s:%zu: no column %zu (the line has %zu fields)", path,
-                          it.line, col + 1, fs.n);
-        else if (!parse_num(fs.f[col], &v))
-            st = dnc_fail(DNC_EINVAL, "%s:%zu: field %zu '%s' is not a finite number", path,
-                          it.line, col + 1, fs.f[col]);
+        if (col >= fs.n || !parse_num(fs.f[col], DNC_TABLE_FINITE, &v))
+            st = column_error(&it, col, &fs);
         else
             st = push(x, n, &cap, v);
+        if (st)
+            break;
     }
     free(fs.f);
     free(text);

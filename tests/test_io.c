@@ -123,6 +123,59 @@ static void test_cli_options_config_and_override(void **state)
     free(dir);
 }
 
+/* A deprecated spelling (DNC_OPT_ALIAS_OF) sets the option it stands for,
+ * on the command line and in a config file, and --help lists it as such. */
+static void test_cli_option_alias(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char cfgpath[4096];
+    snprintf(cfgpath, sizeof cfgpath, "%s/run.cfg", dir);
+    assert_int_equal(dnc_write_text_atomic(cfgpath, "outdir = from-config\n"), DNC_OK);
+    const char *out = NULL;
+    size_t width = 1;
+    dnc_opt opts[] = {
+        {"out-dir", DNC_OPT_STRING, &out, "output directory", false},
+        DNC_OPT_ALIAS_OF("outdir", "out-dir"),
+        DNC_OPT_ALIAS_OF("breadth", "no-such-option"),
+        {"width", DNC_OPT_SIZE, &width, "width", false},
+    };
+    dnc_cli cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 4};
+    char *argv[] = {"t", "--outdir", "d1", "--width", "3"};
+    assert_int_equal(dnc_cli_parse(&cli, 5, argv), DNC_CLI_OK);
+    assert_string_equal(out, "d1");
+    assert_true(dnc_cli_seen(&cli, "out-dir"));
+    assert_int_equal(width, 3);
+    dnc_cli_free(&cli);
+    opts[0].seen = false;
+    char *argv2[] = {"t", "--config", cfgpath};
+    assert_int_equal(dnc_cli_parse(&cli, 3, argv2), DNC_CLI_OK);
+    assert_string_equal(out, "from-config");
+    dnc_cli_free(&cli);
+    char *argv3[] = {"t", "--config", cfgpath, "--outdir=d3"}; /* the flag still wins */
+    assert_int_equal(dnc_cli_parse(&cli, 4, argv3), DNC_CLI_OK);
+    assert_string_equal(out, "d3");
+    dnc_cli_free(&cli);
+    out = NULL; /* the parsed string was owned by the cli */
+    /* an alias of nothing is an unknown option, and not in the help */
+    char *argv4[] = {"t", "--breadth", "2"};
+    assert_int_equal(dnc_cli_parse(&cli, 3, argv4), DNC_CLI_ERROR);
+    dnc_cli_free(&cli);
+    FILE *fp = fopen(tu_path(dir, "help"), "w");
+    assert_non_null(fp);
+    dnc_cli_print_help(&cli, fp);
+    fclose(fp);
+    char *help = tu_read(tu_path(dir, "help"));
+    assert_non_null(help);
+    assert_non_null(strstr(help, "--out-dir S"));
+    assert_non_null(strstr(help, "--outdir S"));
+    assert_non_null(strstr(help, "deprecated spelling of --out-dir\n"));
+    assert_null(strstr(help, "breadth"));
+    free(help);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_number_parsing),
         cmocka_unit_test(test_atomic_file_commit_and_abort),
         cmocka_unit_test(test_cli_options_config_and_override),
+        cmocka_unit_test(test_cli_option_alias),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

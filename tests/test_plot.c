@@ -179,7 +179,7 @@ static void check_recipe(const char *dir, const char *name)
     char json[4096], out[4096];
     snprintf(json, sizeof json, "%s/%s.json", dir, name);
     cJSON *rec;
-    dnc_rtable t;
+    dnc_table t;
     bool has;
     assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
     dnc_figure *fig;
@@ -189,7 +189,7 @@ static void check_recipe(const char *dir, const char *name)
     dnc_figure_size(fig, &w, &h);
     dnc_figure_free(fig);
     cJSON_Delete(rec);
-    dnc_rtable_free(&t);
+    dnc_table_free(&t);
     for (int f = 0; f < 3; f++) {
         snprintf(out, sizeof out, "%s/%s.%s", dir, name, dnc_plot_format_ext((dnc_plot_format)f));
         dnc_status st = dnc_plot_result(json, out, (dnc_plot_format)f);
@@ -346,32 +346,33 @@ static void test_missing_or_failing_gnuplot(void **state)
 static void test_table_parse(void **state)
 {
     (void)state;
-    dnc_rtable t;
+    dnc_table t;
+    const dnc_table_opts *ro = &dnc_result_table_opts;
     const char *good = "# comment\nlayer, rho ,name,rho_err\r\n1,0.5,tanh,0.1\n\n2,nan,\"relu\",0.2\n";
-    assert_int_equal(dnc_rtable_parse(good, strlen(good), "g.csv", &t), DNC_OK);
+    assert_int_equal(dnc_table_parse(good, strlen(good), "g.csv", ro, &t), DNC_OK);
     assert_int_equal(t.ncols, 4);
     assert_int_equal(t.nrows, 2);
-    assert_int_equal(dnc_rtable_col(&t, "rho"), 1);
-    assert_int_equal(dnc_rtable_err_col(&t, 1), 3);
-    assert_int_equal(dnc_rtable_err_col(&t, 0), -1);
+    assert_int_equal(dnc_table_col(&t, "rho"), 1);
+    assert_int_equal(dnc_table_err_col(&t, 1), 3);
+    assert_int_equal(dnc_table_err_col(&t, 0), -1);
     assert_true(isnan(t.v[1 * 4 + 1]));
     assert_float_equal(t.v[0 * 4 + 1], 0.5, 0);
-    assert_null(dnc_rtable_text(&t, 0, 1));
-    assert_string_equal(dnc_rtable_text(&t, 1, 2), "relu");
-    dnc_rtable_free(&t);
+    assert_null(dnc_table_text(&t, 0, 1));
+    assert_string_equal(dnc_table_text(&t, 1, 2), "relu");
+    dnc_table_free(&t);
 
     const char *ragged = "a,b\n1,2\n3\n";
-    assert_int_equal(dnc_rtable_parse(ragged, strlen(ragged), "r.csv", &t), DNC_EINVAL);
+    assert_int_equal(dnc_table_parse(ragged, strlen(ragged), "r.csv", ro, &t), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "r.csv:3"));
-    assert_int_equal(dnc_rtable_parse("", 0, "e.csv", &t), DNC_EINVAL);
+    assert_int_equal(dnc_table_parse("", 0, "e.csv", ro, &t), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "empty"));
     const char nul[] = "a,b\n1,\0002\n";
-    assert_int_equal(dnc_rtable_parse(nul, sizeof nul - 1, "n.csv", &t), DNC_EINVAL);
-    assert_int_equal(dnc_rtable_parse("a,,b\n", 5, "h.csv", &t), DNC_EINVAL);
+    assert_int_equal(dnc_table_parse(nul, sizeof nul - 1, "n.csv", ro, &t), DNC_EINVAL);
+    assert_int_equal(dnc_table_parse("a,,b\n", 5, "h.csv", ro, &t), DNC_EINVAL);
     const char *dperr = "t,rho,err\n1,0.5,0.01\n";
-    assert_int_equal(dnc_rtable_parse(dperr, strlen(dperr), "d.csv", &t), DNC_OK);
-    assert_int_equal(dnc_rtable_err_col(&t, 1), 2);
-    dnc_rtable_free(&t);
+    assert_int_equal(dnc_table_parse(dperr, strlen(dperr), "d.csv", ro, &t), DNC_OK);
+    assert_int_equal(dnc_table_err_col(&t, 1), 2);
+    dnc_table_free(&t);
 }
 
 static void test_base64(void **state)
@@ -434,7 +435,7 @@ static void test_subcommand_plot_option(void **state)
         assert_int_equal(
             tu_run_cli(dir, "dp --L 16 --tmax 20 --samples 2 --out d --plot svg --quiet"), 0);
         cJSON *rec;
-        dnc_rtable t;
+        dnc_table t;
         bool has;
         char json[4096];
         snprintf(json, sizeof json, "%s/d.json", dir);
@@ -445,7 +446,7 @@ static void test_subcommand_plot_option(void **state)
         dnc_figure_size(fig, &w, &h);
         dnc_figure_free(fig);
         cJSON_Delete(rec);
-        dnc_rtable_free(&t);
+        dnc_table_free(&t);
         assert_svg(tu_path(dir, "d.svg"), w, h);
     }
     tu_rmtree(dir);
@@ -458,7 +459,7 @@ static void recipe_size(const char *dir, const char *name, int *w, int *h)
     char json[4096];
     snprintf(json, sizeof json, "%s/%s.json", dir, name);
     cJSON *rec;
-    dnc_rtable t;
+    dnc_table t;
     bool has;
     assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
     dnc_figure *fig;
@@ -466,7 +467,7 @@ static void recipe_size(const char *dir, const char *name, int *w, int *h)
     dnc_figure_size(fig, w, h);
     dnc_figure_free(fig);
     cJSON_Delete(rec);
-    dnc_rtable_free(&t);
+    dnc_table_free(&t);
 }
 
 /* --plot png on other subcommands: a valid PNG next to PREFIX.json; a bad

@@ -58,7 +58,7 @@ static void figure_size(const char *name, int *w, int *h, size_t *npanels)
     char json[4096];
     snprintf(json, sizeof json, "%s/%s.json", dir, name);
     cJSON *rec;
-    dnc_rtable t;
+    dnc_table t;
     bool has;
     assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
     dnc_figure *fig;
@@ -73,7 +73,7 @@ static void figure_size(const char *name, int *w, int *h, size_t *npanels)
     dnc_figure_free(fig);
     cJSON_Delete(rec);
     if (has)
-        dnc_rtable_free(&t);
+        dnc_table_free(&t);
 }
 
 static void check(const char *name, size_t min_panels)
@@ -203,16 +203,17 @@ static void test_avalanche_recipes(void **state)
     run("raster raster.csv --format dense --out rec --quiet");
     check("rec", 3);
     /* power-law fit of the raster's avalanche sizes */
-    dnc_rtable t;
-    assert_int_equal(dnc_rtable_read(tu_path(dir, "rec_avalanches.csv"), &t), DNC_OK);
-    long c = dnc_rtable_col(&t, "size");
+    dnc_table t;
+    assert_int_equal(dnc_table_read(tu_path(dir, "rec_avalanches.csv"), &dnc_result_table_opts, &t),
+                     DNC_OK);
+    long c = dnc_table_col(&t, "size");
     assert_true(c >= 0);
     dnc_afile f;
     assert_int_equal(dnc_afile_open(&f, tu_path(dir, "sizes.txt")), DNC_OK);
     for (size_t r = 0; r < t.nrows; r++)
         fprintf(f.fp, "%.17g\n", t.v[r * t.ncols + (size_t)c]);
     assert_int_equal(dnc_afile_commit(&f), DNC_OK);
-    dnc_rtable_free(&t);
+    dnc_table_free(&t);
     run("powerlaw sizes.txt --discrete --out fit --quiet");
     check("fit", 2);
 }

@@ -304,8 +304,8 @@ static void test_tables(void **state)
     char path[4096];
     snprintf(path, sizeof path, "%s/long.csv", dir);
     write_file(path, "seed,t,rho\n0,1,0.5\n0,2,0.4\n0,3,0.3\n1,1,0.6\n1,2,0.5\n1,3,0.2\n");
-    dnc_csv_table tab;
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_OK);
+    dnc_table tab;
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_OK);
     dnc_series s;
     assert_int_equal(dnc_series_from_tables(&tab, 1, "rho", &s), DNC_OK);
     assert_int_equal(s.ns, 2);
@@ -315,30 +315,30 @@ static void test_tables(void **state)
     dnc_series_free(&s);
     assert_int_equal(dnc_series_from_tables(&tab, 1, "q", &s), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "'q'"));
-    dnc_csv_free(&tab);
+    dnc_table_free(&tab);
     /* a propagate-style file with errors kept as the single sample's err */
     snprintf(path, sizeof path, "%s/prop.csv", dir);
     write_file(path, "layer,q,c,rho,err\n1,1,0.5,0.5,0.01\n2,1,0.6,0.4,0.01\n3,1,0.7,0.3,nan\n");
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_OK);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_OK);
     assert_int_equal(dnc_series_from_tables(&tab, 1, "rho", &s), DNC_EINVAL); /* nan error */
-    dnc_csv_free(&tab);
+    dnc_table_free(&tab);
     write_file(path, "layer,q,c,rho,err\n1,1,0.5,0.5,0.01\n2,1,0.6,0.4,0.01\n");
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_OK);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_OK);
     assert_int_equal(dnc_series_from_tables(&tab, 1, "rho", &s), DNC_OK);
     assert_non_null(s.err);
     assert_float_equal(s.t[1], 2.0, 0);
     dnc_series_free(&s);
-    dnc_csv_free(&tab);
+    dnc_table_free(&tab);
     /* malformed: names the file and line */
     write_file(path, "t,rho\n1,0.5\n2,abc\n");
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_EINVAL);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "prop.csv:3"));
     write_file(path, "t,rho\n1,0.5,7\n");
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_EINVAL);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_EINVAL);
     write_file(path, "");
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_EINVAL);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_EINVAL);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
-    assert_int_equal(dnc_csv_read(path, &tab), DNC_EIO);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_EIO);
     tu_rmtree(dir);
     free(dir);
 }
@@ -374,13 +374,14 @@ static void test_cli(void **state)
     out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "kappa = 0.25 "));
     free(out);
-    dnc_csv_table tab;
-    assert_int_equal(dnc_csv_read(tu_path(dir, "km.csv"), &tab), DNC_OK);
-    int ky = dnc_csv_column(&tab, "kappa_t_y");
+    dnc_table tab;
+    assert_int_equal(dnc_table_read(tu_path(dir, "km.csv"), &dnc_series_table_opts, &tab), DNC_OK);
+    long ky = dnc_table_col(&tab, "kappa_t_y");
     assert_true(ky >= 0);
-    double t_last = tab.v[(tab.nrow - 1) * tab.ncol + 1];
-    assert_float_equal(tab.v[(tab.nrow - 1) * tab.ncol + (size_t)ky], t_last / (t_last + 3.0), 1e-9);
-    dnc_csv_free(&tab);
+    double t_last = tab.v[(tab.nrows - 1) * tab.ncols + 1];
+    assert_float_equal(tab.v[(tab.nrows - 1) * tab.ncols + (size_t)ky], t_last / (t_last + 3.0),
+                       1e-9);
+    dnc_table_free(&tab);
     /* fss from three files of an exact scaling form (see test_collapse) */
     const int Ns[] = {16, 32, 64};
     for (int i = 0; i < 3; i++) {

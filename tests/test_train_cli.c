@@ -81,8 +81,12 @@ static void test_train_cli_errors(void **state)
     expect_cli_error("train --sigma-w nan --out run", 2, "sigma-w");
     expect_cli_error("train --dataset-dir /nonexistent/fm --out run", 1, "/nonexistent/fm/train-images");
     expect_cli_error("train --train-size 70000 --out run", 1, "60000");
+    expect_cli_error("train-sweep --depth 2.5 --out-dir d", 2, "whole number");
+    expect_cli_error("train-sweep --sigma-w 1", 2, "--out-dir");
+    /* the old spelling still works, with a warning */
+    expect_cli_error("train-sweep --depth 2.5 --outdir d", 2,
+                     "--outdir is deprecated, use --out-dir");
     expect_cli_error("train-sweep --depth 2.5 --outdir d", 2, "whole number");
-    expect_cli_error("train-sweep --sigma-w 1", 2, "--outdir");
 }
 
 static void sleep_ms(long ms)
@@ -101,7 +105,7 @@ static void start_and_kill(const char *dir)
 {
     const char *bin = getenv("DNNCRIT_BIN");
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && { '%s' %s --outdir out >/dev/null 2>&1 & echo $! > pid; }",
+    snprintf(cmd, sizeof cmd, "cd '%s' && { '%s' %s --out-dir out >/dev/null 2>&1 & echo $! > pid; }",
              dir, bin ? bin : "./dnncrit", SWEEP_ARGS);
     assert_int_equal(system(cmd), 0);
     char *pidtext = tu_read(tu_path(dir, "pid"));
@@ -121,7 +125,7 @@ static void test_sweep_resume_gives_same_table(void **state)
 {
     (void)state;
     char *ref = tu_tmpdir(), *dir = tu_tmpdir();
-    assert_int_equal(tu_run_cli(ref, "%s --outdir out", SWEEP_ARGS), 0);
+    assert_int_equal(tu_run_cli(ref, "%s --out-dir out", SWEEP_ARGS), 0);
     start_and_kill(dir);
     char path[4096];
     /* A killed run can leave a temporary file; simulate that, and a damaged
@@ -138,7 +142,12 @@ static void test_sweep_resume_gives_same_table(void **state)
      * then rebuild the tables from the points all the same. */
     remove(tu_path(dir, "out/sweep.csv"));
     remove(tu_path(dir, "out/landscape.csv"));
+    /* resumed with the deprecated spelling --outdir: the same sweep */
     assert_int_equal(tu_run_cli(dir, "%s --outdir out", SWEEP_ARGS), 0);
+    char *warn = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(warn);
+    assert_non_null(strstr(warn, "--outdir is deprecated, use --out-dir"));
+    free(warn);
     const char *tables[] = {"out/sweep.csv", "out/landscape.csv"};
     for (int t = 0; t < 2; t++) {
         char *a = tu_read(tu_path(ref, tables[t]));
@@ -162,7 +171,7 @@ static void test_sweep_resume_gives_same_table(void **state)
     free(rec);
     assert_false(tu_exists(tu_path(dir, "out/points/5.json.tmp.12345")));
     /* The same directory with another grid is refused. */
-    assert_int_equal(tu_run_cli(dir, "%s --outdir out --epochs 3", SWEEP_ARGS), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --out-dir out --epochs 3", SWEEP_ARGS), 2);
     char *err = tu_read(tu_path(dir, "stderr"));
     assert_non_null(strstr(err, "different sweep"));
     free(err);

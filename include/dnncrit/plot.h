@@ -7,8 +7,8 @@
  * Text (titles, labels, legends) is gnuplot "enhanced" text in UTF-8:
  * "σ_w" subscripts, "ℓ^{-1}" superscripts. Text that comes from outside
  * (file names, activation names in a result) must go through
- * dnc_plot_escape() first. Also here: the CSV table reader used for the
- * result files and the result-file recipes behind `dnncrit plot`. */
+ * dnc_plot_escape() first. Also here: the result-file recipes behind
+ * `dnncrit plot`. */
 #ifndef DNNCRIT_PLOT_H
 #define DNNCRIT_PLOT_H
 
@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "dnncrit/error.h"
+#include "dnncrit/table.h"
 
 typedef enum { DNC_PLOT_PNG = 0, DNC_PLOT_SVG = 1, DNC_PLOT_PDF = 2 } dnc_plot_format;
 
@@ -131,43 +132,22 @@ char *dnc_figure_script(const dnc_figure *fig, dnc_plot_format fmt, const char *
  * { } \ are backslashed and control characters dropped; caller frees. */
 char *dnc_plot_escape(const char *text);
 
-/* ---- CSV tables (the PREFIX.csv of a result): a header row of column
- * names, then rows of numbers. '#' lines and blank lines are skipped;
- * "nan"/"inf" are accepted; a cell that is not a number is kept as text
- * (and reads as NAN). Every row must have as many cells as the header. */
-typedef struct {
-    char **names;
-    size_t ncols, nrows;
-    double *v;    /* v[row * ncols + col] */
-    char ***text; /* text[col] is NULL for all-numeric columns, else nrows strings */
-} dnc_rtable;
-
-dnc_status dnc_rtable_parse(const char *text, size_t len, const char *name, dnc_rtable *t);
-dnc_status dnc_rtable_read(const char *path, dnc_rtable *t);
-void dnc_rtable_free(dnc_rtable *t);
-/* Index of the column named `name`, or -1. */
-long dnc_rtable_col(const dnc_rtable *t, const char *name);
-/* The first of the NULL-terminated candidate names present, or -1. */
-long dnc_rtable_col_any(const dnc_rtable *t, const char *const *names);
-/* The error column of column c: the next column when it is named "err" or
- * "error", else "<name>_err", "_error", "_se", "_stderr", "_std" or
- * "d<name>"; -1 when none. */
-long dnc_rtable_err_col(const dnc_rtable *t, size_t c);
-/* A freshly allocated copy of column c (nrows values); caller frees. */
-double *dnc_rtable_column(const dnc_rtable *t, size_t c);
-/* Cell text (text column) or NULL. */
-const char *dnc_rtable_text(const dnc_rtable *t, size_t row, size_t col);
+/* ---- The CSVs of a result (PREFIX.csv and the others it names) are
+ * dnncrit/table.h tables read with dnc_result_table_opts: a header row of
+ * column names, ','-separated; "nan"/"inf" are accepted, a cell that is not a
+ * number is kept as text (and reads as NAN); no data rows is fine. */
+extern const dnc_table_opts dnc_result_table_opts;
 
 /* ---- Result recipes: the figure for a dnncrit result record (PREFIX.json)
  * and its CSV (table may be NULL when the result names none). */
-dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_rtable *table,
+dnc_status dnc_plot_figure_for_result(const cJSON *record, const dnc_table *table,
                                       dnc_figure **fig);
 /* The same, with the result's folder, so that recipes can read the other
  * CSVs it names in "outputs" (avalanche distributions, shapes, ...). */
-dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_rtable *table,
+dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_table *table,
                                          const char *dir, dnc_figure **fig);
 /* Reads RESULT.json and the CSV it names (relative to the JSON's folder). */
-dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_rtable *table,
+dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table *table,
                                 bool *has_table);
 /* The library call behind `dnncrit plot` and every subcommand's --plot:
  * loads the result, picks its recipe and renders to out (NULL: the JSON

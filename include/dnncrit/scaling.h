@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "dnncrit/error.h"
+#include "dnncrit/table.h"
 
 typedef struct {
     double value;
@@ -49,20 +50,10 @@ void dnc_series_free(dnc_series *s);
 /* Sample mean and its standard error (the given err when ns == 1). */
 dnc_status dnc_series_mean(const dnc_series *s, double *mean, double *err);
 
-/* ---- Tables read from CSV files (header row, numeric rows; "nan" allowed,
- * e.g. the error column of a single sample). Distinct from dnncrit/table.h,
- * which rejects non-finite fields. */
-typedef struct {
-    size_t ncol, nrow;
-    char **names; /* [ncol] */
-    double *v;    /* [nrow * ncol] row-major */
-    char *path;
-} dnc_csv_table;
-
-dnc_status dnc_csv_read(const char *path, dnc_csv_table *tab);
-void dnc_csv_free(dnc_csv_table *tab);
-/* Column index or -1. */
-int dnc_csv_column(const dnc_csv_table *tab, const char *name);
+/* ---- Series from tables (dnncrit/table.h) read with dnc_series_table_opts:
+ * a header row, ','-separated numbers, nan and inf allowed (e.g. the error
+ * column of a single sample). */
+extern const dnc_table_opts dnc_series_table_opts;
 /* Builds one series of column `value` from one or more tables: the time
  * column is the first of t, layer, l, depth, time; a table with a `seed`
  * or `sample` column holds one sample per seed (long format, as written by
@@ -70,7 +61,7 @@ int dnc_csv_column(const dnc_csv_table *tab, const char *name);
  * `dnncrit propagate` run per seed). A single sample keeps its error column
  * (`err` for rho, otherwise `<value>_err`) when present. All samples must
  * share their times; longer ones are cut to the common length. */
-dnc_status dnc_series_from_tables(const dnc_csv_table *tabs, size_t ntabs, const char *value,
+dnc_status dnc_series_from_tables(const dnc_table *tabs, size_t ntabs, const char *value,
                                   dnc_series *out);
 
 /* ---- Decay at criticality: y(t) ~ A t^-delta. */

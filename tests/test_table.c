@@ -1,0 +1,234 @@
+/* table: the one text-table reader, under each of its policies (finite
+ * numbers with an optional header, numbers with nan and a header, numbers
+ * and text), the shared grammar, and the one-column reader. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dnncrit/plot.h"
+#include "dnncrit/scaling.h"
+#include "dnncrit/table.h"
+#include "testutil.h"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static dnc_status parse(const char *text, const dnc_table_opts *o, dnc_table *t)
+{
+    return dnc_table_parse(text, strlen(text), "f.csv", o, t);
+}
+
+/* The error of a failed parse contains `want`. */
+static void expect_error(const char *text, const dnc_table_opts *o, const char *want)
+{
+    dnc_table t;
+    assert_int_equal(parse(text, o, &t), DNC_EINVAL);
+    if (!strstr(dnc_last_error(), want))
+        fail_msg("'%s': wanted '%s' in '%s'", text, want, dnc_last_error());
+    /* a failed parse leaves an empty table behind */
+    assert_null(t.v);
+    assert_null(t.names);
+    assert_null(t.source);
+    assert_int_equal(t.nrows, 0);
+}
+
+/* Default policy (raster, powerlaw): finite numbers, header detected. */
+static void test_finite_policy(void **state)
+{
+    (void)state;
+    dnc_table t;
+    /* separators chosen per line: ',' else ';' else blanks */
+    assert_int_equal(parse("1,2,3\n4;5;6\n7 8\t9\n", NULL, &t), DNC_OK);
+    assert_int_equal(t.nrows, 3);
+    assert_int_equal(t.ncols, 3);
+    assert_null(t.names);
+    assert_null(t.text);
+    assert_int_equal(dnc_table_col(&t, "a"), -1);
+    assert_int_equal(dnc_table_err_col(&t, 0), -1);
+    assert_float_equal(t.v[1 * 3 + 1], 5, 0);
+    assert_float_equal(t.v[2 * 3 + 2], 9, 0);
+    assert_string_equal(t.source, "f.csv");
+    dnc_table_free(&t);
+    /* a first line that is not all numbers is the header; comments, blank
+     * lines, CRLF, blanks around fields and quotes */
+    assert_int_equal(parse("# units\n\n u0 , \"u1\"\r\n 1 , \"2\" \r\n  # late comment\n3,4\n",
+                           NULL, &t),
+                     DNC_OK);
+    assert_int_equal(t.nrows, 2);
+    assert_non_null(t.names);
+    assert_string_equal(t.names[1], "u1");
+    assert_int_equal(dnc_table_col(&t, "u1"), 1);
+    assert_float_equal(t.v[1], 2, 0);
+    assert_float_equal(t.v[2], 3, 0);
+    dnc_table_free(&t);
+    /* pandas writes an unnamed index column: allowed without need_header */
+    assert_int_equal(parse(",u0,u1\n0,1,0\n1,0,1\n", NULL, &t), DNC_OK);
+    assert_string_equal(t.names[0], "");
+    dnc_table_free(&t);
+
+    /* non-finite values are errors naming file, line and field */
+    expect_error("a,b\n1,2\n3,nan\n", NULL, "f.csv:3: field 2 (b) 'nan' is not a finite number");
+    expect_error("1,2\n3,inf\n", NULL, "f.csv:2: field 2 'inf' is not a finite number");
+    expect_error("1,2\n1e999,0\n", NULL, "f.csv:2: field 1 '1e999' is not a finite number");
+    expect_error("1,2\n3,\n", NULL, "f.csv:2: field 2 '' is not a finite number");
+    expect_error("1,0,0\n0,x,0\n", NULL, "f.csv:2: field 2 'x'");
+    expect_error("1,0,0\n\n# c\n0,0\n", NULL, "f.csv:4: expected 3 fields, got 2");
+    expect_error("a,b\n1\n", NULL, "f.csv:2: expected 2 fields (as in the header), got 1");
+    expect_error("# nothing\n\n", NULL, "f.csv: no data rows");
+    expect_error("a,b\n", NULL, "f.csv: no data rows");
+    expect_error("", NULL, "no data rows");
+    const char nul[] = "1,2\n3,\0004\n";
+    assert_int_equal(dnc_table_parse(nul, sizeof nul - 1, "n.csv", NULL, &t), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "n.csv:2: NUL byte"));
+}
+
+/* Scaling series (exponents, fss): header required, nan and inf allowed. */
+static void test_numbers_policy(void **state)
+{
+    (void)state;
+    const dnc_table_opts *o = &dnc_series_table_opts;
+    dnc_table t;
+    assert_int_equal(parse("t,rho,err\n1,0.5,nan\n2,inf,-inf\n", o, &t), DNC_OK);
+    assert_int_equal(t.nrows, 2);
+    assert_true(isnan(t.v[2]));
+    assert_true(isinf(t.v[4]) && t.v[4] > 0);
+    assert_int_equal(dnc_table_err_col(&t, 1), 2);
+    dnc_table_free(&t);
+    /* the header is required, even when it looks numeric */
+    assert_int_equal(parse("1,2\n3,4\n", o, &t), DNC_OK);
+    assert_int_equal(t.nrows, 1);
+    assert_string_equal(t.names[0], "1");
+    dnc_table_free(&t);
+    /* line numbers count blank and comment lines */
+    expect_error("t,rho\n\n1,0.5\n# x\n\n2,abc\n", o, "f.csv:6: field 2 (rho) 'abc' is not a number");
+    expect_error("t,rho\n1,0.5,7\n", o, "f.csv:2: expected 2 fields (as in the header), got 3");
+    expect_error("t,,rho\n1,2,3\n", o, "f.csv:1: column 2 has an empty name");
+    expect_error("# c\nt,rho,\n1,2,3\n", o, "f.csv:2: column 3 has an empty name");
+    expect_error("", o, "f.csv: empty table (no header row)");
+    expect_error("t,rho\n", o, "f.csv: no data rows");
+    /* ',' only: a ';' line is one field */
+    expect_error("t;rho\n1;2\n", o, "f.csv:2: field 1 (t;rho) '1;2' is not a number");
+}
+
+/* Result files (plot, report): header, text cells, no rows allowed. */
+static void test_text_policy(void **state)
+{
+    (void)state;
+    const dnc_table_opts *o = &dnc_result_table_opts;
+    dnc_table t;
+    /* a column turns text at its first non-number: earlier cells are kept
+     * as formatted text, every cell reads as NAN */
+    assert_int_equal(parse("w,act,acc\n1,0.5,0.9\n2,relu,nan\n3,\"tanh\",0.7\n", o, &t), DNC_OK);
+    assert_int_equal(t.nrows, 3);
+    assert_false(dnc_table_is_text(&t, 0));
+    assert_true(dnc_table_is_text(&t, 1));
+    assert_false(dnc_table_is_text(&t, 2));
+    assert_false(dnc_table_is_text(&t, 99));
+    assert_string_equal(dnc_table_text(&t, 0, 1), "0.5");
+    assert_string_equal(dnc_table_text(&t, 1, 1), "relu");
+    assert_string_equal(dnc_table_text(&t, 2, 1), "tanh");
+    assert_null(dnc_table_text(&t, 3, 1));
+    assert_null(dnc_table_text(&t, 0, 2));
+    assert_true(isnan(t.v[1 * 3 + 2]));
+    double *acc = dnc_table_column(&t, 2);
+    assert_non_null(acc);
+    assert_float_equal(acc[2], 0.7, 0);
+    free(acc);
+    assert_int_equal(dnc_table_col_any(&t, (const char *const[]){"x", "acc", "w", NULL}), 2);
+    assert_int_equal(dnc_table_col_any(&t, (const char *const[]){"x", NULL}), -1);
+    dnc_table_free(&t);
+    /* an empty cell is text too; a header alone is an empty table */
+    assert_int_equal(parse("a,b\n1,\n", o, &t), DNC_OK);
+    assert_string_equal(dnc_table_text(&t, 0, 1), "");
+    dnc_table_free(&t);
+    assert_int_equal(parse("# only a header\na,b\n", o, &t), DNC_OK);
+    assert_int_equal(t.nrows, 0);
+    assert_int_equal(t.ncols, 2);
+    dnc_table_free(&t);
+    expect_error("a,b\n1,2\n3\n", o, "f.csv:3: expected 2 fields (as in the header), got 1");
+    expect_error("\n# c\n", o, "empty table");
+    /* error columns: "<name>_se" and "d<name>" */
+    assert_int_equal(parse("x,y,y_se,dx\n1,2,3,4\n", o, &t), DNC_OK);
+    assert_int_equal(dnc_table_err_col(&t, 1), 2);
+    assert_int_equal(dnc_table_err_col(&t, 0), 3);
+    assert_int_equal(dnc_table_err_col(&t, 2), -1);
+    dnc_table_free(&t);
+}
+
+/* dnc_table_read: the file's name in messages; a missing file is DNC_EIO. */
+static void test_read_file(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    write_file(path, "t,rho\n1,0.5\n2,x\n");
+    dnc_table t;
+    assert_int_equal(dnc_table_read(path, &dnc_result_table_opts, &t), DNC_OK);
+    assert_string_equal(t.source, path);
+    assert_true(dnc_table_is_text(&t, 1));
+    dnc_table_free(&t);
+    assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &t), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "t.csv:3: field 2 (rho) 'x'"));
+    assert_int_equal(dnc_table_read(tu_path(dir, "missing.csv"), NULL, &t), DNC_EIO);
+    assert_null(t.v);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* dnc_table_read_column (powerlaw): one column by index or name. */
+static void test_read_column(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    write_file(path, "# sizes\nlabel,size\nA,3\nB;4\nC 5 extra\n");
+    double *x;
+    size_t n;
+    assert_int_equal(dnc_table_read_column(path, "size", &x, &n), DNC_OK);
+    assert_int_equal(n, 3);
+    assert_float_equal(x[2], 5, 0);
+    free(x);
+    assert_int_equal(dnc_table_read_column(path, "2", &x, &n), DNC_OK);
+    assert_int_equal(n, 3);
+    free(x);
+    assert_int_equal(dnc_table_read_column(path, NULL, &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "c.csv:3: field 1 'A' is not a finite number"));
+    assert_null(x);
+    assert_int_equal(dnc_table_read_column(path, "3", &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "no column 3"));
+    assert_int_equal(dnc_table_read_column(path, "mass", &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "no column named 'mass'"));
+    write_file(path, "1\n2\nnan\n");
+    assert_int_equal(dnc_table_read_column(path, "1", &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "c.csv:3: field 1 'nan' is not a finite number"));
+    assert_int_equal(dnc_table_read_column(path, "size", &x, &n), DNC_EINVAL);
+    assert_int_equal(dnc_table_read_column(tu_path(dir, "missing.csv"), NULL, &x, &n), DNC_EIO);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_finite_policy),
+        cmocka_unit_test(test_numbers_policy),
+        cmocka_unit_test(test_text_policy),
+        cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_read_column),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
