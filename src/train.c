@@ -1,7 +1,6 @@
 #include "dnncrit/train.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +100,6 @@ static void cpu_ops_common(dnc_train_ops *ops)
     ops->download = cpu_copy;
     ops->status = cpu_status;
     ops->close = cpu_close;
-    snprintf(ops->description, sizeof ops->description, "CPU");
 }
 
 #define R float

@@ -55,7 +55,6 @@ typedef struct {
     /* the first failure since the last call (DNC_OK when none), then clears it */
     dnc_status (*status)(void *ctx);
     void (*close)(void *ctx);
-    char description[160];
 } dnc_train_ops;
 
 /* The CUDA primitives for precision p; DNC_EUNSUPPORTED naming the reason

@@ -360,7 +360,8 @@ extern "C" dnc_status dnc_train_ops_cuda_open(dnc_precision p, dnc_train_ops *op
     tctx *c = new (std::nothrow) tctx();
     if (!c)
         return dnc_fail(DNC_ENOMEM, "out of memory");
-    dnc_status st = dnc_cuda::start(ops->description, sizeof ops->description, &c->blas);
+    char gpu[160];
+    dnc_status st = dnc_cuda::start(gpu, sizeof gpu, &c->blas);
     if (st) {
         delete c;
         return st;
