@@ -101,8 +101,7 @@ static int run(train_args *a, cJSON *record, double t0)
     a->cfg.quiet = a->quiet;
     if (dnc_train_config_validate(&a->cfg))
         return 2;
-    char gpu[160];
-    if (a->cfg.device == DNC_DEVICE_CUDA && dnc_cuda_describe(gpu, sizeof gpu))
+    if (dnc_device_available(a->cfg.device))
         return 1; /* before any output: no GPU, or a build without CUDA */
     dnc_data_spec spec = {.dir = a->dataset_dir, .train_size = a->train_size,
                           .test_size = a->test_size, .seed = a->data_seed, .norm = norm};

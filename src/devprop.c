@@ -30,6 +30,12 @@ dnc_status dnc_device_parse(const char *s, dnc_device_kind *out)
     return DNC_OK;
 }
 
+dnc_status dnc_device_available(dnc_device_kind d)
+{
+    char gpu[160];
+    return d == DNC_DEVICE_CUDA ? dnc_cuda_describe(gpu, sizeof gpu) : DNC_OK;
+}
+
 #ifndef DNNCRIT_HAVE_CUDA
 bool dnc_cuda_built(void)
 {

@@ -125,7 +125,8 @@ static dnc_propagate_opts propagate_opts_of(const dnc_sweep_point *p)
 static dnc_status propagate_validate(const dnc_sweep_point *p)
 {
     dnc_propagate_opts o = propagate_opts_of(p);
-    return dnc_propagate_validate(&o);
+    dnc_status st = dnc_propagate_validate(&o);
+    return st ? st : dnc_device_available(o.device);
 }
 
 static dnc_status propagate_run(const dnc_sweep_point *p, double *row, cJSON *detail)
@@ -475,7 +476,8 @@ static dnc_data_spec data_spec_of(const dnc_sweep_point *p)
 static dnc_status train_validate(const dnc_sweep_point *p)
 {
     dnc_train_config c = train_config_of(p);
-    return dnc_train_config_validate(&c);
+    dnc_status st = dnc_train_config_validate(&c);
+    return st ? st : dnc_device_available(c.device);
 }
 
 /* Points share their data: a few loaded data sets stay cached for the

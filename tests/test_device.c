@@ -359,6 +359,31 @@ static void assert_no_gpu_training(const char *why)
     assert_string_equal(dnc_last_error(), why);
 }
 
+/* The commands refuse --device cuda before writing anything. */
+static void assert_no_gpu_cli(const char *why)
+{
+    char *dir = tu_tmpdir();
+    FILE *f = fopen(tu_path(dir, "s.cfg"), "w");
+    assert_non_null(f);
+    fputs("type = propagate\nwidth = 32\ndepth = 3\nsigma_w = 1,1.5\ndevice = cuda\n", f);
+    fclose(f);
+    const char *runs[] = {"propagate --depth 3 --width 16 --device cuda --out %s/p",
+                          "train --device cuda --epochs 1 --train-size 100 --test-size 50 --out %s/t",
+                          "sweep %s/s.cfg --out-dir %s/sw"};
+    for (size_t i = 0; i < 3; i++) {
+        char args[4200];
+        snprintf(args, sizeof args, runs[i], dir, dir);
+        assert_int_equal(tu_run_cli(dir, "%s", args), 1);
+        char *err = tu_read(tu_path(dir, "stderr"));
+        assert_non_null(strstr(err, why));
+        free(err);
+    }
+    /* s.cfg, stdout and stderr only: no result files, no sweep directory */
+    assert_int_equal(tu_count_entries(dir), 3);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void test_cnn_training_stays_on_cpu(void **state)
 {
     (void)state;
@@ -397,6 +422,9 @@ static void test_cuda_backend_or_clear_error(void **state)
     assert_null(res.q);
     assert_string_equal(dnc_last_error(), why);
     assert_no_gpu_training(why);
+    assert_int_equal(dnc_device_available(DNC_DEVICE_CPU), DNC_OK);
+    assert_int_equal(dnc_device_available(DNC_DEVICE_CUDA), DNC_EUNSUPPORTED);
+    assert_no_gpu_cli(why);
 }
 
 int main(void)

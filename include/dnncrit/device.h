@@ -26,5 +26,8 @@ bool dnc_cuda_built(void);
  * memory) into buf. DNC_EUNSUPPORTED with the reason when there is none:
  * built without CUDA, no GPU or no driver, or a driver error. */
 dnc_status dnc_cuda_describe(char *buf, size_t len);
+/* DNC_OK when device d can run here (always for the CPU); else the reason,
+ * as dnc_cuda_describe. For checking a request before any work starts. */
+dnc_status dnc_device_available(dnc_device_kind d);
 
 #endif
