@@ -633,20 +633,52 @@ static void test_read_inputs_csv(void **state)
     assert_int_equal(width, 3);
     free(X);
     assert_int_equal(dnc_read_inputs_csv(path, 4, &X, &rows, &width), DNC_EINVAL);
-    assert_non_null(strstr(dnc_last_error(), "line 2"));
+    assert_non_null(strstr(dnc_last_error(), "in.csv:2: expected 4 fields, got 3"));
     write_file(path, "1,2,3\n4,5\n");
     assert_int_equal(dnc_read_inputs_csv(path, 0, &X, &rows, &width), DNC_EINVAL);
-    assert_non_null(strstr(dnc_last_error(), "line 2 has 2 numbers"));
+    assert_non_null(strstr(dnc_last_error(), "in.csv:2: expected 3 fields, got 2"));
     write_file(path, "1,2,3\n4,nan,5\n");
     assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
-    assert_non_null(strstr(dnc_last_error(), "line 2, column 2"));
+    assert_non_null(strstr(dnc_last_error(), "in.csv:2: field 2 'nan' is not a finite number"));
     write_file(path, "1,2,x3\n");
     assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
     write_file(path, "# nothing\n\n");
     assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
-    assert_non_null(strstr(dnc_last_error(), "no input rows"));
+    assert_non_null(strstr(dnc_last_error(), "no data rows"));
     snprintf(path, sizeof path, "%s/missing.csv", dir);
     assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EIO);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* The rest of the contract: blanks (spaces, tabs) separate too, "\r\n"
+ * line ends are fine, a first row of names is no header but an error, and
+ * infinity is refused like NaN. */
+static void test_read_inputs_csv_contract(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/in.txt", dir);
+    double *X;
+    size_t rows, width;
+    write_file(path, "  # blanks\r\n1 2\t3\r\n\r\n4\t\t5   6\r\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 0, &X, &rows, &width), DNC_OK);
+    assert_int_equal(rows, 2);
+    assert_int_equal(width, 3);
+    for (size_t i = 0; i < 6; i++)
+        assert_float_equal(X[i], (double)(i + 1), 0);
+    free(X);
+    write_file(path, "x,y,z\n1,2,3\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 3, &X, &rows, &width), DNC_EINVAL);
+    assert_null(X);
+    assert_non_null(strstr(dnc_last_error(), "in.txt:1: field 1 'x' is not a finite number"));
+    write_file(path, "1,2,3\n4,-inf,6\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 0, &X, &rows, &width), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "in.txt:2: field 2"));
+    write_file(path, "1,2,3\n");
+    assert_int_equal(dnc_read_inputs_csv(path, 2, &X, &rows, &width), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "in.txt:1: expected 2 fields, got 3"));
     tu_rmtree(dir);
     free(dir);
 }
@@ -753,9 +785,9 @@ static void test_cli_bad_input(void **state)
     const char *unknown_key[][2] = {{"c.cfg", "widht = 8\n"}, {NULL, NULL}};
     expect_cli_failure(unknown_key, "--config c.cfg", "widht");
     const char *ragged[][2] = {{"x.csv", "1,2,3,4,5,6,7,8\n1,2,3\n"}, {NULL, NULL}};
-    expect_cli_failure(ragged, "--inputs x.csv", "line 2 has 3 numbers");
+    expect_cli_failure(ragged, "--inputs x.csv", "x.csv:2: expected 8 fields, got 3");
     const char *nan_in[][2] = {{"x.csv", "1,2,3,4,5,6,7,nan\n"}, {NULL, NULL}};
-    expect_cli_failure(nan_in, "--inputs x.csv", "column 8");
+    expect_cli_failure(nan_in, "--inputs x.csv", "x.csv:1: field 8");
     const char *wide[][2] = {{"x.csv", "1,2,3,4,5,6,7,8,9\n"}, {NULL, NULL}};
     expect_cli_failure(wide, "--inputs x.csv", "expected 8");
     expect_cli_failure(NULL, "--inputs missing.csv", "missing.csv");
@@ -824,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_openblas_threads_restored),
         cmocka_unit_test(test_concurrent_propagations),
         cmocka_unit_test(test_read_inputs_csv),
+        cmocka_unit_test(test_read_inputs_csv_contract),
         cmocka_unit_test(test_cli_writes_csv_and_json_identical_over_threads),
         cmocka_unit_test(test_cli_reads_inputs_file),
         cmocka_unit_test(test_cli_bad_input),
