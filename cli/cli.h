@@ -98,6 +98,13 @@ typedef struct {
  * *prefix suffix (failure: 1), and frees cli. Returns the exit code. */
 int dnc_cli_run(dnc_cli *cli, int argc, char **argv, const dnc_cli_runner *r);
 
+/* For a run callback whose work fills a run record: makes the record of
+ * argc/argv (dnc_run_record_new), calls fn(ctx, record), reports a failure
+ * as "dnncrit <command>: error: <dnc_last_error()>", deletes the record and
+ * returns fn's exit code. */
+int dnc_cli_run_recorded(const char *command, int argc, char **argv,
+                         int (*fn)(void *ctx, cJSON *record), void *ctx);
+
 /* Every subcommand: int cmd_NAME(int argc, char **argv), argv[0] = NAME. */
 typedef int (*dnc_command_fn)(int argc, char **argv);
 

@@ -89,8 +89,9 @@ static dnc_status write_outputs(const train_args *a, const dnc_data_spec *spec,
     return st;
 }
 
-static int run(train_args *a, cJSON *record, double t0)
+static int run(void *ctx, cJSON *record)
 {
+    train_args *a = ctx;
     dnc_normalisation norm;
     if (dnc_normalisation_parse(a->normalise, &norm) ||
         dnc_optimizer_parse(a->optimizer, &a->cfg.optimizer) ||
@@ -120,7 +121,7 @@ static int run(train_args *a, cJSON *record, double t0)
     dnc_dataset_free(&test);
     if (st)
         return 1;
-    st = write_outputs(a, &spec, &r, record, t0);
+    st = write_outputs(a, &spec, &r, record, a->t0);
     if (!st && !a->quiet)
         printf("%zu samples/s%s; wrote %s.csv and %s.json\n", (size_t)r.samples_per_s,
                r.diverged ? " (diverged: loss not finite, stopped)" : "", a->out, a->out);
@@ -128,17 +129,10 @@ static int run(train_args *a, cJSON *record, double t0)
     return st ? 1 : 0;
 }
 
-/* The run with its record; any failure is reported as "dnncrit train: error". */
 static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
     (void)cli;
-    train_args *a = ctx;
-    cJSON *record = dnc_run_record_new("train", argc, argv);
-    int rc = run(a, record, a->t0);
-    if (rc)
-        dnc_cli_fail("train");
-    cJSON_Delete(record);
-    return rc;
+    return dnc_cli_run_recorded("train", argc, argv, run, ctx);
 }
 
 int cmd_train(int argc, char **argv)

@@ -32,8 +32,9 @@ static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
     return DNC_OK;
 }
 
-static int run(sweep_args *a, cJSON *record, double t0)
+static int run(void *ctx, cJSON *record)
 {
+    sweep_args *a = ctx;
     dnc_train_sweep_spec s = {.base = a->cfg};
     size_t *depth = NULL, *width = NULL;
     if (dnc_normalisation_parse(a->normalise, &s.data.norm) ||
@@ -79,7 +80,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
     cJSON_AddNumberToObject(c, "points", (double)counts.npoints);
     cJSON_AddNumberToObject(c, "ran", (double)counts.ran);
     cJSON_AddNumberToObject(c, "reused", (double)counts.reused);
-    dnc_run_record_finish(record, t0);
+    dnc_run_record_finish(record, a->t0);
     size_t n = strlen(a->out_dir) + 16;
     char *path = malloc(n);
     if (!path)
@@ -96,17 +97,10 @@ static int run(sweep_args *a, cJSON *record, double t0)
     return 0;
 }
 
-/* The run with its record; any failure is reported as "dnncrit train-sweep: error". */
 static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
     (void)cli;
-    sweep_args *a = ctx;
-    cJSON *record = dnc_run_record_new("train-sweep", argc, argv);
-    int rc = run(a, record, a->t0);
-    if (rc)
-        dnc_cli_fail("train-sweep");
-    cJSON_Delete(record);
-    return rc;
+    return dnc_cli_run_recorded("train-sweep", argc, argv, run, ctx);
 }
 
 int cmd_train_sweep(int argc, char **argv)

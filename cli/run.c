@@ -24,3 +24,14 @@ int dnc_cli_run(dnc_cli *cli, int argc, char **argv, const dnc_cli_runner *r)
     dnc_cli_free(cli);
     return rc;
 }
+
+int dnc_cli_run_recorded(const char *command, int argc, char **argv,
+                         int (*fn)(void *ctx, cJSON *record), void *ctx)
+{
+    cJSON *record = dnc_run_record_new(command, argc, argv);
+    int rc = fn(ctx, record);
+    if (rc)
+        dnc_cli_fail(command);
+    cJSON_Delete(record);
+    return rc;
+}
