@@ -75,6 +75,36 @@ int dnc_cli_fail(const char *command);
 /* Prints "dnncrit <cmd>: error: <formatted>" and returns 1. */
 int dnc_cli_failf(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The body of a subcommand, called by dnc_cli_run once the options are
+ * parsed: ctx is the runner's, cli the parsed options (positionals, seen),
+ * argc/argv the command line (for the run record). Returns the exit code:
+ * 0 ok, 1 run failure, 2 usage error (e.g. a bad combination of options). */
+typedef int (*dnc_cli_run_fn)(void *ctx, const dnc_cli *cli, int argc, char **argv);
+
+typedef struct {
+    dnc_cli_run_fn run;
+    void *ctx;
+    /* --plot: the DNC_PLOT_OPTION variable (NULL: the command has no --plot) */
+    const char *const *plot;
+    /* where the figure's JSON is: *prefix (e.g. the --out variable) followed by suffix
+       (".json", "/sweep.json"); prefix NULL: the run renders the figure itself */
+    const char *const *prefix;
+    const char *suffix;
+} dnc_cli_runner;
+
+/* A whole subcommand: parses argv into cli (--help: exit 0, a usage error:
+ * 2), checks the --plot format (bad: 2, before any work), calls run, then,
+ * when it returned 0 and --plot was given, renders the figure of
+ * *prefix suffix (failure: 1), and frees cli. Returns the exit code. */
+int dnc_cli_run(dnc_cli *cli, int argc, char **argv, const dnc_cli_runner *r);
+
+/* For a run callback whose work fills a run record: makes the record of
+ * argc/argv (dnc_run_record_new), calls fn(ctx, record), reports a failure
+ * as "dnncrit <command>: error: <dnc_last_error()>", deletes the record and
+ * returns fn's exit code. */
+int dnc_cli_run_recorded(const char *command, int argc, char **argv,
+                         int (*fn)(void *ctx, cJSON *record), void *ctx);
+
 /* Every subcommand: int cmd_NAME(int argc, char **argv), argv[0] = NAME. */
 typedef int (*dnc_command_fn)(int argc, char **argv);
 

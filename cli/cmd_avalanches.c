@@ -171,21 +171,32 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     return st ? dnc_cli_fail("avalanches") : 0;
 }
 
+typedef struct {
+    dnc_netaval_args a;
+    bool compare;
+    size_t bootstrap, min_count;
+} aval_cmd;
+
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    const aval_cmd *c = ctx;
+    return run(&c->a, c->compare, c->bootstrap, c->min_count, argc, argv);
+}
+
 int cmd_avalanches(int argc, char **argv)
 {
     const char *plot = NULL;
-    dnc_netaval_args a = dnc_netaval_args_default("avalanches");
-    bool compare = false;
-    size_t bootstrap = 0, min_count = 10;
+    aval_cmd c = {.a = dnc_netaval_args_default("avalanches"), .min_count = 10};
     dnc_opt opts[32] = {
-        {"width", DNC_OPT_SIZE, &a.width, "units per layer N", false},
-        {"sigma-w", DNC_OPT_DOUBLE, &a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
-        {"compare", DNC_OPT_FLAG, &compare, "likelihood-ratio tests against alternatives", false},
-        {"bootstrap", DNC_OPT_SIZE, &bootstrap, "goodness-of-fit bootstrap replicas (0: skip)", false},
-        {"min-count", DNC_OPT_SIZE, &min_count, "avalanches per duration for <S>(T) and collapse", false},
+        {"width", DNC_OPT_SIZE, &c.a.width, "units per layer N", false},
+        {"sigma-w", DNC_OPT_DOUBLE, &c.a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
+        {"compare", DNC_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives", false},
+        {"bootstrap", DNC_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)", false},
+        {"min-count", DNC_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse", false},
     };
     size_t n = 5;
-    dnc_netaval_add_options(&a, opts, &n);
+    dnc_netaval_add_options(&c.a, opts, &n);
     opts[n++] = (dnc_opt)DNC_PLOT_OPTION(plot);
     dnc_cli cli = {.command = "avalanches",
                    .summary = "Avalanches through the layers of random MLPs at one (sigma_w, "
@@ -197,14 +208,6 @@ int cmd_avalanches(int argc, char **argv)
                    .example = "dnncrit avalanches --width 256 --depth 100 --sigma-w 1.2 --networks 8 --out av",
                    .opts = opts,
                    .nopts = n};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc == DNC_CLI_OK && plot && dnc_cli_plot_check("avalanches", plot))
-        rc = DNC_CLI_ERROR;
-    if (rc == DNC_CLI_OK)
-        rc = run(&a, compare, bootstrap, min_count, argc, argv);
-    else
-        rc = rc == DNC_CLI_HELP ? 0 : 2;
-    rc = dnc_cli_plot_after("avalanches", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &c, &plot, &c.a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

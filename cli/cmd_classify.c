@@ -53,18 +53,62 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
     return st;
 }
 
+typedef struct {
+    dnc_dlist given[DNC_NEXP];
+    const char *out;
+} classify_args;
+
+/* The measured exponents (NAN where not given); 2 on a usage error. */
+static int read_given(const classify_args *a, double *v, double *e)
+{
+    for (int k = 0; k < DNC_NEXP; k++) {
+        v[k] = e[k] = NAN;
+        if (!a->given[k].n)
+            continue;
+        if (a->given[k].n != 2)
+            return dnc_cli_failf("classify", "--%s needs VALUE,ERROR (two numbers), got %zu",
+                                 dnc_exponent_name(k), a->given[k].n) + 1;
+        v[k] = a->given[k].v[0];
+        e[k] = a->given[k].v[1];
+    }
+    return 0;
+}
+
+static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    const classify_args *a = ctx;
+    double t0 = dnc_wall_time();
+    double v[DNC_NEXP], e[DNC_NEXP];
+    int rc = read_given(a, v, e);
+    dnc_uclass_match m[16];
+    size_t nm = 0;
+    if (!rc && dnc_classify(v, e, m, &nm))
+        rc = dnc_cli_fail("classify") + 1;
+    if (!rc) {
+        printf("classify: best match %s (distance %.2f error bars over %zu exponents)\n",
+               m[0].uclass->name, m[0].distance, m[0].n);
+        printf("  %-12s %10s %9s %10s\n", "class", "chi2", "distance", "p-value");
+        for (size_t i = 0; i < nm; i++)
+            printf("  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2, m[i].distance,
+                   m[i].p_value);
+        if (write_outputs(a->out, m, nm, v, e, argc, argv, t0))
+            rc = dnc_cli_fail("classify");
+    }
+    return rc;
+}
+
 int cmd_classify(int argc, char **argv)
 {
     const char *plot = NULL;
-    dnc_dlist given[DNC_NEXP] = {{0}};
-    const char *out = "classify";
+    classify_args a = {.out = "classify"};
     char help[DNC_NEXP][96];
     dnc_opt opts[DNC_NEXP + 2];
     for (int k = 0; k < DNC_NEXP; k++) {
         snprintf(help[k], sizeof help[k], "measured %s as VALUE,ERROR", dnc_exponent_name(k));
-        opts[k] = (dnc_opt){dnc_exponent_name(k), DNC_OPT_DLIST, &given[k], help[k], false};
+        opts[k] = (dnc_opt){dnc_exponent_name(k), DNC_OPT_DLIST, &a.given[k], help[k], false};
     }
-    opts[DNC_NEXP] = (dnc_opt){"out", DNC_OPT_STRING, &out,
+    opts[DNC_NEXP] = (dnc_opt){"out", DNC_OPT_STRING, &a.out,
                                "output prefix: PREFIX.csv (classes by distance), PREFIX.json",
                                false};
     opts[DNC_NEXP + 1] = (dnc_opt)DNC_PLOT_OPTION(plot);
@@ -77,44 +121,6 @@ int cmd_classify(int argc, char **argv)
                    .example = "dnncrit classify --delta 0.161,0.003 --z 1.56,0.03",
                    .opts = opts,
                    .nopts = DNC_NEXP + 2};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("classify", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    double t0 = dnc_wall_time();
-    double v[DNC_NEXP], e[DNC_NEXP];
-    for (int k = 0; k < DNC_NEXP && !rc; k++) {
-        v[k] = e[k] = NAN;
-        if (!given[k].n)
-            continue;
-        if (given[k].n != 2)
-            rc = dnc_cli_failf("classify", "--%s needs VALUE,ERROR (two numbers), got %zu",
-                               dnc_exponent_name(k), given[k].n) + 1;
-        else {
-            v[k] = given[k].v[0];
-            e[k] = given[k].v[1];
-        }
-    }
-    dnc_uclass_match m[16];
-    size_t nm = 0;
-    if (!rc && dnc_classify(v, e, m, &nm))
-        rc = dnc_cli_fail("classify") + 1;
-    if (!rc) {
-        printf("classify: best match %s (distance %.2f error bars over %zu exponents)\n",
-               m[0].uclass->name, m[0].distance, m[0].n);
-        printf("  %-12s %10s %9s %10s\n", "class", "chi2", "distance", "p-value");
-        for (size_t i = 0; i < nm; i++)
-            printf("  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2, m[i].distance,
-                   m[i].p_value);
-        if (write_outputs(out, m, nm, v, e, argc, argv, t0))
-            rc = dnc_cli_fail("classify");
-    }
-    rc = dnc_cli_plot_after("classify", plot, rc, out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

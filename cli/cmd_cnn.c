@@ -22,6 +22,7 @@ typedef struct {
     const char *out, *corr, *algo;
     bool raster, quiet;
     dnc_cnn_opts opts;
+    double t0; /* when the command started */
 } cnn_args;
 
 /* Streams rho(x, l) of every seed into PREFIX.raster.csv.gz. */
@@ -339,12 +340,25 @@ static dnc_status finish_args(cnn_args *a)
     return dnc_cnn_opts_validate(o);
 }
 
+/* The options checked (a usage error: 2), then the run. */
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    cnn_args *a = ctx;
+    a->opts.net.residual = dnc_cli_seen(cli, "residual-alpha");
+    if (finish_args(a))
+        return dnc_cli_fail("cnn") + 1;
+    if (a->threads) {
+        omp_set_num_threads((int)a->threads);
+        openblas_set_num_threads((int)a->threads);
+    }
+    return run(a, argc, argv, a->t0);
+}
+
 int cmd_cnn(int argc, char **argv)
 {
     const char *plot = NULL;
-    double t0 = dnc_wall_time();
     cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
-                  .opts = dnc_cnn_opts_default()};
+                  .opts = dnc_cnn_opts_default(), .t0 = dnc_wall_time()};
     dnc_cnn_config *n = &a.opts.net;
     n->residual_alpha = 0.0; /* shown as the default; residual blocks stay off unless given */
     dnc_opt opts[] = {
@@ -390,27 +404,6 @@ int cmd_cnn(int argc, char **argv)
                               "--depth 1000 --sigma-w 1.48 --sigma-b 0.3 --seeds 16 --out cnn1d",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int prc = dnc_cli_parse(&cli, argc, argv);
-    if (prc) {
-        dnc_cli_free(&cli);
-        return prc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("cnn", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    n->residual = dnc_cli_seen(&cli, "residual-alpha");
-    if (finish_args(&a)) {
-        dnc_cli_fail("cnn");
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (a.threads) {
-        omp_set_num_threads((int)a.threads);
-        openblas_set_num_threads((int)a.threads);
-    }
-    int rc = run(&a, argc, argv, t0);
-    rc = dnc_cli_plot_after("cnn", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

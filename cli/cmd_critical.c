@@ -123,18 +123,47 @@ static int run(dnc_activation act, const dnc_dlist *sb, const char *out, int arg
     return 0;
 }
 
+typedef struct {
+    dnc_activation act;
+    dnc_dlist sb;
+    const char *out;
+    bool quiet;
+} crit_args;
+
+/* --sigma-b: 0, 0.1, ..., 1 unless given; 2 when a value is negative. */
+static int check_sigma_b(dnc_dlist *sb)
+{
+    if (sb->n == 0) {
+        sb->v = malloc(11 * sizeof *sb->v);
+        if (!sb->v)
+            return dnc_cli_failf("critical", "out of memory");
+        sb->n = 11;
+        for (size_t i = 0; i < 11; i++)
+            sb->v[i] = 0.1 * (double)i;
+    }
+    for (size_t i = 0; i < sb->n; i++)
+        if (!(sb->v[i] >= 0))
+            return dnc_cli_failf("critical", "--sigma-b values must be >= 0, got %g", sb->v[i]) + 1;
+    return 0;
+}
+
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    crit_args *a = ctx;
+    int rc = check_sigma_b(&a->sb);
+    return rc ? rc : run(a->act, &a->sb, a->out, argc, argv);
+}
+
 int cmd_critical(int argc, char **argv)
 {
     const char *plot = NULL;
-    dnc_activation act = DNC_ACT_TANH;
-    dnc_dlist sb = {0};
-    const char *out = "critical";
-    bool quiet = false;
+    crit_args a = {.act = DNC_ACT_TANH, .out = "critical"};
     dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &act, "nonlinearity phi", false},
-        {"sigma-b", DNC_OPT_DLIST, &sb, "bias standard deviations (default 0:1:11)", false},
-        {"out", DNC_OPT_STRING, &out, "output prefix: PREFIX.csv and PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+        {"activation", DNC_OPT_ACTIVATION, &a.act, "nonlinearity phi", false},
+        {"sigma-b", DNC_OPT_DLIST, &a.sb, "bias standard deviations (default 0:1:11)", false},
+        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json", false},
+        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
         DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "critical",
@@ -145,34 +174,6 @@ int cmd_critical(int argc, char **argv)
                    .example = "dnncrit critical --activation tanh --sigma-b 0:1:11",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("critical", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (sb.n == 0) {
-        sb.v = malloc(11 * sizeof *sb.v);
-        if (!sb.v) {
-            dnc_cli_free(&cli);
-            return dnc_cli_failf("critical", "out of memory");
-        }
-        sb.n = 11;
-        for (size_t i = 0; i < 11; i++)
-            sb.v[i] = 0.1 * (double)i;
-    }
-    for (size_t i = 0; i < sb.n; i++) {
-        if (!(sb.v[i] >= 0)) {
-            dnc_cli_failf("critical", "--sigma-b values must be >= 0, got %g", sb.v[i]);
-            dnc_cli_free(&cli);
-            return 2;
-        }
-    }
-    rc = run(act, &sb, out, argc, argv);
-    rc = dnc_cli_plot_after("critical", plot, rc, out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

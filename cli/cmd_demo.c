@@ -268,8 +268,10 @@ static dnc_status open_out(out_file *o, const char *dir, const char *name)
     return dnc_afile_open(&o->f, o->path);
 }
 
-static int run(demo_args *a, int argc, char **argv)
+static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
+    (void)cli;
+    demo_args *a = ctx;
     double t0 = dnc_wall_time();
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
@@ -371,14 +373,6 @@ int cmd_demo(int argc, char **argv)
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
     };
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc == DNC_CLI_OK && plot && dnc_cli_plot_check("demo", plot))
-        rc = DNC_CLI_ERROR;
-    if (rc == DNC_CLI_OK)
-        rc = run(&a, argc, argv);
-    else
-        rc = rc == DNC_CLI_HELP ? 0 : 2;
-    rc = dnc_cli_plot_after("demo", plot, rc, a.out_dir, "/demo.json");
-    dnc_cli_free(&cli); /* frees a.factors.v (a DLIST) */
-    return rc;
+    dnc_cli_runner r = {run, &a, &plot, &a.out_dir, "/demo.json"};
+    return dnc_cli_run(&cli, argc, argv, &r); /* frees a.factors.v (a DLIST) */
 }

@@ -88,31 +88,114 @@ static cJSON *make_record(int argc, char **argv, const dnc_dp_opts *o, const cha
     return rec;
 }
 
+typedef struct {
+    dnc_dp_opts o;
+    const char *model, *init, *out;
+    double p;
+    size_t threads;
+    uint64_t seed;
+    bool quiet;
+} dp_args;
+
+/* Completes a->o from the options; 2 (after the message) on a usage error. */
+static int finish_opts(dp_args *a)
+{
+    dnc_dp_opts *o = &a->o;
+    o->seed = a->seed;
+    o->quiet = a->quiet;
+    if (dnc_dp_model_parse(a->model, &o->model))
+        return dnc_cli_fail("dp") + 1;
+    if (strcmp(a->init, "full") && strcmp(a->init, "seed"))
+        return dnc_cli_failf("dp", "init: '%s' is not one of full, seed", a->init) + 1;
+    o->init = strcmp(a->init, "seed") == 0 ? DNC_DP_SEED : DNC_DP_FULL;
+    o->p = isnan(a->p) ? dnc_dp_critical_p(o->model) : a->p;
+    if (dnc_dp_validate(o))
+        return dnc_cli_fail("dp") + 1;
+    if (a->threads)
+        omp_set_num_threads((int)a->threads);
+    return 0;
+}
+
+static void print_result(const dp_args *a, const dnc_dp_result *r)
+{
+    const dnc_dp_opts *o = &a->o;
+    size_t last = r->ntimes - 1;
+    double m, e;
+    printf("dp %s p = %.9g L = %zu (%zu sites) %s init, %zu x %zu runs\n",
+           dnc_dp_model_name(o->model), o->p, o->L, dnc_dp_sites(o->model, o->L), a->init,
+           o->samples, o->runs);
+    mean_err(r->rho, r->samples, r->ntimes, last, &m, &e);
+    printf("  rho(t = %.0f) = %.6g +- %.2g\n", r->t[last], m, e);
+    mean_err(r->surv, r->samples, r->ntimes, last, &m, &e);
+    printf("  surviving fraction %.6g +- %.2g\n", m, e);
+    printf("  %.3g site updates in %.3g s: %.3g site updates/s\n", r->site_updates, r->seconds,
+           r->seconds > 0 ? r->site_updates / r->seconds : 0.0);
+}
+
+/* PREFIX.csv, PREFIX.seeds.csv and PREFIX.json of a finished run. */
+static int write_outputs(const dp_args *a, const dnc_dp_result *r, int argc, char **argv,
+                         double t0)
+{
+    char *csv = dnc_path_with_suffix(a->out, ".csv");
+    char *seeds = dnc_path_with_suffix(a->out, ".seeds.csv");
+    char *json = dnc_path_with_suffix(a->out, ".json");
+    size_t threads = a->threads ? a->threads : (size_t)omp_get_max_threads();
+    cJSON *rec = make_record(argc, argv, &a->o, a->init, threads, dnc_cli_base_name(csv),
+                             dnc_cli_base_name(seeds), r, t0);
+    int rc = 0;
+    if (write_mean_csv(csv, r) || write_seed_csv(seeds, r) || dnc_write_json_atomic(json, rec)) {
+        rc = dnc_cli_fail("dp");
+        remove(csv);
+        remove(seeds);
+    } else {
+        print_result(a, r);
+        printf("  wrote %s, %s, %s\n", csv, seeds, json);
+    }
+    cJSON_Delete(rec);
+    free(csv);
+    free(seeds);
+    free(json);
+    return rc;
+}
+
+static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    dp_args *a = ctx;
+    double t0 = dnc_wall_time();
+    int rc = finish_opts(a);
+    if (rc)
+        return rc;
+    dnc_dp_result r;
+    if (dnc_dp_run(&a->o, &r))
+        return dnc_cli_fail("dp");
+    rc = write_outputs(a, &r, argc, argv, t0);
+    dnc_dp_result_free(&r);
+    return rc;
+}
+
 int cmd_dp(int argc, char **argv)
 {
-    dnc_dp_opts o = dnc_dp_opts_default();
-    const char *model = "bond1d", *init = "full", *out = "dp", *plot = NULL;
-    double p = NAN;
-    size_t threads = 0;
-    uint64_t seed = 1;
-    bool quiet = false;
+    const char *plot = NULL;
+    dp_args a = {.o = dnc_dp_opts_default(), .model = "bond1d", .init = "full", .out = "dp",
+                 .p = NAN, .seed = 1};
     dnc_opt opts[] = {
-        {"model", DNC_OPT_STRING, &model, "bond1d | site1d | bond2d | meanfield", false},
-        {"p", DNC_OPT_DOUBLE, &p, "bond/site probability (default: the model's p_c)", false},
-        {"L", DNC_OPT_SIZE, &o.L, "linear size (sites L, L^2 for bond2d, N = L for meanfield)",
+        {"model", DNC_OPT_STRING, &a.model, "bond1d | site1d | bond2d | meanfield", false},
+        {"p", DNC_OPT_DOUBLE, &a.p, "bond/site probability (default: the model's p_c)", false},
+        {"L", DNC_OPT_SIZE, &a.o.L, "linear size (sites L, L^2 for bond2d, N = L for meanfield)",
          false},
-        {"tmax", DNC_OPT_SIZE, &o.tmax, "last time step", false},
-        {"init", DNC_OPT_STRING, &init, "full (all active: rho(t)) | seed (one active site)",
+        {"tmax", DNC_OPT_SIZE, &a.o.tmax, "last time step", false},
+        {"init", DNC_OPT_STRING, &a.init, "full (all active: rho(t)) | seed (one active site)",
          false},
-        {"samples", DNC_OPT_SIZE, &o.samples, "independent samples (error bars)", false},
-        {"runs", DNC_OPT_SIZE, &o.runs, "runs averaged in each sample", false},
-        {"per-decade", DNC_OPT_SIZE, &o.per_decade,
+        {"samples", DNC_OPT_SIZE, &a.o.samples, "independent samples (error bars)", false},
+        {"runs", DNC_OPT_SIZE, &a.o.runs, "runs averaged in each sample", false},
+        {"per-decade", DNC_OPT_SIZE, &a.o.per_decade,
          "recorded times per decade after t = 10 (0: every step)", false},
-        {"seed", DNC_OPT_U64, &seed, "random seed", false},
-        {"threads", DNC_OPT_SIZE, &threads, "OpenMP threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json",
+        {"seed", DNC_OPT_U64, &a.seed, "random seed", false},
+        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
+        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json",
          false},
-        {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
+        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
         DNC_PLOT_OPTION(plot),
     };
     dnc_cli cli = {.command = "dp",
@@ -124,74 +207,6 @@ int cmd_dp(int argc, char **argv)
                               "--out dp1d",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("dp", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    double t0 = dnc_wall_time();
-    o.seed = seed;
-    o.quiet = quiet;
-    if (dnc_dp_model_parse(model, &o.model)) {
-        dnc_cli_fail("dp");
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (strcmp(init, "full") && strcmp(init, "seed")) {
-        dnc_cli_failf("dp", "init: '%s' is not one of full, seed", init);
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    o.init = strcmp(init, "seed") == 0 ? DNC_DP_SEED : DNC_DP_FULL;
-    o.p = isnan(p) ? dnc_dp_critical_p(o.model) : p;
-    if (dnc_dp_validate(&o)) {
-        dnc_cli_fail("dp");
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (threads)
-        omp_set_num_threads((int)threads);
-    dnc_dp_result r;
-    char *csv = dnc_path_with_suffix(out, ".csv");
-    char *seeds = dnc_path_with_suffix(out, ".seeds.csv");
-    char *json = dnc_path_with_suffix(out, ".json");
-    rc = 0;
-    if (dnc_dp_run(&o, &r)) {
-        rc = dnc_cli_fail("dp");
-    } else {
-        cJSON *rec = make_record(argc, argv, &o, init, threads ? threads : (size_t)omp_get_max_threads(),
-                                 dnc_cli_base_name(csv), dnc_cli_base_name(seeds), &r, t0);
-        if (write_mean_csv(csv, &r) || write_seed_csv(seeds, &r) ||
-            dnc_write_json_atomic(json, rec)) {
-            rc = dnc_cli_fail("dp");
-            remove(csv);
-            remove(seeds);
-        } else {
-            size_t last = r.ntimes - 1;
-            double m, e;
-            printf("dp %s p = %.9g L = %zu (%zu sites) %s init, %zu x %zu runs\n",
-                   dnc_dp_model_name(o.model), o.p, o.L, dnc_dp_sites(o.model, o.L), init,
-                   o.samples, o.runs);
-            mean_err(r.rho, r.samples, r.ntimes, last, &m, &e);
-            printf("  rho(t = %.0f) = %.6g +- %.2g\n", r.t[last], m, e);
-            mean_err(r.surv, r.samples, r.ntimes, last, &m, &e);
-            printf("  surviving fraction %.6g +- %.2g\n", m, e);
-            printf("  %.3g site updates in %.3g s: %.3g site updates/s\n", r.site_updates,
-                   r.seconds, r.seconds > 0 ? r.site_updates / r.seconds : 0.0);
-            printf("  wrote %s, %s, %s\n", csv, seeds, json);
-            if (plot)
-                rc = dnc_cli_plot("dp", plot, json);
-        }
-        cJSON_Delete(rec);
-        dnc_dp_result_free(&r);
-    }
-    free(csv);
-    free(seeds);
-    free(json);
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

@@ -342,6 +342,26 @@ done:
     return rc;
 }
 
+/* The FILE / --simulate / --params / --pc combination checked (2 when
+ * wrong), then the run. */
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    const ex_opts *o = ctx;
+    size_t nfiles = cli->npositional;
+    if (!o->simulate && nfiles == 0)
+        return dnc_cli_failf("exponents", "expected FILE... or --simulate (see --help)") + 1;
+    if (o->simulate && nfiles)
+        return dnc_cli_failf("exponents", "--simulate takes no FILE") + 1;
+    if (o->params.n && !o->simulate && o->params.n != nfiles)
+        return dnc_cli_failf("exponents", "--params has %zu values for %zu files", o->params.n,
+                             nfiles) + 1;
+    if (o->pc == o->pc && !o->params.n)
+        return dnc_cli_failf("exponents", "--pc needs --params") + 1;
+    if (o->threads)
+        omp_set_num_threads((int)o->threads);
+    return run(o, cli->positional, nfiles, argc, argv);
+}
+
 int cmd_exponents(int argc, char **argv)
 {
     const char *plot = NULL;
@@ -403,30 +423,6 @@ int cmd_exponents(int argc, char **argv)
                    .positional_name = "FILE...",
                    .min_positional = 0,
                    .max_positional = 100000};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("exponents", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (!o.simulate && cli.npositional == 0)
-        rc = dnc_cli_failf("exponents", "expected FILE... or --simulate (see --help)") + 1;
-    else if (o.simulate && cli.npositional)
-        rc = dnc_cli_failf("exponents", "--simulate takes no FILE") + 1;
-    else if (o.params.n && !o.simulate && o.params.n != cli.npositional)
-        rc = dnc_cli_failf("exponents", "--params has %zu values for %zu files", o.params.n,
-                           cli.npositional) + 1;
-    else if (o.pc == o.pc && !o.params.n)
-        rc = dnc_cli_failf("exponents", "--pc needs --params") + 1;
-    if (!rc) {
-        if (o.threads)
-            omp_set_num_threads((int)o.threads);
-        rc = run(&o, cli.positional, cli.npositional, argc, argv);
-    }
-    rc = dnc_cli_plot_after("exponents", plot, rc, o.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

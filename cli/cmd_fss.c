@@ -169,6 +169,23 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
     return rc;
 }
 
+/* --sizes against the FILEs checked (2 when wrong), then the run. */
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    fss_opts *o = ctx;
+    size_t nfiles = cli->npositional;
+    if (o->sizes.n < 2)
+        return dnc_cli_failf("fss", "--sizes needs at least two sizes") + 1;
+    if (!o->simulate && nfiles != o->sizes.n)
+        return dnc_cli_failf("fss", "%zu files for %zu sizes (one FILE per size, or --simulate)",
+                             nfiles, o->sizes.n) + 1;
+    if (o->simulate && nfiles)
+        return dnc_cli_failf("fss", "--simulate takes no FILE") + 1;
+    if (o->threads)
+        omp_set_num_threads((int)o->threads);
+    return run(o, cli->positional, nfiles, argc, argv);
+}
+
 int cmd_fss(int argc, char **argv)
 {
     const char *plot = NULL;
@@ -211,28 +228,6 @@ int cmd_fss(int argc, char **argv)
                    .positional_name = "FILE...",
                    .min_positional = 0,
                    .max_positional = 10000};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("fss", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (o.sizes.n < 2)
-        rc = dnc_cli_failf("fss", "--sizes needs at least two sizes") + 1;
-    else if (!o.simulate && cli.npositional != o.sizes.n)
-        rc = dnc_cli_failf("fss", "%zu files for %zu sizes (one FILE per size, or --simulate)",
-                           cli.npositional, o.sizes.n) + 1;
-    else if (o.simulate && cli.npositional)
-        rc = dnc_cli_failf("fss", "--simulate takes no FILE") + 1;
-    if (!rc) {
-        if (o.threads)
-            omp_set_num_threads((int)o.threads);
-        rc = run(&o, cli.positional, cli.npositional, argc, argv);
-    }
-    rc = dnc_cli_plot_after("fss", plot, rc, o.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

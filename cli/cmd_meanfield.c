@@ -118,6 +118,23 @@ static int run(mf_opts *o, int argc, char **argv)
     return 0;
 }
 
+/* The parameters checked (2 when invalid), then the run. */
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    mf_opts *o = ctx;
+    dnc_mf_params p = {o->act, o->sigma_w, o->sigma_b};
+    if (o->critical)
+        p.sigma_w = 1.0;
+    if (dnc_mf_validate(&p))
+        return dnc_cli_fail("meanfield") + 1;
+    if (o->depth > 0 && (!(o->input_q > 0) || !(o->input_c >= -1 && o->input_c <= 1)))
+        return dnc_cli_failf("meanfield",
+                             "--input-q must be > 0 and --input-c in [-1, 1] (got %g, %g)",
+                             o->input_q, o->input_c) + 1;
+    return run(o, argc, argv);
+}
+
 int cmd_meanfield(int argc, char **argv)
 {
     const char *plot = NULL;
@@ -148,31 +165,6 @@ int cmd_meanfield(int argc, char **argv)
                               "--depth 200 --out tanh_crit",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("meanfield", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    dnc_mf_params p = {o.act, o.sigma_w, o.sigma_b};
-    if (o.critical)
-        p.sigma_w = 1.0;
-    if (dnc_mf_validate(&p)) {
-        dnc_cli_fail("meanfield");
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (o.depth > 0 && (!(o.input_q > 0) || !(o.input_c >= -1 && o.input_c <= 1))) {
-        dnc_cli_failf("meanfield", "--input-q must be > 0 and --input-c in [-1, 1] (got %g, %g)",
-                      o.input_q, o.input_c);
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    rc = run(&o, argc, argv);
-    rc = dnc_cli_plot_after("meanfield", plot, rc, o.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

@@ -139,6 +139,39 @@ static int run(pd_opts *o, int argc, char **argv)
     return 0;
 }
 
+/* The default grids, or the given ones checked; 2 (after the message) when
+ * a value is out of range or memory runs out. */
+static int check_grid(pd_opts *o)
+{
+    if (o->sb.n == 0)
+        fill_default(&o->sb, 0.0, 2.0, 41);
+    if (o->sw.n == 0)
+        fill_default(&o->sw, 0.5, 4.0, 71);
+    for (size_t i = 0; i < o->sb.n; i++)
+        if (!(o->sb.v[i] >= 0))
+            return dnc_cli_failf("phase-diagram", "--sigma-b values must be >= 0, got %g",
+                                 o->sb.v[i]) + 1;
+    for (size_t i = 0; i < o->sw.n; i++)
+        if (!(o->sw.v[i] > 0))
+            return dnc_cli_failf("phase-diagram", "--sigma-w values must be > 0, got %g",
+                                 o->sw.v[i]) + 1;
+    if (!o->sb.v || !o->sw.v)
+        return dnc_cli_failf("phase-diagram", "out of memory") + 1;
+    return 0;
+}
+
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    pd_opts *o = ctx;
+    int rc = check_grid(o);
+    if (rc)
+        return rc;
+    if (o->threads > 0)
+        omp_set_num_threads((int)o->threads);
+    return run(o, argc, argv);
+}
+
 int cmd_phase_diagram(int argc, char **argv)
 {
     const char *plot = NULL;
@@ -162,38 +195,6 @@ int cmd_phase_diagram(int argc, char **argv)
                               "--sigma-w 0.5:4:71",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("phase-diagram", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (o.sb.n == 0)
-        fill_default(&o.sb, 0.0, 2.0, 41);
-    if (o.sw.n == 0)
-        fill_default(&o.sw, 0.5, 4.0, 71);
-    rc = 0;
-    for (size_t i = 0; i < o.sb.n && !rc; i++)
-        if (!(o.sb.v[i] >= 0))
-            rc = dnc_cli_failf("phase-diagram", "--sigma-b values must be >= 0, got %g",
-                               o.sb.v[i]);
-    for (size_t i = 0; i < o.sw.n && !rc; i++)
-        if (!(o.sw.v[i] > 0))
-            rc = dnc_cli_failf("phase-diagram", "--sigma-w values must be > 0, got %g",
-                               o.sw.v[i]);
-    if (!rc && (!o.sb.v || !o.sw.v))
-        rc = dnc_cli_failf("phase-diagram", "out of memory");
-    if (rc) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (o.threads > 0)
-        omp_set_num_threads((int)o.threads);
-    rc = run(&o, argc, argv);
-    rc = dnc_cli_plot_after("phase-diagram", plot, rc, o.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

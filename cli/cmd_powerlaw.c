@@ -123,6 +123,14 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
     return st ? dnc_cli_fail("powerlaw") : 0;
 }
 
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    const pl_args *a = ctx;
+    if (a->xmax < 0 || a->xmin < 0)
+        return dnc_cli_failf("powerlaw", "--xmin and --xmax must be >= 0") + 1;
+    return run(a, cli->positional[0], argc, argv);
+}
+
 int cmd_powerlaw(int argc, char **argv)
 {
     const char *plot = NULL;
@@ -162,22 +170,6 @@ int cmd_powerlaw(int argc, char **argv)
                    .positional_name = "FILE",
                    .min_positional = 1,
                    .max_positional = 1};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("powerlaw", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (a.xmax < 0 || a.xmin < 0) {
-        dnc_cli_free(&cli);
-        fprintf(stderr, "dnncrit powerlaw: error: --xmin and --xmax must be >= 0\n");
-        return 2;
-    }
-    rc = run(&a, cli.positional[0], argc, argv);
-    rc = dnc_cli_plot_after("powerlaw", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

@@ -104,8 +104,10 @@ static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_resul
            r->device);
 }
 
-static int run(const prop_args *a, int argc, char **argv)
+static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
+    (void)cli;
+    const prop_args *a = ctx;
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
     double t0 = dnc_wall_time();
@@ -189,17 +191,6 @@ int cmd_propagate(int argc, char **argv)
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
     };
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("propagate", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    rc = run(&a, argc, argv);
-    rc = dnc_cli_plot_after("propagate", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

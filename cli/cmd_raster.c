@@ -197,6 +197,14 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
     return st ? dnc_cli_fail("raster") : 0;
 }
 
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    const raster_args *a = ctx;
+    if (cli->npositional == 0 && !a->simulate)
+        return dnc_cli_failf("raster", "give a FILE or --simulate") + 1;
+    return run(a, cli->npositional ? cli->positional[0] : NULL, argc, argv);
+}
+
 int cmd_raster(int argc, char **argv)
 {
     const char *plot = NULL;
@@ -245,22 +253,6 @@ int cmd_raster(int argc, char **argv)
                    .positional_name = "FILE",
                    .min_positional = 0,
                    .max_positional = 1};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("raster", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    if (cli.npositional == 0 && !a.simulate) {
-        dnc_cli_free(&cli);
-        fprintf(stderr, "dnncrit raster: error: give a FILE or --simulate\n");
-        return 2;
-    }
-    rc = run(&a, cli.npositional ? cli.positional[0] : NULL, argc, argv);
-    rc = dnc_cli_plot_after("raster", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

@@ -223,17 +223,49 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
     return st ? dnc_cli_fail("susceptibility") : 0;
 }
 
+typedef struct {
+    dnc_netaval_args a;
+    dnc_dlist sw, widths;
+} susc_args;
+
+/* The default --sigma-w and --widths lists where none was given; false
+ * when out of memory. */
+static bool fill_defaults(dnc_dlist *sw, dnc_dlist *widths)
+{
+    if (sw->n == 0) {
+        sw->n = 9;
+        sw->v = malloc(sw->n * sizeof *sw->v);
+        for (size_t i = 0; sw->v && i < sw->n; i++)
+            sw->v[i] = 0.8 + 0.1 * (double)i;
+    }
+    if (widths->n == 0) {
+        widths->n = 2;
+        widths->v = malloc(2 * sizeof *widths->v);
+        if (widths->v)
+            widths->v[0] = 64, widths->v[1] = 128;
+    }
+    return sw->v && widths->v;
+}
+
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    susc_args *s = ctx;
+    if (!fill_defaults(&s->sw, &s->widths))
+        return dnc_cli_failf("susceptibility", "out of memory");
+    return run(&s->a, &s->sw, &s->widths, argc, argv);
+}
+
 int cmd_susceptibility(int argc, char **argv)
 {
     const char *plot = NULL;
-    dnc_netaval_args a = dnc_netaval_args_default("susceptibility");
-    dnc_dlist sw = {0}, widths = {0};
+    susc_args s = {.a = dnc_netaval_args_default("susceptibility")};
     dnc_opt opts[32] = {
-        {"sigma-w", DNC_OPT_DLIST, &sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)", false},
-        {"widths", DNC_OPT_DLIST, &widths, "widths N: a,b,c (default 64,128)", false},
+        {"sigma-w", DNC_OPT_DLIST, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)", false},
+        {"widths", DNC_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)", false},
     };
     size_t n = 2;
-    dnc_netaval_add_options(&a, opts, &n);
+    dnc_netaval_add_options(&s.a, opts, &n);
     opts[n++] = (dnc_opt)DNC_PLOT_OPTION(plot);
     dnc_cli cli = {.command = "susceptibility",
                    .summary = "Scan sigma_w for each width: susceptibility chi = N var(rho) of the "
@@ -245,29 +277,6 @@ int cmd_susceptibility(int argc, char **argv)
                    .example = "dnncrit susceptibility --sigma-w 0.8:1.6:17 --widths 64,128,256 --out scan",
                    .opts = opts,
                    .nopts = n};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc == DNC_CLI_OK && plot && dnc_cli_plot_check("susceptibility", plot))
-        rc = DNC_CLI_ERROR;
-    if (rc == DNC_CLI_OK) {
-        if (sw.n == 0) {
-            sw.n = 9;
-            sw.v = malloc(sw.n * sizeof *sw.v);
-            for (size_t i = 0; sw.v && i < sw.n; i++)
-                sw.v[i] = 0.8 + 0.1 * (double)i;
-        }
-        if (widths.n == 0) {
-            widths.n = 2;
-            widths.v = malloc(2 * sizeof *widths.v);
-            if (widths.v)
-                widths.v[0] = 64, widths.v[1] = 128;
-        }
-        rc = sw.v && widths.v ? run(&a, &sw, &widths, argc, argv) : dnc_cli_failf("susceptibility", "out of memory");
-    } else {
-        rc = rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    rc = dnc_cli_plot_after("susceptibility", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    free(sw.v);
-    free(widths.v);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &s, &plot, &s.a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r); /* frees s.sw.v and s.widths.v (DLISTs) */
 }

@@ -134,24 +134,47 @@ static const char *help_summary(void)
     return text;
 }
 
+/* The options of cmd_sweep; run_sweep makes the sweep_args from them. */
+typedef struct {
+    const char *plot, *out_dir;
+    size_t threads;
+    bool quiet, dry_run;
+} sweep_opts;
+
+/* --dry-run, or the options checked (2 when wrong) and the sweep run, here
+ * or across MPI ranks; the figure is rendered by sweep_finish. */
+static int run_sweep(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    const sweep_opts *o = ctx;
+    const char *spec = cli->positional[0];
+    if (o->dry_run)
+        return print_plan(&(sweep_args){spec, o->out_dir, 0, true, argc, argv, NULL});
+    if (!o->out_dir)
+        return dnc_cli_failf("sweep", "--out-dir DIR is required") + 1;
+    if (o->threads > 4096)
+        return dnc_cli_failf("sweep", "--threads must be at most 4096, got %zu", o->threads) + 1;
+    if (check_launcher())
+        return 2;
+    sweep_args a = {spec, o->out_dir, (int)o->threads, o->quiet, argc, argv, o->plot};
+    return sweep_launcher_world_size() != 0 && sweep_mpi_built() ? sweep_run_mpi(&a)
+                                                                 : run_local(&a);
+}
+
 int cmd_sweep(int argc, char **argv)
 {
-    const char *plot = NULL;
-    const char *out_dir = NULL;
-    size_t threads = 0;
-    bool quiet = false, dry_run = false;
+    sweep_opts o = {0};
     dnc_opt opts[] = {
-        {"out-dir", DNC_OPT_STRING, &out_dir,
+        {"out-dir", DNC_OPT_STRING, &o.out_dir,
          "output directory (created; a rerun on it resumes the sweep)", false},
-        {"threads", DNC_OPT_SIZE, &threads,
+        {"threads", DNC_OPT_SIZE, &o.threads,
          "OpenMP threads running points in parallel, per MPI rank (0: OMP_NUM_THREADS or all "
          "cores)",
          false},
-        {"quiet", DNC_OPT_FLAG, &quiet, "no progress on stderr", false},
-        {"dry-run", DNC_OPT_FLAG, &dry_run,
+        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+        {"dry-run", DNC_OPT_FLAG, &o.dry_run,
          "check the file and print the parameters, point count and columns; run nothing",
          false},
-        DNC_PLOT_OPTION(plot),
+        DNC_PLOT_OPTION(o.plot),
     };
     dnc_cli cli = {
         .command = "sweep",
@@ -163,35 +186,6 @@ int cmd_sweep(int argc, char **argv)
         .min_positional = 1,
         .max_positional = 1,
     };
-    int prc = dnc_cli_parse(&cli, argc, argv);
-    if (prc) {
-        dnc_cli_free(&cli);
-        return prc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("sweep", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    int rc = 0;
-    if (dry_run) {
-        rc = print_plan(&(sweep_args){cli.positional[0], out_dir, 0, true, argc, argv, NULL});
-        dnc_cli_free(&cli);
-        return rc;
-    }
-    if (!out_dir) {
-        dnc_cli_failf("sweep", "--out-dir DIR is required");
-        rc = 2;
-    } else if (threads > 4096) {
-        dnc_cli_failf("sweep", "--threads must be at most 4096, got %zu", threads);
-        rc = 2;
-    } else if (check_launcher()) {
-        rc = 2;
-    }
-    if (!rc) {
-        sweep_args a = {cli.positional[0], out_dir, (int)threads, quiet, argc, argv, plot};
-        rc = sweep_launcher_world_size() != 0 && sweep_mpi_built() ? sweep_run_mpi(&a)
-                                                                    : run_local(&a);
-    }
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_sweep, &o, &o.plot, NULL, NULL};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

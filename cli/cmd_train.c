@@ -14,6 +14,7 @@ typedef struct {
     uint64_t data_seed;
     bool quiet;
     dnc_train_config cfg;
+    double t0; /* when the command started */
 } train_args;
 
 static void print_epoch(void *ctx, const dnc_train_epoch *e)
@@ -88,8 +89,9 @@ static dnc_status write_outputs(const train_args *a, const dnc_data_spec *spec,
     return st;
 }
 
-static int run(train_args *a, cJSON *record, double t0)
+static int run(void *ctx, cJSON *record)
 {
+    train_args *a = ctx;
     dnc_normalisation norm;
     if (dnc_normalisation_parse(a->normalise, &norm) ||
         dnc_optimizer_parse(a->optimizer, &a->cfg.optimizer) ||
@@ -118,7 +120,7 @@ static int run(train_args *a, cJSON *record, double t0)
     dnc_dataset_free(&test);
     if (st)
         return 1;
-    st = write_outputs(a, &spec, &r, record, t0);
+    st = write_outputs(a, &spec, &r, record, a->t0);
     if (!st && !a->quiet)
         printf("%zu samples/s%s; wrote %s.csv and %s.json\n", (size_t)r.samples_per_s,
                r.diverged ? " (diverged: loss not finite, stopped)" : "", a->out, a->out);
@@ -126,14 +128,19 @@ static int run(train_args *a, cJSON *record, double t0)
     return st ? 1 : 0;
 }
 
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    return dnc_cli_run_recorded("train", argc, argv, run, ctx);
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *plot = NULL;
-    double t0 = dnc_wall_time();
     train_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
                     .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .out = "train",
                     .train_size = 10000, .test_size = 2000, .data_seed = 1,
-                    .cfg = dnc_train_config_default()};
+                    .cfg = dnc_train_config_default(), .t0 = dnc_wall_time()};
     dnc_opt opts[] = {
         {"dataset-dir", DNC_OPT_STRING, &a.dataset_dir, "directory with the IDX files", false},
         {"train-size", DNC_OPT_SIZE, &a.train_size, "training images (stratified subset; 0 = all)", false},
@@ -172,21 +179,6 @@ int cmd_train(int argc, char **argv)
                               "--epochs 3 --out run1",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("train", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    cJSON *record = dnc_run_record_new("train", argc, argv);
-    rc = run(&a, record, t0);
-    if (rc)
-        dnc_cli_fail("train");
-    cJSON_Delete(record);
-    rc = dnc_cli_plot_after("train", plot, rc, a.out, ".json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

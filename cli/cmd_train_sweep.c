@@ -15,6 +15,7 @@ typedef struct {
     uint64_t data_seed, seed0;
     bool quiet;
     dnc_train_config cfg;
+    double t0; /* when the command started */
 } sweep_args;
 
 static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
@@ -31,8 +32,9 @@ static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
     return DNC_OK;
 }
 
-static int run(sweep_args *a, cJSON *record, double t0)
+static int run(void *ctx, cJSON *record)
 {
+    sweep_args *a = ctx;
     dnc_train_sweep_spec s = {.base = a->cfg};
     size_t *depth = NULL, *width = NULL;
     if (dnc_normalisation_parse(a->normalise, &s.data.norm) ||
@@ -78,7 +80,7 @@ static int run(sweep_args *a, cJSON *record, double t0)
     cJSON_AddNumberToObject(c, "points", (double)counts.npoints);
     cJSON_AddNumberToObject(c, "ran", (double)counts.ran);
     cJSON_AddNumberToObject(c, "reused", (double)counts.reused);
-    dnc_run_record_finish(record, t0);
+    dnc_run_record_finish(record, a->t0);
     size_t n = strlen(a->out_dir) + 16;
     char *path = malloc(n);
     if (!path)
@@ -95,14 +97,19 @@ static int run(sweep_args *a, cJSON *record, double t0)
     return 0;
 }
 
+static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    return dnc_cli_run_recorded("train-sweep", argc, argv, run, ctx);
+}
+
 int cmd_train_sweep(int argc, char **argv)
 {
     const char *plot = NULL;
-    double t0 = dnc_wall_time();
     sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
                     .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .train_size = 2000,
                     .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1,
-                    .seed0 = 1, .cfg = dnc_train_config_default()};
+                    .seed0 = 1, .cfg = dnc_train_config_default(), .t0 = dnc_wall_time()};
     a.cfg.epochs = 2;
     a.cfg.obs_inputs = 32;
     static const double sw_default[] = {0.6, 1.0, 1.4, 1.8, 2.2};
@@ -164,21 +171,6 @@ int cmd_train_sweep(int argc, char **argv)
                               "--width 128 --seeds 3 --epochs 2 --out-dir sweep1",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    if (plot && dnc_cli_plot_check("train-sweep", plot)) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    cJSON *record = dnc_run_record_new("train-sweep", argc, argv);
-    rc = run(&a, record, t0);
-    if (rc)
-        dnc_cli_fail("train-sweep");
-    cJSON_Delete(record);
-    rc = dnc_cli_plot_after("train-sweep", plot, rc, a.out_dir, "/sweep.json");
-    dnc_cli_free(&cli);
-    return rc;
+    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out_dir, "/sweep.json"};
+    return dnc_cli_run(&cli, argc, argv, &r);
 }

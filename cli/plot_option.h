@@ -1,11 +1,12 @@
 /* --plot FORMAT for any subcommand that writes PREFIX.json:
  *   const char *plot = NULL;
  *   dnc_opt opts[] = { ..., DNC_PLOT_OPTION(plot) };
- *   ... right after dnc_cli_parse (bad format: usage error, before any work):
- *   if (plot && dnc_cli_plot_check("cmd", plot)) { dnc_cli_free(&cli); return 2; }
- *   ... after the JSON is written:
- *   if (plot && dnc_cli_plot("cmd", plot, json_path)) rc = 1;
- * The figure goes next to the JSON (PREFIX.png / .svg / .pdf). */
+ *   ...
+ *   dnc_cli_runner r = {run, &args, &plot, &args.out, ".json"};
+ *   return dnc_cli_run(&cli, argc, argv, &r);
+ * dnc_cli_run (cli.h) checks the format right after parsing (bad: usage
+ * error, before any work) and renders the figure once run returned 0. The
+ * figure goes next to the JSON (PREFIX.png / .svg / .pdf). */
 #ifndef DNNCRIT_CLI_PLOT_OPTION_H
 #define DNNCRIT_CLI_PLOT_OPTION_H
 

@@ -28,6 +28,7 @@
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/rng.h"
+#include "dnncrit/table.h"
 
 dnc_propagate_opts dnc_propagate_opts_default(void)
 {
@@ -543,94 +544,21 @@ void dnc_propagate_result_free(dnc_propagate_result *res)
 
 /* ------------------------------------------------------- inputs file */
 
-typedef struct {
-    double *v;
-    size_t n, cap;
-} dvec;
-
-static bool dvec_push(dvec *d, double x)
-{
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 1024;
-        double *v = realloc(d->v, cap * sizeof *v);
-        if (!v)
-            return false;
-        d->v = v;
-        d->cap = cap;
-    }
-    d->v[d->n++] = x;
-    return true;
-}
-
-/* Parses one line's numbers into d; returns how many, or sets *st. */
-static size_t parse_row(char *line, const char *path, size_t lineno, dvec *d, dnc_status *st)
-{
-    size_t count = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(line, ", \t\r", &save); tok; tok = strtok_r(NULL, ", \t\r", &save)) {
-        char what[64];
-        snprintf(what, sizeof what, "line %zu, column %zu", lineno, count + 1);
-        double x;
-        if ((*st = dnc_parse_double(tok, what, &x))) {
-            char msg[256]; /* dnc_fail must not read its own buffer */
-            snprintf(msg, sizeof msg, "%s", dnc_last_error());
-            *st = dnc_fail(DNC_EINVAL, "%s: %s", path, msg);
-            return count;
-        }
-        if (!dvec_push(d, x)) {
-            *st = dnc_fail(DNC_ENOMEM, "%s: out of memory", path);
-            return count;
-        }
-        count++;
-    }
-    return count;
-}
-
-static bool is_blank_or_comment(const char *line)
-{
-    while (*line == ' ' || *line == '\t' || *line == '\r')
-        line++;
-    return *line == '\0' || *line == '#';
-}
-
 dnc_status dnc_read_inputs_csv(const char *path, size_t width, double **X, size_t *rows,
                                size_t *width_out)
 {
     *X = NULL;
     *rows = 0;
-    char *text;
-    size_t len;
-    dnc_status st = dnc_read_file(path, &text, &len);
+    dnc_table_opts o = {.cells = DNC_TABLE_FINITE, .no_header = true, .ncols = width};
+    dnc_table t;
+    dnc_status st = dnc_table_read(path, &o, &t);
     if (st)
         return st;
-    dvec d = {0};
-    size_t nrows = 0, lineno = 0;
-    for (char *line = text; line && !st; ) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        if (!is_blank_or_comment(line)) {
-            size_t got = parse_row(line, path, lineno, &d, &st);
-            if (!st && width == 0)
-                width = got;
-            if (!st && got != width)
-                st = dnc_fail(DNC_EINVAL, "%s: line %zu has %zu numbers, expected %zu (the input width)",
-                              path, lineno, got, width);
-            nrows++;
-        }
-        line = nl ? nl + 1 : NULL;
-    }
-    free(text);
-    if (!st && nrows == 0)
-        st = dnc_fail(DNC_EINVAL, "%s: no input rows", path);
-    if (st) {
-        free(d.v);
-        return st;
-    }
-    *X = d.v;
-    *rows = nrows;
+    *X = t.v;
+    t.v = NULL;
+    *rows = t.nrows;
     if (width_out)
-        *width_out = width;
+        *width_out = t.ncols;
+    dnc_table_free(&t);
     return DNC_OK;
 }

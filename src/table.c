@@ -237,12 +237,17 @@ static dnc_status cell_error(const dnc_table *t, const fields *fs, size_t c,
                     fs->f[c], what);
 }
 
+static dnc_status width_error(const dnc_table *t, const fields *fs, const line_iter *it)
+{
+    return dnc_fail(DNC_EINVAL, "%s:%zu: expected %zu fields%s, got %zu", it->name, it->line,
+                    t->ncols, t->names ? " (as in the header)" : "", fs->n);
+}
+
 static dnc_status add_row(dnc_table *t, const fields *fs, const dnc_table_opts *o,
                           const line_iter *it, size_t *cap)
 {
     if (fs->n != t->ncols)
-        return dnc_fail(DNC_EINVAL, "%s:%zu: expected %zu fields%s, got %zu", it->name, it->line,
-                        t->ncols, t->names ? " (as in the header)" : "", fs->n);
+        return width_error(t, fs, it);
     dnc_status st = grow_rows(t, cap, it->name);
     if (st)
         return st;
@@ -286,9 +291,10 @@ static dnc_status parse_buffer(char *buf, size_t len, const dnc_table_opts *o, d
             break;
         if (first) {
             first = false;
-            t->ncols = fs.n;
-            if (o->need_header || !all_numbers(&fs, o->cells)) {
-                if ((st = set_header(t, &fs, o, &it)))
+            t->ncols = o->ncols ? o->ncols : fs.n;
+            if (!o->no_header && (o->need_header || !all_numbers(&fs, o->cells))) {
+                if ((st = fs.n != t->ncols ? width_error(t, &fs, &it)
+                                           : set_header(t, &fs, o, &it)))
                     break;
                 continue;
             }

@@ -167,6 +167,28 @@ static void test_text_policy(void **state)
     dnc_table_free(&t);
 }
 
+/* no_header: the first line is data, so names there are bad cells;
+ * ncols: a width every line must have, the first (and a header) too. */
+static void test_no_header_and_ncols(void **state)
+{
+    (void)state;
+    dnc_table t;
+    const dnc_table_opts none = {.no_header = true};
+    expect_error("a,b\n1,2\n", &none, "f.csv:1: field 1 'a' is not a finite number");
+    assert_int_equal(parse("# c\n1,2\n3,4\n", &none, &t), DNC_OK);
+    assert_null(t.names);
+    assert_int_equal(t.nrows, 2);
+    dnc_table_free(&t);
+    const dnc_table_opts three = {.ncols = 3};
+    expect_error("# c\n1,2\n", &three, "f.csv:2: expected 3 fields, got 2");
+    expect_error("a,b\n1,2,3\n", &three, "f.csv:1: expected 3 fields, got 2");
+    expect_error("1,2,3\n4,5\n", &three, "f.csv:2: expected 3 fields, got 2");
+    assert_int_equal(parse("a,b,c\n1,2,3\n", &three, &t), DNC_OK);
+    assert_int_equal(t.ncols, 3);
+    assert_int_equal(t.nrows, 1);
+    dnc_table_free(&t);
+}
+
 /* dnc_table_read: the file's name in messages; a missing file is DNC_EIO. */
 static void test_read_file(void **state)
 {
@@ -227,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_finite_policy),
         cmocka_unit_test(test_numbers_policy),
         cmocka_unit_test(test_text_policy),
+        cmocka_unit_test(test_no_header_and_ncols),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_read_column),
     };

@@ -108,7 +108,10 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *opts);
 /* Reads inputs from a CSV file: one input per line, numbers separated by
  * commas (or blanks), '#' comment lines and blank lines ignored. Every row
  * must hold `width` finite numbers (width 0: the first row sets it).
- * On success *X (caller frees) holds *rows x *width_out numbers. */
+ * On success *X (caller frees) holds *rows x *width_out numbers. The file is
+ * read by dnc_table (table.h) as finite numbers with no header row, so its
+ * grammar (e.g. ';' also separates, a pair of quotes around a number is
+ * dropped) and its messages ("FILE:LINE: ...") are the table's. */
 dnc_status dnc_read_inputs_csv(const char *path, size_t width, double **X, size_t *rows,
                                size_t *width_out);
 

@@ -6,8 +6,9 @@
  * (dnc_table_opts.sep; by default ',' when the line has one, else ';', else
  * runs of blanks), then surrounding blanks and one pair of double quotes are
  * removed. The first line is the header row of column names when the caller
- * requires one, or else when it is not all numbers. Every data row must have
- * as many fields as the first line. Numbers are strtod's whole field.
+ * requires one, or else when it is not all numbers (never, when the caller
+ * says there is none). Every data row must have as many fields as the first
+ * line (or as the caller requires). Numbers are strtod's whole field.
  *
  * What a cell may hold is the caller's policy (dnc_table_cells): finite
  * numbers only (e.g. `powerlaw`, activity rasters), any number including
@@ -38,6 +39,11 @@ typedef struct {
                          pandas' index column) */
     char sep;         /* field separator; 0: ',' or ';' or blanks, chosen per line */
     bool empty_ok;    /* no data rows is fine (otherwise an error) */
+    bool no_header;   /* the first line is data like every other, never a header (a cell
+                         that is not a number is an error there too); need_header must be
+                         false */
+    size_t ncols;     /* fields every line must have (the header too); 0: as many as the
+                         first line */
 } dnc_table_opts;
 
 typedef struct {
