@@ -8,13 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* dnc_fail with the previous message appended (copied first: dnc_fail
- * writes into the buffer dnc_last_error points to). */
+/* dnc_fail with the previous message appended. */
 static dnc_status fail_wrapped(dnc_status code, const char *prefix)
 {
-    char prev[1024];
-    snprintf(prev, sizeof prev, "%s", dnc_last_error());
-    return dnc_fail(code, "%s: %s", prefix, prev);
+    return dnc_fail(code, "%s: %s", prefix, dnc_last_error());
 }
 
 static char *dup_str(const char *s)

@@ -386,11 +386,8 @@ static dnc_status append_point(const char *dir, size_t index, FILE *fp, size_t *
         return dnc_fail(DNC_ENOMEM, "out of memory");
     cJSON *j = NULL;
     dnc_status st = dnc_read_json(path, &j);
-    if (st) {
-        char prev[1024];
-        snprintf(prev, sizeof prev, "%s", dnc_last_error());
-        st = dnc_fail(st, "point %zu has no result: %s", index, prev);
-    }
+    if (st)
+        st = dnc_fail(st, "point %zu has no result: %s", index, dnc_last_error());
     const cJSON *csv = j ? cJSON_GetObjectItemCaseSensitive(j, "csv") : NULL;
     const cJSON *status = j ? cJSON_GetObjectItemCaseSensitive(j, "status") : NULL;
     if (!st && !cJSON_IsString(csv))

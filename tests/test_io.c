@@ -28,6 +28,16 @@ static void test_config_parse_ok(void **state)
     dnc_config_free(&c);
 }
 
+/* Context prefixed to the previous message, which lives in the very buffer
+ * dnc_fail writes to. */
+static void test_fail_can_wrap_the_last_error(void **state)
+{
+    (void)state;
+    dnc_fail(DNC_EIO, "cannot read '%s'", "data.idx");
+    assert_int_equal(dnc_fail(DNC_EINVAL, "point %d: %s", 3, dnc_last_error()), DNC_EINVAL);
+    assert_string_equal(dnc_last_error(), "point 3: cannot read 'data.idx'");
+}
+
 static void test_config_parse_errors_name_the_line(void **state)
 {
     (void)state;
@@ -180,6 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_parse_ok),
+        cmocka_unit_test(test_fail_can_wrap_the_last_error),
         cmocka_unit_test(test_config_parse_errors_name_the_line),
         cmocka_unit_test(test_number_parsing),
         cmocka_unit_test(test_atomic_file_commit_and_abort),

@@ -12,7 +12,8 @@ typedef enum {
     DNC_EUNSUPPORTED = 5 /* feature not built in or not applicable */
 } dnc_status;
 
-/* Records a printf-style message for the calling thread and returns code. */
+/* Records a printf-style message for the calling thread and returns code.
+ * The arguments may include dnc_last_error() (to add context to it). */
 dnc_status dnc_fail(dnc_status code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The last message recorded by this thread ("" if none). */
