@@ -1,6 +1,9 @@
 /* Accuracy of the default (Mehler) mean-field expectations against the
  * adaptive Gauss-Kronrod reference (DNC_MF_QUAD_ADAPTIVE) over smooth
- * activations, q and rho; prints the worst relative deviations.
+ * activations, q and rho; prints the worst relative deviations, for the
+ * rho map separately for rho >= 1e-4 and below: the reference integrates
+ * (phi(u1) - phi(u2))^2 pointwise and itself loses ~eps / sqrt(2 rho)
+ * relative there (see test_erf_rho_map_closed_form for an exact check).
  * Usage: bench_meanfield_accuracy [-v] */
 #include <math.h>
 #include <stdio.h>
@@ -45,15 +48,16 @@ int main(int argc, char **argv)
     const double rhos[] = {1e-12, 1e-8, 1e-4, 1e-2, 0.3, 1.0, 1.7, 2.0};
     double worst_rho = 0, worst_pair = 0;
     for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
-        double wa = 0, wp = 0;
+        double wa = 0, ws = 0, wp = 0;
         dnc_mf_params p = {acts[a], 1.3, 0.3};
         for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
             for (size_t j = 0; j < sizeof rhos / sizeof rhos[0]; j++) {
                 double ref = rho_map(DNC_MF_QUAD_ADAPTIVE, &p, qs[i], rhos[j]);
                 double got = rho_map(DNC_MF_QUAD_AUTO, &p, qs[i], rhos[j]);
                 double err = fabs(got - ref) / fabs(ref);
-                if (!(err <= wa))
-                    wa = err;
+                double *worst = rhos[j] >= 1e-4 ? &wa : &ws;
+                if (!(err <= *worst))
+                    *worst = err;
                 if (verbose)
                     printf("%s q=%g rho=%g: rho' %.17g ref %.17g rel %.2e\n",
                            dnc_activation_name(acts[a]), qs[i], rhos[j], got, ref, err);
@@ -71,13 +75,13 @@ int main(int argc, char **argv)
                     }
                 }
         }
-        printf("%-9s worst rel. error: rho map %.2e, E[phi^(a) phi^(b)] %.2e (of the "
-               "Cauchy-Schwarz scale)\n",
-               dnc_activation_name(acts[a]), wa, wp);
+        printf("%-9s worst rel. deviation: rho map %.2e (rho >= 1e-4), %.2e (rho < 1e-4); "
+               "E[phi^(a) phi^(b)] %.2e (of the Cauchy-Schwarz scale)\n",
+               dnc_activation_name(acts[a]), wa, ws, wp);
         worst_rho = fmax(worst_rho, wa);
         worst_pair = fmax(worst_pair, wp);
     }
-    printf("all: rho map %.2e, pair %.2e\n", worst_rho, worst_pair);
+    printf("all: rho map %.2e (rho >= 1e-4), pair %.2e\n", worst_rho, worst_pair);
     dnc_mf_set_quadrature(DNC_MF_QUAD_AUTO);
     return 0;
 }

@@ -85,7 +85,7 @@ static bool is_homogeneous(dnc_activation act)
 }
 
 struct mehler_work;
-static struct mehler_work *mehler_alloc(void);
+static void mehler_free(struct mehler_work *mw);
 
 typedef struct {
     gsl_integration_workspace *outer, *inner;
@@ -99,13 +99,12 @@ static dnc_status quad_init(quad *w)
     ensure_gsl_quiet();
     w->outer = gsl_integration_workspace_alloc(WS_LIMIT);
     w->inner = gsl_integration_workspace_alloc(WS_LIMIT);
-    w->mehler = mehler_alloc();
+    w->mehler = NULL; /* on first use */
     w->failed = false;
     w->inner_bad = 0;
-    if (!w->outer || !w->inner || !w->mehler) {
+    if (!w->outer || !w->inner) {
         gsl_integration_workspace_free(w->outer);
         gsl_integration_workspace_free(w->inner);
-        free(w->mehler);
         return dnc_fail(DNC_ENOMEM, "mean field: out of memory for quadrature workspaces");
     }
     return DNC_OK;
@@ -115,7 +114,7 @@ static void quad_free(quad *w)
 {
     gsl_integration_workspace_free(w->outer);
     gsl_integration_workspace_free(w->inner);
-    free(w->mehler);
+    mehler_free(w->mehler);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -418,18 +417,38 @@ typedef struct {
     int n;
 } mehler_nodes;
 
+/* Allocated on first use (kinked activations never need it), one
+ * coefficient set per derivative order as needed: a call that needs only
+ * phi's set stays below malloc's mmap threshold, which keeps per-call
+ * workspaces free of page faults. */
 struct mehler_work {
-    struct hermite_set set[3]; /* by dnc_mf_deriv */
+    struct hermite_set *set[3]; /* by dnc_mf_deriv */
     mehler_nodes even, odd;
 };
 
-static struct mehler_work *mehler_alloc(void)
+static void mehler_free(struct mehler_work *mw)
 {
-    struct mehler_work *mw = malloc(sizeof *mw);
-    if (mw)
-        for (int d = 0; d < 3; d++)
-            mw->set[d].cached = false;
-    return mw;
+    if (!mw)
+        return;
+    for (int d = 0; d < 3; d++)
+        free(mw->set[d]);
+    free(mw);
+}
+
+/* The set for derivative order d, allocated on first use; NULL when out of
+ * memory (the callers then fall back to the trapezoidal rule). */
+static struct hermite_set *mehler_set(quad *w, dnc_mf_deriv d)
+{
+    if (!w->mehler) {
+        if (!(w->mehler = malloc(sizeof *w->mehler)))
+            return NULL;
+        for (int k = 0; k < 3; k++)
+            w->mehler->set[k] = NULL;
+    }
+    struct hermite_set **s = &w->mehler->set[d];
+    if (!*s && (*s = malloc(sizeof **s)))
+        (*s)->cached = false;
+    return *s;
 }
 
 typedef enum { LEVEL_OK, LEVEL_REFINE, LEVEL_GIVE_UP } level_result;
@@ -549,9 +568,31 @@ static bool mehler_hopeless(struct hermite_set *s, int k, double t)
     return x * x > 2.0 * MEHLER_KMAX;
 }
 
-static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, dnc_mf_deriv d,
-                                 double sq, double h)
+/* The step for the next level when this one stopped at k_res with the
+ * relative tails t_half at k_res / 2 and t_res at k_res: extrapolate the
+ * number of terms needed with ln t = a + b sqrt(k) (pessimistic for
+ * entire activations, so the step errs on the small side) and take the
+ * largest step whose k_res covers it with 25% margin; at least a factor
+ * 1.25 finer, and half the step when the tails give no estimate. */
+static double mehler_next_h(double h, int k_res, double t_half, double t_res)
 {
+    if (!(t_half > 0 && t_res > 0 && t_res < t_half) || k_res < 8)
+        return h / 2;
+    double x1 = sqrt(k_res / 2.0), x2 = sqrt((double)k_res);
+    double slope = (log(t_res) - log(t_half)) / (x2 - x1);
+    double x = x2 + (log(MEHLER_TAIL_TOL) - log(t_res)) / slope;
+    double target = fmin(1.25 * x * x + 8, MEHLER_KMAX);
+    double hn = h / 1.25;
+    while (hn >= MEHLER_H_MIN && mehler_k_resolved(hn) < target)
+        hn /= 1.1;
+    return hn;
+}
+
+/* Coefficients on the grid of step h (and 2h for the comparison). */
+static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, dnc_mf_deriv d,
+                                 double sq, double h, double *h_next)
+{
+    *h_next = h / 2;
     int m = (int)(MEHLER_Z / h + 0.5);
     if (m / 2 + 4 > MEHLER_HALF_NODES)
         return LEVEL_GIVE_UP;
@@ -562,11 +603,13 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
     bool phi = d == DNC_MF_PHI;
     if (!isfinite(e0) || !isfinite(e1))
         return LEVEL_GIVE_UP;
-    double s0 = 0, s1 = 0, dev0 = 0, dev1 = 0;
+    /* phi itself not resolved by the coarse step: no use expanding */
+    if (!(fabs(e0 - e0c) <= MEHLER_LEVEL_TOL * e0) ||
+        (phi && !(fabs(e1 - e1c) <= MEHLER_LEVEL_TOL * e1)))
+        return LEVEL_REFINE;
+    double s0 = 0, s1 = 0, dev0 = 0, dev1 = 0, t_half = NAN;
     int k_res = mehler_k_resolved(h);
     for (int k = 0; k <= MEHLER_KMAX; k++) {
-        if (k > k_res)
-            return LEVEL_REFINE;
         double be = mehler_step(&mw->even, k), bo = mehler_step(&mw->odd, k);
         double bf = be + bo, bc = 2 * be, b2 = bf * bf;
         s->beta[k] = bf;
@@ -575,18 +618,16 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
         s->tail[k] = e0 - s0;
         dev0 += fabs(b2 - bc * bc);
         dev1 += k * fabs(b2 - bc * bc);
-        double t0 = e0 - s0, t1 = e1 - s1;
+        double t0 = e0 - s0, t1 = e1 - s1, t = phi ? t1 / e1 : t0 / e0;
         /* Negative tails beyond rounding: the grid does not resolve psi_k
          * (the discrete Hermite functions are no longer orthonormal). */
         if (t0 < -1e-13 * e0 || (phi && t1 < -1e-13 * e1))
             return LEVEL_REFINE;
-        if (mehler_hopeless(s, k, phi ? t1 / e1 : t0 / e0))
+        if (mehler_hopeless(s, k, t))
             return LEVEL_GIVE_UP;
         if (t0 <= MEHLER_TAIL_TOL * e0 && (!phi || t1 <= MEHLER_TAIL_TOL * e1)) {
-            bool converged = fabs(e0 - e0c) <= MEHLER_LEVEL_TOL * e0 &&
-                             dev0 <= MEHLER_LEVEL_TOL * e0 &&
-                             (!phi || (fabs(e1 - e1c) <= MEHLER_LEVEL_TOL * e1 &&
-                                       dev1 <= MEHLER_LEVEL_TOL * e1));
+            bool converged = dev0 <= MEHLER_LEVEL_TOL * e0 &&
+                             (!phi || dev1 <= MEHLER_LEVEL_TOL * e1);
             if (!converged)
                 return LEVEL_REFINE;
             s->K = k;
@@ -594,6 +635,12 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
             s->e1 = phi ? e1 : NAN;
             s->t1 = phi ? t1 : NAN;
             return LEVEL_OK;
+        }
+        if (k == k_res / 2)
+            t_half = t;
+        if (k == k_res) { /* higher k would not be resolved by the coarse step */
+            *h_next = mehler_next_h(h, k_res, t_half, t);
+            return LEVEL_REFINE;
         }
     }
     return LEVEL_GIVE_UP; /* the expansion converges too slowly */
@@ -603,15 +650,17 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
 static const struct hermite_set *hermite_coeffs(quad *w, dnc_activation act, dnc_mf_deriv d,
                                                 double q)
 {
-    struct hermite_set *s = &w->mehler->set[d];
+    struct hermite_set *s = mehler_set(w, d);
+    if (!s)
+        return NULL;
     if (!(s->cached && s->act == act && s->q == q)) {
         s->cached = true;
         s->act = act;
         s->q = q;
         s->ok = false;
         double sq = sqrt(q);
-        for (double h = trap_h_accept(q); h >= MEHLER_H_MIN; h /= 2) {
-            level_result r = mehler_level(w->mehler, s, d, sq, h);
+        for (double h = trap_h_accept(q), h_next; h >= MEHLER_H_MIN; h = h_next) {
+            level_result r = mehler_level(w->mehler, s, d, sq, h, &h_next);
             if (r != LEVEL_REFINE) {
                 s->ok = r == LEVEL_OK;
                 break;
