@@ -6,11 +6,15 @@
  *   convergence for analytic integrands), falling back to adaptive
  *   Gauss-Kronrod (GSL qag, 41 points) when it has not converged at the
  *   finest step. Kinked activations: adaptive Gauss-Kronrod split at the
- *   kinks so every piece is smooth. Two-dimensional expectations are
- *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2),
- *   inner integral over z2 for each z1. The inner integrand stays smooth in
- *   z2 even as s -> 0, so nothing degenerates near c = 1; at |c| = 1 the
- *   inner integral is replaced by its exact limit.
+ *   kinks so every piece is smooth.
+ * - Two-dimensional expectations of smooth activations: by default from
+ *   the Hermite (Mehler) expansion of phi, one-dimensional coefficients
+ *   with a bounded truncation error (see "Hermite (Mehler) expansion"
+ *   below). Where it converges too slowly (large q), and for kinked
+ *   activations, they are nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2),
+ *   s = sqrt(1 - c^2), inner integral over z2 for each z1. The inner
+ *   integrand stays smooth in z2 even as s -> 0, so nothing degenerates near
+ *   c = 1; at |c| = 1 the inner integral is replaced by its exact limit.
  * - The correlation map is iterated for rho = 1 - c through
  *   E[(phi(u1) - phi(u2))^2], which avoids the cancellation 1 - f(c) that
  *   would otherwise cost all digits of rho at large depth.
@@ -385,7 +389,7 @@ static bool expect2_trap(pair_ctx *p, double q, double *out)
  * E[g'^2] and sum beta_k^2 (weighted by 1 and k) to MEHLER_LEVEL_TOL: the
  * trapezoidal error squares when h halves (see above), so the finer sums
  * are then accurate to ~MEHLER_LEVEL_TOL^2. Activations whose expansion
- * needs more than MEHLER_KMAX terms (tanh at q >~ 15: its poles at
+ * needs more than MEHLER_KMAX terms (tanh at q >~ 13: its poles at
  * +-i pi / (2 sqrt q) make beta_k^2 decay only like exp(-pi sqrt(2k / q)))
  * fall back. Kinked activations are never expanded (algebraic decay). */
 
@@ -393,7 +397,10 @@ static bool expect2_trap(pair_ctx *p, double q, double *out)
 #define MEHLER_KMAX 2000
 #define MEHLER_H_MIN (1.0 / 64)
 #define MEHLER_HALF_NODES 424 /* >= MEHLER_Z / (2 MEHLER_H_MIN) + 2, padded to 4 */
-#define MEHLER_TAIL_TOL 2e-15 /* stop the expansion at tails below this * E[g^2] */
+/* Stop at tails below this * E[g^2]. The tails are differences of sums
+ * accumulated in long double: in double their rounding floor is ~2e-15
+ * itself and the expansion would sometimes never stop. */
+#define MEHLER_TAIL_TOL 2e-15
 #define MEHLER_LEVEL_TOL 1e-7
 #define MEHLER_TOL 1e-12 /* accepted bound on the truncation error, relative */
 #define INV_FOURTH_ROOT_2PI 0.63161877774606470129
@@ -459,7 +466,7 @@ static void mehler_fill(mehler_nodes *nd, int parity, int m, double h, dnc_activ
                         dnc_mf_deriv d, double sq, double *e0, double *e1)
 {
     nd->n = 0;
-    *e0 = *e1 = 0;
+    long double a0 = 0, a1 = 0;
     for (int j = parity; j <= m; j += 2) {
         double z = j * h, psi0 = INV_FOURTH_ROOT_2PI * exp(-0.25 * z * z);
         double x[2] = {sq * z, -sq * z}, y[2], dy[2];
@@ -476,18 +483,19 @@ static void mehler_fill(mehler_nodes *nd, int parity, int m, double h, dnc_activ
         if (j == 0) {
             nd->gp[i] = gpos * psi0 * h;
             nd->gm[i] = 0;
-            *e0 += gpos * gpos * w;
+            a0 += gpos * gpos * w;
         } else {
             nd->gp[i] = (gpos + gneg) * psi0 * h;
             nd->gm[i] = (gpos - gneg) * psi0 * h;
-            *e0 += (gpos * gpos + gneg * gneg) * w;
+            a0 += (gpos * gpos + gneg * gneg) * w;
         }
         if (d == DNC_MF_PHI)
-            *e1 += (j == 0 ? dy[0] * dy[0] : dy[0] * dy[0] + dy[1] * dy[1]) * w;
+            a1 += (j == 0 ? dy[0] * dy[0] : dy[0] * dy[0] + dy[1] * dy[1]) * w;
     }
     for (int i = nd->n; i % 4; i++) /* zero padding for mehler_step */
         nd->z[i] = nd->gp[i] = nd->gm[i] = nd->p0[i] = nd->p1[i] = 0;
-    *e1 *= sq * sq; /* (d/dz) phi(sqrt(q) z) = sqrt(q) phi' */
+    *e0 = (double)a0;
+    *e1 = (double)(a1 * sq * sq); /* (d/dz) phi(sqrt(q) z) = sqrt(q) phi' */
 }
 
 /* sum_i g_i psi_k(z_i) for the current k, then psi_k -> psi_{k+1}
@@ -607,7 +615,8 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
     if (!(fabs(e0 - e0c) <= MEHLER_LEVEL_TOL * e0) ||
         (phi && !(fabs(e1 - e1c) <= MEHLER_LEVEL_TOL * e1)))
         return LEVEL_REFINE;
-    double s0 = 0, s1 = 0, dev0 = 0, dev1 = 0, t_half = NAN;
+    long double s0 = 0, s1 = 0; /* see MEHLER_TAIL_TOL */
+    double dev0 = 0, dev1 = 0, t_half = NAN;
     int k_res = mehler_k_resolved(h);
     for (int k = 0; k <= MEHLER_KMAX; k++) {
         double be = mehler_step(&mw->even, k), bo = mehler_step(&mw->odd, k);
@@ -615,10 +624,10 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
         s->beta[k] = bf;
         s0 += b2;
         s1 += k * b2;
-        s->tail[k] = e0 - s0;
+        s->tail[k] = (double)(e0 - s0);
         dev0 += fabs(b2 - bc * bc);
         dev1 += k * fabs(b2 - bc * bc);
-        double t0 = e0 - s0, t1 = e1 - s1, t = phi ? t1 / e1 : t0 / e0;
+        double t0 = (double)(e0 - s0), t1 = (double)(e1 - s1), t = phi ? t1 / e1 : t0 / e0;
         /* Negative tails beyond rounding: the grid does not resolve psi_k
          * (the discrete Hermite functions are no longer orthonormal). */
         if (t0 < -1e-13 * e0 || (phi && t1 < -1e-13 * e1))

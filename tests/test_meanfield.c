@@ -71,10 +71,10 @@ static double erf_rho_map_exact(double sw, double sb, double q, double rho)
 /* The default quadrature (Mehler expansion) against the exact erf rho map.
  * The expansion stops when its Parseval tails are below 2e-15 of E[phi^2]
  * and q E[phi'^2], so its truncation error is ~1e-15 relative (it rejects
- * anything whose bound exceeds 1e-12); measured worst 2.2e-15 over this
+ * anything whose bound exceeds 1e-12); measured worst 2.7e-15 over this
  * grid. Tolerance 1e-13. The pointwise quadratures of (phi(u1) - phi(u2))^2
  * lose ~eps / sqrt(2 rho) relative: measured 9.5e-11 (trapezoid) and
- * 1.7e-11 (adaptive) here, at rho = 1e-14. For q >~ 20 erf's expansion needs
+ * 1.7e-11 (adaptive) here, at rho = 1e-14. For q >~ 25 erf's expansion needs
  * more than 2000 terms and the default falls back to the trapezoidal rule,
  * so q stops at 10 here. */
 static void test_erf_rho_map_closed_form(void **state)
@@ -100,7 +100,7 @@ static void test_erf_rho_map_closed_form(void **state)
  * converges too slowly and the default falls back. Both references
  * integrate (phi(u1) - phi(u2))^2 pointwise and lose ~eps / sqrt(2 rho)
  * relative (1e-14 at rho = 1e-4, the smallest rho here). Measured worst
- * deviation 4.8e-15 (trapezoid) and 3.6e-15 (adaptive); tolerance 1e-13. */
+ * deviation 4.8e-15 (trapezoid) and 2.9e-15 (adaptive); tolerance 1e-13. */
 static void test_mehler_matches_trapezoid_and_adaptive(void **state)
 {
     (void)state;
@@ -130,7 +130,7 @@ static void test_mehler_matches_trapezoid_and_adaptive(void **state)
  * (Mehler: 1 - c^k = k rho + O(rho^2)), so rho' / rho -> sigma_w^2 q
  * E[phi'^2] / q'. At rho = 1e-14 the O(rho) term, (k - 1) rho / 2 for the
  * k-th term, is < 1e-12 for every k used and far smaller once weighted by
- * beta_k^2; the 1D expectations are accurate to ~1e-15. Measured 3.7e-15;
+ * beta_k^2; the 1D expectations are accurate to ~1e-15. Measured 4.3e-15;
  * tolerance 1e-12, which the pointwise trapezoidal rule misses (8.3e-12). */
 static void test_rho_map_small_rho_limit(void **state)
 {
