@@ -240,7 +240,8 @@ static double expect1(quad *w, dnc_activation act, dnc_mf_deriv d, g1_kind kind,
     if (q == 0) /* degenerate Gaussian */
         return kind == G_SQUARE ? pow(deriv(act, d, 0.0), 2) : 0.0;
     double v;
-    if (dnc_activation_is_smooth(act) && quad_mode != DNC_MF_QUAD_ADAPTIVE && expect1_trap(&g, q, &v))
+    if (dnc_activation_is_smooth(act) && quad_mode != DNC_MF_QUAD_ADAPTIVE &&
+        expect1_trap(&g, q, &v))
         return v;
     double x[2], pts[2];
     int nk = kinks(act, x);
@@ -410,8 +411,8 @@ struct hermite_set {
     dnc_activation act;
     double q;
     int K;          /* beta[0..K] */
-    double e0, e1;  /* E[g^2]; for phi also q E[phi'^2] (NAN otherwise) */
-    double t1;      /* q E[phi'^2] - sum_{k<=K} k beta_k^2 (phi only) */
+    double e0;      /* E[g^2] */
+    double t1;      /* q E[phi'^2] - sum_{k<=K} k beta_k^2 (phi only, NAN otherwise) */
     double beta[MEHLER_KMAX + 1];
     double tail[MEHLER_KMAX + 1]; /* E[g^2] - sum_{j<=k} beta_j^2 */
     double t_check[2];            /* relative tail at the last two checkpoints */
@@ -641,7 +642,6 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
                 return LEVEL_REFINE;
             s->K = k;
             s->e0 = e0;
-            s->e1 = phi ? e1 : NAN;
             s->t1 = phi ? t1 : NAN;
             return LEVEL_OK;
         }
@@ -693,8 +693,8 @@ static bool mehler_sqdiff(quad *w, dnc_activation act, double q, double rho, dou
     }
     double t0 = fmax(s->tail[s->K], 0), t1 = fmax(s->t1, 0);
     double bound = 2 * fmin((c >= 0 ? 1 : 2) * t0, rho * t1);
-    if (!(bound <= MEHLER_TOL * 2 * sum))
-        return bound == 0 && sum == 0 ? (*out = 0, true) : false;
+    if (bound > 0 && !(bound <= MEHLER_TOL * 2 * sum)) /* bound = 0: exact (e.g. rho = 0) */
+        return false;
     *out = 2 * sum;
     return true;
 }
