@@ -50,6 +50,100 @@ static void test_erf_closed_forms(void **state)
         }
 }
 
+/* ---- the rho map of erf in closed form without cancellation. With
+ * A = 2q / (1 + 2q), a = A, b = A c:
+ *   E[(erf(u1) - erf(u2))^2] = (4/pi) (asin a - asin b),
+ * and for c >= 0 asin a - asin b = atan2(sin, cos) of the difference with
+ * sin = (a - b)(a + b) / (a sqrt(1 - b^2) + b sqrt(1 - a^2)), a - b = A rho,
+ * so rho' keeps full relative precision down to rho = 1e-14. */
+static double erf_rho_map_exact(double sw, double sb, double q, double rho)
+{
+    double A = 2 * q / (1 + 2 * q), a = A, b = A * (1 - rho), diff;
+    double ca = sqrt(1 - a * a), cb = sqrt(1 - b * b);
+    if (b >= 0)
+        diff = atan2(A * rho * (a + b) / (a * cb + b * ca), a * b + ca * cb);
+    else
+        diff = asin(a) - asin(b);
+    double qn = sw * sw * 2 / PI * asin(A) + sb * sb;
+    return 0.5 * sw * sw * (4 / PI) * diff / qn;
+}
+
+/* The default quadrature (Mehler expansion) against the exact erf rho map.
+ * The expansion stops when its Parseval tails are below 2e-15 of E[phi^2]
+ * and q E[phi'^2], so its truncation error is ~1e-15 relative (it rejects
+ * anything whose bound exceeds 1e-12); measured worst 2.7e-15 over this
+ * grid. Tolerance 1e-13. The pointwise quadratures of (phi(u1) - phi(u2))^2
+ * lose ~eps / sqrt(2 rho) relative: measured 9.5e-11 (trapezoid) and
+ * 1.7e-11 (adaptive) here, at rho = 1e-14. For q >~ 25 erf's expansion needs
+ * more than 2000 terms and the default falls back to the trapezoidal rule,
+ * so q stops at 10 here. */
+static void test_erf_rho_map_closed_form(void **state)
+{
+    (void)state;
+    static const double rhos[] = {1e-14, 1e-10, 1e-6, 1e-3, 0.1, 0.5, 1.0, 1.5, 2.0};
+    static const double q_grid[] = {0.05, 0.4, 1.0, 3.7, 10.0};
+    dnc_mf_params p = {DNC_ACT_ERF, 1.4, 0.3};
+    for (size_t i = 0; i < sizeof q_grid / sizeof q_grid[0]; i++)
+        for (size_t j = 0; j < sizeof rhos / sizeof rhos[0]; j++) {
+            double r, q = q_grid[i];
+            assert_int_equal(dnc_mf_rho_map(&p, q, rhos[j], &r, NULL), DNC_OK);
+            double want = erf_rho_map_exact(p.sigma_w, p.sigma_b, q, rhos[j]);
+            if (!(fabs(r - want) <= 1e-13 * want))
+                fail_msg("erf rho map q=%g rho=%g: %.17g vs %.17g (rel %.3g)", q, rhos[j], r,
+                         want, fabs(r - want) / want);
+        }
+}
+
+/* Smooth activations without a closed form: the default (Mehler) against
+ * the independent two-dimensional trapezoidal rule (and a few points
+ * against adaptive Gauss-Kronrod), including q = 30 where tanh's expansion
+ * converges too slowly and the default falls back. Both references
+ * integrate (phi(u1) - phi(u2))^2 pointwise and lose ~eps / sqrt(2 rho)
+ * relative (1e-14 at rho = 1e-4, the smallest rho here). Measured worst
+ * deviation 4.8e-15 (trapezoid) and 2.9e-15 (adaptive); tolerance 1e-13. */
+static void test_mehler_matches_trapezoid_and_adaptive(void **state)
+{
+    (void)state;
+    static const dnc_activation acts[] = {DNC_ACT_TANH, DNC_ACT_SIGMOID, DNC_ACT_GELU,
+                                          DNC_ACT_SWISH, DNC_ACT_SOFTPLUS};
+    static const double q_grid[] = {0.05, 0.4, 1.0, 3.7, 8.0, 30.0};
+    static const double rhos[] = {1e-4, 0.01, 0.3, 1.0, 1.7, 2.0};
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+        dnc_mf_params p = {acts[a], 1.3, 0.3};
+        for (size_t i = 0; i < sizeof q_grid / sizeof q_grid[0]; i++)
+            for (size_t j = 0; j < sizeof rhos / sizeof rhos[0]; j++) {
+                double r, ref;
+                bool adaptive = a == 0 && (i == 2 || i == 4) && (j == 0 || j == 3);
+                assert_int_equal(dnc_mf_rho_map(&p, q_grid[i], rhos[j], &r, NULL), DNC_OK);
+                dnc_mf_set_quadrature(adaptive ? DNC_MF_QUAD_ADAPTIVE : DNC_MF_QUAD_TRAPEZOID);
+                dnc_status st = dnc_mf_rho_map(&p, q_grid[i], rhos[j], &ref, NULL);
+                dnc_mf_set_quadrature(DNC_MF_QUAD_AUTO);
+                assert_int_equal(st, DNC_OK);
+                if (!(fabs(r - ref) <= 1e-13 * ref))
+                    fail_msg("%s q=%g rho=%g: %.17g vs %s %.17g", dnc_activation_name(acts[a]),
+                             q_grid[i], rhos[j], r, adaptive ? "adaptive" : "trapezoid", ref);
+            }
+    }
+}
+
+/* As rho -> 0, E[(phi(u1) - phi(u2))^2] = 2 rho q E[phi'(u)^2] (1 + O(rho))
+ * (Mehler: 1 - c^k = k rho + O(rho^2)), so rho' / rho -> sigma_w^2 q
+ * E[phi'^2] / q'. At rho = 1e-14 the O(rho) term, (k - 1) rho / 2 for the
+ * k-th term, is < 1e-12 for every k used and far smaller once weighted by
+ * beta_k^2; the 1D expectations are accurate to ~1e-15. Measured 4.3e-15;
+ * tolerance 1e-12, which the pointwise trapezoidal rule misses (8.3e-12). */
+static void test_rho_map_small_rho_limit(void **state)
+{
+    (void)state;
+    dnc_mf_params p = {DNC_ACT_TANH, 1.1, 0.2};
+    double q = 0.7, rho = 1e-14, r, qn, e1;
+    assert_int_equal(dnc_mf_rho_map(&p, q, rho, &r, &qn), DNC_OK);
+    assert_int_equal(dnc_mf_gauss_square(DNC_ACT_TANH, DNC_MF_DPHI, q, &e1), DNC_OK);
+    assert_close(r / rho, p.sigma_w * p.sigma_w * q * e1 / qn, 1e-12, "tanh rho'/rho at rho -> 0");
+    assert_int_equal(dnc_mf_rho_map(&p, q, 0.0, &r, NULL), DNC_OK);
+    assert_true(r == 0.0);
+}
+
 /* ---- relu arc-cosine kernel (Cho & Saul 2009):
  * E[relu(u1) relu(u2)] = q/(2 pi) (sin t + (pi - t) cos t), t = acos c;
  * E[relu'(u1) relu'(u2)] = (pi - t) / (2 pi). The quadrature has to split
@@ -395,6 +489,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_erf_closed_forms),
+        cmocka_unit_test(test_erf_rho_map_closed_form),
+        cmocka_unit_test(test_mehler_matches_trapezoid_and_adaptive),
+        cmocka_unit_test(test_rho_map_small_rho_limit),
         cmocka_unit_test(test_relu_quadrature_matches_arccos_kernel),
         cmocka_unit_test(test_relu_maps_closed_form),
         cmocka_unit_test(test_relu_no_finite_q_star_at_or_above_two),

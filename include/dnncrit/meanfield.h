@@ -81,19 +81,28 @@ const char *dnc_mf_phase_name(dnc_mf_phase phase);
 const char *dnc_mf_kappa_note(dnc_activation act);
 
 /* E[phi^(a)(u1) phi^(b)(u2)] for centred Gaussian (u1, u2) with variances q
- * and correlation c, by nested adaptive Gauss-Kronrod quadrature split at
- * the kinks (regular parts of phi'' only). Always numerical, also for relu,
- * so it can be checked against closed forms. */
+ * and correlation c: for smooth phi by the quadrature chosen with
+ * dnc_mf_set_quadrature, for kinked phi by nested adaptive Gauss-Kronrod
+ * quadrature split at the kinks (regular parts of phi'' only). Always
+ * numerical, also for relu, so it can be checked against closed forms. */
 dnc_status dnc_mf_gauss_pair(dnc_activation act, dnc_mf_deriv a, dnc_mf_deriv b, double q,
                              double c, double *out);
 /* E[phi^(a)(sqrt(q) z)^2], one dimension. */
 dnc_status dnc_mf_gauss_square(dnc_activation act, dnc_mf_deriv a, double q, double *out);
 
-/* Quadrature used for smooth activations: AUTO = nested trapezoidal rule
- * with adaptive Gauss-Kronrod as fallback; ADAPTIVE = Gauss-Kronrod only
- * (slower; an independent reference for verification). Process-wide: set
- * it only while no other thread uses the mean-field functions. */
-typedef enum { DNC_MF_QUAD_AUTO = 0, DNC_MF_QUAD_ADAPTIVE = 1 } dnc_mf_quadrature;
+/* Quadrature used for smooth activations: AUTO = two-dimensional
+ * expectations from the Hermite (Mehler) expansion of phi with a bounded
+ * truncation error, falling back to TRAPEZOID where it does not converge;
+ * TRAPEZOID = nested trapezoidal rule in 1D and 2D with adaptive
+ * Gauss-Kronrod as fallback (the default before the Mehler expansion);
+ * ADAPTIVE = Gauss-Kronrod only. TRAPEZOID and ADAPTIVE are slower and
+ * serve as independent references for verification. Process-wide: set it
+ * only while no other thread uses the mean-field functions. */
+typedef enum {
+    DNC_MF_QUAD_AUTO = 0,
+    DNC_MF_QUAD_ADAPTIVE = 1,
+    DNC_MF_QUAD_TRAPEZOID = 2
+} dnc_mf_quadrature;
 void dnc_mf_set_quadrature(dnc_mf_quadrature mode);
 
 /* The correlation map written for rho = 1 - c without cancellation:
