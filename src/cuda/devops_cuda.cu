@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <new>
@@ -194,6 +195,19 @@ dnc_status cu_scale(void *ctx, double *x, size_t n, double s)
     return check_blas("DSCAL", cublasDscal(ctx_of(ctx)->blas, (int)n, &s, x, 1));
 }
 
+/* The rank of this process among the MPI ranks of its node (Open MPI,
+ * MPICH, Slurm), or -1 outside MPI. */
+int node_local_rank(void)
+{
+    const char *names[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v)
+            return atoi(v);
+    }
+    return -1;
+}
+
 dnc_status no_gpu(const char *what, cudaError_t err)
 {
     return dnc_fail(DNC_EUNSUPPORTED, "--device cuda: no usable GPU (%s: %s)", what,
@@ -217,6 +231,10 @@ extern "C" dnc_status dnc_cuda_describe(char *buf, size_t len)
         return no_gpu("cudaGetDeviceCount", err);
     if (count == 0)
         return dnc_fail(DNC_EUNSUPPORTED, "--device cuda: no CUDA GPU found");
+    /* MPI ranks sharing a node share its GPUs round robin */
+    int local = node_local_rank();
+    if (local >= 0 && (err = cudaSetDevice(local % count)) != cudaSuccess)
+        return no_gpu("cudaSetDevice", err);
     cudaDeviceProp p;
     if ((err = cudaGetDevice(&dev)) != cudaSuccess ||
         (err = cudaGetDeviceProperties(&p, dev)) != cudaSuccess)
