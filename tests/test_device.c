@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "devprop.h"
+#include "gemm_colmajor.h"
 #include "dnncrit/device.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/propagate.h"
@@ -81,6 +82,47 @@ static void compare_host_driver(const dnc_propagate_opts *o)
     assert_results_close(&dev, &cpu, 1e-9);
     dnc_propagate_result_free(&cpu);
     dnc_propagate_result_free(&dev);
+}
+
+/* cuBLAS's column-major C = op1(X) op2(Y), naively, with cuBLAS's
+ * conventions for leading dimensions (X stored k x m when transposed). */
+static void colmajor_gemm(bool t1, bool t2, size_t m, size_t n, size_t k, const double *X,
+                          size_t ldx, const double *Y, size_t ldy, double *C, size_t ldc)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t l = 0; l < k; l++)
+                s += (t1 ? X[l + i * ldx] : X[i + l * ldx]) * (t2 ? Y[j + l * ldy] : Y[l + j * ldy]);
+            C[i + j * ldc] = s;
+        }
+}
+
+/* The operand swap the CUDA backend uses for every cuBLAS product, checked
+ * for all four transposition cases with padded leading dimensions. */
+static void test_rowmajor_to_cublas_mapping(void **state)
+{
+    (void)state;
+    enum { M = 5, N = 4, K = 3, PAD = 2 };
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            size_t lda = (ta ? M : K) + PAD, ldb = (tb ? K : N) + PAD, ldc = N + PAD;
+            double A[(M + PAD) * (K + PAD)], B[(K + PAD) * (N + PAD)], C[M * (N + PAD)];
+            dnc_normal_fill(4, DNC_STREAM_USER, 2, 0, A, sizeof A / sizeof A[0]);
+            dnc_normal_fill(4, DNC_STREAM_USER, 2, 1, B, sizeof B / sizeof B[0]);
+            dnc_colmajor_call g = dnc_rowmajor_gemm_as_colmajor(ta, tb, M, N, K);
+            colmajor_gemm(g.first_trans, g.second_trans, g.m, g.n, g.k, B, ldb, A, lda, C, ldc);
+            for (size_t i = 0; i < M; i++)
+                for (size_t j = 0; j < N; j++) {
+                    double s = 0; /* row-major op(A) op(B) */
+                    for (size_t l = 0; l < K; l++)
+                        s += (ta ? A[l * lda + i] : A[i * lda + l]) *
+                             (tb ? B[j * ldb + l] : B[l * ldb + j]);
+                    /* the same three products in the same order: equal up to a
+                     * compiler's multiply-add fusion; a wrong mapping is off by O(1) */
+                    assert_true(fabs(C[i * ldc + j] - s) <= 1e-14 * (1 + fabs(s)));
+                }
+        }
 }
 
 static void test_gram_observables_match_direct(void **state)
@@ -430,6 +472,7 @@ static void test_cuda_backend_or_clear_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rowmajor_to_cublas_mapping),
         cmocka_unit_test(test_gram_observables_match_direct),
         cmocka_unit_test(test_driver_plain_tanh),
         cmocka_unit_test(test_driver_post_relu_chaotic),

@@ -23,6 +23,7 @@ extern "C" {
 }
 #include "activation_core.h"
 #include "cuda_common.h"
+#include "gemm_colmajor.h"
 #include "rng_core.h"
 
 using dnc_cuda::grid_for;
@@ -147,15 +148,23 @@ dnc_status cu_weight_rows(void *, const dnc_mlp_config *cfg, size_t layer, size_
     return launched("weight generation");
 }
 
-/* Row-major H = A W^T is column-major H^T = W A^T: with W seen as the
- * column-major K x n matrix W^T and A as the K x m matrix A^T. */
+/* Row-major C (m x n) = A B^T, B n x k, through cuBLAS DGEMM. */
+dnc_status dgemm_nt(cublasHandle_t blas, const char *what, size_t m, size_t n, size_t k,
+                    const double *A, size_t lda, const double *B, size_t ldb, double *C,
+                    size_t ldc)
+{
+    const double one = 1.0, zero = 0.0;
+    dnc_colmajor_call g = dnc_rowmajor_gemm_as_colmajor(false, true, m, n, k);
+    return check_blas(what, cublasDgemm(blas, g.first_trans ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                        g.second_trans ? CUBLAS_OP_T : CUBLAS_OP_N, (int)g.m,
+                                        (int)g.n, (int)g.k, &one, B, (int)ldb, A, (int)lda,
+                                        &zero, C, (int)ldc));
+}
+
 dnc_status cu_gemm_nt(void *ctx, size_t m, size_t n, size_t k, const double *A, size_t lda,
                       const double *W, double *H, size_t ldh)
 {
-    const double one = 1.0, zero = 0.0;
-    return check_blas("DGEMM", cublasDgemm(ctx_of(ctx)->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n,
-                                           (int)m, (int)k, &one, W, (int)k, A, (int)lda, &zero,
-                                           H, (int)ldh));
+    return dgemm_nt(ctx_of(ctx)->blas, "DGEMM", m, n, k, A, lda, W, k, H, ldh);
 }
 
 dnc_status cu_finish(void *, double *H, const double *bias, const double *Hprev, double alpha,
@@ -182,11 +191,7 @@ dnc_status cu_gram(void *ctx, const double *Y, size_t rows, size_t N, size_t ld,
         if (!c->gram)
             return DNC_ENOMEM;
     }
-    const double one = 1.0, zero = 0.0;
-    dnc_status st = check_blas("DGEMM (Gram)",
-                               cublasDgemm(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)rows, (int)rows,
-                                           (int)N, &one, Y, (int)ld, Y, (int)ld, &zero, c->gram,
-                                           (int)rows));
+    dnc_status st = dgemm_nt(c->blas, "DGEMM (Gram)", rows, rows, N, Y, ld, Y, ld, c->gram, rows);
     return st ? st : cu_download(ctx, G, c->gram, rows * rows);
 }
 

@@ -21,6 +21,7 @@ extern "C" {
 }
 #include "activation_core.h"
 #include "cuda_common.h"
+#include "gemm_colmajor.h"
 
 using dnc_cuda::grid_for;
 using dnc_cuda::THREADS;
@@ -239,17 +240,17 @@ void t_from_float(void *ctx, void *dev, const float *host, size_t n)
     check_launch(c, "input conversion");
 }
 
-/* Row-major C = alpha op(A) op(B) + beta C is column-major
- * C^T = alpha op(B)^T op(A)^T + beta C^T on the same memory. */
 void t_gemm(void *ctx, bool ta, bool tb, size_t M, size_t N, size_t K, double alpha,
             const void *A, size_t lda, const void *B, size_t ldb, double beta, void *C,
             size_t ldc)
 {
     tctx *c = ctx_of(ctx);
-    cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+    dnc_colmajor_call g = dnc_rowmajor_gemm_as_colmajor(ta, tb, M, N, K);
+    cublasOperation_t op1 = g.first_trans ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t op2 = g.second_trans ? CUBLAS_OP_T : CUBLAS_OP_N;
     if (c->dbl) {
         check_blas(c, "DGEMM",
-                   cublasDgemm(c->blas, opb, opa, (int)N, (int)M, (int)K, &alpha,
+                   cublasDgemm(c->blas, op1, op2, (int)g.m, (int)g.n, (int)g.k, &alpha,
                                static_cast<const double *>(B), (int)ldb,
                                static_cast<const double *>(A), (int)lda, &beta,
                                static_cast<double *>(C), (int)ldc));
@@ -257,7 +258,7 @@ void t_gemm(void *ctx, bool ta, bool tb, size_t M, size_t N, size_t K, double al
     }
     float af = (float)alpha, bf = (float)beta;
     check_blas(c, "SGEMM",
-               cublasSgemm(c->blas, opb, opa, (int)N, (int)M, (int)K, &af,
+               cublasSgemm(c->blas, op1, op2, (int)g.m, (int)g.n, (int)g.k, &af,
                            static_cast<const float *>(B), (int)ldb,
                            static_cast<const float *>(A), (int)lda, &bf,
                            static_cast<float *>(C), (int)ldc));
