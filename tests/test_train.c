@@ -283,6 +283,14 @@ static void test_reproducible_and_learns_synthetic(void **state)
     dnc_train_result_free(&a);
     dnc_train_result_free(&b);
     dnc_train_result_free(&d);
+    dnc_dataset_free(&train);
+    dnc_dataset_free(&test);
+}
+
+/* The minibatch order: a permutation, keyed by (seed, epoch). */
+static void test_permutation_is_keyed(void **state)
+{
+    (void)state;
     size_t p1[50], p2[50], p3[50];
     dnc_train_permutation(5, 1, 50, p1);
     dnc_train_permutation(5, 1, 50, p2);
@@ -294,8 +302,6 @@ static void test_reproducible_and_learns_synthetic(void **state)
         seen[p1[i]]++;
     for (int i = 0; i < 50; i++)
         assert_int_equal(seen[i], 1);
-    dnc_dataset_free(&train);
-    dnc_dataset_free(&test);
 }
 
 static void test_divergence_and_validation(void **state)
@@ -344,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_float_matches_double),
         cmocka_unit_test(test_initialisation_matches_engine),
         cmocka_unit_test(test_reproducible_and_learns_synthetic),
+        cmocka_unit_test(test_permutation_is_keyed),
         cmocka_unit_test(test_divergence_and_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
