@@ -284,11 +284,9 @@ dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_devops *ops,
 {
     driver d;
     dnc_status st = driver_init(&d, o, ops);
-    double *X = (double *)o->inputs;
-    if (!st && !X) {
-        X = malloc(d.B * d.n0 * sizeof *X);
-        st = X ? dnc_make_inputs(o, X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
-    }
+    double *X = NULL;
+    if (!st)
+        st = dnc_propagate_inputs(o, &X);
     if (!st) {
         double t0 = dnc_wall_time();
         if (!(st = upload_first_inputs(&d, X)))

@@ -55,6 +55,10 @@ typedef struct {
 dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_devops *ops,
                             dnc_propagate_result *res);
 
+/* The inputs of a run: opts->inputs, or fresh generated ones (dnc_make_inputs)
+ * that the caller frees (when *X != opts->inputs). */
+dnc_status dnc_propagate_inputs(const dnc_propagate_opts *o, double **X);
+
 void dnc_devops_host(dnc_devops *ops);
 /* The CUDA backend on the current GPU; DNC_EUNSUPPORTED naming the reason
  * when there is none (see dnc_cuda_describe). Close releases it. */

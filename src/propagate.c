@@ -468,6 +468,15 @@ static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lya
     return DNC_OK;
 }
 
+dnc_status dnc_propagate_inputs(const dnc_propagate_opts *o, double **X)
+{
+    *X = (double *)o->inputs;
+    if (*X)
+        return DNC_OK;
+    *X = malloc(o->batch * dnc_mlp_input_width(&o->net) * sizeof **X);
+    return *X ? dnc_make_inputs(o, *X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
+}
+
 static dnc_status propagate_cpu(const dnc_propagate_opts *o, dnc_propagate_result *res)
 {
     engine e;
@@ -475,12 +484,8 @@ static dnc_status propagate_cpu(const dnc_propagate_opts *o, dnc_propagate_resul
     if (st)
         return st;
     snprintf(res->device, sizeof res->device, "CPU, %d OpenMP threads", e.nthreads);
-    double *X = (double *)o->inputs;
-    if (!X) {
-        X = malloc(e.B * e.n0 * sizeof *X);
-        st = X ? dnc_make_inputs(o, X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
-    }
-    if (!st) {
+    double *X;
+    if (!(st = dnc_propagate_inputs(o, &X))) {
         /* OpenBLAS's own threads would fight ours, and they change its
          * summation order; it runs single-threaded inside our blocks */
         if (e.openblas)
