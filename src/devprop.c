@@ -151,29 +151,10 @@ static dnc_status upload_first_inputs(driver *d, const double *X)
     return st;
 }
 
-static dnc_status check_provided(const driver *d, size_t layer, size_t K)
+/* The layer's parameters on the host (dnc_propagate_layer_params), bias uploaded */
+static dnc_status load_layer_params(driver *d, size_t layer)
 {
-    for (size_t i = 0; i < d->N * K; i++)
-        if (!isfinite(d->Wfull[i]))
-            return dnc_fail(DNC_EINVAL, "weight provider: layer %zu weight %zu is not finite",
-                            layer, i);
-    for (size_t i = 0; i < d->N; i++)
-        if (!isfinite(d->hbias[i]))
-            return dnc_fail(DNC_EINVAL, "weight provider: layer %zu bias %zu is not finite",
-                            layer, i);
-    return DNC_OK;
-}
-
-static dnc_status load_bias(driver *d, size_t layer, size_t K)
-{
-    dnc_status st = DNC_OK;
-    if (d->o->provider) {
-        st = d->o->provider(d->o->provider_ctx, layer, d->Wfull, d->hbias);
-        if (!st)
-            st = check_provided(d, layer, K);
-    } else {
-        dnc_mlp_layer_bias(&d->o->net, layer, d->hbias);
-    }
+    dnc_status st = dnc_propagate_layer_params(d->o, layer, d->Wfull, d->hbias);
     return st ? st : d->ops->upload(d->ops->ctx, d->bias, d->hbias, d->N);
 }
 
@@ -236,7 +217,7 @@ static dnc_status layer_step(driver *d, size_t layer, dnc_propagate_result *res)
     size_t K = dnc_mlp_fan_in(&o->net, layer), l = layer - 1;
     bool residual = o->residual_alpha > 0 && K == d->N && (layer > 1 || d->n0 == d->N);
     dnc_status st;
-    if ((st = load_bias(d, layer, K)))
+    if ((st = load_layer_params(d, layer)))
         return st;
     if (residual && layer == 1 && (st = ops->copy(ops->ctx, d->Hprev, d->A, d->rows * d->N)))
         return st; /* n0 == N here, so A's rows are N apart */

@@ -59,6 +59,11 @@ dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_devops *ops,
  * that the caller frees (when *X != opts->inputs). */
 dnc_status dnc_propagate_inputs(const dnc_propagate_opts *o, double **X);
 
+/* Layer `layer`'s bias b (N) and, with a weight provider, its weights W
+ * (N x fan_in) checked finite; without one, the Philox bias only. */
+dnc_status dnc_propagate_layer_params(const dnc_propagate_opts *o, size_t layer, double *W,
+                                      double *b);
+
 void dnc_devops_host(dnc_devops *ops);
 /* The CUDA backend on the current GPU; DNC_EUNSUPPORTED naming the reason
  * when there is none (see dnc_cuda_describe). Close releases it. */

@@ -305,22 +305,23 @@ static void linear_layer(engine *e, size_t layer, size_t K)
     }
 }
 
-static dnc_status load_layer_params(engine *e, size_t layer)
+dnc_status dnc_propagate_layer_params(const dnc_propagate_opts *o, size_t layer, double *W,
+                                      double *b)
 {
-    if (!e->o->provider) {
-        dnc_mlp_layer_bias(&e->o->net, layer, e->bias);
+    if (!o->provider) {
+        dnc_mlp_layer_bias(&o->net, layer, b);
         return DNC_OK;
     }
-    dnc_status st = e->o->provider(e->o->provider_ctx, layer, e->Wfull, e->bias);
+    dnc_status st = o->provider(o->provider_ctx, layer, W, b);
     if (st)
         return st;
-    size_t K = dnc_mlp_fan_in(&e->o->net, layer);
-    for (size_t i = 0; i < e->N * K; i++)
-        if (!isfinite(e->Wfull[i]))
+    size_t n = o->net.width * dnc_mlp_fan_in(&o->net, layer);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(W[i]))
             return dnc_fail(DNC_EINVAL, "weight provider: layer %zu weight %zu is not finite",
                             layer, i);
-    for (size_t i = 0; i < e->N; i++)
-        if (!isfinite(e->bias[i]))
+    for (size_t i = 0; i < o->net.width; i++)
+        if (!isfinite(b[i]))
             return dnc_fail(DNC_EINVAL, "weight provider: layer %zu bias %zu is not finite",
                             layer, i);
     return DNC_OK;
@@ -426,7 +427,7 @@ static dnc_status run_layers(engine *e, dnc_propagate_result *res)
     for (size_t layer = 1; layer <= o->net.depth && !st; layer++) {
         size_t K = dnc_mlp_fan_in(&o->net, layer);
         bool residual = o->residual_alpha > 0 && K == e->N && (layer > 1 || e->n0 == e->N);
-        if ((st = load_layer_params(e, layer)))
+        if ((st = dnc_propagate_layer_params(e->o, layer, e->Wfull, e->bias)))
             break;
         if (residual && layer == 1)
             for (size_t r = 0; r < e->rows; r++)
