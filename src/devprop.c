@@ -139,13 +139,8 @@ static dnc_status upload_first_inputs(driver *d, const double *X)
         return dnc_fail(DNC_ENOMEM, "out of memory for the inputs");
     for (size_t b = 0; b < d->B; b++)
         memcpy(A0 + b * d->kmax, X + b * d->n0, d->n0 * sizeof *X);
-    if (d->rows > d->B) {
-        double *v = A0 + d->B * d->kmax;
-        dnc_normal_fill(d->o->net.seed, DNC_STREAM_TANGENT, 0, 0, v, d->n0);
-        double norm = sqrt(dnc_dot(v, v, d->n0));
-        for (size_t i = 0; i < d->n0; i++)
-            v[i] /= norm;
-    }
+    if (d->rows > d->B)
+        dnc_propagate_tangent0(d->o, A0 + d->B * d->kmax);
     dnc_status st = d->ops->upload(d->ops->ctx, d->A, A0, d->rows * d->kmax);
     free(A0);
     return st;

@@ -59,6 +59,9 @@ dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_devops *ops,
  * that the caller frees (when *X != opts->inputs). */
 dnc_status dnc_propagate_inputs(const dnc_propagate_opts *o, double **X);
 
+/* The unit tangent vector the Lyapunov computation starts from (n0 numbers). */
+void dnc_propagate_tangent0(const dnc_propagate_opts *o, double *v);
+
 /* Layer `layer`'s bias b (N) and, with a weight provider, its weights W
  * (N x fan_in) checked finite; without one, the Philox bias only. */
 dnc_status dnc_propagate_layer_params(const dnc_propagate_opts *o, size_t layer, double *W,

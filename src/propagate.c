@@ -385,13 +385,8 @@ static void load_first_inputs(engine *e, const double *X)
 {
     for (size_t b = 0; b < e->B; b++)
         memcpy(e->A + b * e->kmax, X + b * e->n0, e->n0 * sizeof *X);
-    if (e->rows > e->B) {
-        double *v = e->A + e->B * e->kmax;
-        dnc_normal_fill(e->o->net.seed, DNC_STREAM_TANGENT, 0, 0, v, e->n0);
-        double norm = sqrt(dnc_dot(v, v, e->n0));
-        for (size_t i = 0; i < e->n0; i++)
-            v[i] /= norm;
-    }
+    if (e->rows > e->B)
+        dnc_propagate_tangent0(e->o, e->A + e->B * e->kmax);
 }
 
 static void record_layer(engine *e, size_t layer, dnc_propagate_result *res)
@@ -467,6 +462,15 @@ static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lya
         return dnc_fail(DNC_ENOMEM, "out of memory for %zu layers", depth);
     }
     return DNC_OK;
+}
+
+void dnc_propagate_tangent0(const dnc_propagate_opts *o, double *v)
+{
+    size_t n0 = dnc_mlp_input_width(&o->net);
+    dnc_normal_fill(o->net.seed, DNC_STREAM_TANGENT, 0, 0, v, n0);
+    double norm = sqrt(dnc_dot(v, v, n0));
+    for (size_t i = 0; i < n0; i++)
+        v[i] /= norm;
 }
 
 dnc_status dnc_propagate_inputs(const dnc_propagate_opts *o, double **X)
