@@ -11,7 +11,7 @@
 
 #include <cblas.h>
 
-#include "devprop.h"
+#include "engines/devprop.h"
 #include "dnncrit/device.h"
 #include "dnncrit/io.h"
 #include "dnncrit/propagate.h"

@@ -21,7 +21,7 @@
 #include "testutil.h"
 
 /* Slow reference: out_o(x, y) = b_o + sum_{i,ty,tx} W[o][i][ty][tx] in_i(x+tx-r, y+ty-r)
- * with explicit modular indexing, written independently of src/cnn.c. */
+ * with explicit modular indexing, written independently of src/engines/cnn.c. */
 static void naive_conv(const dnc_conv_shape *sh, const double *W, const double *bias,
                        const double *in, size_t B, double *out)
 {

@@ -1,4 +1,4 @@
-/* Device backends: the accelerator propagation driver (src/devprop.c) on the
+/* Device backends: the accelerator propagation driver (src/engines/devprop.c) on the
  * reference CPU primitives against the CPU engine, observables from Gram
  * matrices, device selection errors, and, only where a GPU is present, the
  * CUDA backend against the CPU (bitwise weights, observables to rounding). */
@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "devprop.h"
-#include "gemm_colmajor.h"
+#include "engines/devprop.h"
+#include "engines/gemm_colmajor.h"
 #include "dnncrit/device.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/propagate.h"

@@ -9,7 +9,7 @@
 
 #include "dnncrit/io.h"
 #include "dnncrit/rng.h"
-#include "train_device.h"
+#include "train/train_device.h"
 
 #define EVAL_CHUNK 500
 /* Element-wise loops below this size stay serial: an OpenMP team that
@@ -411,6 +411,17 @@ static dnc_status check_shape(const dnc_train_config *cfg, size_t rows, size_t c
                         cfg->kernel, rows, cols);
     return DNC_OK;
 }
+
+#ifndef DNNCRIT_HAVE_CUDA
+/* Without the CUDA backend, the reason comes from dnc_cuda_describe. */
+dnc_status dnc_train_ops_cuda_open(dnc_precision p, dnc_train_ops *ops)
+{
+    char gpu[8];
+    (void)p;
+    memset(ops, 0, sizeof *ops);
+    return dnc_cuda_describe(gpu, sizeof gpu);
+}
+#endif
 
 static dnc_status open_device(dnc_mlp_model *m)
 {

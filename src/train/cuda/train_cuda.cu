@@ -17,11 +17,11 @@
 extern "C" {
 #include "dnncrit/device.h"
 #include "dnncrit/error.h"
-#include "train_device.h"
+#include "train/train_device.h"
 }
-#include "activation_core.h"
-#include "cuda_common.h"
-#include "gemm_colmajor.h"
+#include "core/activation_core.h"
+#include "engines/cuda/cuda_common.h"
+#include "engines/gemm_colmajor.h"
 
 using dnc_cuda::grid_for;
 using dnc_cuda::THREADS;

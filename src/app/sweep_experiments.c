@@ -14,7 +14,7 @@
 #include "dnncrit/sweep.h"
 #include "dnncrit/train.h"
 #include "dnncrit/train_sweep.h"
-#include "sweep_internal.h"
+#include "app/sweep_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

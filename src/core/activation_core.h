@@ -8,7 +8,7 @@
 #include <math.h>
 
 #include "dnncrit/activation.h"
-#include "hd.h"
+#include "core/hd.h"
 
 DNC_HD double act_sigmoid(double x)
 {

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hd.h"
+#include "core/hd.h"
 
 /* Philox4x32-10 written out on plain integers (same function as
  * Random123's philox4x32, checked by the tests), so that a loop over

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "activation_core.h"
+#include "core/activation_core.h"
 
 static const char *const activation_names[DNC_ACT_COUNT] = {
     "tanh", "relu", "hard_tanh", "erf", "linear", "sigmoid", "gelu", "swish", "softplus",

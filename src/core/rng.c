@@ -15,7 +15,7 @@
 #include <Random123/philox.h>
 #include <omp.h>
 
-#include "rng_core.h"
+#include "core/rng_core.h"
 
 enum { LANES = 16 };
 

@@ -16,15 +16,15 @@
 #include <cuda_runtime.h>
 
 extern "C" {
-#include "devprop.h"
+#include "engines/devprop.h"
 #include "dnncrit/device.h"
 #include "dnncrit/error.h"
 #include "dnncrit/rng.h"
 }
-#include "activation_core.h"
-#include "cuda_common.h"
-#include "gemm_colmajor.h"
-#include "rng_core.h"
+#include "core/activation_core.h"
+#include "engines/cuda/cuda_common.h"
+#include "engines/gemm_colmajor.h"
+#include "core/rng_core.h"
 
 using dnc_cuda::grid_for;
 using dnc_cuda::THREADS;

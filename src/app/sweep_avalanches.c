@@ -1,5 +1,5 @@
 /* The `avalanches` sweep type. */
-#include "sweep_internal.h"
+#include "app/sweep_internal.h"
 
 #include <math.h>
 #include <string.h>

@@ -23,7 +23,7 @@
 #include <omp.h>
 #include <pthread.h>
 
-#include "devprop.h"
+#include "engines/devprop.h"
 #include "dnncrit/detgemm.h"
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"

@@ -1,6 +1,6 @@
 /* Propagation on an accelerator: the driver over dnc_devops (devprop.h),
  * the reference primitives on the CPU, and the device selection API. */
-#include "devprop.h"
+#include "engines/devprop.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/rng.h"
-#include "train_device.h"
 
 const char *dnc_device_name(dnc_device_kind d)
 {
@@ -64,13 +63,6 @@ dnc_status dnc_devops_cuda_open(dnc_devops *ops)
 void dnc_devops_cuda_close(dnc_devops *ops)
 {
     (void)ops;
-}
-
-dnc_status dnc_train_ops_cuda_open(dnc_precision p, dnc_train_ops *ops)
-{
-    (void)p;
-    memset(ops, 0, sizeof *ops);
-    return not_built();
 }
 #endif
 
