@@ -64,7 +64,7 @@ for i in 0 1; do
         echo "compare.sh: '${bins[$i]}' is not an executable file" >&2
         exit 2
     fi
-    bins[$i]=$b
+    bins[i]=$b
 done
 [ -r "$commands" ] || { echo "compare.sh: cannot read $commands" >&2; exit 2; }
 python=/usr/bin/python3
@@ -73,7 +73,7 @@ python=/usr/bin/python3
 # in_only N: is command N selected by --only?
 in_only() {
     [ -z "$only" ] && return 0
-    local part lo hi
+    local part lo hi parts
     IFS=, read -ra parts <<<"$only"
     for part in "${parts[@]}"; do
         lo=${part%-*}; hi=${part#*-}
@@ -83,7 +83,7 @@ in_only() {
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnncrit-behaviour.XXXXXX")
-cleanup() { if [ $keep = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi; }
+cleanup() { if [ "$keep" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -99,11 +99,12 @@ snapshot() { (cd "$1" && find . -type f -printf '%P\t%s\t%T@\n' | LC_ALL=C sort)
 # run_all LABEL BINARY: run the list with BINARY, records in $tmp/rec-LABEL/<i>/
 run_all() {
     local label=$1 bin=$2 rec=$tmp/rec-$1 i=0 line rc t0 t1
-    rm -rf "$work" "$tmp/bin"
+    rm -rf "${work:?}" "${tmp:?}/bin"
     mkdir -p "$work/out" "$tmp/bin" "$rec"
     cp -r "$here/fixtures" "$work/fixtures"
     ln -s "$bin" "$tmp/bin/dnncrit"
-    local t_start=$(date +%s.%N)
+    local t_start t_end
+    t_start=$(date +%s.%N)
     while IFS= read -r line; do
         i=$((i + 1))
         local d=$rec/$i
@@ -128,11 +129,11 @@ run_all() {
         cut -f1 "$tmp/before" >"$tmp/before.names"
         cut -f1 "$tmp/after" >"$tmp/after.names"
         LC_ALL=C comm -23 "$tmp/before.names" "$tmp/after.names" >"$d/deleted"
-        [ -t 2 ] && printf '\r  %s: %d/%d' "$label" $i $n >&2
+        [ -t 2 ] && printf '\r  %s: %d/%d' "$label" "$i" "$n" >&2
     done <"$tmp/list"
-    local t_end=$(date +%s.%N)
+    t_end=$(date +%s.%N)
     [ -t 2 ] && printf '\r' >&2
-    printf '  %s: %d commands in %s s\n' "$label" $n \
+    printf '  %s: %d commands in %s s\n' "$label" "$n" \
         "$(echo "$t_start $t_end" | awk '{printf "%.1f", $2 - $1}')" >&2
     mv "$work" "$tmp/work-$label"
 }
