@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/activation.h"
 #include "dnncrit/io.h"
 

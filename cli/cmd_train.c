@@ -6,7 +6,7 @@
 #include "plot_option.h"
 #include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
-#include "dnncrit/train.h"
+#include "dnncrit/train_report.h"
 
 typedef struct {
     const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out;

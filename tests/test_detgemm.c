@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "dnncrit/detgemm.h"
+#include "core/detgemm.h"
 #include "dnncrit/rng.h"
 
 static void test_matches_sequential_loop_bitwise(void **state)

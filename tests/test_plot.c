@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/io.h"
 #include "dnncrit/plot.h"
 #include "dnncrit/report.h"

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/io.h"
 #include "dnncrit/plot.h"
 #include "testutil.h"

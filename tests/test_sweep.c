@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/rng.h"
 #include "dnncrit/sweep.h"
 #include "testutil.h"

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/avalanche.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/meanfield.h"

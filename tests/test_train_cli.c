@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
-#include "dnncrit/train.h"
+#include <cjson/cJSON.h>
+
+#include "dnncrit/train_report.h"
 #include "dnncrit/train_sweep.h"
 #include "testutil.h"
 

@@ -3,6 +3,8 @@
  * mean-field metric factor (phi''). */
 #ifndef DNNCRIT_ACTIVATION_H
 #define DNNCRIT_ACTIVATION_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,4 +47,5 @@ bool dnc_activation_is_smooth(dnc_activation act);
 void dnc_phi_array(dnc_activation act, const double *x, double *y, double *d, size_t n);
 void dnc_phi_arrayf(dnc_activation act, const float *x, float *y, float *d, size_t n);
 
+DNC_END_DECLS
 #endif

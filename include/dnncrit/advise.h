@@ -2,6 +2,8 @@
  * scales (Schoenholz et al. 2017) and a short finite-width measurement. */
 #ifndef DNNCRIT_ADVISE_H
 #define DNNCRIT_ADVISE_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,4 +60,5 @@ dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, s
                              const double *sigma_w, size_t n, size_t networks, size_t inputs,
                              uint64_t seed, dnc_susc_scan *out);
 
+DNC_END_DECLS
 #endif

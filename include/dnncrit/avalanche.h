@@ -15,6 +15,8 @@
  * Priesemann 2018) and susceptibilities. */
 #ifndef DNNCRIT_AVALANCHE_H
 #define DNNCRIT_AVALANCHE_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -237,4 +239,5 @@ dnc_status dnc_net_rule_parse(const char *s, dnc_net_rule *r);
 dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res);
 void dnc_net_aval_result_free(dnc_net_aval_result *res);
 
+DNC_END_DECLS
 #endif

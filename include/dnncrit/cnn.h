@@ -30,6 +30,8 @@
  *   active(l)  = fraction of sites with rho(x, l) > threshold (the DP-like density). */
 #ifndef DNNCRIT_CNN_H
 #define DNNCRIT_CNN_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -158,4 +160,5 @@ dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X);
 dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
                             double *rho_x, double *rho_mean, double *active);
 
+DNC_END_DECLS
 #endif

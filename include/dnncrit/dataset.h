@@ -8,6 +8,8 @@
  * dimensions, that the data are complete and that nothing follows them. */
 #ifndef DNNCRIT_DATASET_H
 #define DNNCRIT_DATASET_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,4 +83,5 @@ typedef struct {
 
 dnc_status dnc_data_load(const dnc_data_spec *spec, dnc_dataset *train, dnc_dataset *test);
 
+DNC_END_DECLS
 #endif

@@ -8,6 +8,8 @@
  *                    OpenBLAS, so observables agree to rounding. */
 #ifndef DNNCRIT_DEVICE_H
 #define DNNCRIT_DEVICE_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,4 +32,5 @@ dnc_status dnc_cuda_describe(char *buf, size_t len);
  * as dnc_cuda_describe. For checking a request before any work starts. */
 dnc_status dnc_device_available(dnc_device_kind d);
 
+DNC_END_DECLS
 #endif

@@ -26,6 +26,8 @@
  * results are a pure function of the seed, whatever the thread count. */
 #ifndef DNNCRIT_DP_H
 #define DNNCRIT_DP_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -94,4 +96,5 @@ dnc_status dnc_dp_times(size_t tmax, size_t per_decade, double **t, size_t *n);
 dnc_status dnc_dp_run(const dnc_dp_opts *o, dnc_dp_result *res);
 void dnc_dp_result_free(dnc_dp_result *res);
 
+DNC_END_DECLS
 #endif

@@ -2,6 +2,8 @@
  * leaves a human-readable message (naming the offending value) behind. */
 #ifndef DNNCRIT_ERROR_H
 #define DNNCRIT_ERROR_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 typedef enum {
     DNC_OK = 0,
@@ -20,4 +22,5 @@ dnc_status dnc_fail(dnc_status code, const char *fmt, ...)
 const char *dnc_last_error(void);
 void dnc_clear_error(void);
 
+DNC_END_DECLS
 #endif

@@ -2,12 +2,14 @@
  * every output carries, key = value config files, and progress on stderr. */
 #ifndef DNNCRIT_IO_H
 #define DNNCRIT_IO_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include <cjson/cJSON.h>
+#include "dnncrit/json.h"
 
 #include "dnncrit/error.h"
 
@@ -84,4 +86,5 @@ void dnc_progress_start(dnc_progress *p, const char *label, size_t total, bool q
 void dnc_progress_update(dnc_progress *p, size_t done);
 void dnc_progress_finish(dnc_progress *p);
 
+DNC_END_DECLS
 #endif

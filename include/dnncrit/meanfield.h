@@ -10,6 +10,8 @@
  * the expansion of f around c = 1 is non-analytic). */
 #ifndef DNNCRIT_MEANFIELD_H
 #define DNNCRIT_MEANFIELD_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -126,4 +128,5 @@ dnc_status dnc_mf_phase_diagram(dnc_activation act, const double *sigma_b, size_
                                 dnc_status *point_status, dnc_mf_progress_fn progress,
                                 void *progress_ctx);
 
+DNC_END_DECLS
 #endif

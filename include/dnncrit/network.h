@@ -7,6 +7,8 @@
  * demand from Philox keyed by (seed, layer, row). */
 #ifndef DNNCRIT_NETWORK_H
 #define DNNCRIT_NETWORK_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stddef.h>
 #include <stdint.h>
@@ -44,4 +46,5 @@ void dnc_mlp_layer_weight_rows(const dnc_mlp_config *cfg, size_t layer, size_t r
 /* b: width entries, (seed, DNC_STREAM_BIAS, layer, 0) scaled by sigma_b. */
 void dnc_mlp_layer_bias(const dnc_mlp_config *cfg, size_t layer, double *b);
 
+DNC_END_DECLS
 #endif

@@ -3,6 +3,8 @@
  * fixed order, so results do not depend on the thread count. */
 #ifndef DNNCRIT_OBSERVABLES_H
 #define DNNCRIT_OBSERVABLES_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stddef.h>
 
@@ -27,4 +29,5 @@ double dnc_obs_mean_cosine(const double *Y, size_t B, size_t N, double *work);
 double dnc_obs_mean_cosine_gram(const double *G, size_t B);
 double dnc_obs_mean_square_gram(const double *G, size_t B, size_t N);
 
+DNC_END_DECLS
 #endif

@@ -11,11 +11,13 @@
  * `dnncrit plot`. */
 #ifndef DNNCRIT_PLOT_H
 #define DNNCRIT_PLOT_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
+#include "dnncrit/json.h"
 
 #include "dnncrit/error.h"
 #include "dnncrit/table.h"
@@ -156,4 +158,5 @@ dnc_status dnc_plot_result(const char *json_path, const char *out, dnc_plot_form
 /* The commands that have a dedicated recipe (others get the generic one). */
 const char *const *dnc_plot_recipe_commands(void);
 
+DNC_END_DECLS
 #endif

@@ -14,6 +14,8 @@
  * (integers >= xmin for discrete data). */
 #ifndef DNNCRIT_POWERLAW_H
 #define DNNCRIT_POWERLAW_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,4 +112,5 @@ dnc_status dnc_pl_log_histogram(const double *x, size_t n, bool discrete, double
                                 double ratio, double *centre, double *density, size_t cap,
                                 size_t *nbins);
 
+DNC_END_DECLS
 #endif

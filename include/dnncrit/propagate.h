@@ -19,6 +19,8 @@
  * the same bits across CPUs and instruction sets. */
 #ifndef DNNCRIT_PROPAGATE_H
 #define DNNCRIT_PROPAGATE_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -115,4 +117,5 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *opts);
 dnc_status dnc_read_inputs_csv(const char *path, size_t width, double **X, size_t *rows,
                                size_t *width_out);
 
+DNC_END_DECLS
 #endif

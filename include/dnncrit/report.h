@@ -4,6 +4,8 @@
  * and its figure, embedded as a base64 PNG. No external links. */
 #ifndef DNNCRIT_REPORT_H
 #define DNNCRIT_REPORT_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,4 +28,5 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
 /* Standard base64 (RFC 4648) of n bytes; caller frees. */
 char *dnc_base64(const unsigned char *data, size_t n);
 
+DNC_END_DECLS
 #endif

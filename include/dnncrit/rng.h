@@ -7,6 +7,8 @@
  * a = layer (or sample / network index) and b = row (or unit). */
 #ifndef DNNCRIT_RNG_H
 #define DNNCRIT_RNG_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,4 +48,5 @@ void dnc_uniform_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, do
 double dnc_uniform_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint64_t index);
 double dnc_normal_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint64_t index);
 
+DNC_END_DECLS
 #endif

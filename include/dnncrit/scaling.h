@@ -13,6 +13,8 @@
  * sample, no errors, e.g. the mean-field maps); `method` says which. */
 #ifndef DNNCRIT_SCALING_H
 #define DNNCRIT_SCALING_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -186,4 +188,5 @@ typedef struct {
 dnc_status dnc_classify(const double *value, const double *error, dnc_uclass_match *matches,
                         size_t *nmatches);
 
+DNC_END_DECLS
 #endif

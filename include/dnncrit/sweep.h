@@ -23,12 +23,14 @@
  * dnc_sweep_next_fn (see cli/sweep_mpi.c). */
 #ifndef DNNCRIT_SWEEP_H
 #define DNNCRIT_SWEEP_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
+#include "dnncrit/json.h"
 
 #include "dnncrit/activation.h"
 #include "dnncrit/error.h"
@@ -197,4 +199,5 @@ const char *dnc_sweep_value_text(const dnc_sweep_param *par, const dnc_sweep_val
  * non-finite values). buf needs 32 bytes. */
 const char *dnc_format_double(double x, char buf[32]);
 
+DNC_END_DECLS
 #endif

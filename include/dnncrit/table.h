@@ -19,6 +19,8 @@
  * line and, for a bad cell, the field. */
 #ifndef DNNCRIT_TABLE_H
 #define DNNCRIT_TABLE_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,4 +86,5 @@ const char *dnc_table_text(const dnc_table *t, size_t row, size_t col);
  * Other columns may hold anything and rows may differ in length. */
 dnc_status dnc_table_read_column(const char *path, const char *column, double **x, size_t *n);
 
+DNC_END_DECLS
 #endif

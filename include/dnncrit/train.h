@@ -20,13 +20,13 @@
  * for what is bitwise identical across thread counts. */
 #ifndef DNNCRIT_TRAIN_H
 #define DNNCRIT_TRAIN_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include <cjson/cJSON.h>
 
 #include "dnncrit/dataset.h"
 #include "dnncrit/device.h"
@@ -152,16 +152,8 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
                      dnc_train_result *res);
 void dnc_train_result_free(dnc_train_result *res);
 
-/* Output helpers shared by `dnncrit train` and `train-sweep`. */
-#define DNC_TRAIN_CSV_HEADER                                                                  \
-    "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,q_last,"      \
-    "lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds"
-void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e);
-/* Every field of cfg (net included). */
-cJSON *dnc_train_config_json(const dnc_train_config *cfg);
-cJSON *dnc_train_epoch_json(const dnc_train_epoch *e);
-
 /* The minibatch order of one epoch: perm[0..n) a Philox permutation. */
 void dnc_train_permutation(uint64_t seed, size_t epoch, size_t n, size_t *perm);
 
+DNC_END_DECLS
 #endif

@@ -14,12 +14,14 @@
  *                          best sigma_w per line against the critical one */
 #ifndef DNNCRIT_TRAIN_SWEEP_H
 #define DNNCRIT_TRAIN_SWEEP_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
+#include "dnncrit/json.h"
 
 #include "dnncrit/dataset.h"
 #include "dnncrit/error.h"
@@ -102,4 +104,5 @@ typedef struct {
 dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t bootstrap,
                          uint64_t seed, dnc_correlation *out);
 
+DNC_END_DECLS
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/io.h"
 #include "dnncrit/plot.h"
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 /* dnc_fail with the previous message appended. */
 static dnc_status fail_wrapped(dnc_status code, const char *prefix)
 {

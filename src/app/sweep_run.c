@@ -16,6 +16,8 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <cjson/cJSON.h>
+
 static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;

@@ -8,9 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/rng.h"
+#include "dnncrit/train_report.h"
 
 /* ------------------------------------------------------------ one point */
 

@@ -1,4 +1,4 @@
-#include "dnncrit/detgemm.h"
+#include "core/detgemm.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -12,6 +12,8 @@
 
 #include <omp.h>
 
+#include <cjson/cJSON.h>
+
 #include "dnncrit/version.h"
 
 static char *dup_string(const char *s)

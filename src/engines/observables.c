@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-#include "dnncrit/detgemm.h"
+#include "core/detgemm.h"
 
 double dnc_dot(const double *x, const double *y, size_t n)
 {

@@ -24,7 +24,7 @@
 #include <pthread.h>
 
 #include "engines/devprop.h"
-#include "dnncrit/detgemm.h"
+#include "core/detgemm.h"
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/rng.h"

@@ -1,6 +1,8 @@
 #include <math.h>
 
-#include "dnncrit/train.h"
+#include <cjson/cJSON.h>
+
+#include "dnncrit/train_report.h"
 
 /* NAN and infinities become empty CSV cells / JSON null. */
 static void csv_num(FILE *fp, double v, const char *sep)

@@ -1,0 +1,46 @@
+/* dnncrit: deep networks as systems at an absorbing phase transition.
+ * The whole public API in one include; link with
+ *     cc prog.c $(pkg-config --cflags --libs dnncrit)
+ * Every header also stands alone (dnncrit/<module>.h). The API is C17, and
+ * C++ programs can include it too (extern "C"). */
+#ifndef DNNCRIT_H
+#define DNNCRIT_H
+
+#include "dnncrit/export.h"
+#include "dnncrit/version.h"
+
+/* core: errors, random numbers, activations, files, tables, data sets */
+#include "dnncrit/activation.h"
+#include "dnncrit/dataset.h"
+#include "dnncrit/error.h"
+#include "dnncrit/io.h"
+#include "dnncrit/json.h"
+#include "dnncrit/rng.h"
+#include "dnncrit/table.h"
+
+/* models and engines: networks and their propagation */
+#include "dnncrit/cnn.h"
+#include "dnncrit/device.h"
+#include "dnncrit/network.h"
+#include "dnncrit/observables.h"
+#include "dnncrit/propagate.h"
+
+/* analysis: mean field, exponents and scaling, DP, avalanches, power laws */
+#include "dnncrit/advise.h"
+#include "dnncrit/avalanche.h"
+#include "dnncrit/dp.h"
+#include "dnncrit/meanfield.h"
+#include "dnncrit/powerlaw.h"
+#include "dnncrit/scaling.h"
+
+/* training */
+#include "dnncrit/train.h"
+#include "dnncrit/train_report.h"
+
+/* app: sweeps, figures, reports */
+#include "dnncrit/plot.h"
+#include "dnncrit/report.h"
+#include "dnncrit/sweep.h"
+#include "dnncrit/train_sweep.h"
+
+#endif

@@ -1,0 +1,23 @@
+/* The outputs of a training run, shared by `dnncrit train` and
+ * `train-sweep`: one CSV row per evaluated epoch and the JSON records of the
+ * configuration and of an epoch (cJSON trees, dnncrit/json.h). */
+#ifndef DNNCRIT_TRAIN_REPORT_H
+#define DNNCRIT_TRAIN_REPORT_H
+#include "dnncrit/export.h"
+DNC_BEGIN_DECLS
+
+#include <stdio.h>
+
+#include "dnncrit/json.h"
+#include "dnncrit/train.h"
+
+#define DNC_TRAIN_CSV_HEADER                                                                  \
+    "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,q_last,"      \
+    "lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds"
+void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e);
+/* Every field of cfg (net included). */
+cJSON *dnc_train_config_json(const dnc_train_config *cfg);
+cJSON *dnc_train_epoch_json(const dnc_train_epoch *e);
+
+DNC_END_DECLS
+#endif
