@@ -152,7 +152,9 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
                      dnc_train_result *res);
 void dnc_train_result_free(dnc_train_result *res);
 
-/* Output helpers shared by `dnncrit train` and `train-sweep`. */
+/* Output helpers shared by `dnncrit train` and `train-sweep`. The header equals the
+ * columns of the result kind DNC_RESULT_TRAIN_HISTORY (dnncrit/result.h), which the
+ * writers use; tests/test_result_kinds.c checks that the two agree. */
 #define DNC_TRAIN_CSV_HEADER                                                                  \
     "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,q_last,"      \
     "lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds"
