@@ -99,11 +99,15 @@ static const recipe *recipe_for_kind(dnc_result_kind kind)
     return NULL;
 }
 
+/* The commands whose record's kind has a recipe, in the order of the
+ * registry's record table. */
 const char *const *dnc_plot_recipe_commands(void)
 {
-    static const char *names[DNC_RESULT_NKINDS + NRECIPES + 1];
+    enum { MAX_COMMANDS = 64 };
+    static const char *names[MAX_COMMANDS + 1];
     size_t n = 0;
-    for (const dnc_result_record *rec = dnc_result_records(); rec->command; rec++)
+    for (const dnc_result_record *rec = dnc_result_records(); rec->command && n < MAX_COMMANDS;
+         rec++)
         if (recipe_for_kind(rec->kind))
             names[n++] = rec->command;
     names[n] = NULL;
