@@ -28,6 +28,7 @@ static dnc_status panel_rho(dnc_recipe_ctx *r, long cl, long crho, long cmf)
     } else {
         free(note);
     }
+    /* tables from elsewhere may hold several sigma_w or widths: one series each */
     long cw = dnc_recipe_col_foreign(r, NAMES("sigma_w", "width", "N"));
     long group = -1;
     if (cw >= 0) {
