@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnncrit/result.h"
+
 dnc_status dnc_outset_open(dnc_outset *o, const char *prefix, const char *suffix, FILE **fp)
 {
     if (o->n == DNC_OUTSET_MAX)
@@ -163,7 +165,7 @@ dnc_status dnc_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_
     memcpy(s, x, n * sizeof *s);
     qsort(s, n, sizeof *s, cmp_dbl);
     double frac = (double)fit->n_tail / (double)n;
-    fprintf(fp, "x,ccdf_data,ccdf_fit\n");
+    dnc_result_write_header(fp, DNC_RESULT_CCDF);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && s[j] == s[i])
@@ -189,7 +191,7 @@ dnc_status dnc_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_f
     if (st)
         return st;
     double frac = (double)fit->n_tail / (double)n;
-    fprintf(fp, "x,density_data,density_fit\n");
+    dnc_result_write_header(fp, DNC_RESULT_DENSITY);
     for (size_t b = 0; b < nb; b++) {
         if (d[b] == 0)
             continue;
@@ -226,7 +228,7 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
     dnc_status st = dnc_outset_open(o, prefix, "_avalanches.csv", &fp);
     if (st)
         return st;
-    fprintf(fp, "index,start,size,duration\n");
+    dnc_result_write_header(fp, DNC_RESULT_AVALANCHE_LIST);
     for (size_t i = 0; i < av->count; i++)
         fprintf(fp, "%zu,%zu,%.10g,%.10g\n", i, av->start[i], av->size[i], av->duration[i]);
     if ((st = write_dist_pair(o, prefix, "sizes", av->size, av->count, &an->size)) ||
@@ -235,7 +237,7 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
     if (an->gamma_ok && (st = dnc_outset_open(o, prefix, "_sizedur.csv", &fp)))
         return st;
     if (an->gamma_ok)
-        fprintf(fp, "T,count,mean_S,sem_S,fit,in_fit\n");
+        dnc_result_write_header(fp, DNC_RESULT_SIZE_DURATION);
     for (size_t j = 0; an->gamma_ok && j < an->sd.ndur; j++) {
         double T = an->sd.T[j];
         fprintf(fp, "%.10g,%zu,%.10g,%.10g,%.10g,%d\n", T, an->sd.n[j], an->sd.mean_S[j],
@@ -246,7 +248,7 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
         if ((st = dnc_outset_open(o, prefix, "_shape.csv", &fp)))
             return st;
         const dnc_shape_collapse *c = &an->collapse;
-        fprintf(fp, "t_over_T,shape");
+        dnc_result_write_columns(fp, DNC_RESULT_AVALANCHE_SHAPE, 0, SIZE_MAX, 0);
         for (size_t d = 0; d < c->ndur; d++)
             fprintf(fp, ",T%.0f", c->T[d]);
         fprintf(fp, "\n");

@@ -7,6 +7,7 @@
 #include "dnncrit/advise.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
+#include "dnncrit/result.h"
 #include "mf_common.h"
 
 #define SCAN_POINTS 17
@@ -153,7 +154,7 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
 
 static void write_csv(FILE *fp, const adv_opts *o, const adv_result *r)
 {
-    fprintf(fp, "sigma_w,chi_1,xi_c,trainable\n");
+    dnc_result_write_header(fp, DNC_RESULT_ADVICE);
     for (int i = 0; i < SCAN_POINTS; i++) {
         mf_csv_number(fp, r->sw[i], ",");
         mf_csv_number(fp, r->scan[i].chi_1, ",");

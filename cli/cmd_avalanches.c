@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 #include "netaval_cli.h"
 
 void dnc_netaval_add_options(dnc_netaval_args *a, dnc_opt *opts, size_t *n)
@@ -140,7 +141,7 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     FILE *fp;
     st = dnc_outset_open(&os, a->out, "_layers.csv", &fp);
     if (!st) {
-        fprintf(fp, "layer,rho,chi\n");
+        dnc_result_write_header(fp, DNC_RESULT_AVALANCHE_LAYERS);
         for (size_t l = 0; l < res.depth; l++)
             fprintf(fp, "%zu,%.10g,%.10g\n", l + 1, res.rho_mean[l], res.chi_layer[l]);
         if (analysed)

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 #include "dnncrit/scaling.h"
 
 static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size_t nm,
@@ -17,7 +18,7 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
     dnc_afile f;
     dnc_status st = dnc_afile_open(&f, csv);
     if (!st) {
-        fprintf(f.fp, "class,chi2,n,distance,p_value\n");
+        dnc_result_write_header(f.fp, DNC_RESULT_CLASSIFY);
         for (size_t i = 0; i < nm; i++)
             fprintf(f.fp, "\"%s\",%.10g,%zu,%.10g,%.10g\n", m[i].uclass->name, m[i].chi2, m[i].n,
                     m[i].distance, m[i].p_value);

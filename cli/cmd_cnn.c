@@ -14,6 +14,7 @@
 #include "plot_option.h"
 #include "dnncrit/cnn.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 
 enum { OBS_Q, OBS_C, OBS_RHO, OBS_ACTIVE, OBS_N };
 
@@ -147,8 +148,7 @@ static dnc_status write_csv(const char *path, const double *obs, size_t seeds, s
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "layer,q,rho,rho_err,active_fraction,active_fraction_err,survival,"
-                  "survival_err,q_err,c,c_err\n");
+    dnc_result_write_header(f.fp, DNC_RESULT_CNN);
     for (size_t l = 0; l < depth; l++) {
         double q, qe, c, ce, rho, re, act, ae, p, pe;
         seed_stats(obs, seeds, depth, l, OBS_Q, &q, &qe);
@@ -171,7 +171,7 @@ static dnc_status write_seeds_csv(const char *path, const double *obs, size_t se
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "seed,layer,q,rho,c,active_fraction,surv,nact\n");
+    dnc_result_write_header(f.fp, DNC_RESULT_CNN_SEEDS);
     for (size_t i = 0; i < seeds; i++)
         for (size_t l = 0; l < depth; l++) {
             const double *row = obs + (i * depth + l) * OBS_N;

@@ -7,6 +7,7 @@
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
+#include "dnncrit/result.h"
 #include "mf_common.h"
 
 typedef struct {
@@ -34,7 +35,7 @@ static void solve_row(dnc_activation act, crit_row *r)
 
 static void write_csv(FILE *fp, const crit_row *rows, size_t n)
 {
-    fprintf(fp, "sigma_b,sigma_w,q_star,kappa,chi_q,xi_q\n");
+    dnc_result_write_header(fp, DNC_RESULT_CRITICAL_LINE);
     for (size_t i = 0; i < n; i++) {
         const crit_row *r = &rows[i];
         mf_csv_number(fp, r->sigma_b, ",");

@@ -17,6 +17,7 @@
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/propagate.h"
+#include "dnncrit/result.h"
 #include "propagate_out.h"
 
 enum { NPROBE = 4 }; /* depths shown in the table: 10, 50, L/2 (if distinct), L */
@@ -157,10 +158,11 @@ static void write_summary_csv(FILE *fp, const demo_args *a, const demo_point *pt
 {
     size_t probe[NPROBE], npr;
     probe_depths(a->depth, probe, &npr);
-    fprintf(fp, "factor,sigma_w,chi_1,phase");
+    dnc_result_write_columns(fp, DNC_RESULT_DEMO_SUMMARY, 0, DNC_DEMOS_PHASE + 1, 0);
     for (size_t k = 0; k < npr; k++)
         fprintf(fp, ",rho_%zu,rho_%zu_err,rho_mf_%zu", probe[k], probe[k], probe[k]);
-    fprintf(fp, ",lyapunov,lyapunov_err,half_ln_chi_1\n");
+    dnc_result_write_columns(fp, DNC_RESULT_DEMO_SUMMARY, DNC_DEMOS_LYAPUNOV, SIZE_MAX, 0);
+    fputc('\n', fp);
     for (size_t i = 0; i < np; i++) {
         const demo_point *p = &pts[i];
         fprintf(fp, "%.6g,%.17g,%.17g,%s", p->factor, p->sigma_w, p->mf.chi_1,
@@ -284,7 +286,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     if (!st)
         st = dnc_mf_critical_sigma_w(a->activation, a->sigma_b, &sigma_c);
     if (!st && !(st = make_dir(a->out_dir)) && !(st = open_out(&layers, a->out_dir, "demo_layers.csv")))
-        fprintf(layers.f.fp, "factor,sigma_w,seed,layer,q,c,rho,lyap,q_mf,c_mf,rho_mf\n");
+        dnc_result_write_header(layers.f.fp, DNC_RESULT_DEMO_LAYERS);
     dnc_progress prog;
     dnc_progress_start(&prog, "demo", np, a->quiet);
     for (size_t i = 0; i < np && !st; i++) {

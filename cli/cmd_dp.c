@@ -9,6 +9,7 @@
 #include "plot_option.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 
 static void mean_err(const double *v, size_t samples, size_t stride, size_t k, double *m,
                      double *e)
@@ -31,7 +32,7 @@ static dnc_status write_mean_csv(const char *path, const dnc_dp_result *r)
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "t,rho,err,surv,surv_err,nact,nact_err\n");
+    dnc_result_write_header(f.fp, DNC_RESULT_DP);
     for (size_t k = 0; k < r->ntimes; k++) {
         double m[3], e[3];
         mean_err(r->rho, r->samples, r->ntimes, k, &m[0], &e[0]);
@@ -49,7 +50,7 @@ static dnc_status write_seed_csv(const char *path, const dnc_dp_result *r)
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "seed,t,rho,surv,nact\n");
+    dnc_result_write_header(f.fp, DNC_RESULT_DP_SEEDS);
     for (size_t s = 0; s < r->samples; s++)
         for (size_t k = 0; k < r->ntimes; k++) {
             size_t i = s * r->ntimes + k;

@@ -10,6 +10,7 @@
 #include "plot_option.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 #include "dnncrit/scaling.h"
 
 typedef struct {
@@ -103,7 +104,7 @@ static dnc_status write_eff_csv(const char *path, const dnc_series *s, size_t n,
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "param,t,y,err,delta_eff,delta_eff_err,kappa_t,kappa_t_y\n");
+    dnc_result_write_header(f.fp, DNC_RESULT_EXPONENTS);
     for (size_t g = 0; g < n; g++) {
         double *m = malloc(s[g].nt * sizeof *m), *e = malloc(s[g].nt * sizeof *e);
         if (!m || !e) {

@@ -9,6 +9,7 @@
 #include "plot_option.h"
 #include "dnncrit/dp.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 #include "dnncrit/scaling.h"
 
 typedef struct {
@@ -72,7 +73,7 @@ static dnc_status write_csv(const char *path, const dnc_series *s, size_t n,
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "size,t,y,err,x_scaled,y_scaled,err_scaled\n");
+    dnc_result_write_header(f.fp, DNC_RESULT_FSS);
     for (size_t i = 0; i < n; i++) {
         double *m = malloc(s[i].nt * sizeof *m), *e = malloc(s[i].nt * sizeof *e);
         if (!m || !e) {

@@ -8,6 +8,7 @@
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
+#include "dnncrit/result.h"
 #include "mf_common.h"
 
 #define PI 3.14159265358979323846
@@ -48,7 +49,7 @@ static dnc_status trajectory_csv(const mf_opts *o, const dnc_mf_params *p,
     if (!st)
         st = mf_text_open(csv);
     if (!st) {
-        fprintf(csv->fp, "layer,q,c,rho,rho_pred\n");
+        dnc_result_write_header(csv->fp, DNC_RESULT_MEANFIELD);
         for (size_t l = 0; l < o->depth; l++) {
             fprintf(csv->fp, "%zu,", l + 1);
             mf_csv_number(csv->fp, q[l], ",");

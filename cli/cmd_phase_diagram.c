@@ -8,6 +8,7 @@
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
+#include "dnncrit/result.h"
 #include "mf_common.h"
 
 static void fill_default(dnc_dlist *l, double lo, double hi, size_t n)
@@ -29,7 +30,7 @@ static void progress_cb(void *ctx, size_t done, size_t total)
 static void write_csv(FILE *fp, const dnc_dlist *sb, const dnc_dlist *sw, const dnc_mf_point *pts,
                       const dnc_status *st)
 {
-    fprintf(fp, "sigma_b,sigma_w,q_star,chi_1,xi_c,rho_star,phase\n");
+    dnc_result_write_header(fp, DNC_RESULT_PHASE_DIAGRAM);
     for (size_t i = 0; i < sb->n; i++)
         for (size_t j = 0; j < sw->n; j++) {
             const dnc_mf_point *o = &pts[i * sw->n + j];

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 
 typedef struct {
     const char *format, *out;
@@ -124,7 +125,7 @@ static dnc_status write_branching(dnc_outset *os, const char *prefix,
     dnc_status st = dnc_outset_open(os, prefix, "_rk.csv", &fp);
     if (st)
         return st;
-    fprintf(fp, "k,r_k,fit\n");
+    dnc_result_write_header(fp, DNC_RESULT_BRANCHING);
     for (size_t k = 1; k <= b->kmax; k++)
         fprintf(fp, "%zu,%.10g,%.10g\n", k, b->rk[k - 1], b->mr_amplitude * pow(b->mr, (double)k));
     cJSON *o = cJSON_AddObjectToObject(res, "branching_ratio");

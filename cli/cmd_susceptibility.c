@@ -16,6 +16,7 @@
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
+#include "dnncrit/result.h"
 #include "netaval_cli.h"
 
 typedef struct {
@@ -155,7 +156,7 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
     if (!st)
         st = dnc_outset_open(&os, a->out, ".csv", &fp);
     if (!st) {
-        fprintf(fp, "width,sigma_w,chi,chi_err,size_susceptibility,survival,mean_size,mean_duration,max_size,completed\n");
+        dnc_result_write_header(fp, DNC_RESULT_SUSCEPTIBILITY);
         for (size_t i = 0; i < np; i++)
             fprintf(fp, "%zu,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%zu\n", pts[i].width,
                     pts[i].sigma_w, pts[i].chi, pts[i].chi_err, pts[i].chi_S, pts[i].survival, pts[i].mean_S,

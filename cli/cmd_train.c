@@ -7,6 +7,7 @@
 #include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
 #include "dnncrit/train_report.h"
+#include "dnncrit/result.h"
 
 typedef struct {
     const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out;
@@ -32,7 +33,7 @@ static dnc_status write_csv(const char *path, const dnc_train_result *r)
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fprintf(f.fp, "%s\n", DNC_TRAIN_CSV_HEADER);
+    dnc_result_write_header(f.fp, DNC_RESULT_TRAIN_HISTORY);
     for (size_t e = 0; e < r->nepochs; e++)
         dnc_train_csv_row(f.fp, &r->epochs[e]);
     return dnc_afile_commit(&f);

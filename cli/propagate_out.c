@@ -9,6 +9,7 @@
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/observables.h"
+#include "dnncrit/result.h"
 
 void dnc_layer_table_free(dnc_layer_table *t)
 {
@@ -150,7 +151,13 @@ void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
 
 dnc_status dnc_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const dnc_layer_table *mf)
 {
-    fprintf(fp, "layer,q,c,rho%s%s\n", r->lyap ? ",lyap" : "", mf->depth ? ",q_mf,c_mf,rho_mf" : "");
+    uint64_t skip = 0; /* the columns of what was not computed */
+    if (!r->lyap)
+        skip |= 1u << DNC_PROP_LYAP;
+    if (!mf->depth)
+        skip |= 1u << DNC_PROP_Q_MF | 1u << DNC_PROP_C_MF | 1u << DNC_PROP_RHO_MF;
+    dnc_result_write_columns(fp, DNC_RESULT_PROPAGATION, 0, SIZE_MAX, skip);
+    fputc('\n', fp);
     for (size_t l = 0; l < r->depth; l++) {
         fprintf(fp, "%zu,%.17g,%.17g,%.17g", l + 1, r->q[l], r->c[l], r->rho[l]);
         if (r->lyap)

@@ -11,6 +11,9 @@ DNC_BEGIN_DECLS
 #include "dnncrit/json.h"
 #include "dnncrit/train.h"
 
+/* The header equals the columns of the result kind DNC_RESULT_TRAIN_HISTORY
+ * (dnncrit/result.h), which the writers use; tests/test_result_kinds.c checks
+ * that the two agree. */
 #define DNC_TRAIN_CSV_HEADER                                                                  \
     "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,q_last,"      \
     "lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds"

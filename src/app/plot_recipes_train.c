@@ -1,0 +1,209 @@
+/* Recipes of the training and sweep results: train (loss, accuracy, rho
+ * and chi_1 per epoch), train-sweep (the accuracy landscape against the
+ * critical line) and sweep (each observable against the swept parameters;
+ * its columns are the sweep's own, read by name from the table). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/plot_recipe.h"
+
+/* ------------------------------------------------------------ training */
+
+static dnc_status add_if(dnc_plot_panel *p, dnc_recipe_ctx *r, long cx, size_t id,
+                         const char *label, int color, dnc_plot_style style)
+{
+    long c = dnc_recipe_col(r, id);
+    if (c < 0)
+        return DNC_OK;
+    return dnc_recipe_add_col_series(p, r->t, cx, c, dnc_recipe_err_col(r->t, c), label, style,
+                                     color);
+}
+
+dnc_status dnc_recipe_train(dnc_recipe_ctx *r)
+{
+    long ce = dnc_recipe_col(r, DNC_TRH_EPOCH);
+    if (ce < 0 ||
+        (dnc_recipe_col(r, DNC_TRH_TEST_ACC) < 0 && dnc_recipe_col(r, DNC_TRH_TRAIN_ACC) < 0))
+        return dnc_fail(DNC_EUNSUPPORTED, "train: columns not found");
+    dnc_plot_panel *p = dnc_recipe_panel(r, "loss", "epoch", "cross-entropy loss");
+    dnc_plot_panel *q = p ? dnc_recipe_panel(r, "accuracy", "epoch", "accuracy") : NULL;
+    dnc_plot_panel *o =
+        q ? dnc_recipe_panel(r, "order parameter during training", "epoch", "ρ") : NULL;
+    dnc_plot_panel *c =
+        o ? dnc_recipe_panel(r, "criticality during training", "epoch", "χ_1") : NULL;
+    if (!c)
+        return DNC_ENOMEM;
+    char *note = dnc_recipe_run_note(r->rec);
+    dnc_status st = note ? dnc_panel_set_note(q, note) : DNC_OK;
+    free(note);
+    q->key = strdup("center right");
+    if (!st)
+        st = add_if(p, r, ce, DNC_TRH_TRAIN_LOSS, "train", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(p, r, ce, DNC_TRH_TEST_LOSS, "test", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(q, r, ce, DNC_TRH_TRAIN_ACC, "train", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(q, r, ce, DNC_TRH_TEST_ACC, "test", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = dnc_panel_add_refline(q, false, 0.1, "chance (10 classes)");
+    if (!st)
+        st = add_if(o, r, ce, DNC_TRH_RHO_FIRST, "first layer", 1, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(o, r, ce, DNC_TRH_RHO_MEAN, "mean over layers", 3, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(o, r, ce, DNC_TRH_RHO_LAST, "last layer", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(c, r, ce, DNC_TRH_CHI1_WEIGHTS, "χ_1 from the weights", 1,
+                    DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = add_if(c, r, ce, DNC_TRH_CHI1_LYAP, "χ_1 = e^{λ} (tangent)", 2, DNC_STYLE_LINESPOINTS);
+    if (!st)
+        st = dnc_panel_add_refline(c, false, 1.0, "edge of chaos");
+    return st;
+}
+
+/* Accuracy landscape of train-sweep: over (sigma_b, sigma_w) when several
+ * sigma_b were trained, and against sigma_w, the distance to the critical
+ * line and depth / xi_c. */
+dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r)
+{
+    const dnc_table *t = r->t;
+    long cw = dnc_recipe_col(r, DNC_TSP_SIGMA_W), cb = dnc_recipe_col(r, DNC_TSP_SIGMA_B);
+    long ca = dnc_recipe_col(r, DNC_TSP_FINAL_TEST_ACC);
+    long cc = dnc_recipe_col(r, DNC_TSP_SIGMA_W_CRIT);
+    dnc_status st = dnc_recipe_need_cols("train-sweep", cw, ca);
+    if (st)
+        return st;
+    size_t nb = cb >= 0 ? dnc_recipe_count_distinct(t, cb) : 0;
+    if (nb >= 2 && dnc_recipe_count_distinct(t, cw) >= 2) {
+        dnc_plot_panel *h =
+            dnc_recipe_panel(r, "test accuracy over the phase diagram", "σ_b", "σ_w");
+        if (!h)
+            return DNC_ENOMEM;
+        h->key = strdup("top left");
+        st = dnc_recipe_add_heatmap(h, t, cb, cw, ca, "test accuracy", NULL, 0, NULL);
+        if (!st && cc >= 0) {
+            dnc_recipe_aggregate a;
+            st = dnc_recipe_aggregate_rows(t, cb, cc, -1, 0, &a);
+            if (!st)
+                st = dnc_panel_add_series_color(h, "critical line χ_1 = 1", DNC_STYLE_LINES, a.x,
+                                                a.mean, NULL, a.n, 7);
+            dnc_recipe_aggregate_free(&a);
+        }
+        if (st == DNC_EUNSUPPORTED)
+            st = DNC_OK; /* not a regular grid: the line plots below still work */
+    }
+    dnc_plot_panel *p = dnc_recipe_panel(r, "test accuracy", "σ_w", "test accuracy");
+    if (!p)
+        return DNC_ENOMEM;
+    if (!st)
+        st = dnc_recipe_add_aggregated(p, t, cw, ca, nb >= 2 ? cb : -1, "σ_b = %g",
+                                       "mean ± s.e. over seeds");
+    if (!st && cc >= 0) {
+        /* critical sigma_w of each sigma_b as a vertical line */
+        dnc_recipe_aggregate a;
+        st = nb >= 1 ? dnc_recipe_aggregate_rows(t, cb, cc, -1, 0, &a)
+                     : dnc_recipe_aggregate_rows(t, cc, cc, -1, 0, &a);
+        for (size_t i = 0; !st && i < a.n && i < 6; i++) {
+            char label[64];
+            snprintf(label, sizeof label, "σ_w^c = %.3g", a.mean[i]);
+            st = dnc_panel_add_refline(p, true, a.mean[i], label);
+        }
+        dnc_recipe_aggregate_free(&a);
+    }
+    if (!st)
+        st = dnc_panel_add_refline(p, false, 0.1, "chance");
+    long cd = dnc_recipe_col(r, DNC_TSP_DIST_CRIT), cx = dnc_recipe_col(r, DNC_TSP_DEPTH_OVER_XI);
+    if (!st && cd >= 0) {
+        dnc_plot_panel *q =
+            dnc_recipe_panel(r, "distance to the critical line", "σ_w − σ_w^c", "test accuracy");
+        if (!q)
+            return DNC_ENOMEM;
+        st = dnc_recipe_add_col_series(q, t, cd, ca, -1, NULL, DNC_STYLE_POINTS, 2);
+        if (!st)
+            st = dnc_panel_add_refline(q, true, 0.0, "critical");
+    }
+    if (!st && cx >= 0) {
+        dnc_plot_panel *q =
+            dnc_recipe_panel(r, "depth in units of ξ_c", "L / ξ_c", "test accuracy");
+        if (!q)
+            return DNC_ENOMEM;
+        q->logx = dnc_recipe_all_positive(t, cx);
+        st = dnc_recipe_add_col_series(q, t, cx, ca, -1, NULL, DNC_STYLE_POINTS, 3);
+    }
+    return st;
+}
+
+/* --------------------------------------------------------------- sweep */
+
+/* Swept parameters: config.parameters entries that are arrays. */
+static size_t swept_columns(const dnc_recipe_ctx *r, long *cols, size_t max)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
+    const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
+    size_t n = 0;
+    for (const cJSON *it = pars ? pars->child : NULL; it && n < max; it = it->next) {
+        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 2 || !it->string ||
+            strcmp(it->string, "seed") == 0)
+            continue;
+        long c = dnc_table_col(r->t, it->string);
+        if (c >= 0 && !dnc_table_is_text(r->t, (size_t)c))
+            cols[n++] = c;
+    }
+    return n;
+}
+
+static bool is_param_column(const dnc_recipe_ctx *r, size_t c)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
+    const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
+    const char *name = r->t->names[c];
+    return strcmp(name, "index") == 0 || strcmp(name, "seed") == 0 ||
+           (pars && cJSON_GetObjectItemCaseSensitive(pars, name));
+}
+
+dnc_status dnc_recipe_sweep(dnc_recipe_ctx *r)
+{
+    const dnc_table *t = r->t;
+    long swept[4];
+    size_t ns = swept_columns(r, swept, 4);
+    if (ns == 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "sweep: no swept parameter in the table");
+    long cx = swept[0], cg = ns > 1 ? swept[1] : -1;
+    char *xl = dnc_recipe_column_label(t->names[cx]);
+    char gfmt[96] = "";
+    if (cg >= 0) {
+        char *g = strcmp(t->names[cg], "width") == 0 ? strdup("N")
+                                                     : dnc_recipe_column_label(t->names[cg]);
+        /* the name becomes part of a printf format: double every '%' */
+        size_t k = 0;
+        for (const char *q = g ? g : ""; *q && k < 60; q++) {
+            if (*q == '%')
+                gfmt[k++] = '%';
+            gfmt[k++] = *q;
+        }
+        snprintf(gfmt + k, sizeof gfmt - k, " = %%g");
+        free(g);
+    }
+    dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    size_t panels = 0;
+    for (size_t c = 0; !st && c < t->ncols && panels < 9; c++) {
+        if (is_param_column(r, c) || dnc_table_is_text(t, c))
+            continue;
+        char *yl = dnc_recipe_column_label(t->names[c]);
+        dnc_plot_panel *p = yl ? dnc_recipe_panel(r, NULL, xl, yl) : NULL;
+        free(yl);
+        if (!p) {
+            st = dnc_fail(DNC_ENOMEM, "out of memory");
+            break;
+        }
+        p->logy = dnc_recipe_wants_log(t, (long)c);
+        st = dnc_recipe_add_aggregated(p, t, cx, (long)c, cg, gfmt, NULL);
+        panels++;
+    }
+    free(xl);
+    return st;
+}
