@@ -203,10 +203,10 @@ static int run(const adv_opts *o, int argc, char **argv)
     double t0 = dnc_wall_time();
     adv_result *r = calloc(1, sizeof *r);
     if (!r)
-        return dnc_cli_failf("advise", "out of memory");
+        return cli_failf("advise", "out of memory");
     if (compute(o, r)) {
         free(r);
-        return dnc_cli_fail("advise");
+        return cli_fail("advise");
     }
     cJSON *rec = dnc_run_record_new("advise", argc, argv);
     cJSON *cfg = cJSON_AddObjectToObject(rec, "config");
@@ -235,7 +235,7 @@ static int run(const adv_opts *o, int argc, char **argv)
         print_report(o, r);
     free(r);
     if (st)
-        return dnc_cli_fail("advise");
+        return cli_fail("advise");
     printf("\nwrote %s.json, %s.csv\n", o->out, o->out);
     return 0;
 }
@@ -244,24 +244,24 @@ int cmd_advise(int argc, char **argv)
 {
     adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
                   false, false};
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
-        {"depth", DNC_OPT_SIZE, &o.depth, "number of layers L", false},
-        {"width", DNC_OPT_SIZE, &o.width, "units per layer N", false},
-        {"sigma-b", DNC_OPT_DOUBLE, &o.sigma_b, "bias standard deviation", false},
-        {"rho-tol", DNC_OPT_DOUBLE, &o.rho_tol,
+    cli_opt opts[] = {
+        {"activation", CLI_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
+        {"depth", CLI_OPT_SIZE, &o.depth, "number of layers L", false},
+        {"width", CLI_OPT_SIZE, &o.width, "units per layer N", false},
+        {"sigma-b", CLI_OPT_DOUBLE, &o.sigma_b, "bias standard deviation", false},
+        {"rho-tol", CLI_OPT_DOUBLE, &o.rho_tol,
          "target rms deviation of rho^l from mean field for the width estimate", false},
-        {"factor", DNC_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c", false},
-        {"seeds", DNC_OPT_SIZE, &o.seeds, "networks per width in the width measurement", false},
-        {"seed", DNC_OPT_U64, &o.seed, "first seed of the finite-width measurements", false},
-        {"susc-inputs", DNC_OPT_SIZE, &o.susc_inputs,
+        {"factor", CLI_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c", false},
+        {"seeds", CLI_OPT_SIZE, &o.seeds, "networks per width in the width measurement", false},
+        {"seed", CLI_OPT_U64, &o.seed, "first seed of the finite-width measurements", false},
+        {"susc-inputs", CLI_OPT_SIZE, &o.susc_inputs,
          "input pairs per network in the susceptibility scan", false},
-        {"skip-susceptibility", DNC_OPT_FLAG, &o.skip_susc,
+        {"skip-susceptibility", CLI_OPT_FLAG, &o.skip_susc,
          "skip the (slowest) susceptibility scan", false},
-        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv", false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+        {"out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv", false},
+        {"quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr", false},
     };
-    dnc_cli cli = {.command = "advise",
+    cli_command cli = {.command = "advise",
                    .summary = "Initialisation advice without training: the critical "
                               "initialisation sigma_w* (chi_1 = 1), the sigma_w window where "
                               "depth < 6 xi_c (trainable, Schoenholz et al. 2017) with xi_c along "
@@ -273,30 +273,30 @@ int cmd_advise(int argc, char **argv)
                    .example = "dnncrit advise --activation tanh --depth 50 --width 512",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
+    int rc = cli_parse(&cli, argc, argv);
     if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
+        cli_free(&cli);
+        return rc == CLI_HELP ? 0 : 2;
     }
     rc = 0;
     if (o.depth < 1 || o.depth > 100000)
-        rc = dnc_cli_failf("advise", "--depth must be in [1, 100000], got %zu", o.depth);
+        rc = cli_failf("advise", "--depth must be in [1, 100000], got %zu", o.depth);
     else if (o.width < 16 || o.width > 16384)
-        rc = dnc_cli_failf("advise", "--width must be in [16, 16384], got %zu", o.width);
+        rc = cli_failf("advise", "--width must be in [16, 16384], got %zu", o.width);
     else if (!(o.sigma_b >= 0))
-        rc = dnc_cli_failf("advise", "--sigma-b must be >= 0, got %g", o.sigma_b);
+        rc = cli_failf("advise", "--sigma-b must be >= 0, got %g", o.sigma_b);
     else if (!(o.rho_tol > 0) || !(o.factor > 0))
-        rc = dnc_cli_failf("advise", "--rho-tol and --factor must be > 0");
+        rc = cli_failf("advise", "--rho-tol and --factor must be > 0");
     else if (o.susc_inputs < 2 || o.susc_inputs > 10000)
-        rc = dnc_cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
+        rc = cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
                            o.susc_inputs);
     else if (o.seeds < 2 || o.seeds > 1000)
-        rc = dnc_cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o.seeds);
+        rc = cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o.seeds);
     if (rc) {
-        dnc_cli_free(&cli);
+        cli_free(&cli);
         return 2;
     }
     rc = run(&o, argc, argv);
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     return rc;
 }

@@ -26,7 +26,7 @@ typedef struct {
     dnc_activation activation;
     double sigma_b, input_c;
     uint64_t seed;
-    dnc_dlist factors;
+    cli_dlist factors;
     const char *out_dir, *product;
     dnc_product_kind product_kind;
     bool quiet;
@@ -268,7 +268,7 @@ static dnc_status open_out(out_file *o, const char *dir, const char *name)
     return dnc_afile_open(&o->f, o->path);
 }
 
-static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     demo_args *a = ctx;
@@ -331,7 +331,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     free(pts);
     free(layers.path), free(summary.path), free(json.path);
     cJSON_Delete(root);
-    return st ? dnc_cli_fail("demo") : 0;
+    return st ? cli_fail("demo") : 0;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -346,24 +346,24 @@ int cmd_demo(int argc, char **argv)
     a.factors.n = sizeof default_factors / sizeof *default_factors;
     a.factors.v = malloc(sizeof default_factors);
     if (!a.factors.v)
-        return dnc_cli_failf("demo", "out of memory");
+        return cli_failf("demo", "out of memory");
     memcpy(a.factors.v, default_factors, sizeof default_factors);
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
-        {"sigma-b", DNC_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
-        {"factors", DNC_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values", false},
-        {"width", DNC_OPT_SIZE, &a.width, "units per layer N", false},
-        {"depth", DNC_OPT_SIZE, &a.depth, "number of layers L", false},
-        {"seeds", DNC_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)", false},
-        {"seed", DNC_OPT_U64, &a.seed, "first seed", false},
-        {"input-c", DNC_OPT_DOUBLE, &a.input_c, "correlation of the two inputs", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"product", DNC_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
-        {"out-dir", DNC_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        {"activation", CLI_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
+        {"sigma-b", CLI_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
+        {"factors", CLI_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values", false},
+        {"width", CLI_OPT_SIZE, &a.width, "units per layer N", false},
+        {"depth", CLI_OPT_SIZE, &a.depth, "number of layers L", false},
+        {"seeds", CLI_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)", false},
+        {"seed", CLI_OPT_U64, &a.seed, "first seed", false},
+        {"input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation of the two inputs", false},
+        {"threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
+        {"product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
+        {"out-dir", CLI_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
+        {"quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr", false},
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {
+    cli_command cli = {
         .command = "demo",
         .summary = "The edge of chaos of a random MLP: find the critical sigma_w (chi_1 = 1) for "
                    "the given sigma_b, propagate two correlated inputs at and around it at finite "
@@ -373,6 +373,6 @@ int cmd_demo(int argc, char **argv)
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
     };
-    dnc_cli_runner r = {run, &a, &plot, &a.out_dir, "/demo.json"};
-    return dnc_cli_run(&cli, argc, argv, &r); /* frees a.factors.v (a DLIST) */
+    cli_runner r = {run, &a, &plot, &a.out_dir, "/demo.json"};
+    return cli_run(&cli, argc, argv, &r); /* frees a.factors.v (a DLIST) */
 }

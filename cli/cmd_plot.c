@@ -8,11 +8,11 @@
 int cmd_plot(int argc, char **argv)
 {
     const char *format = NULL, *out = NULL;
-    dnc_opt opts[] = {
-        {"format", DNC_OPT_STRING, &format, "png, svg or pdf (default: from --out, else png)", false},
-        {"out", DNC_OPT_STRING, &out, "figure file (default: RESULT with .png/.svg/.pdf)", false},
+    cli_opt opts[] = {
+        {"format", CLI_OPT_STRING, &format, "png, svg or pdf (default: from --out, else png)", false},
+        {"out", CLI_OPT_STRING, &out, "figure file (default: RESULT with .png/.svg/.pdf)", false},
     };
-    dnc_cli cli = {.command = "plot",
+    cli_command cli = {.command = "plot",
                    .summary = "Render the figure for a dnncrit result (PREFIX.json and the CSV it "
                               "names) with gnuplot: rho(l) with the mean-field prediction, "
                               "effective exponents, collapses, phase diagrams, avalanche "
@@ -23,10 +23,10 @@ int cmd_plot(int argc, char **argv)
                    .positional_name = "RESULT.json",
                    .min_positional = 1,
                    .max_positional = 1};
-    int rc = dnc_cli_parse(&cli, argc, argv);
+    int rc = cli_parse(&cli, argc, argv);
     if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
+        cli_free(&cli);
+        return rc == CLI_HELP ? 0 : 2;
     }
     dnc_plot_format fmt = DNC_PLOT_PNG;
     dnc_status st = DNC_OK;
@@ -35,15 +35,15 @@ int cmd_plot(int argc, char **argv)
     else if (out)
         st = dnc_plot_format_from_path(out, &fmt);
     if (st) {
-        dnc_cli_fail("plot");
-        dnc_cli_free(&cli);
+        cli_fail("plot");
+        cli_free(&cli);
         return 2;
     }
     const char *json = cli.positional[0];
     st = dnc_plot_result(json, out, fmt);
     if (st) {
-        dnc_cli_fail("plot");
-        dnc_cli_free(&cli);
+        cli_fail("plot");
+        cli_free(&cli);
         return 1;
     }
     if (out)
@@ -53,6 +53,6 @@ int cmd_plot(int argc, char **argv)
         size_t base = n >= 5 && strcmp(json + n - 5, ".json") == 0 ? n - 5 : n;
         printf("wrote %.*s.%s\n", (int)base, json, dnc_plot_format_ext(fmt));
     }
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     return 0;
 }

@@ -104,7 +104,7 @@ static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_resul
            r->device);
 }
 
-static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     const prop_args *a = ctx;
@@ -138,7 +138,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     dnc_layer_table_free(&mf);
     dnc_propagate_result_free(&r);
     free(X);
-    return st ? dnc_cli_fail("propagate") : 0;
+    return st ? cli_fail("propagate") : 0;
 }
 
 int cmd_propagate(int argc, char **argv)
@@ -152,34 +152,34 @@ int cmd_propagate(int argc, char **argv)
         .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
         .out = "propagate", .lyapunov = false, .quiet = false,
     };
-    dnc_opt opts[] = {
-        {"width", DNC_OPT_SIZE, &a.width, "units per hidden layer N", false},
-        {"depth", DNC_OPT_SIZE, &a.depth, "number of layers L", false},
-        {"input-width", DNC_OPT_SIZE, &a.input_width, "input dimension N0 (0: same as width)", false},
-        {"activation", DNC_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
-        {"sigma-w", DNC_OPT_DOUBLE, &a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
-        {"sigma-b", DNC_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
-        {"seed", DNC_OPT_U64, &a.seed, "random seed (weights, biases, inputs, tangent)", false},
-        {"batch", DNC_OPT_SIZE, &a.batch, "number of generated inputs B", false},
-        {"input-q", DNC_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs", false},
-        {"input-c", DNC_OPT_DOUBLE, &a.input_c, "correlation between generated inputs", false},
-        {"inputs", DNC_OPT_STRING, &a.inputs, "CSV file with one input per row (overrides --batch)", false},
-        {"corr", DNC_OPT_STRING, &a.corr, "correlation of pre- or post-activations: pre|post", false},
-        {"lyapunov", DNC_OPT_FLAG, &a.lyapunov, "also measure the maximal Lyapunov exponent", false},
-        {"residual-alpha", DNC_OPT_DOUBLE, &a.residual_alpha,
+    cli_opt opts[] = {
+        {"width", CLI_OPT_SIZE, &a.width, "units per hidden layer N", false},
+        {"depth", CLI_OPT_SIZE, &a.depth, "number of layers L", false},
+        {"input-width", CLI_OPT_SIZE, &a.input_width, "input dimension N0 (0: same as width)", false},
+        {"activation", CLI_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
+        {"sigma-w", CLI_OPT_DOUBLE, &a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
+        {"sigma-b", CLI_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
+        {"seed", CLI_OPT_U64, &a.seed, "random seed (weights, biases, inputs, tangent)", false},
+        {"batch", CLI_OPT_SIZE, &a.batch, "number of generated inputs B", false},
+        {"input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs", false},
+        {"input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation between generated inputs", false},
+        {"inputs", CLI_OPT_STRING, &a.inputs, "CSV file with one input per row (overrides --batch)", false},
+        {"corr", CLI_OPT_STRING, &a.corr, "correlation of pre- or post-activations: pre|post", false},
+        {"lyapunov", CLI_OPT_FLAG, &a.lyapunov, "also measure the maximal Lyapunov exponent", false},
+        {"residual-alpha", CLI_OPT_DOUBLE, &a.residual_alpha,
          "residual branch weight: h <- h + alpha F(h) (0: plain MLP)", false},
-        {"product", DNC_OPT_STRING, &a.product,
+        {"product", CLI_OPT_STRING, &a.product,
          "matrix product: openblas (fast; same bits for any threads/batch split on this "
          "machine) | portable (same bits on every CPU, equal to the naive loop)", false},
-        {"device", DNC_OPT_STRING, &a.device,
+        {"device", CLI_OPT_STRING, &a.device,
          "cpu | cuda (a build with -DDNNCRIT_WITH_CUDA=ON and a GPU: the same Philox network, "
          "products in cuBLAS)", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress and no summary", false},
-        DNC_PLOT_OPTION(plot),
+        {"threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)", false},
+        {"out", CLI_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json", false},
+        {"quiet", CLI_OPT_FLAG, &a.quiet, "no progress and no summary", false},
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {
+    cli_command cli = {
         .command = "propagate",
         .summary = "Propagate a batch of inputs through one random MLP at finite width and "
                    "record, per layer, q (mean squared pre-activation), c (mean pairwise cosine "
@@ -191,6 +191,6 @@ int cmd_propagate(int argc, char **argv)
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
     };
-    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

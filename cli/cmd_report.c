@@ -11,13 +11,13 @@ int cmd_report(int argc, char **argv)
     dnc_report_opts ro = dnc_report_opts_default();
     const char *out = NULL;
     bool no_figures = false;
-    dnc_opt opts[] = {
-        {"out", DNC_OPT_STRING, &out, "report file (default: SWEEP_DIR/report.html)", false},
-        {"max-figures", DNC_OPT_SIZE, &ro.max_figures, "results with a figure, at most", false},
-        {"max-rows", DNC_OPT_SIZE, &ro.max_rows, "CSV rows shown per result", false},
-        {"no-figures", DNC_OPT_FLAG, &no_figures, "tables only (no gnuplot needed)", false},
+    cli_opt opts[] = {
+        {"out", CLI_OPT_STRING, &out, "report file (default: SWEEP_DIR/report.html)", false},
+        {"max-figures", CLI_OPT_SIZE, &ro.max_figures, "results with a figure, at most", false},
+        {"max-rows", CLI_OPT_SIZE, &ro.max_rows, "CSV rows shown per result", false},
+        {"no-figures", CLI_OPT_FLAG, &no_figures, "tables only (no gnuplot needed)", false},
     };
-    dnc_cli cli = {.command = "report",
+    cli_command cli = {.command = "report",
                    .summary = "Write one self-contained HTML report of every dnncrit result "
                               "(*.json, two directory levels deep) in SWEEP_DIR: run records, "
                               "configuration, results with error bars, CSV tables and figures "
@@ -28,10 +28,10 @@ int cmd_report(int argc, char **argv)
                    .positional_name = "SWEEP_DIR",
                    .min_positional = 1,
                    .max_positional = 1};
-    int rc = dnc_cli_parse(&cli, argc, argv);
+    int rc = cli_parse(&cli, argc, argv);
     if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
+        cli_free(&cli);
+        return rc == CLI_HELP ? 0 : 2;
     }
     ro.figures = !no_figures;
     const char *dir = cli.positional[0];
@@ -41,10 +41,10 @@ int cmd_report(int argc, char **argv)
     dnc_status st = path ? dnc_report_write(dir, path, &ro, &nres, &nfig)
                          : dnc_fail(DNC_ENOMEM, "out of memory");
     if (st)
-        rc = dnc_cli_fail("report");
+        rc = cli_fail("report");
     else
         printf("wrote %s (%zu results, %zu figures)\n", path, nres, nfig);
     free(def);
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     return st ? rc : 0;
 }
