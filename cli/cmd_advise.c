@@ -240,6 +240,32 @@ static int run(const adv_opts *o, int argc, char **argv)
     return 0;
 }
 
+/* The ranges advise works in; a value outside is a usage error (exit 2). */
+static int check_ranges(const adv_opts *o)
+{
+    if (o->depth < 1 || o->depth > 100000)
+        return cli_failf("advise", "--depth must be in [1, 100000], got %zu", o->depth);
+    if (o->width < 16 || o->width > 16384)
+        return cli_failf("advise", "--width must be in [16, 16384], got %zu", o->width);
+    if (!(o->sigma_b >= 0))
+        return cli_failf("advise", "--sigma-b must be >= 0, got %g", o->sigma_b);
+    if (!(o->rho_tol > 0) || !(o->factor > 0))
+        return cli_failf("advise", "--rho-tol and --factor must be > 0");
+    if (o->susc_inputs < 2 || o->susc_inputs > 10000)
+        return cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
+                         o->susc_inputs);
+    if (o->seeds < 2 || o->seeds > 1000)
+        return cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o->seeds);
+    return 0;
+}
+
+static int check_and_run(void *ctx, const cli_command *cli, int argc, char **argv)
+{
+    (void)cli;
+    const adv_opts *o = ctx;
+    return check_ranges(o) ? 2 : run(o, argc, argv);
+}
+
 int cmd_advise(int argc, char **argv)
 {
     adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
@@ -273,30 +299,6 @@ int cmd_advise(int argc, char **argv)
                    .example = "dnncrit advise --activation tanh --depth 50 --width 512",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = cli_parse(&cli, argc, argv);
-    if (rc) {
-        cli_free(&cli);
-        return rc == CLI_HELP ? 0 : 2;
-    }
-    rc = 0;
-    if (o.depth < 1 || o.depth > 100000)
-        rc = cli_failf("advise", "--depth must be in [1, 100000], got %zu", o.depth);
-    else if (o.width < 16 || o.width > 16384)
-        rc = cli_failf("advise", "--width must be in [16, 16384], got %zu", o.width);
-    else if (!(o.sigma_b >= 0))
-        rc = cli_failf("advise", "--sigma-b must be >= 0, got %g", o.sigma_b);
-    else if (!(o.rho_tol > 0) || !(o.factor > 0))
-        rc = cli_failf("advise", "--rho-tol and --factor must be > 0");
-    else if (o.susc_inputs < 2 || o.susc_inputs > 10000)
-        rc = cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
-                           o.susc_inputs);
-    else if (o.seeds < 2 || o.seeds > 1000)
-        rc = cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o.seeds);
-    if (rc) {
-        cli_free(&cli);
-        return 2;
-    }
-    rc = run(&o, argc, argv);
-    cli_free(&cli);
-    return rc;
+    cli_runner r = {.run = check_and_run, .ctx = &o};
+    return cli_run(&cli, argc, argv, &r);
 }
