@@ -10,6 +10,7 @@
 
 #include "dnncrit/activation.h"
 #include "dnncrit/io.h"
+#include "dnncrit/param.h"
 
 typedef enum {
     CLI_OPT_FLAG,       /* bool *; "--name" alone, or "name = true|false" in a config */
@@ -19,8 +20,10 @@ typedef enum {
     CLI_OPT_STRING,     /* const char ** (owned by the cli_command) */
     CLI_OPT_ACTIVATION, /* dnc_activation * */
     CLI_OPT_DLIST,      /* cli_dlist *: "a,b,c" or "lo:hi:n" (n points, ends included) */
-    CLI_OPT_ALIAS       /* a deprecated spelling: target is the name of the option it stands
+    CLI_OPT_ALIAS,      /* a deprecated spelling: target is the name of the option it stands
                            for (declare with CLI_OPT_ALIAS_OF) */
+    CLI_OPT_PARAM       /* the type of the declared parameter (declare with CLI_PARAM);
+                           the parser resolves it to one of the above */
 } cli_opt_type;
 
 typedef struct {
@@ -29,17 +32,35 @@ typedef struct {
 } cli_dlist;
 
 typedef struct {
-    const char *name; /* long name without "--" */
+    const char *name; /* long name without "--" (CLI_PARAM: from the declaration) */
     cli_opt_type type;
     void *target; /* holds the default on entry */
     const char *help;
-    bool seen; /* set by the parser */
+    bool seen;              /* set by the parser */
+    const dnc_param *param; /* the declared parameter it sets, or NULL */
+    char spelling[32];      /* the name of a CLI_PARAM option, filled by the parser */
 } cli_opt;
+
+/* A command's own option NAME (without "--") of TYPE into *TARGET. */
+#define CLI_OPT(name_, type_, target_, help_)                                                 \
+    {.name = (name_), .type = (type_), .target = (target_), .help = (help_)}
+
+/* An option for a declared parameter (dnncrit/param.h, e.g. dnc_net_param_sigma_w from
+ * dnncrit/network.h): spelled as the key with '-' for '_' ("--sigma-w"), type and help from
+ * the declaration; *TARGET holds this command's default. Its domain is checked where the
+ * value is used (dnc_mlp_config_validate), not while parsing. */
+#define CLI_PARAM(decl, target_) {.type = CLI_OPT_PARAM, .target = (target_), .param = &(decl)}
+/* The same with this command's own help text. */
+#define CLI_PARAM_HELP(decl, target_, help_)                                                  \
+    {.type = CLI_OPT_PARAM, .target = (target_), .help = (help_), .param = &(decl)}
+/* A list of values of a declared parameter into a cli_dlist (e.g. --sigma-b 0:1:11). */
+#define CLI_PARAM_LIST(decl, target_, help_)                                                  \
+    {.type = CLI_OPT_DLIST, .target = (target_), .help = (help_), .param = &(decl)}
 
 /* A deprecated spelling OLD of the option named NEW (both without "--"):
  * accepted on the command line and in config files with a warning on
  * stderr, listed in --help as deprecated. */
-#define CLI_OPT_ALIAS_OF(old, new) {(old), CLI_OPT_ALIAS, (void *)(new), NULL, false}
+#define CLI_OPT_ALIAS_OF(old, new) {.name = (old), .type = CLI_OPT_ALIAS, .target = (void *)(new)}
 
 typedef struct {
     const char *command;

@@ -18,21 +18,21 @@
 void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
 {
     size_t k = *n;
-    opts[k++] = (cli_opt){"depth", CLI_OPT_SIZE, &a->depth, "layers L (time bins)", false};
-    opts[k++] = (cli_opt){"activation", CLI_OPT_ACTIVATION, &a->activation, dnc_activation_list(), false};
-    opts[k++] = (cli_opt){"sigma-b", CLI_OPT_DOUBLE, &a->sigma_b, "bias standard deviation", false};
-    opts[k++] = (cli_opt){"networks", CLI_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)", false};
-    opts[k++] = (cli_opt){"inputs", CLI_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network", false};
-    opts[k++] = (cli_opt){"input-q", CLI_OPT_DOUBLE, &a->input_q, "variance per input component", false};
-    opts[k++] = (cli_opt){"rule", CLI_OPT_STRING, &a->rule,
-                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|) or std (|h| / layer std)", false};
-    opts[k++] = (cli_opt){"threshold", CLI_OPT_DOUBLE, &a->threshold,
-                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)", false};
-    opts[k++] = (cli_opt){"delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit", false};
-    opts[k++] = (cli_opt){"seed", CLI_OPT_U64, &a->seed, "random seed (weights, inputs, perturbed units)", false};
-    opts[k++] = (cli_opt){"threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)", false};
-    opts[k++] = (cli_opt){"out", CLI_OPT_STRING, &a->out, "output prefix", false};
-    opts[k++] = (cli_opt){"quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary", false};
+    opts[k++] = (cli_opt)CLI_OPT("depth", CLI_OPT_SIZE, &a->depth, "layers L (time bins)");
+    opts[k++] = (cli_opt)CLI_OPT("activation", CLI_OPT_ACTIVATION, &a->activation, dnc_activation_list());
+    opts[k++] = (cli_opt)CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &a->sigma_b, "bias standard deviation");
+    opts[k++] = (cli_opt)CLI_OPT("networks", CLI_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)");
+    opts[k++] = (cli_opt)CLI_OPT("inputs", CLI_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network");
+    opts[k++] = (cli_opt)CLI_OPT("input-q", CLI_OPT_DOUBLE, &a->input_q, "variance per input component");
+    opts[k++] = (cli_opt)CLI_OPT("rule", CLI_OPT_STRING, &a->rule,
+                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|) or std (|h| / layer std)");
+    opts[k++] = (cli_opt)CLI_OPT("threshold", CLI_OPT_DOUBLE, &a->threshold,
+                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)");
+    opts[k++] = (cli_opt)CLI_OPT("delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit");
+    opts[k++] = (cli_opt)CLI_OPT("seed", CLI_OPT_U64, &a->seed, "random seed (weights, inputs, perturbed units)");
+    opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
+    opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
+    opts[k++] = (cli_opt)CLI_OPT("quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary");
     *n = k;
 }
 
@@ -189,11 +189,11 @@ int cmd_avalanches(int argc, char **argv)
     const char *plot = NULL;
     aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10};
     cli_opt opts[32] = {
-        {"width", CLI_OPT_SIZE, &c.a.width, "units per layer N", false},
-        {"sigma-w", CLI_OPT_DOUBLE, &c.a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
-        {"compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives", false},
-        {"bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)", false},
-        {"min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse", false},
+        CLI_OPT("width", CLI_OPT_SIZE, &c.a.width, "units per layer N"),
+        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &c.a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)"),
+        CLI_OPT("compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives"),
+        CLI_OPT("bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
+        CLI_OPT("min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse"),
     };
     size_t n = 5;
     cli_netaval_add_options(&c.a, opts, &n);

@@ -106,11 +106,10 @@ int cmd_classify(int argc, char **argv)
     cli_opt opts[DNC_NEXP + 2];
     for (int k = 0; k < DNC_NEXP; k++) {
         snprintf(help[k], sizeof help[k], "measured %s as VALUE,ERROR", dnc_exponent_name(k));
-        opts[k] = (cli_opt){dnc_exponent_name(k), CLI_OPT_DLIST, &a.given[k], help[k], false};
+        opts[k] = (cli_opt)CLI_OPT(dnc_exponent_name(k), CLI_OPT_DLIST, &a.given[k], help[k]);
     }
-    opts[DNC_NEXP] = (cli_opt){"out", CLI_OPT_STRING, &a.out,
-                               "output prefix: PREFIX.csv (classes by distance), PREFIX.json",
-                               false};
+    opts[DNC_NEXP] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a.out,
+                               "output prefix: PREFIX.csv (classes by distance), PREFIX.json");
     opts[DNC_NEXP + 1] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "classify",
                    .summary = "Compares measured exponents with the built-in universality "

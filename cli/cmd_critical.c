@@ -160,10 +160,10 @@ int cmd_critical(int argc, char **argv)
     const char *plot = NULL;
     crit_args a = {.act = DNC_ACT_TANH, .out = "critical"};
     cli_opt opts[] = {
-        {"activation", CLI_OPT_ACTIVATION, &a.act, "nonlinearity phi", false},
-        {"sigma-b", CLI_OPT_DLIST, &a.sb, "bias standard deviations (default 0:1:11)", false},
-        {"out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json", false},
-        {"quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr", false},
+        CLI_OPT("activation", CLI_OPT_ACTIVATION, &a.act, "nonlinearity phi"),
+        CLI_OPT("sigma-b", CLI_OPT_DLIST, &a.sb, "bias standard deviations (default 0:1:11)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "critical",

@@ -349,18 +349,18 @@ int cmd_demo(int argc, char **argv)
         return cli_failf("demo", "out of memory");
     memcpy(a.factors.v, default_factors, sizeof default_factors);
     cli_opt opts[] = {
-        {"activation", CLI_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
-        {"sigma-b", CLI_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
-        {"factors", CLI_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values", false},
-        {"width", CLI_OPT_SIZE, &a.width, "units per layer N", false},
-        {"depth", CLI_OPT_SIZE, &a.depth, "number of layers L", false},
-        {"seeds", CLI_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)", false},
-        {"seed", CLI_OPT_U64, &a.seed, "first seed", false},
-        {"input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation of the two inputs", false},
-        {"threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
-        {"out-dir", CLI_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
-        {"quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr", false},
+        CLI_OPT("activation", CLI_OPT_ACTIVATION, &a.activation, dnc_activation_list()),
+        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &a.sigma_b, "bias standard deviation"),
+        CLI_OPT("factors", CLI_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values"),
+        CLI_OPT("width", CLI_OPT_SIZE, &a.width, "units per layer N"),
+        CLI_OPT("depth", CLI_OPT_SIZE, &a.depth, "number of layers L"),
+        CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)"),
+        CLI_OPT("seed", CLI_OPT_U64, &a.seed, "first seed"),
+        CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation of the two inputs"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable"),
+        CLI_OPT("out-dir", CLI_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {

@@ -45,8 +45,8 @@ int cmd_plot(int argc, char **argv)
 {
     plot_args a = {NULL, NULL};
     cli_opt opts[] = {
-        {"format", CLI_OPT_STRING, &a.format, "png, svg or pdf (default: from --out, else png)", false},
-        {"out", CLI_OPT_STRING, &a.out, "figure file (default: RESULT with .png/.svg/.pdf)", false},
+        CLI_OPT("format", CLI_OPT_STRING, &a.format, "png, svg or pdf (default: from --out, else png)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "figure file (default: RESULT with .png/.svg/.pdf)"),
     };
     cli_command cli = {.command = "plot",
                        .summary = "Render the figure for a dnncrit result (PREFIX.json and the "

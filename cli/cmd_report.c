@@ -33,10 +33,10 @@ int cmd_report(int argc, char **argv)
 {
     report_args a = {.ro = dnc_report_opts_default(), .out = NULL, .no_figures = false};
     cli_opt opts[] = {
-        {"out", CLI_OPT_STRING, &a.out, "report file (default: SWEEP_DIR/report.html)", false},
-        {"max-figures", CLI_OPT_SIZE, &a.ro.max_figures, "results with a figure, at most", false},
-        {"max-rows", CLI_OPT_SIZE, &a.ro.max_rows, "CSV rows shown per result", false},
-        {"no-figures", CLI_OPT_FLAG, &a.no_figures, "tables only (no gnuplot needed)", false},
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "report file (default: SWEEP_DIR/report.html)"),
+        CLI_OPT("max-figures", CLI_OPT_SIZE, &a.ro.max_figures, "results with a figure, at most"),
+        CLI_OPT("max-rows", CLI_OPT_SIZE, &a.ro.max_rows, "CSV rows shown per result"),
+        CLI_OPT("no-figures", CLI_OPT_FLAG, &a.no_figures, "tables only (no gnuplot needed)"),
     };
     cli_command cli = {.command = "report",
                        .summary = "Write one self-contained HTML report of every dnncrit result "

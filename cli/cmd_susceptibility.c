@@ -261,8 +261,8 @@ int cmd_susceptibility(int argc, char **argv)
     const char *plot = NULL;
     susc_args s = {.a = cli_netaval_args_default("susceptibility")};
     cli_opt opts[32] = {
-        {"sigma-w", CLI_OPT_DLIST, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)", false},
-        {"widths", CLI_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)", false},
+        CLI_OPT("sigma-w", CLI_OPT_DLIST, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)"),
+        CLI_OPT("widths", CLI_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)"),
     };
     size_t n = 2;
     cli_netaval_add_options(&s.a, opts, &n);

@@ -6,6 +6,37 @@
 
 #include "cli.h"
 
+static cli_opt_type option_type_of(dnc_param_type t)
+{
+    switch (t) {
+    case DNC_PARAM_DOUBLE: return CLI_OPT_DOUBLE;
+    case DNC_PARAM_SIZE: return CLI_OPT_SIZE;
+    case DNC_PARAM_U64: return CLI_OPT_U64;
+    case DNC_PARAM_ACTIVATION: return CLI_OPT_ACTIVATION;
+    case DNC_PARAM_BOOL: return CLI_OPT_FLAG;
+    case DNC_PARAM_CHOICE:
+    case DNC_PARAM_STRING: break;
+    }
+    return CLI_OPT_STRING;
+}
+
+/* Name, type and help of CLI_PARAM options from their declarations (those
+ * the table left unset). */
+static void resolve_params(const cli_command *cli)
+{
+    for (size_t i = 0; i < cli->nopts; i++) {
+        cli_opt *o = &cli->opts[i];
+        if (!o->param)
+            continue;
+        if (!o->name)
+            o->name = dnc_param_option_name(o->param->name, o->spelling, sizeof o->spelling);
+        if (o->type == CLI_OPT_PARAM)
+            o->type = option_type_of(o->param->type);
+        if (!o->help)
+            o->help = o->param->help;
+    }
+}
+
 static cli_opt *find_opt(const cli_command *cli, const char *name, size_t len)
 {
     for (size_t i = 0; i < cli->nopts; i++) {
@@ -164,6 +195,7 @@ static dnc_status set_option(cli_command *cli, cli_opt *o, const char *value)
     case CLI_OPT_ACTIVATION: st = dnc_activation_parse(value, (dnc_activation *)o->target); break;
     case CLI_OPT_DLIST: st = parse_dlist(value, what, (cli_dlist *)o->target); break;
     case CLI_OPT_ALIAS: return dnc_fail(DNC_EINVAL, "%s: alias of no option", what);
+    case CLI_OPT_PARAM: return dnc_fail(DNC_EINVAL, "%s: declaration not resolved", what);
     }
     if (!st)
         o->seen = true;
@@ -199,6 +231,7 @@ static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a
 
 int cli_parse(cli_command *cli, int argc, char **argv)
 {
+    resolve_params(cli);
     cli->positional = calloc((size_t)argc + 1, sizeof *cli->positional);
     cli->npositional = 0;
     if (!cli->positional) {
@@ -317,7 +350,8 @@ static void print_default(const cli_opt *o, FILE *fp)
 {
     switch (o->type) {
     case CLI_OPT_FLAG:
-    case CLI_OPT_ALIAS: break;
+    case CLI_OPT_ALIAS:
+    case CLI_OPT_PARAM: break;
     case CLI_OPT_DOUBLE: fprintf(fp, " (default %g)", *(double *)o->target); break;
     case CLI_OPT_SIZE: fprintf(fp, " (default %zu)", *(size_t *)o->target); break;
     case CLI_OPT_U64:
@@ -347,7 +381,8 @@ static const char *type_metavar(cli_opt_type t)
 {
     switch (t) {
     case CLI_OPT_FLAG:
-    case CLI_OPT_ALIAS: return "";
+    case CLI_OPT_ALIAS:
+    case CLI_OPT_PARAM: return "";
     case CLI_OPT_DOUBLE: return " X";
     case CLI_OPT_SIZE:
     case CLI_OPT_U64: return " N";
@@ -360,6 +395,7 @@ static const char *type_metavar(cli_opt_type t)
 
 void cli_print_help(const cli_command *cli, FILE *fp)
 {
+    resolve_params(cli);
     fprintf(fp, "usage: dnncrit %s [options]%s%s\n\n%s\n\noptions:\n", cli->command,
             cli->positional_name ? " " : "", cli->positional_name ? cli->positional_name : "",
             cli->summary);

@@ -13,8 +13,7 @@
 #include "cli.h"
 
 #define CLI_PLOT_OPTION(var)                                                                   \
-    {"plot", CLI_OPT_STRING, &(var), "also render the figure of PREFIX.json: png, svg or pdf",   \
-     false}
+    CLI_OPT("plot", CLI_OPT_STRING, &(var), "also render the figure of PREFIX.json: png, svg or pdf")
 
 /* Non-zero (after printing the error) unless format is png, svg or pdf. */
 int cli_plot_check(const char *command, const char *format);

@@ -53,13 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dnc_activation act = DNC_ACT_TANH;
     cli_dlist list = {0};
     cli_opt opts[] = {
-        {"flag", CLI_OPT_FLAG, &flag, "a flag", false},
-        {"sigma-w", CLI_OPT_DOUBLE, &d, "a double", false},
-        {"width", CLI_OPT_SIZE, &n, "a size", false},
-        {"seed", CLI_OPT_U64, &u, "a u64", false},
-        {"out", CLI_OPT_STRING, &str, "a string", false},
-        {"activation", CLI_OPT_ACTIVATION, &act, "an activation", false},
-        {"sigma-b", CLI_OPT_DLIST, &list, "a list", false},
+        CLI_OPT("flag", CLI_OPT_FLAG, &flag, "a flag"),
+        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &d, "a double"),
+        CLI_OPT("width", CLI_OPT_SIZE, &n, "a size"),
+        CLI_OPT("seed", CLI_OPT_U64, &u, "a u64"),
+        CLI_OPT("out", CLI_OPT_STRING, &str, "a string"),
+        CLI_OPT("activation", CLI_OPT_ACTIVATION, &act, "an activation"),
+        CLI_OPT("sigma-b", CLI_OPT_DLIST, &list, "a list"),
         CLI_OPT_ALIAS_OF("output", "out"),
         CLI_OPT_ALIAS_OF("dangling", "no-such-option"),
     };

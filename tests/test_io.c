@@ -104,11 +104,11 @@ static void test_cli_options_config_and_override(void **state)
     cli_dlist list = {0};
     bool quiet = false;
     cli_opt opts[] = {
-        {"width", CLI_OPT_SIZE, &width, "width", false},
-        {"sigma-w", CLI_OPT_DOUBLE, &sw, "sw", false},
-        {"activation", CLI_OPT_ACTIVATION, &act, "act", false},
-        {"list", CLI_OPT_DLIST, &list, "list", false},
-        {"quiet", CLI_OPT_FLAG, &quiet, "quiet", false},
+        CLI_OPT("width", CLI_OPT_SIZE, &width, "width"),
+        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &sw, "sw"),
+        CLI_OPT("activation", CLI_OPT_ACTIVATION, &act, "act"),
+        CLI_OPT("list", CLI_OPT_DLIST, &list, "list"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &quiet, "quiet"),
     };
     cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
     char *argv[] = {"t", "--config", cfgpath, "--width=20", "--activation", "relu", "--quiet"};
@@ -145,10 +145,10 @@ static void test_cli_option_alias(void **state)
     const char *out = NULL;
     size_t width = 1;
     cli_opt opts[] = {
-        {"out-dir", CLI_OPT_STRING, &out, "output directory", false},
+        CLI_OPT("out-dir", CLI_OPT_STRING, &out, "output directory"),
         CLI_OPT_ALIAS_OF("outdir", "out-dir"),
         CLI_OPT_ALIAS_OF("breadth", "no-such-option"),
-        {"width", CLI_OPT_SIZE, &width, "width", false},
+        CLI_OPT("width", CLI_OPT_SIZE, &width, "width"),
     };
     cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 4};
     char *argv[] = {"t", "--outdir", "d1", "--width", "3"};
