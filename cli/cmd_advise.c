@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "dnncrit/advise.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -271,15 +272,15 @@ int cmd_advise(int argc, char **argv)
     adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
                   false, false};
     cli_opt opts[] = {
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &o.act, "nonlinearity phi"),
-        CLI_OPT("depth", CLI_OPT_SIZE, &o.depth, "number of layers L"),
-        CLI_OPT("width", CLI_OPT_SIZE, &o.width, "units per layer N"),
-        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &o.sigma_b, "bias standard deviation"),
+        CLI_PARAM(dnc_net_param_activation, &o.act),
+        CLI_PARAM(dnc_net_param_depth, &o.depth),
+        CLI_PARAM(dnc_net_param_width, &o.width),
+        CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
         CLI_OPT("rho-tol", CLI_OPT_DOUBLE, &o.rho_tol,
          "target rms deviation of rho^l from mean field for the width estimate"),
         CLI_OPT("factor", CLI_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c"),
         CLI_OPT("seeds", CLI_OPT_SIZE, &o.seeds, "networks per width in the width measurement"),
-        CLI_OPT("seed", CLI_OPT_U64, &o.seed, "first seed of the finite-width measurements"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &o.seed, "first seed of the finite-width measurements"),
         CLI_OPT("susc-inputs", CLI_OPT_SIZE, &o.susc_inputs,
          "input pairs per network in the susceptibility scan"),
         CLI_OPT("skip-susceptibility", CLI_OPT_FLAG, &o.skip_susc,

@@ -11,6 +11,7 @@
 #include "avalanche_out.h"
 #include "plot_option.h"
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "netaval_cli.h"
@@ -18,9 +19,9 @@
 void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
 {
     size_t k = *n;
-    opts[k++] = (cli_opt)CLI_OPT("depth", CLI_OPT_SIZE, &a->depth, "layers L (time bins)");
-    opts[k++] = (cli_opt)CLI_OPT("activation", CLI_OPT_ACTIVATION, &a->activation, dnc_activation_list());
-    opts[k++] = (cli_opt)CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &a->sigma_b, "bias standard deviation");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_depth, &a->depth, "layers L (time bins)");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_activation, &a->activation, dnc_activation_list());
+    opts[k++] = (cli_opt)CLI_PARAM(dnc_net_param_sigma_b, &a->sigma_b);
     opts[k++] = (cli_opt)CLI_OPT("networks", CLI_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)");
     opts[k++] = (cli_opt)CLI_OPT("inputs", CLI_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network");
     opts[k++] = (cli_opt)CLI_OPT("input-q", CLI_OPT_DOUBLE, &a->input_q, "variance per input component");
@@ -29,7 +30,7 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
     opts[k++] = (cli_opt)CLI_OPT("threshold", CLI_OPT_DOUBLE, &a->threshold,
                           "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)");
     opts[k++] = (cli_opt)CLI_OPT("delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit");
-    opts[k++] = (cli_opt)CLI_OPT("seed", CLI_OPT_U64, &a->seed, "random seed (weights, inputs, perturbed units)");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->seed, "random seed (weights, inputs, perturbed units)");
     opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
     opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
     opts[k++] = (cli_opt)CLI_OPT("quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary");
@@ -189,8 +190,8 @@ int cmd_avalanches(int argc, char **argv)
     const char *plot = NULL;
     aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10};
     cli_opt opts[32] = {
-        CLI_OPT("width", CLI_OPT_SIZE, &c.a.width, "units per layer N"),
-        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &c.a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)"),
+        CLI_PARAM(dnc_net_param_width, &c.a.width),
+        CLI_PARAM(dnc_net_param_sigma_w, &c.a.sigma_w),
         CLI_OPT("compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
         CLI_OPT("min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse"),

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/cnn.h"
 #include "dnncrit/io.h"
@@ -368,13 +369,13 @@ int cmd_cnn(int argc, char **argv)
         CLI_OPT("kernel", CLI_OPT_SIZE, &n->kernel, "kernel size k (odd, <= lattice size)"),
         CLI_OPT("size-x", CLI_OPT_SIZE, &n->size_x, "lattice size L_x (periodic)"),
         CLI_OPT("size-y", CLI_OPT_SIZE, &n->size_y, "lattice size L_y (2D only)"),
-        CLI_OPT("depth", CLI_OPT_SIZE, &n->depth, "number of layers L"),
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &n->activation, dnc_activation_list()),
-        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &n->sigma_w, "weight scale: W ~ N(0, sigma_w^2 / (C k^d))"),
-        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &n->sigma_b, "bias standard deviation"),
+        CLI_PARAM(dnc_net_param_depth, &n->depth),
+        CLI_PARAM_HELP(dnc_net_param_activation, &n->activation, dnc_activation_list()),
+        CLI_PARAM_HELP(dnc_net_param_sigma_w, &n->sigma_w, "weight scale: W ~ N(0, sigma_w^2 / (C k^d))"),
+        CLI_PARAM(dnc_net_param_sigma_b, &n->sigma_b),
         CLI_OPT("residual-alpha", CLI_OPT_DOUBLE, &n->residual_alpha,
          "residual blocks h + alpha F(h), on only when this option is given"),
-        CLI_OPT("seed", CLI_OPT_U64, &n->seed, "first network seed"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &n->seed, "first network seed"),
         CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "independent networks (seed, seed+1, ...)"),
         CLI_OPT("batch", CLI_OPT_SIZE, &a.opts.batch, "inputs per network (rho averages pairs)"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.opts.input_q, "input variance per component"),

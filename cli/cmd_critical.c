@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -160,8 +161,8 @@ int cmd_critical(int argc, char **argv)
     const char *plot = NULL;
     crit_args a = {.act = DNC_ACT_TANH, .out = "critical"};
     cli_opt opts[] = {
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &a.act, "nonlinearity phi"),
-        CLI_OPT("sigma-b", CLI_OPT_DLIST, &a.sb, "bias standard deviations (default 0:1:11)"),
+        CLI_PARAM(dnc_net_param_activation, &a.act),
+        CLI_PARAM_LIST(dnc_net_param_sigma_b, &a.sb, "bias standard deviations (default 0:1:11)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json"),
         CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
         CLI_PLOT_OPTION(plot),

@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -349,13 +350,13 @@ int cmd_demo(int argc, char **argv)
         return cli_failf("demo", "out of memory");
     memcpy(a.factors.v, default_factors, sizeof default_factors);
     cli_opt opts[] = {
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &a.activation, dnc_activation_list()),
-        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &a.sigma_b, "bias standard deviation"),
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.activation, dnc_activation_list()),
+        CLI_PARAM(dnc_net_param_sigma_b, &a.sigma_b),
         CLI_OPT("factors", CLI_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values"),
-        CLI_OPT("width", CLI_OPT_SIZE, &a.width, "units per layer N"),
-        CLI_OPT("depth", CLI_OPT_SIZE, &a.depth, "number of layers L"),
+        CLI_PARAM(dnc_net_param_width, &a.width),
+        CLI_PARAM(dnc_net_param_depth, &a.depth),
         CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)"),
-        CLI_OPT("seed", CLI_OPT_U64, &a.seed, "first seed"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.seed, "first seed"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation of the two inputs"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_OPT("product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable"),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -140,12 +141,12 @@ int cmd_meanfield(int argc, char **argv)
     const char *plot = NULL;
     mf_opts o = {DNC_ACT_TANH, 1.5, 0.3, 1.0, 0.5, 0, false, false, "meanfield"};
     cli_opt opts[] = {
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &o.act, "nonlinearity phi"),
-        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &o.sigma_w, "weight scale (std of sqrt(N) W_ij)"),
-        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &o.sigma_b, "bias standard deviation"),
+        CLI_PARAM(dnc_net_param_activation, &o.act),
+        CLI_PARAM_HELP(dnc_net_param_sigma_w, &o.sigma_w, "weight scale (std of sqrt(N) W_ij)"),
+        CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
         CLI_OPT("critical", CLI_OPT_FLAG, &o.critical,
          "use the critical sigma_w (chi_1 = 1) for this sigma_b instead of --sigma-w"),
-        CLI_OPT("depth", CLI_OPT_SIZE, &o.depth,
+        CLI_PARAM_HELP(dnc_net_param_depth, &o.depth,
          "also iterate the maps for two inputs through this many layers (CSV)"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &o.input_q, "per-component variance of the inputs"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &o.input_c, "correlation of the two inputs"),

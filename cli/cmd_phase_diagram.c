@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -177,9 +178,9 @@ int cmd_phase_diagram(int argc, char **argv)
     const char *plot = NULL;
     pd_opts o = {DNC_ACT_TANH, {0}, {0}, "phase_diagram", 0, false};
     cli_opt opts[] = {
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &o.act, "nonlinearity phi"),
-        CLI_OPT("sigma-b", CLI_OPT_DLIST, &o.sb, "bias standard deviations (default 0:2:41)"),
-        CLI_OPT("sigma-w", CLI_OPT_DLIST, &o.sw, "weight scales (default 0.5:4:71)"),
+        CLI_PARAM(dnc_net_param_activation, &o.act),
+        CLI_PARAM_LIST(dnc_net_param_sigma_b, &o.sb, "bias standard deviations (default 0:2:41)"),
+        CLI_PARAM_LIST(dnc_net_param_sigma_w, &o.sw, "weight scales (default 0.5:4:71)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS)"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv and PREFIX.json"),
         CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),

@@ -8,16 +8,16 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/propagate.h"
 #include "propagate_out.h"
 
 typedef struct {
-    size_t width, depth, input_width, batch, threads;
-    dnc_activation activation;
-    double sigma_w, sigma_b, input_q, input_c, residual_alpha;
-    uint64_t seed;
+    dnc_mlp_config net;
+    size_t batch, threads;
+    double input_q, input_c, residual_alpha;
     const char *inputs, *corr, *product, *device, *out;
     bool lyapunov, quiet;
 } prop_args;
@@ -38,13 +38,7 @@ static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double *
 {
     *o = dnc_propagate_opts_default();
     *X = NULL;
-    o->net.width = a->width;
-    o->net.depth = a->depth;
-    o->net.input_width = a->input_width;
-    o->net.activation = a->activation;
-    o->net.sigma_w = a->sigma_w;
-    o->net.sigma_b = a->sigma_b;
-    o->net.seed = a->seed;
+    o->net = a->net;
     o->batch = a->batch;
     o->input_q = a->input_q;
     o->input_c = a->input_c;
@@ -144,22 +138,20 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 int cmd_propagate(int argc, char **argv)
 {
     const char *plot = NULL;
-    dnc_mlp_config net = dnc_mlp_config_default();
     prop_args a = {
-        .width = net.width, .depth = net.depth, .input_width = 0, .batch = 2, .threads = 0,
-        .activation = net.activation, .sigma_w = net.sigma_w, .sigma_b = net.sigma_b,
-        .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0, .seed = net.seed,
+        .net = dnc_mlp_config_default(), .batch = 2, .threads = 0,
+        .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0,
         .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
         .out = "propagate", .lyapunov = false, .quiet = false,
     };
     cli_opt opts[] = {
-        CLI_OPT("width", CLI_OPT_SIZE, &a.width, "units per hidden layer N"),
-        CLI_OPT("depth", CLI_OPT_SIZE, &a.depth, "number of layers L"),
-        CLI_OPT("input-width", CLI_OPT_SIZE, &a.input_width, "input dimension N0 (0: same as width)"),
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &a.activation, dnc_activation_list()),
-        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)"),
-        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &a.sigma_b, "bias standard deviation"),
-        CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed (weights, biases, inputs, tangent)"),
+        CLI_PARAM_HELP(dnc_net_param_width, &a.net.width, "units per hidden layer N"),
+        CLI_PARAM(dnc_net_param_depth, &a.net.depth),
+        CLI_PARAM(dnc_net_param_input_width, &a.net.input_width),
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.net.activation, dnc_activation_list()),
+        CLI_PARAM(dnc_net_param_sigma_w, &a.net.sigma_w),
+        CLI_PARAM(dnc_net_param_sigma_b, &a.net.sigma_b),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.net.seed, "random seed (weights, biases, inputs, tangent)"),
         CLI_OPT("batch", CLI_OPT_SIZE, &a.batch, "number of generated inputs B"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation between generated inputs"),

@@ -13,6 +13,7 @@
 #include "avalanche_out.h"
 #include "plot_option.h"
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -261,7 +262,7 @@ int cmd_susceptibility(int argc, char **argv)
     const char *plot = NULL;
     susc_args s = {.a = cli_netaval_args_default("susceptibility")};
     cli_opt opts[32] = {
-        CLI_OPT("sigma-w", CLI_OPT_DLIST, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)"),
+        CLI_PARAM_LIST(dnc_net_param_sigma_w, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)"),
         CLI_OPT("widths", CLI_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)"),
     };
     size_t n = 2;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
@@ -149,12 +150,12 @@ int cmd_train(int argc, char **argv)
         CLI_OPT("normalise", CLI_OPT_STRING, &a.normalise, "standard, unit or none"),
         CLI_OPT("model", CLI_OPT_STRING, &a.model, "mlp, or cnn (periodic 2D convolutions, width = channels)"),
         CLI_OPT("kernel", CLI_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)"),
-        CLI_OPT("width", CLI_OPT_SIZE, &a.cfg.net.width, "hidden units per layer N (CNN: channels)"),
-        CLI_OPT("depth", CLI_OPT_SIZE, &a.cfg.net.depth, "hidden layers L"),
-        CLI_OPT("activation", CLI_OPT_ACTIVATION, &a.cfg.net.activation, "nonlinearity"),
-        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &a.cfg.net.sigma_w, "weight scale: W ~ N(0, sigma_w^2/fan_in)"),
-        CLI_OPT("sigma-b", CLI_OPT_DOUBLE, &a.cfg.net.sigma_b, "bias standard deviation"),
-        CLI_OPT("seed", CLI_OPT_U64, &a.cfg.net.seed, "seed of initialisation and minibatch order"),
+        CLI_PARAM_HELP(dnc_net_param_width, &a.cfg.net.width, "hidden units per layer N (CNN: channels)"),
+        CLI_PARAM_HELP(dnc_net_param_depth, &a.cfg.net.depth, "hidden layers L"),
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.cfg.net.activation, "nonlinearity"),
+        CLI_PARAM_HELP(dnc_net_param_sigma_w, &a.cfg.net.sigma_w, "weight scale: W ~ N(0, sigma_w^2/fan_in)"),
+        CLI_PARAM(dnc_net_param_sigma_b, &a.cfg.net.sigma_b),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.cfg.net.seed, "seed of initialisation and minibatch order"),
         CLI_OPT("optimizer", CLI_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam"),
         CLI_OPT("lr", CLI_OPT_DOUBLE, &a.cfg.lr, "learning rate"),
         CLI_OPT("momentum", CLI_OPT_DOUBLE, &a.cfg.momentum, "SGD momentum"),

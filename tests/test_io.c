@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "dnncrit/io.h"
+#include "dnncrit/network.h"
 #include "testutil.h"
 
 static void test_config_parse_ok(void **state)
@@ -186,6 +187,64 @@ static void test_cli_option_alias(void **state)
     free(dir);
 }
 
+/* An option for a declared parameter (CLI_PARAM) is spelled from the key
+ * ("sigma_w" -> --sigma-w), typed and documented by the declaration unless
+ * the table gives its own help, and also takes lists (CLI_PARAM_LIST). */
+static void test_cli_param_options(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char cfgpath[4096];
+    snprintf(cfgpath, sizeof cfgpath, "%s/run.cfg", dir);
+    assert_int_equal(dnc_write_text_atomic(cfgpath, "sigma_b = 0.25\ninput-width = 7\n"), DNC_OK);
+    dnc_mlp_config net = dnc_mlp_config_default();
+    cli_dlist widths = {0};
+    cli_opt opts[] = {
+        CLI_PARAM(dnc_net_param_sigma_w, &net.sigma_w),
+        CLI_PARAM(dnc_net_param_sigma_b, &net.sigma_b),
+        CLI_PARAM(dnc_net_param_input_width, &net.input_width),
+        CLI_PARAM_HELP(dnc_net_param_seed, &net.seed, "first seed"),
+        CLI_PARAM(dnc_net_param_activation, &net.activation),
+        CLI_PARAM_LIST(dnc_net_param_width, &widths, "widths"),
+    };
+    cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 6};
+    char *argv[] = {"t",    "--config",  cfgpath,      "--sigma-w", "1.5",  "--seed",
+                    "9",    "--width",   "8,16",       "--activation", "relu"};
+    assert_int_equal(cli_parse(&cli, 11, argv), CLI_OK);
+    assert_float_equal(net.sigma_w, 1.5, 0);
+    assert_float_equal(net.sigma_b, 0.25, 0);
+    assert_int_equal(net.input_width, 7);
+    assert_int_equal(net.seed, 9);
+    assert_int_equal(net.activation, DNC_ACT_RELU);
+    assert_int_equal(widths.n, 2);
+    assert_float_equal(widths.v[1], 16, 0);
+    assert_true(cli_seen(&cli, "sigma-w"));
+    assert_false(cli_seen(&cli, "depth"));
+    cli_free(&cli);
+
+    FILE *fp = fopen(tu_path(dir, "help"), "w");
+    assert_non_null(fp);
+    cli_print_help(&cli, fp);
+    fclose(fp);
+    char *help = tu_read(tu_path(dir, "help"));
+    assert_non_null(help);
+    assert_non_null(strstr(help, "  --sigma-w X   "));
+    assert_non_null(strstr(help, " weight scale: W_ij ~ N(0, sigma_w^2/fan_in) (default 1.5)\n"));
+    assert_non_null(strstr(help, "  --input-width N   "));
+    assert_non_null(strstr(help, " input dimension N0 (0: same as width) (default 7)\n"));
+    assert_non_null(strstr(help, "  --seed N   "));
+    assert_non_null(strstr(help, " first seed (default 9)\n"));
+    assert_non_null(strstr(help, "  --width LIST   "));
+    assert_non_null(strstr(help, " widths\n")); /* cli_free emptied the list */
+    free(help);
+
+    char *bad[] = {"t", "--seed", "-1"};
+    assert_int_equal(cli_parse(&cli, 3, bad), CLI_ERROR);
+    cli_free(&cli);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_atomic_file_commit_and_abort),
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
+        cmocka_unit_test(test_cli_param_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
