@@ -34,7 +34,7 @@ typedef enum {
 typedef struct {
     const char *name; /* key: "sigma_w" */
     dnc_param_type type;
-    const char *default_text; /* the default as a user would write it; NULL: required */
+    const char *default_value; /* the default as a user would write it; NULL: required */
     const char *help;         /* one line for --help */
     const char *domain;       /* accepted values (see above); NULL: any */
 } dnc_param;

@@ -93,17 +93,17 @@ dnc_status dnc_param_check_integer(const dnc_param *p, const char *label, uint64
 
 dnc_status dnc_param_default_double(const dnc_param *p, double *out)
 {
-    if (p->type != DNC_PARAM_DOUBLE || !p->default_text)
+    if (p->type != DNC_PARAM_DOUBLE || !p->default_value)
         return dnc_fail(DNC_EINVAL, "%s: no default number", p->name);
-    return dnc_parse_double(p->default_text, p->name, out);
+    return dnc_parse_double(p->default_value, p->name, out);
 }
 
 dnc_status dnc_param_default_integer(const dnc_param *p, uint64_t *out)
 {
-    if ((p->type != DNC_PARAM_SIZE && p->type != DNC_PARAM_U64) || !p->default_text)
+    if ((p->type != DNC_PARAM_SIZE && p->type != DNC_PARAM_U64) || !p->default_value)
         return dnc_fail(DNC_EINVAL, "%s: no default integer", p->name);
     unsigned long long v;
-    dnc_status st = dnc_parse_u64(p->default_text, p->name, &v);
+    dnc_status st = dnc_parse_u64(p->default_value, p->name, &v);
     if (!st)
         *out = (uint64_t)v;
     return st;

@@ -40,7 +40,7 @@ dnc_mlp_config dnc_mlp_config_default(void)
         .sigma_b = double_default(&dnc_net_param_sigma_b),
         .seed = integer_default(&dnc_net_param_seed),
     };
-    (void)dnc_activation_parse(dnc_net_param_activation.default_text, &c.activation);
+    (void)dnc_activation_parse(dnc_net_param_activation.default_value, &c.activation);
     return c;
 }
 
