@@ -19,9 +19,9 @@
 void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
 {
     size_t k = *n;
-    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_depth, &a->depth, "layers L (time bins)");
-    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_activation, &a->activation, dnc_activation_list());
-    opts[k++] = (cli_opt)CLI_PARAM(dnc_net_param_sigma_b, &a->sigma_b);
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_depth, &a->net.depth, "layers L (time bins)");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_activation, &a->net.activation, dnc_activation_list());
+    opts[k++] = (cli_opt)CLI_PARAM(dnc_net_param_sigma_b, &a->net.sigma_b);
     opts[k++] = (cli_opt)CLI_OPT("networks", CLI_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)");
     opts[k++] = (cli_opt)CLI_OPT("inputs", CLI_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network");
     opts[k++] = (cli_opt)CLI_OPT("input-q", CLI_OPT_DOUBLE, &a->input_q, "variance per input component");
@@ -30,7 +30,7 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
     opts[k++] = (cli_opt)CLI_OPT("threshold", CLI_OPT_DOUBLE, &a->threshold,
                           "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)");
     opts[k++] = (cli_opt)CLI_OPT("delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit");
-    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->seed, "random seed (weights, inputs, perturbed units)");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->net.seed, "random seed (weights, inputs, perturbed units)");
     opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
     opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
     opts[k++] = (cli_opt)CLI_OPT("quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary");
@@ -40,12 +40,11 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
 cli_netaval_args cli_netaval_args_default(const char *out)
 {
     dnc_net_aval_opts d = dnc_net_aval_opts_default();
-    return (cli_netaval_args){.width = d.net.width, .depth = d.net.depth,
-                              .activation = d.net.activation, .sigma_w = 1.0,
-                              .sigma_b = d.net.sigma_b, .networks = d.networks, .inputs = d.inputs,
-                              .input_q = d.input_q, .rule = "damage", .threshold = 0,
-                              .delta = d.delta, .seed = d.net.seed, .threads = 0, .out = out,
-                              .quiet = false};
+    cli_netaval_args a = {.net = d.net, .networks = d.networks, .inputs = d.inputs,
+                          .input_q = d.input_q, .rule = "damage", .threshold = 0,
+                          .delta = d.delta, .threads = 0, .out = out, .quiet = false};
+    a.net.sigma_w = 1.0;
+    return a;
 }
 
 dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
@@ -57,12 +56,7 @@ dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
     if (a->threshold < 0)
         return dnc_fail(DNC_EINVAL, "--threshold must be > 0 (or 0 for the rule's default), got %g",
                         a->threshold);
-    o->net.width = a->width;
-    o->net.depth = a->depth;
-    o->net.activation = a->activation;
-    o->net.sigma_w = a->sigma_w;
-    o->net.sigma_b = a->sigma_b;
-    o->net.seed = a->seed;
+    o->net = a->net;
     o->networks = a->networks;
     o->inputs = a->inputs;
     o->input_q = a->input_q;
@@ -120,7 +114,7 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     dnc_avalanche_opts ao = dnc_avalanche_opts_default();
     ao.compare = compare;
     ao.bootstrap = bootstrap;
-    ao.seed = a->seed;
+    ao.seed = a->net.seed;
     ao.min_count = min_count;
     char reason[512] = "";
     bool analysed = dnc_avalanche_analyse(&res.av, &ao, &an) == DNC_OK;
@@ -190,8 +184,8 @@ int cmd_avalanches(int argc, char **argv)
     const char *plot = NULL;
     aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10};
     cli_opt opts[32] = {
-        CLI_PARAM(dnc_net_param_width, &c.a.width),
-        CLI_PARAM(dnc_net_param_sigma_w, &c.a.sigma_w),
+        CLI_PARAM(dnc_net_param_width, &c.a.net.width),
+        CLI_PARAM(dnc_net_param_sigma_w, &c.a.net.sigma_w),
         CLI_OPT("compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
         CLI_OPT("min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse"),

@@ -96,14 +96,14 @@ static dnc_status scan(const cli_netaval_args *a, const cli_dlist *sw, const cli
     for (size_t iw = 0; iw < widths->n && !st; iw++)
         for (size_t is = 0; is < sw->n && !st; is++) {
             cli_netaval_args b = *a;
-            b.width = (size_t)widths->v[iw];
-            b.sigma_w = sw->v[is];
+            b.net.width = (size_t)widths->v[iw];
+            b.net.sigma_w = sw->v[is];
             dnc_net_aval_opts o;
             dnc_net_aval_result r;
             if ((st = cli_netaval_build(&b, &o)) || (st = dnc_net_avalanches(&o, &r)))
                 break;
-            pts[iw * sw->n + is] = (scan_point){b.sigma_w, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S,
-                                                r.mean_T, r.max_S, r.av.count, b.width};
+            pts[iw * sw->n + is] = (scan_point){b.net.sigma_w, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S,
+                                                r.mean_T, r.max_S, r.av.count, b.net.width};
             dnc_net_aval_result_free(&r);
             dnc_progress_update(&prog, iw * sw->n + is + 1);
         }

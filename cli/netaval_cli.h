@@ -8,14 +8,11 @@
 #include "dnncrit/avalanche.h"
 
 typedef struct {
-    size_t width, depth;
-    dnc_activation activation;
-    double sigma_w, sigma_b;
+    dnc_mlp_config net;
     size_t networks, inputs;
     double input_q;
     const char *rule;
     double threshold, delta;
-    uint64_t seed;
     size_t threads;
     const char *out;
     bool quiet;
