@@ -1,13 +1,14 @@
 /* libFuzzer: the CLI option layer (cli_parse) with an option of every
- * type, deprecated aliases included. The input is argv, one argument per
- * line; "--config" is not followed to files (the config parser has its own
- * target). */
+ * type, an option of a declared parameter and deprecated aliases included.
+ * The input is argv, one argument per line; "--config" is not followed to
+ * files (the config parser has its own target). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 
 enum { MAX_ARGS = 64 };
 
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     args[argc] = NULL;
     bool flag = false;
-    double d = 1.5;
+    double d = 1.5, sigma_b = 0;
     size_t n = 4;
     uint64_t u = 7;
     const char *str = "x";
@@ -60,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CLI_OPT("out", CLI_OPT_STRING, &str, "a string"),
         CLI_OPT("activation", CLI_OPT_ACTIVATION, &act, "an activation"),
         CLI_OPT("sigma-b", CLI_OPT_DLIST, &list, "a list"),
+        CLI_PARAM(dnc_net_param_sigma_b, &sigma_b),
         CLI_OPT_ALIAS_OF("output", "out"),
         CLI_OPT_ALIAS_OF("dangling", "no-such-option"),
     };
