@@ -53,7 +53,7 @@ dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
     for (size_t i = 0; i < o->n; i++) {
         char key[64];
         key_of(o->path[i] + plen, key, sizeof key);
-        cJSON_AddStringToObject(outs, key, dnc_cli_base_name(o->path[i]));
+        cJSON_AddStringToObject(outs, key, cli_base_name(o->path[i]));
     }
     char *jpath = dnc_path_with_suffix(prefix, ".json");
     if (!jpath) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "dnncrit/advise.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -204,10 +205,10 @@ static int run(const adv_opts *o, int argc, char **argv)
     double t0 = dnc_wall_time();
     adv_result *r = calloc(1, sizeof *r);
     if (!r)
-        return dnc_cli_failf("advise", "out of memory");
+        return cli_failf("advise", "out of memory");
     if (compute(o, r)) {
         free(r);
-        return dnc_cli_fail("advise");
+        return cli_fail("advise");
     }
     cJSON *rec = dnc_run_record_new("advise", argc, argv);
     cJSON *cfg = cJSON_AddObjectToObject(rec, "config");
@@ -236,33 +237,59 @@ static int run(const adv_opts *o, int argc, char **argv)
         print_report(o, r);
     free(r);
     if (st)
-        return dnc_cli_fail("advise");
+        return cli_fail("advise");
     printf("\nwrote %s.json, %s.csv\n", o->out, o->out);
     return 0;
+}
+
+/* The ranges advise works in; a value outside is a usage error (exit 2). */
+static int check_ranges(const adv_opts *o)
+{
+    if (o->depth < 1 || o->depth > 100000)
+        return cli_failf("advise", "--depth must be in [1, 100000], got %zu", o->depth);
+    if (o->width < 16 || o->width > 16384)
+        return cli_failf("advise", "--width must be in [16, 16384], got %zu", o->width);
+    if (!(o->sigma_b >= 0))
+        return cli_failf("advise", "--sigma-b must be >= 0, got %g", o->sigma_b);
+    if (!(o->rho_tol > 0) || !(o->factor > 0))
+        return cli_failf("advise", "--rho-tol and --factor must be > 0");
+    if (o->susc_inputs < 2 || o->susc_inputs > 10000)
+        return cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
+                         o->susc_inputs);
+    if (o->seeds < 2 || o->seeds > 1000)
+        return cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o->seeds);
+    return 0;
+}
+
+static int check_and_run(void *ctx, const cli_command *cli, int argc, char **argv)
+{
+    (void)cli;
+    const adv_opts *o = ctx;
+    return check_ranges(o) ? 2 : run(o, argc, argv);
 }
 
 int cmd_advise(int argc, char **argv)
 {
     adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
                   false, false};
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
-        {"depth", DNC_OPT_SIZE, &o.depth, "number of layers L", false},
-        {"width", DNC_OPT_SIZE, &o.width, "units per layer N", false},
-        {"sigma-b", DNC_OPT_DOUBLE, &o.sigma_b, "bias standard deviation", false},
-        {"rho-tol", DNC_OPT_DOUBLE, &o.rho_tol,
-         "target rms deviation of rho^l from mean field for the width estimate", false},
-        {"factor", DNC_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c", false},
-        {"seeds", DNC_OPT_SIZE, &o.seeds, "networks per width in the width measurement", false},
-        {"seed", DNC_OPT_U64, &o.seed, "first seed of the finite-width measurements", false},
-        {"susc-inputs", DNC_OPT_SIZE, &o.susc_inputs,
-         "input pairs per network in the susceptibility scan", false},
-        {"skip-susceptibility", DNC_OPT_FLAG, &o.skip_susc,
-         "skip the (slowest) susceptibility scan", false},
-        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv", false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
+    cli_opt opts[] = {
+        CLI_PARAM(dnc_net_param_activation, &o.act),
+        CLI_PARAM(dnc_net_param_depth, &o.depth),
+        CLI_PARAM(dnc_net_param_width, &o.width),
+        CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
+        CLI_OPT("rho-tol", CLI_OPT_DOUBLE, &o.rho_tol,
+         "target rms deviation of rho^l from mean field for the width estimate"),
+        CLI_OPT("factor", CLI_OPT_DOUBLE, &o.factor, "trainable when depth < factor * xi_c"),
+        CLI_OPT("seeds", CLI_OPT_SIZE, &o.seeds, "networks per width in the width measurement"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &o.seed, "first seed of the finite-width measurements"),
+        CLI_OPT("susc-inputs", CLI_OPT_SIZE, &o.susc_inputs,
+         "input pairs per network in the susceptibility scan"),
+        CLI_OPT("skip-susceptibility", CLI_OPT_FLAG, &o.skip_susc,
+         "skip the (slowest) susceptibility scan"),
+        CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
     };
-    dnc_cli cli = {.command = "advise",
+    cli_command cli = {.command = "advise",
                    .summary = "Initialisation advice without training: the critical "
                               "initialisation sigma_w* (chi_1 = 1), the sigma_w window where "
                               "depth < 6 xi_c (trainable, Schoenholz et al. 2017) with xi_c along "
@@ -274,30 +301,6 @@ int cmd_advise(int argc, char **argv)
                    .example = "dnncrit advise --activation tanh --depth 50 --width 512",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return rc == DNC_CLI_HELP ? 0 : 2;
-    }
-    rc = 0;
-    if (o.depth < 1 || o.depth > 100000)
-        rc = dnc_cli_failf("advise", "--depth must be in [1, 100000], got %zu", o.depth);
-    else if (o.width < 16 || o.width > 16384)
-        rc = dnc_cli_failf("advise", "--width must be in [16, 16384], got %zu", o.width);
-    else if (!(o.sigma_b >= 0))
-        rc = dnc_cli_failf("advise", "--sigma-b must be >= 0, got %g", o.sigma_b);
-    else if (!(o.rho_tol > 0) || !(o.factor > 0))
-        rc = dnc_cli_failf("advise", "--rho-tol and --factor must be > 0");
-    else if (o.susc_inputs < 2 || o.susc_inputs > 10000)
-        rc = dnc_cli_failf("advise", "--susc-inputs must be in [2, 10000], got %zu",
-                           o.susc_inputs);
-    else if (o.seeds < 2 || o.seeds > 1000)
-        rc = dnc_cli_failf("advise", "--seeds must be in [2, 1000], got %zu", o.seeds);
-    if (rc) {
-        dnc_cli_free(&cli);
-        return 2;
-    }
-    rc = run(&o, argc, argv);
-    dnc_cli_free(&cli);
-    return rc;
+    cli_runner r = {.run = check_and_run, .ctx = &o};
+    return cli_run(&cli, argc, argv, &r);
 }

@@ -11,44 +11,44 @@
 #include "avalanche_out.h"
 #include "plot_option.h"
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "dnncrit/result.h"
 #include "netaval_cli.h"
 
-void dnc_netaval_add_options(dnc_netaval_args *a, dnc_opt *opts, size_t *n)
+void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
 {
     size_t k = *n;
-    opts[k++] = (dnc_opt){"depth", DNC_OPT_SIZE, &a->depth, "layers L (time bins)", false};
-    opts[k++] = (dnc_opt){"activation", DNC_OPT_ACTIVATION, &a->activation, dnc_activation_list(), false};
-    opts[k++] = (dnc_opt){"sigma-b", DNC_OPT_DOUBLE, &a->sigma_b, "bias standard deviation", false};
-    opts[k++] = (dnc_opt){"networks", DNC_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)", false};
-    opts[k++] = (dnc_opt){"inputs", DNC_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network", false};
-    opts[k++] = (dnc_opt){"input-q", DNC_OPT_DOUBLE, &a->input_q, "variance per input component", false};
-    opts[k++] = (dnc_opt){"rule", DNC_OPT_STRING, &a->rule,
-                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|) or std (|h| / layer std)", false};
-    opts[k++] = (dnc_opt){"threshold", DNC_OPT_DOUBLE, &a->threshold,
-                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)", false};
-    opts[k++] = (dnc_opt){"delta", DNC_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit", false};
-    opts[k++] = (dnc_opt){"seed", DNC_OPT_U64, &a->seed, "random seed (weights, inputs, perturbed units)", false};
-    opts[k++] = (dnc_opt){"threads", DNC_OPT_SIZE, &a->threads, "OpenMP threads (0: default)", false};
-    opts[k++] = (dnc_opt){"out", DNC_OPT_STRING, &a->out, "output prefix", false};
-    opts[k++] = (dnc_opt){"quiet", DNC_OPT_FLAG, &a->quiet, "no progress or summary", false};
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_depth, &a->net.depth, "layers L (time bins)");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_activation, &a->net.activation, dnc_activation_list());
+    opts[k++] = (cli_opt)CLI_PARAM(dnc_net_param_sigma_b, &a->net.sigma_b);
+    opts[k++] = (cli_opt)CLI_OPT("networks", CLI_OPT_SIZE, &a->networks, "networks per parameter point (seeds seed..seed+n-1)");
+    opts[k++] = (cli_opt)CLI_OPT("inputs", CLI_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network");
+    opts[k++] = (cli_opt)CLI_OPT("input-q", CLI_OPT_DOUBLE, &a->input_q, "variance per input component");
+    opts[k++] = (cli_opt)CLI_OPT("rule", CLI_OPT_STRING, &a->rule,
+                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|) or std (|h| / layer std)");
+    opts[k++] = (cli_opt)CLI_OPT("threshold", CLI_OPT_DOUBLE, &a->threshold,
+                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)");
+    opts[k++] = (cli_opt)CLI_OPT("delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->net.seed, "random seed (weights, inputs, perturbed units)");
+    opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
+    opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
+    opts[k++] = (cli_opt)CLI_OPT("quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary");
     *n = k;
 }
 
-dnc_netaval_args dnc_netaval_args_default(const char *out)
+cli_netaval_args cli_netaval_args_default(const char *out)
 {
     dnc_net_aval_opts d = dnc_net_aval_opts_default();
-    return (dnc_netaval_args){.width = d.net.width, .depth = d.net.depth,
-                              .activation = d.net.activation, .sigma_w = 1.0,
-                              .sigma_b = d.net.sigma_b, .networks = d.networks, .inputs = d.inputs,
-                              .input_q = d.input_q, .rule = "damage", .threshold = 0,
-                              .delta = d.delta, .seed = d.net.seed, .threads = 0, .out = out,
-                              .quiet = false};
+    cli_netaval_args a = {.net = d.net, .networks = d.networks, .inputs = d.inputs,
+                          .input_q = d.input_q, .rule = "damage", .threshold = 0,
+                          .delta = d.delta, .threads = 0, .out = out, .quiet = false};
+    a.net.sigma_w = 1.0;
+    return a;
 }
 
-dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o)
+dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
 {
     *o = dnc_net_aval_opts_default();
     dnc_status st = dnc_net_rule_parse(a->rule, &o->rule);
@@ -57,12 +57,7 @@ dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o)
     if (a->threshold < 0)
         return dnc_fail(DNC_EINVAL, "--threshold must be > 0 (or 0 for the rule's default), got %g",
                         a->threshold);
-    o->net.width = a->width;
-    o->net.depth = a->depth;
-    o->net.activation = a->activation;
-    o->net.sigma_w = a->sigma_w;
-    o->net.sigma_b = a->sigma_b;
-    o->net.seed = a->seed;
+    o->net = a->net;
     o->networks = a->networks;
     o->inputs = a->inputs;
     o->input_q = a->input_q;
@@ -75,7 +70,7 @@ dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o)
     return DNC_OK;
 }
 
-void dnc_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
+void cli_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
 {
     cJSON_AddNumberToObject(c, "depth", (double)o->net.depth);
     cJSON_AddStringToObject(c, "activation", dnc_activation_name(o->net.activation));
@@ -90,7 +85,7 @@ void dnc_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
 }
 
-void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
+void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
 {
     cJSON_AddNumberToObject(r, "seeded", (double)res->seeded);
     cJSON_AddNumberToObject(r, "completed", (double)res->av.count);
@@ -103,7 +98,7 @@ void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
     dnc_json_number(r, "max_size", res->max_S);
 }
 
-static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t min_count,
+static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t min_count,
                int argc, char **argv)
 {
     if (a->threads > 0)
@@ -112,15 +107,15 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     dnc_net_aval_opts o;
     dnc_net_aval_result res = {0};
     dnc_avalanche_analysis an = {0};
-    dnc_status st = dnc_netaval_build(a, &o);
+    dnc_status st = cli_netaval_build(a, &o);
     if (!st)
         st = dnc_net_avalanches(&o, &res);
     if (st)
-        return dnc_cli_fail("avalanches");
+        return cli_fail("avalanches");
     dnc_avalanche_opts ao = dnc_avalanche_opts_default();
     ao.compare = compare;
     ao.bootstrap = bootstrap;
-    ao.seed = a->seed;
+    ao.seed = a->net.seed;
     ao.min_count = min_count;
     char reason[512] = "";
     bool analysed = dnc_avalanche_analyse(&res.av, &ao, &an) == DNC_OK;
@@ -130,13 +125,13 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     cJSON *c = cJSON_AddObjectToObject(root, "config");
     cJSON_AddNumberToObject(c, "width", (double)o.net.width);
     cJSON_AddNumberToObject(c, "sigma_w", o.net.sigma_w);
-    dnc_netaval_json_config(c, &o);
+    cli_netaval_json_config(c, &o);
     cJSON_AddBoolToObject(c, "compare", compare);
     cJSON_AddNumberToObject(c, "bootstrap", (double)bootstrap);
     cJSON_AddNumberToObject(c, "min_count", (double)min_count);
     cJSON_AddStringToObject(c, "out", a->out);
     cJSON *r = cJSON_AddObjectToObject(root, "results");
-    dnc_netaval_json_point(r, &res);
+    cli_netaval_json_point(r, &res);
     dnc_outset os = {0};
     FILE *fp;
     st = dnc_outset_open(&os, a->out, "_layers.csv", &fp);
@@ -169,16 +164,16 @@ static int run(const dnc_netaval_args *a, bool compare, size_t bootstrap, size_t
     cJSON_Delete(root);
     dnc_avalanche_analysis_free(&an);
     dnc_net_aval_result_free(&res);
-    return st ? dnc_cli_fail("avalanches") : 0;
+    return st ? cli_fail("avalanches") : 0;
 }
 
 typedef struct {
-    dnc_netaval_args a;
+    cli_netaval_args a;
     bool compare;
     size_t bootstrap, min_count;
 } aval_cmd;
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     const aval_cmd *c = ctx;
@@ -188,18 +183,18 @@ static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
 int cmd_avalanches(int argc, char **argv)
 {
     const char *plot = NULL;
-    aval_cmd c = {.a = dnc_netaval_args_default("avalanches"), .min_count = 10};
-    dnc_opt opts[32] = {
-        {"width", DNC_OPT_SIZE, &c.a.width, "units per layer N", false},
-        {"sigma-w", DNC_OPT_DOUBLE, &c.a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
-        {"compare", DNC_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives", false},
-        {"bootstrap", DNC_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)", false},
-        {"min-count", DNC_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse", false},
+    aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10};
+    cli_opt opts[32] = {
+        CLI_PARAM(dnc_net_param_width, &c.a.net.width),
+        CLI_PARAM(dnc_net_param_sigma_w, &c.a.net.sigma_w),
+        CLI_OPT("compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives"),
+        CLI_OPT("bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
+        CLI_OPT("min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse"),
     };
     size_t n = 5;
-    dnc_netaval_add_options(&c.a, opts, &n);
-    opts[n++] = (dnc_opt)DNC_PLOT_OPTION(plot);
-    dnc_cli cli = {.command = "avalanches",
+    cli_netaval_add_options(&c.a, opts, &n);
+    opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
+    cli_command cli = {.command = "avalanches",
                    .summary = "Avalanches through the layers of random MLPs at one (sigma_w, "
                               "sigma_b, N): each input is paired with a copy perturbed in one unit "
                               "and a unit is active where the two pre-activations differ by more "
@@ -209,6 +204,6 @@ int cmd_avalanches(int argc, char **argv)
                    .example = "dnncrit avalanches --width 256 --depth 100 --sigma-w 1.2 --networks 8 --out av",
                    .opts = opts,
                    .nopts = n};
-    dnc_cli_runner r = {run_cmd, &c, &plot, &c.a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &c, &plot, &c.a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

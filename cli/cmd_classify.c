@@ -44,7 +44,7 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
         cJSON_AddNumberToObject(c, "p_value", m[i].p_value);
         cJSON_AddItemToArray(arr, c);
     }
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "outputs"), "csv", dnc_cli_base_name(csv));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "outputs"), "csv", cli_base_name(csv));
     dnc_run_record_finish(rec, t0);
     if (!st && (st = dnc_write_json_atomic(json, rec)))
         remove(csv);
@@ -55,7 +55,7 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
 }
 
 typedef struct {
-    dnc_dlist given[DNC_NEXP];
+    cli_dlist given[DNC_NEXP];
     const char *out;
 } classify_args;
 
@@ -67,7 +67,7 @@ static int read_given(const classify_args *a, double *v, double *e)
         if (!a->given[k].n)
             continue;
         if (a->given[k].n != 2)
-            return dnc_cli_failf("classify", "--%s needs VALUE,ERROR (two numbers), got %zu",
+            return cli_failf("classify", "--%s needs VALUE,ERROR (two numbers), got %zu",
                                  dnc_exponent_name(k), a->given[k].n) + 1;
         v[k] = a->given[k].v[0];
         e[k] = a->given[k].v[1];
@@ -75,7 +75,7 @@ static int read_given(const classify_args *a, double *v, double *e)
     return 0;
 }
 
-static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     const classify_args *a = ctx;
@@ -85,7 +85,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     dnc_uclass_match m[16];
     size_t nm = 0;
     if (!rc && dnc_classify(v, e, m, &nm))
-        rc = dnc_cli_fail("classify") + 1;
+        rc = cli_fail("classify") + 1;
     if (!rc) {
         printf("classify: best match %s (distance %.2f error bars over %zu exponents)\n",
                m[0].uclass->name, m[0].distance, m[0].n);
@@ -94,7 +94,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
             printf("  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2, m[i].distance,
                    m[i].p_value);
         if (write_outputs(a->out, m, nm, v, e, argc, argv, t0))
-            rc = dnc_cli_fail("classify");
+            rc = cli_fail("classify");
     }
     return rc;
 }
@@ -104,16 +104,15 @@ int cmd_classify(int argc, char **argv)
     const char *plot = NULL;
     classify_args a = {.out = "classify"};
     char help[DNC_NEXP][96];
-    dnc_opt opts[DNC_NEXP + 2];
+    cli_opt opts[DNC_NEXP + 2];
     for (int k = 0; k < DNC_NEXP; k++) {
         snprintf(help[k], sizeof help[k], "measured %s as VALUE,ERROR", dnc_exponent_name(k));
-        opts[k] = (dnc_opt){dnc_exponent_name(k), DNC_OPT_DLIST, &a.given[k], help[k], false};
+        opts[k] = (cli_opt)CLI_OPT(dnc_exponent_name(k), CLI_OPT_DLIST, &a.given[k], help[k]);
     }
-    opts[DNC_NEXP] = (dnc_opt){"out", DNC_OPT_STRING, &a.out,
-                               "output prefix: PREFIX.csv (classes by distance), PREFIX.json",
-                               false};
-    opts[DNC_NEXP + 1] = (dnc_opt)DNC_PLOT_OPTION(plot);
-    dnc_cli cli = {.command = "classify",
+    opts[DNC_NEXP] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a.out,
+                               "output prefix: PREFIX.csv (classes by distance), PREFIX.json");
+    opts[DNC_NEXP + 1] = (cli_opt)CLI_PLOT_OPTION(plot);
+    cli_command cli = {.command = "classify",
                    .summary = "Compares measured exponents with the built-in universality "
                               "classes (mean field, DP 1+1, 2+1, 3+1, with their avalanche "
                               "exponents tau, alpha, gamma) and ranks them by chi^2 = sum "
@@ -122,6 +121,6 @@ int cmd_classify(int argc, char **argv)
                    .example = "dnncrit classify --delta 0.161,0.003 --z 1.56,0.03",
                    .opts = opts,
                    .nopts = DNC_NEXP + 2};
-    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

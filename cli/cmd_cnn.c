@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/cnn.h"
 #include "dnncrit/io.h"
@@ -293,11 +294,11 @@ static int run(cnn_args *a, int argc, char **argv, double t0)
     if (!st)
         st = write_seeds_csv(seeds_csv, obs, a->seeds, depth, a->opts.net.seed, S);
     if (!st)
-        st = write_json(json, dnc_cli_base_name(csv), dnc_cli_base_name(seeds_csv), raster ? dnc_cli_base_name(raster) : NULL, rec, a, obs,
+        st = write_json(json, cli_base_name(csv), cli_base_name(seeds_csv), raster ? cli_base_name(raster) : NULL, rec, a, obs,
                         flops, seconds, t0);
     if (!st && !a->quiet)
         print_summary(a, obs, seconds, flops);
-    int rc = st ? dnc_cli_fail("cnn") : 0;
+    int rc = st ? cli_fail("cnn") : 0;
     if (st) { /* a failed run leaves nothing behind */
         if (raster)
             remove(raster);
@@ -341,12 +342,12 @@ static dnc_status finish_args(cnn_args *a)
 }
 
 /* The options checked (a usage error: 2), then the run. */
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     cnn_args *a = ctx;
-    a->opts.net.residual = dnc_cli_seen(cli, "residual-alpha");
+    a->opts.net.residual = cli_seen(cli, "residual-alpha");
     if (finish_args(a))
-        return dnc_cli_fail("cnn") + 1;
+        return cli_fail("cnn") + 1;
     if (a->threads) {
         omp_set_num_threads((int)a->threads);
         openblas_set_num_threads((int)a->threads);
@@ -361,41 +362,37 @@ int cmd_cnn(int argc, char **argv)
                   .opts = dnc_cnn_opts_default(), .t0 = dnc_wall_time()};
     dnc_cnn_config *n = &a.opts.net;
     n->residual_alpha = 0.0; /* shown as the default; residual blocks stay off unless given */
-    dnc_opt opts[] = {
-        {"dims", DNC_OPT_SIZE, &a.dims, "spatial dimensions, 1 or 2", false},
-        {"channels", DNC_OPT_SIZE, &n->channels, "channels C per site", false},
-        {"input-channels", DNC_OPT_SIZE, &n->input_channels, "input channels C_0 (0: same as C)",
-         false},
-        {"kernel", DNC_OPT_SIZE, &n->kernel, "kernel size k (odd, <= lattice size)", false},
-        {"size-x", DNC_OPT_SIZE, &n->size_x, "lattice size L_x (periodic)", false},
-        {"size-y", DNC_OPT_SIZE, &n->size_y, "lattice size L_y (2D only)", false},
-        {"depth", DNC_OPT_SIZE, &n->depth, "number of layers L", false},
-        {"activation", DNC_OPT_ACTIVATION, &n->activation, dnc_activation_list(), false},
-        {"sigma-w", DNC_OPT_DOUBLE, &n->sigma_w, "weight scale: W ~ N(0, sigma_w^2 / (C k^d))",
-         false},
-        {"sigma-b", DNC_OPT_DOUBLE, &n->sigma_b, "bias standard deviation", false},
-        {"residual-alpha", DNC_OPT_DOUBLE, &n->residual_alpha,
-         "residual blocks h + alpha F(h), on only when this option is given", false},
-        {"seed", DNC_OPT_U64, &n->seed, "first network seed", false},
-        {"seeds", DNC_OPT_SIZE, &a.seeds, "independent networks (seed, seed+1, ...)", false},
-        {"batch", DNC_OPT_SIZE, &a.opts.batch, "inputs per network (rho averages pairs)", false},
-        {"input-q", DNC_OPT_DOUBLE, &a.opts.input_q, "input variance per component", false},
-        {"input-c", DNC_OPT_DOUBLE, &a.opts.input_c,
-         "input correlation inside the perturbed region, in [0, 1]", false},
-        {"perturb", DNC_OPT_SIZE, &a.opts.perturb_width,
-         "damage spreading: inputs differ only in a central window of this width (0: everywhere)",
-         false},
-        {"threshold", DNC_OPT_DOUBLE, &a.opts.threshold, "a site is active when rho(x) > this",
-         false},
-        {"corr", DNC_OPT_STRING, &a.corr, "pre or post: correlations of h or of phi(h)", false},
-        {"algo", DNC_OPT_STRING, &a.algo, "convolution: auto, im2col, direct", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json", false},
-        {"raster", DNC_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress or summary", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_OPT("dims", CLI_OPT_SIZE, &a.dims, "spatial dimensions, 1 or 2"),
+        CLI_OPT("channels", CLI_OPT_SIZE, &n->channels, "channels C per site"),
+        CLI_OPT("input-channels", CLI_OPT_SIZE, &n->input_channels, "input channels C_0 (0: same as C)"),
+        CLI_OPT("kernel", CLI_OPT_SIZE, &n->kernel, "kernel size k (odd, <= lattice size)"),
+        CLI_OPT("size-x", CLI_OPT_SIZE, &n->size_x, "lattice size L_x (periodic)"),
+        CLI_OPT("size-y", CLI_OPT_SIZE, &n->size_y, "lattice size L_y (2D only)"),
+        CLI_PARAM(dnc_net_param_depth, &n->depth),
+        CLI_PARAM_HELP(dnc_net_param_activation, &n->activation, dnc_activation_list()),
+        CLI_PARAM_HELP(dnc_net_param_sigma_w, &n->sigma_w, "weight scale: W ~ N(0, sigma_w^2 / (C k^d))"),
+        CLI_PARAM(dnc_net_param_sigma_b, &n->sigma_b),
+        CLI_OPT("residual-alpha", CLI_OPT_DOUBLE, &n->residual_alpha,
+         "residual blocks h + alpha F(h), on only when this option is given"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &n->seed, "first network seed"),
+        CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "independent networks (seed, seed+1, ...)"),
+        CLI_OPT("batch", CLI_OPT_SIZE, &a.opts.batch, "inputs per network (rho averages pairs)"),
+        CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.opts.input_q, "input variance per component"),
+        CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.opts.input_c,
+         "input correlation inside the perturbed region, in [0, 1]"),
+        CLI_OPT("perturb", CLI_OPT_SIZE, &a.opts.perturb_width,
+         "damage spreading: inputs differ only in a central window of this width (0: everywhere)"),
+        CLI_OPT("threshold", CLI_OPT_DOUBLE, &a.opts.threshold, "a site is active when rho(x) > this"),
+        CLI_OPT("corr", CLI_OPT_STRING, &a.corr, "pre or post: correlations of h or of phi(h)"),
+        CLI_OPT("algo", CLI_OPT_STRING, &a.algo, "convolution: auto, im2col, direct"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json"),
+        CLI_OPT("raster", CLI_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress or summary"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "cnn",
+    cli_command cli = {.command = "cnn",
                    .summary = "Propagate input pairs through random periodic 1D/2D CNNs (same "
                               "weights for all inputs) and write per layer q, rho = 1 - cos "
                               "similarity over channels averaged over sites, and the fraction "
@@ -404,6 +401,6 @@ int cmd_cnn(int argc, char **argv)
                               "--depth 1000 --sigma-w 1.48 --sigma-b 0.3 --seeds 16 --out cnn1d",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -69,12 +70,12 @@ static cJSON *rows_json(const crit_row *rows, size_t n, dnc_activation act)
     return arr;
 }
 
-static int run(dnc_activation act, const dnc_dlist *sb, const char *out, int argc, char **argv)
+static int run(dnc_activation act, const cli_dlist *sb, const char *out, int argc, char **argv)
 {
     double t0 = dnc_wall_time();
     crit_row *rows = calloc(sb->n, sizeof *rows);
     if (!rows)
-        return dnc_cli_failf("critical", "out of memory");
+        return cli_failf("critical", "out of memory");
     size_t nok = 0;
     for (size_t i = 0; i < sb->n; i++) {
         rows[i].sigma_b = sb->v[i];
@@ -82,7 +83,7 @@ static int run(dnc_activation act, const dnc_dlist *sb, const char *out, int arg
         nok += rows[i].ok;
     }
     if (nok == 0) {
-        int rc = dnc_cli_failf("critical", "no critical point for any sigma_b: %s", rows[0].why);
+        int rc = cli_failf("critical", "no critical point for any sigma_b: %s", rows[0].why);
         free(rows);
         return rc;
     }
@@ -108,7 +109,7 @@ static int run(dnc_activation act, const dnc_dlist *sb, const char *out, int arg
     cJSON_Delete(rec);
     if (st) {
         free(rows);
-        return dnc_cli_fail("critical");
+        return cli_fail("critical");
     }
     printf("critical line (chi_1 = 1), %s\n  %-10s %-18s %-14s %-14s\n", dnc_activation_name(act),
            "sigma_b", "sigma_w*", "q*", "kappa");
@@ -126,29 +127,29 @@ static int run(dnc_activation act, const dnc_dlist *sb, const char *out, int arg
 
 typedef struct {
     dnc_activation act;
-    dnc_dlist sb;
+    cli_dlist sb;
     const char *out;
     bool quiet;
 } crit_args;
 
 /* --sigma-b: 0, 0.1, ..., 1 unless given; 2 when a value is negative. */
-static int check_sigma_b(dnc_dlist *sb)
+static int check_sigma_b(cli_dlist *sb)
 {
     if (sb->n == 0) {
         sb->v = malloc(11 * sizeof *sb->v);
         if (!sb->v)
-            return dnc_cli_failf("critical", "out of memory");
+            return cli_failf("critical", "out of memory");
         sb->n = 11;
         for (size_t i = 0; i < 11; i++)
             sb->v[i] = 0.1 * (double)i;
     }
     for (size_t i = 0; i < sb->n; i++)
         if (!(sb->v[i] >= 0))
-            return dnc_cli_failf("critical", "--sigma-b values must be >= 0, got %g", sb->v[i]) + 1;
+            return cli_failf("critical", "--sigma-b values must be >= 0, got %g", sb->v[i]) + 1;
     return 0;
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     crit_args *a = ctx;
@@ -160,14 +161,14 @@ int cmd_critical(int argc, char **argv)
 {
     const char *plot = NULL;
     crit_args a = {.act = DNC_ACT_TANH, .out = "critical"};
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &a.act, "nonlinearity phi", false},
-        {"sigma-b", DNC_OPT_DLIST, &a.sb, "bias standard deviations (default 0:1:11)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_PARAM(dnc_net_param_activation, &a.act),
+        CLI_PARAM_LIST(dnc_net_param_sigma_b, &a.sb, "bias standard deviations (default 0:1:11)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "critical",
+    cli_command cli = {.command = "critical",
                    .summary = "Critical line of the mean-field theory: for each sigma_b the "
                               "sigma_w at which chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2] = 1 "
                               "(edge of chaos), with q*, kappa, chi_q and xi_q there. "
@@ -175,6 +176,6 @@ int cmd_critical(int argc, char **argv)
                    .example = "dnncrit critical --activation tanh --sigma-b 0:1:11",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

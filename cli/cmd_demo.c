@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -23,11 +24,10 @@
 enum { NPROBE = 4 }; /* depths shown in the table: 10, 50, L/2 (if distinct), L */
 
 typedef struct {
-    size_t width, depth, seeds, threads;
-    dnc_activation activation;
-    double sigma_b, input_c;
-    uint64_t seed;
-    dnc_dlist factors;
+    dnc_mlp_config net; /* sigma_w is set per point */
+    size_t seeds, threads;
+    double input_c;
+    cli_dlist factors;
     const char *out_dir, *product;
     dnc_product_kind product_kind;
     bool quiet;
@@ -60,11 +60,8 @@ static double stderr_of(const double *x, size_t n) {
 static dnc_propagate_opts point_opts(const demo_args *a, double sigma_w, uint64_t seed)
 {
     dnc_propagate_opts o = dnc_propagate_opts_default();
-    o.net.width = a->width;
-    o.net.depth = a->depth;
-    o.net.activation = a->activation;
+    o.net = a->net;
     o.net.sigma_w = sigma_w;
-    o.net.sigma_b = a->sigma_b;
     o.net.seed = seed;
     o.batch = 2;
     o.input_c = a->input_c;
@@ -77,7 +74,7 @@ static dnc_propagate_opts point_opts(const demo_args *a, double sigma_w, uint64_
 /* Propagates every seed at one sigma_w, appending rows to the layer CSV. */
 static dnc_status run_point(const demo_args *a, demo_point *pt, FILE *layers, double *flops)
 {
-    size_t L = a->depth, S = a->seeds;
+    size_t L = a->net.depth, S = a->seeds;
     double *rho = malloc(S * L * sizeof *rho), *lyap = malloc(S * sizeof *lyap);
     pt->rho_mean = malloc(L * sizeof *pt->rho_mean);
     pt->rho_err = malloc(L * sizeof *pt->rho_err);
@@ -87,7 +84,7 @@ static dnc_status run_point(const demo_args *a, demo_point *pt, FILE *layers, do
     }
     dnc_status st = DNC_OK;
     for (size_t s = 0; s < S && !st; s++) {
-        dnc_propagate_opts o = point_opts(a, pt->sigma_w, a->seed + s);
+        dnc_propagate_opts o = point_opts(a, pt->sigma_w, a->net.seed + s);
         dnc_propagate_result r;
         if ((st = dnc_propagate(&o, &r)))
             break;
@@ -129,12 +126,12 @@ static void probe_depths(size_t L, size_t probe[NPROBE], size_t *n)
 static void print_table(const demo_args *a, double sigma_c, const demo_point *pts, size_t np)
 {
     size_t probe[NPROBE], npr;
-    probe_depths(a->depth, probe, &npr);
+    probe_depths(a->net.depth, probe, &npr);
     printf("%s MLP, sigma_b = %g: critical sigma_w = %.8f (mean field, chi_1 = 1)\n",
-           dnc_activation_name(a->activation), a->sigma_b, sigma_c);
+           dnc_activation_name(a->net.activation), a->net.sigma_b, sigma_c);
     printf("finite width N = %zu, depth %zu, %zu seeds, two inputs with c = %g; "
            "rho = 1 - c of pre-activations, mean +- standard error over seeds\n\n",
-           a->width, a->depth, a->seeds, a->input_c);
+           a->net.width, a->net.depth, a->seeds, a->input_c);
     printf("%8s %9s %8s %8s", "sw/sw_c", "sigma_w", "chi_1", "phase");
     for (size_t k = 0; k < npr; k++) {
         char h[32];
@@ -148,7 +145,7 @@ static void print_table(const demo_args *a, double sigma_c, const demo_point *pt
                dnc_mf_phase_name(p->mf.phase));
         for (size_t k = 0; k < npr; k++)
             printf("  %8.5f+-%-7.5f", p->rho_mean[probe[k] - 1], p->rho_err[probe[k] - 1]);
-        double mf_rho = p->theory.depth ? p->theory.rho[a->depth - 1] : NAN;
+        double mf_rho = p->theory.depth ? p->theory.rho[a->net.depth - 1] : NAN;
         printf(" %11.5f  %8.5f+-%-7.5f %10.5f\n", mf_rho, p->lyap, p->lyap_err,
                0.5 * log(p->mf.chi_1));
     }
@@ -157,7 +154,7 @@ static void print_table(const demo_args *a, double sigma_c, const demo_point *pt
 static void write_summary_csv(FILE *fp, const demo_args *a, const demo_point *pts, size_t np)
 {
     size_t probe[NPROBE], npr;
-    probe_depths(a->depth, probe, &npr);
+    probe_depths(a->net.depth, probe, &npr);
     dnc_result_write_columns(fp, DNC_RESULT_DEMO_SUMMARY, 0, DNC_DEMOS_PHASE + 1, 0);
     for (size_t k = 0; k < npr; k++)
         fprintf(fp, ",rho_%zu,rho_%zu_err,rho_mf_%zu", probe[k], probe[k], probe[k]);
@@ -221,11 +218,11 @@ static dnc_status make_dir(const char *dir)
 static cJSON *config_json(const demo_args *a)
 {
     cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "activation", dnc_activation_name(a->activation));
-    cJSON_AddNumberToObject(c, "width", (double)a->width);
-    cJSON_AddNumberToObject(c, "depth", (double)a->depth);
-    cJSON_AddNumberToObject(c, "sigma_b", a->sigma_b);
-    cJSON_AddNumberToObject(c, "seed", (double)a->seed);
+    cJSON_AddStringToObject(c, "activation", dnc_activation_name(a->net.activation));
+    cJSON_AddNumberToObject(c, "width", (double)a->net.width);
+    cJSON_AddNumberToObject(c, "depth", (double)a->net.depth);
+    cJSON_AddNumberToObject(c, "sigma_b", a->net.sigma_b);
+    cJSON_AddNumberToObject(c, "seed", (double)a->net.seed);
     cJSON_AddNumberToObject(c, "seeds", (double)a->seeds);
     cJSON_AddNumberToObject(c, "batch", 2);
     cJSON_AddNumberToObject(c, "input_q", 1.0);
@@ -251,7 +248,7 @@ static dnc_status validate_args(demo_args *a)
     for (size_t i = 0; i < a->factors.n; i++)
         if (!(a->factors.v[i] > 0))
             return dnc_fail(DNC_EINVAL, "--factors must be > 0, got %g", a->factors.v[i]);
-    dnc_propagate_opts o = point_opts(a, 1.0, a->seed);
+    dnc_propagate_opts o = point_opts(a, 1.0, a->net.seed);
     return dnc_propagate_validate(&o);
 }
 
@@ -270,7 +267,7 @@ static dnc_status open_out(out_file *o, const char *dir, const char *name)
     return dnc_afile_open(&o->f, o->path);
 }
 
-static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     demo_args *a = ctx;
@@ -284,7 +281,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     double sigma_c = NAN, flops = 0;
     dnc_status st = pts ? validate_args(a) : dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st)
-        st = dnc_mf_critical_sigma_w(a->activation, a->sigma_b, &sigma_c);
+        st = dnc_mf_critical_sigma_w(a->net.activation, a->net.sigma_b, &sigma_c);
     if (!st && !(st = make_dir(a->out_dir)) && !(st = open_out(&layers, a->out_dir, "demo_layers.csv")))
         dnc_result_write_header(layers.f.fp, DNC_RESULT_DEMO_LAYERS);
     dnc_progress prog;
@@ -292,7 +289,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     for (size_t i = 0; i < np && !st; i++) {
         pts[i].factor = a->factors.v[i];
         pts[i].sigma_w = a->factors.v[i] * sigma_c;
-        dnc_mf_params p = {a->activation, pts[i].sigma_w, a->sigma_b};
+        dnc_mf_params p = {a->net.activation, pts[i].sigma_w, a->net.sigma_b};
         if (!(st = dnc_mf_analyse(&p, &pts[i].mf)))
             st = run_point(a, &pts[i], layers.f.fp, &flops);
         dnc_progress_update(&prog, i + 1);
@@ -303,7 +300,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     if (!st && !(st = open_out(&json, a->out_dir, "demo.json"))) {
         root = dnc_run_record_new("demo", argc, argv);
         cJSON_AddItemToObject(root, "config", config_json(a));
-        cJSON_AddItemToObject(root, "results", results_json(sigma_c, pts, np, a->depth));
+        cJSON_AddItemToObject(root, "results", results_json(sigma_c, pts, np, a->net.depth));
         cJSON *outs = cJSON_AddObjectToObject(root, "outputs");
         cJSON_AddStringToObject(outs, "layers_csv", "demo_layers.csv");
         cJSON_AddStringToObject(outs, "summary_csv", "demo_summary.csv");
@@ -333,7 +330,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     free(pts);
     free(layers.path), free(summary.path), free(json.path);
     cJSON_Delete(root);
-    return st ? dnc_cli_fail("demo") : 0;
+    return st ? cli_fail("demo") : 0;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -341,31 +338,33 @@ int cmd_demo(int argc, char **argv)
     const char *plot = NULL;
     static double default_factors[] = {0.8, 0.9, 1.0, 1.1, 1.25};
     demo_args a = {
-        .width = 512, .depth = 200, .seeds = 3, .threads = 0, .activation = DNC_ACT_TANH,
-        .sigma_b = 0.3, .input_c = 0.9, .seed = 1, .out_dir = "out/demo", .product = "openblas",
-        .quiet = false,
+        .net = dnc_mlp_config_default(), .seeds = 3, .threads = 0, .input_c = 0.9,
+        .out_dir = "out/demo", .product = "openblas", .quiet = false,
     };
+    a.net.width = 512;
+    a.net.depth = 200;
+    a.net.sigma_b = 0.3;
     a.factors.n = sizeof default_factors / sizeof *default_factors;
     a.factors.v = malloc(sizeof default_factors);
     if (!a.factors.v)
-        return dnc_cli_failf("demo", "out of memory");
+        return cli_failf("demo", "out of memory");
     memcpy(a.factors.v, default_factors, sizeof default_factors);
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
-        {"sigma-b", DNC_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
-        {"factors", DNC_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values", false},
-        {"width", DNC_OPT_SIZE, &a.width, "units per layer N", false},
-        {"depth", DNC_OPT_SIZE, &a.depth, "number of layers L", false},
-        {"seeds", DNC_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)", false},
-        {"seed", DNC_OPT_U64, &a.seed, "first seed", false},
-        {"input-c", DNC_OPT_DOUBLE, &a.input_c, "correlation of the two inputs", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"product", DNC_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
-        {"out-dir", DNC_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.net.activation, dnc_activation_list()),
+        CLI_PARAM(dnc_net_param_sigma_b, &a.net.sigma_b),
+        CLI_OPT("factors", CLI_OPT_DLIST, &a.factors, "sigma_w / critical sigma_w values"),
+        CLI_PARAM(dnc_net_param_width, &a.net.width),
+        CLI_PARAM(dnc_net_param_depth, &a.net.depth),
+        CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "networks per sigma_w (seeds seed, seed+1, ...)"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.net.seed, "first seed"),
+        CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation of the two inputs"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable"),
+        CLI_OPT("out-dir", CLI_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {
+    cli_command cli = {
         .command = "demo",
         .summary = "The edge of chaos of a random MLP: find the critical sigma_w (chi_1 = 1) for "
                    "the given sigma_b, propagate two correlated inputs at and around it at finite "
@@ -375,6 +374,6 @@ int cmd_demo(int argc, char **argv)
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
     };
-    dnc_cli_runner r = {run, &a, &plot, &a.out_dir, "/demo.json"};
-    return dnc_cli_run(&cli, argc, argv, &r); /* frees a.factors.v (a DLIST) */
+    cli_runner r = {run, &a, &plot, &a.out_dir, "/demo.json"};
+    return cli_run(&cli, argc, argv, &r); /* frees a.factors.v (a DLIST) */
 }

@@ -105,13 +105,13 @@ static int finish_opts(dp_args *a)
     o->seed = a->seed;
     o->quiet = a->quiet;
     if (dnc_dp_model_parse(a->model, &o->model))
-        return dnc_cli_fail("dp") + 1;
+        return cli_fail("dp") + 1;
     if (strcmp(a->init, "full") && strcmp(a->init, "seed"))
-        return dnc_cli_failf("dp", "init: '%s' is not one of full, seed", a->init) + 1;
+        return cli_failf("dp", "init: '%s' is not one of full, seed", a->init) + 1;
     o->init = strcmp(a->init, "seed") == 0 ? DNC_DP_SEED : DNC_DP_FULL;
     o->p = isnan(a->p) ? dnc_dp_critical_p(o->model) : a->p;
     if (dnc_dp_validate(o))
-        return dnc_cli_fail("dp") + 1;
+        return cli_fail("dp") + 1;
     if (a->threads)
         omp_set_num_threads((int)a->threads);
     return 0;
@@ -141,11 +141,11 @@ static int write_outputs(const dp_args *a, const dnc_dp_result *r, int argc, cha
     char *seeds = dnc_path_with_suffix(a->out, ".seeds.csv");
     char *json = dnc_path_with_suffix(a->out, ".json");
     size_t threads = a->threads ? a->threads : (size_t)omp_get_max_threads();
-    cJSON *rec = make_record(argc, argv, &a->o, a->init, threads, dnc_cli_base_name(csv),
-                             dnc_cli_base_name(seeds), r, t0);
+    cJSON *rec = make_record(argc, argv, &a->o, a->init, threads, cli_base_name(csv),
+                             cli_base_name(seeds), r, t0);
     int rc = 0;
     if (write_mean_csv(csv, r) || write_seed_csv(seeds, r) || dnc_write_json_atomic(json, rec)) {
-        rc = dnc_cli_fail("dp");
+        rc = cli_fail("dp");
         remove(csv);
         remove(seeds);
     } else {
@@ -159,7 +159,7 @@ static int write_outputs(const dp_args *a, const dnc_dp_result *r, int argc, cha
     return rc;
 }
 
-static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     dp_args *a = ctx;
@@ -169,7 +169,7 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
         return rc;
     dnc_dp_result r;
     if (dnc_dp_run(&a->o, &r))
-        return dnc_cli_fail("dp");
+        return cli_fail("dp");
     rc = write_outputs(a, &r, argc, argv, t0);
     dnc_dp_result_free(&r);
     return rc;
@@ -180,26 +180,23 @@ int cmd_dp(int argc, char **argv)
     const char *plot = NULL;
     dp_args a = {.o = dnc_dp_opts_default(), .model = "bond1d", .init = "full", .out = "dp",
                  .p = NAN, .seed = 1};
-    dnc_opt opts[] = {
-        {"model", DNC_OPT_STRING, &a.model, "bond1d | site1d | bond2d | meanfield", false},
-        {"p", DNC_OPT_DOUBLE, &a.p, "bond/site probability (default: the model's p_c)", false},
-        {"L", DNC_OPT_SIZE, &a.o.L, "linear size (sites L, L^2 for bond2d, N = L for meanfield)",
-         false},
-        {"tmax", DNC_OPT_SIZE, &a.o.tmax, "last time step", false},
-        {"init", DNC_OPT_STRING, &a.init, "full (all active: rho(t)) | seed (one active site)",
-         false},
-        {"samples", DNC_OPT_SIZE, &a.o.samples, "independent samples (error bars)", false},
-        {"runs", DNC_OPT_SIZE, &a.o.runs, "runs averaged in each sample", false},
-        {"per-decade", DNC_OPT_SIZE, &a.o.per_decade,
-         "recorded times per decade after t = 10 (0: every step)", false},
-        {"seed", DNC_OPT_U64, &a.seed, "random seed", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json",
-         false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_OPT("model", CLI_OPT_STRING, &a.model, "bond1d | site1d | bond2d | meanfield"),
+        CLI_OPT("p", CLI_OPT_DOUBLE, &a.p, "bond/site probability (default: the model's p_c)"),
+        CLI_OPT("L", CLI_OPT_SIZE, &a.o.L, "linear size (sites L, L^2 for bond2d, N = L for meanfield)"),
+        CLI_OPT("tmax", CLI_OPT_SIZE, &a.o.tmax, "last time step"),
+        CLI_OPT("init", CLI_OPT_STRING, &a.init, "full (all active: rho(t)) | seed (one active site)"),
+        CLI_OPT("samples", CLI_OPT_SIZE, &a.o.samples, "independent samples (error bars)"),
+        CLI_OPT("runs", CLI_OPT_SIZE, &a.o.runs, "runs averaged in each sample"),
+        CLI_OPT("per-decade", CLI_OPT_SIZE, &a.o.per_decade,
+         "recorded times per decade after t = 10 (0: every step)"),
+        CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "dp",
+    cli_command cli = {.command = "dp",
                    .summary = "Directed percolation reference simulators (1+1 bond/site DP, 2+1 "
                               "bond DP, mean-field DP on the complete graph) from a fully active "
                               "lattice or a single seed. Writes the sample mean with errors over "
@@ -208,6 +205,6 @@ int cmd_dp(int argc, char **argv)
                               "--out dp1d",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

@@ -18,7 +18,7 @@ typedef struct {
     double tmin, tmax, m, omega, pc, tburn, p, kappa_mf, relax_hi, relax_lo;
     size_t nboot, threads, L, T, samples, runs;
     uint64_t seed;
-    dnc_dlist params;
+    cli_dlist params;
     bool quiet, kappa, simulate, logcorr;
 } ex_opts;
 
@@ -244,7 +244,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
     size_t n = 0;
     dnc_status st = o->simulate ? simulate_series(o, &s, &n) : load_series(o, files, nfiles, &s, &n);
     if (st)
-        return dnc_cli_fail("exponents");
+        return cli_fail("exponents");
     dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed};
     dnc_decay_result *d = calloc(n, sizeof *d);
     double *kap = malloc(n * sizeof *kap);
@@ -254,14 +254,14 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
     cJSON *fits = cJSON_AddArrayToObject(res, "decay");
     int rc = 0;
     if (!d || !kap) {
-        rc = dnc_cli_failf("exponents", "out of memory");
+        rc = cli_failf("exponents", "out of memory");
         goto done;
     }
     printf("exponents: %zu series, column %s, window t in [%g, %s]\n", n, o->column, o->tmin,
            o->tmax > 0 ? "tmax" : "end");
     for (size_t g = 0; g < n; g++) {
         if ((st = dnc_decay_fit(&s[g], &dopt, &d[g]))) {
-            rc = dnc_cli_fail("exponents");
+            rc = cli_fail("exponents");
             goto done;
         }
         print_decay(&s[g], &d[g]);
@@ -278,7 +278,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         if (o->kappa) {
             dnc_estimate k, tk;
             if (dnc_metric_factor(&s[g], o->tmin, o->tmax, o->nboot, o->seed, &k, &tk)) {
-                rc = dnc_cli_fail("exponents");
+                rc = cli_fail("exponents");
                 cJSON_AddItemToArray(fits, j);
                 goto done;
             }
@@ -307,22 +307,22 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
                 printf("  critical point: the curvature has no zero inside the parameter range\n");
             dnc_critical_result_free(&cr);
         } else {
-            rc = dnc_cli_fail("exponents");
+            rc = cli_fail("exponents");
             goto done;
         }
     }
     if (isfinite(o->pc) && o->params.n && off_critical(o, s, n, res)) {
-        rc = dnc_cli_fail("exponents");
+        rc = cli_fail("exponents");
         goto done;
     }
     {
         char *csv = dnc_path_with_suffix(o->out, ".csv");
         char *json = dnc_path_with_suffix(o->out, ".json");
         cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
-        cJSON_AddStringToObject(outs, "csv", dnc_cli_base_name(csv));
+        cJSON_AddStringToObject(outs, "csv", cli_base_name(csv));
         dnc_run_record_finish(rec, t0);
         if (write_eff_csv(csv, s, n, d, kap) || dnc_write_json_atomic(json, rec)) {
-            rc = dnc_cli_fail("exponents");
+            rc = cli_fail("exponents");
             remove(csv);
         } else {
             printf("  wrote %s, %s\n", csv, json);
@@ -345,19 +345,19 @@ done:
 
 /* The FILE / --simulate / --params / --pc combination checked (2 when
  * wrong), then the run. */
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     const ex_opts *o = ctx;
     size_t nfiles = cli->npositional;
     if (!o->simulate && nfiles == 0)
-        return dnc_cli_failf("exponents", "expected FILE... or --simulate (see --help)") + 1;
+        return cli_failf("exponents", "expected FILE... or --simulate (see --help)") + 1;
     if (o->simulate && nfiles)
-        return dnc_cli_failf("exponents", "--simulate takes no FILE") + 1;
+        return cli_failf("exponents", "--simulate takes no FILE") + 1;
     if (o->params.n && !o->simulate && o->params.n != nfiles)
-        return dnc_cli_failf("exponents", "--params has %zu values for %zu files", o->params.n,
+        return cli_failf("exponents", "--params has %zu values for %zu files", o->params.n,
                              nfiles) + 1;
     if (o->pc == o->pc && !o->params.n)
-        return dnc_cli_failf("exponents", "--pc needs --params") + 1;
+        return cli_failf("exponents", "--pc needs --params") + 1;
     if (o->threads)
         omp_set_num_threads((int)o->threads);
     return run(o, cli->positional, nfiles, argc, argv);
@@ -369,49 +369,45 @@ int cmd_exponents(int argc, char **argv)
     ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0,
                  .m = 4, .omega = 1, .pc = NAN, .tburn = NAN, .p = NAN, .kappa_mf = 0, .relax_hi = 1e-3, .relax_lo = 1e-7,
                  .nboot = 200, .L = 1024, .T = 1000, .samples = 16, .runs = 1, .seed = 1};
-    dnc_opt opts[] = {
-        {"column", DNC_OPT_STRING, &o.column, "value column (rho, surv, nact, c, ...)", false},
-        {"tmin", DNC_OPT_DOUBLE, &o.tmin, "fit window start", false},
-        {"tmax", DNC_OPT_DOUBLE, &o.tmax, "fit window end (0: last time)", false},
-        {"m", DNC_OPT_DOUBLE, &o.m, "local-slope ratio: delta_eff(t) from rho(t) and rho(t/m)",
-         false},
-        {"omega", DNC_OPT_DOUBLE, &o.omega,
-         "correction-to-scaling exponent for the extrapolation delta_eff = delta + a t^-omega",
-         false},
-        {"log-correction", DNC_OPT_FLAG, &o.logcorr,
-         "extrapolation also fits b ln(t) t^-omega (mean-field logarithmic corrections)", false},
-        {"params", DNC_OPT_DLIST, &o.params,
+    cli_opt opts[] = {
+        CLI_OPT("column", CLI_OPT_STRING, &o.column, "value column (rho, surv, nact, c, ...)"),
+        CLI_OPT("tmin", CLI_OPT_DOUBLE, &o.tmin, "fit window start"),
+        CLI_OPT("tmax", CLI_OPT_DOUBLE, &o.tmax, "fit window end (0: last time)"),
+        CLI_OPT("m", CLI_OPT_DOUBLE, &o.m, "local-slope ratio: delta_eff(t) from rho(t) and rho(t/m)"),
+        CLI_OPT("omega", CLI_OPT_DOUBLE, &o.omega,
+         "correction-to-scaling exponent for the extrapolation delta_eff = delta + a t^-omega"),
+        CLI_OPT("log-correction", CLI_OPT_FLAG, &o.logcorr,
+         "extrapolation also fits b ln(t) t^-omega (mean-field logarithmic corrections)"),
+        CLI_OPT("params", CLI_OPT_DLIST, &o.params,
          "control parameter of each FILE (one file per value): curvature, critical point, "
-         "off-critical exponents", false},
-        {"pc", DNC_OPT_DOUBLE, &o.pc, "known critical point: beta and nu_par from --params",
-         false},
-        {"tburn", DNC_OPT_DOUBLE, &o.tburn,
-         "stationary average over t >= tburn (default: the last half of the times)", false},
-        {"relax-hi", DNC_OPT_DOUBLE, &o.relax_hi,
+         "off-critical exponents"),
+        CLI_OPT("pc", CLI_OPT_DOUBLE, &o.pc, "known critical point: beta and nu_par from --params"),
+        CLI_OPT("tburn", CLI_OPT_DOUBLE, &o.tburn,
+         "stationary average over t >= tburn (default: the last half of the times)"),
+        CLI_OPT("relax-hi", CLI_OPT_DOUBLE, &o.relax_hi,
          "relaxation-time fit window: |y - y*| below this fraction of its first value "
-         "(the exponential tail, t >> xi)", false},
-        {"relax-lo", DNC_OPT_DOUBLE, &o.relax_lo,
-         "... and above this fraction (keep it above the noise floor)", false},
-        {"kappa", DNC_OPT_FLAG, &o.kappa, "fit the metric factor 1/rho = kappa (t + t0)", false},
-        {"kappa-mf", DNC_OPT_DOUBLE, &o.kappa_mf, "mean-field kappa to compare with", false},
-        {"nboot", DNC_OPT_SIZE, &o.nboot, "bootstrap replicas", false},
-        {"seed", DNC_OPT_U64, &o.seed, "seed of the bootstrap (and of --simulate)", false},
-        {"simulate", DNC_OPT_FLAG, &o.simulate,
-         "no FILE: run the DP simulator (--model, --p or --params, --L, --T, --samples, --runs)",
-         false},
-        {"model", DNC_OPT_STRING, &o.model, "simulator model (see dnncrit dp)", false},
-        {"p", DNC_OPT_DOUBLE, &o.p, "simulator p (default p_c)", false},
-        {"L", DNC_OPT_SIZE, &o.L, "simulator size", false},
-        {"T", DNC_OPT_SIZE, &o.T, "simulator time steps", false},
-        {"samples", DNC_OPT_SIZE, &o.samples, "simulator samples", false},
-        {"runs", DNC_OPT_SIZE, &o.runs, "simulator runs per sample", false},
-        {"threads", DNC_OPT_SIZE, &o.threads, "OpenMP threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv (effective exponents), "
-         "PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+         "(the exponential tail, t >> xi)"),
+        CLI_OPT("relax-lo", CLI_OPT_DOUBLE, &o.relax_lo,
+         "... and above this fraction (keep it above the noise floor)"),
+        CLI_OPT("kappa", CLI_OPT_FLAG, &o.kappa, "fit the metric factor 1/rho = kappa (t + t0)"),
+        CLI_OPT("kappa-mf", CLI_OPT_DOUBLE, &o.kappa_mf, "mean-field kappa to compare with"),
+        CLI_OPT("nboot", CLI_OPT_SIZE, &o.nboot, "bootstrap replicas"),
+        CLI_OPT("seed", CLI_OPT_U64, &o.seed, "seed of the bootstrap (and of --simulate)"),
+        CLI_OPT("simulate", CLI_OPT_FLAG, &o.simulate,
+         "no FILE: run the DP simulator (--model, --p or --params, --L, --T, --samples, --runs)"),
+        CLI_OPT("model", CLI_OPT_STRING, &o.model, "simulator model (see dnncrit dp)"),
+        CLI_OPT("p", CLI_OPT_DOUBLE, &o.p, "simulator p (default p_c)"),
+        CLI_OPT("L", CLI_OPT_SIZE, &o.L, "simulator size"),
+        CLI_OPT("T", CLI_OPT_SIZE, &o.T, "simulator time steps"),
+        CLI_OPT("samples", CLI_OPT_SIZE, &o.samples, "simulator samples"),
+        CLI_OPT("runs", CLI_OPT_SIZE, &o.runs, "simulator runs per sample"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv (effective exponents), "
+         "PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "exponents",
+    cli_command cli = {.command = "exponents",
                    .summary = "Decay exponent delta of rho(t) ~ t^-delta (power-law fit and "
                               "extrapolated effective exponent), the critical point from the "
                               "curvature of log rho vs log t (with --params), beta and nu_par "
@@ -424,6 +420,6 @@ int cmd_exponents(int argc, char **argv)
                    .positional_name = "FILE...",
                    .min_positional = 0,
                    .max_positional = 100000};
-    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

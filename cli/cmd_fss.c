@@ -17,7 +17,7 @@ typedef struct {
     double p;
     size_t T, samples, runs, threads;
     uint64_t seed;
-    dnc_dlist sizes;
+    cli_dlist sizes;
     bool simulate, quiet;
     dnc_collapse_opts c;
 } fss_opts;
@@ -126,7 +126,7 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
     size_t n = o->sizes.n;
     dnc_series *s = calloc(n, sizeof *s);
     if (!s)
-        return dnc_cli_failf("fss", "out of memory");
+        return cli_failf("fss", "out of memory");
     o->c.seed = o->seed;
     dnc_collapse_result r;
     int rc = 0;
@@ -134,7 +134,7 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
     if (!st)
         st = dnc_collapse(s, n, &o->c, &r);
     if (st) {
-        rc = dnc_cli_fail("fss");
+        rc = cli_fail("fss");
     } else {
         printf("fss: %zu sizes, y(t, N) = N^-a f(t / N^b)\n", n);
         printf("  a = %.5f +- %.5f\n  b = %.5f +- %.5f\n", r.a.value, r.a.error, r.b.value,
@@ -152,10 +152,10 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
         char *csv = dnc_path_with_suffix(o->out, ".csv");
         char *json = dnc_path_with_suffix(o->out, ".json");
         cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
-        cJSON_AddStringToObject(outs, "csv", dnc_cli_base_name(csv));
+        cJSON_AddStringToObject(outs, "csv", cli_base_name(csv));
         dnc_run_record_finish(rec, t0);
         if (write_csv(csv, s, n, &r) || dnc_write_json_atomic(json, rec)) {
-            rc = dnc_cli_fail("fss");
+            rc = cli_fail("fss");
             remove(csv);
         } else {
             printf("  wrote %s, %s\n", csv, json);
@@ -171,17 +171,17 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
 }
 
 /* --sizes against the FILEs checked (2 when wrong), then the run. */
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     fss_opts *o = ctx;
     size_t nfiles = cli->npositional;
     if (o->sizes.n < 2)
-        return dnc_cli_failf("fss", "--sizes needs at least two sizes") + 1;
+        return cli_failf("fss", "--sizes needs at least two sizes") + 1;
     if (!o->simulate && nfiles != o->sizes.n)
-        return dnc_cli_failf("fss", "%zu files for %zu sizes (one FILE per size, or --simulate)",
+        return cli_failf("fss", "%zu files for %zu sizes (one FILE per size, or --simulate)",
                              nfiles, o->sizes.n) + 1;
     if (o->simulate && nfiles)
-        return dnc_cli_failf("fss", "--simulate takes no FILE") + 1;
+        return cli_failf("fss", "--simulate takes no FILE") + 1;
     if (o->threads)
         omp_set_num_threads((int)o->threads);
     return run(o, cli->positional, nfiles, argc, argv);
@@ -192,31 +192,29 @@ int cmd_fss(int argc, char **argv)
     const char *plot = NULL;
     fss_opts o = {.column = "rho", .out = "fss", .model = "bond1d", .p = NAN, .T = 10000,
                   .samples = 16, .runs = 64, .seed = 1, .c = dnc_collapse_opts_default()};
-    dnc_opt opts[] = {
-        {"sizes", DNC_OPT_DLIST, &o.sizes, "system size N (or L) of each FILE, in order", false},
-        {"column", DNC_OPT_STRING, &o.column, "value column", false},
-        {"a0", DNC_OPT_DOUBLE, &o.c.a0, "starting value of a", false},
-        {"b0", DNC_OPT_DOUBLE, &o.c.b0, "starting value of b", false},
-        {"tmin", DNC_OPT_DOUBLE, &o.c.tmin, "ignore times below (microscopic transient)", false},
-        {"max-rel-err", DNC_OPT_DOUBLE, &o.c.max_rel_err,
-         "ignore points whose relative error exceeds this", false},
-        {"nboot", DNC_OPT_SIZE, &o.c.nboot, "bootstrap replicas", false},
-        {"seed", DNC_OPT_U64, &o.seed, "seed of the bootstrap (and of --simulate)", false},
-        {"simulate", DNC_OPT_FLAG, &o.simulate,
-         "no FILE: run the DP simulator at each size (--model, --p, --T, --samples, --runs)",
-         false},
-        {"model", DNC_OPT_STRING, &o.model, "simulator model (see dnncrit dp)", false},
-        {"p", DNC_OPT_DOUBLE, &o.p, "simulator p (default p_c)", false},
-        {"T", DNC_OPT_SIZE, &o.T, "simulator time steps", false},
-        {"samples", DNC_OPT_SIZE, &o.samples, "simulator samples per size", false},
-        {"runs", DNC_OPT_SIZE, &o.runs, "simulator runs per sample", false},
-        {"threads", DNC_OPT_SIZE, &o.threads, "OpenMP threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv (scaled curves), PREFIX.json",
-         false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_OPT("sizes", CLI_OPT_DLIST, &o.sizes, "system size N (or L) of each FILE, in order"),
+        CLI_OPT("column", CLI_OPT_STRING, &o.column, "value column"),
+        CLI_OPT("a0", CLI_OPT_DOUBLE, &o.c.a0, "starting value of a"),
+        CLI_OPT("b0", CLI_OPT_DOUBLE, &o.c.b0, "starting value of b"),
+        CLI_OPT("tmin", CLI_OPT_DOUBLE, &o.c.tmin, "ignore times below (microscopic transient)"),
+        CLI_OPT("max-rel-err", CLI_OPT_DOUBLE, &o.c.max_rel_err,
+         "ignore points whose relative error exceeds this"),
+        CLI_OPT("nboot", CLI_OPT_SIZE, &o.c.nboot, "bootstrap replicas"),
+        CLI_OPT("seed", CLI_OPT_U64, &o.seed, "seed of the bootstrap (and of --simulate)"),
+        CLI_OPT("simulate", CLI_OPT_FLAG, &o.simulate,
+         "no FILE: run the DP simulator at each size (--model, --p, --T, --samples, --runs)"),
+        CLI_OPT("model", CLI_OPT_STRING, &o.model, "simulator model (see dnncrit dp)"),
+        CLI_OPT("p", CLI_OPT_DOUBLE, &o.p, "simulator p (default p_c)"),
+        CLI_OPT("T", CLI_OPT_SIZE, &o.T, "simulator time steps"),
+        CLI_OPT("samples", CLI_OPT_SIZE, &o.samples, "simulator samples per size"),
+        CLI_OPT("runs", CLI_OPT_SIZE, &o.runs, "simulator runs per sample"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv (scaled curves), PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "fss",
+    cli_command cli = {.command = "fss",
                    .summary = "Finite-size scaling collapse y(t, N) = N^-a f(t / N^b): a and b "
                               "minimise the Houdayer-Hartmann quality S of the collapse (GSL "
                               "Nelder-Mead) in log-log coordinates; errors by bootstrap over "
@@ -229,6 +227,6 @@ int cmd_fss(int argc, char **argv)
                    .positional_name = "FILE...",
                    .min_positional = 0,
                    .max_positional = 10000};
-    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

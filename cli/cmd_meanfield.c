@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -90,11 +91,11 @@ static int run(mf_opts *o, int argc, char **argv)
 {
     double t0 = dnc_wall_time();
     if (o->critical && dnc_mf_critical_sigma_w(o->act, o->sigma_b, &o->sigma_w))
-        return dnc_cli_fail("meanfield");
+        return cli_fail("meanfield");
     dnc_mf_params p = {o->act, o->sigma_w, o->sigma_b};
     dnc_mf_point pt;
     if (dnc_mf_analyse(&p, &pt))
-        return dnc_cli_fail("meanfield");
+        return cli_fail("meanfield");
     cJSON *rec = dnc_run_record_new("meanfield", argc, argv);
     cJSON_AddItemToObject(rec, "config", config_json(o));
     cJSON *results = mf_point_json(&pt, o->act);
@@ -110,7 +111,7 @@ static int run(mf_opts *o, int argc, char **argv)
     mf_text_free(&csv);
     cJSON_Delete(rec);
     if (st)
-        return dnc_cli_fail("meanfield");
+        return cli_fail("meanfield");
     printf("mean field: %s, sigma_w = %.10g, sigma_b = %.10g\n", dnc_activation_name(o->act),
            o->sigma_w, o->sigma_b);
     mf_print_point(stdout, &pt, o->act);
@@ -120,7 +121,7 @@ static int run(mf_opts *o, int argc, char **argv)
 }
 
 /* The parameters checked (2 when invalid), then the run. */
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     mf_opts *o = ctx;
@@ -128,9 +129,9 @@ static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
     if (o->critical)
         p.sigma_w = 1.0;
     if (dnc_mf_validate(&p))
-        return dnc_cli_fail("meanfield") + 1;
+        return cli_fail("meanfield") + 1;
     if (o->depth > 0 && (!(o->input_q > 0) || !(o->input_c >= -1 && o->input_c <= 1)))
-        return dnc_cli_failf("meanfield",
+        return cli_failf("meanfield",
                              "--input-q must be > 0 and --input-c in [-1, 1] (got %g, %g)",
                              o->input_q, o->input_c) + 1;
     return run(o, argc, argv);
@@ -140,22 +141,21 @@ int cmd_meanfield(int argc, char **argv)
 {
     const char *plot = NULL;
     mf_opts o = {DNC_ACT_TANH, 1.5, 0.3, 1.0, 0.5, 0, false, false, "meanfield"};
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
-        {"sigma-w", DNC_OPT_DOUBLE, &o.sigma_w, "weight scale (std of sqrt(N) W_ij)", false},
-        {"sigma-b", DNC_OPT_DOUBLE, &o.sigma_b, "bias standard deviation", false},
-        {"critical", DNC_OPT_FLAG, &o.critical,
-         "use the critical sigma_w (chi_1 = 1) for this sigma_b instead of --sigma-w", false},
-        {"depth", DNC_OPT_SIZE, &o.depth,
-         "also iterate the maps for two inputs through this many layers (CSV)", false},
-        {"input-q", DNC_OPT_DOUBLE, &o.input_q, "per-component variance of the inputs", false},
-        {"input-c", DNC_OPT_DOUBLE, &o.input_c, "correlation of the two inputs", false},
-        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.json (+ PREFIX.csv with --depth)",
-         false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_PARAM(dnc_net_param_activation, &o.act),
+        CLI_PARAM_HELP(dnc_net_param_sigma_w, &o.sigma_w, "weight scale (std of sqrt(N) W_ij)"),
+        CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
+        CLI_OPT("critical", CLI_OPT_FLAG, &o.critical,
+         "use the critical sigma_w (chi_1 = 1) for this sigma_b instead of --sigma-w"),
+        CLI_PARAM_HELP(dnc_net_param_depth, &o.depth,
+         "also iterate the maps for two inputs through this many layers (CSV)"),
+        CLI_OPT("input-q", CLI_OPT_DOUBLE, &o.input_q, "per-component variance of the inputs"),
+        CLI_OPT("input-c", CLI_OPT_DOUBLE, &o.input_c, "correlation of the two inputs"),
+        CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.json (+ PREFIX.csv with --depth)"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "meanfield",
+    cli_command cli = {.command = "meanfield",
                    .summary = "Mean-field (infinite-width) signal propagation: fixed point q* of "
                               "the length map, chi_1, chi_q, the metric factor kappa = f''(1)/2, "
                               "depth scales xi_q and xi_c, the stable correlation c* and the "
@@ -166,6 +166,6 @@ int cmd_meanfield(int argc, char **argv)
                               "--depth 200 --out tanh_crit",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

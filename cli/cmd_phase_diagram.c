@@ -5,13 +5,14 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/result.h"
 #include "mf_common.h"
 
-static void fill_default(dnc_dlist *l, double lo, double hi, size_t n)
+static void fill_default(cli_dlist *l, double lo, double hi, size_t n)
 {
     l->v = malloc(n * sizeof *l->v);
     if (!l->v)
@@ -27,7 +28,7 @@ static void progress_cb(void *ctx, size_t done, size_t total)
     dnc_progress_update(ctx, done);
 }
 
-static void write_csv(FILE *fp, const dnc_dlist *sb, const dnc_dlist *sw, const dnc_mf_point *pts,
+static void write_csv(FILE *fp, const cli_dlist *sb, const cli_dlist *sw, const dnc_mf_point *pts,
                       const dnc_status *st)
 {
     dnc_result_write_header(fp, DNC_RESULT_PHASE_DIAGRAM);
@@ -47,7 +48,7 @@ static void write_csv(FILE *fp, const dnc_dlist *sb, const dnc_dlist *sw, const 
         }
 }
 
-static cJSON *critical_line_json(dnc_activation act, const dnc_dlist *sb)
+static cJSON *critical_line_json(dnc_activation act, const cli_dlist *sb)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < sb->n; i++) {
@@ -67,7 +68,7 @@ static cJSON *critical_line_json(dnc_activation act, const dnc_dlist *sb)
 
 typedef struct {
     dnc_activation act;
-    dnc_dlist sb, sw;
+    cli_dlist sb, sw;
     const char *out;
     size_t threads;
     bool quiet;
@@ -82,7 +83,7 @@ static int run(pd_opts *o, int argc, char **argv)
     if (!pts || !pst) {
         free(pts);
         free(pst);
-        return dnc_cli_failf("phase-diagram", "out of memory for %zu grid points", n);
+        return cli_failf("phase-diagram", "out of memory for %zu grid points", n);
     }
     dnc_progress prog;
     dnc_progress_start(&prog, "phase-diagram", n, o->quiet);
@@ -132,7 +133,7 @@ static int run(pd_opts *o, int argc, char **argv)
     free(pts);
     free(pst);
     if (st)
-        return dnc_cli_fail("phase-diagram");
+        return cli_fail("phase-diagram");
     printf("phase diagram, %s: %zu points (%zu ordered, %zu critical, %zu chaotic, %zu failed) "
            "in %.2f s\nwrote %s.csv, %s.json\n",
            dnc_activation_name(o->act), n, counts[0], counts[1], counts[2], failed, t_grid,
@@ -150,18 +151,18 @@ static int check_grid(pd_opts *o)
         fill_default(&o->sw, 0.5, 4.0, 71);
     for (size_t i = 0; i < o->sb.n; i++)
         if (!(o->sb.v[i] >= 0))
-            return dnc_cli_failf("phase-diagram", "--sigma-b values must be >= 0, got %g",
+            return cli_failf("phase-diagram", "--sigma-b values must be >= 0, got %g",
                                  o->sb.v[i]) + 1;
     for (size_t i = 0; i < o->sw.n; i++)
         if (!(o->sw.v[i] > 0))
-            return dnc_cli_failf("phase-diagram", "--sigma-w values must be > 0, got %g",
+            return cli_failf("phase-diagram", "--sigma-w values must be > 0, got %g",
                                  o->sw.v[i]) + 1;
     if (!o->sb.v || !o->sw.v)
-        return dnc_cli_failf("phase-diagram", "out of memory") + 1;
+        return cli_failf("phase-diagram", "out of memory") + 1;
     return 0;
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     pd_opts *o = ctx;
@@ -177,16 +178,16 @@ int cmd_phase_diagram(int argc, char **argv)
 {
     const char *plot = NULL;
     pd_opts o = {DNC_ACT_TANH, {0}, {0}, "phase_diagram", 0, false};
-    dnc_opt opts[] = {
-        {"activation", DNC_OPT_ACTIVATION, &o.act, "nonlinearity phi", false},
-        {"sigma-b", DNC_OPT_DLIST, &o.sb, "bias standard deviations (default 0:2:41)", false},
-        {"sigma-w", DNC_OPT_DLIST, &o.sw, "weight scales (default 0.5:4:71)", false},
-        {"threads", DNC_OPT_SIZE, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS)", false},
-        {"out", DNC_OPT_STRING, &o.out, "output prefix: PREFIX.csv and PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_PARAM(dnc_net_param_activation, &o.act),
+        CLI_PARAM_LIST(dnc_net_param_sigma_b, &o.sb, "bias standard deviations (default 0:2:41)"),
+        CLI_PARAM_LIST(dnc_net_param_sigma_w, &o.sw, "weight scales (default 0.5:4:71)"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS)"),
+        CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv and PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "phase-diagram",
+    cli_command cli = {.command = "phase-diagram",
                    .summary = "Mean-field phase diagram: q*, chi_1, xi_c, rho* = 1 - c* and the "
                               "phase (-1 ordered, 0 critical, 1 chaotic) at every point of a "
                               "(sigma_b, sigma_w) grid, computed in parallel; the JSON also "
@@ -196,6 +197,6 @@ int cmd_phase_diagram(int argc, char **argv)
                               "--sigma-w 0.5:4:71",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &o, &plot, &o.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

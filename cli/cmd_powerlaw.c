@@ -120,14 +120,14 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
     if (!st && !a->quiet)
         print_summary(&f, p, a->compare ? cmp : NULL, dnc_wall_time() - t0);
     free(x);
-    return st ? dnc_cli_fail("powerlaw") : 0;
+    return st ? cli_fail("powerlaw") : 0;
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     const pl_args *a = ctx;
     if (a->xmax < 0 || a->xmin < 0)
-        return dnc_cli_failf("powerlaw", "--xmin and --xmax must be >= 0") + 1;
+        return cli_failf("powerlaw", "--xmin and --xmax must be >= 0") + 1;
     return run(a, cli->positional[0], argc, argv);
 }
 
@@ -138,26 +138,25 @@ int cmd_powerlaw(int argc, char **argv)
     pl_args a = {.column = "1", .out = "powerlaw", .discrete = false, .compare = false,
                  .quiet = false, .xmin = 0, .xmax = 0, .min_tail = d.min_tail, .bootstrap = 0,
                  .threads = 0, .exhaustive = d.exhaustive, .grid = d.grid, .seed = 1};
-    dnc_opt opts[] = {
-        {"column", DNC_OPT_STRING, &a.column, "column to fit: 1-based index or header name", false},
-        {"discrete", DNC_OPT_FLAG, &a.discrete, "integer data: Hurwitz-zeta likelihood", false},
-        {"xmin", DNC_OPT_DOUBLE, &a.xmin, "fixed lower bound (0: chosen by KS minimisation)", false},
-        {"xmax", DNC_OPT_DOUBLE, &a.xmax, "upper truncation, inclusive (0: none)", false},
-        {"min-tail", DNC_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave", false},
-        {"exhaustive", DNC_OPT_SIZE, &a.exhaustive,
-         "scan every distinct value up to this many candidates, else grid + refine (0: always all)",
-         false},
-        {"grid", DNC_OPT_SIZE, &a.grid, "xmin candidates per refinement round", false},
-        {"bootstrap", DNC_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)", false},
-        {"compare", DNC_OPT_FLAG, &a.compare,
-         "likelihood-ratio tests vs exponential, lognormal, stretched exponential, cutoff", false},
-        {"seed", DNC_OPT_U64, &a.seed, "random seed of the bootstrap", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX_pdf.csv, PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no summary on stdout", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_OPT("column", CLI_OPT_STRING, &a.column, "column to fit: 1-based index or header name"),
+        CLI_OPT("discrete", CLI_OPT_FLAG, &a.discrete, "integer data: Hurwitz-zeta likelihood"),
+        CLI_OPT("xmin", CLI_OPT_DOUBLE, &a.xmin, "fixed lower bound (0: chosen by KS minimisation)"),
+        CLI_OPT("xmax", CLI_OPT_DOUBLE, &a.xmax, "upper truncation, inclusive (0: none)"),
+        CLI_OPT("min-tail", CLI_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave"),
+        CLI_OPT("exhaustive", CLI_OPT_SIZE, &a.exhaustive,
+         "scan every distinct value up to this many candidates, else grid + refine (0: always all)"),
+        CLI_OPT("grid", CLI_OPT_SIZE, &a.grid, "xmin candidates per refinement round"),
+        CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
+        CLI_OPT("compare", CLI_OPT_FLAG, &a.compare,
+         "likelihood-ratio tests vs exponential, lognormal, stretched exponential, cutoff"),
+        CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed of the bootstrap"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX_pdf.csv, PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no summary on stdout"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "powerlaw",
+    cli_command cli = {.command = "powerlaw",
                    .summary = "Fit a power law p(x) ~ x^-alpha to a column of numbers by maximum "
                               "likelihood (Clauset, Shalizi & Newman 2009): xmin by KS "
                               "minimisation, standard error, bootstrap goodness of fit and "
@@ -170,6 +169,6 @@ int cmd_powerlaw(int argc, char **argv)
                    .positional_name = "FILE",
                    .min_positional = 1,
                    .max_positional = 1};
-    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

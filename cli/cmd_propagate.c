@@ -8,16 +8,16 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/propagate.h"
 #include "propagate_out.h"
 
 typedef struct {
-    size_t width, depth, input_width, batch, threads;
-    dnc_activation activation;
-    double sigma_w, sigma_b, input_q, input_c, residual_alpha;
-    uint64_t seed;
+    dnc_mlp_config net;
+    size_t batch, threads;
+    double input_q, input_c, residual_alpha;
     const char *inputs, *corr, *product, *device, *out;
     bool lyapunov, quiet;
 } prop_args;
@@ -38,13 +38,7 @@ static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double *
 {
     *o = dnc_propagate_opts_default();
     *X = NULL;
-    o->net.width = a->width;
-    o->net.depth = a->depth;
-    o->net.input_width = a->input_width;
-    o->net.activation = a->activation;
-    o->net.sigma_w = a->sigma_w;
-    o->net.sigma_b = a->sigma_b;
-    o->net.seed = a->seed;
+    o->net = a->net;
     o->batch = a->batch;
     o->input_q = a->input_q;
     o->input_c = a->input_c;
@@ -104,7 +98,7 @@ static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_resul
            r->device);
 }
 
-static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     const prop_args *a = ctx;
@@ -138,48 +132,46 @@ static int run(void *ctx, const dnc_cli *cli, int argc, char **argv)
     dnc_layer_table_free(&mf);
     dnc_propagate_result_free(&r);
     free(X);
-    return st ? dnc_cli_fail("propagate") : 0;
+    return st ? cli_fail("propagate") : 0;
 }
 
 int cmd_propagate(int argc, char **argv)
 {
     const char *plot = NULL;
-    dnc_mlp_config net = dnc_mlp_config_default();
     prop_args a = {
-        .width = net.width, .depth = net.depth, .input_width = 0, .batch = 2, .threads = 0,
-        .activation = net.activation, .sigma_w = net.sigma_w, .sigma_b = net.sigma_b,
-        .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0, .seed = net.seed,
+        .net = dnc_mlp_config_default(), .batch = 2, .threads = 0,
+        .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0,
         .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
         .out = "propagate", .lyapunov = false, .quiet = false,
     };
-    dnc_opt opts[] = {
-        {"width", DNC_OPT_SIZE, &a.width, "units per hidden layer N", false},
-        {"depth", DNC_OPT_SIZE, &a.depth, "number of layers L", false},
-        {"input-width", DNC_OPT_SIZE, &a.input_width, "input dimension N0 (0: same as width)", false},
-        {"activation", DNC_OPT_ACTIVATION, &a.activation, dnc_activation_list(), false},
-        {"sigma-w", DNC_OPT_DOUBLE, &a.sigma_w, "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)", false},
-        {"sigma-b", DNC_OPT_DOUBLE, &a.sigma_b, "bias standard deviation", false},
-        {"seed", DNC_OPT_U64, &a.seed, "random seed (weights, biases, inputs, tangent)", false},
-        {"batch", DNC_OPT_SIZE, &a.batch, "number of generated inputs B", false},
-        {"input-q", DNC_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs", false},
-        {"input-c", DNC_OPT_DOUBLE, &a.input_c, "correlation between generated inputs", false},
-        {"inputs", DNC_OPT_STRING, &a.inputs, "CSV file with one input per row (overrides --batch)", false},
-        {"corr", DNC_OPT_STRING, &a.corr, "correlation of pre- or post-activations: pre|post", false},
-        {"lyapunov", DNC_OPT_FLAG, &a.lyapunov, "also measure the maximal Lyapunov exponent", false},
-        {"residual-alpha", DNC_OPT_DOUBLE, &a.residual_alpha,
-         "residual branch weight: h <- h + alpha F(h) (0: plain MLP)", false},
-        {"product", DNC_OPT_STRING, &a.product,
+    cli_opt opts[] = {
+        CLI_PARAM_HELP(dnc_net_param_width, &a.net.width, "units per hidden layer N"),
+        CLI_PARAM(dnc_net_param_depth, &a.net.depth),
+        CLI_PARAM(dnc_net_param_input_width, &a.net.input_width),
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.net.activation, dnc_activation_list()),
+        CLI_PARAM(dnc_net_param_sigma_w, &a.net.sigma_w),
+        CLI_PARAM(dnc_net_param_sigma_b, &a.net.sigma_b),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.net.seed, "random seed (weights, biases, inputs, tangent)"),
+        CLI_OPT("batch", CLI_OPT_SIZE, &a.batch, "number of generated inputs B"),
+        CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs"),
+        CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation between generated inputs"),
+        CLI_OPT("inputs", CLI_OPT_STRING, &a.inputs, "CSV file with one input per row (overrides --batch)"),
+        CLI_OPT("corr", CLI_OPT_STRING, &a.corr, "correlation of pre- or post-activations: pre|post"),
+        CLI_OPT("lyapunov", CLI_OPT_FLAG, &a.lyapunov, "also measure the maximal Lyapunov exponent"),
+        CLI_OPT("residual-alpha", CLI_OPT_DOUBLE, &a.residual_alpha,
+         "residual branch weight: h <- h + alpha F(h) (0: plain MLP)"),
+        CLI_OPT("product", CLI_OPT_STRING, &a.product,
          "matrix product: openblas (fast; same bits for any threads/batch split on this "
-         "machine) | portable (same bits on every CPU, equal to the naive loop)", false},
-        {"device", DNC_OPT_STRING, &a.device,
+         "machine) | portable (same bits on every CPU, equal to the naive loop)"),
+        CLI_OPT("device", CLI_OPT_STRING, &a.device,
          "cpu | cuda (a build with -DDNNCRIT_WITH_CUDA=ON and a GPU: the same Philox network, "
-         "products in cuBLAS)", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress and no summary", false},
-        DNC_PLOT_OPTION(plot),
+         "products in cuBLAS)"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress and no summary"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {
+    cli_command cli = {
         .command = "propagate",
         .summary = "Propagate a batch of inputs through one random MLP at finite width and "
                    "record, per layer, q (mean squared pre-activation), c (mean pairwise cosine "
@@ -191,6 +183,6 @@ int cmd_propagate(int argc, char **argv)
         .opts = opts,
         .nopts = sizeof opts / sizeof opts[0],
     };
-    dnc_cli_runner r = {run, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

@@ -195,14 +195,14 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
     dnc_avalanche_analysis_free(&an);
     dnc_avalanches_free(&av);
     dnc_activity_free(&act);
-    return st ? dnc_cli_fail("raster") : 0;
+    return st ? cli_fail("raster") : 0;
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     const raster_args *a = ctx;
     if (cli->npositional == 0 && !a->simulate)
-        return dnc_cli_failf("raster", "give a FILE or --simulate") + 1;
+        return cli_failf("raster", "give a FILE or --simulate") + 1;
     return run(a, cli->npositional ? cli->positional[0] : NULL, argc, argv);
 }
 
@@ -215,34 +215,34 @@ int cmd_raster(int argc, char **argv)
                      .min_tail = 10, .avalanches = 20000, .units = 100, .grid = 20,
                      .keep_edges = false, .compare = false, .quiet = false, .simulate = false,
                      .seed = 1};
-    dnc_opt opts[] = {
-        {"format", DNC_OPT_STRING, &a.format,
+    cli_opt opts[] = {
+        CLI_OPT("format", CLI_OPT_STRING, &a.format,
          "auto (events when the header starts with 'time'), dense (rows = bins, columns = units) "
-         "or events (time,unit rows)", false},
-        {"bin-width", DNC_OPT_DOUBLE, &a.bin_width, "events: time bin width (0: mean inter-event interval)", false},
-        {"rebin", DNC_OPT_SIZE, &a.rebin, "dense: merge this many rows into one bin", false},
-        {"keep-edges", DNC_OPT_FLAG, &a.keep_edges, "keep avalanches cut by the recording's ends", false},
-        {"bootstrap", DNC_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas per fit (0: skip)", false},
-        {"compare", DNC_OPT_FLAG, &a.compare, "likelihood-ratio tests against alternatives", false},
-        {"min-tail", DNC_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave", false},
-        {"min-count", DNC_OPT_SIZE, &a.min_count, "avalanches per duration for <S>(T) and collapse", false},
-        {"gamma-tmin", DNC_OPT_DOUBLE, &a.gamma_tmin, "<S>(T) fit from this T (0: duration xmin)", false},
-        {"gamma-tmax", DNC_OPT_DOUBLE, &a.gamma_tmax, "<S>(T) fit up to this T (0: no limit)", false},
-        {"collapse-tmin", DNC_OPT_DOUBLE, &a.collapse_tmin, "shape collapse from this T (0: as gamma)", false},
-        {"collapse-tmax", DNC_OPT_DOUBLE, &a.collapse_tmax, "shape collapse up to this T (0: no limit)", false},
-        {"collapse-grid", DNC_OPT_SIZE, &a.grid, "points of t/T in the collapse", false},
-        {"kmax", DNC_OPT_SIZE, &a.kmax, "largest lag k of the multistep regression", false},
-        {"simulate", DNC_OPT_FLAG, &a.simulate, "analyse a simulated branching process instead of FILE", false},
-        {"m", DNC_OPT_DOUBLE, &a.m, "simulate: branching ratio (1 = critical)", false},
-        {"avalanches", DNC_OPT_SIZE, &a.avalanches, "simulate: number of avalanches", false},
-        {"units", DNC_OPT_SIZE, &a.units, "simulate: units the events are spread over", false},
-        {"seed", DNC_OPT_U64, &a.seed, "random seed (bootstrap, simulation)", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no summary on stdout", false},
-        DNC_PLOT_OPTION(plot),
+         "or events (time,unit rows)"),
+        CLI_OPT("bin-width", CLI_OPT_DOUBLE, &a.bin_width, "events: time bin width (0: mean inter-event interval)"),
+        CLI_OPT("rebin", CLI_OPT_SIZE, &a.rebin, "dense: merge this many rows into one bin"),
+        CLI_OPT("keep-edges", CLI_OPT_FLAG, &a.keep_edges, "keep avalanches cut by the recording's ends"),
+        CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas per fit (0: skip)"),
+        CLI_OPT("compare", CLI_OPT_FLAG, &a.compare, "likelihood-ratio tests against alternatives"),
+        CLI_OPT("min-tail", CLI_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave"),
+        CLI_OPT("min-count", CLI_OPT_SIZE, &a.min_count, "avalanches per duration for <S>(T) and collapse"),
+        CLI_OPT("gamma-tmin", CLI_OPT_DOUBLE, &a.gamma_tmin, "<S>(T) fit from this T (0: duration xmin)"),
+        CLI_OPT("gamma-tmax", CLI_OPT_DOUBLE, &a.gamma_tmax, "<S>(T) fit up to this T (0: no limit)"),
+        CLI_OPT("collapse-tmin", CLI_OPT_DOUBLE, &a.collapse_tmin, "shape collapse from this T (0: as gamma)"),
+        CLI_OPT("collapse-tmax", CLI_OPT_DOUBLE, &a.collapse_tmax, "shape collapse up to this T (0: no limit)"),
+        CLI_OPT("collapse-grid", CLI_OPT_SIZE, &a.grid, "points of t/T in the collapse"),
+        CLI_OPT("kmax", CLI_OPT_SIZE, &a.kmax, "largest lag k of the multistep regression"),
+        CLI_OPT("simulate", CLI_OPT_FLAG, &a.simulate, "analyse a simulated branching process instead of FILE"),
+        CLI_OPT("m", CLI_OPT_DOUBLE, &a.m, "simulate: branching ratio (1 = critical)"),
+        CLI_OPT("avalanches", CLI_OPT_SIZE, &a.avalanches, "simulate: number of avalanches"),
+        CLI_OPT("units", CLI_OPT_SIZE, &a.units, "simulate: units the events are spread over"),
+        CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed (bootstrap, simulation)"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no summary on stdout"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "raster",
+    cli_command cli = {.command = "raster",
                    .summary = "Neuronal-avalanche analysis of an activity raster: avalanches "
                               "between quiet bins, size and duration exponents (tau, alpha) by "
                               "discrete power-law fits, gamma from <S>(T), the crackling relation, "
@@ -254,6 +254,6 @@ int cmd_raster(int argc, char **argv)
                    .positional_name = "FILE",
                    .min_positional = 0,
                    .max_positional = 1};
-    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

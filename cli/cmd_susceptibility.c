@@ -13,6 +13,7 @@
 #include "avalanche_out.h"
 #include "plot_option.h"
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
@@ -87,7 +88,7 @@ static void loglog_slope(const double *x, const double *y, size_t n, double *slo
     *err = sqrt(rss / (double)(m - 2) * (double)m / d);
 }
 
-static dnc_status scan(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *widths,
+static dnc_status scan(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *widths,
                        scan_point *pts)
 {
     dnc_progress prog;
@@ -95,15 +96,15 @@ static dnc_status scan(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc
     dnc_status st = DNC_OK;
     for (size_t iw = 0; iw < widths->n && !st; iw++)
         for (size_t is = 0; is < sw->n && !st; is++) {
-            dnc_netaval_args b = *a;
-            b.width = (size_t)widths->v[iw];
-            b.sigma_w = sw->v[is];
+            cli_netaval_args b = *a;
+            b.net.width = (size_t)widths->v[iw];
+            b.net.sigma_w = sw->v[is];
             dnc_net_aval_opts o;
             dnc_net_aval_result r;
-            if ((st = dnc_netaval_build(&b, &o)) || (st = dnc_net_avalanches(&o, &r)))
+            if ((st = cli_netaval_build(&b, &o)) || (st = dnc_net_avalanches(&o, &r)))
                 break;
-            pts[iw * sw->n + is] = (scan_point){b.sigma_w, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S,
-                                                r.mean_T, r.max_S, r.av.count, b.width};
+            pts[iw * sw->n + is] = (scan_point){b.net.sigma_w, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S,
+                                                r.mean_T, r.max_S, r.av.count, b.net.width};
             dnc_net_aval_result_free(&r);
             dnc_progress_update(&prog, iw * sw->n + is + 1);
         }
@@ -111,7 +112,7 @@ static dnc_status scan(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc
     return st;
 }
 
-static dnc_status check_lists(const dnc_dlist *sw, const dnc_dlist *widths)
+static dnc_status check_lists(const cli_dlist *sw, const cli_dlist *widths)
 {
     for (size_t i = 0; i < sw->n; i++)
         if (!(sw->v[i] > 0))
@@ -125,7 +126,7 @@ static dnc_status check_lists(const dnc_dlist *sw, const dnc_dlist *widths)
     return DNC_OK;
 }
 
-static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *widths, int argc,
+static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *widths, int argc,
                char **argv)
 {
     if (a->threads > 0)
@@ -134,11 +135,11 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
     dnc_net_aval_opts o0;
     dnc_status st = check_lists(sw, widths);
     if (!st)
-        st = dnc_netaval_build(a, &o0);
+        st = cli_netaval_build(a, &o0);
     if (!st)
         st = dnc_mlp_config_validate(&o0.net);
     if (st)
-        return dnc_cli_fail("susceptibility");
+        return cli_fail("susceptibility");
     size_t np = sw->n * widths->n;
     scan_point *pts = calloc(np, sizeof *pts);
     width_peak *pk = calloc(widths->n, sizeof *pk);
@@ -169,7 +170,7 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
         l = cJSON_AddArrayToObject(c, "widths");
         for (size_t i = 0; i < widths->n; i++)
             cJSON_AddItemToArray(l, cJSON_CreateNumber(widths->v[i]));
-        dnc_netaval_json_config(c, &o0);
+        cli_netaval_json_config(c, &o0);
         cJSON_AddStringToObject(c, "out", a->out);
         cJSON *r = cJSON_AddObjectToObject(root, "results");
         dnc_json_number(r, "meanfield_critical_sigma_w", have_sc ? sc : NAN);
@@ -221,17 +222,17 @@ static int run(const dnc_netaval_args *a, const dnc_dlist *sw, const dnc_dlist *
     free(wx);
     free(wy);
     free(wz);
-    return st ? dnc_cli_fail("susceptibility") : 0;
+    return st ? cli_fail("susceptibility") : 0;
 }
 
 typedef struct {
-    dnc_netaval_args a;
-    dnc_dlist sw, widths;
+    cli_netaval_args a;
+    cli_dlist sw, widths;
 } susc_args;
 
 /* The default --sigma-w and --widths lists where none was given; false
  * when out of memory. */
-static bool fill_defaults(dnc_dlist *sw, dnc_dlist *widths)
+static bool fill_defaults(cli_dlist *sw, cli_dlist *widths)
 {
     if (sw->n == 0) {
         sw->n = 9;
@@ -248,27 +249,27 @@ static bool fill_defaults(dnc_dlist *sw, dnc_dlist *widths)
     return sw->v && widths->v;
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     susc_args *s = ctx;
     if (!fill_defaults(&s->sw, &s->widths))
-        return dnc_cli_failf("susceptibility", "out of memory");
+        return cli_failf("susceptibility", "out of memory");
     return run(&s->a, &s->sw, &s->widths, argc, argv);
 }
 
 int cmd_susceptibility(int argc, char **argv)
 {
     const char *plot = NULL;
-    susc_args s = {.a = dnc_netaval_args_default("susceptibility")};
-    dnc_opt opts[32] = {
-        {"sigma-w", DNC_OPT_DLIST, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)", false},
-        {"widths", DNC_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)", false},
+    susc_args s = {.a = cli_netaval_args_default("susceptibility")};
+    cli_opt opts[32] = {
+        CLI_PARAM_LIST(dnc_net_param_sigma_w, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)"),
+        CLI_OPT("widths", CLI_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)"),
     };
     size_t n = 2;
-    dnc_netaval_add_options(&s.a, opts, &n);
-    opts[n++] = (dnc_opt)DNC_PLOT_OPTION(plot);
-    dnc_cli cli = {.command = "susceptibility",
+    cli_netaval_add_options(&s.a, opts, &n);
+    opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
+    cli_command cli = {.command = "susceptibility",
                    .summary = "Scan sigma_w for each width: susceptibility chi = N var(rho) of the "
                               "fraction of active units (mean over the second half of the layers), "
                               "avalanche size susceptibility <S^2>/<S>, survival to the last "
@@ -278,6 +279,6 @@ int cmd_susceptibility(int argc, char **argv)
                    .example = "dnncrit susceptibility --sigma-w 0.8:1.6:17 --widths 64,128,256 --out scan",
                    .opts = opts,
                    .nopts = n};
-    dnc_cli_runner r = {run_cmd, &s, &plot, &s.a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r); /* frees s.sw.v and s.widths.v (DLISTs) */
+    cli_runner r = {run_cmd, &s, &plot, &s.a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r); /* frees s.sw.v and s.widths.v (DLISTs) */
 }

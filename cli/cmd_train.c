@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
@@ -129,10 +130,10 @@ static int run(void *ctx, cJSON *record)
     return st ? 1 : 0;
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
-    return dnc_cli_run_recorded("train", argc, argv, run, ctx);
+    return cli_run_recorded("train", argc, argv, run, ctx);
 }
 
 int cmd_train(int argc, char **argv)
@@ -142,35 +143,35 @@ int cmd_train(int argc, char **argv)
                     .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .out = "train",
                     .train_size = 10000, .test_size = 2000, .data_seed = 1,
                     .cfg = dnc_train_config_default(), .t0 = dnc_wall_time()};
-    dnc_opt opts[] = {
-        {"dataset-dir", DNC_OPT_STRING, &a.dataset_dir, "directory with the IDX files", false},
-        {"train-size", DNC_OPT_SIZE, &a.train_size, "training images (stratified subset; 0 = all)", false},
-        {"test-size", DNC_OPT_SIZE, &a.test_size, "test images (stratified subset; 0 = all)", false},
-        {"data-seed", DNC_OPT_U64, &a.data_seed, "seed of the subset choice", false},
-        {"normalise", DNC_OPT_STRING, &a.normalise, "standard, unit or none", false},
-        {"model", DNC_OPT_STRING, &a.model, "mlp, or cnn (periodic 2D convolutions, width = channels)", false},
-        {"kernel", DNC_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)", false},
-        {"width", DNC_OPT_SIZE, &a.cfg.net.width, "hidden units per layer N (CNN: channels)", false},
-        {"depth", DNC_OPT_SIZE, &a.cfg.net.depth, "hidden layers L", false},
-        {"activation", DNC_OPT_ACTIVATION, &a.cfg.net.activation, "nonlinearity", false},
-        {"sigma-w", DNC_OPT_DOUBLE, &a.cfg.net.sigma_w, "weight scale: W ~ N(0, sigma_w^2/fan_in)", false},
-        {"sigma-b", DNC_OPT_DOUBLE, &a.cfg.net.sigma_b, "bias standard deviation", false},
-        {"seed", DNC_OPT_U64, &a.cfg.net.seed, "seed of initialisation and minibatch order", false},
-        {"optimizer", DNC_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam", false},
-        {"lr", DNC_OPT_DOUBLE, &a.cfg.lr, "learning rate", false},
-        {"momentum", DNC_OPT_DOUBLE, &a.cfg.momentum, "SGD momentum", false},
-        {"batch-size", DNC_OPT_SIZE, &a.cfg.batch_size, "minibatch size", false},
-        {"epochs", DNC_OPT_SIZE, &a.cfg.epochs, "passes over the training set", false},
-        {"precision", DNC_OPT_STRING, &a.precision, "float (float32) or double (float64)", false},
-        {"device", DNC_OPT_STRING, &a.device,
-         "cpu, or cuda (MLPs on the GPU with cuBLAS; a build with -DDNNCRIT_WITH_CUDA=ON)", false},
-        {"obs-inputs", DNC_OPT_SIZE, &a.cfg.obs_inputs, "test images for the propagation observables (0 = off)", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP/OpenBLAS threads (0 = default)", false},
-        {"out", DNC_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json", false},
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no table on stdout, no progress on stderr", false},
-        DNC_PLOT_OPTION(plot),
+    cli_opt opts[] = {
+        CLI_OPT("dataset-dir", CLI_OPT_STRING, &a.dataset_dir, "directory with the IDX files"),
+        CLI_OPT("train-size", CLI_OPT_SIZE, &a.train_size, "training images (stratified subset; 0 = all)"),
+        CLI_OPT("test-size", CLI_OPT_SIZE, &a.test_size, "test images (stratified subset; 0 = all)"),
+        CLI_OPT("data-seed", CLI_OPT_U64, &a.data_seed, "seed of the subset choice"),
+        CLI_OPT("normalise", CLI_OPT_STRING, &a.normalise, "standard, unit or none"),
+        CLI_OPT("model", CLI_OPT_STRING, &a.model, "mlp, or cnn (periodic 2D convolutions, width = channels)"),
+        CLI_OPT("kernel", CLI_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)"),
+        CLI_PARAM_HELP(dnc_net_param_width, &a.cfg.net.width, "hidden units per layer N (CNN: channels)"),
+        CLI_PARAM_HELP(dnc_net_param_depth, &a.cfg.net.depth, "hidden layers L"),
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.cfg.net.activation, "nonlinearity"),
+        CLI_PARAM_HELP(dnc_net_param_sigma_w, &a.cfg.net.sigma_w, "weight scale: W ~ N(0, sigma_w^2/fan_in)"),
+        CLI_PARAM(dnc_net_param_sigma_b, &a.cfg.net.sigma_b),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.cfg.net.seed, "seed of initialisation and minibatch order"),
+        CLI_OPT("optimizer", CLI_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam"),
+        CLI_OPT("lr", CLI_OPT_DOUBLE, &a.cfg.lr, "learning rate"),
+        CLI_OPT("momentum", CLI_OPT_DOUBLE, &a.cfg.momentum, "SGD momentum"),
+        CLI_OPT("batch-size", CLI_OPT_SIZE, &a.cfg.batch_size, "minibatch size"),
+        CLI_OPT("epochs", CLI_OPT_SIZE, &a.cfg.epochs, "passes over the training set"),
+        CLI_OPT("precision", CLI_OPT_STRING, &a.precision, "float (float32) or double (float64)"),
+        CLI_OPT("device", CLI_OPT_STRING, &a.device,
+         "cpu, or cuda (MLPs on the GPU with cuBLAS; a build with -DDNNCRIT_WITH_CUDA=ON)"),
+        CLI_OPT("obs-inputs", CLI_OPT_SIZE, &a.cfg.obs_inputs, "test images for the propagation observables (0 = off)"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP/OpenBLAS threads (0 = default)"),
+        CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no table on stdout, no progress on stderr"),
+        CLI_PLOT_OPTION(plot),
     };
-    dnc_cli cli = {.command = "train",
+    cli_command cli = {.command = "train",
                    .summary = "Train an MLP (input -> depth x width -> 10 logits; or a CNN with --model cnn) on Fashion-MNIST "
                               "or any MNIST-format IDX data with SGD or Adam, recording per epoch "
                               "the train/test loss and accuracy and the signal-propagation "
@@ -180,6 +181,6 @@ int cmd_train(int argc, char **argv)
                               "--epochs 3 --out run1",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    return cli_run(&cli, argc, argv, &r);
 }

@@ -7,18 +7,22 @@
 #include "cli.h"
 #include "dnncrit/version.h"
 
-int cmd_version(int argc, char **argv)
+static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
-    dnc_cli cli = {.command = "version",
-                   .summary = "Print the dnncrit version and the versions of the libraries it uses.",
-                   .example = "dnncrit version"};
-    int rc = dnc_cli_parse(&cli, argc, argv);
-    dnc_cli_free(&cli);
-    if (rc)
-        return rc == DNC_CLI_HELP ? 0 : 2;
+    (void)ctx, (void)cli, (void)argc, (void)argv;
     printf("dnncrit %s\n", DNNCRIT_VERSION);
     printf("  OpenBLAS: %s\n", openblas_get_config());
     printf("  GSL: %s\n", GSL_VERSION);
     printf("  cJSON: %s\n", cJSON_Version());
     return 0;
+}
+
+int cmd_version(int argc, char **argv)
+{
+    cli_command cli = {.command = "version",
+                       .summary = "Print the dnncrit version and the versions of the libraries "
+                                  "it uses.",
+                       .example = "dnncrit version"};
+    cli_runner r = {.run = run};
+    return cli_run(&cli, argc, argv, &r);
 }

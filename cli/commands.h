@@ -3,7 +3,7 @@
 #ifndef DNNCRIT_COMMANDS_H
 #define DNNCRIT_COMMANDS_H
 
-#define DNC_COMMANDS(X) \
+#define CLI_COMMANDS(X) \
     X("demo", cmd_demo, "edge of chaos of a tanh MLP: critical sigma_w, finite width vs mean field") \
     X("meanfield", cmd_meanfield, "mean-field q*, chi_1, kappa, depth scales, c*; trajectory") \
     X("critical", cmd_critical, "critical sigma_w (chi_1 = 1) for each sigma_b") \
@@ -26,7 +26,7 @@
     X("report", cmd_report, "one self-contained HTML report of every result in a directory") \
     X("version", cmd_version, "print the version and the libraries it was built with")
 
-#define DNC_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
-DNC_COMMANDS(DNC_DECLARE_COMMAND)
+#define CLI_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);
+CLI_COMMANDS(CLI_DECLARE_COMMAND)
 
 #endif

@@ -11,8 +11,8 @@ typedef struct {
     const char *description;
 } command_entry;
 
-#define DNC_COMMAND_ENTRY(name, fn, desc) {name, fn, desc},
-static const command_entry commands[] = {DNC_COMMANDS(DNC_COMMAND_ENTRY)};
+#define CLI_COMMAND_ENTRY(name, fn, desc) {name, fn, desc},
+static const command_entry commands[] = {CLI_COMMANDS(CLI_COMMAND_ENTRY)};
 
 static void usage(FILE *fp)
 {

@@ -8,24 +8,21 @@
 #include "dnncrit/avalanche.h"
 
 typedef struct {
-    size_t width, depth;
-    dnc_activation activation;
-    double sigma_w, sigma_b;
+    dnc_mlp_config net;
     size_t networks, inputs;
     double input_q;
     const char *rule;
     double threshold, delta;
-    uint64_t seed;
     size_t threads;
     const char *out;
     bool quiet;
-} dnc_netaval_args;
+} cli_netaval_args;
 
-dnc_netaval_args dnc_netaval_args_default(const char *out);
+cli_netaval_args cli_netaval_args_default(const char *out);
 /* Appends the shared options (not width / sigma-w) to opts[*n..]. */
-void dnc_netaval_add_options(dnc_netaval_args *a, dnc_opt *opts, size_t *n);
-dnc_status dnc_netaval_build(const dnc_netaval_args *a, dnc_net_aval_opts *o);
-void dnc_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o);
-void dnc_netaval_json_point(cJSON *r, const dnc_net_aval_result *res);
+void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n);
+dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o);
+void cli_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o);
+void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res);
 
 #endif

@@ -6,7 +6,38 @@
 
 #include "cli.h"
 
-static dnc_opt *find_opt(const dnc_cli *cli, const char *name, size_t len)
+static cli_opt_type option_type_of(dnc_param_type t)
+{
+    switch (t) {
+    case DNC_PARAM_DOUBLE: return CLI_OPT_DOUBLE;
+    case DNC_PARAM_SIZE: return CLI_OPT_SIZE;
+    case DNC_PARAM_U64: return CLI_OPT_U64;
+    case DNC_PARAM_ACTIVATION: return CLI_OPT_ACTIVATION;
+    case DNC_PARAM_BOOL: return CLI_OPT_FLAG;
+    case DNC_PARAM_CHOICE:
+    case DNC_PARAM_STRING: break;
+    }
+    return CLI_OPT_STRING;
+}
+
+/* Name, type and help of CLI_PARAM options from their declarations (those
+ * the table left unset). */
+static void resolve_params(const cli_command *cli)
+{
+    for (size_t i = 0; i < cli->nopts; i++) {
+        cli_opt *o = &cli->opts[i];
+        if (!o->param)
+            continue;
+        if (!o->name)
+            o->name = dnc_param_option_name(o->param->name, o->spelling, sizeof o->spelling);
+        if (o->type == CLI_OPT_PARAM)
+            o->type = option_type_of(o->param->type);
+        if (!o->help)
+            o->help = o->param->help;
+    }
+}
+
+static cli_opt *find_opt(const cli_command *cli, const char *name, size_t len)
 {
     for (size_t i = 0; i < cli->nopts; i++) {
         const char *n = cli->opts[i].name;
@@ -25,22 +56,22 @@ static dnc_opt *find_opt(const dnc_cli *cli, const char *name, size_t len)
 }
 
 /* The option an alias stands for (NULL when it names no plain option). */
-static dnc_opt *alias_target(const dnc_cli *cli, const dnc_opt *alias)
+static cli_opt *alias_target(const cli_command *cli, const cli_opt *alias)
 {
     const char *name = alias->target;
-    dnc_opt *o = find_opt(cli, name, strlen(name));
-    return o && o->type != DNC_OPT_ALIAS ? o : NULL;
+    cli_opt *o = find_opt(cli, name, strlen(name));
+    return o && o->type != CLI_OPT_ALIAS ? o : NULL;
 }
 
 /* find_opt, with a deprecated alias resolved to its option and a warning
  * naming the new spelling (`where` is "--" on the command line, else the
  * config file's "path:line: "). */
-static dnc_opt *lookup_opt(const dnc_cli *cli, const char *name, size_t len, const char *where)
+static cli_opt *lookup_opt(const cli_command *cli, const char *name, size_t len, const char *where)
 {
-    dnc_opt *o = find_opt(cli, name, len);
-    if (!o || o->type != DNC_OPT_ALIAS)
+    cli_opt *o = find_opt(cli, name, len);
+    if (!o || o->type != CLI_OPT_ALIAS)
         return o;
-    dnc_opt *target = alias_target(cli, o);
+    cli_opt *target = alias_target(cli, o);
     if (target)
         fprintf(stderr, "dnncrit %s: warning: %s%.*s is deprecated, use %s%s\n", cli->command,
                 where, (int)len, name, strcmp(where, "--") == 0 ? "--" : "",
@@ -48,7 +79,7 @@ static dnc_opt *lookup_opt(const dnc_cli *cli, const char *name, size_t len, con
     return target;
 }
 
-static dnc_status parse_dlist(const char *s, const char *what, dnc_dlist *out)
+static dnc_status parse_dlist(const char *s, const char *what, cli_dlist *out)
 {
     const char *colon = strchr(s, ':');
     if (colon) {
@@ -115,7 +146,7 @@ static dnc_status parse_dlist(const char *s, const char *what, dnc_dlist *out)
     return DNC_OK;
 }
 
-static char *keep_string(dnc_cli *cli, const char *s)
+static char *keep_string(cli_command *cli, const char *s)
 {
     char **grown = realloc(cli->owned, (cli->nowned + 1) * sizeof *grown);
     if (!grown)
@@ -129,13 +160,13 @@ static char *keep_string(dnc_cli *cli, const char *s)
     return d;
 }
 
-static dnc_status set_option(dnc_cli *cli, dnc_opt *o, const char *value)
+static dnc_status set_option(cli_command *cli, cli_opt *o, const char *value)
 {
     char what[96];
     snprintf(what, sizeof what, "--%s", o->name);
     dnc_status st = DNC_OK;
     switch (o->type) {
-    case DNC_OPT_FLAG:
+    case CLI_OPT_FLAG:
         if (value == NULL || strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
             strcmp(value, "yes") == 0)
             *(bool *)o->target = true;
@@ -145,70 +176,72 @@ static dnc_status set_option(dnc_cli *cli, dnc_opt *o, const char *value)
         else
             st = dnc_fail(DNC_EINVAL, "%s: '%s' is not true or false", what, value);
         break;
-    case DNC_OPT_DOUBLE: st = dnc_parse_double(value, what, (double *)o->target); break;
-    case DNC_OPT_SIZE: st = dnc_parse_size(value, what, (size_t *)o->target); break;
-    case DNC_OPT_U64: {
+    case CLI_OPT_DOUBLE: st = dnc_parse_double(value, what, (double *)o->target); break;
+    case CLI_OPT_SIZE: st = dnc_parse_size(value, what, (size_t *)o->target); break;
+    case CLI_OPT_U64: {
         unsigned long long v;
         st = dnc_parse_u64(value, what, &v);
         if (!st)
             *(uint64_t *)o->target = (uint64_t)v;
         break;
     }
-    case DNC_OPT_STRING: {
+    case CLI_OPT_STRING: {
         const char *kept = keep_string(cli, value);
         if (!kept)
             return dnc_fail(DNC_ENOMEM, "out of memory");
         *(const char **)o->target = kept;
         break;
     }
-    case DNC_OPT_ACTIVATION: st = dnc_activation_parse(value, (dnc_activation *)o->target); break;
-    case DNC_OPT_DLIST: st = parse_dlist(value, what, (dnc_dlist *)o->target); break;
-    case DNC_OPT_ALIAS: return dnc_fail(DNC_EINVAL, "%s: alias of no option", what);
+    case CLI_OPT_ACTIVATION: st = dnc_activation_parse(value, (dnc_activation *)o->target); break;
+    case CLI_OPT_DLIST: st = parse_dlist(value, what, (cli_dlist *)o->target); break;
+    case CLI_OPT_ALIAS: return dnc_fail(DNC_EINVAL, "%s: alias of no option", what);
+    case CLI_OPT_PARAM: return dnc_fail(DNC_EINVAL, "%s: declaration not resolved", what);
     }
     if (!st)
         o->seen = true;
     return st;
 }
 
-static int apply_config(dnc_cli *cli, const char *path)
+static int apply_config(cli_command *cli, const char *path)
 {
     dnc_status st = dnc_config_read(path, &cli->config);
     if (st) {
-        dnc_cli_fail(cli->command);
-        return DNC_CLI_ERROR;
+        cli_fail(cli->command);
+        return CLI_ERROR;
     }
     for (size_t i = 0; i < cli->config.count; i++) {
         const dnc_config_entry *e = &cli->config.entries[i];
         char where[4200];
         snprintf(where, sizeof where, "%s:%d: ", path, e->line);
-        dnc_opt *o = lookup_opt(cli, e->key, strlen(e->key), where);
+        cli_opt *o = lookup_opt(cli, e->key, strlen(e->key), where);
         if (!o) {
-            dnc_cli_failf(cli->command, "%s:%d: unknown option '%s' (see --help)", path, e->line,
+            cli_failf(cli->command, "%s:%d: unknown option '%s' (see --help)", path, e->line,
                           e->key);
-            return DNC_CLI_ERROR;
+            return CLI_ERROR;
         }
         if (set_option(cli, o, e->value)) {
-            dnc_cli_failf(cli->command, "%s:%d: %s", path, e->line, dnc_last_error());
-            return DNC_CLI_ERROR;
+            cli_failf(cli->command, "%s:%d: %s", path, e->line, dnc_last_error());
+            return CLI_ERROR;
         }
     }
-    return DNC_CLI_OK;
+    return CLI_OK;
 }
 
 static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
 
-int dnc_cli_parse(dnc_cli *cli, int argc, char **argv)
+int cli_parse(cli_command *cli, int argc, char **argv)
 {
+    resolve_params(cli);
     cli->positional = calloc((size_t)argc + 1, sizeof *cli->positional);
     cli->npositional = 0;
     if (!cli->positional) {
-        dnc_cli_failf(cli->command, "out of memory");
-        return DNC_CLI_ERROR;
+        cli_failf(cli->command, "out of memory");
+        return CLI_ERROR;
     }
     for (int i = 1; i < argc; i++) {
         if (is_help(argv[i])) {
-            dnc_cli_print_help(cli, stdout);
-            return DNC_CLI_HELP;
+            cli_print_help(cli, stdout);
+            return CLI_HELP;
         }
     }
     /* The config file first, so that flags override it. */
@@ -217,8 +250,8 @@ int dnc_cli_parse(dnc_cli *cli, int argc, char **argv)
         const char *path = NULL;
         if (strcmp(a, "--config") == 0) {
             if (i + 1 >= argc) {
-                dnc_cli_failf(cli->command, "--config needs a file name");
-                return DNC_CLI_ERROR;
+                cli_failf(cli->command, "--config needs a file name");
+                return CLI_ERROR;
             }
             path = argv[i + 1];
         } else if (strncmp(a, "--config=", 9) == 0) {
@@ -226,8 +259,8 @@ int dnc_cli_parse(dnc_cli *cli, int argc, char **argv)
         }
         if (path) {
             if (cli->config.path) {
-                dnc_cli_failf(cli->command, "--config given twice");
-                return DNC_CLI_ERROR;
+                cli_failf(cli->command, "--config given twice");
+                return CLI_ERROR;
             }
             int rc = apply_config(cli, path);
             if (rc)
@@ -254,42 +287,42 @@ int dnc_cli_parse(dnc_cli *cli, int argc, char **argv)
         const char *name = a + 2;
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        dnc_opt *o = lookup_opt(cli, name, len, "--");
+        cli_opt *o = lookup_opt(cli, name, len, "--");
         if (!o) {
-            dnc_cli_failf(cli->command, "unknown option '%.*s' (see 'dnncrit %s --help')",
+            cli_failf(cli->command, "unknown option '%.*s' (see 'dnncrit %s --help')",
                           (int)len + 2, a, cli->command);
-            return DNC_CLI_ERROR;
+            return CLI_ERROR;
         }
         const char *value = eq ? eq + 1 : NULL;
-        if (!value && o->type != DNC_OPT_FLAG) {
+        if (!value && o->type != CLI_OPT_FLAG) {
             if (i + 1 >= argc) {
-                dnc_cli_failf(cli->command, "--%s needs a value", o->name);
-                return DNC_CLI_ERROR;
+                cli_failf(cli->command, "--%s needs a value", o->name);
+                return CLI_ERROR;
             }
             value = argv[++i];
         }
         if (set_option(cli, o, value)) {
-            dnc_cli_fail(cli->command);
-            return DNC_CLI_ERROR;
+            cli_fail(cli->command);
+            return CLI_ERROR;
         }
     }
     if (cli->npositional < cli->min_positional || cli->npositional > cli->max_positional) {
         if (cli->max_positional == 0)
-            dnc_cli_failf(cli->command, "unexpected argument '%s' (see --help)",
+            cli_failf(cli->command, "unexpected argument '%s' (see --help)",
                           cli->positional[0]);
         else
-            dnc_cli_failf(cli->command, "expected %s (see --help)",
+            cli_failf(cli->command, "expected %s (see --help)",
                           cli->positional_name ? cli->positional_name : "arguments");
-        return DNC_CLI_ERROR;
+        return CLI_ERROR;
     }
-    return DNC_CLI_OK;
+    return CLI_OK;
 }
 
-void dnc_cli_free(dnc_cli *cli)
+void cli_free(cli_command *cli)
 {
     for (size_t i = 0; i < cli->nopts; i++) {
-        if (cli->opts[i].type == DNC_OPT_DLIST) {
-            dnc_dlist *l = cli->opts[i].target;
+        if (cli->opts[i].type == CLI_OPT_DLIST) {
+            cli_dlist *l = cli->opts[i].target;
             free(l->v);
             l->v = NULL;
             l->n = 0;
@@ -305,7 +338,7 @@ void dnc_cli_free(dnc_cli *cli)
     dnc_config_free(&cli->config);
 }
 
-bool dnc_cli_seen(const dnc_cli *cli, const char *name)
+bool cli_seen(const cli_command *cli, const char *name)
 {
     for (size_t i = 0; i < cli->nopts; i++)
         if (strcmp(cli->opts[i].name, name) == 0)
@@ -313,25 +346,26 @@ bool dnc_cli_seen(const dnc_cli *cli, const char *name)
     return false;
 }
 
-static void print_default(const dnc_opt *o, FILE *fp)
+static void print_default(const cli_opt *o, FILE *fp)
 {
     switch (o->type) {
-    case DNC_OPT_FLAG:
-    case DNC_OPT_ALIAS: break;
-    case DNC_OPT_DOUBLE: fprintf(fp, " (default %g)", *(double *)o->target); break;
-    case DNC_OPT_SIZE: fprintf(fp, " (default %zu)", *(size_t *)o->target); break;
-    case DNC_OPT_U64:
+    case CLI_OPT_FLAG:
+    case CLI_OPT_ALIAS:
+    case CLI_OPT_PARAM: break;
+    case CLI_OPT_DOUBLE: fprintf(fp, " (default %g)", *(double *)o->target); break;
+    case CLI_OPT_SIZE: fprintf(fp, " (default %zu)", *(size_t *)o->target); break;
+    case CLI_OPT_U64:
         fprintf(fp, " (default %llu)", (unsigned long long)*(uint64_t *)o->target);
         break;
-    case DNC_OPT_STRING:
+    case CLI_OPT_STRING:
         if (*(const char **)o->target)
             fprintf(fp, " (default %s)", *(const char **)o->target);
         break;
-    case DNC_OPT_ACTIVATION:
+    case CLI_OPT_ACTIVATION:
         fprintf(fp, " (default %s)", dnc_activation_name(*(dnc_activation *)o->target));
         break;
-    case DNC_OPT_DLIST: {
-        const dnc_dlist *l = o->target;
+    case CLI_OPT_DLIST: {
+        const cli_dlist *l = o->target;
         if (l->n) {
             fprintf(fp, " (default ");
             for (size_t i = 0; i < l->n && i < 6; i++)
@@ -343,31 +377,33 @@ static void print_default(const dnc_opt *o, FILE *fp)
     }
 }
 
-static const char *type_metavar(dnc_opt_type t)
+static const char *type_metavar(cli_opt_type t)
 {
     switch (t) {
-    case DNC_OPT_FLAG:
-    case DNC_OPT_ALIAS: return "";
-    case DNC_OPT_DOUBLE: return " X";
-    case DNC_OPT_SIZE:
-    case DNC_OPT_U64: return " N";
-    case DNC_OPT_STRING: return " S";
-    case DNC_OPT_ACTIVATION: return " NAME";
-    case DNC_OPT_DLIST: return " LIST";
+    case CLI_OPT_FLAG:
+    case CLI_OPT_ALIAS:
+    case CLI_OPT_PARAM: return "";
+    case CLI_OPT_DOUBLE: return " X";
+    case CLI_OPT_SIZE:
+    case CLI_OPT_U64: return " N";
+    case CLI_OPT_STRING: return " S";
+    case CLI_OPT_ACTIVATION: return " NAME";
+    case CLI_OPT_DLIST: return " LIST";
     }
     return "";
 }
 
-void dnc_cli_print_help(const dnc_cli *cli, FILE *fp)
+void cli_print_help(const cli_command *cli, FILE *fp)
 {
+    resolve_params(cli);
     fprintf(fp, "usage: dnncrit %s [options]%s%s\n\n%s\n\noptions:\n", cli->command,
             cli->positional_name ? " " : "", cli->positional_name ? cli->positional_name : "",
             cli->summary);
     for (size_t i = 0; i < cli->nopts; i++) {
-        const dnc_opt *o = &cli->opts[i];
+        const cli_opt *o = &cli->opts[i];
         char head[64];
-        if (o->type == DNC_OPT_ALIAS) {
-            const dnc_opt *t = alias_target(cli, o);
+        if (o->type == CLI_OPT_ALIAS) {
+            const cli_opt *t = alias_target(cli, o);
             if (!t)
                 continue;
             snprintf(head, sizeof head, "--%s%s", o->name, type_metavar(t->type));
@@ -386,13 +422,13 @@ void dnc_cli_print_help(const dnc_cli *cli, FILE *fp)
         fprintf(fp, "\nexample:\n  %s\n", cli->example);
 }
 
-int dnc_cli_fail(const char *command)
+int cli_fail(const char *command)
 {
     fprintf(stderr, "dnncrit %s: error: %s\n", command, dnc_last_error());
     return 1;
 }
 
-int dnc_cli_failf(const char *command, const char *fmt, ...)
+int cli_failf(const char *command, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -403,7 +439,7 @@ int dnc_cli_failf(const char *command, const char *fmt, ...)
     return 1;
 }
 
-const char *dnc_cli_base_name(const char *path)
+const char *cli_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;

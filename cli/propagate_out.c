@@ -179,7 +179,7 @@ dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_resul
     char *text = NULL;
     if (!st) {
         cJSON *outs = cJSON_AddObjectToObject(root, "outputs");
-        cJSON_AddStringToObject(outs, "csv", dnc_cli_base_name(csv));
+        cJSON_AddStringToObject(outs, "csv", cli_base_name(csv));
         text = cJSON_Print(root);
         if (!text)
             st = dnc_fail(DNC_ENOMEM, "cannot serialise JSON for '%s'", json);

@@ -1,13 +1,14 @@
-/* libFuzzer: the CLI option layer (dnc_cli_parse) with an option of every
- * type, deprecated aliases included. The input is argv, one argument per
- * line; "--config" is not followed to files (the config parser has its own
- * target). */
+/* libFuzzer: the CLI option layer (cli_parse) with an option of every
+ * type, an option of a declared parameter and deprecated aliases included.
+ * The input is argv, one argument per line; "--config" is not followed to
+ * files (the config parser has its own target). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 
 enum { MAX_ARGS = 64 };
 
@@ -46,35 +47,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     args[argc] = NULL;
     bool flag = false;
-    double d = 1.5;
+    double d = 1.5, sigma_b = 0;
     size_t n = 4;
     uint64_t u = 7;
     const char *str = "x";
     dnc_activation act = DNC_ACT_TANH;
-    dnc_dlist list = {0};
-    dnc_opt opts[] = {
-        {"flag", DNC_OPT_FLAG, &flag, "a flag", false},
-        {"sigma-w", DNC_OPT_DOUBLE, &d, "a double", false},
-        {"width", DNC_OPT_SIZE, &n, "a size", false},
-        {"seed", DNC_OPT_U64, &u, "a u64", false},
-        {"out", DNC_OPT_STRING, &str, "a string", false},
-        {"activation", DNC_OPT_ACTIVATION, &act, "an activation", false},
-        {"sigma-b", DNC_OPT_DLIST, &list, "a list", false},
-        DNC_OPT_ALIAS_OF("output", "out"),
-        DNC_OPT_ALIAS_OF("dangling", "no-such-option"),
+    cli_dlist list = {0};
+    cli_opt opts[] = {
+        CLI_OPT("flag", CLI_OPT_FLAG, &flag, "a flag"),
+        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &d, "a double"),
+        CLI_OPT("width", CLI_OPT_SIZE, &n, "a size"),
+        CLI_OPT("seed", CLI_OPT_U64, &u, "a u64"),
+        CLI_OPT("out", CLI_OPT_STRING, &str, "a string"),
+        CLI_OPT("activation", CLI_OPT_ACTIVATION, &act, "an activation"),
+        CLI_OPT("sigma-b", CLI_OPT_DLIST, &list, "a list"),
+        CLI_PARAM(dnc_net_param_sigma_b, &sigma_b),
+        CLI_OPT_ALIAS_OF("output", "out"),
+        CLI_OPT_ALIAS_OF("dangling", "no-such-option"),
     };
-    dnc_cli cli = {.command = "fuzz", .summary = "fuzz", .example = "fuzz", .opts = opts,
+    cli_command cli = {.command = "fuzz", .summary = "fuzz", .example = "fuzz", .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0], .positional_name = "FILE",
                    .min_positional = 0, .max_positional = 3};
-    int rc = dnc_cli_parse(&cli, argc, args);
-    if (rc == DNC_CLI_OK) {
+    int rc = cli_parse(&cli, argc, args);
+    if (rc == CLI_OK) {
         for (size_t i = 0; i < list.n; i++)
             if (list.v[i] != list.v[i])
                 abort(); /* NaN must never get through */
         if (d != d)
             abort();
     }
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     free(text);
     return 0;
 }

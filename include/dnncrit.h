@@ -15,6 +15,7 @@
 #include "dnncrit/error.h"
 #include "dnncrit/io.h"
 #include "dnncrit/json.h"
+#include "dnncrit/param.h"
 #include "dnncrit/rng.h"
 #include "dnncrit/table.h"
 

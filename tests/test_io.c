@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "dnncrit/io.h"
+#include "dnncrit/network.h"
 #include "testutil.h"
 
 static void test_config_parse_ok(void **state)
@@ -101,39 +102,39 @@ static void test_cli_options_config_and_override(void **state)
     size_t width = 1;
     double sw = 1;
     dnc_activation act = DNC_ACT_TANH;
-    dnc_dlist list = {0};
+    cli_dlist list = {0};
     bool quiet = false;
-    dnc_opt opts[] = {
-        {"width", DNC_OPT_SIZE, &width, "width", false},
-        {"sigma-w", DNC_OPT_DOUBLE, &sw, "sw", false},
-        {"activation", DNC_OPT_ACTIVATION, &act, "act", false},
-        {"list", DNC_OPT_DLIST, &list, "list", false},
-        {"quiet", DNC_OPT_FLAG, &quiet, "quiet", false},
+    cli_opt opts[] = {
+        CLI_OPT("width", CLI_OPT_SIZE, &width, "width"),
+        CLI_OPT("sigma-w", CLI_OPT_DOUBLE, &sw, "sw"),
+        CLI_OPT("activation", CLI_OPT_ACTIVATION, &act, "act"),
+        CLI_OPT("list", CLI_OPT_DLIST, &list, "list"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &quiet, "quiet"),
     };
-    dnc_cli cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
+    cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
     char *argv[] = {"t", "--config", cfgpath, "--width=20", "--activation", "relu", "--quiet"};
-    assert_int_equal(dnc_cli_parse(&cli, 7, argv), DNC_CLI_OK);
+    assert_int_equal(cli_parse(&cli, 7, argv), CLI_OK);
     assert_int_equal(width, 20); /* flag overrides config */
     assert_float_equal(sw, 2.5, 0);
     assert_int_equal(act, DNC_ACT_RELU);
     assert_int_equal(list.n, 3);
     assert_float_equal(list.v[1], 0.5, 1e-15);
     assert_true(quiet);
-    dnc_cli_free(&cli);
+    cli_free(&cli);
 
-    dnc_cli bad = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
+    cli_command bad = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
     char *argv2[] = {"t", "--sigma-w", "nan"};
-    assert_int_equal(dnc_cli_parse(&bad, 3, argv2), DNC_CLI_ERROR);
-    dnc_cli_free(&bad);
-    dnc_cli bad2 = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
+    assert_int_equal(cli_parse(&bad, 3, argv2), CLI_ERROR);
+    cli_free(&bad);
+    cli_command bad2 = {.command = "t", .summary = "s", .opts = opts, .nopts = 5};
     char *argv3[] = {"t", "--no-such-option", "1"};
-    assert_int_equal(dnc_cli_parse(&bad2, 3, argv3), DNC_CLI_ERROR);
-    dnc_cli_free(&bad2);
+    assert_int_equal(cli_parse(&bad2, 3, argv3), CLI_ERROR);
+    cli_free(&bad2);
     tu_rmtree(dir);
     free(dir);
 }
 
-/* A deprecated spelling (DNC_OPT_ALIAS_OF) sets the option it stands for,
+/* A deprecated spelling (CLI_OPT_ALIAS_OF) sets the option it stands for,
  * on the command line and in a config file, and --help lists it as such. */
 static void test_cli_option_alias(void **state)
 {
@@ -144,36 +145,36 @@ static void test_cli_option_alias(void **state)
     assert_int_equal(dnc_write_text_atomic(cfgpath, "outdir = from-config\n"), DNC_OK);
     const char *out = NULL;
     size_t width = 1;
-    dnc_opt opts[] = {
-        {"out-dir", DNC_OPT_STRING, &out, "output directory", false},
-        DNC_OPT_ALIAS_OF("outdir", "out-dir"),
-        DNC_OPT_ALIAS_OF("breadth", "no-such-option"),
-        {"width", DNC_OPT_SIZE, &width, "width", false},
+    cli_opt opts[] = {
+        CLI_OPT("out-dir", CLI_OPT_STRING, &out, "output directory"),
+        CLI_OPT_ALIAS_OF("outdir", "out-dir"),
+        CLI_OPT_ALIAS_OF("breadth", "no-such-option"),
+        CLI_OPT("width", CLI_OPT_SIZE, &width, "width"),
     };
-    dnc_cli cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 4};
+    cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 4};
     char *argv[] = {"t", "--outdir", "d1", "--width", "3"};
-    assert_int_equal(dnc_cli_parse(&cli, 5, argv), DNC_CLI_OK);
+    assert_int_equal(cli_parse(&cli, 5, argv), CLI_OK);
     assert_string_equal(out, "d1");
-    assert_true(dnc_cli_seen(&cli, "out-dir"));
+    assert_true(cli_seen(&cli, "out-dir"));
     assert_int_equal(width, 3);
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     opts[0].seen = false;
     char *argv2[] = {"t", "--config", cfgpath};
-    assert_int_equal(dnc_cli_parse(&cli, 3, argv2), DNC_CLI_OK);
+    assert_int_equal(cli_parse(&cli, 3, argv2), CLI_OK);
     assert_string_equal(out, "from-config");
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     char *argv3[] = {"t", "--config", cfgpath, "--outdir=d3"}; /* the flag still wins */
-    assert_int_equal(dnc_cli_parse(&cli, 4, argv3), DNC_CLI_OK);
+    assert_int_equal(cli_parse(&cli, 4, argv3), CLI_OK);
     assert_string_equal(out, "d3");
-    dnc_cli_free(&cli);
+    cli_free(&cli);
     out = NULL; /* the parsed string was owned by the cli */
     /* an alias of nothing is an unknown option, and not in the help */
     char *argv4[] = {"t", "--breadth", "2"};
-    assert_int_equal(dnc_cli_parse(&cli, 3, argv4), DNC_CLI_ERROR);
-    dnc_cli_free(&cli);
+    assert_int_equal(cli_parse(&cli, 3, argv4), CLI_ERROR);
+    cli_free(&cli);
     FILE *fp = fopen(tu_path(dir, "help"), "w");
     assert_non_null(fp);
-    dnc_cli_print_help(&cli, fp);
+    cli_print_help(&cli, fp);
     fclose(fp);
     char *help = tu_read(tu_path(dir, "help"));
     assert_non_null(help);
@@ -182,6 +183,64 @@ static void test_cli_option_alias(void **state)
     assert_non_null(strstr(help, "deprecated spelling of --out-dir\n"));
     assert_null(strstr(help, "breadth"));
     free(help);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* An option for a declared parameter (CLI_PARAM) is spelled from the key
+ * ("sigma_w" -> --sigma-w), typed and documented by the declaration unless
+ * the table gives its own help, and also takes lists (CLI_PARAM_LIST). */
+static void test_cli_param_options(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char cfgpath[4096];
+    snprintf(cfgpath, sizeof cfgpath, "%s/run.cfg", dir);
+    assert_int_equal(dnc_write_text_atomic(cfgpath, "sigma_b = 0.25\ninput-width = 7\n"), DNC_OK);
+    dnc_mlp_config net = dnc_mlp_config_default();
+    cli_dlist widths = {0};
+    cli_opt opts[] = {
+        CLI_PARAM(dnc_net_param_sigma_w, &net.sigma_w),
+        CLI_PARAM(dnc_net_param_sigma_b, &net.sigma_b),
+        CLI_PARAM(dnc_net_param_input_width, &net.input_width),
+        CLI_PARAM_HELP(dnc_net_param_seed, &net.seed, "first seed"),
+        CLI_PARAM(dnc_net_param_activation, &net.activation),
+        CLI_PARAM_LIST(dnc_net_param_width, &widths, "widths"),
+    };
+    cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 6};
+    char *argv[] = {"t",    "--config",  cfgpath,      "--sigma-w", "1.5",  "--seed",
+                    "9",    "--width",   "8,16",       "--activation", "relu"};
+    assert_int_equal(cli_parse(&cli, 11, argv), CLI_OK);
+    assert_float_equal(net.sigma_w, 1.5, 0);
+    assert_float_equal(net.sigma_b, 0.25, 0);
+    assert_int_equal(net.input_width, 7);
+    assert_int_equal(net.seed, 9);
+    assert_int_equal(net.activation, DNC_ACT_RELU);
+    assert_int_equal(widths.n, 2);
+    assert_float_equal(widths.v[1], 16, 0);
+    assert_true(cli_seen(&cli, "sigma-w"));
+    assert_false(cli_seen(&cli, "depth"));
+    cli_free(&cli);
+
+    FILE *fp = fopen(tu_path(dir, "help"), "w");
+    assert_non_null(fp);
+    cli_print_help(&cli, fp);
+    fclose(fp);
+    char *help = tu_read(tu_path(dir, "help"));
+    assert_non_null(help);
+    assert_non_null(strstr(help, "  --sigma-w X   "));
+    assert_non_null(strstr(help, " weight scale: W_ij ~ N(0, sigma_w^2/fan_in) (default 1.5)\n"));
+    assert_non_null(strstr(help, "  --input-width N   "));
+    assert_non_null(strstr(help, " input dimension N0 (0: same as width) (default 7)\n"));
+    assert_non_null(strstr(help, "  --seed N   "));
+    assert_non_null(strstr(help, " first seed (default 9)\n"));
+    assert_non_null(strstr(help, "  --width LIST   "));
+    assert_non_null(strstr(help, " widths\n")); /* cli_free emptied the list */
+    free(help);
+
+    char *bad[] = {"t", "--seed", "-1"};
+    assert_int_equal(cli_parse(&cli, 3, bad), CLI_ERROR);
+    cli_free(&cli);
     tu_rmtree(dir);
     free(dir);
 }
@@ -196,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_atomic_file_commit_and_abort),
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
+        cmocka_unit_test(test_cli_param_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

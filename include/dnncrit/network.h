@@ -15,6 +15,7 @@ DNC_BEGIN_DECLS
 
 #include "dnncrit/activation.h"
 #include "dnncrit/error.h"
+#include "dnncrit/param.h"
 
 #define DNC_MAX_WIDTH ((size_t)1 << 20)
 #define DNC_MAX_DEPTH ((size_t)1 << 20)
@@ -29,9 +30,35 @@ typedef struct {
     uint64_t seed;
 } dnc_mlp_config;
 
-/* Defaults: N = 256, L = 100, tanh, sigma_w = 1, sigma_b = 0, seed 1. */
+/* The network and initialisation parameters, declared once: key, type,
+ * help and accepted values, with the default as an argument (a command or
+ * a sweep type may start from another default). Command-line option tables
+ * and sweep schemas use these; dnc_mlp_config_validate checks the values
+ * against the same domains. */
+#define DNC_NET_PARAM_WIDTH(def) {"width", DNC_PARAM_SIZE, (def), "units per layer N", "[1,1048576]"}
+#define DNC_NET_PARAM_DEPTH(def) {"depth", DNC_PARAM_SIZE, (def), "number of layers L", "[1,1048576]"}
+#define DNC_NET_PARAM_INPUT_WIDTH(def)                                                       \
+    {"input_width", DNC_PARAM_SIZE, (def), "input dimension N0 (0: same as width)",         \
+     "[0,1048576]"}
+#define DNC_NET_PARAM_ACTIVATION(def)                                                        \
+    {"activation", DNC_PARAM_ACTIVATION, (def), "nonlinearity phi", NULL}
+#define DNC_NET_PARAM_SIGMA_W(def)                                                           \
+    {"sigma_w", DNC_PARAM_DOUBLE, (def), "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)",     \
+     "(0,inf)"}
+#define DNC_NET_PARAM_SIGMA_B(def)                                                           \
+    {"sigma_b", DNC_PARAM_DOUBLE, (def), "bias standard deviation", "[0,inf)"}
+#define DNC_NET_PARAM_SEED(def)                                                              \
+    {"seed", DNC_PARAM_U64, (def), "Philox key of the network and inputs", NULL}
+
+/* The declarations with the library's defaults (src/models/network_params.c):
+ * N = 256, L = 100, N0 = 0 (same as N), tanh, sigma_w = 1, sigma_b = 0, seed 1. */
+extern const dnc_param dnc_net_param_width, dnc_net_param_depth, dnc_net_param_input_width,
+    dnc_net_param_activation, dnc_net_param_sigma_w, dnc_net_param_sigma_b, dnc_net_param_seed;
+
+/* The configuration of the declared defaults (dnc_net_param_*). */
 dnc_mlp_config dnc_mlp_config_default(void);
-/* Rejects zero/huge sizes, sigma_w <= 0, sigma_b < 0, non-finite values. */
+/* Checks every value against its declaration's domain: rejects zero/huge
+ * sizes, sigma_w <= 0, sigma_b < 0, non-finite values. */
 dnc_status dnc_mlp_config_validate(const dnc_mlp_config *cfg);
 
 size_t dnc_mlp_input_width(const dnc_mlp_config *cfg);

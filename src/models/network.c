@@ -4,40 +4,6 @@
 
 #include "dnncrit/rng.h"
 
-dnc_mlp_config dnc_mlp_config_default(void)
-{
-    dnc_mlp_config c = {
-        .width = 256,
-        .depth = 100,
-        .input_width = 0,
-        .activation = DNC_ACT_TANH,
-        .sigma_w = 1.0,
-        .sigma_b = 0.0,
-        .seed = 1,
-    };
-    return c;
-}
-
-dnc_status dnc_mlp_config_validate(const dnc_mlp_config *cfg)
-{
-    if (cfg->width == 0 || cfg->width > DNC_MAX_WIDTH)
-        return dnc_fail(DNC_EINVAL, "width must be between 1 and %zu, got %zu", DNC_MAX_WIDTH,
-                        cfg->width);
-    if (cfg->depth == 0 || cfg->depth > DNC_MAX_DEPTH)
-        return dnc_fail(DNC_EINVAL, "depth must be between 1 and %zu, got %zu", DNC_MAX_DEPTH,
-                        cfg->depth);
-    if (cfg->input_width > DNC_MAX_WIDTH)
-        return dnc_fail(DNC_EINVAL, "input width must be at most %zu, got %zu", DNC_MAX_WIDTH,
-                        cfg->input_width);
-    if (cfg->activation < 0 || cfg->activation >= DNC_ACT_COUNT)
-        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)cfg->activation);
-    if (!isfinite(cfg->sigma_w) || cfg->sigma_w <= 0)
-        return dnc_fail(DNC_EINVAL, "sigma_w must be a finite number > 0, got %g", cfg->sigma_w);
-    if (!isfinite(cfg->sigma_b) || cfg->sigma_b < 0)
-        return dnc_fail(DNC_EINVAL, "sigma_b must be a finite number >= 0, got %g", cfg->sigma_b);
-    return DNC_OK;
-}
-
 size_t dnc_mlp_input_width(const dnc_mlp_config *cfg)
 {
     return cfg->input_width ? cfg->input_width : cfg->width;
