@@ -44,7 +44,7 @@ bool sweep_mpi_built(void) { return false; }
 int sweep_run_mpi(const sweep_args *a)
 {
     (void)a;
-    return cli_failf("sweep", "this dnncrit was built without MPI (DNNCRIT_WITH_MPI=OFF)");
+    return dnc_cli_failf("sweep", "this dnncrit was built without MPI (DNNCRIT_WITH_MPI=OFF)");
 }
 
 #else
@@ -82,7 +82,7 @@ static int share_todo(const dnc_sweep *s, const sweep_args *a, int rank, dnc_swe
         if (!st)
             st = dnc_sweep_pending(s, a->out_dir, todo, ntodo, kept);
         if (st)
-            cli_fail("sweep");
+            dnc_cli_fail("sweep");
         head[0] = st == DNC_OK;
         head[1] = *ntodo;
         head[2] = *kept;
@@ -144,7 +144,7 @@ static int distributed(const dnc_sweep *s, const sweep_args *a, int rank, int ra
     dnc_status st = run_points(s, a, rank, threads, todo, ntodo, &stats);
     free(todo);
     if (st)
-        cli_failf("sweep", "rank %d: %s", rank, dnc_last_error());
+        dnc_cli_failf("sweep", "rank %d: %s", rank, dnc_last_error());
     int ok = st == DNC_OK, all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     unsigned long long mine = stats.computed, total = 0;
@@ -165,7 +165,7 @@ int sweep_run_mpi(const sweep_args *a)
 {
     int provided = 0, rank = 0, ranks = 1;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
-        return cli_failf("sweep", "MPI_Init_thread failed");
+        return dnc_cli_failf("sweep", "MPI_Init_thread failed");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     int threads = a->threads > 0 ? a->threads : omp_get_max_threads();
@@ -174,7 +174,7 @@ int sweep_run_mpi(const sweep_args *a)
     dnc_sweep s;
     int ok = dnc_sweep_load(a->spec_path, &s) == DNC_OK, all_ok = 0;
     if (!ok && rank == 0)
-        cli_fail("sweep");
+        dnc_cli_fail("sweep");
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (ok && !all_ok && rank != 0)
         fprintf(stderr, "dnncrit sweep: error: another rank could not read '%s'\n",

@@ -7,11 +7,15 @@
 #include "dnncrit/network.h"
 #include "dnncrit/sweep.h"
 
-/* Parameters shared by every type that builds a random network: the
- * declarations of dnncrit/network.h with the sweeps' defaults. */
+/* Parameters shared by every type that builds a random network. */
 #define NETWORK_PARAMS                                                                       \
-    DNC_NET_PARAM_ACTIVATION("tanh"), DNC_NET_PARAM_SIGMA_W("1"), DNC_NET_PARAM_SIGMA_B("0"), \
-        DNC_NET_PARAM_WIDTH("256"), DNC_NET_PARAM_DEPTH("50"), DNC_NET_PARAM_SEED("1")
+    {"activation", DNC_SWEEP_ACTIVATION, "tanh", "nonlinearity phi", NULL},                 \
+        {"sigma_w", DNC_SWEEP_DOUBLE, "1", "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)",  \
+         NULL},                                                                              \
+        {"sigma_b", DNC_SWEEP_DOUBLE, "0", "bias standard deviation", NULL},                \
+        {"width", DNC_SWEEP_SIZE, "256", "units per layer N", NULL},                       \
+        {"depth", DNC_SWEEP_SIZE, "50", "number of layers L", NULL},                       \
+        {"seed", DNC_SWEEP_U64, "1", "Philox key of the network and inputs", NULL}
 
 /* The network of a point with NETWORK_PARAMS. */
 dnc_mlp_config dnc_sweep_network_of(const dnc_sweep_point *p);
