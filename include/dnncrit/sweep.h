@@ -95,7 +95,7 @@ typedef struct dnc_sweep_experiment {
     dnc_status (*run)(const dnc_sweep_point *p, double *row, cJSON *detail);
 } dnc_sweep_experiment;
 
-/* The registry (src/sweep_experiments.c). */
+/* The type table (src/app/sweep_types.c; each type a plug-in, src/app/sweep_type_*.c). */
 size_t dnc_sweep_experiment_count(void);
 const dnc_sweep_experiment *dnc_sweep_experiment_at(size_t i);
 const dnc_sweep_experiment *dnc_sweep_find_experiment(const char *name);
