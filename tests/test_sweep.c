@@ -83,7 +83,7 @@ static void test_enumeration_order(void **state)
         assert_true(v[param_of(&s, "sigma_w")].d == (double)(1 + sw_i));
         assert_int_equal(v[param_of(&s, "activation")].u,
                          act_i ? DNC_ACT_RELU : DNC_ACT_TANH);
-        dnc_sweep_point pt = {i, s.exp, v};
+        dnc_sweep_point pt = {i, s.exp, v, NULL};
         assert_int_equal(dnc_sweep_get_size(&pt, "depth"), 50); /* the default */
     }
     dnc_sweep_free(&s);

@@ -114,17 +114,16 @@ static dnc_status get_data(const dnc_data_spec *spec, cached_data *own, const ca
     return st;
 }
 
-static dnc_status train_run(const dnc_sweep_point *p, double *row, cJSON *detail)
+dnc_status dnc_sweep_train_run(const dnc_train_config *c, const dnc_data_spec *spec, double *row,
+                               cJSON *detail)
 {
-    dnc_train_config c = train_config_of(p);
-    dnc_data_spec spec = data_spec_of(p);
     cached_data own;
     memset(&own, 0, sizeof own);
     const cached_data *data;
-    dnc_status st = get_data(&spec, &own, &data);
+    dnc_status st = get_data(spec, &own, &data);
     dnc_train_point_result r;
     if (!st)
-        st = dnc_train_point(&c, &data->train, &data->test, &r);
+        st = dnc_train_point(c, &data->train, &data->test, &r);
     if (!st) {
         dnc_train_point_row(&r, row);
         cJSON *j = dnc_train_point_to_json(&r);
@@ -134,6 +133,13 @@ static dnc_status train_run(const dnc_sweep_point *p, double *row, cJSON *detail
     dnc_dataset_free(&own.train);
     dnc_dataset_free(&own.test);
     return st;
+}
+
+static dnc_status train_run(const dnc_sweep_point *p, double *row, cJSON *detail)
+{
+    dnc_train_config c = train_config_of(p);
+    dnc_data_spec spec = data_spec_of(p);
+    return dnc_sweep_train_run(&c, &spec, row, detail);
 }
 
 const dnc_sweep_experiment dnc_sweep_type_train = {

@@ -14,7 +14,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "dnncrit/dataset.h"
 #include "dnncrit/network.h"
+#include "dnncrit/train.h"
 #include "dnncrit/sweep.h"
 
 #define DNC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,6 +43,13 @@ cJSON *dnc_sweep_array_json(const double *x, size_t n);
 
 #define array_json dnc_sweep_array_json
 #define network_of dnc_sweep_network_of
+
+/* The train type's point runner, for train-sweep's grid of it too: trains
+ * c on the data of spec (loaded once and shared by the points of the
+ * process), fills the DNC_TRAIN_POINT_NCOLUMNS columns of row and puts the
+ * point's record (dnc_train_point_to_json) in detail["train"]. */
+dnc_status dnc_sweep_train_run(const dnc_train_config *c, const dnc_data_spec *spec, double *row,
+                               cJSON *detail);
 
 /* The plug-ins, in the order of the type table. */
 extern const dnc_sweep_experiment dnc_sweep_type_meanfield;
