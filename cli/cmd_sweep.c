@@ -21,7 +21,7 @@ static void print_summary(const dnc_sweep *s, const sweep_args *a, const sweep_s
     printf("  table:  %s/table.csv\n  record: %s/sweep.json\n", a->out_dir, a->out_dir);
 }
 
-int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum)
+static int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum)
 {
     cJSON *rec = dnc_run_record_new("sweep", a->argc, a->argv);
     if (!rec)
@@ -142,20 +142,21 @@ typedef struct {
 } sweep_opts;
 
 /* --dry-run, or the options checked (2 when wrong) and the sweep run, here
- * or across MPI ranks; the figure is rendered by sweep_finish. */
+ * or across MPI ranks; the figure is rendered by sweep_finish (the
+ * driver's finish callback). */
 static int run_sweep(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
     const sweep_opts *o = ctx;
     const char *spec = cli->positional[0];
     if (o->dry_run)
-        return print_plan(&(sweep_args){spec, o->out_dir, 0, true, argc, argv, NULL});
+        return print_plan(&(sweep_args){spec, o->out_dir, 0, true, argc, argv, NULL, NULL});
     if (!o->out_dir)
         return dnc_cli_failf("sweep", "--out-dir DIR is required") + 1;
     if (o->threads > 4096)
         return dnc_cli_failf("sweep", "--threads must be at most 4096, got %zu", o->threads) + 1;
     if (check_launcher())
         return 2;
-    sweep_args a = {spec, o->out_dir, (int)o->threads, o->quiet, argc, argv, o->plot};
+    sweep_args a = {spec, o->out_dir, (int)o->threads, o->quiet, argc, argv, o->plot, sweep_finish};
     return sweep_launcher_world_size() != 0 && sweep_mpi_built() ? sweep_run_mpi(&a)
                                                                  : run_local(&a);
 }

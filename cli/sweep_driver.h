@@ -1,4 +1,6 @@
-/* Shared by cmd_sweep.c (local runs) and sweep_mpi.c (distributed runs). */
+/* The distributed sweep driver (sweep_mpi.c), a lower module that
+ * cmd_sweep.c calls; it calls back into the command only through
+ * sweep_args.finish, so the two never use each other. */
 #ifndef DNNCRIT_SWEEP_DRIVER_H
 #define DNNCRIT_SWEEP_DRIVER_H
 
@@ -7,15 +9,7 @@
 
 #include "dnncrit/sweep.h"
 
-typedef struct {
-    const char *spec_path;
-    const char *out_dir;
-    int threads; /* per process; 0: OpenMP default */
-    bool quiet;
-    int argc;
-    char **argv;
-    const char *plot; /* --plot FORMAT or NULL: sweep_finish renders DIR/sweep.json */
-} sweep_args;
+typedef struct sweep_args sweep_args;
 
 typedef struct {
     double t0;
@@ -26,8 +20,18 @@ typedef struct {
     double point_seconds;
 } sweep_summary;
 
-/* Writes table.csv and sweep.json, prints the summary; returns the exit code. */
-int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum);
+struct sweep_args {
+    const char *spec_path;
+    const char *out_dir;
+    int threads; /* per process; 0: OpenMP default */
+    bool quiet;
+    int argc;
+    char **argv;
+    const char *plot; /* --plot FORMAT or NULL: finish renders DIR/sweep.json */
+    /* Rank 0 once every point is done: writes table.csv and sweep.json,
+     * prints the summary; returns the exit code. */
+    int (*finish)(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum);
+};
 
 /* Launcher detection from the environment: 0 when not started by an MPI
  * launcher, the world size when it is, -1 when launched with unknown size. */

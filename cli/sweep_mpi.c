@@ -155,7 +155,7 @@ static int distributed(const dnc_sweep *s, const sweep_args *a, int rank, int ra
     if (rank == 0 && all_ok) {
         sum.computed = (size_t)total;
         sum.point_seconds = secs;
-        rc = sweep_finish(s, a, &sum);
+        rc = a->finish(s, a, &sum);
     }
     dnc_sweep_dir_close(&dir);
     return rc;
