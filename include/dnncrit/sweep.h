@@ -164,6 +164,10 @@ dnc_status dnc_sweep_read_point(const dnc_sweep *s, const char *dir, size_t inde
                                 cJSON **out);
 
 /* ---- Output directory. */
+
+/* "DIR/NAME", allocated (NULL when out of memory). */
+char *dnc_sweep_path(const char *dir, const char *name);
+
 typedef struct {
     int lock_fd; /* flock held while the sweep runs */
     char *dir;

@@ -16,7 +16,7 @@
 #include <cblas.h>
 #include <omp.h>
 
-static char *join(const char *dir, const char *name)
+char *dnc_sweep_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
@@ -29,7 +29,7 @@ static char *point_path(const char *dir, size_t index)
 {
     char name[48];
     snprintf(name, sizeof name, "points/%zu.json", index);
-    return join(dir, name);
+    return dnc_sweep_path(dir, name);
 }
 
 static dnc_status make_dir(const char *path)
@@ -47,7 +47,7 @@ static dnc_status make_dir(const char *path)
 
 static dnc_status take_lock(const char *dir, dnc_sweep_dir *d)
 {
-    char *path = join(dir, ".lock");
+    char *path = dnc_sweep_path(dir, ".lock");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     d->lock_fd = open(path, O_RDWR | O_CREAT, 0666);
@@ -72,7 +72,7 @@ static void remove_temporaries(const char *dir)
     while ((e = readdir(dp)) != NULL) {
         if (!strstr(e->d_name, ".tmp."))
             continue;
-        char *p = join(dir, e->d_name);
+        char *p = dnc_sweep_path(dir, e->d_name);
         if (p)
             remove(p);
         free(p);
@@ -82,7 +82,7 @@ static void remove_temporaries(const char *dir)
 
 static dnc_status check_description(const dnc_sweep *s, const char *dir)
 {
-    char *path = join(dir, "sweep.cfg");
+    char *path = dnc_sweep_path(dir, "sweep.cfg");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     dnc_status st = DNC_OK;
@@ -107,7 +107,7 @@ dnc_status dnc_sweep_dir_open(const dnc_sweep *s, const char *dir, dnc_sweep_dir
     d->lock_fd = -1;
     d->dir = NULL;
     dnc_status st = make_dir(dir);
-    char *points = join(dir, "points");
+    char *points = dnc_sweep_path(dir, "points");
     if (!st && !points)
         st = dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st && !(s->store && s->store->unlocked))
@@ -474,7 +474,7 @@ static dnc_status append_point(const char *dir, size_t index, FILE *fp, size_t *
 
 static dnc_status write_table(const dnc_sweep *s, const char *dir, size_t *nfailed)
 {
-    char *path = join(dir, "table.csv");
+    char *path = dnc_sweep_path(dir, "table.csv");
     char *header = dnc_sweep_csv_header(s);
     if (!path || !header) {
         free(path);
@@ -519,7 +519,7 @@ dnc_status dnc_sweep_gather(const dnc_sweep *s, const char *dir, cJSON *record, 
         cJSON_AddStringToObject(outputs, "points", "points/<index>.json");
         cJSON_AddStringToObject(outputs, "description", "sweep.cfg");
     }
-    char *path = join(dir, "sweep.json");
+    char *path = dnc_sweep_path(dir, "sweep.json");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     st = dnc_write_json_atomic(path, record);

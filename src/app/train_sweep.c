@@ -3,9 +3,9 @@
  * (dnncrit/sweep.h): the grid is a sweep of the train type's point runner
  * (sweep_type_train.c) built in code, kept in the directory layout of
  * train-sweep by a point store (spec.json, points/<i>.json holding the
- * train point records); lock-free resume, atomic point files and
- * execution come from the engine. The summary step over the points read
- * back from their files is train_sweep_summary.c. */
+ * train point records, no lock); resume, atomic point files, read-back
+ * and execution come from the engine. The summary step over the points
+ * read back from their files is train_sweep_summary.c. */
 #include "dnncrit/train_sweep.h"
 
 #include <stdio.h>
@@ -164,19 +164,10 @@ static cJSON *spec_json(const dnc_train_sweep_spec *s)
 }
 
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* Writes DIR/spec.json, or checks that the one there is the same sweep. */
 static dnc_status check_spec(const dnc_train_sweep_spec *s, const char *dir)
 {
-    char *path = join(dir, "spec.json");
+    char *path = dnc_sweep_path(dir, "spec.json");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     cJSON *want = spec_json(s);

@@ -10,18 +10,10 @@
 #include <string.h>
 
 #include "dnncrit/io.h"
+#include "dnncrit/sweep.h"
 #include "app/train_point.h"
 
 #define add_num dnc_json_add_finite
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
 
 static void csv_num(FILE *fp, double v, const char *sep)
 {
@@ -36,7 +28,7 @@ static void csv_num(FILE *fp, double v, const char *sep)
 static dnc_status write_point_table(const dnc_train_sweep_spec *s, const char *dir,
                                     const dnc_train_point_result *pts)
 {
-    char *path = join(dir, "sweep.csv");
+    char *path = dnc_sweep_path(dir, "sweep.csv");
     dnc_afile f;
     dnc_status st = path ? dnc_afile_open(&f, path) : dnc_fail(DNC_ENOMEM, "out of memory");
     free(path);
@@ -96,7 +88,7 @@ static cell_stats cell_average(const dnc_train_point_result *pts, size_t seeds)
 static dnc_status write_landscape(const dnc_train_sweep_spec *s, const char *dir,
                                   const cell_stats *cells, size_t ncells)
 {
-    char *path = join(dir, "landscape.csv");
+    char *path = dnc_sweep_path(dir, "landscape.csv");
     dnc_afile f;
     dnc_status st = path ? dnc_afile_open(&f, path) : dnc_fail(DNC_ENOMEM, "out of memory");
     free(path);
