@@ -378,7 +378,7 @@ static dnc_status stored_run(const dnc_sweep_point *p, double *row, cJSON *detai
 }
 
 static const dnc_sweep_experiment stored_type = {
-    "stored", "test type", stored_params, 2, stored_columns, 1, NULL, stored_run,
+    "stored", "test type", stored_params, 2, stored_columns, 1, NULL, stored_run, NULL,
 };
 
 static dnc_status stored_description(const dnc_sweep *s, const char *dir)

@@ -63,6 +63,7 @@ typedef struct {
 } dnc_sweep_value;
 
 struct dnc_sweep_experiment;
+struct dnc_sweep;
 
 /* The values of one grid point, aligned with the experiment's params.
  * context: the sweep's (dnc_sweep.context; NULL for a description file). */
@@ -95,6 +96,11 @@ typedef struct dnc_sweep_experiment {
     /* Cheap check of one point before anything runs; NULL = none. */
     dnc_status (*validate)(const dnc_sweep_point *p);
     dnc_status (*run)(const dnc_sweep_point *p, double *row, cJSON *detail);
+    /* The summary step over the finished points of a whole sweep in DIR:
+     * files of its own and entries of the run record; NULL = none (the
+     * types of the table: `dnncrit sweep` writes table.csv and sweep.json
+     * only). A front end calls it once every point is done. */
+    dnc_status (*summarise)(const struct dnc_sweep *s, const char *dir, cJSON *record);
 } dnc_sweep_experiment;
 
 /* The type table (src/app/sweep_types.c; each type a plug-in, src/app/sweep_type_*.c). */
@@ -107,7 +113,7 @@ const char *dnc_sweep_experiment_list(void);
 struct dnc_sweep_store;
 
 /* A parsed sweep description. */
-typedef struct {
+typedef struct dnc_sweep {
     const dnc_sweep_experiment *exp;
     dnc_sweep_value **values; /* [nparams][nvalues[k]] */
     size_t *nvalues;

@@ -110,4 +110,5 @@ const dnc_sweep_experiment dnc_sweep_type_avalanches = {
     sizeof avalanches_columns / sizeof avalanches_columns[0],
     avalanches_validate,
     avalanches_run,
+    NULL, /* no summary step */
 };

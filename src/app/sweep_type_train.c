@@ -152,4 +152,5 @@ const dnc_sweep_experiment dnc_sweep_type_train = {
     DNC_TRAIN_POINT_NCOLUMNS,
     train_validate,
     train_run,
+    NULL, /* no summary step */
 };

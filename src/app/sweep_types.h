@@ -21,10 +21,11 @@
 
 #define DNC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A plug-in from its <prefix>_params, _columns, _validate and _run. */
+/* A plug-in from its <prefix>_params, _columns, _validate and _run (no
+ * summary step). */
 #define DNC_SWEEP_TYPE(nm, summ, prefix)                                                     \
     {nm, summ, prefix##_params, DNC_COUNT(prefix##_params), prefix##_columns,               \
-     DNC_COUNT(prefix##_columns), prefix##_validate, prefix##_run}
+     DNC_COUNT(prefix##_columns), prefix##_validate, prefix##_run, NULL}
 
 /* Parameters shared by every type that builds a random network. */
 #define NETWORK_PARAMS                                                                       \

@@ -71,6 +71,9 @@ static dnc_status grid_run(const dnc_sweep_point *p, double *row, cJSON *detail)
     return dnc_sweep_train_run(&c, &s->data, row, detail);
 }
 
+/* Defined with the read-back below. */
+static dnc_status grid_summarise(const dnc_sweep *sw, const char *dir, cJSON *record);
+
 static const dnc_sweep_experiment grid_type = {
     "train-sweep",
     "the train type over train-sweep's grid, with the options of the command",
@@ -80,6 +83,7 @@ static const dnc_sweep_experiment grid_type = {
     DNC_TRAIN_POINT_NCOLUMNS,
     NULL, /* validate_spec checks every point */
     grid_run,
+    grid_summarise,
 };
 
 /* "a,b,c" of the n values, each written by write(). */
@@ -248,6 +252,22 @@ static dnc_status read_points(const dnc_sweep *sw, const char *dir, dnc_train_po
     return st;
 }
 
+/* The summary step over the sweep's results: the tables and statistics
+ * of train_sweep_summary.c, and the description as "config". */
+static dnc_status grid_summarise(const dnc_sweep *sw, const char *dir, cJSON *record)
+{
+    const dnc_train_sweep_spec *s = sw->context;
+    dnc_train_point_result *pts = calloc(sw->npoints + 1, sizeof *pts);
+    dnc_status st = pts ? read_points(sw, dir, pts)
+                        : dnc_fail(DNC_ENOMEM, "out of memory for %zu points", sw->npoints);
+    if (!st) {
+        cJSON_AddItemToObject(record, "config", spec_json(s));
+        st = dnc_train_sweep_summarise(s, dir, pts, record);
+    }
+    free(pts);
+    return st;
+}
+
 /* Points one at a time, each with the training's threads (0: OpenMP's default). */
 static dnc_status run_pending(const dnc_train_sweep_spec *s, const dnc_sweep *sw, const char *dir,
                               dnc_train_sweep_counts *counts)
@@ -283,19 +303,10 @@ dnc_status dnc_train_sweep_run(const dnc_train_sweep_spec *s, const char *dir, c
     sw.context = s;
     dnc_sweep_dir d;
     st = dnc_sweep_dir_open(&sw, dir, &d);
-    dnc_train_point_result *pts = NULL;
     if (!st)
         st = run_pending(s, &sw, dir, counts);
-    if (!st) {
-        pts = calloc(counts->npoints, sizeof *pts);
-        st = pts ? read_points(&sw, dir, pts)
-                 : dnc_fail(DNC_ENOMEM, "out of memory for %zu points", counts->npoints);
-    }
-    if (!st) {
-        cJSON_AddItemToObject(record, "config", spec_json(s));
-        st = dnc_train_sweep_summarise(s, dir, pts, record);
-    }
-    free(pts);
+    if (!st)
+        st = sw.exp->summarise(&sw, dir, record);
     dnc_sweep_dir_close(&d);
     dnc_sweep_free(&sw);
     return st;
