@@ -268,19 +268,37 @@ static dnc_status grid_summarise(const dnc_sweep *sw, const char *dir, cJSON *re
     return st;
 }
 
-/* Points one at a time, each with the training's threads (0: OpenMP's default). */
-static dnc_status run_pending(const dnc_train_sweep_spec *s, const dnc_sweep *sw, const char *dir,
-                              dnc_train_sweep_counts *counts)
+dnc_sweep_exec_opts dnc_train_sweep_exec_opts(const dnc_train_sweep_spec *s)
 {
-    size_t *todo = NULL, ntodo = 0;
-    dnc_status st = dnc_sweep_pending(sw, dir, &todo, &ntodo, &counts->reused);
-    dnc_sweep_exec_stats stats = {0};
     dnc_sweep_exec_opts o = {
         .threads = 1,
         .point_threads = s->base.threads > 0 ? s->base.threads : omp_get_max_threads(),
         .quiet = s->quiet,
         .progress_label = "train-sweep",
     };
+    return o;
+}
+
+dnc_status dnc_train_sweep_prepare(const dnc_train_sweep_spec *s, dnc_sweep *sw)
+{
+    memset(sw, 0, sizeof *sw);
+    dnc_status st = validate_spec(s);
+    if (!st)
+        st = grid_sweep(s, sw);
+    if (st)
+        return st;
+    sw->store = &grid_store;
+    sw->context = s;
+    return DNC_OK;
+}
+
+static dnc_status run_pending(const dnc_train_sweep_spec *s, const dnc_sweep *sw, const char *dir,
+                              dnc_train_sweep_counts *counts)
+{
+    size_t *todo = NULL, ntodo = 0;
+    dnc_status st = dnc_sweep_pending(sw, dir, &todo, &ntodo, &counts->reused);
+    dnc_sweep_exec_stats stats = {0};
+    dnc_sweep_exec_opts o = dnc_train_sweep_exec_opts(s);
     if (!st)
         st = dnc_sweep_execute(sw, dir, todo, ntodo, &o, &stats);
     counts->ran = stats.computed;
@@ -292,15 +310,10 @@ dnc_status dnc_train_sweep_run(const dnc_train_sweep_spec *s, const char *dir, c
                                dnc_train_sweep_counts *counts)
 {
     *counts = (dnc_train_sweep_counts){.npoints = dnc_train_sweep_npoints(s)};
-    dnc_status st = validate_spec(s);
-    if (st)
-        return st;
     dnc_sweep sw;
-    st = grid_sweep(s, &sw);
+    dnc_status st = dnc_train_sweep_prepare(s, &sw);
     if (st)
         return st;
-    sw.store = &grid_store;
-    sw.context = s;
     dnc_sweep_dir d;
     st = dnc_sweep_dir_open(&sw, dir, &d);
     if (!st)
