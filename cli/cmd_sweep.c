@@ -21,7 +21,7 @@ static void print_summary(const dnc_sweep *s, const sweep_args *a, const sweep_s
     printf("  table:  %s/table.csv\n  record: %s/sweep.json\n", a->out_dir, a->out_dir);
 }
 
-int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum)
+static int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *sum)
 {
     cJSON *rec = dnc_run_record_new("sweep", a->argc, a->argv);
     if (!rec)
@@ -52,12 +52,17 @@ int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_summary *s
     return dnc_cli_plot_after("sweep", a->plot, 0, a->out_dir, "/sweep.json");
 }
 
+static dnc_status load_description(const sweep_args *a, dnc_sweep *s)
+{
+    return dnc_sweep_load(a->spec_path, s);
+}
+
 static int run_local(const sweep_args *a)
 {
     sweep_summary sum = {.t0 = dnc_wall_time(), .ranks = 1};
     sum.threads = a->threads > 0 ? a->threads : omp_get_max_threads();
     dnc_sweep s;
-    if (dnc_sweep_load(a->spec_path, &s))
+    if (a->load(a, &s))
         return dnc_cli_fail("sweep");
     dnc_sweep_dir dir;
     if (dnc_sweep_dir_open(&s, a->out_dir, &dir)) {
@@ -142,20 +147,30 @@ typedef struct {
 } sweep_opts;
 
 /* --dry-run, or the options checked (2 when wrong) and the sweep run, here
- * or across MPI ranks; the figure is rendered by sweep_finish. */
+ * or across MPI ranks; the figure is rendered by sweep_finish (the
+ * driver's finish callback). */
 static int run_sweep(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
     const sweep_opts *o = ctx;
     const char *spec = cli->positional[0];
     if (o->dry_run)
-        return print_plan(&(sweep_args){spec, o->out_dir, 0, true, argc, argv, NULL});
+        return print_plan(&(sweep_args){.spec_path = spec});
     if (!o->out_dir)
         return dnc_cli_failf("sweep", "--out-dir DIR is required") + 1;
     if (o->threads > 4096)
         return dnc_cli_failf("sweep", "--threads must be at most 4096, got %zu", o->threads) + 1;
     if (check_launcher())
         return 2;
-    sweep_args a = {spec, o->out_dir, (int)o->threads, o->quiet, argc, argv, o->plot};
+    sweep_args a = {.command = "sweep",
+                    .spec_path = spec,
+                    .out_dir = o->out_dir,
+                    .threads = (int)o->threads,
+                    .quiet = o->quiet,
+                    .argc = argc,
+                    .argv = argv,
+                    .plot = o->plot,
+                    .load = load_description,
+                    .finish = sweep_finish};
     return sweep_launcher_world_size() != 0 && sweep_mpi_built() ? sweep_run_mpi(&a)
                                                                  : run_local(&a);
 }

@@ -1,3 +1,6 @@
+/* dnncrit train-sweep: the options made a dnc_train_sweep_spec and run
+ * on the sweep engine, here or, under an MPI launcher, across the ranks
+ * through the sweep's MPI driver (sweep_driver.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +10,7 @@
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/train_sweep.h"
+#include "sweep_driver.h"
 
 typedef struct {
     dnc_dlist sigma_w, sigma_b, depth, width;
@@ -16,7 +20,8 @@ typedef struct {
     bool quiet;
     dnc_train_config cfg;
     double t0; /* when the command started */
-} sweep_args;
+    const char *plot;
+} train_sweep_args;
 
 static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
 {
@@ -32,81 +37,158 @@ static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
     return DNC_OK;
 }
 
-static int run(void *ctx, cJSON *record)
+/* The spec of the options (depth and width point into *depth, *width,
+ * which the caller frees); 2 on a usage error. */
+static int make_spec(const train_sweep_args *a, dnc_train_sweep_spec *s, size_t **depth,
+                     size_t **width)
 {
-    sweep_args *a = ctx;
-    dnc_train_sweep_spec s = {.base = a->cfg};
-    size_t *depth = NULL, *width = NULL;
-    if (dnc_normalisation_parse(a->normalise, &s.data.norm) ||
-        dnc_optimizer_parse(a->optimizer, &s.base.optimizer) ||
-        dnc_precision_parse(a->precision, &s.base.precision) ||
-        dnc_device_parse(a->device, &s.base.device) ||
-        dnc_model_kind_parse(a->model, &s.base.model) ||
-        to_sizes(&a->depth, "depth", &depth) || to_sizes(&a->width, "width", &width)) {
-        free(depth);
-        free(width);
+    *s = (dnc_train_sweep_spec){.base = a->cfg};
+    *depth = *width = NULL;
+    if (dnc_normalisation_parse(a->normalise, &s->data.norm) ||
+        dnc_optimizer_parse(a->optimizer, &s->base.optimizer) ||
+        dnc_precision_parse(a->precision, &s->base.precision) ||
+        dnc_device_parse(a->device, &s->base.device) ||
+        dnc_model_kind_parse(a->model, &s->base.model) ||
+        to_sizes(&a->depth, "depth", depth) || to_sizes(&a->width, "width", width))
         return 2;
-    }
     if (!a->out_dir) {
-        free(depth);
-        free(width);
         dnc_fail(DNC_EINVAL, "--out-dir DIR is required");
         return 2;
     }
-    s.base.threads = (int)(a->threads > 4096 ? 4097 : a->threads);
-    s.data.dir = a->dataset_dir;
-    s.data.train_size = a->train_size;
-    s.data.test_size = a->test_size;
-    s.data.seed = a->data_seed;
-    s.sigma_w = a->sigma_w.v;
-    s.n_sigma_w = a->sigma_w.n;
-    s.sigma_b = a->sigma_b.v;
-    s.n_sigma_b = a->sigma_b.n;
-    s.depth = depth;
-    s.n_depth = a->depth.n;
-    s.width = width;
-    s.n_width = a->width.n;
-    s.seeds = a->seeds;
-    s.seed0 = a->seed0;
-    s.bootstrap = a->bootstrap;
-    s.quiet = a->quiet;
-    dnc_train_sweep_counts counts;
-    dnc_status st = dnc_train_sweep_run(&s, a->out_dir, record, &counts);
-    free(depth);
-    free(width);
-    if (st)
-        return st == DNC_EINVAL ? 2 : 1;
+    s->base.threads = (int)(a->threads > 4096 ? 4097 : a->threads);
+    s->data.dir = a->dataset_dir;
+    s->data.train_size = a->train_size;
+    s->data.test_size = a->test_size;
+    s->data.seed = a->data_seed;
+    s->sigma_w = a->sigma_w.v;
+    s->n_sigma_w = a->sigma_w.n;
+    s->sigma_b = a->sigma_b.v;
+    s->n_sigma_b = a->sigma_b.n;
+    s->depth = *depth;
+    s->n_depth = a->depth.n;
+    s->width = *width;
+    s->n_width = a->width.n;
+    s->seeds = a->seeds;
+    s->seed0 = a->seed0;
+    s->bootstrap = a->bootstrap;
+    s->quiet = a->quiet;
+    return 0;
+}
+
+/* The counts into the record, DIR/sweep.json and the closing line; 1 when
+ * the record cannot be written. */
+static int write_record(const train_sweep_args *a, cJSON *record,
+                        const dnc_train_sweep_counts *counts)
+{
     cJSON *c = cJSON_AddObjectToObject(record, "counts");
-    cJSON_AddNumberToObject(c, "points", (double)counts.npoints);
-    cJSON_AddNumberToObject(c, "ran", (double)counts.ran);
-    cJSON_AddNumberToObject(c, "reused", (double)counts.reused);
+    cJSON_AddNumberToObject(c, "points", (double)counts->npoints);
+    cJSON_AddNumberToObject(c, "ran", (double)counts->ran);
+    cJSON_AddNumberToObject(c, "reused", (double)counts->reused);
     dnc_run_record_finish(record, a->t0);
-    size_t n = strlen(a->out_dir) + 16;
-    char *path = malloc(n);
+    char *path = dnc_sweep_path(a->out_dir, "sweep.json");
     if (!path)
         return 1;
-    snprintf(path, n, "%s/sweep.json", a->out_dir);
-    st = dnc_write_json_atomic(path, record);
+    dnc_status st = dnc_write_json_atomic(path, record);
     free(path);
     if (st)
         return 1;
     if (!a->quiet)
         printf("\n%zu points (%zu trained now, %zu finished before); wrote %s/sweep.csv, "
                "landscape.csv, sweep.json\n",
-               counts.npoints, counts.ran, counts.reused, a->out_dir);
+               counts->npoints, counts->ran, counts->reused, a->out_dir);
     return 0;
+}
+
+static int run(void *ctx, cJSON *record)
+{
+    train_sweep_args *a = ctx;
+    dnc_train_sweep_spec s;
+    size_t *depth, *width;
+    int rc = make_spec(a, &s, &depth, &width);
+    dnc_train_sweep_counts counts;
+    dnc_status st = rc ? DNC_OK : dnc_train_sweep_run(&s, a->out_dir, record, &counts);
+    free(depth);
+    free(width);
+    if (rc || st)
+        return rc ? rc : st == DNC_EINVAL ? 2 : 1;
+    return write_record(a, record, &counts);
+}
+
+/* ---- Under an MPI launcher: the points shared out by the sweep's driver. */
+
+typedef struct {
+    const train_sweep_args *args;
+    const dnc_train_sweep_spec *spec;
+} distributed_ctx;
+
+static dnc_status load_grid(const sweep_args *d, dnc_sweep *sw)
+{
+    const distributed_ctx *c = d->ctx;
+    return dnc_train_sweep_prepare(c->spec, sw);
+}
+
+/* Rank 0, every point done: the summary step, the record, the figure. */
+static int finish_grid(const dnc_sweep *sw, const sweep_args *d, const sweep_summary *sum)
+{
+    const train_sweep_args *a = ((const distributed_ctx *)d->ctx)->args;
+    cJSON *record = dnc_run_record_new("train-sweep", d->argc, d->argv);
+    dnc_status st = record ? sw->exp->summarise(sw, a->out_dir, record)
+                           : dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_train_sweep_counts counts = {sw->npoints, sum->computed, sum->kept};
+    int rc = st ? (st == DNC_EINVAL ? 2 : 1) : write_record(a, record, &counts);
+    cJSON_Delete(record);
+    if (rc) {
+        dnc_cli_fail("train-sweep");
+        return rc;
+    }
+    return dnc_cli_plot_after("train-sweep", a->plot, 0, a->out_dir, "/sweep.json");
+}
+
+static int run_distributed(train_sweep_args *a, int argc, char **argv)
+{
+    dnc_train_sweep_spec s;
+    size_t *depth, *width;
+    int rc = make_spec(a, &s, &depth, &width);
+    if (rc) {
+        dnc_cli_fail("train-sweep");
+    } else {
+        distributed_ctx c = {a, &s};
+        dnc_sweep_exec_opts o = dnc_train_sweep_exec_opts(&s);
+        sweep_args d = {.command = "train-sweep",
+                        .out_dir = a->out_dir,
+                        .threads = o.threads,
+                        .point_threads = o.point_threads,
+                        .progress_label = "train-sweep",
+                        .quiet = a->quiet,
+                        .argc = argc,
+                        .argv = argv,
+                        .plot = a->plot,
+                        .load = load_grid,
+                        .finish = finish_grid,
+                        .ctx = &c};
+        rc = sweep_run_mpi(&d);
+    }
+    free(depth);
+    free(width);
+    return rc;
+}
+
+static bool launched_distributed(void)
+{
+    return sweep_launcher_world_size() != 0 && sweep_mpi_built();
 }
 
 static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
 {
     (void)cli;
+    if (launched_distributed())
+        return run_distributed(ctx, argc, argv);
     return dnc_cli_run_recorded("train-sweep", argc, argv, run, ctx);
 }
 
 int cmd_train_sweep(int argc, char **argv)
 {
-    const char *plot = NULL;
-    sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
+    train_sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
                     .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .train_size = 2000,
                     .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1,
                     .seed0 = 1, .cfg = dnc_train_config_default(), .t0 = dnc_wall_time()};
@@ -159,7 +241,7 @@ int cmd_train_sweep(int argc, char **argv)
         {"out-dir", DNC_OPT_STRING, &a.out_dir, "output directory (resumable)", false},
         DNC_OPT_ALIAS_OF("outdir", "out-dir"),
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no tables on stdout, no progress", false},
-        DNC_PLOT_OPTION(plot),
+        DNC_PLOT_OPTION(a.plot),
     };
     dnc_cli cli = {.command = "train-sweep",
                    .summary = "Train MLPs over a grid of (sigma_w, sigma_b, depth, width) x seeds "
@@ -171,6 +253,8 @@ int cmd_train_sweep(int argc, char **argv)
                               "--width 128 --seeds 3 --epochs 2 --out-dir sweep1",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    dnc_cli_runner r = {run_cmd, &a, &plot, &a.out_dir, "/sweep.json"};
+    /* Distributed, rank 0 renders the figure itself (finish_grid). */
+    dnc_cli_runner r = {run_cmd, &a, &a.plot, launched_distributed() ? NULL : &a.out_dir,
+                        "/sweep.json"};
     return dnc_cli_run(&cli, argc, argv, &r);
 }

@@ -43,8 +43,7 @@ bool sweep_mpi_built(void) { return false; }
 
 int sweep_run_mpi(const sweep_args *a)
 {
-    (void)a;
-    return dnc_cli_failf("sweep", "this dnncrit was built without MPI (DNNCRIT_WITH_MPI=OFF)");
+    return dnc_cli_failf(a->command, "this dnncrit was built without MPI (DNNCRIT_WITH_MPI=OFF)");
 }
 
 #else
@@ -82,7 +81,7 @@ static int share_todo(const dnc_sweep *s, const sweep_args *a, int rank, dnc_swe
         if (!st)
             st = dnc_sweep_pending(s, a->out_dir, todo, ntodo, kept);
         if (st)
-            dnc_cli_fail("sweep");
+            dnc_cli_fail(a->command);
         head[0] = st == DNC_OK;
         head[1] = *ntodo;
         head[2] = *kept;
@@ -121,9 +120,11 @@ static dnc_status run_points(const dnc_sweep *s, const sweep_args *a, int rank, 
     MPI_Barrier(MPI_COMM_WORLD);
     MPI_Win_lock_all(0, c.win);
     dnc_sweep_exec_opts o = {.threads = threads,
+                             .point_threads = a->point_threads,
                              .quiet = a->quiet || rank != 0,
                              .next = next_from_counter,
                              .next_ctx = &c,
+                             .progress_label = a->progress_label,
                              .rank = rank};
     dnc_status st = dnc_sweep_execute(s, a->out_dir, todo, ntodo, &o, stats);
     MPI_Win_unlock_all(c.win);
@@ -144,7 +145,7 @@ static int distributed(const dnc_sweep *s, const sweep_args *a, int rank, int ra
     dnc_status st = run_points(s, a, rank, threads, todo, ntodo, &stats);
     free(todo);
     if (st)
-        dnc_cli_failf("sweep", "rank %d: %s", rank, dnc_last_error());
+        dnc_cli_failf(a->command, "rank %d: %s", rank, dnc_last_error());
     int ok = st == DNC_OK, all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     unsigned long long mine = stats.computed, total = 0;
@@ -155,7 +156,7 @@ static int distributed(const dnc_sweep *s, const sweep_args *a, int rank, int ra
     if (rank == 0 && all_ok) {
         sum.computed = (size_t)total;
         sum.point_seconds = secs;
-        rc = sweep_finish(s, a, &sum);
+        rc = a->finish(s, a, &sum);
     }
     dnc_sweep_dir_close(&dir);
     return rc;
@@ -165,20 +166,20 @@ int sweep_run_mpi(const sweep_args *a)
 {
     int provided = 0, rank = 0, ranks = 1;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
-        return dnc_cli_failf("sweep", "MPI_Init_thread failed");
+        return dnc_cli_failf(a->command, "MPI_Init_thread failed");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     int threads = a->threads > 0 ? a->threads : omp_get_max_threads();
     if (provided < MPI_THREAD_SERIALIZED)
         threads = 1; /* the MPI library cannot take calls from several threads */
     dnc_sweep s;
-    int ok = dnc_sweep_load(a->spec_path, &s) == DNC_OK, all_ok = 0;
+    int ok = a->load(a, &s) == DNC_OK, all_ok = 0;
     if (!ok && rank == 0)
-        dnc_cli_fail("sweep");
+        dnc_cli_fail(a->command);
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (ok && !all_ok && rank != 0)
-        fprintf(stderr, "dnncrit sweep: error: another rank could not read '%s'\n",
-                a->spec_path);
+        fprintf(stderr, "dnncrit %s: error: another rank could not read '%s'\n", a->command,
+                a->spec_path ? a->spec_path : "the sweep");
     int rc = all_ok ? distributed(&s, a, rank, ranks, threads) : 1;
     if (ok)
         dnc_sweep_free(&s);

@@ -85,7 +85,7 @@ static void test_enumeration_order(void **state)
         assert_true(v[param_of(&s, "sigma_w")].d == (double)(1 + sw_i));
         assert_int_equal(v[param_of(&s, "activation")].u,
                          act_i ? DNC_ACT_RELU : DNC_ACT_TANH);
-        dnc_sweep_point pt = {i, s.exp, v};
+        dnc_sweep_point pt = {i, s.exp, v, NULL};
         assert_int_equal(dnc_sweep_get_size(&pt, "depth"), 50); /* the default */
     }
     dnc_sweep_free(&s);
@@ -355,6 +355,104 @@ static void test_failed_points_are_recorded_and_retried(void **state)
     dnc_sweep_free(&s);
 }
 
+/* A type built in code (dnc_sweep_build) with a point store of its own:
+ * its description file, its record, its finished test, no lock, and the
+ * first failing point stopping the run without a file. */
+typedef struct {
+    double offset;
+    size_t failing; /* index that fails, or (size_t)-1 */
+} stored_context;
+
+static const dnc_sweep_param stored_params[] = {
+    {"x", DNC_SWEEP_DOUBLE, NULL, "x", NULL},
+    {"k", DNC_SWEEP_SIZE, "2", "k", NULL},
+};
+static const char *const stored_columns[] = {"y"};
+
+static dnc_status stored_run(const dnc_sweep_point *p, double *row, cJSON *detail)
+{
+    const stored_context *c = p->context;
+    if (p->index == c->failing)
+        return dnc_fail(DNC_ENUM, "refused");
+    row[0] = c->offset + dnc_sweep_get_double(p, "x") * (double)dnc_sweep_get_size(p, "k");
+    cJSON_AddNumberToObject(detail, "y", row[0]);
+    return DNC_OK;
+}
+
+static const dnc_sweep_experiment stored_type = {
+    "stored", "test type", stored_params, 2, stored_columns, 1, NULL, stored_run, NULL,
+};
+
+static dnc_status stored_description(const dnc_sweep *s, const char *dir)
+{
+    return dnc_write_text_atomic(tu_path(dir, "desc.txt"), s->canonical);
+}
+
+static bool stored_finished(const dnc_sweep *s, const dnc_sweep_point *p, const cJSON *file)
+{
+    (void)s;
+    const cJSON *x = cJSON_GetObjectItem(file, "x");
+    return cJSON_IsNumber(x) && x->valuedouble == dnc_sweep_get_double(p, "x");
+}
+
+static cJSON *stored_record(const dnc_sweep *s, const dnc_sweep_point *p, const double *row,
+                            cJSON *detail, double seconds, int rank)
+{
+    (void)s, (void)row, (void)seconds, (void)rank;
+    cJSON_AddNumberToObject(detail, "x", dnc_sweep_get_double(p, "x"));
+    return detail;
+}
+
+static void test_built_sweep_with_its_own_store(void **state)
+{
+    (void)state;
+    const char *texts[] = {"1,2,3", NULL};
+    dnc_sweep s;
+    assert_int_equal(dnc_sweep_build(&stored_type, texts, "built", &s), DNC_OK);
+    assert_int_equal(s.npoints, 3);
+    assert_string_equal(s.canonical, "type = stored\nx = 1,2,3\nk = 2\n");
+    static const dnc_sweep_store store = {true, true, stored_description, stored_finished,
+                                          stored_record};
+    stored_context ctx = {0.5, 1};
+    s.store = &store;
+    s.context = &ctx;
+    char *dir = tu_tmpdir();
+    dnc_sweep_dir d;
+    assert_int_equal(dnc_sweep_dir_open(&s, dir, &d), DNC_OK);
+    assert_true(tu_exists(tu_path(dir, "desc.txt")));
+    assert_false(tu_exists(tu_path(dir, ".lock")));
+    size_t todo[] = {0, 1, 2}, *pending, npending, kept;
+    dnc_sweep_exec_opts o = {.threads = 1, .quiet = true};
+    dnc_sweep_exec_stats stats;
+    assert_int_equal(dnc_sweep_execute(&s, dir, todo, 3, &o, &stats), DNC_ENUM);
+    assert_string_equal(dnc_last_error(), "point 1: refused");
+    assert_false(tu_exists(tu_path(dir, "points/1.json")));
+    cJSON *j;
+    assert_int_equal(dnc_sweep_read_point(&s, dir, 0, &j), DNC_OK);
+    assert_float_equal(cJSON_GetObjectItem(j, "y")->valuedouble, 2.5, 0);
+    cJSON_Delete(j);
+    assert_int_equal(dnc_sweep_read_point(&s, dir, 1, &j), DNC_EINVAL);
+    assert_null(j);
+    ctx.failing = (size_t)-1;
+    assert_int_equal(dnc_sweep_pending(&s, dir, &pending, &npending, &kept), DNC_OK);
+    assert_int_equal(kept, 1);
+    assert_int_equal(npending, 2);
+    assert_int_equal(pending[0], 1);
+    assert_int_equal(dnc_sweep_execute(&s, dir, pending, npending, &o, &stats), DNC_OK);
+    assert_int_equal(stats.computed, 2);
+    free(pending);
+    assert_int_equal(dnc_sweep_read_point(&s, dir, 2, &j), DNC_OK);
+    assert_float_equal(cJSON_GetObjectItem(j, "y")->valuedouble, 6.5, 0);
+    cJSON_Delete(j);
+    dnc_sweep_dir_close(&d);
+    dnc_sweep_free(&s);
+    const char *bad[] = {"1,,2", NULL};
+    assert_int_equal(dnc_sweep_build(&stored_type, bad, "built", &s), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "built: x: empty element 2"));
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* Every shipped example must parse (types not built in are reported). */
 static void test_examples_parse(void **state)
 {
@@ -392,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_resume_redoes_only_unfinished_points),
         cmocka_unit_test(test_directory_guards),
         cmocka_unit_test(test_failed_points_are_recorded_and_retried),
+        cmocka_unit_test(test_built_sweep_with_its_own_store),
         cmocka_unit_test(test_examples_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -281,6 +281,48 @@ static void test_mpi_matches_serial(void **state)
     free(par);
 }
 
+/* train-sweep runs on the same engine and MPI driver: under mpirun its
+ * points are shared out, and the tables equal the serial run's. */
+static const char *train_grid = "train-sweep --sigma-w 0.8,1.6 --depth 2 --width 8 --seeds 2 "
+                                "--epochs 1 --obs-inputs 4 --train-size 200 --test-size 100 "
+                                "--bootstrap 50 --threads 1 --quiet --out-dir out";
+
+static void test_train_sweep_mpi_matches_serial(void **state)
+{
+    (void)state;
+    if (!sweep_mpi_built() || !have_program("mpirun"))
+        skip(); /* test_mpi_matches_serial reports why */
+    mpi_environment();
+    char *ser = tu_tmpdir(), *par = tu_tmpdir();
+    assert_int_equal(tu_run_cli(ser, "%s", train_grid), 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
+             "mpirun -n 2 --oversubscribe '%s' %s >stdout 2>stderr </dev/null",
+             par, getenv("DNNCRIT_BIN"), train_grid);
+    int st = system(cmd);
+    if (st != 0) {
+        char *err = file_in(par, "stderr");
+        fail_msg("mpirun failed (%d): %s", st, err ? err : "");
+    }
+    const char *tables[] = {"out/sweep.csv", "out/landscape.csv", "out/spec.json"};
+    for (int t = 0; t < 3; t++) {
+        char *a = file_in(ser, tables[t]), *b = file_in(par, tables[t]);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    char *rec = file_in(par, "out/sweep.json");
+    assert_non_null(strstr(rec, "\"ran\":\t4"));
+    free(rec);
+    tu_rmtree(ser);
+    tu_rmtree(par);
+    free(ser);
+    free(par);
+}
+
 /* Without MPI, an mpirun launch must be refused, not run K times. */
 static void test_launcher_refused_without_mpi(void **state)
 {
@@ -308,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_resume_after_sigkill),
         cmocka_unit_test(test_mpi_matches_serial),
+        cmocka_unit_test(test_train_sweep_mpi_matches_serial),
         cmocka_unit_test(test_launcher_refused_without_mpi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

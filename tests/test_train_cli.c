@@ -85,6 +85,10 @@ static void test_train_cli_errors(void **state)
     expect_cli_error("train --train-size 70000 --out run", 1, "60000");
     expect_cli_error("train-sweep --depth 2.5 --out-dir d", 2, "whole number");
     expect_cli_error("train-sweep --sigma-w 1", 2, "--out-dir");
+    /* The first failing point stops the sweep with its error (exit 1). */
+    expect_cli_error("train-sweep --dataset-dir /nonexistent/fm --depth 2 --width 4 --seeds 2 "
+                     "--threads 1 --out-dir d",
+                     1, "point 0: cannot read '/nonexistent/fm/train-images");
     /* the old spelling still works, with a warning */
     expect_cli_error("train-sweep --depth 2.5 --outdir d", 2,
                      "--outdir is deprecated, use --out-dir");

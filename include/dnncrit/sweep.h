@@ -65,12 +65,15 @@ typedef struct {
 } dnc_sweep_value;
 
 struct dnc_sweep_experiment;
+struct dnc_sweep;
 
-/* The values of one grid point, aligned with the experiment's params. */
+/* The values of one grid point, aligned with the experiment's params.
+ * context: the sweep's (dnc_sweep.context; NULL for a description file). */
 typedef struct {
     size_t index;
     const struct dnc_sweep_experiment *exp;
     const dnc_sweep_value *values;
+    const void *context;
 } dnc_sweep_point;
 
 /* Typed access by parameter name (the name must be in the schema). */
@@ -95,17 +98,24 @@ typedef struct dnc_sweep_experiment {
     /* Cheap check of one point before anything runs; NULL = none. */
     dnc_status (*validate)(const dnc_sweep_point *p);
     dnc_status (*run)(const dnc_sweep_point *p, double *row, cJSON *detail);
+    /* The summary step over the finished points of a whole sweep in DIR:
+     * files of its own and entries of the run record; NULL = none (the
+     * types of the table: `dnncrit sweep` writes table.csv and sweep.json
+     * only). A front end calls it once every point is done. */
+    dnc_status (*summarise)(const struct dnc_sweep *s, const char *dir, cJSON *record);
 } dnc_sweep_experiment;
 
-/* The registry (src/sweep_experiments.c). */
+/* The type table (src/app/sweep_types.c; each type a plug-in, src/app/sweep_type_*.c). */
 size_t dnc_sweep_experiment_count(void);
 const dnc_sweep_experiment *dnc_sweep_experiment_at(size_t i);
 const dnc_sweep_experiment *dnc_sweep_find_experiment(const char *name);
 /* "meanfield, propagate, ..." for messages and help. */
 const char *dnc_sweep_experiment_list(void);
 
+struct dnc_sweep_store;
+
 /* A parsed sweep description. */
-typedef struct {
+typedef struct dnc_sweep {
     const dnc_sweep_experiment *exp;
     dnc_sweep_value **values; /* [nparams][nvalues[k]] */
     size_t *nvalues;
@@ -113,6 +123,11 @@ typedef struct {
     size_t npoints;
     char *canonical;          /* "type = ...\nname = text\n..." */
     char *source;             /* file name */
+    /* Set by a front end after parsing or building (both leave them NULL):
+     * how points are stored (NULL: the standard layout above) and what
+     * every point of a type built in code receives as p->context. */
+    const struct dnc_sweep_store *store;
+    const void *context;
 } dnc_sweep;
 
 /* Parses and checks a description: unknown type or key, empty list
@@ -120,6 +135,12 @@ typedef struct {
  * give DNC_EINVAL naming the file, line and value. */
 dnc_status dnc_sweep_parse(const dnc_config *cfg, dnc_sweep *s);
 dnc_status dnc_sweep_load(const char *path, dnc_sweep *s);
+/* A sweep built in code over a type outside the table: texts[k] is
+ * parameter k's value text (a value, a list a,b,c or a range; NULL: the
+ * default), checked and enumerated exactly as in a file; `source` names it
+ * in messages. */
+dnc_status dnc_sweep_build(const dnc_sweep_experiment *e, const char *const *texts,
+                           const char *source, dnc_sweep *s);
 void dnc_sweep_free(dnc_sweep *s);
 
 /* values[nparams] of point `index` (< npoints). */
@@ -127,7 +148,34 @@ void dnc_sweep_point_values(const dnc_sweep *s, size_t index, dnc_sweep_value *v
 /* Table header: "index,<swept params>,<columns>" (swept = more than one value). */
 char *dnc_sweep_csv_header(const dnc_sweep *s);
 
+/* ---- Point storage. A front end with a directory layout of its own
+ * (train-sweep) keeps the engine (lock, resume, atomic point files,
+ * parallel and distributed execution) and replaces the pieces below; a
+ * NULL callback keeps the standard one. */
+typedef struct dnc_sweep_store {
+    bool unlocked;        /* no DIR/.lock */
+    bool stop_on_failure; /* the first failing point stops the sweep with its error and
+                             leaves no file; standard: recorded ("status": "error") */
+    /* Writes the description into DIR or checks the one there (standard:
+     * DIR/sweep.cfg holding s->canonical). */
+    dnc_status (*check_description)(const dnc_sweep *s, const char *dir);
+    /* Whether `file` (parsed DIR/points/<i>.json) is a finished result of p. */
+    bool (*finished)(const dnc_sweep *s, const dnc_sweep_point *p, const cJSON *file);
+    /* The point file of a point that ran; takes ownership of detail. */
+    cJSON *(*record)(const dnc_sweep *s, const dnc_sweep_point *p, const double *row,
+                     cJSON *detail, double seconds, int rank);
+} dnc_sweep_store;
+
+/* DIR/points/<index>.json parsed, when it is a finished result of the
+ * point (the store's test); DNC_EINVAL naming the file otherwise. */
+dnc_status dnc_sweep_read_point(const dnc_sweep *s, const char *dir, size_t index,
+                                cJSON **out);
+
 /* ---- Output directory. */
+
+/* "DIR/NAME", allocated (NULL when out of memory). */
+char *dnc_sweep_path(const char *dir, const char *name);
+
 typedef struct {
     int lock_fd; /* flock held while the sweep runs */
     char *dir;
@@ -148,8 +196,9 @@ dnc_status dnc_sweep_pending(const dnc_sweep *s, const char *dir, size_t **todo,
 
 /* Runs point `index` and writes DIR/points/<index>.json atomically. A
  * failing experiment is recorded in the file ("status": "error") and
- * reported through *failed; only I/O errors are returned. `rank` is only
- * recorded (which MPI rank ran the point; 0 for local runs). */
+ * reported through *failed; only I/O errors are returned (a store that
+ * stops on failure: the point's error, "point <index>: why", no file).
+ * `rank` is only recorded (which MPI rank ran the point; 0 for local runs). */
 dnc_status dnc_sweep_run_point(const dnc_sweep *s, const char *dir, size_t index, int rank,
                                bool *failed, double *seconds);
 
@@ -160,6 +209,7 @@ typedef bool (*dnc_sweep_next_fn)(void *ctx, size_t *slot);
 
 typedef struct {
     int threads;          /* OpenMP threads running points; <= 0: omp default */
+    int point_threads;    /* OpenMP and OpenBLAS threads inside one point; <= 0: one */
     bool quiet;           /* no progress on stderr */
     dnc_sweep_next_fn next; /* NULL: a shared counter over the todo list */
     void *next_ctx;
@@ -174,8 +224,8 @@ typedef struct {
 } dnc_sweep_exec_stats;
 
 /* Runs todo[] points in parallel; each point is computed single-threaded
- * (OpenBLAS set to one thread for the duration, nested OpenMP off), which
- * keeps every number independent of the thread and rank count. */
+ * (OpenBLAS set to one thread for the duration, nested OpenMP off) unless
+ * point_threads says otherwise. Results never depend on either count. */
 dnc_status dnc_sweep_execute(const dnc_sweep *s, const char *dir, const size_t *todo,
                              size_t ntodo, const dnc_sweep_exec_opts *o,
                              dnc_sweep_exec_stats *stats);

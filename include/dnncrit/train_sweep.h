@@ -25,6 +25,7 @@ DNC_BEGIN_DECLS
 
 #include "dnncrit/dataset.h"
 #include "dnncrit/error.h"
+#include "dnncrit/sweep.h"
 #include "dnncrit/train.h"
 
 /* One trained point with its mean-field context. */
@@ -90,6 +91,17 @@ typedef struct {
  * it to DIR/sweep.json). A restarted sweep keeps finished points. */
 dnc_status dnc_train_sweep_run(const dnc_train_sweep_spec *s, const char *dir, cJSON *record,
                                dnc_train_sweep_counts *counts);
+
+/* The steps of dnc_train_sweep_run, for a driver of its own (the MPI one):
+ * checks every point and makes the grid a sweep on the one engine
+ * (dnncrit/sweep.h) in train-sweep's directory layout, with sw->context = s
+ * (s must outlive sw); its points then run through dnc_sweep_dir_open,
+ * dnc_sweep_pending and dnc_sweep_execute with the options below (one
+ * point at a time, each with base.threads threads), and
+ * sw->exp->summarise(sw, dir, record) reads them back and writes the
+ * tables. Free sw with dnc_sweep_free. */
+dnc_status dnc_train_sweep_prepare(const dnc_train_sweep_spec *s, dnc_sweep *sw);
+dnc_sweep_exec_opts dnc_train_sweep_exec_opts(const dnc_train_sweep_spec *s);
 
 /* Pearson and Spearman correlation of x and y over the pairs where both
  * are finite, with 95% confidence intervals from Fisher's z (Spearman:

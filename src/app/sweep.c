@@ -50,55 +50,6 @@ const char *dnc_format_double(double x, char buf[32])
     return buf;
 }
 
-/* ------------------------------------------------------- point access */
-
-static size_t param_index(const dnc_sweep_experiment *e, const char *name)
-{
-    for (size_t k = 0; k < e->nparams; k++)
-        if (strcmp(e->params[k].name, name) == 0)
-            return k;
-    return (size_t)-1;
-}
-
-/* Experiments ask only for names in their own schema; a typo there is a
- * programming error that the registry test catches, so fall back to 0. */
-static const dnc_sweep_value *lookup(const dnc_sweep_point *p, const char *name)
-{
-    static const dnc_sweep_value zero = {0, 0, ""};
-    size_t k = param_index(p->exp, name);
-    return k == (size_t)-1 ? &zero : &p->values[k];
-}
-
-double dnc_sweep_get_double(const dnc_sweep_point *p, const char *name)
-{
-    return lookup(p, name)->d;
-}
-size_t dnc_sweep_get_size(const dnc_sweep_point *p, const char *name)
-{
-    return (size_t)lookup(p, name)->u;
-}
-uint64_t dnc_sweep_get_u64(const dnc_sweep_point *p, const char *name)
-{
-    return lookup(p, name)->u;
-}
-dnc_activation dnc_sweep_get_activation(const dnc_sweep_point *p, const char *name)
-{
-    return (dnc_activation)lookup(p, name)->u;
-}
-bool dnc_sweep_get_bool(const dnc_sweep_point *p, const char *name)
-{
-    return lookup(p, name)->u != 0;
-}
-int dnc_sweep_get_choice(const dnc_sweep_point *p, const char *name)
-{
-    return (int)lookup(p, name)->u;
-}
-const char *dnc_sweep_get_string(const dnc_sweep_point *p, const char *name)
-{
-    const char *s = lookup(p, name)->s;
-    return s ? s : "";
-}
-
 /* ------------------------------------------------------ value parsing */
 
 static dnc_status parse_choice(const dnc_sweep_param *par, const char *s, const char *what,
@@ -448,7 +399,7 @@ static dnc_status validate_points(const dnc_sweep *s)
     dnc_status st = DNC_OK;
     for (size_t i = 0; i < s->npoints && !st; i++) {
         dnc_sweep_point_values(s, i, vals);
-        dnc_sweep_point pt = {i, s->exp, vals};
+        dnc_sweep_point pt = {i, s->exp, vals, s->context};
         st = s->exp->validate(&pt);
         if (st) {
             char prefix[512];
@@ -485,26 +436,24 @@ static dnc_status parse_params(const dnc_config *cfg, dnc_sweep *s,
     return DNC_OK;
 }
 
-dnc_status dnc_sweep_parse(const dnc_config *cfg, dnc_sweep *s)
+/* The arrays of a sweep over e, all empty. */
+static dnc_status sweep_alloc(const dnc_sweep_experiment *e, const char *source, dnc_sweep *s)
 {
     memset(s, 0, sizeof *s);
-    const dnc_sweep_experiment *e;
-    dnc_status st = find_type(cfg, &e);
-    if (st)
-        return st;
-    const dnc_config_entry **by_param = calloc(e->nparams + 1, sizeof *by_param);
     s->exp = e;
     s->values = calloc(e->nparams + 1, sizeof *s->values);
     s->nvalues = calloc(e->nparams + 1, sizeof *s->nvalues);
     s->texts = calloc(e->nparams + 1, sizeof *s->texts);
-    s->source = dup_str(cfg->path ? cfg->path : "<sweep>");
-    if (!by_param || !s->values || !s->nvalues || !s->texts || !s->source)
-        st = dnc_fail(DNC_ENOMEM, "out of memory");
-    if (!st)
-        st = assign_entries(cfg, e, by_param);
-    if (!st)
-        st = parse_params(cfg, s, by_param);
-    free(by_param);
+    s->source = dup_str(source);
+    if (!s->values || !s->nvalues || !s->texts || !s->source)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    return DNC_OK;
+}
+
+/* Once every parameter has its values: the point count, the canonical
+ * text and every point's validate(); frees the sweep on failure. */
+static dnc_status sweep_complete(dnc_status st, dnc_sweep *s)
+{
     if (!st)
         st = count_points(s);
     if (!st)
@@ -514,6 +463,45 @@ dnc_status dnc_sweep_parse(const dnc_config *cfg, dnc_sweep *s)
     if (st)
         dnc_sweep_free(s);
     return st;
+}
+
+dnc_status dnc_sweep_parse(const dnc_config *cfg, dnc_sweep *s)
+{
+    memset(s, 0, sizeof *s);
+    const dnc_sweep_experiment *e;
+    dnc_status st = find_type(cfg, &e);
+    if (st)
+        return st;
+    const dnc_config_entry **by_param = calloc(e->nparams + 1, sizeof *by_param);
+    st = sweep_alloc(e, cfg->path ? cfg->path : "<sweep>", s);
+    if (!st && !by_param)
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    if (!st)
+        st = assign_entries(cfg, e, by_param);
+    if (!st)
+        st = parse_params(cfg, s, by_param);
+    free(by_param);
+    return sweep_complete(st, s);
+}
+
+dnc_status dnc_sweep_build(const dnc_sweep_experiment *e, const char *const *texts,
+                           const char *source, dnc_sweep *s)
+{
+    dnc_status st = sweep_alloc(e, source, s);
+    for (size_t k = 0; k < e->nparams && !st; k++) {
+        const dnc_sweep_param *par = &e->params[k];
+        const char *text = texts[k] ? texts[k] : par->default_value;
+        if (!text)
+            return sweep_complete(dnc_fail(DNC_EINVAL, "%s: no value for '%s' (%s)", source,
+                                           par->name, par->help),
+                                  s);
+        char what[160];
+        snprintf(what, sizeof what, "%s: %s", source, par->name);
+        s->texts[k] = dup_str(text);
+        st = s->texts[k] ? parse_values(par, s->texts[k], what, &s->values[k], &s->nvalues[k])
+                         : dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    return sweep_complete(st, s);
 }
 
 dnc_status dnc_sweep_load(const char *path, dnc_sweep *s)

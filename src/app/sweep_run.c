@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-static char *join(const char *dir, const char *name)
+char *dnc_sweep_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
@@ -31,7 +31,7 @@ static char *point_path(const char *dir, size_t index)
 {
     char name[48];
     snprintf(name, sizeof name, "points/%zu.json", index);
-    return join(dir, name);
+    return dnc_sweep_path(dir, name);
 }
 
 static dnc_status make_dir(const char *path)
@@ -49,7 +49,7 @@ static dnc_status make_dir(const char *path)
 
 static dnc_status take_lock(const char *dir, dnc_sweep_dir *d)
 {
-    char *path = join(dir, ".lock");
+    char *path = dnc_sweep_path(dir, ".lock");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     d->lock_fd = open(path, O_RDWR | O_CREAT, 0666);
@@ -74,7 +74,7 @@ static void remove_temporaries(const char *dir)
     while ((e = readdir(dp)) != NULL) {
         if (!strstr(e->d_name, ".tmp."))
             continue;
-        char *p = join(dir, e->d_name);
+        char *p = dnc_sweep_path(dir, e->d_name);
         if (p)
             remove(p);
         free(p);
@@ -84,7 +84,7 @@ static void remove_temporaries(const char *dir)
 
 static dnc_status check_description(const dnc_sweep *s, const char *dir)
 {
-    char *path = join(dir, "sweep.cfg");
+    char *path = dnc_sweep_path(dir, "sweep.cfg");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     dnc_status st = DNC_OK;
@@ -109,13 +109,14 @@ dnc_status dnc_sweep_dir_open(const dnc_sweep *s, const char *dir, dnc_sweep_dir
     d->lock_fd = -1;
     d->dir = NULL;
     dnc_status st = make_dir(dir);
-    char *points = join(dir, "points");
+    char *points = dnc_sweep_path(dir, "points");
     if (!st && !points)
         st = dnc_fail(DNC_ENOMEM, "out of memory");
-    if (!st)
+    if (!st && !(s->store && s->store->unlocked))
         st = take_lock(dir, d);
     if (!st)
-        st = check_description(s, dir);
+        st = s->store && s->store->check_description ? s->store->check_description(s, dir)
+                                                     : check_description(s, dir);
     if (!st)
         st = make_dir(points);
     if (!st) {
@@ -169,39 +170,92 @@ static bool point_finished(const cJSON *j, size_t index, size_t nfields)
            count_fields(csv->valuestring) == nfields;
 }
 
+/* Whether j is a finished result of point `index`, by the store's test. */
+static bool finished_here(const dnc_sweep *s, size_t index, const cJSON *j, size_t nfields,
+                          dnc_sweep_value *vals)
+{
+    if (!(s->store && s->store->finished))
+        return point_finished(j, index, nfields);
+    dnc_sweep_point_values(s, index, vals);
+    dnc_sweep_point pt = {index, s->exp, vals, s->context};
+    return s->store->finished(s, &pt, j);
+}
+
+/* Fields of a table row (the standard finished test). */
+static dnc_status row_fields(const dnc_sweep *s, size_t *nfields)
+{
+    char *header = dnc_sweep_csv_header(s);
+    if (!header)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    *nfields = count_fields(header);
+    free(header);
+    return DNC_OK;
+}
+
+/* Parsed DIR/points/<index>.json when it is a finished result, else NULL. */
+static cJSON *finished_point(const dnc_sweep *s, const char *path, size_t index, size_t nfields,
+                             dnc_sweep_value *vals)
+{
+    cJSON *j = NULL;
+    if (access(path, F_OK) != 0 || dnc_read_json(path, &j) != DNC_OK ||
+        !finished_here(s, index, j, nfields, vals)) {
+        cJSON_Delete(j);
+        dnc_clear_error();
+        return NULL;
+    }
+    return j;
+}
+
+dnc_status dnc_sweep_read_point(const dnc_sweep *s, const char *dir, size_t index, cJSON **out)
+{
+    *out = NULL;
+    size_t nfields = 0;
+    dnc_status st = row_fields(s, &nfields);
+    char *path = point_path(dir, index);
+    dnc_sweep_value *vals = calloc(s->exp->nparams + 1, sizeof *vals);
+    if (!st && (!path || !vals))
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    if (!st)
+        *out = finished_point(s, path, index, nfields, vals);
+    if (!st && !*out)
+        st = dnc_fail(DNC_EINVAL, "'%s' holds no finished result of point %zu", path, index);
+    free(path);
+    free(vals);
+    return st;
+}
+
 dnc_status dnc_sweep_pending(const dnc_sweep *s, const char *dir, size_t **todo, size_t *ntodo,
                              size_t *nkept)
 {
     *todo = NULL;
     *ntodo = *nkept = 0;
-    char *header = dnc_sweep_csv_header(s);
+    size_t nfields = 0;
+    dnc_status st = row_fields(s, &nfields);
     size_t *list = malloc((s->npoints ? s->npoints : 1) * sizeof *list);
-    if (!header || !list) {
-        free(header);
-        free(list);
-        return dnc_fail(DNC_ENOMEM, "out of memory");
-    }
-    size_t nfields = count_fields(header);
-    free(header);
-    for (size_t i = 0; i < s->npoints; i++) {
+    dnc_sweep_value *vals = calloc(s->exp->nparams + 1, sizeof *vals);
+    if (!st && (!list || !vals))
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->npoints && !st; i++) {
         char *path = point_path(dir, i);
         if (!path) {
-            free(list);
-            return dnc_fail(DNC_ENOMEM, "out of memory");
+            st = dnc_fail(DNC_ENOMEM, "out of memory");
+            break;
         }
-        bool done = false;
-        if (access(path, F_OK) == 0) {
-            cJSON *j = NULL;
-            done = dnc_read_json(path, &j) == DNC_OK && point_finished(j, i, nfields);
-            cJSON_Delete(j);
-            if (!done)
-                remove(path);
-        }
-        free(path);
-        if (done)
+        cJSON *j = finished_point(s, path, i, nfields, vals);
+        if (j)
             (*nkept)++;
-        else
+        else {
+            remove(path); /* unusable: redone */
             list[(*ntodo)++] = i;
+        }
+        cJSON_Delete(j);
+        free(path);
+    }
+    free(vals);
+    if (st) {
+        free(list);
+        *ntodo = *nkept = 0;
+        return st;
     }
     *todo = list;
     return DNC_OK;
@@ -263,6 +317,26 @@ static cJSON *point_record(const dnc_sweep *s, size_t index, const dnc_sweep_val
     return j;
 }
 
+/* The file of a point that ran (error: why it failed, or NULL). */
+static cJSON *point_file(const dnc_sweep *s, const dnc_sweep_point *pt, double *row,
+                         cJSON *detail, const char *error, double seconds, int rank)
+{
+    if (!error && s->store && s->store->record)
+        return s->store->record(s, pt, row, detail, seconds, rank);
+    if (error) {
+        for (size_t c = 0; c < s->exp->ncolumns; c++)
+            row[c] = NAN;
+        cJSON_Delete(detail);
+        detail = cJSON_CreateObject();
+    }
+    cJSON *rec = point_record(s, pt->index, pt->values, row, detail, error);
+    if (rec) {
+        cJSON_AddNumberToObject(rec, "seconds", seconds);
+        cJSON_AddNumberToObject(rec, "rank", rank);
+    }
+    return rec;
+}
+
 dnc_status dnc_sweep_run_point(const dnc_sweep *s, const char *dir, size_t index, int rank,
                                bool *failed, double *seconds)
 {
@@ -279,25 +353,20 @@ dnc_status dnc_sweep_run_point(const dnc_sweep *s, const char *dir, size_t index
         return dnc_fail(DNC_ENOMEM, "point %zu: out of memory", index);
     }
     dnc_sweep_point_values(s, index, vals);
-    dnc_sweep_point pt = {index, e, vals};
+    dnc_sweep_point pt = {index, e, vals, s->context};
     double t0 = dnc_wall_time();
     dnc_clear_error();
     dnc_status st = e->run(&pt, row, detail);
     *seconds = dnc_wall_time() - t0;
     *failed = st != DNC_OK;
-    if (st) {
-        for (size_t c = 0; c < e->ncolumns; c++)
-            row[c] = NAN;
+    if (st && s->store && s->store->stop_on_failure) {
+        st = dnc_fail(st, "point %zu: %s", index, dnc_last_error());
         cJSON_Delete(detail);
-        detail = cJSON_CreateObject();
+    } else {
+        cJSON *rec = point_file(s, &pt, row, detail, st ? dnc_last_error() : NULL, *seconds, rank);
+        st = rec ? dnc_write_json_atomic(path, rec) : dnc_fail(DNC_ENOMEM, "out of memory");
+        cJSON_Delete(rec);
     }
-    cJSON *rec = point_record(s, index, vals, row, detail, st ? dnc_last_error() : NULL);
-    if (rec) {
-        cJSON_AddNumberToObject(rec, "seconds", *seconds);
-        cJSON_AddNumberToObject(rec, "rank", rank);
-    }
-    st = rec ? dnc_write_json_atomic(path, rec) : dnc_fail(DNC_ENOMEM, "out of memory");
-    cJSON_Delete(rec);
     free(vals);
     free(row);
     free(path);
@@ -345,11 +414,12 @@ dnc_status dnc_sweep_execute(const dnc_sweep *s, const char *dir, const size_t *
     /* Parallelism is over points: one BLAS thread, no nested teams, so a
      * point computes the same numbers wherever it runs. */
     int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int point_threads = o->point_threads > 0 ? o->point_threads : 1;
+    openblas_set_num_threads(point_threads);
     size_t counter = 0;
 #pragma omp parallel num_threads(threads)
     {
-        omp_set_num_threads(1);
+        omp_set_num_threads(point_threads);
         for (;;) {
             size_t slot;
             bool got;
@@ -406,7 +476,7 @@ static dnc_status append_point(const char *dir, size_t index, FILE *fp, size_t *
 
 static dnc_status write_table(const dnc_sweep *s, const char *dir, size_t *nfailed)
 {
-    char *path = join(dir, "table.csv");
+    char *path = dnc_sweep_path(dir, "table.csv");
     char *header = dnc_sweep_csv_header(s);
     if (!path || !header) {
         free(path);
@@ -451,7 +521,7 @@ dnc_status dnc_sweep_gather(const dnc_sweep *s, const char *dir, cJSON *record, 
         cJSON_AddStringToObject(outputs, "points", "points/<index>.json");
         cJSON_AddStringToObject(outputs, "description", "sweep.cfg");
     }
-    char *path = join(dir, "sweep.json");
+    char *path = dnc_sweep_path(dir, "sweep.json");
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     st = dnc_write_json_atomic(path, record);

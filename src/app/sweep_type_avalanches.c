@@ -1,14 +1,9 @@
-/* The `avalanches` sweep type. */
-#include "app/sweep_internal.h"
-
+/* The `avalanches` sweep type (a plug-in of the type table, sweep_types.c). */
 #include <math.h>
 #include <string.h>
 
 #include "dnncrit/avalanche.h"
-#include "dnncrit/sweep.h"
-
-#define array_json dnc_sweep_array_json
-#define network_of dnc_sweep_network_of
+#include "app/sweep_types.h"
 
 static const dnc_sweep_param avalanches_params[] = {
     NETWORK_PARAMS,
@@ -104,7 +99,7 @@ static dnc_status avalanches_run(const dnc_sweep_point *p, double *row, cJSON *d
     return DNC_OK;
 }
 
-const dnc_sweep_experiment dnc_sweep_avalanches = {
+const dnc_sweep_experiment dnc_sweep_type_avalanches = {
     "avalanches",
     "avalanches through the layers of random networks (damage spreading or activity "
     "thresholds): counts, susceptibilities and the exponents tau, alpha, gamma with the "
@@ -115,4 +110,5 @@ const dnc_sweep_experiment dnc_sweep_avalanches = {
     sizeof avalanches_columns / sizeof avalanches_columns[0],
     avalanches_validate,
     avalanches_run,
+    NULL, /* no summary step */
 };

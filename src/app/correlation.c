@@ -1,0 +1,134 @@
+/* Correlation coefficients with confidence intervals (dnc_correlate):
+ * Pearson and Spearman, Fisher-z intervals and a percentile bootstrap. */
+#include "dnncrit/train_sweep.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "dnncrit/rng.h"
+
+static void ranks(const double *v, size_t n, double *r)
+{
+    size_t *idx = malloc(n * sizeof *idx);
+    if (!idx)
+        return;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    /* insertion sort: n is a sweep's point count, small */
+    for (size_t i = 1; i < n; i++) {
+        size_t k = idx[i], j = i;
+        while (j > 0 && v[idx[j - 1]] > v[k]) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = k;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]])
+            j++;
+        double avg = 0.5 * (double)(i + j) + 1.0; /* ties share the mean rank */
+        for (size_t k = i; k <= j; k++)
+            r[idx[k]] = avg;
+        i = j + 1;
+    }
+    free(idx);
+}
+
+static double pearson(const double *x, const double *y, size_t n)
+{
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return (sxx > 0 && syy > 0) ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+static double spearman(const double *x, const double *y, size_t n, double *rx, double *ry)
+{
+    ranks(x, n, rx);
+    ranks(y, n, ry);
+    return pearson(rx, ry, n);
+}
+
+/* 95% interval tanh(atanh(r) -+ 1.96 sqrt(var / (n - 3))). */
+static void fisher_interval(double r, size_t n, double var, double *lo, double *hi)
+{
+    if (n < 4 || !isfinite(r) || fabs(r) >= 1) {
+        *lo = *hi = (isfinite(r) && fabs(r) >= 1 && n >= 4) ? r : NAN;
+        return;
+    }
+    double z = atanh(r), se = sqrt(var / (double)(n - 3));
+    *lo = tanh(z - 1.959963984540054 * se);
+    *hi = tanh(z + 1.959963984540054 * se);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void bootstrap_interval(const double *x, const double *y, size_t n, size_t nboot,
+                               uint64_t seed, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    if (nboot < 20 || n < 4)
+        return;
+    double *bx = malloc(4 * n * sizeof *bx), *stat = malloc(nboot * sizeof *stat);
+    size_t kept = 0;
+    if (bx && stat) {
+        double *by = bx + n, *rx = bx + 2 * n, *ry = bx + 3 * n;
+        for (size_t b = 0; b < nboot; b++) {
+            for (size_t i = 0; i < n; i++) {
+                size_t k = (size_t)(dnc_uniform_at(seed, DNC_STREAM_BOOTSTRAP, (uint32_t)b, 0, i) *
+                                    (double)n);
+                k = k < n ? k : n - 1;
+                bx[i] = x[k];
+                by[i] = y[k];
+            }
+            double r = spearman(bx, by, n, rx, ry);
+            if (isfinite(r))
+                stat[kept++] = r;
+        }
+        if (kept >= 20) {
+            qsort(stat, kept, sizeof *stat, cmp_double);
+            *lo = stat[(size_t)floor(0.025 * (double)(kept - 1))];
+            *hi = stat[(size_t)ceil(0.975 * (double)(kept - 1))];
+        }
+    }
+    free(bx);
+    free(stat);
+}
+
+dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t bootstrap,
+                         uint64_t seed, dnc_correlation *out)
+{
+    double *fx = malloc((4 * n + 1) * sizeof *fx);
+    if (!fx)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    double *fy = fx + n, *rx = fx + 2 * n, *ry = fx + 3 * n;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i])) {
+            fx[m] = x[i];
+            fy[m++] = y[i];
+        }
+    *out = (dnc_correlation){.n = m};
+    out->pearson = m >= 3 ? pearson(fx, fy, m) : NAN;
+    out->spearman = m >= 3 ? spearman(fx, fy, m, rx, ry) : NAN;
+    fisher_interval(out->pearson, m, 1.0, &out->pearson_lo, &out->pearson_hi);
+    fisher_interval(out->spearman, m, 1.06, &out->spearman_lo, &out->spearman_hi);
+    bootstrap_interval(fx, fy, m, bootstrap, seed, &out->boot_lo, &out->boot_hi);
+    free(fx);
+    return DNC_OK;
+}

@@ -1,0 +1,29 @@
+/* The grid of a trainability sweep: its size and the configuration of
+ * point i (sigma_w outermost, then sigma_b, depth, width, seed fastest). */
+#include "dnncrit/train_sweep.h"
+
+size_t dnc_train_sweep_npoints(const dnc_train_sweep_spec *s)
+{
+    return s->n_sigma_w * s->n_sigma_b * s->n_depth * s->n_width * s->seeds;
+}
+
+void dnc_train_sweep_point_config(const dnc_train_sweep_spec *s, size_t index,
+                                  dnc_train_config *cfg)
+{
+    *cfg = s->base;
+    size_t i = index;
+    size_t is = i % s->seeds;
+    i /= s->seeds;
+    size_t iN = i % s->n_width;
+    i /= s->n_width;
+    size_t iL = i % s->n_depth;
+    i /= s->n_depth;
+    size_t ib = i % s->n_sigma_b;
+    i /= s->n_sigma_b;
+    cfg->net.sigma_w = s->sigma_w[i];
+    cfg->net.sigma_b = s->sigma_b[ib];
+    cfg->net.depth = s->depth[iL];
+    cfg->net.width = s->width[iN];
+    cfg->net.seed = s->seed0 + is;
+    cfg->quiet = true;
+}

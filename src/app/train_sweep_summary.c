@@ -1,0 +1,263 @@
+/* The summary step of train-sweep over the sweep's results: the point
+ * table (sweep.csv), the seed-averaged landscape (landscape.csv), and in the
+ * record the best sigma_w per line, the trainable depth scale and the
+ * correlations of the final accuracy, each also printed unless quiet. */
+#include "app/train_sweep_summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnncrit/io.h"
+#include "dnncrit/sweep.h"
+#include "app/train_point.h"
+
+#define add_num dnc_json_add_finite
+
+static void csv_num(FILE *fp, double v, const char *sep)
+{
+    if (isfinite(v))
+        fprintf(fp, "%.10g%s", v, sep);
+    else if (isinf(v))
+        fprintf(fp, "%s%s", v > 0 ? "inf" : "-inf", sep);
+    else
+        fputs(sep, fp);
+}
+
+static dnc_status write_point_table(const dnc_train_sweep_spec *s, const char *dir,
+                                    const dnc_train_point_result *pts)
+{
+    char *path = dnc_sweep_path(dir, "sweep.csv");
+    dnc_afile f;
+    dnc_status st = path ? dnc_afile_open(&f, path) : dnc_fail(DNC_ENOMEM, "out of memory");
+    free(path);
+    if (st)
+        return st;
+    fputs("index,sigma_w,sigma_b,depth,width,seed", f.fp);
+    for (size_t c = 0; c < DNC_TRAIN_POINT_NCOLUMNS; c++)
+        fprintf(f.fp, ",%s", dnc_train_point_columns[c]);
+    fputc('\n', f.fp);
+    for (size_t i = 0; i < dnc_train_sweep_npoints(s); i++) {
+        const dnc_train_point_result *r = &pts[i];
+        fprintf(f.fp, "%zu,%.10g,%.10g,%zu,%zu,%llu,", i, r->sigma_w, r->sigma_b, r->depth,
+                r->width, (unsigned long long)r->seed);
+        double row[DNC_TRAIN_POINT_NCOLUMNS];
+        dnc_train_point_row(r, row);
+        for (size_t c = 0; c < DNC_TRAIN_POINT_NCOLUMNS; c++)
+            csv_num(f.fp, row[c], c + 1 < DNC_TRAIN_POINT_NCOLUMNS ? "," : "");
+        fputc('\n', f.fp);
+    }
+    return dnc_afile_commit(&f);
+}
+
+/* Seed averages of one grid cell (points cell*seeds .. +seeds). */
+typedef struct {
+    const dnc_train_point_result *first;
+    double acc_mean, acc_err, susc_mean, chi1w_mean, diverged_frac;
+} cell_stats;
+
+static cell_stats cell_average(const dnc_train_point_result *pts, size_t seeds)
+{
+    cell_stats c = {.first = pts};
+    double s = 0, s2 = 0, su = 0, ch = 0, dv = 0;
+    size_t nsu = 0, nch = 0;
+    for (size_t k = 0; k < seeds; k++) {
+        double a = pts[k].final_test_acc;
+        s += a;
+        s2 += a * a;
+        dv += pts[k].diverged;
+        if (isfinite(pts[k].init_obs.susceptibility)) {
+            su += pts[k].init_obs.susceptibility;
+            nsu++;
+        }
+        if (isfinite(pts[k].init_obs.chi1_weights)) {
+            ch += pts[k].init_obs.chi1_weights;
+            nch++;
+        }
+    }
+    double n = (double)seeds;
+    c.acc_mean = s / n;
+    c.acc_err = seeds > 1 ? sqrt(fmax(0, (s2 - s * s / n) / (n - 1)) / n) : NAN;
+    c.susc_mean = nsu ? su / (double)nsu : NAN;
+    c.chi1w_mean = nch ? ch / (double)nch : NAN;
+    c.diverged_frac = dv / n;
+    return c;
+}
+
+static dnc_status write_landscape(const dnc_train_sweep_spec *s, const char *dir,
+                                  const cell_stats *cells, size_t ncells)
+{
+    char *path = dnc_sweep_path(dir, "landscape.csv");
+    dnc_afile f;
+    dnc_status st = path ? dnc_afile_open(&f, path) : dnc_fail(DNC_ENOMEM, "out of memory");
+    free(path);
+    if (st)
+        return st;
+    (void)s;
+    fputs("sigma_w,sigma_b,depth,width,test_acc_mean,test_acc_err,diverged_frac,chi1_mf,xi_c,"
+          "sigma_w_crit,dist_crit,depth_over_xi,kappa_L,chi1_weights_init,susceptibility_init\n",
+          f.fp);
+    for (size_t i = 0; i < ncells; i++) {
+        const cell_stats *c = &cells[i];
+        const dnc_train_point_result *r = c->first;
+        fprintf(f.fp, "%.10g,%.10g,%zu,%zu,", r->sigma_w, r->sigma_b, r->depth, r->width);
+        const double v[] = {c->acc_mean, c->acc_err, c->diverged_frac, r->chi1_mf, r->xi_c,
+                            r->sigma_w_crit, r->dist_crit, r->depth_over_xi, r->kappa_L,
+                            c->chi1w_mean, c->susc_mean};
+        size_t nv = sizeof v / sizeof v[0];
+        for (size_t k = 0; k < nv; k++)
+            csv_num(f.fp, v[k], k + 1 < nv ? "," : "\n");
+    }
+    return dnc_afile_commit(&f);
+}
+
+/* For each (sigma_b, depth, width): the sigma_w of best mean accuracy, of
+ * largest susceptibility, and the critical one. Cells are ordered with
+ * sigma_w outermost, so a line is cells line, line + stride, ... */
+static cJSON *lines_json(const dnc_train_sweep_spec *s, const cell_stats *cells, bool print)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t stride = s->n_sigma_b * s->n_depth * s->n_width;
+    if (print)
+        printf("sigma_b  depth  width  best_sigma_w (acc)       sigma_w_crit  "
+               "susc_peak_sigma_w  depth/xi_c@best\n");
+    for (size_t line = 0; line < stride; line++) {
+        size_t best = line, peak = line;
+        for (size_t k = 0; k < s->n_sigma_w; k++) {
+            size_t i = line + k * stride;
+            if (cells[i].acc_mean > cells[best].acc_mean)
+                best = i;
+            if (isfinite(cells[i].susc_mean) &&
+                (!isfinite(cells[peak].susc_mean) || cells[i].susc_mean > cells[peak].susc_mean))
+                peak = i;
+        }
+        const dnc_train_point_result *b = cells[best].first;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "sigma_b", b->sigma_b);
+        cJSON_AddNumberToObject(o, "depth", (double)b->depth);
+        cJSON_AddNumberToObject(o, "width", (double)b->width);
+        cJSON_AddNumberToObject(o, "best_sigma_w", b->sigma_w);
+        add_num(o, "best_test_acc", cells[best].acc_mean);
+        add_num(o, "best_test_acc_err", cells[best].acc_err);
+        add_num(o, "sigma_w_crit", b->sigma_w_crit);
+        add_num(o, "susceptibility_peak_sigma_w",
+                isfinite(cells[peak].susc_mean) ? cells[peak].first->sigma_w : NAN);
+        add_num(o, "depth_over_xi_at_best", b->depth_over_xi);
+        cJSON_AddItemToArray(arr, o);
+        if (print)
+            printf("%7.4g  %5zu  %5zu  %7.4g (%.3f +- %.3f)  %12.5g  %17.4g  %15.3g\n",
+                   b->sigma_b, b->depth, b->width, b->sigma_w, cells[best].acc_mean,
+                   isfinite(cells[best].acc_err) ? cells[best].acc_err : 0.0, b->sigma_w_crit,
+                   isfinite(cells[peak].susc_mean) ? cells[peak].first->sigma_w : NAN,
+                   b->depth_over_xi);
+    }
+    return arr;
+}
+
+/* Schoenholz et al.: networks train when depth < c xi_c. A cell "trained"
+ * when its mean accuracy is above the midpoint between chance (1/classes)
+ * and the best cell; the largest depth/xi_c that trained and the smallest
+ * that failed bracket c. */
+static cJSON *depth_scale_json(const dnc_train_sweep_spec *s, const cell_stats *cells,
+                               size_t ncells, bool print)
+{
+    double best = 0, chance = 1.0 / (double)s->base.nclasses;
+    for (size_t i = 0; i < ncells; i++)
+        best = cells[i].acc_mean > best ? cells[i].acc_mean : best;
+    double threshold = 0.5 * (chance + best), max_ok = NAN, min_fail = NAN;
+    for (size_t i = 0; i < ncells; i++) {
+        double r = cells[i].first->depth_over_xi;
+        if (!isfinite(r))
+            continue;
+        if (cells[i].acc_mean > threshold)
+            max_ok = isfinite(max_ok) && max_ok > r ? max_ok : r;
+        else
+            min_fail = isfinite(min_fail) && min_fail < r ? min_fail : r;
+    }
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "threshold_acc", threshold);
+    add_num(o, "max_depth_over_xi_trained", max_ok);
+    add_num(o, "min_depth_over_xi_failed", min_fail);
+    if (print)
+        printf("\ntrained (mean acc > %.3f) up to depth/xi_c = %.3g; failed from depth/xi_c = "
+               "%.3g\n",
+               threshold, max_ok, min_fail);
+    return o;
+}
+
+static cJSON *correlation_json(const dnc_correlation *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)c->n);
+    cJSON *p = cJSON_AddObjectToObject(o, "pearson");
+    add_num(p, "value", c->pearson);
+    add_num(p, "ci95_lo", c->pearson_lo);
+    add_num(p, "ci95_hi", c->pearson_hi);
+    cJSON *sp = cJSON_AddObjectToObject(o, "spearman");
+    add_num(sp, "value", c->spearman);
+    add_num(sp, "ci95_lo", c->spearman_lo);
+    add_num(sp, "ci95_hi", c->spearman_hi);
+    add_num(sp, "bootstrap_ci95_lo", c->boot_lo);
+    add_num(sp, "bootstrap_ci95_hi", c->boot_hi);
+    return o;
+}
+
+static dnc_status correlations(const dnc_train_sweep_spec *s, const dnc_train_point_result *pts,
+                               size_t n, cJSON *results, bool print)
+{
+    double *acc = malloc(4 * n * sizeof *acc);
+    if (!acc)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    double *dist = acc + n, *susc = acc + 2 * n, *kl = acc + 3 * n;
+    for (size_t i = 0; i < n; i++) {
+        acc[i] = pts[i].final_test_acc;
+        dist[i] = fabs(pts[i].dist_crit);
+        susc[i] = pts[i].init_obs.susceptibility;
+        kl[i] = pts[i].kappa_L;
+    }
+    const char *names[3] = {"abs_distance_to_critical_line", "susceptibility_init", "kappa_L"};
+    const double *xs[3] = {dist, susc, kl};
+    cJSON *corr = cJSON_AddObjectToObject(results, "correlations_with_final_test_acc");
+    if (print)
+        printf("\ncorrelation of final test accuracy with    n   pearson [95%% CI]          "
+               "spearman [95%% CI]\n");
+    for (int k = 0; k < 3; k++) {
+        dnc_correlation c;
+        dnc_correlate(xs[k], acc, n, s->bootstrap, s->seed0, &c);
+        cJSON_AddItemToObject(corr, names[k], correlation_json(&c));
+        if (print)
+            printf("  %-38s %4zu  %6.3f [%6.3f, %6.3f]  %6.3f [%6.3f, %6.3f]\n", names[k], c.n,
+                   c.pearson, c.pearson_lo, c.pearson_hi, c.spearman, c.spearman_lo,
+                   c.spearman_hi);
+    }
+    free(acc);
+    return DNC_OK;
+}
+
+dnc_status dnc_train_sweep_summarise(const dnc_train_sweep_spec *s, const char *dir,
+                                     const dnc_train_point_result *pts, cJSON *record)
+{
+    size_t n = dnc_train_sweep_npoints(s), ncells = n / s->seeds;
+    cell_stats *cells = malloc(ncells * sizeof *cells);
+    if (!cells)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t c = 0; c < ncells; c++)
+        cells[c] = cell_average(pts + c * s->seeds, s->seeds);
+    dnc_status st = write_point_table(s, dir, pts);
+    if (!st)
+        st = write_landscape(s, dir, cells, ncells);
+    cJSON *results = cJSON_AddObjectToObject(record, "results");
+    if (!st) {
+        cJSON_AddItemToObject(results, "lines", lines_json(s, cells, !s->quiet));
+        cJSON_AddItemToObject(results, "depth_scale",
+                              depth_scale_json(s, cells, ncells, !s->quiet));
+        st = correlations(s, pts, n, results, !s->quiet);
+    }
+    cJSON *outs = cJSON_AddObjectToObject(record, "outputs");
+    cJSON_AddStringToObject(outs, "csv", "sweep.csv");
+    cJSON_AddStringToObject(outs, "landscape", "landscape.csv");
+    cJSON_AddStringToObject(outs, "points", "points/");
+    free(cells);
+    return st;
+}
