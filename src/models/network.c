@@ -3,6 +3,46 @@
 #include <math.h>
 
 #include "dnncrit/rng.h"
+#include "models/network_common.h"
+
+dnc_status dnc_network_validate_depth(size_t depth)
+{
+    if (depth == 0 || depth > DNC_MAX_DEPTH)
+        return dnc_fail(DNC_EINVAL, "depth must be between 1 and %zu, got %zu", DNC_MAX_DEPTH,
+                        depth);
+    return DNC_OK;
+}
+
+dnc_status dnc_network_validate_init(dnc_activation activation, double sigma_w, double sigma_b)
+{
+    if (activation < 0 || activation >= DNC_ACT_COUNT)
+        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)activation);
+    if (!isfinite(sigma_w) || sigma_w <= 0)
+        return dnc_fail(DNC_EINVAL, "sigma_w must be a finite number > 0, got %g", sigma_w);
+    if (!isfinite(sigma_b) || sigma_b < 0)
+        return dnc_fail(DNC_EINVAL, "sigma_b must be a finite number >= 0, got %g", sigma_b);
+    return DNC_OK;
+}
+
+void dnc_network_weight_rows(uint64_t seed, size_t layer, size_t row0, size_t nrows,
+                             size_t fan_in, double sigma_w, double *W)
+{
+    double scale = sigma_w / sqrt((double)fan_in);
+    for (size_t r = 0; r < nrows; r++) {
+        double *row = W + r * fan_in;
+        dnc_normal_fill(seed, DNC_STREAM_WEIGHT, (uint32_t)layer, (uint32_t)(row0 + r), row,
+                        fan_in);
+        for (size_t j = 0; j < fan_in; j++)
+            row[j] *= scale;
+    }
+}
+
+void dnc_network_bias(uint64_t seed, size_t layer, size_t n, double sigma_b, double *b)
+{
+    dnc_normal_fill(seed, DNC_STREAM_BIAS, (uint32_t)layer, 0, b, n);
+    for (size_t i = 0; i < n; i++)
+        b[i] *= sigma_b;
+}
 
 dnc_mlp_config dnc_mlp_config_default(void)
 {
@@ -23,19 +63,13 @@ dnc_status dnc_mlp_config_validate(const dnc_mlp_config *cfg)
     if (cfg->width == 0 || cfg->width > DNC_MAX_WIDTH)
         return dnc_fail(DNC_EINVAL, "width must be between 1 and %zu, got %zu", DNC_MAX_WIDTH,
                         cfg->width);
-    if (cfg->depth == 0 || cfg->depth > DNC_MAX_DEPTH)
-        return dnc_fail(DNC_EINVAL, "depth must be between 1 and %zu, got %zu", DNC_MAX_DEPTH,
-                        cfg->depth);
+    dnc_status st = dnc_network_validate_depth(cfg->depth);
+    if (st)
+        return st;
     if (cfg->input_width > DNC_MAX_WIDTH)
         return dnc_fail(DNC_EINVAL, "input width must be at most %zu, got %zu", DNC_MAX_WIDTH,
                         cfg->input_width);
-    if (cfg->activation < 0 || cfg->activation >= DNC_ACT_COUNT)
-        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)cfg->activation);
-    if (!isfinite(cfg->sigma_w) || cfg->sigma_w <= 0)
-        return dnc_fail(DNC_EINVAL, "sigma_w must be a finite number > 0, got %g", cfg->sigma_w);
-    if (!isfinite(cfg->sigma_b) || cfg->sigma_b < 0)
-        return dnc_fail(DNC_EINVAL, "sigma_b must be a finite number >= 0, got %g", cfg->sigma_b);
-    return DNC_OK;
+    return dnc_network_validate_init(cfg->activation, cfg->sigma_w, cfg->sigma_b);
 }
 
 size_t dnc_mlp_input_width(const dnc_mlp_config *cfg)
@@ -51,15 +85,8 @@ size_t dnc_mlp_fan_in(const dnc_mlp_config *cfg, size_t layer)
 void dnc_mlp_layer_weight_rows(const dnc_mlp_config *cfg, size_t layer, size_t row0,
                                size_t nrows, double *W)
 {
-    size_t fan_in = dnc_mlp_fan_in(cfg, layer);
-    double scale = cfg->sigma_w / sqrt((double)fan_in);
-    for (size_t r = 0; r < nrows; r++) {
-        double *row = W + r * fan_in;
-        dnc_normal_fill(cfg->seed, DNC_STREAM_WEIGHT, (uint32_t)layer, (uint32_t)(row0 + r), row,
-                        fan_in);
-        for (size_t j = 0; j < fan_in; j++)
-            row[j] *= scale;
-    }
+    dnc_network_weight_rows(cfg->seed, layer, row0, nrows, dnc_mlp_fan_in(cfg, layer),
+                            cfg->sigma_w, W);
 }
 
 void dnc_mlp_layer_weights(const dnc_mlp_config *cfg, size_t layer, double *W)
@@ -69,7 +96,5 @@ void dnc_mlp_layer_weights(const dnc_mlp_config *cfg, size_t layer, double *W)
 
 void dnc_mlp_layer_bias(const dnc_mlp_config *cfg, size_t layer, double *b)
 {
-    dnc_normal_fill(cfg->seed, DNC_STREAM_BIAS, (uint32_t)layer, 0, b, cfg->width);
-    for (size_t i = 0; i < cfg->width; i++)
-        b[i] *= cfg->sigma_b;
+    dnc_network_bias(cfg->seed, layer, cfg->width, cfg->sigma_b, b);
 }
