@@ -355,22 +355,29 @@ static inline double point_dist(const ks_ctx *c, size_t k, double fm, double fp)
     return dmax(fabs(em - fm), fabs(ep - fp));
 }
 
+/* The largest of best and the distances at points from .. to - 1; stops
+ * early (with the distance so far) once it exceeds abort_above. */
+static double max_point_dist(const ks_ctx *c, const pl_model *m, size_t from, size_t to,
+                             double best, double abort_above)
+{
+    for (size_t k = from; k < to; k++) {
+        double fm, fp;
+        model_cdf_at(m, c->d, k, &fm, &fp);
+        best = dmax(best, point_dist(c, k, fm, fp));
+        if (best > abort_above)
+            return best;
+    }
+    return best;
+}
+
 static double ks_distance(const pl_data *d, size_t k0, const pl_model *m, double abort_above,
                           double *scratch)
 {
     ks_ctx c = {d, k0, (double)(d->cum[d->U] - d->cum[k0])};
     size_t npts = d->U - k0;
     double best = 0;
-    if (npts <= 4 * KS_BLOCK || !scratch) {
-        for (size_t k = k0; k < d->U; k++) {
-            double fm, fp;
-            model_cdf_at(m, d, k, &fm, &fp);
-            best = dmax(best, point_dist(&c, k, fm, fp));
-            if (best > abort_above)
-                return best;
-        }
-        return best;
-    }
+    if (npts <= 4 * KS_BLOCK || !scratch)
+        return max_point_dist(&c, m, k0, d->U, best, abort_above);
     size_t nb = (npts - 1 + KS_BLOCK - 1) / KS_BLOCK; /* blocks between end points */
     double *Fm = scratch, *Fp = scratch + nb + 1;
     for (size_t j = 0; j <= nb; j++) {
@@ -385,11 +392,7 @@ static double ks_distance(const pl_data *d, size_t k0, const pl_model *m, double
         double ub = dmax(emp_below(&c, e + 1) - Fm[j], Fp[j + 1] - emp_below(&c, s));
         if (ub <= best)
             continue;
-        for (size_t k = s + 1; k < e; k++) {
-            double fm, fp;
-            model_cdf_at(m, d, k, &fm, &fp);
-            best = dmax(best, point_dist(&c, k, fm, fp));
-        }
+        best = max_point_dist(&c, m, s + 1, e, best, INFINITY);
         if (best > abort_above)
             return best;
     }
