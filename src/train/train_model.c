@@ -10,7 +10,6 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include "dnncrit/io.h"
 #include "dnncrit/rng.h"
 #include "train/train_device.h"
 
