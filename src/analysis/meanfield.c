@@ -9,9 +9,9 @@
  *   kinks so every piece is smooth.
  * - Two-dimensional expectations of smooth activations: by default from
  *   the Hermite (Mehler) expansion of phi, one-dimensional coefficients
- *   with a bounded truncation error (see "Hermite (Mehler) expansion"
- *   below). Where it converges too slowly (large q), and for kinked
- *   activations, they are nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2),
+ *   with a bounded truncation error (see meanfield_mehler.c). Where it
+ *   converges too slowly (large q), and for kinked activations, they are
+ *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2),
  *   s = sqrt(1 - c^2), inner integral over z2 for each z1. The inner
  *   integrand stays smooth in z2 even as s -> 0, so nothing degenerates near
  *   c = 1; at |c| = 1 the inner integral is replaced by its exact limit.

@@ -34,7 +34,7 @@
  * psi_k(-z) = (-1)^k psi_k(z); beyond MEHLER_Z, psi_0 < 1e-18. Steps h and
  * 2h share nodes, and a level is accepted when both give the same E[g^2],
  * E[g'^2] and sum beta_k^2 (weighted by 1 and k) to MEHLER_LEVEL_TOL: the
- * trapezoidal error squares when h halves (see above), so the finer sums
+ * trapezoidal error squares when h halves (meanfield_quad.c), so the finer sums
  * are then accurate to ~MEHLER_LEVEL_TOL^2. Activations whose expansion
  * needs more than MEHLER_KMAX terms (tanh at q >~ 13: its poles at
  * +-i pi / (2 sqrt q) make beta_k^2 decay only like exp(-pi sqrt(2k / q)))
