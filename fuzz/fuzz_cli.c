@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "dnncrit/network.h"
+#include "fuzz_text.h"
 
 enum { MAX_ARGS = 64 };
 
@@ -29,11 +30,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char *args[MAX_ARGS + 1];
     int argc = 0;
     args[argc++] = "fuzz";

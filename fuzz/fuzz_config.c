@@ -4,14 +4,13 @@
 #include <string.h>
 
 #include "dnncrit/io.h"
+#include "fuzz_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     dnc_config cfg;
     if (dnc_config_parse(text, "fuzz.cfg", &cfg) == DNC_OK) {
         for (size_t i = 0; i < cfg.count; i++)

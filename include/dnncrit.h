@@ -20,6 +20,7 @@
 #include "dnncrit/table.h"
 
 /* models and engines: networks and their propagation */
+#include "dnncrit/cnn_net.h"
 #include "dnncrit/cnn.h"
 #include "dnncrit/device.h"
 #include "dnncrit/network.h"

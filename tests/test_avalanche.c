@@ -114,8 +114,7 @@ static void test_raster_readers(void **state)
     assert_int_equal(dnc_activity_read_events(path, 0, &a, &dt), DNC_EINVAL);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
     assert_int_equal(dnc_activity_read_dense(path, 1, &a), DNC_EIO);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* Subcritical m = 0.8: avalanches are exponentially cut off, so the

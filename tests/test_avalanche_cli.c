@@ -89,8 +89,7 @@ static void test_powerlaw_cli(void **state)
     assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-9);
     free(u);
     free(x);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* Each bad input: exit 1 with a message, and no output file at all. */
@@ -110,8 +109,7 @@ static void expect_failure(const char *cmd, const char *content, const char *nee
     rc = tu_run_cli(dir, "%s %s/in.csv --out %s/res", cmd, dir, dir);
     assert_int_equal(rc, 1);
     assert_int_equal(tu_count_entries(dir), 3); /* in.csv, stdout, stderr */
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_bad_input_leaves_nothing(void **state)
@@ -159,8 +157,7 @@ static void test_raster_cli_outputs(void **state)
     /* 6 avalanches are too few for the analysis: a clear error, no files */
     assert_int_equal(rc, 1);
     assert_false(tu_exists(tu_path(dir, "d.json")));
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* An event list written from simulated avalanches (two quiet bins between
@@ -205,8 +202,7 @@ static void test_raster_cli_events_round_trip(void **state)
     assert_true(sum == total + 1);
     free(csv);
     dnc_avalanches_free(&av);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* Network commands: a tiny scan writes the CSV and a peak per width; bad
@@ -236,8 +232,7 @@ static void test_network_commands(void **state)
     assert_int_equal(tu_run_cli(dir, "avalanches --rule bogus --out %s/bad", dir), 1);
     assert_int_equal(tu_run_cli(dir, "avalanches --threshold -1 --out %s/bad", dir), 1);
     assert_int_equal(tu_count_entries(dir), before);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

@@ -74,8 +74,7 @@ static void test_meanfield_critical_trajectory(void **state)
     assert_int_equal(sscanf(last + 4, "%lf,%lf", &lq, &lc), 2);
     assert_true(fabs(lq - q[49]) < 1e-14 * q[49] && fabs(lc - c[49]) < 1e-14);
     free(csv);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_meanfield_kinked_reports_no_kappa(void **state)
@@ -95,8 +94,7 @@ static void test_meanfield_kinked_reports_no_kappa(void **state)
     char *out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "does not exist"));
     free(out);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_critical_line(void **state)
@@ -116,8 +114,7 @@ static void test_critical_line(void **state)
     const cJSON *line = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "critical_line");
     assert_int_equal(cJSON_GetArraySize(line), 3);
     cJSON_Delete(j);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_phase_diagram_small_grid(void **state)
@@ -144,8 +141,7 @@ static void test_phase_diagram_small_grid(void **state)
     double sw0 = json_num(cJSON_GetArrayItem(line, 0), "sigma_w", NULL);
     assert_true(fabs(sw0 - sqrt(3.14159265358979323846) / 2) < 1e-8);
     cJSON_Delete(j);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* Bad input: a clear error, non-zero exit, no output file. */
@@ -182,8 +178,7 @@ static void test_bad_input(void **state)
         char *err = tu_read(tu_path(dir, "stderr"));
         assert_non_null(strstr(err, "error"));
         free(err);
-        tu_rmtree(dir);
-        free(dir);
+        tu_rmtree_free(dir);
     }
 }
 
@@ -202,8 +197,7 @@ static void test_config_file_and_override(void **state)
                         "erf");
     assert_true(json_num(j, "config", "sigma_w") == 0.9);
     cJSON_Delete(j);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* The window edges satisfy 6 xi_c = L: on the ordered side chi_1 = e^{-6/L}. */
@@ -251,16 +245,14 @@ static void test_advise_cli(void **state)
     char *out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "evidence"));
     free(out);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
     dir = tu_tmpdir();
     assert_int_not_equal(tu_run_cli(dir, "advise --depth 0 --out adv"), 0);
     assert_int_not_equal(tu_run_cli(dir, "advise --activation softplus --sigma-b 0.5 --out adv"),
                          0);
     assert_false(tu_exists(tu_path(dir, "adv.json")));
     assert_int_equal(tu_count_entries(dir), 2);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

@@ -539,8 +539,7 @@ static void test_cli_writes_csv_json_raster(void **state)
         rows++;
     gzclose(gz);
     assert_int_equal(rows, 1 + 3 * 7); /* header + seeds x layers */
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void check_cli_rejects(const char *args, const char *fragment)
@@ -557,8 +556,7 @@ static void check_cli_rejects(const char *args, const char *fragment)
     assert_false(tu_exists(tu_path(dir, "run.json")));
     assert_false(tu_exists(tu_path(dir, "run.seeds.csv")));
     assert_int_equal(tu_count_entries(dir), 2); /* stdout and stderr only */
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_cli_bad_input(void **state)

@@ -85,8 +85,7 @@ static void test_roundtrip_plain_and_gzip(void **state)
         assert_float_equal(ds.x[11], pixels[11], 0);
         dnc_dataset_free(&ds);
     }
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* Loads img/lab and expects failure with a message holding both needles. */
@@ -159,8 +158,7 @@ static void test_corrupt_files_rejected(void **state)
     write_idx(bad, false, 1, four, labels5, 4, NULL, 0);
     expect_load_error(img, bad, DNC_EINVAL, "5 images", "4 labels");
 
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_fashion_mnist(void **state)

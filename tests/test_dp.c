@@ -197,10 +197,8 @@ static void test_cli(void **state)
     free(err);
     assert_int_equal(tu_run_cli(bad, "dp --model foo --out %s/x", bad), 2);
     assert_int_equal(tu_count_entries(bad), 2); /* only stdout and stderr */
-    tu_rmtree(bad);
-    free(bad);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(bad);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

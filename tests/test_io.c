@@ -87,8 +87,7 @@ static void test_atomic_file_commit_and_abort(void **state)
     assert_int_equal(tu_count_entries(dir), 1);
     snprintf(path, sizeof path, "%s/no/such/dir/out.csv", dir);
     assert_int_equal(dnc_write_text_atomic(path, "x"), DNC_EIO);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_cli_options_config_and_override(void **state)
@@ -130,8 +129,7 @@ static void test_cli_options_config_and_override(void **state)
     char *argv3[] = {"t", "--no-such-option", "1"};
     assert_int_equal(cli_parse(&bad2, 3, argv3), CLI_ERROR);
     cli_free(&bad2);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* A deprecated spelling (CLI_OPT_ALIAS_OF) sets the option it stands for,
@@ -183,8 +181,7 @@ static void test_cli_option_alias(void **state)
     assert_non_null(strstr(help, "deprecated spelling of --out-dir\n"));
     assert_null(strstr(help, "breadth"));
     free(help);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* An option for a declared parameter (CLI_PARAM) is spelled from the key

@@ -125,6 +125,15 @@ static bool need_gnuplot(void)
     return false;
 }
 
+/* A fresh directory for a test that draws with gnuplot; without gnuplot
+ * the test is skipped (cmocka's skip() leaves the test, it never returns). */
+static char *gnuplot_test_dir(void)
+{
+    if (!need_gnuplot())
+        skip();
+    return tu_tmpdir();
+}
+
 static void write_text(const char *path, const char *text)
 {
     assert_int_equal(dnc_write_text_atomic(path, text), DNC_OK);
@@ -175,6 +184,21 @@ static char *csv_grid(void)
     return buf;
 }
 
+/* The figure size the recipe gives dir/name.json. */
+static void recipe_size(const char *dir, const char *name, int *w, int *h)
+{
+    cJSON *rec;
+    dnc_table t;
+    bool has;
+    assert_int_equal(tu_load_result(dir, name, &rec, &t, &has), DNC_OK);
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result(rec, &t, &fig), DNC_OK);
+    dnc_figure_size(fig, w, h);
+    dnc_figure_free(fig);
+    cJSON_Delete(rec);
+    dnc_table_free(&t);
+}
+
 /* Renders DIR/NAME.json in every format and checks each image. */
 static void check_recipe(const char *dir, const char *name)
 {
@@ -205,11 +229,7 @@ static void check_recipe(const char *dir, const char *name)
 static void test_recipes_render_valid_images(void **state)
 {
     (void)state;
-    if (!need_gnuplot()) {
-        skip();
-        return;
-    }
-    char *dir = tu_tmpdir();
+    char *dir = gnuplot_test_dir();
     write_result(dir, "prop", "propagate",
                  "{\"activation\":\"tanh\",\"sigma_w\":1.1,\"sigma_b\":0.3,\"width\":64}",
                  "{\"kappa\":{\"value\":0.4,\"error\":0.01}}", csv_rho());
@@ -219,8 +239,7 @@ static void test_recipes_render_valid_images(void **state)
     /* an unknown command gets the generic recipe */
     write_result(dir, "other", "no-such-command", "{}", "{}", "x,y,y_err,z\n1,2,0.1,3\n2,4,0.2,5\n");
     check_recipe(dir, "other");
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* --------------------------------------------- figure API directly */
@@ -228,11 +247,7 @@ static void test_recipes_render_valid_images(void **state)
 static void test_figure_api_panels_and_sizes(void **state)
 {
     (void)state;
-    if (!need_gnuplot()) {
-        skip();
-        return;
-    }
-    char *dir = tu_tmpdir();
+    char *dir = gnuplot_test_dir();
     dnc_figure *fig = dnc_figure_new("four panels");
     double x[5] = {1, 2, 4, 8, 16}, y[5] = {1, 0.5, 0.25, 0.125, 0.0625};
     double e[5] = {0.1, 0.05, 0.02, 0.01, 0.01};
@@ -263,8 +278,7 @@ static void test_figure_api_panels_and_sizes(void **state)
     dnc_figure_size(fig, &w, &h);
     assert_svg(out, w, h);
     dnc_figure_free(fig);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* Labels are data, never gnuplot commands: a label that tries to close
@@ -272,11 +286,7 @@ static void test_figure_api_panels_and_sizes(void **state)
 static void test_labels_cannot_inject(void **state)
 {
     (void)state;
-    if (!need_gnuplot()) {
-        skip();
-        return;
-    }
-    char *dir = tu_tmpdir();
+    char *dir = gnuplot_test_dir();
     char marker[4096], label[8192];
     snprintf(marker, sizeof marker, "%s/pwned", dir);
     snprintf(label, sizeof label, "x'\nsystem('touch %s')\n'", marker);
@@ -303,8 +313,7 @@ static void test_labels_cannot_inject(void **state)
     char *esc = dnc_plot_escape("a_b^c{d}@e&f~g\\h\n");
     assert_string_equal(esc, "a\\_b\\^c\\{d\\}\\@e\\&f\\~g\\\\h");
     free(esc);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_missing_or_failing_gnuplot(void **state)
@@ -339,8 +348,7 @@ static void test_missing_or_failing_gnuplot(void **state)
     unsetenv("DNNCRIT_GNUPLOT");
     assert_int_equal(tu_count_entries(dir), 0);
     dnc_figure_free(fig);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* --------------------------------------------------------- tables */
@@ -421,8 +429,7 @@ static void test_cli_plot_and_errors(void **state)
         assert_int_equal(tu_run_cli(dir, "plot prop.json"), 0);
         assert_true(tu_exists(tu_path(dir, "prop.png")));
     }
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* --plot on a subcommand: dp, svg */
@@ -436,40 +443,11 @@ static void test_subcommand_plot_option(void **state)
     if (dnc_plot_available()) {
         assert_int_equal(
             tu_run_cli(dir, "dp --L 16 --tmax 20 --samples 2 --out d --plot svg --quiet"), 0);
-        cJSON *rec;
-        dnc_table t;
-        bool has;
-        char json[4096];
-        snprintf(json, sizeof json, "%s/d.json", dir);
-        assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
-        dnc_figure *fig;
-        assert_int_equal(dnc_plot_figure_for_result(rec, &t, &fig), DNC_OK);
         int w, h;
-        dnc_figure_size(fig, &w, &h);
-        dnc_figure_free(fig);
-        cJSON_Delete(rec);
-        dnc_table_free(&t);
+        recipe_size(dir, "d", &w, &h);
         assert_svg(tu_path(dir, "d.svg"), w, h);
     }
-    tu_rmtree(dir);
-    free(dir);
-}
-
-/* The figure size the recipe gives dir/name.json. */
-static void recipe_size(const char *dir, const char *name, int *w, int *h)
-{
-    char json[4096];
-    snprintf(json, sizeof json, "%s/%s.json", dir, name);
-    cJSON *rec;
-    dnc_table t;
-    bool has;
-    assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
-    dnc_figure *fig;
-    assert_int_equal(dnc_plot_figure_for_result(rec, &t, &fig), DNC_OK);
-    dnc_figure_size(fig, w, h);
-    dnc_figure_free(fig);
-    cJSON_Delete(rec);
-    dnc_table_free(&t);
+    tu_rmtree_free(dir);
 }
 
 /* --plot png on other subcommands: a valid PNG next to PREFIX.json; a bad
@@ -503,8 +481,7 @@ static void test_more_subcommands_plot_png(void **state)
     assert_true(tu_exists(tu_path(dir, "bad.json")));
     assert_true(tu_exists(tu_path(dir, "bad.csv")));
     assert_false(tu_exists(tu_path(dir, "bad.png")));
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_report_self_contained(void **state)
@@ -543,8 +520,7 @@ static void test_report_self_contained(void **state)
         assert_int_equal(figs, 2);
     }
     free(html);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* ---------------------------------------------- interrupted output */
@@ -585,19 +561,14 @@ static void test_sigkill_leaves_no_truncated_csv(void **state)
     close(pipefd[1]);
     assert_false(tu_exists(path));
     assert_int_equal(tu_count_entries(dir), 1); /* the .tmp.PID file */
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* The same through the CLI: dnncrit report killed while it renders. */
 static void test_sigkill_cli_report(void **state)
 {
     (void)state;
-    if (!need_gnuplot()) {
-        skip();
-        return;
-    }
-    char *dir = tu_tmpdir();
+    char *dir = gnuplot_test_dir();
     for (int i = 0; i < 12; i++) {
         char name[32];
         snprintf(name, sizeof name, "p%02d", i);
@@ -630,8 +601,7 @@ static void test_sigkill_cli_report(void **state)
         assert_non_null(strstr(html, "</html>"));
         free(html);
     }
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

@@ -57,16 +57,15 @@ static void run(const char *args)
  * fallback; returns the figure size. */
 static void figure_size(const char *name, int *w, int *h, size_t *npanels)
 {
-    char json[4096];
-    snprintf(json, sizeof json, "%s/%s.json", dir, name);
     cJSON *rec;
     dnc_table t;
     bool has;
-    assert_int_equal(dnc_plot_load_result(json, &rec, &t, &has), DNC_OK);
+    assert_int_equal(tu_load_result(dir, name, &rec, &t, &has), DNC_OK);
+    char folder[4096]; /* the result's folder, for the other CSVs it names */
+    snprintf(folder, sizeof folder, "%s/%s", dir, name);
+    *strrchr(folder, '/') = '\0';
     dnc_figure *fig;
-    char *slash = strrchr(json, '/');
-    *slash = '\0'; /* the result's folder, for the other CSVs it names */
-    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, json, &fig), DNC_OK);
+    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, folder, &fig), DNC_OK);
     if (fig->title && strstr(fig->title, ": columns"))
         fprintf(stderr, "%s: fell back to the generic recipe\n", name);
     assert_true(fig->title == NULL || strstr(fig->title, ": columns") == NULL);
@@ -102,8 +101,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
     return 0;
 }
 

@@ -339,8 +339,7 @@ static void test_tables(void **state)
     assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_EINVAL);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
     assert_int_equal(dnc_table_read(path, &dnc_series_table_opts, &tab), DNC_EIO);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_cli(void **state)
@@ -418,10 +417,8 @@ static void test_cli(void **state)
     assert_int_equal(tu_run_cli(bad, "classify --delta 0.4 --out x"), 2);
     assert_int_equal(tu_run_cli(bad, "fss %s --sizes 8 --out x", path), 2);
     assert_int_equal(tu_count_entries(bad), 2);
-    tu_rmtree(bad);
-    free(bad);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(bad);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

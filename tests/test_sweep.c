@@ -228,10 +228,8 @@ static void test_threads_give_identical_tables(void **state)
     assert_non_null(strstr(t1, "\n17,1.3,32,3,"));
     free(t1);
     free(t2);
-    tu_rmtree(d1);
-    tu_rmtree(d2);
-    free(d1);
-    free(d2);
+    tu_rmtree_free(d1);
+    tu_rmtree_free(d2);
     dnc_sweep_free(&s);
 }
 
@@ -274,8 +272,7 @@ static void test_resume_redoes_only_unfinished_points(void **state)
     free(table2);
     free(kept5);
     free(kept5b);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
     dnc_sweep_free(&s);
 }
 
@@ -295,8 +292,7 @@ static void test_directory_guards(void **state)
     assert_non_null(strstr(dnc_last_error(), "different sweep"));
     assert_int_equal(dnc_sweep_dir_open(&s, dir, &d), DNC_OK);
     dnc_sweep_dir_close(&d);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
     dnc_sweep_free(&s);
     dnc_sweep_free(&other);
 }
@@ -350,8 +346,7 @@ static void test_failed_points_are_recorded_and_retried(void **state)
     assert_int_equal(kept, 2);
     free(pending);
     dnc_sweep_dir_close(&d);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
     dnc_sweep_free(&s);
 }
 

@@ -40,8 +40,7 @@ static void expect_rejected(const char *body, const char *needle)
     assert_non_null(strstr(err, "dnncrit sweep: error: bad.cfg:"));
     assert_false(tu_exists(tu_path(dir, "out"))); /* nothing written */
     free(err);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_malformed_files_write_nothing(void **state)
@@ -79,8 +78,7 @@ static void test_usage_errors(void **state)
     char *out = file_in(dir, "stdout");
     assert_non_null(strstr(out, "--out-dir"));
     free(out);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* ~0.05-0.2 s a point on one core: long enough to kill mid-run. */
@@ -204,10 +202,8 @@ static void test_resume_after_sigkill(void **state)
     assert_string_equal(a, b);
     free(a);
     free(b);
-    tu_rmtree(dir);
-    tu_rmtree(ref);
-    free(dir);
-    free(ref);
+    tu_rmtree_free(dir);
+    tu_rmtree_free(ref);
 }
 
 static bool have_program(const char *name)
@@ -275,10 +271,8 @@ static void test_mpi_matches_serial(void **state)
     summary = file_in(par, "stdout");
     assert_non_null(strstr(summary, "(0 computed now, 32 resumed"));
     free(summary);
-    tu_rmtree(ser);
-    tu_rmtree(par);
-    free(ser);
-    free(par);
+    tu_rmtree_free(ser);
+    tu_rmtree_free(par);
 }
 
 /* train-sweep runs on the same engine and MPI driver: under mpirun its
@@ -339,8 +333,7 @@ static void test_launcher_refused_without_mpi(void **state)
     assert_non_null(strstr(err, "built without MPI"));
     free(err);
     assert_false(tu_exists(tu_path(dir, "out")));
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

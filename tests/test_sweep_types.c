@@ -52,8 +52,7 @@ static cJSON **run_text(const char *text, size_t *npoints)
     *npoints = s.npoints;
     dnc_sweep_dir_close(&d);
     dnc_sweep_free(&s);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
     return pts;
 }
 

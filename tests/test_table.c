@@ -206,8 +206,7 @@ static void test_read_file(void **state)
     assert_non_null(strstr(dnc_last_error(), "t.csv:3: field 2 (rho) 'x'"));
     assert_int_equal(dnc_table_read(tu_path(dir, "missing.csv"), NULL, &t), DNC_EIO);
     assert_null(t.v);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 /* dnc_table_read_column (powerlaw): one column by index or name. */
@@ -239,8 +238,7 @@ static void test_read_column(void **state)
     assert_non_null(strstr(dnc_last_error(), "c.csv:3: field 1 'nan' is not a finite number"));
     assert_int_equal(dnc_table_read_column(path, "size", &x, &n), DNC_EINVAL);
     assert_int_equal(dnc_table_read_column(tu_path(dir, "missing.csv"), NULL, &x, &n), DNC_EIO);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 int main(void)

@@ -40,6 +40,29 @@ static void random_batch(size_t B, size_t dim, size_t C, float *X, uint8_t *y)
         y[r] = (uint8_t)(dnc_uniform_at(3, DNC_STREAM_USER, 1, 0, r) * (double)C);
 }
 
+/* The largest error of the gradient g (n parameters) against central
+ * differences of the loss on (X, y) with step h = 1e-5, relative to
+ * max(1, |g|); theta holds the model's parameters and is left as it was. */
+static double worst_gradient_error(dnc_mlp_model *m, const float *X, const uint8_t *y,
+                                   size_t B, double *theta, const double *g, size_t n)
+{
+    const double h = 1e-5;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double keep = theta[i], lp, lm;
+        theta[i] = keep + h;
+        dnc_mlp_model_set_params(m, theta);
+        dnc_mlp_loss_grad(m, X, y, B, &lp, NULL);
+        theta[i] = keep - h;
+        dnc_mlp_model_set_params(m, theta);
+        dnc_mlp_loss_grad(m, X, y, B, &lm, NULL);
+        theta[i] = keep;
+        double fd = (lp - lm) / (2 * h);
+        worst = fmax(worst, fabs(fd - g[i]) / fmax(1.0, fabs(g[i])));
+    }
+    return worst;
+}
+
 /* Central differences in float64 with step h = 1e-5: the truncation error
  * is h^2/6 |f'''| ~ 2e-11 and the rounding error ~ eps |f| / h ~ 2e-11 for
  * a loss of order 1 with derivatives of order 1, so 1e-7 (relative to
@@ -61,21 +84,7 @@ static void check_gradient(dnc_activation act)
     dnc_mlp_model_get_params(m, theta);
     assert_int_equal(dnc_mlp_loss_grad(m, X, y, B, &loss, g), DNC_OK);
     assert_true(isfinite(loss) && loss > 0);
-    const double h = 1e-5;
-    double worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        double keep = theta[i], lp, lm;
-        theta[i] = keep + h;
-        dnc_mlp_model_set_params(m, theta);
-        dnc_mlp_loss_grad(m, X, y, B, &lp, NULL);
-        theta[i] = keep - h;
-        dnc_mlp_model_set_params(m, theta);
-        dnc_mlp_loss_grad(m, X, y, B, &lm, NULL);
-        theta[i] = keep;
-        double fd = (lp - lm) / (2 * h);
-        double err = fabs(fd - g[i]) / fmax(1.0, fabs(g[i]));
-        worst = fmax(worst, err);
-    }
+    double worst = worst_gradient_error(m, X, y, B, theta, g, n);
     if (worst > 1e-7)
         fail_msg("%s: worst relative gradient error %g", dnc_activation_name(act), worst);
     free(theta);
@@ -104,21 +113,10 @@ static void test_gradient_cnn(void **state)
     uint8_t y[B];
     random_batch(B, ROWS * COLS, 4, X, y);
     double *theta = malloc(n * sizeof *theta), *g = malloc(n * sizeof *g);
-    double loss, worst = 0;
+    double loss;
     dnc_mlp_model_get_params(m, theta);
     assert_int_equal(dnc_mlp_loss_grad(m, X, y, B, &loss, g), DNC_OK);
-    const double h = 1e-5;
-    for (size_t i = 0; i < n; i++) {
-        double keep = theta[i], lp, lm;
-        theta[i] = keep + h;
-        dnc_mlp_model_set_params(m, theta);
-        dnc_mlp_loss_grad(m, X, y, B, &lp, NULL);
-        theta[i] = keep - h;
-        dnc_mlp_model_set_params(m, theta);
-        dnc_mlp_loss_grad(m, X, y, B, &lm, NULL);
-        theta[i] = keep;
-        worst = fmax(worst, fabs((lp - lm) / (2 * h) - g[i]) / fmax(1.0, fabs(g[i])));
-    }
+    double worst = worst_gradient_error(m, X, y, B, theta, g, n);
     if (worst > 1e-7)
         fail_msg("cnn: worst relative gradient error %g", worst);
     dnc_mlp_model_set_params(m, theta);

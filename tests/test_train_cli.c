@@ -55,8 +55,7 @@ static void test_train_cli_outputs(void **state)
     assert_non_null(cJSON_GetObjectItem(j, "timings"));
     cJSON_Delete(j);
     free(json);
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void expect_cli_error(const char *args, int code, const char *needle)
@@ -70,8 +69,7 @@ static void expect_cli_error(const char *args, int code, const char *needle)
     free(err);
     assert_false(tu_exists(tu_path(dir, "run.csv")));
     assert_false(tu_exists(tu_path(dir, "run.json")));
-    tu_rmtree(dir);
-    free(dir);
+    tu_rmtree_free(dir);
 }
 
 static void test_train_cli_errors(void **state)
@@ -181,10 +179,8 @@ static void test_sweep_resume_gives_same_table(void **state)
     char *err = tu_read(tu_path(dir, "stderr"));
     assert_non_null(strstr(err, "different sweep"));
     free(err);
-    tu_rmtree(ref);
-    tu_rmtree(dir);
-    free(ref);
-    free(dir);
+    tu_rmtree_free(ref);
+    tu_rmtree_free(dir);
 }
 
 /* Textbook example: x = 1..5, y = 2,4,5,4,5 has Pearson r = 0.7746

@@ -35,6 +35,12 @@ void tu_rmtree(const char *dir)
         fprintf(stderr, "warning: could not remove %s\n", dir);
 }
 
+void tu_rmtree_free(char *dir)
+{
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int tu_run_cli(const char *dir, const char *args_fmt, ...)
 {
     const char *bin = getenv("DNNCRIT_BIN");
@@ -95,4 +101,12 @@ const char *tu_path(const char *dir, const char *name)
     static char buf[4096];
     snprintf(buf, sizeof buf, "%s/%s", dir, name);
     return buf;
+}
+
+dnc_status tu_load_result(const char *dir, const char *name, cJSON **record, dnc_table *table,
+                          bool *has_table)
+{
+    char json[4096];
+    snprintf(json, sizeof json, "%s/%s.json", dir, name);
+    return dnc_plot_load_result(json, record, table, has_table);
 }

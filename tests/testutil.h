@@ -5,10 +5,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dnncrit/plot.h" /* tu_load_result */
+
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
 char *tu_tmpdir(void);
 /* Removes a directory made by tu_tmpdir and everything in it. */
 void tu_rmtree(const char *dir);
+/* tu_rmtree, then frees the string from tu_tmpdir. */
+void tu_rmtree_free(char *dir);
 /* Runs `$DNNCRIT_BIN <args>` through /bin/sh with stdout and stderr sent to
  * <dir>/stdout and <dir>/stderr; returns the exit status (or -1). */
 int tu_run_cli(const char *dir, const char *args_fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -20,5 +24,8 @@ bool tu_exists(const char *path);
 size_t tu_count_entries(const char *dir);
 /* Path join into a static buffer (valid until the next call). */
 const char *tu_path(const char *dir, const char *name);
+/* dnc_plot_load_result of the result dir/name.json. */
+dnc_status tu_load_result(const char *dir, const char *name, cJSON **record, dnc_table *table,
+                          bool *has_table);
 
 #endif

@@ -38,44 +38,9 @@ DNC_BEGIN_DECLS
 #include <stdint.h>
 
 #include "dnncrit/activation.h"
+#include "dnncrit/cnn_net.h" /* dnc_cnn_config, its weights and biases */
 #include "dnncrit/error.h"
 #include "dnncrit/propagate.h" /* dnc_corr_kind, dnc_layer_observer */
-
-#define DNC_CNN_MAX_SITES ((size_t)1 << 24)
-#define DNC_CNN_MAX_CHANNELS ((size_t)1 << 14)
-
-typedef struct {
-    int dims;              /* 1 or 2 */
-    size_t channels;       /* C */
-    size_t input_channels; /* C_0; 0 means "same as channels" */
-    size_t kernel;         /* k, odd, k <= L_x (and <= L_y in 2D) */
-    size_t size_x;         /* L_x */
-    size_t size_y;         /* L_y, 2D only (ignored in 1D) */
-    size_t depth;          /* L */
-    dnc_activation activation;
-    double sigma_w;
-    double sigma_b;
-    bool residual;         /* residual blocks (alpha = 0: every h^l = x when C_0 = C) */
-    double residual_alpha;
-    uint64_t seed;
-} dnc_cnn_config;
-
-/* Defaults: 1D, C = 16, k = 3, L_x = 256, L = 100, tanh, sigma_w = 1,
- * sigma_b = 0, plain (no residual), seed 1. */
-dnc_cnn_config dnc_cnn_config_default(void);
-/* Rejects even or zero kernels, kernels larger than the lattice, zero
- * channels or sites, non-finite or non-positive sigma_w, sigma_b < 0. */
-dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg);
-
-size_t dnc_cnn_sites(const dnc_cnn_config *cfg);        /* S = L_x (L_y) */
-size_t dnc_cnn_taps(const dnc_cnn_config *cfg);         /* k^d */
-size_t dnc_cnn_in_channels(const dnc_cnn_config *cfg, size_t layer);
-size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer); /* C_in k^d */
-
-/* W: C x fan_in(layer), row o = output channel, columns (i, ty, tx),
- * scaled by sigma_w / sqrt(fan_in). b: C entries, (seed, DNC_STREAM_BIAS, layer, 0). */
-void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W);
-void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b);
 
 /* ---- One convolution layer: out = W * in + bias for B inputs. */
 typedef enum {

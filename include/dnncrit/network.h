@@ -52,8 +52,13 @@ typedef struct {
 
 /* The declarations with the library's defaults (src/models/network_params.c):
  * N = 256, L = 100, N0 = 0 (same as N), tanh, sigma_w = 1, sigma_b = 0, seed 1. */
-extern const dnc_param dnc_net_param_width, dnc_net_param_depth, dnc_net_param_input_width,
-    dnc_net_param_activation, dnc_net_param_sigma_w, dnc_net_param_sigma_b, dnc_net_param_seed;
+extern const dnc_param dnc_net_param_width;
+extern const dnc_param dnc_net_param_depth;
+extern const dnc_param dnc_net_param_input_width;
+extern const dnc_param dnc_net_param_activation;
+extern const dnc_param dnc_net_param_sigma_w;
+extern const dnc_param dnc_net_param_sigma_b;
+extern const dnc_param dnc_net_param_seed;
 
 /* The configuration of the declared defaults (dnc_net_param_*). */
 dnc_mlp_config dnc_mlp_config_default(void);

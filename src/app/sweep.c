@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "core/strutil.h"
 
 /* dnc_fail with the previous message appended. */
 static dnc_status fail_wrapped(dnc_status code, const char *prefix)
@@ -214,16 +215,6 @@ static dnc_status parse_range(const dnc_sweep_param *par, const char *text, cons
     return DNC_OK;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
 /* "a,b,c": every element non-empty and valid for the parameter's type. */
 static dnc_status parse_list(const dnc_sweep_param *par, const char *text, const char *what,
                              dnc_sweep_value **out, size_t *nout)
@@ -244,7 +235,7 @@ static dnc_status parse_list(const dnc_sweep_param *par, const char *text, const
         char *comma = strchr(start, ',');
         if (comma)
             *comma = '\0';
-        char *item = trim(start);
+        char *item = dnc_trim(start);
         if (!*item)
             st = dnc_fail(DNC_EINVAL, "%s: empty element %zu in the list '%s'", what, i + 1,
                           text);

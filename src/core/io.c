@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "dnncrit/version.h"
+#include "core/strutil.h"
 
 static char *dup_string(const char *s)
 {
@@ -286,16 +287,6 @@ dnc_status dnc_parse_size(const char *s, const char *what, size_t *out)
 
 /* ------------------------------------------------------------- config */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
 static dnc_status config_add(dnc_config *cfg, const char *key, const char *value, int line)
 {
     dnc_config_entry *grown = realloc(cfg->entries, (cfg->count + 1) * sizeof *grown);
@@ -347,7 +338,7 @@ dnc_status dnc_config_parse(const char *text, const char *name, dnc_config *cfg)
         char *hash = strchr(raw, '#');
         if (hash)
             *hash = '\0';
-        char *s = trim(raw);
+        char *s = dnc_trim(raw);
         if (!*s)
             continue;
         char *eq = strchr(s, '=');
@@ -357,7 +348,7 @@ dnc_status dnc_config_parse(const char *text, const char *name, dnc_config *cfg)
             break;
         }
         *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
+        char *key = dnc_trim(s), *value = dnc_trim(eq + 1);
         if (strncmp(key, "--", 2) == 0)
             key += 2;
         if (!valid_key(key)) {

@@ -10,23 +10,14 @@
 #include <string.h>
 
 #include "dnncrit/io.h"
+#include "core/strutil.h"
 
 #define MAX_FIELDS 1048576
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
 
 /* A field: trimmed, then one pair of surrounding double quotes removed. */
 static char *clean_field(char *s)
 {
-    s = trim(s);
+    s = dnc_trim(s);
     size_t n = strlen(s);
     if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
         s[n - 1] = '\0';
@@ -58,7 +49,7 @@ static dnc_status next_line(line_iter *it, char **out)
         if (memchr(s, '\0', (size_t)(e - s)))
             return dnc_fail(DNC_EINVAL, "%s:%zu: NUL byte (binary file?)", it->name, it->line);
         *e = '\0';
-        char *t = trim(s);
+        char *t = dnc_trim(s);
         if (*t && *t != '#') {
             *out = t;
             return DNC_OK;

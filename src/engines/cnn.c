@@ -9,114 +9,6 @@
 #include "dnncrit/io.h"
 #include "dnncrit/rng.h"
 
-/* ------------------------------------------------------------ config */
-
-dnc_cnn_config dnc_cnn_config_default(void)
-{
-    dnc_cnn_config c = {
-        .dims = 1,
-        .channels = 16,
-        .input_channels = 0,
-        .kernel = 3,
-        .size_x = 256,
-        .size_y = 1,
-        .depth = 100,
-        .activation = DNC_ACT_TANH,
-        .sigma_w = 1.0,
-        .sigma_b = 0.0,
-        .residual = false,
-        .residual_alpha = 1.0,
-        .seed = 1,
-    };
-    return c;
-}
-
-static size_t size_y_of(const dnc_cnn_config *cfg) { return cfg->dims == 2 ? cfg->size_y : 1; }
-
-static dnc_status validate_lattice(const dnc_cnn_config *cfg)
-{
-    if (cfg->dims != 1 && cfg->dims != 2)
-        return dnc_fail(DNC_EINVAL, "dims must be 1 or 2, got %d", cfg->dims);
-    if (cfg->size_x == 0 || (cfg->dims == 2 && cfg->size_y == 0))
-        return dnc_fail(DNC_EINVAL, "lattice sizes must be >= 1, got size-x %zu, size-y %zu",
-                        cfg->size_x, cfg->size_y);
-    if (cfg->size_x > DNC_CNN_MAX_SITES || size_y_of(cfg) > DNC_CNN_MAX_SITES / cfg->size_x)
-        return dnc_fail(DNC_EINVAL, "lattice too large: at most %zu sites", DNC_CNN_MAX_SITES);
-    if (cfg->kernel == 0 || cfg->kernel % 2 == 0)
-        return dnc_fail(DNC_EINVAL, "kernel size must be odd (centred kernel), got %zu",
-                        cfg->kernel);
-    if (cfg->kernel > cfg->size_x)
-        return dnc_fail(DNC_EINVAL, "kernel size %zu is larger than the lattice (size-x %zu)",
-                        cfg->kernel, cfg->size_x);
-    if (cfg->dims == 2 && cfg->kernel > cfg->size_y)
-        return dnc_fail(DNC_EINVAL, "kernel size %zu is larger than the lattice (size-y %zu)",
-                        cfg->kernel, cfg->size_y);
-    return DNC_OK;
-}
-
-dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg)
-{
-    dnc_status st = validate_lattice(cfg);
-    if (st)
-        return st;
-    if (cfg->channels == 0 || cfg->channels > DNC_CNN_MAX_CHANNELS)
-        return dnc_fail(DNC_EINVAL, "channels must be between 1 and %zu, got %zu",
-                        DNC_CNN_MAX_CHANNELS, cfg->channels);
-    if (cfg->input_channels > DNC_CNN_MAX_CHANNELS)
-        return dnc_fail(DNC_EINVAL, "input channels must be at most %zu, got %zu",
-                        DNC_CNN_MAX_CHANNELS, cfg->input_channels);
-    if (cfg->depth == 0 || cfg->depth > DNC_MAX_DEPTH)
-        return dnc_fail(DNC_EINVAL, "depth must be between 1 and %zu, got %zu", DNC_MAX_DEPTH,
-                        cfg->depth);
-    if (cfg->activation < 0 || cfg->activation >= DNC_ACT_COUNT)
-        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)cfg->activation);
-    if (!isfinite(cfg->sigma_w) || cfg->sigma_w <= 0)
-        return dnc_fail(DNC_EINVAL, "sigma_w must be a finite number > 0, got %g", cfg->sigma_w);
-    if (!isfinite(cfg->sigma_b) || cfg->sigma_b < 0)
-        return dnc_fail(DNC_EINVAL, "sigma_b must be a finite number >= 0, got %g", cfg->sigma_b);
-    if (cfg->residual && !isfinite(cfg->residual_alpha))
-        return dnc_fail(DNC_EINVAL, "residual alpha must be finite, got %g", cfg->residual_alpha);
-    return DNC_OK;
-}
-
-size_t dnc_cnn_sites(const dnc_cnn_config *cfg) { return cfg->size_x * size_y_of(cfg); }
-
-size_t dnc_cnn_taps(const dnc_cnn_config *cfg)
-{
-    return cfg->dims == 2 ? cfg->kernel * cfg->kernel : cfg->kernel;
-}
-
-size_t dnc_cnn_in_channels(const dnc_cnn_config *cfg, size_t layer)
-{
-    if (layer <= 1 && cfg->input_channels)
-        return cfg->input_channels;
-    return cfg->channels;
-}
-
-size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer)
-{
-    return dnc_cnn_in_channels(cfg, layer) * dnc_cnn_taps(cfg);
-}
-
-void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W)
-{
-    size_t fan_in = dnc_cnn_fan_in(cfg, layer);
-    double scale = cfg->sigma_w / sqrt((double)fan_in);
-    for (size_t o = 0; o < cfg->channels; o++) {
-        double *row = W + o * fan_in;
-        dnc_normal_fill(cfg->seed, DNC_STREAM_WEIGHT, (uint32_t)layer, (uint32_t)o, row, fan_in);
-        for (size_t j = 0; j < fan_in; j++)
-            row[j] *= scale;
-    }
-}
-
-void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
-{
-    dnc_normal_fill(cfg->seed, DNC_STREAM_BIAS, (uint32_t)layer, 0, b, cfg->channels);
-    for (size_t i = 0; i < cfg->channels; i++)
-        b[i] *= cfg->sigma_b;
-}
-
 /* ------------------------------------------------------- convolution */
 
 static size_t shape_taps(const dnc_conv_shape *sh)
@@ -420,7 +312,7 @@ dnc_status dnc_cnn_opts_validate(const dnc_cnn_opts *opts)
         return dnc_fail(DNC_EINVAL, "input q must be a finite number > 0, got %g", opts->input_q);
     if (!opts->inputs && (!isfinite(opts->input_c) || opts->input_c < 0 || opts->input_c > 1))
         return dnc_fail(DNC_EINVAL, "input c must be in [0, 1], got %g", opts->input_c);
-    size_t Lx = opts->net.size_x, Ly = size_y_of(&opts->net);
+    size_t Lx = opts->net.size_x, Ly = dnc_cnn_size_y(&opts->net);
     if (opts->perturb_width > Lx || (opts->net.dims == 2 && opts->perturb_width > Ly))
         return dnc_fail(DNC_EINVAL, "perturbed width %zu is larger than the lattice",
                         opts->perturb_width);
@@ -447,7 +339,7 @@ dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X)
         return st;
     const dnc_cnn_config *net = &opts->net;
     size_t C0 = dnc_cnn_in_channels(net, 1), S = dnc_cnn_sites(net), B = opts->batch;
-    size_t Lx = net->size_x, Ly = size_y_of(net), w = opts->perturb_width;
+    size_t Lx = net->size_x, Ly = dnc_cnn_size_y(net), w = opts->perturb_width;
     double sq = sqrt(opts->input_q), cs = sqrt(opts->input_c), cn = sqrt(1 - opts->input_c);
     double *g = malloc(S * sizeof *g), *e = malloc(S * sizeof *e);
     if (!g || !e) {
@@ -510,7 +402,7 @@ static dnc_conv_shape layer_shape(const dnc_cnn_config *net, size_t layer)
                          .out_channels = net->channels,
                          .kernel = net->kernel,
                          .size_x = net->size_x,
-                         .size_y = size_y_of(net)};
+                         .size_y = dnc_cnn_size_y(net)};
     return sh;
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "dnncrit/network.h"
+#include "models/network_common.h"
 
 const dnc_param dnc_net_param_width = DNC_NET_PARAM_WIDTH("256");
 const dnc_param dnc_net_param_depth = DNC_NET_PARAM_DEPTH("100");
@@ -44,17 +45,30 @@ dnc_mlp_config dnc_mlp_config_default(void)
     return c;
 }
 
+/* The checks of the shared parameter declarations, so
+ * that the MLP and the CNN refuse a value with the same words. */
+dnc_status dnc_network_validate_depth(size_t depth)
+{
+    return dnc_param_check_integer(&dnc_net_param_depth, NULL, depth);
+}
+
+dnc_status dnc_network_validate_init(dnc_activation activation, double sigma_w, double sigma_b)
+{
+    dnc_status st;
+    if (activation < 0 || activation >= DNC_ACT_COUNT)
+        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)activation);
+    if ((st = dnc_param_check_double(&dnc_net_param_sigma_w, NULL, sigma_w)))
+        return st;
+    return dnc_param_check_double(&dnc_net_param_sigma_b, NULL, sigma_b);
+}
+
 dnc_status dnc_mlp_config_validate(const dnc_mlp_config *cfg)
 {
     dnc_status st;
     if ((st = dnc_param_check_integer(&dnc_net_param_width, NULL, cfg->width)) ||
-        (st = dnc_param_check_integer(&dnc_net_param_depth, NULL, cfg->depth)) ||
+        (st = dnc_network_validate_depth(cfg->depth)) ||
         (st = dnc_param_check_integer(&dnc_net_param_input_width, "input width",
                                       cfg->input_width)))
         return st;
-    if (cfg->activation < 0 || cfg->activation >= DNC_ACT_COUNT)
-        return dnc_fail(DNC_EINVAL, "invalid activation code %d", (int)cfg->activation);
-    if ((st = dnc_param_check_double(&dnc_net_param_sigma_w, NULL, cfg->sigma_w)))
-        return st;
-    return dnc_param_check_double(&dnc_net_param_sigma_b, NULL, cfg->sigma_b);
+    return dnc_network_validate_init(cfg->activation, cfg->sigma_w, cfg->sigma_b);
 }

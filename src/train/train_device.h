@@ -1,6 +1,6 @@
-/* The device primitives of MLP training (src/train.c). The algorithm
+/* The device primitives of MLP training (src/train/train_model.c). The algorithm
  * (forward pass, softmax cross-entropy, backpropagation, SGD / Adam) is
- * written once over them; the CPU supplies them from src/train_kernels.inc
+ * written once over them; the CPU supplies them from src/train/train_kernels.inc
  * (float and double), the optional CUDA backend from src/cuda/train_cuda.cu.
  *
  * Buffers are device pointers from alloc, in the model's precision (elem

@@ -1,0 +1,285 @@
+/* Mean field, the quadrature: Gaussian expectations in one and two
+ * dimensions by the nested trapezoidal rule or adaptive Gauss-Kronrod (see
+ * meanfield.c for the numerics). */
+#include "dnncrit/meanfield.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
+
+#include "analysis/meanfield_internal.h"
+
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+
+/* ---------------------------------------------------------------------------
+ * Quadrature
+ *
+ * Smooth activations: the trapezoidal rule on [-Z_MAX, Z_MAX] with the step
+ * halved until two successive steps agree to TRAP_TOL relative. For an
+ * integrand analytic in a strip |Im z| < d the trapezoidal error falls like
+ * exp(-2 pi d / h), so halving h squares the relative error and the finer
+ * sum is far more accurate than the difference (Trefethen & Weideman,
+ * SIAM Rev. 56, 385 (2014)); nested grids reuse every evaluation. The
+ * coarsest accepted step resolves the scale 1/sqrt(q) of phi(sqrt(q) z).
+ * When the finest step still disagrees (large q: tanh's poles at
+ * +-i pi / (2 sqrt q) approach the real axis), or for kinked activations,
+ * adaptive Gauss-Kronrod split at the kinks takes over. */
+
+#define TRAP_H0 0.5
+#define TRAP_LEVELS 6 /* finest step TRAP_H0 / 32 */
+#define TRAP_MAX_NODES 1300 /* > 2 Z_MAX 32 / TRAP_H0 + 1 = 1281 */
+/* Accept when successive sums differ by < TRAP_TOL relative: the error of
+ * the finer sum is then ~ TRAP_TOL^2 (the convergence is geometric in 1/h),
+ * measured against adaptive quadrature in tests/test_meanfield.c. */
+#define TRAP_TOL 1e-7
+
+static dnc_mf_quadrature quad_mode = DNC_MF_QUAD_AUTO;
+
+void dnc_mf_set_quadrature(dnc_mf_quadrature mode) { quad_mode = mode; }
+
+dnc_mf_quadrature dnc_mf_quadrature_mode(void) { return quad_mode; }
+
+double dnc_mf_trap_h_accept(double q) { return fmin(0.25, 0.5 / sqrt(q)); }
+
+static bool trap_converged(double cur, double prev, double abs_sum)
+{
+    return fabs(cur - prev) <= TRAP_TOL * fabs(cur) + 1e-15 * abs_sum;
+}
+
+static void gsl_quiet(void) { gsl_set_error_handler_off(); }
+void dnc_mf_ensure_gsl_quiet(void) { pthread_once(&gsl_once, gsl_quiet); }
+
+static double npdf(double z) { return INV_SQRT_2PI * exp(-0.5 * z * z); }
+
+bool dnc_mf_is_homogeneous(dnc_activation act)
+{
+    return act == DNC_ACT_RELU || act == DNC_ACT_LINEAR;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Integral of F over [-Z_MAX, Z_MAX] split at the given interior points.
+ * *bad_err collects the error estimates of pieces that did not reach the
+ * tolerance (GSL_EROUND, tolerance below roundoff, counts as reached: the
+ * result is as accurate as double precision allows). */
+double dnc_mf_integrate_pieces(gsl_integration_workspace *ws, gsl_function *F, double *pts,
+                               int npts, double epsrel, double *bad_err)
+{
+    double edges[MAX_BREAKS + 2];
+    int n = 0;
+    edges[n++] = -Z_MAX;
+    for (int i = 0; i < npts; i++)
+        if (pts[i] > -Z_MAX && pts[i] < Z_MAX && isfinite(pts[i]))
+            edges[n++] = pts[i];
+    edges[n++] = Z_MAX;
+    qsort(edges, (size_t)n, sizeof edges[0], cmp_double);
+    double total = 0;
+    *bad_err = 0;
+    for (int i = 0; i + 1 < n; i++) {
+        if (!(edges[i + 1] > edges[i]))
+            continue;
+        double r = 0, err = 0;
+        int st = gsl_integration_qag(F, edges[i], edges[i + 1], 0.0, epsrel, WS_LIMIT,
+                                     GSL_INTEG_GAUSS41, ws, &r, &err);
+        if (st && st != GSL_EROUND)
+            *bad_err += isfinite(err) ? err : INFINITY;
+        if (!isfinite(r))
+            *bad_err = INFINITY;
+        total += r;
+    }
+    return total;
+}
+
+/* Marks the quadrature failed unless the unconverged pieces are
+ * negligible against the total. */
+void dnc_mf_judge(quad *w, double total, double scale, double bad_err)
+{
+    if (!(bad_err <= 1e-11 * fmax(fabs(total), scale)) && bad_err != 0)
+        w->failed = true;
+    if (!isfinite(total))
+        w->failed = true;
+}
+
+double dnc_mf_deriv_at(dnc_activation act, dnc_mf_deriv d, double x)
+{
+    switch (d) {
+    case DNC_MF_PHI: return dnc_phi(act, x);
+    case DNC_MF_DPHI: return dnc_dphi(act, x);
+    default: return dnc_d2phi(act, x);
+    }
+}
+
+/* Kink positions of phi (and of its derivatives) in the variable x. */
+int dnc_mf_kinks(dnc_activation act, double x[2])
+{
+    double jump[2];
+    return dnc_activation_kinks(act, x, jump);
+}
+
+/* ---- one dimension: E[g(sqrt(q) z)] for g from a small menu */
+
+typedef struct {
+    dnc_activation act;
+    dnc_mf_deriv d;
+    g1_kind kind;
+    double sq;
+} g1_ctx;
+
+static double g1_value(const g1_ctx *g, double z)
+{
+    double x = g->sq * z;
+    if (g->kind == G_SQUARE) {
+        double y = dnc_mf_deriv_at(g->act, g->d, x);
+        return y * y;
+    }
+    return dnc_phi(g->act, x) * dnc_dphi(g->act, x) * z;
+}
+
+static double g1_integrand(double z, void *vp) { return g1_value(vp, z) * npdf(z); }
+
+static bool expect1_trap(const g1_ctx *g, double q, double *out)
+{
+    double h = TRAP_H0, sum = 0, abs_sum = 0, prev = NAN;
+    size_t n = (size_t)(2 * Z_MAX / h + 0.5);
+    for (size_t i = 0; i <= n; i++) {
+        double z = -Z_MAX + (double)i * h, t = g1_value(g, z) * npdf(z);
+        sum += t;
+        abs_sum += fabs(t);
+    }
+    for (int k = 1; k < TRAP_LEVELS; k++) {
+        prev = sum * h;
+        h /= 2;
+        n *= 2;
+        for (size_t i = 1; i <= n; i += 2) {
+            double z = -Z_MAX + (double)i * h, t = g1_value(g, z) * npdf(z);
+            sum += t;
+            abs_sum += fabs(t);
+        }
+        if (h <= dnc_mf_trap_h_accept(q) && trap_converged(sum * h, prev, abs_sum * h)) {
+            *out = sum * h;
+            return true;
+        }
+    }
+    return false;
+}
+
+double dnc_mf_expect1(quad *w, dnc_activation act, dnc_mf_deriv d, g1_kind kind, double q)
+{
+    g1_ctx g = {act, d, kind, sqrt(q)};
+    if (q == 0) /* degenerate Gaussian */
+        return kind == G_SQUARE ? pow(dnc_mf_deriv_at(act, d, 0.0), 2) : 0.0;
+    double v;
+    if (dnc_activation_is_smooth(act) && quad_mode != DNC_MF_QUAD_ADAPTIVE &&
+        expect1_trap(&g, q, &v))
+        return v;
+    double x[2], pts[2];
+    int nk = dnc_mf_kinks(act, x);
+    for (int i = 0; i < nk; i++)
+        pts[i] = x[i] / g.sq;
+    gsl_function F = {g1_integrand, &g};
+    double bad;
+    v = dnc_mf_integrate_pieces(w->outer, &F, pts, nk, EPSREL_OUTER, &bad);
+    dnc_mf_judge(w, v, 0, bad);
+    return v;
+}
+
+/* ---- two dimensions: E[F(u1, u2)] */
+
+static double pair_value(const pair_ctx *p, double u2)
+{
+    if (p->kind == P_PRODUCT)
+        return p->g1 * dnc_mf_deriv_at(p->act, p->b, u2);
+    double d = p->g1 - dnc_phi(p->act, u2);
+    return d * d;
+}
+
+static void pair_set_outer(pair_ctx *p, double z1)
+{
+    double u1 = p->sq * z1;
+    p->g1 = p->kind == P_PRODUCT ? dnc_mf_deriv_at(p->act, p->a, u1) : dnc_phi(p->act, u1);
+    p->m = p->sq * p->c * z1;
+    p->sig = p->sq * p->s;
+}
+
+static double pair_inner(double z2, void *vp)
+{
+    const pair_ctx *p = vp;
+    return pair_value(p, p->m + p->sig * z2) * npdf(z2);
+}
+
+double dnc_mf_pair_outer(double z1, void *vp)
+{
+    pair_ctx *p = vp;
+    pair_set_outer(p, z1);
+    if (p->sig == 0)
+        return pair_value(p, p->m) * npdf(z1);
+    if (p->kind == P_PRODUCT && p->g1 == 0)
+        return 0.0;
+    double x[2], pts[2];
+    int nk = dnc_mf_kinks(p->act, x);
+    for (int i = 0; i < nk; i++)
+        pts[i] = (x[i] - p->m) / p->sig;
+    gsl_function F = {pair_inner, p};
+    double bad;
+    double v = dnc_mf_integrate_pieces(p->w->inner, &F, pts, nk, EPSREL_INNER, &bad) * npdf(z1);
+    if (bad * npdf(z1) > p->w->inner_bad)
+        p->w->inner_bad = bad * npdf(z1);
+    return v;
+}
+
+/* Sum over the rows i of a (n + 1)^2 grid of step h, visiting only the
+ * points not on the coarser grid when `fresh` (all points otherwise). */
+static void trap2_add(pair_ctx *p, size_t n, double h, bool fresh, double *sum, double *abs_sum)
+{
+    double wz[TRAP_MAX_NODES];
+    for (size_t j = 0; j <= n; j++)
+        wz[j] = npdf(-Z_MAX + (double)j * h);
+    for (size_t i = 0; i <= n; i++) {
+        double z1 = -Z_MAX + (double)i * h;
+        pair_set_outer(p, z1);
+        bool row_new = !fresh || (i % 2 == 1);
+        if (p->sig == 0) { /* |c| = 1: the z2 sum is 1 to double precision */
+            double t = row_new ? pair_value(p, p->m) * wz[i] : 0.0;
+            *sum += t / h;
+            *abs_sum += fabs(t) / h;
+            continue;
+        }
+        size_t j0 = row_new ? 0 : 1, dj = row_new ? 1 : 2;
+        double row = 0, abs_row = 0;
+        for (size_t j = j0; j <= n; j += dj) {
+            double z2 = -Z_MAX + (double)j * h;
+            double t = pair_value(p, p->m + p->sig * z2) * wz[j];
+            row += t;
+            abs_row += fabs(t);
+        }
+        *sum += row * wz[i];
+        *abs_sum += abs_row * wz[i];
+    }
+}
+
+bool dnc_mf_expect2_trap(pair_ctx *p, double q, double *out)
+{
+    double h = TRAP_H0, sum = 0, abs_sum = 0;
+    size_t n = (size_t)(2 * Z_MAX / h + 0.5);
+    trap2_add(p, n, h, false, &sum, &abs_sum);
+    for (int k = 1; k < TRAP_LEVELS; k++) {
+        double prev = sum * h * h;
+        h /= 2;
+        n *= 2;
+        if (n + 1 > TRAP_MAX_NODES)
+            return false;
+        trap2_add(p, n, h, true, &sum, &abs_sum);
+        if (h <= dnc_mf_trap_h_accept(q) && trap_converged(sum * h * h, prev, abs_sum * h * h)) {
+            *out = sum * h * h;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,103 @@
+/* The random CNN's description: configuration, lattice, fan-in, and the
+ * Philox weights and biases (cnn_net.h). */
+#include "dnncrit/cnn_net.h"
+
+#include <math.h>
+
+#include "models/network_common.h"
+
+/* ------------------------------------------------------------ config */
+
+dnc_cnn_config dnc_cnn_config_default(void)
+{
+    dnc_cnn_config c = {
+        .dims = 1,
+        .channels = 16,
+        .input_channels = 0,
+        .kernel = 3,
+        .size_x = 256,
+        .size_y = 1,
+        .depth = 100,
+        .activation = DNC_ACT_TANH,
+        .sigma_w = 1.0,
+        .sigma_b = 0.0,
+        .residual = false,
+        .residual_alpha = 1.0,
+        .seed = 1,
+    };
+    return c;
+}
+
+size_t dnc_cnn_size_y(const dnc_cnn_config *cfg) { return cfg->dims == 2 ? cfg->size_y : 1; }
+
+static dnc_status validate_lattice(const dnc_cnn_config *cfg)
+{
+    if (cfg->dims != 1 && cfg->dims != 2)
+        return dnc_fail(DNC_EINVAL, "dims must be 1 or 2, got %d", cfg->dims);
+    if (cfg->size_x == 0 || (cfg->dims == 2 && cfg->size_y == 0))
+        return dnc_fail(DNC_EINVAL, "lattice sizes must be >= 1, got size-x %zu, size-y %zu",
+                        cfg->size_x, cfg->size_y);
+    if (cfg->size_x > DNC_CNN_MAX_SITES || dnc_cnn_size_y(cfg) > DNC_CNN_MAX_SITES / cfg->size_x)
+        return dnc_fail(DNC_EINVAL, "lattice too large: at most %zu sites", DNC_CNN_MAX_SITES);
+    if (cfg->kernel == 0 || cfg->kernel % 2 == 0)
+        return dnc_fail(DNC_EINVAL, "kernel size must be odd (centred kernel), got %zu",
+                        cfg->kernel);
+    if (cfg->kernel > cfg->size_x)
+        return dnc_fail(DNC_EINVAL, "kernel size %zu is larger than the lattice (size-x %zu)",
+                        cfg->kernel, cfg->size_x);
+    if (cfg->dims == 2 && cfg->kernel > cfg->size_y)
+        return dnc_fail(DNC_EINVAL, "kernel size %zu is larger than the lattice (size-y %zu)",
+                        cfg->kernel, cfg->size_y);
+    return DNC_OK;
+}
+
+dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg)
+{
+    dnc_status st = validate_lattice(cfg);
+    if (st)
+        return st;
+    if (cfg->channels == 0 || cfg->channels > DNC_CNN_MAX_CHANNELS)
+        return dnc_fail(DNC_EINVAL, "channels must be between 1 and %zu, got %zu",
+                        DNC_CNN_MAX_CHANNELS, cfg->channels);
+    if (cfg->input_channels > DNC_CNN_MAX_CHANNELS)
+        return dnc_fail(DNC_EINVAL, "input channels must be at most %zu, got %zu",
+                        DNC_CNN_MAX_CHANNELS, cfg->input_channels);
+    st = dnc_network_validate_depth(cfg->depth);
+    if (!st)
+        st = dnc_network_validate_init(cfg->activation, cfg->sigma_w, cfg->sigma_b);
+    if (st)
+        return st;
+    if (cfg->residual && !isfinite(cfg->residual_alpha))
+        return dnc_fail(DNC_EINVAL, "residual alpha must be finite, got %g", cfg->residual_alpha);
+    return DNC_OK;
+}
+
+size_t dnc_cnn_sites(const dnc_cnn_config *cfg) { return cfg->size_x * dnc_cnn_size_y(cfg); }
+
+size_t dnc_cnn_taps(const dnc_cnn_config *cfg)
+{
+    return cfg->dims == 2 ? cfg->kernel * cfg->kernel : cfg->kernel;
+}
+
+size_t dnc_cnn_in_channels(const dnc_cnn_config *cfg, size_t layer)
+{
+    if (layer <= 1 && cfg->input_channels)
+        return cfg->input_channels;
+    return cfg->channels;
+}
+
+size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer)
+{
+    return dnc_cnn_in_channels(cfg, layer) * dnc_cnn_taps(cfg);
+}
+
+void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W)
+{
+    dnc_network_weight_rows(cfg->seed, layer, 0, cfg->channels, dnc_cnn_fan_in(cfg, layer),
+                            cfg->sigma_w, W);
+}
+
+void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
+{
+    dnc_network_bias(cfg->seed, layer, cfg->channels, cfg->sigma_b, b);
+}
