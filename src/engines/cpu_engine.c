@@ -61,7 +61,7 @@ typedef struct {
     size_t pack_size;
     double *D;     /* N: phi'(h) of input 0, for the tangent */
     double *work;  /* dnc_obs_cosine_workspace */
-    double *packed; /* B x N: rows of a strided matrix, for the cosine */
+    double *packed; /* B x N: the rows of a strided matrix, for the cosine */
 } cpu_engine;
 
 /* Rows per weight block: a block of about 256 KiB stays in L2 between
@@ -79,19 +79,22 @@ static size_t block_rows(size_t fan_in, size_t N, size_t rows)
     return R > N ? N : R;
 }
 
-static void cpu_close(void *ctx)
+static void cpu_engine_free(cpu_engine *e)
 {
-    cpu_engine *e = ctx;
-    if (!e)
-        return;
-    if (e->openblas)
-        blas_single_thread_leave();
     free(e->Wblk);
     free(e->Wpack);
     free(e->D);
     free(e->work);
     free(e->packed);
     free(e);
+}
+
+static void cpu_close(void *ctx)
+{
+    cpu_engine *e = ctx;
+    if (e->openblas)
+        blas_single_thread_leave();
+    cpu_engine_free(e);
 }
 
 /* --------------------------------------------------------- primitives */
@@ -271,8 +274,7 @@ dnc_status dnc_cpu_engine_open(dnc_engine_ops *ops, const dnc_propagate_opts *o)
         return dnc_fail(DNC_ENOMEM, "out of memory for the CPU engine");
     dnc_status st = cpu_engine_init(e, o);
     if (st) {
-        e->openblas = false; /* not entered yet */
-        cpu_close(e);
+        cpu_engine_free(e);
         return st;
     }
     /* OpenBLAS's own threads would fight ours, and they change its

@@ -16,7 +16,8 @@
  * layout: A (rows x kmax, the layer's inputs, the tangent as the last row),
  * H (rows x N, pre-activations). Only small things cross to the host: the
  * biases, squared row norms and mean cosines, a finite flag, and H when an
- * observer asks for it. Every primitive returns DNC_OK or a dnc_fail code. */
+ * observer asks for it. The primitives that can fail return DNC_OK or the
+ * code of a dnc_fail. */
 #ifndef DNNCRIT_ENGINES_ENGINE_H
 #define DNNCRIT_ENGINES_ENGINE_H
 

@@ -419,12 +419,12 @@ static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lya
     return DNC_OK;
 }
 
-dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_engine_ops *ops,
-                            dnc_propagate_result *res)
+/* The algorithm for validated options, into a fresh result. */
+static dnc_status propagate_validated(const dnc_propagate_opts *o, const dnc_engine_ops *ops,
+                                      dnc_propagate_result *res)
 {
-    memset(res, 0, sizeof *res);
-    dnc_status st = dnc_propagate_validate(o);
-    if (st || (st = result_alloc(res, o->net.depth, o->lyapunov)))
+    dnc_status st = result_alloc(res, o->net.depth, o->lyapunov);
+    if (st)
         return st;
     snprintf(res->device, sizeof res->device, "%s", ops->description);
     if ((st = run(o, ops, res))) {
@@ -440,6 +440,14 @@ dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_engine_ops *o
     return DNC_OK;
 }
 
+dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_engine_ops *ops,
+                            dnc_propagate_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = dnc_propagate_validate(o);
+    return st ? st : propagate_validated(o, ops, res);
+}
+
 dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -451,7 +459,7 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
                                       : dnc_cpu_engine_open(&ops, o);
     if (st)
         return st;
-    st = dnc_propagate_on(o, &ops, res);
+    st = propagate_validated(o, &ops, res);
     ops.close(ops.ctx);
     return st;
 }
