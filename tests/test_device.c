@@ -264,13 +264,13 @@ static void test_device_names(void **state)
     assert_non_null(strstr(dnc_last_error(), "portable"));
 }
 
-/* ---- the CUDA backend, where this build and machine have one */
+/* ---- the engines' weights */
 
-/* Every weight of a layer drawn on the GPU is the CPU's, bit for bit: the
- * linear primitive on identity inputs gives W^T exactly (one product by 1,
- * the rest by 0, whatever the summation order or fused multiply-adds). */
-static void assert_gpu_weights_bitwise(dnc_engine_ops *gpu, const dnc_mlp_config *cfg,
-                                       size_t layer)
+/* An engine's linear primitive draws layer `layer`'s Philox weights bit for
+ * bit: on identity inputs it gives W^T exactly (one product by 1, the rest
+ * by 0, whatever the summation order or fused multiply-adds). */
+static void assert_engine_weights_bitwise(const dnc_engine_ops *e, const dnc_mlp_config *cfg,
+                                          size_t layer)
 {
     size_t K = dnc_mlp_fan_in(cfg, layer), N = cfg->width, n = N * K;
     double *W = malloc(n * sizeof *W), *Wt = malloc(n * sizeof *Wt);
@@ -278,21 +278,41 @@ static void assert_gpu_weights_bitwise(dnc_engine_ops *gpu, const dnc_mlp_config
     assert_true(W && Wt && I);
     for (size_t k = 0; k < K; k++)
         I[k * K + k] = 1;
-    double *A = gpu->alloc(gpu->ctx, K, K), *H = gpu->alloc(gpu->ctx, K, N);
+    double *A = e->alloc(e->ctx, K, K), *H = e->alloc(e->ctx, K, N);
     assert_true(A && H);
-    assert_int_equal(gpu->upload(gpu->ctx, A, I, K * K), DNC_OK);
-    assert_int_equal(gpu->linear(gpu->ctx, cfg, layer, NULL, K, A, K, H, N), DNC_OK);
-    assert_int_equal(gpu->download(gpu->ctx, Wt, H, n), DNC_OK);
+    assert_int_equal(e->upload(e->ctx, A, I, K * K), DNC_OK);
+    assert_int_equal(e->linear(e->ctx, cfg, layer, NULL, K, A, K, H, N), DNC_OK);
+    assert_int_equal(e->download(e->ctx, Wt, H, n), DNC_OK);
     dnc_mlp_layer_weights(cfg, layer, W);
     for (size_t r = 0; r < N; r++)
         for (size_t k = 0; k < K; k++)
             assert_memory_equal(&W[r * K + k], &Wt[k * N + r], sizeof *W);
-    gpu->release(gpu->ctx, A);
-    gpu->release(gpu->ctx, H);
+    e->release(e->ctx, A);
+    e->release(e->ctx, H);
     free(W);
     free(Wt);
     free(I);
 }
+
+/* The check the GPU gets below, on the CPU engines (both products, the
+ * OpenBLAS one with its padded rows) and the reference engine. */
+static void test_engines_draw_the_philox_weights(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts(); /* odd fan-in 29 in layer 1 */
+    for (int engine = 0; engine < 3; engine++) {
+        o.product = engine == 1 ? DNC_PRODUCT_PORTABLE : DNC_PRODUCT_OPENBLAS;
+        dnc_engine_ops ops;
+        assert_int_equal(engine == 2 ? dnc_reference_engine_open(&ops, &o)
+                                     : dnc_cpu_engine_open(&ops, &o),
+                         DNC_OK);
+        assert_engine_weights_bitwise(&ops, &o.net, 1);
+        assert_engine_weights_bitwise(&ops, &o.net, 7);
+        ops.close(ops.ctx);
+    }
+}
+
+/* ---- the CUDA backend, where this build and machine have one */
 
 static void gpu_checks(void)
 {
@@ -300,8 +320,8 @@ static void gpu_checks(void)
     o.net.width = 1000; /* odd fan-in 29 in layer 1: half-used Philox blocks */
     dnc_engine_ops gpu;
     assert_int_equal(dnc_cuda_engine_open(&gpu, &o), DNC_OK);
-    assert_gpu_weights_bitwise(&gpu, &o.net, 1);
-    assert_gpu_weights_bitwise(&gpu, &o.net, 7);
+    assert_engine_weights_bitwise(&gpu, &o.net, 1);
+    assert_engine_weights_bitwise(&gpu, &o.net, 7);
     gpu.close(gpu.ctx);
 
     /* cuBLAS sums in another order and the GPU's tanh is within 2 ulp of
@@ -482,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_driver_residual_and_wide_input),
         cmocka_unit_test(test_driver_provider_and_observer),
         cmocka_unit_test(test_driver_reports_overflow),
+        cmocka_unit_test(test_engines_draw_the_philox_weights),
         cmocka_unit_test(test_device_names),
         cmocka_unit_test(test_cnn_training_stays_on_cpu),
         cmocka_unit_test(test_cuda_backend_or_clear_error),
