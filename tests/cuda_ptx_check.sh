@@ -8,7 +8,7 @@ nvcc=$1 src=$2 gen=$3
 ptx=$(mktemp)
 trap 'rm -f "$ptx"' EXIT
 "$nvcc" -std=c++17 -fmad=false -arch=sm_90 -ptx -I "$src/src" -I "$src/include" -I "$gen" \
-    "$src/src/engines/cuda/devops_cuda.cu" -o "$ptx"
+    "$src/src/engines/cuda/cuda_engine.cu" -o "$ptx"
 kernel=$(awk '/\.entry .*weight_rows_kernel/{f=1} f{print} f&&/^}/{exit}' "$ptx")
 [ -n "$kernel" ] || { echo "weight_rows_kernel not found in the PTX"; exit 1; }
 fma=$(printf '%s\n' "$kernel" | grep -c 'fma\.' || true)

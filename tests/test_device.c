@@ -1,7 +1,7 @@
-/* Device backends: the accelerator propagation driver (src/engines/devprop.c) on the
- * reference CPU primitives against the CPU engine, observables from Gram
- * matrices, device selection errors, and, only where a GPU is present, the
- * CUDA backend against the CPU (bitwise weights, observables to rounding). */
+/* Engines: the propagation algorithm (src/engines/propagate.c) on the
+ * reference engine against the CPU engine, observables from Gram matrices,
+ * device selection errors, and, only where a GPU is present, the CUDA
+ * engine against the CPU (bitwise weights, observables to rounding). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "engines/devprop.h"
+#include "engines/engine.h"
 #include "engines/gemm_colmajor.h"
 #include "dnncrit/device.h"
 #include "dnncrit/observables.h"
@@ -37,7 +37,7 @@ static dnc_propagate_opts base_opts(void)
 }
 
 /* Both compute h with OpenBLAS DGEMM but with other blockings and padding,
- * and the tangent norm through a Gram product instead of dnc_dot: they
+ * and norms through a Gram product instead of dnc_dot: they
  * differ by rounding, ~sqrt(K) eps ~ 1e-15 relative per layer, amplified at
  * most by chi_1^l. The configurations below stay at or below l = 12 layers
  * with ln chi_1 < 0.6, so 1e-9 leaves two orders of magnitude of margin. */
@@ -61,24 +61,16 @@ static void assert_results_close(const dnc_propagate_result *a, const dnc_propag
     assert_true(a->flops == b->flops);
 }
 
+/* The algorithm on the reference engine against dnc_propagate (the CPU engine). */
 static void compare_host_driver(const dnc_propagate_opts *o)
 {
     dnc_propagate_result cpu, dev;
     assert_int_equal(dnc_propagate(o, &cpu), DNC_OK);
-    dnc_devops ops;
-    dnc_devops_host(&ops);
-    /* dnc_propagate_on expects the result allocated as dnc_propagate does */
-    dev = cpu;
-    dev.q = calloc(cpu.depth, sizeof *dev.q);
-    dev.c = calloc(cpu.depth, sizeof *dev.c);
-    dev.rho = calloc(cpu.depth, sizeof *dev.rho);
-    dev.lyap = cpu.lyap ? calloc(cpu.depth, sizeof *dev.lyap) : NULL;
-    dev.flops = 0;
+    dnc_engine_ops ops;
+    assert_int_equal(dnc_reference_engine_open(&ops, o), DNC_OK);
     assert_int_equal(dnc_propagate_on(o, &ops, &dev), DNC_OK);
-    double s = 0;
-    for (size_t l = 0; dev.lyap && l < dev.depth; l++)
-        s += dev.lyap[l];
-    dev.lyapunov = dev.lyap ? s / (double)dev.depth : NAN;
+    ops.close(ops.ctx);
+    assert_string_equal(dev.device, "CPU (reference engine)");
     assert_results_close(&dev, &cpu, 1e-9);
     dnc_propagate_result_free(&cpu);
     dnc_propagate_result_free(&dev);
@@ -239,18 +231,17 @@ static void test_driver_reports_overflow(void **state)
     o.net.activation = DNC_ACT_LINEAR;
     o.net.sigma_w = 1e30;
     o.net.depth = 40;
-    dnc_devops ops;
-    dnc_devops_host(&ops);
     dnc_propagate_result res;
     assert_int_equal(dnc_propagate(&o, &res), DNC_ENUM);
-    res.depth = o.net.depth;
-    res.q = calloc(res.depth, sizeof *res.q);
-    res.c = calloc(res.depth, sizeof *res.c);
-    res.rho = calloc(res.depth, sizeof *res.rho);
-    res.lyap = calloc(res.depth, sizeof *res.lyap);
+    char cpu_error[512];
+    snprintf(cpu_error, sizeof cpu_error, "%s", dnc_last_error());
+    dnc_engine_ops ops;
+    assert_int_equal(dnc_reference_engine_open(&ops, &o), DNC_OK);
     assert_int_equal(dnc_propagate_on(&o, &ops, &res), DNC_ENUM);
+    ops.close(ops.ctx);
+    assert_null(res.q); /* a failed run leaves no result behind */
+    assert_string_equal(dnc_last_error(), cpu_error); /* the same layer overflows */
     assert_non_null(strstr(dnc_last_error(), "overflowed"));
-    dnc_propagate_result_free(&res);
 }
 
 static void test_device_names(void **state)
@@ -273,33 +264,65 @@ static void test_device_names(void **state)
     assert_non_null(strstr(dnc_last_error(), "portable"));
 }
 
-/* ---- the CUDA backend, where this build and machine have one */
+/* ---- the engines' weights */
 
-/* Every weight of a layer drawn on the GPU is the CPU's, bit for bit. */
-static void assert_gpu_weights_bitwise(dnc_devops *gpu, const dnc_mlp_config *cfg, size_t layer)
+/* An engine's linear primitive draws layer `layer`'s Philox weights bit for
+ * bit: on identity inputs it gives W^T exactly (one product by 1, the rest
+ * by 0, whatever the summation order or fused multiply-adds). */
+static void assert_engine_weights_bitwise(const dnc_engine_ops *e, const dnc_mlp_config *cfg,
+                                          size_t layer)
 {
-    size_t K = dnc_mlp_fan_in(cfg, layer), n = cfg->width * K;
-    double *W = malloc(n * sizeof *W), *Wg = malloc(n * sizeof *Wg);
-    double *dev = gpu->alloc(gpu->ctx, n);
-    assert_non_null(dev);
+    size_t K = dnc_mlp_fan_in(cfg, layer), N = cfg->width, n = N * K;
+    double *W = malloc(n * sizeof *W), *Wt = malloc(n * sizeof *Wt);
+    double *I = calloc(K * K, sizeof *I);
+    assert_true(W && Wt && I);
+    for (size_t k = 0; k < K; k++)
+        I[k * K + k] = 1;
+    double *A = e->alloc(e->ctx, K, K), *H = e->alloc(e->ctx, K, N);
+    assert_true(A && H);
+    assert_int_equal(e->upload(e->ctx, A, I, K * K), DNC_OK);
+    assert_int_equal(e->linear(e->ctx, cfg, layer, NULL, K, A, K, H, N), DNC_OK);
+    assert_int_equal(e->download(e->ctx, Wt, H, n), DNC_OK);
     dnc_mlp_layer_weights(cfg, layer, W);
-    assert_int_equal(gpu->weight_rows(gpu->ctx, cfg, layer, 0, cfg->width, dev), DNC_OK);
-    assert_int_equal(gpu->download(gpu->ctx, Wg, dev, n), DNC_OK);
-    assert_memory_equal(W, Wg, n * sizeof *W);
-    gpu->release(gpu->ctx, dev);
+    for (size_t r = 0; r < N; r++)
+        for (size_t k = 0; k < K; k++)
+            assert_memory_equal(&W[r * K + k], &Wt[k * N + r], sizeof *W);
+    e->release(e->ctx, A);
+    e->release(e->ctx, H);
     free(W);
-    free(Wg);
+    free(Wt);
+    free(I);
 }
+
+/* The check the GPU gets below, on the CPU engines (both products, the
+ * OpenBLAS one with its padded rows) and the reference engine. */
+static void test_engines_draw_the_philox_weights(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = base_opts(); /* odd fan-in 29 in layer 1 */
+    for (int engine = 0; engine < 3; engine++) {
+        o.product = engine == 1 ? DNC_PRODUCT_PORTABLE : DNC_PRODUCT_OPENBLAS;
+        dnc_engine_ops ops;
+        assert_int_equal(engine == 2 ? dnc_reference_engine_open(&ops, &o)
+                                     : dnc_cpu_engine_open(&ops, &o),
+                         DNC_OK);
+        assert_engine_weights_bitwise(&ops, &o.net, 1);
+        assert_engine_weights_bitwise(&ops, &o.net, 7);
+        ops.close(ops.ctx);
+    }
+}
+
+/* ---- the CUDA backend, where this build and machine have one */
 
 static void gpu_checks(void)
 {
-    dnc_devops gpu;
-    assert_int_equal(dnc_devops_cuda_open(&gpu), DNC_OK);
     dnc_propagate_opts o = base_opts();
     o.net.width = 1000; /* odd fan-in 29 in layer 1: half-used Philox blocks */
-    assert_gpu_weights_bitwise(&gpu, &o.net, 1);
-    assert_gpu_weights_bitwise(&gpu, &o.net, 7);
-    dnc_devops_cuda_close(&gpu);
+    dnc_engine_ops gpu;
+    assert_int_equal(dnc_cuda_engine_open(&gpu, &o), DNC_OK);
+    assert_engine_weights_bitwise(&gpu, &o.net, 1);
+    assert_engine_weights_bitwise(&gpu, &o.net, 7);
+    gpu.close(gpu.ctx);
 
     /* cuBLAS sums in another order and the GPU's tanh is within 2 ulp of
      * glibc's: the same 1e-9 bound as the reference driver (see above) */
@@ -479,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_driver_residual_and_wide_input),
         cmocka_unit_test(test_driver_provider_and_observer),
         cmocka_unit_test(test_driver_reports_overflow),
+        cmocka_unit_test(test_engines_draw_the_philox_weights),
         cmocka_unit_test(test_device_names),
         cmocka_unit_test(test_cnn_training_stays_on_cpu),
         cmocka_unit_test(test_cuda_backend_or_clear_error),

@@ -1,15 +1,8 @@
-/* Finite-width propagation engine.
- *
- * Per layer, the weight matrix is produced in blocks of R rows, and every
- * block is multiplied at once into the batch: H[:, rows] = A W_rows^T with
- * single-threaded cblas_dgemm (the batch padded to an even row count, the
- * condition under which OpenBLAS gives a row the same bits whatever the
- * other rows) or with dnc_gemm_nt, whose every element is summed in the
- * same order on every CPU (see detgemm.h). Threads (OpenMP) take whole
- * blocks, and the weights of a block stay in cache between generation and
- * use.
- * The tangent vector of the Lyapunov computation rides along as one extra
- * row of A, so it costs no extra pass over the weights. */
+/* Finite-width propagation: the options, the inputs, and the one
+ * propagation algorithm (the layer loop, the observables, the finite check,
+ * the tangent renormalisation, the provider and observer calls), written
+ * over the engine interface of engine.h. dnc_propagate runs it on the CPU
+ * engine (cpu_engine.c) or the CUDA engine (cuda/cuda_engine.cu). */
 #include "dnncrit/propagate.h"
 
 #include <math.h>
@@ -19,12 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-#include <omp.h>
-#include <pthread.h>
-
-#include "engines/devprop.h"
-#include "core/detgemm.h"
+#include "engines/engine.h"
 #include "dnncrit/io.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/rng.h"
@@ -155,158 +143,32 @@ dnc_status dnc_make_inputs(const dnc_propagate_opts *o, double *X)
     return DNC_OK;
 }
 
-/* ---------------------------------------------- OpenBLAS thread count */
+/* ------------------------------------------------ inputs and weights */
 
-/* OpenBLAS's thread count is process-wide. Concurrent dnc_propagate calls
- * (e.g. from a sweep's threads) must not restore it while another one still
- * runs, so the first caller in saves it and the last one out restores it. */
-static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
-static int blas_users, blas_saved_threads;
-
-static void blas_single_thread_enter(void)
+/* The inputs of a run: opts->inputs, or fresh generated ones (dnc_make_inputs)
+ * that the caller frees (when *X != opts->inputs). */
+static dnc_status run_inputs(const dnc_propagate_opts *o, double **X)
 {
-    pthread_mutex_lock(&blas_lock);
-    if (blas_users++ == 0) {
-        blas_saved_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
-    }
-    pthread_mutex_unlock(&blas_lock);
+    *X = (double *)o->inputs;
+    if (*X)
+        return DNC_OK;
+    *X = malloc(o->batch * dnc_mlp_input_width(&o->net) * sizeof **X);
+    return *X ? dnc_make_inputs(o, *X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
 }
 
-static void blas_single_thread_leave(void)
+/* The unit tangent vector the Lyapunov computation starts from (n0 numbers). */
+static void tangent0(const dnc_propagate_opts *o, double *v)
 {
-    pthread_mutex_lock(&blas_lock);
-    if (--blas_users == 0)
-        openblas_set_num_threads(blas_saved_threads);
-    pthread_mutex_unlock(&blas_lock);
+    size_t n0 = dnc_mlp_input_width(&o->net);
+    dnc_normal_fill(o->net.seed, DNC_STREAM_TANGENT, 0, 0, v, n0);
+    double norm = sqrt(dnc_dot(v, v, n0));
+    for (size_t i = 0; i < n0; i++)
+        v[i] /= norm;
 }
 
-/* ------------------------------------------------------------- engine */
-
-typedef struct {
-    const dnc_propagate_opts *o;
-    size_t B;      /* inputs */
-    size_t rows;   /* rows of A and H: B, plus 1 for the tangent */
-    size_t mrows;  /* rows handed to the GEMM: rows, rounded up to even for
-                    * OpenBLAS (the padding row of A stays zero) */
-    bool openblas;
-    size_t N, n0;
-    size_t kmax;   /* max fan-in */
-    double *A;     /* rows x kmax: inputs of the current layer */
-    double *H;     /* rows x N: pre-activations of the current layer */
-    double *Hprev; /* previous layer (residual networks only) */
-    double *D;     /* N: phi'(h) of input 0, for the tangent */
-    double *bias;  /* N */
-    double *Wfull; /* N x kmax, provider only */
-    double *Wblk;  /* nthreads x R x kmax */
-    double *Wpack; /* nthreads x packing workspace of dnc_gemm_nt_ws */
-    size_t pack_size;
-    double *work;  /* observables workspace */
-    size_t R;      /* rows per weight block */
-    int nthreads;
-} engine;
-
-/* Rows per weight block: a block of about 256 KiB stays in L2 between
- * generation and use, and many blocks per layer balance the threads. A
- * large batch re-reads A once per block, so it gets 1 MiB blocks. The
- * choice cannot change results (both products give an element the same
- * bits for any partition of W into row blocks). */
-static size_t block_rows(size_t fan_in, size_t N, size_t rows)
-{
-    size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
-    size_t R = target / fan_in;
-    if (R > N / 8) /* at least ~8 blocks per layer to share among threads */
-        R = N / 8;
-    R = R < 12 ? 12 : R - R % 12; /* whole 12-row panels of dnc_gemm_nt */
-    return R > N ? N : R;
-}
-
-static void engine_free(engine *e)
-{
-    free(e->A);
-    free(e->H);
-    free(e->Hprev);
-    free(e->D);
-    free(e->bias);
-    free(e->Wfull);
-    free(e->Wblk);
-    free(e->Wpack);
-    free(e->work);
-}
-
-static dnc_status engine_init(engine *e, const dnc_propagate_opts *o)
-{
-    memset(e, 0, sizeof *e);
-    e->o = o;
-    e->B = o->batch;
-    e->rows = o->batch + (o->lyapunov ? 1 : 0);
-    e->openblas = o->product == DNC_PRODUCT_OPENBLAS;
-    e->mrows = e->openblas ? e->rows + e->rows % 2 : e->rows;
-    e->N = o->net.width;
-    e->n0 = dnc_mlp_input_width(&o->net);
-    e->kmax = e->n0 > e->N ? e->n0 : e->N;
-    e->R = block_rows(e->N, e->N, e->rows);
-    size_t r0 = block_rows(e->n0, e->N, e->rows);
-    if (r0 > e->R)
-        e->R = r0;
-    e->nthreads = omp_get_max_threads();
-    e->A = calloc(e->mrows * e->kmax, sizeof *e->A);
-    e->H = malloc(e->mrows * e->N * sizeof *e->H);
-    e->Hprev = o->residual_alpha > 0 ? malloc(e->rows * e->N * sizeof *e->Hprev) : NULL;
-    e->D = malloc(e->N * sizeof *e->D);
-    e->bias = malloc(e->N * sizeof *e->bias);
-    e->work = malloc(dnc_obs_cosine_workspace(e->B) * sizeof *e->work);
-    if (o->provider)
-        e->Wfull = malloc(e->N * e->kmax * sizeof *e->Wfull);
-    else
-        e->Wblk = malloc((size_t)e->nthreads * e->R * e->kmax * sizeof *e->Wblk);
-    if (!e->openblas) {
-        e->pack_size = dnc_gemm_nt_workspace(e->R, e->kmax);
-        e->Wpack = malloc((size_t)e->nthreads * e->pack_size * sizeof *e->Wpack);
-    }
-    if (!e->A || !e->H || (o->residual_alpha > 0 && !e->Hprev) || !e->D || !e->bias ||
-        !e->work || (!e->openblas && !e->Wpack) || (o->provider ? !e->Wfull : !e->Wblk)) {
-        engine_free(e);
-        return dnc_fail(DNC_ENOMEM, "out of memory for width %zu, batch %zu", e->N, e->B);
-    }
-    return DNC_OK;
-}
-
-/* H[:, r0:r0+nr] = A W_blk^T, with W_blk row-major nr x K. */
-static void block_product(const engine *e, size_t K, const double *Wb, size_t r0, size_t nr)
-{
-    if (e->openblas) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)e->mrows, (int)nr, (int)K, 1.0,
-                    e->A, (int)e->kmax, Wb, (int)K, 0.0, e->H + r0, (int)e->N);
-        return;
-    }
-    double *pack = e->Wpack + (size_t)omp_get_thread_num() * e->pack_size;
-    dnc_gemm_nt_ws(e->rows, nr, K, e->A, e->kmax, Wb, K, e->H + r0, e->N, pack);
-}
-
-/* H = A W^T for layer `layer` (bias not yet added). */
-static void linear_layer(engine *e, size_t layer, size_t K)
-{
-    size_t nblocks = (e->N + e->R - 1) / e->R;
-    long nb = (long)nblocks;
-    /* small layers: a fork/join costs more than it saves (far more on a
-     * loaded machine); the result is the same either way */
-#pragma omp parallel for schedule(dynamic, 1) if (e->N * K >= ((size_t)1 << 17))
-    for (long blk = 0; blk < nb; blk++) {
-        size_t r0 = (size_t)blk * e->R;
-        size_t nr = r0 + e->R <= e->N ? e->R : e->N - r0;
-        if (e->Wfull) {
-            block_product(e, K, e->Wfull + r0 * K, r0, nr);
-        } else {
-            double *Wb = e->Wblk + (size_t)omp_get_thread_num() * e->R * e->kmax;
-            dnc_mlp_layer_weight_rows(&e->o->net, layer, r0, nr, Wb);
-            block_product(e, K, Wb, r0, nr);
-        }
-    }
-}
-
-dnc_status dnc_propagate_layer_params(const dnc_propagate_opts *o, size_t layer, double *W,
-                                      double *b)
+/* Layer `layer`'s bias b (N) and, with a weight provider, its weights W
+ * (N x fan_in) checked finite; without one, the Philox bias only. */
+static dnc_status layer_params(const dnc_propagate_opts *o, size_t layer, double *W, double *b)
 {
     if (!o->provider) {
         dnc_mlp_layer_bias(&o->net, layer, b);
@@ -327,124 +189,217 @@ dnc_status dnc_propagate_layer_params(const dnc_propagate_opts *o, size_t layer,
     return DNC_OK;
 }
 
-/* Adds the bias to the input rows and applies the residual update. */
-static void finish_preactivations(engine *e, bool residual)
+/* ------------------------------------------------------ the algorithm */
+
+/* One propagation over an engine (engine.h): the engine holds the batch,
+ * the host the per-layer parameters and what the observables need. */
+typedef struct {
+    const dnc_propagate_opts *o;
+    const dnc_engine_ops *ops;
+    size_t B;      /* inputs */
+    size_t rows;   /* rows of A and H: B, plus 1 for the tangent */
+    size_t N, n0;
+    size_t kmax;   /* max fan-in */
+    double *A;     /* engine, rows x kmax: inputs of the current layer */
+    double *H;     /* engine, rows x N: pre-activations of the current layer */
+    double *Hprev; /* engine, rows x N: previous layer (residual networks only) */
+    double *bias;  /* engine, N */
+    double *hbias;  /* host, N */
+    double *Wgiven; /* host, N x kmax: the provider's weights (provider only) */
+    double *Hhost;  /* host, B x N: H for the observer (observer only) */
+    double *norms2; /* host, B: squared norms of the rows of H */
+} propagation;
+
+static void propagation_free(propagation *p)
 {
-    double alpha = e->o->residual_alpha;
-    for (size_t r = 0; r < e->rows; r++) {
-        double *h = e->H + r * e->N;
-        if (r < e->B)
-            for (size_t i = 0; i < e->N; i++)
-                h[i] += e->bias[i];
-        if (residual) {
-            const double *hp = e->Hprev + r * e->N;
-            for (size_t i = 0; i < e->N; i++)
-                h[i] = hp[i] + alpha * h[i];
-        }
-    }
+    const dnc_engine_ops *ops = p->ops;
+    double *on_engine[] = {p->A, p->H, p->Hprev, p->bias};
+    for (size_t i = 0; i < sizeof on_engine / sizeof on_engine[0]; i++)
+        if (on_engine[i])
+            ops->release(ops->ctx, on_engine[i]);
+    free(p->hbias);
+    free(p->Wgiven);
+    free(p->Hhost);
+    free(p->norms2);
 }
 
-/* Renormalises the tangent row; returns ln of its norm before. */
-static double renormalise_tangent(engine *e)
+static dnc_status propagation_init(propagation *p, const dnc_propagate_opts *o,
+                                   const dnc_engine_ops *ops)
 {
-    double *v = e->H + e->B * e->N;
-    double norm = sqrt(dnc_dot(v, v, e->N));
-    if (!(norm > 0))
-        return -INFINITY;
-    for (size_t i = 0; i < e->N; i++)
-        v[i] /= norm;
-    return log(norm);
-}
-
-/* A = phi(H) for the inputs and phi'(h_0) (*) v for the tangent. */
-static void next_layer_inputs(engine *e)
-{
-    dnc_activation act = e->o->net.activation;
-    for (size_t b = 0; b < e->B; b++)
-        dnc_phi_array(act, e->H + b * e->N, e->A + b * e->kmax, b == 0 ? e->D : NULL, e->N);
-    if (e->rows > e->B) {
-        const double *v = e->H + e->B * e->N;
-        double *u = e->A + e->B * e->kmax;
-        for (size_t i = 0; i < e->N; i++)
-            u[i] = e->D[i] * v[i];
-    }
-}
-
-static dnc_status check_finite(const engine *e, size_t layer)
-{
-    for (size_t i = 0; i < e->B * e->N; i++)
-        if (!isfinite(e->H[i]))
-            return dnc_fail(DNC_ENUM,
-                            "pre-activations overflowed (non-finite) at layer %zu; "
-                            "sigma_w too large for this depth?",
-                            layer);
+    memset(p, 0, sizeof *p);
+    p->o = o;
+    p->ops = ops;
+    p->B = o->batch;
+    p->rows = o->batch + (o->lyapunov ? 1 : 0);
+    p->N = o->net.width;
+    p->n0 = dnc_mlp_input_width(&o->net);
+    p->kmax = p->n0 > p->N ? p->n0 : p->N;
+    p->hbias = malloc(p->N * sizeof *p->hbias);
+    p->norms2 = malloc(p->B * sizeof *p->norms2);
+    p->Wgiven = o->provider ? malloc(p->N * p->kmax * sizeof *p->Wgiven) : NULL;
+    p->Hhost = o->observer ? malloc(p->B * p->N * sizeof *p->Hhost) : NULL;
+    if (!p->hbias || !p->norms2 || (o->provider && !p->Wgiven) || (o->observer && !p->Hhost))
+        return dnc_fail(DNC_ENOMEM, "out of memory for width %zu, batch %zu", p->N, p->B);
+    if (!(p->A = ops->alloc(ops->ctx, p->rows, p->kmax)) ||
+        !(p->H = ops->alloc(ops->ctx, p->rows, p->N)) ||
+        !(p->bias = ops->alloc(ops->ctx, 1, p->N)))
+        return DNC_ENOMEM;
+    if (o->residual_alpha > 0 && !(p->Hprev = ops->alloc(ops->ctx, p->rows, p->N)))
+        return DNC_ENOMEM;
     return DNC_OK;
 }
 
-static void load_first_inputs(engine *e, const double *X)
+/* The inputs (and the unit tangent vector) as rows of A. */
+static dnc_status load_first_inputs(propagation *p, const double *X)
 {
-    for (size_t b = 0; b < e->B; b++)
-        memcpy(e->A + b * e->kmax, X + b * e->n0, e->n0 * sizeof *X);
-    if (e->rows > e->B)
-        dnc_propagate_tangent0(e->o, e->A + e->B * e->kmax);
+    double *A0 = calloc(p->rows * p->kmax, sizeof *A0);
+    if (!A0)
+        return dnc_fail(DNC_ENOMEM, "out of memory for the inputs");
+    for (size_t b = 0; b < p->B; b++)
+        memcpy(A0 + b * p->kmax, X + b * p->n0, p->n0 * sizeof *X);
+    if (p->rows > p->B)
+        tangent0(p->o, A0 + p->B * p->kmax);
+    dnc_status st = p->ops->upload(p->ops->ctx, p->A, A0, p->rows * p->kmax);
+    free(A0);
+    return st;
 }
 
-static void record_layer(engine *e, size_t layer, dnc_propagate_result *res)
+/* The layer's bias (and given weights) on the host, the bias on the engine. */
+static dnc_status load_layer_params(propagation *p, size_t layer)
+{
+    dnc_status st = layer_params(p->o, layer, p->Wgiven, p->hbias);
+    return st ? st : p->ops->upload(p->ops->ctx, p->bias, p->hbias, p->N);
+}
+
+static dnc_status check_finite(const propagation *p, size_t layer)
+{
+    bool finite;
+    dnc_status st = p->ops->all_finite(p->ops->ctx, p->H, p->B * p->N, &finite);
+    if (st || finite)
+        return st;
+    return dnc_fail(DNC_ENUM,
+                    "pre-activations overflowed (non-finite) at layer %zu; "
+                    "sigma_w too large for this depth?",
+                    layer);
+}
+
+/* Renormalises the tangent row of H; *growth = ln of its norm before. */
+static dnc_status renormalise_tangent(propagation *p, double *growth)
+{
+    double *v = p->H + p->B * p->N, norm2 = 0;
+    dnc_status st = p->ops->gram_stats(p->ops->ctx, v, 1, p->N, p->N, &norm2, NULL);
+    double norm = sqrt(norm2);
+    if (st || !(norm > 0)) {
+        *growth = -INFINITY;
+        return st;
+    }
+    *growth = log(norm);
+    return p->ops->divide(p->ops->ctx, v, p->N, norm);
+}
+
+static dnc_status observe(propagation *p, size_t layer)
+{
+    const dnc_propagate_opts *o = p->o;
+    if (!o->observer)
+        return DNC_OK;
+    dnc_status st = p->ops->download(p->ops->ctx, p->Hhost, p->H, p->B * p->N);
+    return st ? st : o->observer(o->observer_ctx, layer, p->Hhost, p->B, p->N);
+}
+
+/* q of layer l from H, and c too for pre-activation correlations. */
+static dnc_status record_preactivations(propagation *p, size_t layer, dnc_propagate_result *res)
 {
     size_t l = layer - 1;
-    res->q[l] = dnc_obs_mean_square(e->H, e->B, e->N);
-    if (e->o->corr == DNC_CORR_PRE)
-        res->c[l] = dnc_obs_mean_cosine(e->H, e->B, e->N, e->work);
-    res->flops += 2.0 * (double)e->rows * (double)e->N *
-                  (double)dnc_mlp_fan_in(&e->o->net, layer);
+    bool pre = p->o->corr == DNC_CORR_PRE;
+    dnc_status st = p->ops->gram_stats(p->ops->ctx, p->H, p->B, p->N, p->N, p->norms2,
+                                       pre ? &res->c[l] : NULL);
+    double total = 0;
+    for (size_t b = 0; b < p->B; b++)
+        total += p->norms2[b] / (double)p->N;
+    res->q[l] = total / (double)p->B;
+    res->flops += 2.0 * (double)p->rows * (double)p->N *
+                  (double)dnc_mlp_fan_in(&p->o->net, layer);
+    return st;
 }
 
-/* Post-activation correlations read phi(h), which next_layer_inputs has
- * just written into A (row stride kmax). */
-static double post_cosine(engine *e)
+/* H for layer `layer`: the linear map of A, the bias, the residual update. */
+static dnc_status preactivations(propagation *p, size_t layer, bool residual)
 {
-    if (e->B < 2)
-        return NAN;
-    if (e->kmax == e->N)
-        return dnc_obs_mean_cosine(e->A, e->B, e->N, e->work);
-    /* rows of A are kmax apart: pack them (reusing H, which A now holds) */
-    for (size_t b = 0; b < e->B; b++)
-        memmove(e->H + b * e->N, e->A + b * e->kmax, e->N * sizeof *e->H);
-    return dnc_obs_mean_cosine(e->H, e->B, e->N, e->work);
+    const dnc_engine_ops *ops = p->ops;
+    dnc_status st;
+    if (residual && layer == 1 &&
+        (st = ops->copy(ops->ctx, p->Hprev, p->A, p->rows * p->N)))
+        return st; /* n0 == N here, so A's rows are N apart */
+    if ((st = ops->linear(ops->ctx, &p->o->net, layer, p->Wgiven, p->rows, p->A, p->kmax, p->H,
+                          p->N)))
+        return st;
+    return ops->finish(ops->ctx, p->H, p->bias, residual ? p->Hprev : NULL,
+                       p->o->residual_alpha, p->B, p->rows, p->N);
 }
 
-static dnc_status run_layers(engine *e, dnc_propagate_result *res)
+/* A = phi(H) (and the tangent row) for the next layer; post-activation c. */
+static dnc_status next_layer_inputs(propagation *p, size_t layer, dnc_propagate_result *res)
 {
-    const dnc_propagate_opts *o = e->o;
+    const dnc_engine_ops *ops = p->ops;
+    dnc_status st;
+    if (p->Hprev && (st = ops->copy(ops->ctx, p->Hprev, p->H, p->rows * p->N)))
+        return st;
+    if ((st = ops->activate(ops->ctx, p->o->net.activation, p->H, p->B, p->rows, p->N, p->A,
+                            p->kmax)))
+        return st;
+    if (p->o->corr == DNC_CORR_POST)
+        st = ops->gram_stats(ops->ctx, p->A, p->B, p->N, p->kmax, NULL, &res->c[layer - 1]);
+    return st;
+}
+
+static dnc_status layer_step(propagation *p, size_t layer, dnc_propagate_result *res)
+{
+    const dnc_propagate_opts *o = p->o;
+    size_t K = dnc_mlp_fan_in(&o->net, layer), l = layer - 1;
+    bool residual = o->residual_alpha > 0 && K == p->N && (layer > 1 || p->n0 == p->N);
+    dnc_status st;
+    if ((st = load_layer_params(p, layer)) || (st = preactivations(p, layer, residual)) ||
+        (st = check_finite(p, layer)))
+        return st;
+    if (p->rows > p->B && (st = renormalise_tangent(p, &res->lyap[l])))
+        return st;
+    if ((st = observe(p, layer)) || (st = record_preactivations(p, layer, res)) ||
+        (st = next_layer_inputs(p, layer, res)))
+        return st;
+    res->rho[l] = 1 - res->c[l];
+    return DNC_OK;
+}
+
+static dnc_status run_layers(propagation *p, dnc_propagate_result *res)
+{
     dnc_progress prog;
-    dnc_progress_start(&prog, "propagate", o->net.depth, o->quiet);
+    dnc_progress_start(&prog, "propagate", p->o->net.depth, p->o->quiet);
     dnc_status st = DNC_OK;
-    for (size_t layer = 1; layer <= o->net.depth && !st; layer++) {
-        size_t K = dnc_mlp_fan_in(&o->net, layer);
-        bool residual = o->residual_alpha > 0 && K == e->N && (layer > 1 || e->n0 == e->N);
-        if ((st = dnc_propagate_layer_params(e->o, layer, e->Wfull, e->bias)))
-            break;
-        if (residual && layer == 1)
-            for (size_t r = 0; r < e->rows; r++)
-                memcpy(e->Hprev + r * e->N, e->A + r * e->kmax, e->N * sizeof *e->H);
-        linear_layer(e, layer, K);
-        finish_preactivations(e, residual);
-        if ((st = check_finite(e, layer)))
-            break;
-        if (e->rows > e->B)
-            res->lyap[layer - 1] = renormalise_tangent(e);
-        if (o->observer && (st = o->observer(o->observer_ctx, layer, e->H, e->B, e->N)))
-            break;
-        record_layer(e, layer, res);
-        if (e->Hprev)
-            memcpy(e->Hprev, e->H, e->rows * e->N * sizeof *e->H);
-        next_layer_inputs(e);
-        if (o->corr == DNC_CORR_POST)
-            res->c[layer - 1] = post_cosine(e);
-        res->rho[layer - 1] = 1 - res->c[layer - 1];
+    for (size_t layer = 1; layer <= p->o->net.depth && !st; layer++) {
+        st = layer_step(p, layer, res);
         dnc_progress_update(&prog, layer);
     }
     dnc_progress_finish(&prog);
+    return st;
+}
+
+static dnc_status run(const dnc_propagate_opts *o, const dnc_engine_ops *ops,
+                      dnc_propagate_result *res)
+{
+    propagation p;
+    dnc_status st = propagation_init(&p, o, ops);
+    double *X = NULL;
+    if (!st)
+        st = run_inputs(o, &X);
+    if (!st) {
+        double t0 = dnc_wall_time();
+        if (!(st = load_first_inputs(&p, X)))
+            st = run_layers(&p, res);
+        res->seconds = dnc_wall_time() - t0;
+    }
+    if (X != o->inputs)
+        free(X);
+    propagation_free(&p);
     return st;
 }
 
@@ -464,72 +419,15 @@ static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lya
     return DNC_OK;
 }
 
-void dnc_propagate_tangent0(const dnc_propagate_opts *o, double *v)
+/* The algorithm for validated options, into a fresh result. */
+static dnc_status propagate_validated(const dnc_propagate_opts *o, const dnc_engine_ops *ops,
+                                      dnc_propagate_result *res)
 {
-    size_t n0 = dnc_mlp_input_width(&o->net);
-    dnc_normal_fill(o->net.seed, DNC_STREAM_TANGENT, 0, 0, v, n0);
-    double norm = sqrt(dnc_dot(v, v, n0));
-    for (size_t i = 0; i < n0; i++)
-        v[i] /= norm;
-}
-
-dnc_status dnc_propagate_inputs(const dnc_propagate_opts *o, double **X)
-{
-    *X = (double *)o->inputs;
-    if (*X)
-        return DNC_OK;
-    *X = malloc(o->batch * dnc_mlp_input_width(&o->net) * sizeof **X);
-    return *X ? dnc_make_inputs(o, *X) : dnc_fail(DNC_ENOMEM, "out of memory for inputs");
-}
-
-static dnc_status propagate_cpu(const dnc_propagate_opts *o, dnc_propagate_result *res)
-{
-    engine e;
-    dnc_status st = engine_init(&e, o);
+    dnc_status st = result_alloc(res, o->net.depth, o->lyapunov);
     if (st)
         return st;
-    snprintf(res->device, sizeof res->device, "CPU, %d OpenMP threads", e.nthreads);
-    double *X;
-    if (!(st = dnc_propagate_inputs(o, &X))) {
-        /* OpenBLAS's own threads would fight ours, and they change its
-         * summation order; it runs single-threaded inside our blocks */
-        if (e.openblas)
-            blas_single_thread_enter();
-        double t0 = dnc_wall_time();
-        load_first_inputs(&e, X);
-        st = run_layers(&e, res);
-        res->seconds = dnc_wall_time() - t0;
-        if (e.openblas)
-            blas_single_thread_leave();
-    }
-    if (X != o->inputs)
-        free(X);
-    engine_free(&e);
-    return st;
-}
-
-static dnc_status propagate_cuda(const dnc_propagate_opts *o, dnc_propagate_result *res)
-{
-    dnc_devops ops;
-    dnc_status st = dnc_devops_cuda_open(&ops);
-    if (st)
-        return st;
-    snprintf(res->device, sizeof res->device, "%s", ops.description);
-    st = dnc_propagate_on(o, &ops, res);
-    dnc_devops_cuda_close(&ops);
-    return st;
-}
-
-dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
-{
-    memset(res, 0, sizeof *res);
-    dnc_status st = dnc_propagate_validate(o);
-    if (st)
-        return st;
-    if ((st = result_alloc(res, o->net.depth, o->lyapunov)))
-        return st;
-    st = o->device == DNC_DEVICE_CUDA ? propagate_cuda(o, res) : propagate_cpu(o, res);
-    if (st) {
+    snprintf(res->device, sizeof res->device, "%s", ops->description);
+    if ((st = run(o, ops, res))) {
         dnc_propagate_result_free(res);
         return st;
     }
@@ -540,6 +438,30 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
         res->lyapunov = s / (double)res->depth;
     }
     return DNC_OK;
+}
+
+dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_engine_ops *ops,
+                            dnc_propagate_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = dnc_propagate_validate(o);
+    return st ? st : propagate_validated(o, ops, res);
+}
+
+dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
+{
+    memset(res, 0, sizeof *res);
+    dnc_status st = dnc_propagate_validate(o);
+    if (st)
+        return st;
+    dnc_engine_ops ops;
+    st = o->device == DNC_DEVICE_CUDA ? dnc_cuda_engine_open(&ops, o)
+                                      : dnc_cpu_engine_open(&ops, o);
+    if (st)
+        return st;
+    st = propagate_validated(o, &ops, res);
+    ops.close(ops.ctx);
+    return st;
 }
 
 void dnc_propagate_result_free(dnc_propagate_result *res)
