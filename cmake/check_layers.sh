@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # The layer rule of src/ (docs/ARCHITECTURE.md): a layer uses only itself
-# and the layers below it. Layers, bottom to top:
-LAYERS=(core models engines analysis train app)
+# and the layers below it. Layers, bottom to top (analysis and train side
+# by side: neither uses the other), and what each may use:
+# The rule comes from src/CMakeLists.txt (dnc_add_layer ... BELOW ...) as
+# arguments LAYER=LOWER,LOWER,... (one per layer, bottom to top), so that it
+# is written once.
+declare -A MAY_USE=()
+LAYERS=()
+read_rule() { # LAYER=LOWER,... -> LAYERS, MAY_USE
+  local layer=${1%%=*} below=${1#*=}
+  LAYERS+=("$layer")
+  MAY_USE[$layer]="$layer ${below//,/ }"
+}
 #
-#   check_layers.sh includes SOURCE_DIR
+#   check_layers.sh includes SOURCE_DIR RULE...
 #       every #include "..." in src/<layer>/ names a header of its own layer
 #       or one below: an internal header by its layer path ("core/hd.h"),
 #       a public one (include/dnncrit/<module>.h) through the layer of the
 #       src/<layer>/<module>.c that implements it. The library includes
 #       nothing from cli/. Run at build time.
-#   check_layers.sh symbols LAYER=OBJ:OBJ:... ...
+#   check_layers.sh symbols RULE... -- LAYER=OBJ:OBJ:... ...
 #       every dnc_ symbol an object of a layer uses is defined in that layer
 #       or one below, and no two modules use each other, directly or through
 #       others (tsort finds the loops). Run as the test layer_check.
@@ -18,6 +28,11 @@ set -euo pipefail
 rank_of() { # layer name -> its index in LAYERS, or empty
   local i
   for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && echo "$i" && return; done
+}
+
+may_use() { # may_use LAYER TARGET: whether LAYER may use TARGET
+  case " ${MAY_USE[$1]:-} " in *" $2 "*) return 0 ;; esac
+  return 1
 }
 
 module_name() { # build/.../engines/propagate.c.o -> propagate
@@ -50,9 +65,8 @@ check_includes() {
            bad=1; continue ;;
       esac
       [ -z "$target" ] && continue # a public header without a .c (types only)
-      trank=$(rank_of "$target")
-      if [ -z "$trank" ] || [ "$trank" -gt "$rank" ]; then
-        echo "check_layers: $file ($layer) includes \"$inc\" of layer ${target}, above it" >&2
+      if ! may_use "$layer" "$target"; then
+        echo "check_layers: $file ($layer) includes \"$inc\" of layer ${target}, which it may not use" >&2
         bad=1
       fi
     done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
@@ -80,8 +94,8 @@ check_symbols() {
       [ -z "$owner" ] && continue
       [ "${module_of[$sym]}" != "$(module_name "$o")" ] &&
         pairs+="$(module_name "$o") ${module_of[$sym]}"$'\n'
-      if [ "$(rank_of "$owner")" -gt "$rank" ]; then
-        echo "check_layers: $(basename "$o") ($layer) uses $sym of layer $owner, above it" >&2
+      if ! may_use "$layer" "$owner"; then
+        echo "check_layers: $(basename "$o") ($layer) uses $sym of layer $owner, which it may not use" >&2
         bad=1
       fi
     done < <(IFS=:; for o in ${layer_objs[$layer]}; do
@@ -97,8 +111,18 @@ check_symbols() {
   return $bad
 }
 
-case "${1:-}" in
-  includes) check_includes "$2" ;;
-  symbols) shift; check_symbols "$@" ;;
-  *) echo "usage: $0 includes SOURCE_DIR | symbols LAYER=OBJ:OBJ..." >&2; exit 2 ;;
+usage() {
+  echo "usage: $0 includes SOURCE_DIR LAYER=BELOW,... ... | symbols LAYER=BELOW,... ... -- LAYER=OBJ:OBJ..." >&2
+  exit 2
+}
+mode=${1:-}
+[ $# -ge 2 ] || usage
+shift
+case "$mode" in
+  includes) dir=$1; shift; for r in "$@"; do read_rule "$r"; done; check_includes "$dir" ;;
+  symbols)
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do read_rule "$1"; shift; done
+    [ $# -gt 0 ] || usage
+    shift; check_symbols "$@" ;;
+  *) usage ;;
 esac
