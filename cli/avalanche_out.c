@@ -8,7 +8,7 @@
 
 #include "dnncrit/result.h"
 
-dnc_status dnc_outset_open(dnc_outset *o, const char *prefix, const char *suffix, FILE **fp)
+dnc_status cli_outset_open(cli_outset *o, const char *prefix, const char *suffix, FILE **fp)
 {
     if (o->n == DNC_OUTSET_MAX)
         return dnc_fail(DNC_EINVAL, "too many output files");
@@ -26,7 +26,7 @@ dnc_status dnc_outset_open(dnc_outset *o, const char *prefix, const char *suffix
     return DNC_OK;
 }
 
-void dnc_outset_abort(dnc_outset *o)
+void cli_outset_abort(cli_outset *o)
 {
     for (size_t i = 0; i < o->n; i++) {
         dnc_afile_abort(&o->f[i]);
@@ -46,7 +46,7 @@ static void key_of(const char *suffix, char *key, size_t cap)
     key[i] = '\0';
 }
 
-dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
+dnc_status cli_outset_commit(cli_outset *o, const char *prefix, cJSON *root)
 {
     cJSON *outs = cJSON_AddObjectToObject(root, "outputs");
     size_t plen = strlen(prefix);
@@ -57,7 +57,7 @@ dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
     }
     char *jpath = dnc_path_with_suffix(prefix, ".json");
     if (!jpath) {
-        dnc_outset_abort(o);
+        cli_outset_abort(o);
         return dnc_fail(DNC_ENOMEM, "out of memory");
     }
     /* JSON first into its own temporary, then every CSV: an error before
@@ -74,7 +74,7 @@ dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
     }
     free(jpath);
     if (st) {
-        dnc_outset_abort(o);
+        cli_outset_abort(o);
         return st;
     }
     for (size_t i = 0; i < o->n && !st; i++)
@@ -94,43 +94,28 @@ dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root)
     return st;
 }
 
-void dnc_json_number(cJSON *obj, const char *name, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(obj, name, v);
-    else
-        cJSON_AddNullToObject(obj, name);
-}
-
-void dnc_json_value_error(cJSON *obj, const char *name, double v, double err)
-{
-    cJSON *o = cJSON_AddObjectToObject(obj, name);
-    dnc_json_number(o, "value", v);
-    dnc_json_number(o, "error", err);
-}
-
-cJSON *dnc_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare *cmp)
+cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare *cmp)
 {
     cJSON *o = cJSON_CreateObject();
-    dnc_json_value_error(o, "alpha", f->alpha, f->alpha_err);
-    dnc_json_number(o, "xmin", f->xmin);
-    dnc_json_number(o, "xmax", f->xmax);
+    cli_json_value_error(o, "alpha", f->alpha, f->alpha_err);
+    cli_json_number(o, "xmin", f->xmin);
+    cli_json_number(o, "xmax", f->xmax);
     cJSON_AddBoolToObject(o, "xmin_fixed", f->xmin_fixed);
     cJSON_AddBoolToObject(o, "discrete", f->discrete);
     cJSON_AddNumberToObject(o, "n", (double)f->n);
     cJSON_AddNumberToObject(o, "n_tail", (double)f->n_tail);
-    dnc_json_number(o, "ks", f->ks);
-    dnc_json_number(o, "loglik", f->loglik);
-    dnc_json_number(o, "p_value", p_boot);
+    cli_json_number(o, "ks", f->ks);
+    cli_json_number(o, "loglik", f->loglik);
+    cli_json_number(o, "p_value", p_boot);
     if (cmp) {
         cJSON *c = cJSON_AddObjectToObject(o, "compare");
         for (int a = 0; a < DNC_PL_ALT_COUNT; a++) {
             cJSON *e = cJSON_AddObjectToObject(c, dnc_pl_alt_name((dnc_pl_alt)a));
-            dnc_json_number(e, "R", cmp[a].R);
-            dnc_json_number(e, "normalised_R", cmp[a].normalised_R);
-            dnc_json_number(e, "p", cmp[a].p);
+            cli_json_number(e, "R", cmp[a].R);
+            cli_json_number(e, "normalised_R", cmp[a].normalised_R);
+            cli_json_number(e, "p", cmp[a].p);
             cJSON_AddBoolToObject(e, "nested", cmp[a].nested);
-            dnc_json_number(e, "loglik", cmp[a].loglik);
+            cli_json_number(e, "loglik", cmp[a].loglik);
             cJSON *pa = cJSON_AddArrayToObject(e, "params");
             int np = a == DNC_PL_ALT_EXPONENTIAL ? 1 : 2;
             for (int i = 0; i < np; i++)
@@ -157,7 +142,7 @@ static void fput_num(FILE *fp, double v, const char *end)
         fprintf(fp, "nan%s", end);
 }
 
-dnc_status dnc_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
+dnc_status cli_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
 {
     double *s = malloc((n ? n : 1) * sizeof *s);
     if (!s)
@@ -180,7 +165,7 @@ dnc_status dnc_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_
     return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
 }
 
-dnc_status dnc_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
+dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
 {
     enum { CAP = 400 };
     double c[CAP], d[CAP], lo = INFINITY;
@@ -203,29 +188,29 @@ dnc_status dnc_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_f
     return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
 }
 
-static dnc_status write_dist_pair(dnc_outset *o, const char *prefix, const char *name,
+static dnc_status write_dist_pair(cli_outset *o, const char *prefix, const char *name,
                                   const double *x, size_t n, const dnc_pl_fit *fit)
 {
     char suffix[64];
     FILE *fp;
     snprintf(suffix, sizeof suffix, "_%s.csv", name);
-    dnc_status st = dnc_outset_open(o, prefix, suffix, &fp);
+    dnc_status st = cli_outset_open(o, prefix, suffix, &fp);
     if (!st)
-        st = dnc_write_ccdf_csv(fp, x, n, fit);
+        st = cli_write_ccdf_csv(fp, x, n, fit);
     snprintf(suffix, sizeof suffix, "_%s_pdf.csv", name);
     if (!st)
-        st = dnc_outset_open(o, prefix, suffix, &fp);
+        st = cli_outset_open(o, prefix, suffix, &fp);
     if (!st)
-        st = dnc_write_pdf_csv(fp, x, n, fit);
+        st = cli_write_pdf_csv(fp, x, n, fit);
     return st;
 }
 
-dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
+dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
                                        const dnc_avalanches *av,
                                        const dnc_avalanche_analysis *an, cJSON *results)
 {
     FILE *fp;
-    dnc_status st = dnc_outset_open(o, prefix, "_avalanches.csv", &fp);
+    dnc_status st = cli_outset_open(o, prefix, "_avalanches.csv", &fp);
     if (st)
         return st;
     dnc_result_write_header(fp, DNC_RESULT_AVALANCHE_LIST);
@@ -234,7 +219,7 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
     if ((st = write_dist_pair(o, prefix, "sizes", av->size, av->count, &an->size)) ||
         (st = write_dist_pair(o, prefix, "durations", av->duration, av->count, &an->duration)))
         return st;
-    if (an->gamma_ok && (st = dnc_outset_open(o, prefix, "_sizedur.csv", &fp)))
+    if (an->gamma_ok && (st = cli_outset_open(o, prefix, "_sizedur.csv", &fp)))
         return st;
     if (an->gamma_ok)
         dnc_result_write_header(fp, DNC_RESULT_SIZE_DURATION);
@@ -245,7 +230,7 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
                 T >= an->sd.tmin && T <= an->sd.tmax);
     }
     if (an->collapse_ok) {
-        if ((st = dnc_outset_open(o, prefix, "_shape.csv", &fp)))
+        if ((st = cli_outset_open(o, prefix, "_shape.csv", &fp)))
             return st;
         const dnc_shape_collapse *c = &an->collapse;
         dnc_result_write_columns(fp, DNC_RESULT_AVALANCHE_SHAPE, 0, SIZE_MAX, 0);
@@ -260,37 +245,37 @@ dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
         }
     }
     cJSON_AddNumberToObject(results, "avalanches", (double)av->count);
-    cJSON_AddItemToObject(results, "size", dnc_json_pl_fit(&an->size, an->size_p,
+    cJSON_AddItemToObject(results, "size", cli_json_pl_fit(&an->size, an->size_p,
                                                            an->compared ? an->size_cmp : NULL));
     cJSON_AddItemToObject(results, "duration",
-                          dnc_json_pl_fit(&an->duration, an->duration_p,
+                          cli_json_pl_fit(&an->duration, an->duration_p,
                                           an->compared ? an->duration_cmp : NULL));
-    dnc_json_value_error(results, "tau", an->size.alpha, an->size.alpha_err);
-    dnc_json_value_error(results, "alpha", an->duration.alpha, an->duration.alpha_err);
-    dnc_json_value_error(results, "gamma", an->gamma_ok ? an->sd.gamma : NAN,
+    cli_json_value_error(results, "tau", an->size.alpha, an->size.alpha_err);
+    cli_json_value_error(results, "alpha", an->duration.alpha, an->duration.alpha_err);
+    cli_json_value_error(results, "gamma", an->gamma_ok ? an->sd.gamma : NAN,
                          an->gamma_ok ? an->sd.gamma_err : NAN);
     if (!an->gamma_ok)
         cJSON_AddStringToObject(results, "gamma_error", an->gamma_error);
     cJSON *g = cJSON_AddObjectToObject(results, "gamma_fit");
-    dnc_json_number(g, "tmin", an->sd.tmin);
-    dnc_json_number(g, "tmax", an->sd.tmax);
+    cli_json_number(g, "tmin", an->sd.tmin);
+    cli_json_number(g, "tmax", an->sd.tmax);
     cJSON_AddNumberToObject(g, "points", (double)an->sd.npoints);
     cJSON *c = cJSON_AddObjectToObject(results, "crackling");
-    dnc_json_value_error(c, "predicted_gamma", an->crackling.predicted, an->crackling.predicted_err);
-    dnc_json_value_error(c, "difference", an->crackling.difference, an->crackling.difference_err);
-    dnc_json_number(c, "z", an->crackling.z);
+    cli_json_value_error(c, "predicted_gamma", an->crackling.predicted, an->crackling.predicted_err);
+    cli_json_value_error(c, "difference", an->crackling.difference, an->crackling.difference_err);
+    cli_json_number(c, "z", an->crackling.z);
     if (an->collapse_ok) {
         cJSON *s = cJSON_AddObjectToObject(results, "shape_collapse");
-        dnc_json_value_error(s, "exponent", an->collapse.exponent, an->collapse.exponent_err);
-        dnc_json_number(s, "cost", an->collapse.cost);
+        cli_json_value_error(s, "exponent", an->collapse.exponent, an->collapse.exponent_err);
+        cli_json_number(s, "cost", an->collapse.cost);
         cJSON_AddNumberToObject(s, "durations", (double)an->collapse.ndur);
-        dnc_json_number(s, "exponent_minus_gamma", an->collapse.exponent - an->sd.gamma);
+        cli_json_number(s, "exponent_minus_gamma", an->collapse.exponent - an->sd.gamma);
     }
-    dnc_json_number(results, "size_susceptibility", an->chi_S);
+    cli_json_number(results, "size_susceptibility", an->chi_S);
     return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
 }
 
-void dnc_print_avalanche_summary(const dnc_avalanche_analysis *an)
+void cli_print_avalanche_summary(const dnc_avalanche_analysis *an)
 {
     printf("avalanches: %zu\n", an->count);
     printf("  tau   (sizes)     %.4f +- %.4f   xmin %g, %zu in tail, KS %.4f", an->size.alpha,

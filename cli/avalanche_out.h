@@ -2,7 +2,7 @@
  * `susceptibility`: plot-ready distribution CSVs (empirical CCDF with the
  * fitted line, log-binned density with the fitted density) and JSON blocks
  * for fits and avalanche analyses. Files are written to temporaries and
- * committed together by dnc_outset_commit, so a failed run leaves none. */
+ * committed together by cli_outset_commit, so a failed run leaves none. */
 #ifndef DNNCRIT_AVALANCHE_OUT_H
 #define DNNCRIT_AVALANCHE_OUT_H
 
@@ -18,33 +18,30 @@ typedef struct {
     dnc_afile f[DNC_OUTSET_MAX];
     char *path[DNC_OUTSET_MAX];
     size_t n;
-} dnc_outset;
+} cli_outset;
 
 /* Opens PREFIX + suffix as a temporary; *fp receives the stream. */
-dnc_status dnc_outset_open(dnc_outset *o, const char *prefix, const char *suffix, FILE **fp);
+dnc_status cli_outset_open(cli_outset *o, const char *prefix, const char *suffix, FILE **fp);
 /* Commits every file, then writes PREFIX.json from root (with "outputs"
  * listing the basenames, keyed by suffix: "_sizes.csv" -> "sizes_csv").
  * Aborts all on failure. */
-dnc_status dnc_outset_commit(dnc_outset *o, const char *prefix, cJSON *root);
-void dnc_outset_abort(dnc_outset *o);
+dnc_status cli_outset_commit(cli_outset *o, const char *prefix, cJSON *root);
+void cli_outset_abort(cli_outset *o);
 
-void dnc_json_value_error(cJSON *obj, const char *name, double v, double err);
-/* Finite numbers as numbers, NaN/inf as null. */
-void dnc_json_number(cJSON *obj, const char *name, double v);
-cJSON *dnc_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare *cmp);
+cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare *cmp);
 
 /* x, ccdf_data, ccdf_fit: one row per distinct value (the fit scaled by
  * the tail fraction so it lies on the data; nan outside [xmin, xmax]). */
-dnc_status dnc_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
+dnc_status cli_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
 /* x, density_data, density_fit on log-spaced bins (ratio 10^0.1). */
-dnc_status dnc_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
+dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
 
 /* Every CSV of an avalanche analysis under PREFIX: _avalanches (one row
  * per avalanche), _sizes/_sizes_pdf, _durations/_durations_pdf, _sizedur
  * (<S>(T) with the fit), _shape (collapse), and the JSON "results". */
-dnc_status dnc_write_avalanche_outputs(dnc_outset *o, const char *prefix,
+dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
                                        const dnc_avalanches *av,
                                        const dnc_avalanche_analysis *an, cJSON *results);
-void dnc_print_avalanche_summary(const dnc_avalanche_analysis *an);
+void cli_print_avalanche_summary(const dnc_avalanche_analysis *an);
 
 #endif

@@ -93,6 +93,11 @@ bool cli_seen(const cli_command *cli, const char *name);
  * in a run record's "outputs". */
 const char *cli_base_name(const char *path);
 
+/* Finite numbers as numbers, NaN/inf as null. */
+void cli_json_number(cJSON *obj, const char *name, double v);
+/* name: {"value": v, "error": err}, each as cli_json_number. */
+void cli_json_value_error(cJSON *obj, const char *name, double v, double err);
+
 /* Prints "dnncrit <cmd>: error: <dnc_last_error()>" and returns 1. */
 int cli_fail(const char *command);
 /* Prints "dnncrit <cmd>: error: <formatted>" and returns 1. */

@@ -86,19 +86,19 @@ static const char *SUSC_EVIDENCE =
 static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
 {
     cJSON *ci = cJSON_AddObjectToObject(res, "critical_init");
-    mf_json_number(ci, "sigma_w", r->sigma_w_star);
-    mf_json_number(ci, "sigma_b", o->sigma_b);
-    mf_json_number(ci, "q_star", r->crit.q_star);
-    mf_json_number(ci, "chi_1", r->crit.chi_1);
-    mf_json_number(ci, "kappa", r->crit.kappa);
+    cli_json_number(ci, "sigma_w", r->sigma_w_star);
+    cli_json_number(ci, "sigma_b", o->sigma_b);
+    cli_json_number(ci, "q_star", r->crit.q_star);
+    cli_json_number(ci, "chi_1", r->crit.chi_1);
+    cli_json_number(ci, "kappa", r->crit.kappa);
     cJSON_AddStringToObject(ci, "evidence", "mean field: root of chi_1(sigma_w) = 1 at fixed "
                                             "sigma_b (GSL Brent, 1e-12 relative; quadrature "
                                             "checked to 1e-10 against closed forms)");
     cJSON *td = cJSON_AddObjectToObject(res, "trainable_depth");
     cJSON_AddNumberToObject(td, "depth", (double)o->depth);
-    mf_json_number(td, "factor", o->factor);
-    mf_json_number(td, "sigma_w_lo", r->lo);
-    mf_json_number(td, "sigma_w_hi", r->hi);
+    cli_json_number(td, "factor", o->factor);
+    cli_json_number(td, "sigma_w_lo", r->lo);
+    cli_json_number(td, "sigma_w_hi", r->hi);
     cJSON_AddStringToObject(td, "evidence",
                             "Schoenholz et al. 2017: trainable when depth < 6 xi_c; xi_c = "
                             "-1/ln chi_1 (ordered), -1/ln f'(c*) (chaotic), infinite at "
@@ -106,9 +106,9 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
     cJSON *scan = cJSON_AddArrayToObject(td, "xi_c_scan");
     for (int i = 0; i < SCAN_POINTS; i++) {
         cJSON *j = cJSON_CreateObject();
-        mf_json_number(j, "sigma_w", r->sw[i]);
-        mf_json_number(j, "chi_1", r->scan[i].chi_1);
-        mf_json_number(j, "xi_c", r->scan[i].xi_c);
+        cli_json_number(j, "sigma_w", r->sw[i]);
+        cli_json_number(j, "chi_1", r->scan[i].chi_1);
+        cli_json_number(j, "xi_c", r->scan[i].xi_c);
         cJSON_AddBoolToObject(j, "trainable",
                               !r->scan_st[i] && o->factor * r->scan[i].xi_c > (double)o->depth);
         cJSON_AddItemToArray(scan, j);
@@ -118,14 +118,14 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
     for (size_t i = 0; i < r->ws.nwidths; i++) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "width", (double)r->ws.widths[i]);
-        mf_json_number(j, "rms_rho_deviation", r->ws.rms[i]);
+        cli_json_number(j, "rms_rho_deviation", r->ws.rms[i]);
         cJSON_AddItemToArray(wl, j);
     }
-    mf_json_number(w, "amplitude", r->ws.amplitude);
-    mf_json_number(w, "measured_slope", r->ws.slope);
-    mf_json_number(w, "rho_tol", o->rho_tol);
-    mf_json_number(w, "width_needed", r->width_needed);
-    mf_json_number(w, "expected_rms_at_width", r->rms_at_width);
+    cli_json_number(w, "amplitude", r->ws.amplitude);
+    cli_json_number(w, "measured_slope", r->ws.slope);
+    cli_json_number(w, "rho_tol", o->rho_tol);
+    cli_json_number(w, "width_needed", r->width_needed);
+    cli_json_number(w, "expected_rms_at_width", r->rms_at_width);
     cJSON_AddStringToObject(w, "evidence",
                             "dnc_propagate at the critical init, 3 widths x seeds networks, RMS "
                             "over layers and seeds of rho^l - rho_mf^l, fitted a / sqrt(N); "
@@ -137,17 +137,17 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
         return;
     }
     cJSON *pk = cJSON_AddObjectToObject(su, "sigma_w");
-    mf_json_number(pk, "value", r->susc.peak_sigma_w);
-    mf_json_number(pk, "error", r->susc.peak_err);
-    mf_json_number(su, "sigma_b", o->sigma_b);
-    mf_json_number(su, "peak_over_critical", r->susc.peak_sigma_w / r->sigma_w_star);
-    mf_json_number(su, "peak_chi", r->susc.peak_chi);
+    cli_json_number(pk, "value", r->susc.peak_sigma_w);
+    cli_json_number(pk, "error", r->susc.peak_err);
+    cli_json_number(su, "sigma_b", o->sigma_b);
+    cli_json_number(su, "peak_over_critical", r->susc.peak_sigma_w / r->sigma_w_star);
+    cli_json_number(su, "peak_chi", r->susc.peak_chi);
     cJSON_AddBoolToObject(su, "peak_at_scan_edge", r->susc.at_edge);
     cJSON *sc = cJSON_AddArrayToObject(su, "scan");
     for (size_t i = 0; i < r->susc.n; i++) {
         cJSON *j = cJSON_CreateObject();
-        mf_json_number(j, "sigma_w", r->susc.sigma_w[i]);
-        mf_json_number(j, "chi", r->susc.chi[i]);
+        cli_json_number(j, "sigma_w", r->susc.sigma_w[i]);
+        cli_json_number(j, "chi", r->susc.chi[i]);
         cJSON_AddItemToArray(sc, j);
     }
     cJSON_AddStringToObject(su, "evidence", SUSC_EVIDENCE);
@@ -215,9 +215,9 @@ static int run(const adv_opts *o, int argc, char **argv)
     cJSON_AddStringToObject(cfg, "activation", dnc_activation_name(o->act));
     cJSON_AddNumberToObject(cfg, "depth", (double)o->depth);
     cJSON_AddNumberToObject(cfg, "width", (double)o->width);
-    mf_json_number(cfg, "sigma_b", o->sigma_b);
-    mf_json_number(cfg, "rho_tol", o->rho_tol);
-    mf_json_number(cfg, "factor", o->factor);
+    cli_json_number(cfg, "sigma_b", o->sigma_b);
+    cli_json_number(cfg, "rho_tol", o->rho_tol);
+    cli_json_number(cfg, "factor", o->factor);
     cJSON_AddNumberToObject(cfg, "seeds", (double)o->seeds);
     cJSON_AddNumberToObject(cfg, "seed", (double)o->seed);
     cJSON_AddStringToObject(cfg, "out", o->out);

@@ -90,12 +90,12 @@ void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
     cJSON_AddNumberToObject(r, "seeded", (double)res->seeded);
     cJSON_AddNumberToObject(r, "completed", (double)res->av.count);
     cJSON_AddNumberToObject(r, "cut", (double)res->cut);
-    dnc_json_number(r, "survival", res->survival);
-    dnc_json_value_error(r, "susceptibility", res->chi, res->chi_err);
-    dnc_json_number(r, "size_susceptibility", res->chi_S);
-    dnc_json_number(r, "mean_size", res->mean_S);
-    dnc_json_number(r, "mean_duration", res->mean_T);
-    dnc_json_number(r, "max_size", res->max_S);
+    cli_json_number(r, "survival", res->survival);
+    cli_json_value_error(r, "susceptibility", res->chi, res->chi_err);
+    cli_json_number(r, "size_susceptibility", res->chi_S);
+    cli_json_number(r, "mean_size", res->mean_S);
+    cli_json_number(r, "mean_duration", res->mean_T);
+    cli_json_number(r, "max_size", res->max_S);
 }
 
 static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t min_count,
@@ -132,23 +132,23 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     cJSON_AddStringToObject(c, "out", a->out);
     cJSON *r = cJSON_AddObjectToObject(root, "results");
     cli_netaval_json_point(r, &res);
-    dnc_outset os = {0};
+    cli_outset os = {0};
     FILE *fp;
-    st = dnc_outset_open(&os, a->out, "_layers.csv", &fp);
+    st = cli_outset_open(&os, a->out, "_layers.csv", &fp);
     if (!st) {
         dnc_result_write_header(fp, DNC_RESULT_AVALANCHE_LAYERS);
         for (size_t l = 0; l < res.depth; l++)
             fprintf(fp, "%zu,%.10g,%.10g\n", l + 1, res.rho_mean[l], res.chi_layer[l]);
         if (analysed)
-            st = dnc_write_avalanche_outputs(&os, a->out, &res.av, &an, r);
+            st = cli_write_avalanche_outputs(&os, a->out, &res.av, &an, r);
         else
             cJSON_AddStringToObject(r, "analysis_error", reason);
     }
     dnc_run_record_finish(root, t0);
     if (!st)
-        st = dnc_outset_commit(&os, a->out, root);
+        st = cli_outset_commit(&os, a->out, root);
     else
-        dnc_outset_abort(&os);
+        cli_outset_abort(&os);
     if (!st && !a->quiet) {
         printf("avalanches: %s MLP N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, rule %s "
                "(threshold %g), %zu networks x %zu inputs\n",
@@ -157,7 +157,7 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
         printf("  completed %zu, cut at depth %zu (survival %.3f); chi = %.4g, <S^2>/<S> = %.4g\n",
                res.av.count, res.cut, res.survival, res.chi, res.chi_S);
         if (analysed)
-            dnc_print_avalanche_summary(&an);
+            cli_print_avalanche_summary(&an);
     }
     if (!analysed)
         fprintf(stderr, "dnncrit avalanches: warning: no exponent analysis: %s\n", reason);

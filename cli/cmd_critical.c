@@ -53,13 +53,13 @@ static cJSON *rows_json(const crit_row *rows, size_t n, dnc_activation act)
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *j = cJSON_CreateObject();
-        mf_json_number(j, "sigma_b", rows[i].sigma_b);
-        mf_json_number(j, "sigma_w", rows[i].sigma_w);
+        cli_json_number(j, "sigma_b", rows[i].sigma_b);
+        cli_json_number(j, "sigma_w", rows[i].sigma_w);
         if (rows[i].ok) {
-            mf_json_number(j, "q_star", rows[i].pt.q_star);
-            mf_json_number(j, "kappa", rows[i].pt.kappa);
-            mf_json_number(j, "chi_q", rows[i].pt.chi_q);
-            mf_json_number(j, "xi_q", rows[i].pt.xi_q);
+            cli_json_number(j, "q_star", rows[i].pt.q_star);
+            cli_json_number(j, "kappa", rows[i].pt.kappa);
+            cli_json_number(j, "chi_q", rows[i].pt.chi_q);
+            cli_json_number(j, "xi_q", rows[i].pt.xi_q);
             if (!rows[i].pt.kappa_exists && *dnc_mf_kappa_note(act))
                 cJSON_AddStringToObject(j, "kappa_note", dnc_mf_kappa_note(act));
         } else {

@@ -38,7 +38,7 @@ typedef struct {
     dnc_mf_point mf;
     double *rho_mean, *rho_err; /* [depth] over seeds */
     double lyap, lyap_err;
-    dnc_layer_table theory;
+    cli_layer_table theory;
 } demo_point;
 
 static double mean_of(const double *x, size_t n) {
@@ -89,7 +89,7 @@ static dnc_status run_point(const demo_args *a, demo_point *pt, FILE *layers, do
         if ((st = dnc_propagate(&o, &r)))
             break;
         if (s == 0)
-            st = dnc_layer_table_meanfield(&o, NULL, &pt->theory);
+            st = cli_layer_table_meanfield(&o, NULL, &pt->theory);
         for (size_t l = 0; l < L && !st; l++) {
             rho[l * S + s] = r.rho[l];
             fprintf(layers, "%.4g,%.17g,%llu,%zu,%.17g,%.17g,%.17g,%.17g", pt->factor, pt->sigma_w,
@@ -325,7 +325,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     }
     for (size_t i = 0; pts && i < np; i++) {
         free(pts[i].rho_mean), free(pts[i].rho_err);
-        dnc_layer_table_free(&pts[i].theory);
+        cli_layer_table_free(&pts[i].theory);
     }
     free(pts);
     free(layers.path), free(summary.path), free(json.path);

@@ -61,10 +61,10 @@ static dnc_status trajectory_csv(const mf_opts *o, const dnc_mf_params *p,
         st = mf_text_close(csv);
         cJSON *last = cJSON_AddObjectToObject(results, "last_layer");
         if (last) {
-            mf_json_number(last, "q", q[o->depth - 1]);
-            mf_json_number(last, "c", c[o->depth - 1]);
-            mf_json_number(last, "rho", rho[o->depth - 1]);
-            mf_json_number(last, "rho_pred", rho_prediction(pt, p->activation, o->depth));
+            cli_json_number(last, "q", q[o->depth - 1]);
+            cli_json_number(last, "c", c[o->depth - 1]);
+            cli_json_number(last, "rho", rho[o->depth - 1]);
+            cli_json_number(last, "rho_pred", rho_prediction(pt, p->activation, o->depth));
         }
     }
     free(q);
@@ -77,12 +77,12 @@ static cJSON *config_json(const mf_opts *o)
 {
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "activation", dnc_activation_name(o->act));
-    mf_json_number(c, "sigma_w", o->sigma_w);
-    mf_json_number(c, "sigma_b", o->sigma_b);
+    cli_json_number(c, "sigma_w", o->sigma_w);
+    cli_json_number(c, "sigma_b", o->sigma_b);
     cJSON_AddBoolToObject(c, "critical", o->critical);
     cJSON_AddNumberToObject(c, "depth", (double)o->depth);
-    mf_json_number(c, "input_q", o->input_q);
-    mf_json_number(c, "input_c", o->input_c);
+    cli_json_number(c, "input_q", o->input_q);
+    cli_json_number(c, "input_c", o->input_c);
     cJSON_AddStringToObject(c, "out", o->out);
     return c;
 }

@@ -54,12 +54,12 @@ static cJSON *critical_line_json(dnc_activation act, const cli_dlist *sb)
     for (size_t i = 0; i < sb->n; i++) {
         cJSON *j = cJSON_CreateObject();
         double sw;
-        mf_json_number(j, "sigma_b", sb->v[i]);
+        cli_json_number(j, "sigma_b", sb->v[i]);
         if (dnc_mf_critical_sigma_w(act, sb->v[i], &sw)) {
             cJSON_AddNullToObject(j, "sigma_w");
             cJSON_AddStringToObject(j, "error", dnc_last_error());
         } else {
-            mf_json_number(j, "sigma_w", sw);
+            cli_json_number(j, "sigma_w", sw);
         }
         cJSON_AddItemToArray(arr, j);
     }

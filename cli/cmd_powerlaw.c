@@ -91,31 +91,31 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
         st = dnc_pl_bootstrap(x, n, &o, &f, a->bootstrap, a->seed, &p);
     for (int k = 0; !st && a->compare && k < DNC_PL_ALT_COUNT; k++)
         st = dnc_pl_compare_alt(x, n, &f, (dnc_pl_alt)k, &cmp[k]);
-    dnc_outset os = {0};
+    cli_outset os = {0};
     FILE *fp;
     if (!st)
-        st = dnc_outset_open(&os, a->out, ".csv", &fp);
+        st = cli_outset_open(&os, a->out, ".csv", &fp);
     if (!st)
-        st = dnc_write_ccdf_csv(fp, x, n, &f);
+        st = cli_write_ccdf_csv(fp, x, n, &f);
     if (!st)
-        st = dnc_outset_open(&os, a->out, "_pdf.csv", &fp);
+        st = cli_outset_open(&os, a->out, "_pdf.csv", &fp);
     if (!st)
-        st = dnc_write_pdf_csv(fp, x, n, &f);
+        st = cli_write_pdf_csv(fp, x, n, &f);
     if (!st) {
         cJSON *root = dnc_run_record_new("powerlaw", argc, argv);
         add_config(root, a, file);
         cJSON *res = cJSON_AddObjectToObject(root, "results");
-        cJSON_AddItemToObject(res, "fit", dnc_json_pl_fit(&f, p, a->compare ? cmp : NULL));
-        dnc_json_value_error(res, "alpha", f.alpha, f.alpha_err);
+        cJSON_AddItemToObject(res, "fit", cli_json_pl_fit(&f, p, a->compare ? cmp : NULL));
+        cli_json_value_error(res, "alpha", f.alpha, f.alpha_err);
         dnc_run_record_finish(root, t0);
         cJSON *tm = cJSON_GetObjectItem(root, "timings");
         cJSON_AddNumberToObject(tm, "read_s", t_read);
         cJSON_AddNumberToObject(tm, "fit_s", t_fit);         /* sort + xmin scan + MLE */
         cJSON_AddNumberToObject(tm, "fit_cpu_s", cpu_fit);   /* the same in CPU time */
-        st = dnc_outset_commit(&os, a->out, root);
+        st = cli_outset_commit(&os, a->out, root);
         cJSON_Delete(root);
     } else {
-        dnc_outset_abort(&os);
+        cli_outset_abort(&os);
     }
     if (!st && !a->quiet)
         print_summary(&f, p, a->compare ? cmp : NULL, dnc_wall_time() - t0);

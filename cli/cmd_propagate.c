@@ -67,7 +67,7 @@ static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double *
 static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts *o)
 {
     cJSON *c = cJSON_AddObjectToObject(root, "config");
-    dnc_json_add_net(c, &o->net);
+    cli_json_add_net(c, &o->net);
     cJSON_AddNumberToObject(c, "batch", (double)o->batch);
     if (a->inputs)
         cJSON_AddStringToObject(c, "inputs", a->inputs);
@@ -85,12 +85,12 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
 }
 
 static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_result *r,
-                          const dnc_layer_table *mf)
+                          const cli_layer_table *mf)
 {
     printf("propagate: %s MLP, N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, batch %zu, seed %llu\n",
            dnc_activation_name(o->net.activation), o->net.width, o->net.depth, o->net.sigma_w,
            o->net.sigma_b, o->batch, (unsigned long long)o->net.seed);
-    dnc_print_layer_table(stdout, r, mf);
+    cli_print_layer_table(stdout, r, mf);
     if (o->lyapunov)
         printf("Lyapunov exponent (mean log growth per layer): %.6f\n", r->lyapunov);
     printf("time %.3f s, %.2f GFLOP/s (%s product, %s)\n", r->seconds,
@@ -111,9 +111,9 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     dnc_propagate_result r = {0};
     if (!st)
         st = dnc_propagate(&o, &r);
-    dnc_layer_table mf = {0};
+    cli_layer_table mf = {0};
     if (!st)
-        st = dnc_layer_table_meanfield(&o, X, &mf);
+        st = cli_layer_table_meanfield(&o, X, &mf);
     cJSON *root = NULL;
     if (!st) {
         root = dnc_run_record_new("propagate", argc, argv);
@@ -122,14 +122,14 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     }
     if (!st) {
         add_config(root, a, &o);
-        dnc_json_add_propagate_results(root, &o, &r);
+        cli_json_add_propagate_results(root, &o, &r);
         dnc_run_record_finish(root, t0);
-        st = dnc_write_layer_outputs(a->out, &r, &mf, root);
+        st = cli_write_layer_outputs(a->out, &r, &mf, root);
     }
     if (!st && !a->quiet)
         print_summary(&o, &r, &mf);
     cJSON_Delete(root);
-    dnc_layer_table_free(&mf);
+    cli_layer_table_free(&mf);
     dnc_propagate_result_free(&r);
     free(X);
     return st ? cli_fail("propagate") : 0;

@@ -78,7 +78,7 @@ static void add_config(cJSON *root, const raster_args *a, const char *file, cons
     if (file)
         cJSON_AddStringToObject(c, "file", file);
     cJSON_AddStringToObject(c, "format", fmt);
-    dnc_json_number(c, "bin_width", dt);
+    cli_json_number(c, "bin_width", dt);
     cJSON_AddNumberToObject(c, "rebin", (double)a->rebin);
     cJSON_AddBoolToObject(c, "keep_edges", a->keep_edges);
     cJSON_AddNumberToObject(c, "bootstrap", (double)a->bootstrap);
@@ -86,9 +86,9 @@ static void add_config(cJSON *root, const raster_args *a, const char *file, cons
     cJSON_AddNumberToObject(c, "min_count", (double)a->min_count);
     cJSON_AddNumberToObject(c, "min_tail", (double)a->min_tail);
     cJSON_AddNumberToObject(c, "gamma_tmin", a->gamma_tmin);
-    dnc_json_number(c, "gamma_tmax", a->gamma_tmax);
+    cli_json_number(c, "gamma_tmax", a->gamma_tmax);
     cJSON_AddNumberToObject(c, "collapse_tmin", a->collapse_tmin);
-    dnc_json_number(c, "collapse_tmax", a->collapse_tmax);
+    cli_json_number(c, "collapse_tmax", a->collapse_tmax);
     cJSON_AddNumberToObject(c, "collapse_grid", (double)a->grid);
     cJSON_AddNumberToObject(c, "kmax", (double)a->kmax);
     cJSON_AddBoolToObject(c, "simulate", a->simulate);
@@ -118,21 +118,21 @@ static dnc_avalanche_opts analysis_opts(const raster_args *a)
     return o;
 }
 
-static dnc_status write_branching(dnc_outset *os, const char *prefix,
+static dnc_status write_branching(cli_outset *os, const char *prefix,
                                   const dnc_branching_estimate *b, cJSON *res)
 {
     FILE *fp;
-    dnc_status st = dnc_outset_open(os, prefix, "_rk.csv", &fp);
+    dnc_status st = cli_outset_open(os, prefix, "_rk.csv", &fp);
     if (st)
         return st;
     dnc_result_write_header(fp, DNC_RESULT_BRANCHING);
     for (size_t k = 1; k <= b->kmax; k++)
         fprintf(fp, "%zu,%.10g,%.10g\n", k, b->rk[k - 1], b->mr_amplitude * pow(b->mr, (double)k));
     cJSON *o = cJSON_AddObjectToObject(res, "branching_ratio");
-    dnc_json_value_error(o, "conventional", b->naive, b->naive_err);
-    dnc_json_value_error(o, "multistep_regression", b->mr, b->mr_err);
-    dnc_json_number(o, "mr_amplitude", b->mr_amplitude);
-    dnc_json_number(o, "autocorrelation_bins", b->autocorrelation_bins);
+    cli_json_value_error(o, "conventional", b->naive, b->naive_err);
+    cli_json_value_error(o, "multistep_regression", b->mr, b->mr_err);
+    cli_json_number(o, "mr_amplitude", b->mr_amplitude);
+    cli_json_number(o, "autocorrelation_bins", b->autocorrelation_bins);
     cJSON_AddNumberToObject(o, "kmax", (double)b->kmax);
     return DNC_OK;
 }
@@ -159,7 +159,7 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
         have_br = dnc_branching_ratio(act.count, act.bins, a->kmax, &br) == DNC_OK;
         st = dnc_activity_susceptibility(&act, &chi);
     }
-    dnc_outset os = {0};
+    cli_outset os = {0};
     cJSON *root = NULL;
     if (!st) {
         root = dnc_run_record_new("raster", argc, argv);
@@ -167,23 +167,23 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
         cJSON *res = cJSON_AddObjectToObject(root, "results");
         cJSON_AddNumberToObject(res, "bins", (double)act.bins);
         cJSON_AddNumberToObject(res, "units", (double)act.units);
-        dnc_json_number(res, "susceptibility", chi);
-        st = dnc_write_avalanche_outputs(&os, a->out, &av, &an, res);
+        cli_json_number(res, "susceptibility", chi);
+        st = cli_write_avalanche_outputs(&os, a->out, &av, &an, res);
         if (!st && have_br)
             st = write_branching(&os, a->out, &br, res);
         dnc_run_record_finish(root, t0);
     }
     if (!st) {
-        st = dnc_outset_commit(&os, a->out, root);
+        st = cli_outset_commit(&os, a->out, root);
     } else {
-        dnc_outset_abort(&os);
+        cli_outset_abort(&os);
     }
     if (!st && !a->quiet) {
         printf("raster: %zu bins, %zu units, format %s", act.bins, act.units, fmt);
         if (isfinite(dt))
             printf(", bin width %g", dt);
         printf("\n");
-        dnc_print_avalanche_summary(&an);
+        cli_print_avalanche_summary(&an);
         if (have_br)
             printf("  branching ratio: conventional %.4f +- %.4f, multistep regression %.4f +- %.4f\n",
                    br.naive, br.naive_err, br.mr, br.mr_err);

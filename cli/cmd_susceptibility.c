@@ -152,10 +152,10 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
     double sc = NAN;
     bool have_sc = dnc_mf_critical_sigma_w(o0.net.activation, o0.net.sigma_b, &sc) == DNC_OK;
     cJSON *root = NULL;
-    dnc_outset os = {0};
+    cli_outset os = {0};
     FILE *fp;
     if (!st)
-        st = dnc_outset_open(&os, a->out, ".csv", &fp);
+        st = cli_outset_open(&os, a->out, ".csv", &fp);
     if (!st) {
         dnc_result_write_header(fp, DNC_RESULT_SUSCEPTIBILITY);
         for (size_t i = 0; i < np; i++)
@@ -173,17 +173,17 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
         cli_netaval_json_config(c, &o0);
         cJSON_AddStringToObject(c, "out", a->out);
         cJSON *r = cJSON_AddObjectToObject(root, "results");
-        dnc_json_number(r, "meanfield_critical_sigma_w", have_sc ? sc : NAN);
+        cli_json_number(r, "meanfield_critical_sigma_w", have_sc ? sc : NAN);
         cJSON *peaks = cJSON_AddArrayToObject(r, "peaks");
         for (size_t iw = 0; iw < widths->n; iw++) {
             pk[iw] = find_peak(pts + iw * sw->n, sw->n);
             cJSON *p = cJSON_CreateObject();
             cJSON_AddNumberToObject(p, "width", (double)pk[iw].width);
-            dnc_json_value_error(p, "peak_sigma_w", pk[iw].peak_sigma_w, pk[iw].peak_sigma_w_err);
-            dnc_json_number(p, "peak_over_critical", have_sc ? pk[iw].peak_sigma_w / sc : NAN);
-            dnc_json_number(p, "peak_minus_critical", have_sc ? pk[iw].peak_sigma_w - sc : NAN);
-            dnc_json_number(p, "peak_chi", pk[iw].peak_chi);
-            dnc_json_number(p, "size_susceptibility_at_peak", pk[iw].peak_chi_S);
+            cli_json_value_error(p, "peak_sigma_w", pk[iw].peak_sigma_w, pk[iw].peak_sigma_w_err);
+            cli_json_number(p, "peak_over_critical", have_sc ? pk[iw].peak_sigma_w / sc : NAN);
+            cli_json_number(p, "peak_minus_critical", have_sc ? pk[iw].peak_sigma_w - sc : NAN);
+            cli_json_number(p, "peak_chi", pk[iw].peak_chi);
+            cli_json_number(p, "size_susceptibility_at_peak", pk[iw].peak_chi_S);
             cJSON_AddBoolToObject(p, "peak_at_scan_edge", pk[iw].at_edge);
             cJSON_AddItemToArray(peaks, p);
             wx[iw] = (double)pk[iw].width;
@@ -193,13 +193,13 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
         double s, e;
         cJSON *fss = cJSON_AddObjectToObject(r, "finite_size_scaling");
         loglog_slope(wx, wy, widths->n, &s, &e);
-        dnc_json_value_error(fss, "peak_chi_exponent", s, e);
+        cli_json_value_error(fss, "peak_chi_exponent", s, e);
         loglog_slope(wx, wz, widths->n, &s, &e);
-        dnc_json_value_error(fss, "cutoff_exponent", s, e);
+        cli_json_value_error(fss, "cutoff_exponent", s, e);
         dnc_run_record_finish(root, t0);
-        st = dnc_outset_commit(&os, a->out, root);
+        st = cli_outset_commit(&os, a->out, root);
     } else {
-        dnc_outset_abort(&os);
+        cli_outset_abort(&os);
     }
     if (!st && !a->quiet) {
         printf("susceptibility scan: %s, sigma_b = %g, L = %zu, rule %s; mean-field critical sigma_w = %s%.6g\n",

@@ -5,22 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "dnncrit/io.h"
-
-void mf_json_number(cJSON *obj, const char *name, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(obj, name, v);
-    else
-        cJSON_AddNullToObject(obj, name);
-}
 
 cJSON *mf_point_json(const dnc_mf_point *o, dnc_activation act)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j)
         return NULL;
-    mf_json_number(j, "q_star", o->q_star);
+    cli_json_number(j, "q_star", o->q_star);
     if (isnan(o->q_star))
         cJSON_AddStringToObject(j, "q_star_note",
                                 "marginal length map (every q is a fixed point, e.g. relu with "
@@ -30,18 +23,18 @@ cJSON *mf_point_json(const dnc_mf_point *o, dnc_activation act)
         cJSON_AddStringToObject(j, "q_star_note",
                                 "the length map diverges: no finite q*; correlation quantities "
                                 "are those of the scale-free (q -> inf) limit");
-    mf_json_number(j, "chi_1", o->chi_1);
-    mf_json_number(j, "chi_q", o->chi_q);
-    mf_json_number(j, "kappa", o->kappa);
+    cli_json_number(j, "chi_1", o->chi_1);
+    cli_json_number(j, "chi_q", o->chi_q);
+    cli_json_number(j, "kappa", o->kappa);
     cJSON_AddBoolToObject(j, "kappa_exists", o->kappa_exists);
     if (!o->kappa_exists && *dnc_mf_kappa_note(act))
         cJSON_AddStringToObject(j, "kappa_note", dnc_mf_kappa_note(act));
-    mf_json_number(j, "xi_q", o->xi_q);
-    mf_json_number(j, "xi_c", o->xi_c);
+    cli_json_number(j, "xi_q", o->xi_q);
+    cli_json_number(j, "xi_c", o->xi_c);
     if (isinf(o->xi_c))
         cJSON_AddStringToObject(j, "xi_c_note", "infinite: chi_1 = 1 (critical)");
-    mf_json_number(j, "c_star", o->c_star);
-    mf_json_number(j, "rho_star", o->rho_star);
+    cli_json_number(j, "c_star", o->c_star);
+    cli_json_number(j, "rho_star", o->rho_star);
     cJSON_AddStringToObject(j, "phase", dnc_mf_phase_name(o->phase));
     return j;
 }
@@ -63,12 +56,6 @@ void mf_print_point(FILE *fp, const dnc_mf_point *o, dnc_activation act)
     fprintf(fp, "  c*      %.10g\n", o->c_star);
     fprintf(fp, "  rho*    %.10g\n", o->rho_star);
     fprintf(fp, "  phase   %s\n", dnc_mf_phase_name(o->phase));
-}
-
-const char *mf_basename(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
 }
 
 void mf_csv_number(FILE *fp, double v, const char *sep)
@@ -93,7 +80,7 @@ dnc_status mf_write_outputs(const char *prefix, const char *csv_text, cJSON *rec
     if (csv_text) {
         cJSON *outputs = cJSON_AddObjectToObject(record, "outputs");
         if (outputs)
-            cJSON_AddStringToObject(outputs, "csv", mf_basename(csv_path));
+            cJSON_AddStringToObject(outputs, "csv", cli_base_name(csv_path));
     }
     char *json = cJSON_Print(record);
     if (!json) {

@@ -10,15 +10,11 @@
 #include "dnncrit/error.h"
 #include "dnncrit/meanfield.h"
 
-/* Adds a number; NaN and inf are written as null by cJSON. */
-void mf_json_number(cJSON *obj, const char *name, double v);
 /* Every field of a dnc_mf_point as a JSON object (kappa null when it does
  * not exist, with the reason in "kappa_note"). */
 cJSON *mf_point_json(const dnc_mf_point *o, dnc_activation act);
 /* Prints the point as an aligned table on fp. */
 void mf_print_point(FILE *fp, const dnc_mf_point *o, dnc_activation act);
-/* Basename of a path (pointer into it). */
-const char *mf_basename(const char *path);
 /* A number for CSV: %.17g, or "nan" / "inf" / "-inf". */
 void mf_csv_number(FILE *fp, double v, const char *sep);
 

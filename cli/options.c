@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,4 +444,19 @@ const char *cli_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
+}
+
+void cli_json_number(cJSON *obj, const char *name, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(obj, name, v);
+    else
+        cJSON_AddNullToObject(obj, name);
+}
+
+void cli_json_value_error(cJSON *obj, const char *name, double v, double err)
+{
+    cJSON *o = cJSON_AddObjectToObject(obj, name);
+    cli_json_number(o, "value", v);
+    cli_json_number(o, "error", err);
 }

@@ -11,7 +11,7 @@
 #include "dnncrit/observables.h"
 #include "dnncrit/result.h"
 
-void dnc_layer_table_free(dnc_layer_table *t)
+void cli_layer_table_free(cli_layer_table *t)
 {
     free(t->q);
     free(t->c);
@@ -19,14 +19,14 @@ void dnc_layer_table_free(dnc_layer_table *t)
     memset(t, 0, sizeof *t);
 }
 
-static dnc_status table_alloc(dnc_layer_table *t, size_t depth)
+static dnc_status table_alloc(cli_layer_table *t, size_t depth)
 {
     t->depth = depth;
     t->q = malloc(depth * sizeof *t->q);
     t->c = malloc(depth * sizeof *t->c);
     t->rho = malloc(depth * sizeof *t->rho);
     if (!t->q || !t->c || !t->rho) {
-        dnc_layer_table_free(t);
+        cli_layer_table_free(t);
         return dnc_fail(DNC_ENOMEM, "out of memory for %zu layers", depth);
     }
     return DNC_OK;
@@ -59,8 +59,8 @@ static dnc_status input_statistics(const dnc_propagate_opts *o, const double *X,
     return DNC_OK;
 }
 
-dnc_status dnc_layer_table_meanfield(const dnc_propagate_opts *o, const double *X,
-                                     dnc_layer_table *mf)
+dnc_status cli_layer_table_meanfield(const dnc_propagate_opts *o, const double *X,
+                                     cli_layer_table *mf)
 {
     memset(mf, 0, sizeof *mf);
     if (o->residual_alpha > 0)
@@ -73,16 +73,16 @@ dnc_status dnc_layer_table_meanfield(const dnc_propagate_opts *o, const double *
         return DNC_OK;
     size_t L = o->net.depth;
     /* post-activation c needs layer l + 1 of the pre-activation iteration */
-    dnc_layer_table pre = {0};
+    cli_layer_table pre = {0};
     if ((st = table_alloc(&pre, L + 1)) || (st = table_alloc(mf, L))) {
-        dnc_layer_table_free(&pre);
+        cli_layer_table_free(&pre);
         return st;
     }
     dnc_mf_params p = {o->net.activation, o->net.sigma_w, o->net.sigma_b};
     st = dnc_mf_trajectory_rho(&p, q_in, c_in, L + 1, pre.q, pre.c, pre.rho);
     if (st) {
-        dnc_layer_table_free(&pre);
-        dnc_layer_table_free(mf);
+        cli_layer_table_free(&pre);
+        cli_layer_table_free(mf);
         return st;
     }
     double sb2 = o->net.sigma_b * o->net.sigma_b;
@@ -98,11 +98,11 @@ dnc_status dnc_layer_table_meanfield(const dnc_propagate_opts *o, const double *
         if (o->batch < 2)
             mf->c[l] = mf->rho[l] = NAN;
     }
-    dnc_layer_table_free(&pre);
+    cli_layer_table_free(&pre);
     return DNC_OK;
 }
 
-void dnc_json_add_net(cJSON *obj, const dnc_mlp_config *net)
+void cli_json_add_net(cJSON *obj, const dnc_mlp_config *net)
 {
     cJSON_AddNumberToObject(obj, "width", (double)net->width);
     cJSON_AddNumberToObject(obj, "depth", (double)net->depth);
@@ -119,7 +119,7 @@ void dnc_json_add_net(cJSON *obj, const dnc_mlp_config *net)
     }
 }
 
-double dnc_lyapunov_error(const dnc_propagate_result *r)
+double cli_lyapunov_error(const dnc_propagate_result *r)
 {
     if (!r->lyap || r->depth < 2)
         return NAN;
@@ -130,7 +130,7 @@ double dnc_lyapunov_error(const dnc_propagate_result *r)
 }
 
 /* cJSON writes non-finite numbers as null, which is what we want. */
-void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
+void cli_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
                                     const dnc_propagate_result *r)
 {
     cJSON *res = cJSON_AddObjectToObject(root, "results");
@@ -139,7 +139,7 @@ void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
     cJSON_AddNumberToObject(res, "final_c", r->c[L - 1]);
     cJSON_AddNumberToObject(res, "final_rho", r->rho[L - 1]);
     if (o->lyapunov)
-        cJSON_AddItemToObject(res, "lyapunov", dnc_json_estimate(r->lyapunov, dnc_lyapunov_error(r)));
+        cJSON_AddItemToObject(res, "lyapunov", dnc_json_estimate(r->lyapunov, cli_lyapunov_error(r)));
     cJSON_AddNumberToObject(res, "gemm_flops", r->flops);
     cJSON_AddStringToObject(res, "ran_on", r->device);
     cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
@@ -149,7 +149,7 @@ void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
     cJSON_AddNumberToObject(t, "gflops", r->seconds > 0 ? r->flops / r->seconds * 1e-9 : 0.0);
 }
 
-dnc_status dnc_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const dnc_layer_table *mf)
+dnc_status cli_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const cli_layer_table *mf)
 {
     uint64_t skip = 0; /* the columns of what was not computed */
     if (!r->lyap)
@@ -169,8 +169,8 @@ dnc_status dnc_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const dn
     return DNC_OK;
 }
 
-dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_result *r,
-                                   const dnc_layer_table *mf, cJSON *root)
+dnc_status cli_write_layer_outputs(const char *prefix, const dnc_propagate_result *r,
+                                   const cli_layer_table *mf, cJSON *root)
 {
     char *csv = dnc_path_with_suffix(prefix, ".csv");
     char *json = dnc_path_with_suffix(prefix, ".json");
@@ -185,7 +185,7 @@ dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_resul
             st = dnc_fail(DNC_ENOMEM, "cannot serialise JSON for '%s'", json);
     }
     if (!st && !(st = dnc_afile_open(&fc, csv)) && !(st = dnc_afile_open(&fj, json))) {
-        dnc_write_layer_csv(fc.fp, r, mf);
+        cli_write_layer_csv(fc.fp, r, mf);
         fprintf(fj.fp, "%s\n", text);
         /* both files are complete before either appears */
         if (!(st = dnc_afile_commit(&fc)) && (st = dnc_afile_commit(&fj)))
@@ -201,7 +201,7 @@ dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_resul
     return st;
 }
 
-void dnc_print_layer_table(FILE *fp, const dnc_propagate_result *r, const dnc_layer_table *mf)
+void cli_print_layer_table(FILE *fp, const dnc_propagate_result *r, const cli_layer_table *mf)
 {
     fprintf(fp, "%8s %14s %12s %12s%s%s\n", "layer", "q", "c", "rho", r->lyap ? "         lyap" : "",
             mf->depth ? "       rho_mf" : "");

@@ -13,29 +13,29 @@
 typedef struct {
     size_t depth;
     double *q, *c, *rho;
-} dnc_layer_table;
+} cli_layer_table;
 
 /* The infinite-width trajectory for the same network and the same inputs
  * (their actual q and mean pairwise c). Left empty where mean field does
  * not apply (residual networks, a single input). */
-dnc_status dnc_layer_table_meanfield(const dnc_propagate_opts *o, const double *X,
-                                     dnc_layer_table *mf);
-void dnc_layer_table_free(dnc_layer_table *t);
+dnc_status cli_layer_table_meanfield(const dnc_propagate_opts *o, const double *X,
+                                     cli_layer_table *mf);
+void cli_layer_table_free(cli_layer_table *t);
 
-void dnc_json_add_net(cJSON *obj, const dnc_mlp_config *net);
+void cli_json_add_net(cJSON *obj, const dnc_mlp_config *net);
 /* "results" and "timings" entries of one propagation. */
-void dnc_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
+void cli_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
                                     const dnc_propagate_result *r);
 /* Standard error of the mean of lyap[] (layers treated as independent). */
-double dnc_lyapunov_error(const dnc_propagate_result *r);
+double cli_lyapunov_error(const dnc_propagate_result *r);
 
 /* Writes PREFIX.csv (layer,q,c,rho[,lyap][,q_mf,c_mf,rho_mf]) and
  * PREFIX.json (root plus "outputs"), both or neither. */
-dnc_status dnc_write_layer_outputs(const char *prefix, const dnc_propagate_result *r,
-                                   const dnc_layer_table *mf, cJSON *root);
-dnc_status dnc_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const dnc_layer_table *mf);
+dnc_status cli_write_layer_outputs(const char *prefix, const dnc_propagate_result *r,
+                                   const cli_layer_table *mf, cJSON *root);
+dnc_status cli_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const cli_layer_table *mf);
 
 /* About ten layers, spaced geometrically, as a human-readable table. */
-void dnc_print_layer_table(FILE *fp, const dnc_propagate_result *r, const dnc_layer_table *mf);
+void cli_print_layer_table(FILE *fp, const dnc_propagate_result *r, const cli_layer_table *mf);
 
 #endif

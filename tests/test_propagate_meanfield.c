@@ -30,9 +30,9 @@ static double deviation_from_meanfield(size_t N, int seeds, bool *within_errors,
     for (int s = 0; s < seeds; s++) {
         o.net.seed = 7000 + (uint64_t)s;
         dnc_propagate_result r;
-        dnc_layer_table mf;
+        cli_layer_table mf;
         assert_int_equal(dnc_propagate(&o, &r), DNC_OK);
-        assert_int_equal(dnc_layer_table_meanfield(&o, NULL, &mf), DNC_OK);
+        assert_int_equal(cli_layer_table_meanfield(&o, NULL, &mf), DNC_OK);
         assert_int_equal(mf.depth, L);
         for (int l = 0; l < L; l++) {
             double d = r.rho[l] - mf.rho[l];
@@ -41,7 +41,7 @@ static double deviation_from_meanfield(size_t N, int seeds, bool *within_errors,
             dev += fabs(d) / (L * seeds);
         }
         dnc_propagate_result_free(&r);
-        dnc_layer_table_free(&mf);
+        cli_layer_table_free(&mf);
     }
     *within_errors = true;
     for (int l = 0; l < L; l++) {
