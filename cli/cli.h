@@ -136,25 +136,4 @@ int cli_run_recorded(const char *command, int argc, char **argv,
 /* Every subcommand: int cmd_NAME(int argc, char **argv), argv[0] = NAME. */
 typedef int (*cli_command_fn)(int argc, char **argv);
 
-/* Old spellings still used by the sweep commands (cmd_sweep.c, cmd_train_sweep.c,
- * sweep_mpi.c) until they are renamed in their own commit. */
-#define dnc_cli cli_command
-#define dnc_opt cli_opt
-#define dnc_dlist cli_dlist
-#define dnc_cli_runner cli_runner
-#define dnc_cli_run cli_run
-#define dnc_cli_run_recorded cli_run_recorded
-#define dnc_cli_fail cli_fail
-#define dnc_cli_failf cli_failf
-#define dnc_cli_plot_after cli_plot_after
-#define DNC_OPT_FLAG CLI_OPT_FLAG
-#define DNC_OPT_DOUBLE CLI_OPT_DOUBLE
-#define DNC_OPT_SIZE CLI_OPT_SIZE
-#define DNC_OPT_U64 CLI_OPT_U64
-#define DNC_OPT_STRING CLI_OPT_STRING
-#define DNC_OPT_ACTIVATION CLI_OPT_ACTIVATION
-#define DNC_OPT_DLIST CLI_OPT_DLIST
-#define DNC_OPT_ALIAS_OF CLI_OPT_ALIAS_OF
-#define DNC_PLOT_OPTION CLI_PLOT_OPTION
-
 #endif

@@ -25,7 +25,7 @@ static int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_sum
 {
     cJSON *rec = dnc_run_record_new("sweep", a->argc, a->argv);
     if (!rec)
-        return dnc_cli_failf("sweep", "out of memory");
+        return cli_failf("sweep", "out of memory");
     cJSON *run = cJSON_AddObjectToObject(rec, "run");
     if (run) {
         cJSON_AddNumberToObject(run, "ranks", sum->ranks);
@@ -42,14 +42,14 @@ static int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_sum
     dnc_status st = dnc_sweep_gather(s, a->out_dir, rec, &nfailed);
     cJSON_Delete(rec);
     if (st)
-        return dnc_cli_fail("sweep");
+        return cli_fail("sweep");
     print_summary(s, a, sum, nfailed, wall);
     if (nfailed)
-        return dnc_cli_failf("sweep",
+        return cli_failf("sweep",
                              "%zu point%s failed; their rows hold nan and their files in "
                              "%s/points/ say why (\"error\"); a rerun retries them",
                              nfailed, nfailed == 1 ? "" : "s", a->out_dir);
-    return dnc_cli_plot_after("sweep", a->plot, 0, a->out_dir, "/sweep.json");
+    return cli_plot_after("sweep", a->plot, 0, a->out_dir, "/sweep.json");
 }
 
 static dnc_status load_description(const sweep_args *a, dnc_sweep *s)
@@ -63,11 +63,11 @@ static int run_local(const sweep_args *a)
     sum.threads = a->threads > 0 ? a->threads : omp_get_max_threads();
     dnc_sweep s;
     if (a->load(a, &s))
-        return dnc_cli_fail("sweep");
+        return cli_fail("sweep");
     dnc_sweep_dir dir;
     if (dnc_sweep_dir_open(&s, a->out_dir, &dir)) {
         dnc_sweep_free(&s);
-        return dnc_cli_fail("sweep");
+        return cli_fail("sweep");
     }
     size_t *todo = NULL, ntodo = 0;
     dnc_status st = dnc_sweep_pending(&s, a->out_dir, &todo, &ntodo, &sum.kept);
@@ -79,7 +79,7 @@ static int run_local(const sweep_args *a)
     free(todo);
     sum.computed = stats.computed;
     sum.point_seconds = stats.point_seconds;
-    int rc = st ? dnc_cli_fail("sweep") : sweep_finish(&s, a, &sum);
+    int rc = st ? cli_fail("sweep") : sweep_finish(&s, a, &sum);
     dnc_sweep_dir_close(&dir);
     dnc_sweep_free(&s);
     return rc;
@@ -90,7 +90,7 @@ static int print_plan(const sweep_args *a)
 {
     dnc_sweep s;
     if (dnc_sweep_load(a->spec_path, &s))
-        return dnc_cli_fail("sweep");
+        return cli_fail("sweep");
     char *header = dnc_sweep_csv_header(&s);
     printf("sweep %s: %zu point%s\n", s.exp->name, s.npoints, s.npoints == 1 ? "" : "s");
     for (size_t k = 0; k < s.exp->nparams; k++)
@@ -109,7 +109,7 @@ static int check_launcher(void)
         return 0;
     if (world == 1)
         return 0; /* one process: nothing to distribute */
-    return dnc_cli_failf("sweep",
+    return cli_failf("sweep",
                          "started by an MPI launcher (mpirun) but this dnncrit was built without "
                          "MPI (DNNCRIT_WITH_MPI=OFF): every rank would run the whole sweep. Run "
                          "'dnncrit sweep' without mpirun (use --threads), or rebuild with MPI");
@@ -149,16 +149,16 @@ typedef struct {
 /* --dry-run, or the options checked (2 when wrong) and the sweep run, here
  * or across MPI ranks; the figure is rendered by sweep_finish (the
  * driver's finish callback). */
-static int run_sweep(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_sweep(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     const sweep_opts *o = ctx;
     const char *spec = cli->positional[0];
     if (o->dry_run)
         return print_plan(&(sweep_args){.spec_path = spec});
     if (!o->out_dir)
-        return dnc_cli_failf("sweep", "--out-dir DIR is required") + 1;
+        return cli_failf("sweep", "--out-dir DIR is required") + 1;
     if (o->threads > 4096)
-        return dnc_cli_failf("sweep", "--threads must be at most 4096, got %zu", o->threads) + 1;
+        return cli_failf("sweep", "--threads must be at most 4096, got %zu", o->threads) + 1;
     if (check_launcher())
         return 2;
     sweep_args a = {.command = "sweep",
@@ -178,20 +178,18 @@ static int run_sweep(void *ctx, const dnc_cli *cli, int argc, char **argv)
 int cmd_sweep(int argc, char **argv)
 {
     sweep_opts o = {0};
-    dnc_opt opts[] = {
-        {"out-dir", DNC_OPT_STRING, &o.out_dir,
-         "output directory (created; a rerun on it resumes the sweep)", false},
-        {"threads", DNC_OPT_SIZE, &o.threads,
-         "OpenMP threads running points in parallel, per MPI rank (0: OMP_NUM_THREADS or all "
-         "cores)",
-         false},
-        {"quiet", DNC_OPT_FLAG, &o.quiet, "no progress on stderr", false},
-        {"dry-run", DNC_OPT_FLAG, &o.dry_run,
-         "check the file and print the parameters, point count and columns; run nothing",
-         false},
-        DNC_PLOT_OPTION(o.plot),
+    cli_opt opts[] = {
+        CLI_OPT("out-dir", CLI_OPT_STRING, &o.out_dir,
+                "output directory (created; a rerun on it resumes the sweep)"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &o.threads,
+                "OpenMP threads running points in parallel, per MPI rank (0: OMP_NUM_THREADS or "
+                "all cores)"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_OPT("dry-run", CLI_OPT_FLAG, &o.dry_run,
+                "check the file and print the parameters, point count and columns; run nothing"),
+        CLI_PLOT_OPTION(o.plot),
     };
-    dnc_cli cli = {
+    cli_command cli = {
         .command = "sweep",
         .summary = help_summary(),
         .example = "dnncrit sweep examples/sweep_propagate.cfg --out-dir runs/prop --threads 2",
@@ -201,6 +199,6 @@ int cmd_sweep(int argc, char **argv)
         .min_positional = 1,
         .max_positional = 1,
     };
-    dnc_cli_runner r = {run_sweep, &o, &o.plot, NULL, NULL};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    cli_runner r = {run_sweep, &o, &o.plot, NULL, NULL};
+    return cli_run(&cli, argc, argv, &r);
 }

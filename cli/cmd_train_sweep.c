@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/train_sweep.h"
 #include "sweep_driver.h"
 
 typedef struct {
-    dnc_dlist sigma_w, sigma_b, depth, width;
+    cli_dlist sigma_w, sigma_b, depth, width;
     const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out_dir;
     size_t train_size, test_size, seeds, threads, bootstrap;
     uint64_t data_seed, seed0;
@@ -23,7 +24,7 @@ typedef struct {
     const char *plot;
 } train_sweep_args;
 
-static dnc_status to_sizes(const dnc_dlist *l, const char *what, size_t **out)
+static dnc_status to_sizes(const cli_dlist *l, const char *what, size_t **out)
 {
     *out = malloc((l->n ? l->n : 1) * sizeof **out);
     if (!*out)
@@ -138,10 +139,10 @@ static int finish_grid(const dnc_sweep *sw, const sweep_args *d, const sweep_sum
     int rc = st ? (st == DNC_EINVAL ? 2 : 1) : write_record(a, record, &counts);
     cJSON_Delete(record);
     if (rc) {
-        dnc_cli_fail("train-sweep");
+        cli_fail("train-sweep");
         return rc;
     }
-    return dnc_cli_plot_after("train-sweep", a->plot, 0, a->out_dir, "/sweep.json");
+    return cli_plot_after("train-sweep", a->plot, 0, a->out_dir, "/sweep.json");
 }
 
 static int run_distributed(train_sweep_args *a, int argc, char **argv)
@@ -150,7 +151,7 @@ static int run_distributed(train_sweep_args *a, int argc, char **argv)
     size_t *depth, *width;
     int rc = make_spec(a, &s, &depth, &width);
     if (rc) {
-        dnc_cli_fail("train-sweep");
+        cli_fail("train-sweep");
     } else {
         distributed_ctx c = {a, &s};
         dnc_sweep_exec_opts o = dnc_train_sweep_exec_opts(&s);
@@ -178,12 +179,12 @@ static bool launched_distributed(void)
     return sweep_launcher_world_size() != 0 && sweep_mpi_built();
 }
 
-static int run_cmd(void *ctx, const dnc_cli *cli, int argc, char **argv)
+static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     if (launched_distributed())
         return run_distributed(ctx, argc, argv);
-    return dnc_cli_run_recorded("train-sweep", argc, argv, run, ctx);
+    return cli_run_recorded("train-sweep", argc, argv, run, ctx);
 }
 
 int cmd_train_sweep(int argc, char **argv)
@@ -200,7 +201,7 @@ int cmd_train_sweep(int argc, char **argv)
     static const double width_default[] = {128};
     /* The parser frees these lists: start from heap copies of the defaults. */
     const struct {
-        dnc_dlist *l;
+        cli_dlist *l;
         const double *v;
         size_t n;
     } defaults[] = {{&a.sigma_w, sw_default, 5}, {&a.sigma_b, sb_default, 1},
@@ -208,42 +209,43 @@ int cmd_train_sweep(int argc, char **argv)
     for (size_t i = 0; i < 4; i++) {
         defaults[i].l->v = malloc(defaults[i].n * sizeof(double));
         if (!defaults[i].l->v)
-            return dnc_cli_failf("train-sweep", "out of memory");
+            return cli_failf("train-sweep", "out of memory");
         memcpy(defaults[i].l->v, defaults[i].v, defaults[i].n * sizeof(double));
         defaults[i].l->n = defaults[i].n;
     }
-    dnc_opt opts[] = {
-        {"sigma-w", DNC_OPT_DLIST, &a.sigma_w, "weight scales sigma_w", false},
-        {"sigma-b", DNC_OPT_DLIST, &a.sigma_b, "bias standard deviations sigma_b", false},
-        {"depth", DNC_OPT_DLIST, &a.depth, "hidden layers L", false},
-        {"width", DNC_OPT_DLIST, &a.width, "hidden units N", false},
-        {"seeds", DNC_OPT_SIZE, &a.seeds, "seeds per grid cell", false},
-        {"seed", DNC_OPT_U64, &a.seed0, "first seed (seeds seed, seed+1, ...)", false},
-        {"model", DNC_OPT_STRING, &a.model, "mlp, or cnn (periodic 2D convolutions, width = channels)", false},
-        {"kernel", DNC_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)", false},
-        {"activation", DNC_OPT_ACTIVATION, &a.cfg.net.activation, "nonlinearity", false},
-        {"optimizer", DNC_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam", false},
-        {"lr", DNC_OPT_DOUBLE, &a.cfg.lr, "learning rate", false},
-        {"momentum", DNC_OPT_DOUBLE, &a.cfg.momentum, "SGD momentum", false},
-        {"batch-size", DNC_OPT_SIZE, &a.cfg.batch_size, "minibatch size", false},
-        {"epochs", DNC_OPT_SIZE, &a.cfg.epochs, "training budget in epochs per point", false},
-        {"precision", DNC_OPT_STRING, &a.precision, "float or double", false},
-        {"device", DNC_OPT_STRING, &a.device,
-         "cpu, or cuda (MLPs on the GPU with cuBLAS; a build with -DDNNCRIT_WITH_CUDA=ON)", false},
-        {"obs-inputs", DNC_OPT_SIZE, &a.cfg.obs_inputs, "test images for the observables", false},
-        {"dataset-dir", DNC_OPT_STRING, &a.dataset_dir, "directory with the IDX files", false},
-        {"train-size", DNC_OPT_SIZE, &a.train_size, "training images (0 = all)", false},
-        {"test-size", DNC_OPT_SIZE, &a.test_size, "test images (0 = all)", false},
-        {"data-seed", DNC_OPT_U64, &a.data_seed, "seed of the subset choice", false},
-        {"normalise", DNC_OPT_STRING, &a.normalise, "standard, unit or none", false},
-        {"bootstrap", DNC_OPT_SIZE, &a.bootstrap, "bootstrap resamples for the CIs", false},
-        {"threads", DNC_OPT_SIZE, &a.threads, "threads per training run (0 = default)", false},
-        {"out-dir", DNC_OPT_STRING, &a.out_dir, "output directory (resumable)", false},
-        DNC_OPT_ALIAS_OF("outdir", "out-dir"),
-        {"quiet", DNC_OPT_FLAG, &a.quiet, "no tables on stdout, no progress", false},
-        DNC_PLOT_OPTION(a.plot),
+    cli_opt opts[] = {
+        CLI_PARAM_LIST(dnc_net_param_sigma_w, &a.sigma_w, "weight scales sigma_w"),
+        CLI_PARAM_LIST(dnc_net_param_sigma_b, &a.sigma_b, "bias standard deviations sigma_b"),
+        CLI_PARAM_LIST(dnc_net_param_depth, &a.depth, "hidden layers L"),
+        CLI_PARAM_LIST(dnc_net_param_width, &a.width, "hidden units N"),
+        CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "seeds per grid cell"),
+        CLI_PARAM_HELP(dnc_net_param_seed, &a.seed0, "first seed (seeds seed, seed+1, ...)"),
+        CLI_OPT("model", CLI_OPT_STRING, &a.model,
+                "mlp, or cnn (periodic 2D convolutions, width = channels)"),
+        CLI_OPT("kernel", CLI_OPT_SIZE, &a.cfg.kernel, "CNN kernel size k (odd)"),
+        CLI_PARAM_HELP(dnc_net_param_activation, &a.cfg.net.activation, "nonlinearity"),
+        CLI_OPT("optimizer", CLI_OPT_STRING, &a.optimizer, "sgd (with momentum) or adam"),
+        CLI_OPT("lr", CLI_OPT_DOUBLE, &a.cfg.lr, "learning rate"),
+        CLI_OPT("momentum", CLI_OPT_DOUBLE, &a.cfg.momentum, "SGD momentum"),
+        CLI_OPT("batch-size", CLI_OPT_SIZE, &a.cfg.batch_size, "minibatch size"),
+        CLI_OPT("epochs", CLI_OPT_SIZE, &a.cfg.epochs, "training budget in epochs per point"),
+        CLI_OPT("precision", CLI_OPT_STRING, &a.precision, "float or double"),
+        CLI_OPT("device", CLI_OPT_STRING, &a.device,
+                "cpu, or cuda (MLPs on the GPU with cuBLAS; a build with -DDNNCRIT_WITH_CUDA=ON)"),
+        CLI_OPT("obs-inputs", CLI_OPT_SIZE, &a.cfg.obs_inputs, "test images for the observables"),
+        CLI_OPT("dataset-dir", CLI_OPT_STRING, &a.dataset_dir, "directory with the IDX files"),
+        CLI_OPT("train-size", CLI_OPT_SIZE, &a.train_size, "training images (0 = all)"),
+        CLI_OPT("test-size", CLI_OPT_SIZE, &a.test_size, "test images (0 = all)"),
+        CLI_OPT("data-seed", CLI_OPT_U64, &a.data_seed, "seed of the subset choice"),
+        CLI_OPT("normalise", CLI_OPT_STRING, &a.normalise, "standard, unit or none"),
+        CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "bootstrap resamples for the CIs"),
+        CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "threads per training run (0 = default)"),
+        CLI_OPT("out-dir", CLI_OPT_STRING, &a.out_dir, "output directory (resumable)"),
+        CLI_OPT_ALIAS_OF("outdir", "out-dir"),
+        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no tables on stdout, no progress"),
+        CLI_PLOT_OPTION(a.plot),
     };
-    dnc_cli cli = {.command = "train-sweep",
+    cli_command cli = {.command = "train-sweep",
                    .summary = "Train MLPs over a grid of (sigma_w, sigma_b, depth, width) x seeds "
                               "for a fixed budget and put the final accuracy beside the "
                               "mean-field critical line, xi_c and the susceptibility, with "
@@ -254,7 +256,7 @@ int cmd_train_sweep(int argc, char **argv)
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
     /* Distributed, rank 0 renders the figure itself (finish_grid). */
-    dnc_cli_runner r = {run_cmd, &a, &a.plot, launched_distributed() ? NULL : &a.out_dir,
+    cli_runner r = {run_cmd, &a, &a.plot, launched_distributed() ? NULL : &a.out_dir,
                         "/sweep.json"};
-    return dnc_cli_run(&cli, argc, argv, &r);
+    return cli_run(&cli, argc, argv, &r);
 }

@@ -43,7 +43,7 @@ bool sweep_mpi_built(void) { return false; }
 
 int sweep_run_mpi(const sweep_args *a)
 {
-    return dnc_cli_failf(a->command, "this dnncrit was built without MPI (DNNCRIT_WITH_MPI=OFF)");
+    return cli_failf(a->command, "this dnncrit was built without MPI (DNNCRIT_WITH_MPI=OFF)");
 }
 
 #else
@@ -81,7 +81,7 @@ static int share_todo(const dnc_sweep *s, const sweep_args *a, int rank, dnc_swe
         if (!st)
             st = dnc_sweep_pending(s, a->out_dir, todo, ntodo, kept);
         if (st)
-            dnc_cli_fail(a->command);
+            cli_fail(a->command);
         head[0] = st == DNC_OK;
         head[1] = *ntodo;
         head[2] = *kept;
@@ -145,7 +145,7 @@ static int distributed(const dnc_sweep *s, const sweep_args *a, int rank, int ra
     dnc_status st = run_points(s, a, rank, threads, todo, ntodo, &stats);
     free(todo);
     if (st)
-        dnc_cli_failf(a->command, "rank %d: %s", rank, dnc_last_error());
+        cli_failf(a->command, "rank %d: %s", rank, dnc_last_error());
     int ok = st == DNC_OK, all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     unsigned long long mine = stats.computed, total = 0;
@@ -166,7 +166,7 @@ int sweep_run_mpi(const sweep_args *a)
 {
     int provided = 0, rank = 0, ranks = 1;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
-        return dnc_cli_failf(a->command, "MPI_Init_thread failed");
+        return cli_failf(a->command, "MPI_Init_thread failed");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     int threads = a->threads > 0 ? a->threads : omp_get_max_threads();
@@ -175,7 +175,7 @@ int sweep_run_mpi(const sweep_args *a)
     dnc_sweep s;
     int ok = a->load(a, &s) == DNC_OK, all_ok = 0;
     if (!ok && rank == 0)
-        dnc_cli_fail(a->command);
+        cli_fail(a->command);
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (ok && !all_ok && rank != 0)
         fprintf(stderr, "dnncrit %s: error: another rank could not read '%s'\n", a->command,

@@ -11,6 +11,7 @@
 
 #include "dnncrit/network.h"
 #include "dnncrit/param.h"
+#include "dnncrit/sweep.h"
 
 static void test_option_name_spells_underscores_as_dashes(void **state)
 {
@@ -147,6 +148,35 @@ static void test_network_validation_uses_the_domains(void **state)
     assert_string_equal(dnc_last_error(), "sigma_b must be a finite number >= 0, got nan");
 }
 
+/* Every sweep key named like a network parameter is that declaration
+ * (type, help, domain); only the default may be the sweep type's own. The
+ * dp type's seed is the Philox key of its lattice, not of a network. */
+static void test_sweep_network_keys_are_the_declarations(void **state)
+{
+    (void)state;
+    const dnc_param *net[] = {&dnc_net_param_width,      &dnc_net_param_depth,
+                              &dnc_net_param_activation, &dnc_net_param_sigma_w,
+                              &dnc_net_param_sigma_b,    &dnc_net_param_seed};
+    size_t matched = 0;
+    for (size_t e = 0; e < dnc_sweep_experiment_count(); e++) {
+        const dnc_sweep_experiment *x = dnc_sweep_experiment_at(e);
+        for (size_t k = 0; k < x->nparams; k++) {
+            const dnc_sweep_param *p = &x->params[k];
+            for (size_t d = 0; d < sizeof net / sizeof net[0]; d++) {
+                if (strcmp(p->name, net[d]->name) != 0 ||
+                    (strcmp(x->name, "dp") == 0 && strcmp(p->name, "seed") == 0))
+                    continue;
+                assert_int_equal(p->type, net[d]->type);
+                assert_string_equal(p->help, net[d]->help);
+                if (net[d]->domain)
+                    assert_string_equal(p->domain, net[d]->domain);
+                matched++;
+            }
+        }
+    }
+    assert_true(matched >= 6 * 4 + 3); /* propagate, exponents, avalanches, train; meanfield */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_defaults_parse_by_type),
         cmocka_unit_test(test_network_declarations),
         cmocka_unit_test(test_network_validation_uses_the_domains),
+        cmocka_unit_test(test_sweep_network_keys_are_the_declarations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

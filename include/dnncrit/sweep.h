@@ -35,26 +35,26 @@ DNC_BEGIN_DECLS
 #include "dnncrit/activation.h"
 #include "dnncrit/error.h"
 #include "dnncrit/io.h"
+#include "dnncrit/param.h"
 
 #define DNC_SWEEP_MAX_POINTS ((size_t)10000000)
 
-typedef enum {
-    DNC_SWEEP_DOUBLE,     /* finite double; lists and ranges */
-    DNC_SWEEP_SIZE,       /* non-negative integer; lists and integral ranges */
-    DNC_SWEEP_U64,        /* 64-bit integer (seeds); lists and ranges */
-    DNC_SWEEP_ACTIVATION, /* activation names; lists */
-    DNC_SWEEP_BOOL,       /* true/false; lists */
-    DNC_SWEEP_CHOICE,     /* one of `choices` ("pre,post"); lists */
-    DNC_SWEEP_STRING      /* free text (paths); never a list: commas are kept */
-} dnc_sweep_type;
-
-typedef struct {
-    const char *name;
-    dnc_sweep_type type;
-    const char *default_value; /* NULL: the key is required */
-    const char *help;
-    const char *choices; /* DNC_SWEEP_CHOICE only: comma-separated names */
-} dnc_sweep_param;
+/* A key of a sweep type is a parameter declaration (dnncrit/param.h): key,
+ * type, default as text (NULL: the key is required), help, and for a choice
+ * the names in `domain` ("pre,post"). Keys shared with other commands use
+ * the shared declarations (e.g. DNC_NET_PARAM_SIGMA_W("1") of
+ * dnncrit/network.h). Doubles take lists and ranges, integers lists and
+ * integral ranges, activations, bools and choices lists; a string is
+ * never a list (commas are kept). */
+typedef dnc_param dnc_sweep_param;
+typedef dnc_param_type dnc_sweep_type;
+#define DNC_SWEEP_DOUBLE DNC_PARAM_DOUBLE
+#define DNC_SWEEP_SIZE DNC_PARAM_SIZE
+#define DNC_SWEEP_U64 DNC_PARAM_U64
+#define DNC_SWEEP_ACTIVATION DNC_PARAM_ACTIVATION
+#define DNC_SWEEP_BOOL DNC_PARAM_BOOL
+#define DNC_SWEEP_CHOICE DNC_PARAM_CHOICE
+#define DNC_SWEEP_STRING DNC_PARAM_STRING
 
 /* One parameter value: doubles in d, strings in s (owned by the sweep),
  * everything else (integers, activation codes, bools, choice indices) in u. */
@@ -82,7 +82,7 @@ size_t dnc_sweep_get_size(const dnc_sweep_point *p, const char *name);
 uint64_t dnc_sweep_get_u64(const dnc_sweep_point *p, const char *name);
 dnc_activation dnc_sweep_get_activation(const dnc_sweep_point *p, const char *name);
 bool dnc_sweep_get_bool(const dnc_sweep_point *p, const char *name);
-/* Index into the parameter's choices list. */
+/* Index into the parameter's list of choices (its domain). */
 int dnc_sweep_get_choice(const dnc_sweep_point *p, const char *name);
 const char *dnc_sweep_get_string(const dnc_sweep_point *p, const char *name);
 

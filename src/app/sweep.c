@@ -56,7 +56,7 @@ const char *dnc_format_double(double x, char buf[32])
 static dnc_status parse_choice(const dnc_sweep_param *par, const char *s, const char *what,
                                uint64_t *out)
 {
-    const char *c = par->choices;
+    const char *c = par->domain;
     size_t len = strlen(s);
     for (uint64_t i = 0; c && *c; i++) {
         const char *comma = strchr(c, ',');
@@ -67,7 +67,7 @@ static dnc_status parse_choice(const dnc_sweep_param *par, const char *s, const 
         }
         c = comma ? comma + 1 : c + n;
     }
-    return dnc_fail(DNC_EINVAL, "%s: '%s' is not one of %s", what, s, par->choices);
+    return dnc_fail(DNC_EINVAL, "%s: '%s' is not one of %s", what, s, par->domain);
 }
 
 static dnc_status parse_scalar(const dnc_sweep_param *par, const char *s, const char *what,
@@ -558,7 +558,7 @@ static cJSON *value_json(const dnc_sweep_param *par, const dnc_sweep_value *v)
     case DNC_SWEEP_BOOL: return cJSON_CreateBool(v->u != 0);
     case DNC_SWEEP_STRING: return cJSON_CreateString(v->s ? v->s : "");
     case DNC_SWEEP_CHOICE: {
-        const char *c = par->choices;
+        const char *c = par->domain;
         for (uint64_t i = 0; i < v->u && c; i++) {
             c = strchr(c, ',');
             c = c ? c + 1 : NULL;

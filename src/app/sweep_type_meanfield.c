@@ -6,9 +6,9 @@
 #include "app/sweep_types.h"
 
 static const dnc_sweep_param meanfield_params[] = {
-    {"activation", DNC_SWEEP_ACTIVATION, "tanh", "nonlinearity phi", NULL},
-    {"sigma_b", DNC_SWEEP_DOUBLE, "0", "bias standard deviation", NULL},
-    {"sigma_w", DNC_SWEEP_DOUBLE, "1", "weight scale", NULL},
+    DNC_NET_PARAM_ACTIVATION("tanh"),
+    DNC_NET_PARAM_SIGMA_B("0"),
+    DNC_NET_PARAM_SIGMA_W("1"),
 };
 static const char *const meanfield_columns[] = {
     "q_star", "chi_1", "chi_q", "kappa", "xi_q", "xi_c", "c_star", "rho_star", "phase",

@@ -7,12 +7,12 @@
 #include "app/sweep_types.h"
 
 static const dnc_sweep_param train_params[] = {
-    {"activation", DNC_SWEEP_ACTIVATION, "tanh", "nonlinearity phi", NULL},
-    {"sigma_w", DNC_SWEEP_DOUBLE, "1", "initial weight scale", NULL},
-    {"sigma_b", DNC_SWEEP_DOUBLE, "0.05", "initial bias standard deviation", NULL},
-    {"width", DNC_SWEEP_SIZE, "128", "units per hidden layer", NULL},
-    {"depth", DNC_SWEEP_SIZE, "4", "hidden layers", NULL},
-    {"seed", DNC_SWEEP_U64, "1", "Philox key of the initialisation and minibatch order", NULL},
+    DNC_NET_PARAM_ACTIVATION("tanh"),
+    DNC_NET_PARAM_SIGMA_W("1"),
+    DNC_NET_PARAM_SIGMA_B("0.05"),
+    DNC_NET_PARAM_WIDTH("128"),
+    DNC_NET_PARAM_DEPTH("4"),
+    DNC_NET_PARAM_SEED("1"),
     {"optimizer", DNC_SWEEP_CHOICE, "sgd", "sgd (momentum) or adam", "sgd,adam"},
     {"lr", DNC_SWEEP_DOUBLE, "0.01", "learning rate", NULL},
     {"momentum", DNC_SWEEP_DOUBLE, "0.9", "SGD momentum", NULL},

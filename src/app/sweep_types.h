@@ -27,15 +27,11 @@
     {nm, summ, prefix##_params, DNC_COUNT(prefix##_params), prefix##_columns,               \
      DNC_COUNT(prefix##_columns), prefix##_validate, prefix##_run, NULL}
 
-/* Parameters shared by every type that builds a random network. */
+/* Parameters shared by every type that builds a random network: the
+ * declarations of dnncrit/network.h with the sweeps' defaults. */
 #define NETWORK_PARAMS                                                                       \
-    {"activation", DNC_SWEEP_ACTIVATION, "tanh", "nonlinearity phi", NULL},                 \
-        {"sigma_w", DNC_SWEEP_DOUBLE, "1", "weight scale: W_ij ~ N(0, sigma_w^2/fan_in)",  \
-         NULL},                                                                              \
-        {"sigma_b", DNC_SWEEP_DOUBLE, "0", "bias standard deviation", NULL},                \
-        {"width", DNC_SWEEP_SIZE, "256", "units per layer N", NULL},                       \
-        {"depth", DNC_SWEEP_SIZE, "50", "number of layers L", NULL},                       \
-        {"seed", DNC_SWEEP_U64, "1", "Philox key of the network and inputs", NULL}
+    DNC_NET_PARAM_ACTIVATION("tanh"), DNC_NET_PARAM_SIGMA_W("1"), DNC_NET_PARAM_SIGMA_B("0"), \
+        DNC_NET_PARAM_WIDTH("256"), DNC_NET_PARAM_DEPTH("50"), DNC_NET_PARAM_SEED("1")
 
 /* The network of a point with NETWORK_PARAMS (sweep_type_common.c). */
 dnc_mlp_config dnc_sweep_network_of(const dnc_sweep_point *p);

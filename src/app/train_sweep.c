@@ -45,13 +45,12 @@ static dnc_status validate_spec(const dnc_train_sweep_spec *s)
 /* ------------------------------------------------ the grid as a sweep */
 
 /* The grid's sweep type: the train type's runner on spec->base with the
- * point's grid values; p->context is the dnc_train_sweep_spec. */
+ * point's grid values; p->context is the dnc_train_sweep_spec. Its keys are
+ * the shared network declarations without a default (grid_sweep gives every
+ * one its values: the seeds seed0, seed0 + 1, ...). */
 static const dnc_sweep_param grid_params[] = {
-    {"sigma_w", DNC_SWEEP_DOUBLE, NULL, "weight scales", NULL},
-    {"sigma_b", DNC_SWEEP_DOUBLE, NULL, "bias standard deviations", NULL},
-    {"depth", DNC_SWEEP_SIZE, NULL, "hidden layers", NULL},
-    {"width", DNC_SWEEP_SIZE, NULL, "hidden units", NULL},
-    {"seed", DNC_SWEEP_U64, NULL, "seeds seed0, seed0 + 1, ...", NULL},
+    DNC_NET_PARAM_SIGMA_W(NULL), DNC_NET_PARAM_SIGMA_B(NULL), DNC_NET_PARAM_DEPTH(NULL),
+    DNC_NET_PARAM_WIDTH(NULL),   DNC_NET_PARAM_SEED(NULL),
 };
 
 static dnc_train_config grid_config_of(const dnc_sweep_point *p)
