@@ -236,7 +236,7 @@ int cmd_raster(int argc, char **argv)
                      .gamma_tmax = 0, .collapse_tmin = 0, .collapse_tmax = 0, .m = 1.0,
                      .rebin = 1, .bootstrap = 0, .threads = 0, .min_count = 10, .kmax = 20,
                      .min_tail = 10, .avalanches = 20000, .units = 100, .grid = 20,
-                     .max_size = 1000000000, .max_duration = 100000,
+                     .max_size = 10000000000, .max_duration = 100000,
                      .keep_edges = false, .compare = false, .quiet = false, .simulate = false,
                      .seed = 1};
     cli_opt opts[] = {

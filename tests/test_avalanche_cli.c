@@ -221,7 +221,7 @@ static void test_raster_cli_supercritical(void **state)
     double kept = json_value(jp, "results", "avalanches", NULL);
     assert_true(cut > 50 && cut < 100); /* 1 - q = 0.797 of them */
     assert_true(cut + kept == 100);
-    assert_true(json_value(jp, "config", "max_size", NULL) == 1e9);
+    assert_true(json_value(jp, "config", "max_size", NULL) == 1e10);
     assert_true(json_value(jp, "config", "max_duration", NULL) == 1e5);
     char *out = tu_read(tu_path(dir, "stdout")), want[128];
     snprintf(want, sizeof want, "%.0f of 100 simulated avalanches cut at a cap", cut);
