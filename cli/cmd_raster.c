@@ -52,13 +52,24 @@ static dnc_status detect_format(const char *path, const char **fmt)
     return DNC_OK;
 }
 
-/* The simulated branching process; avalanches stopped at a cap are counted
- * in *cut, and named in the error when too few are left to analyse. */
+/* The simulated branching process; avalanches stopped at a cap (any m >= 0
+ * finishes) are left out and counted in *cut. */
 static dnc_status simulate_activity(const raster_args *a, dnc_activity *act, size_t *cut)
 {
     dnc_branching_opts bo = {.m = a->m, .seeds = 1, .max_duration = a->max_duration,
                              .max_size = a->max_size, .seed = a->seed};
     return dnc_branching_activity(&bo, a->avalanches, 1, a->units, act, cut);
+}
+
+/* A failed analysis of a simulation that lost avalanches at the caps says
+ * how many: "too few avalanches" then has its reason. */
+static dnc_status explain_cut(const raster_args *a, size_t cut, dnc_status st)
+{
+    if (!st || cut == 0)
+        return st;
+    return dnc_fail(st, "%s (%zu of %zu simulated avalanches were cut at --max-size %zu or "
+                        "--max-duration %zu)",
+                    dnc_last_error(), cut, a->avalanches, a->max_size, a->max_duration);
 }
 
 static dnc_status load_activity(const raster_args *a, const char *file, dnc_activity *act,
@@ -168,10 +179,7 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
     dnc_avalanche_opts ao = analysis_opts(a);
     if (!st)
         st = dnc_avalanche_analyse(&av, &ao, &an);
-    if (st && cut > 0)
-        st = dnc_fail(st, "%s (%zu of %zu simulated avalanches were cut at --max-size %zu or "
-                          "--max-duration %zu)",
-                      dnc_last_error(), cut, a->avalanches, a->max_size, a->max_duration);
+    st = explain_cut(a, cut, st);
     if (!st) {
         have_br = dnc_branching_ratio(act.count, act.bins, a->kmax, &br) == DNC_OK;
         st = dnc_activity_susceptibility(&act, &chi);
