@@ -21,6 +21,7 @@ typedef struct {
     const char *format, *out;
     double bin_width, gamma_tmin, gamma_tmax, collapse_tmin, collapse_tmax, m;
     size_t rebin, bootstrap, threads, min_count, kmax, min_tail, avalanches, units, grid;
+    size_t max_size, max_duration;
     bool keep_edges, compare, quiet, simulate;
     uint64_t seed;
 } raster_args;
@@ -51,14 +52,34 @@ static dnc_status detect_format(const char *path, const char **fmt)
     return DNC_OK;
 }
 
+/* The simulated branching process; avalanches stopped at a cap (any m >= 0
+ * finishes) are left out and counted in *cut. */
+static dnc_status simulate_activity(const raster_args *a, dnc_activity *act, size_t *cut)
+{
+    dnc_branching_opts bo = {.m = a->m, .seeds = 1, .max_duration = a->max_duration,
+                             .max_size = a->max_size, .seed = a->seed};
+    return dnc_branching_activity(&bo, a->avalanches, 1, a->units, act, cut);
+}
+
+/* A failed analysis of a simulation that lost avalanches at the caps says
+ * how many: "too few avalanches" then has its reason. */
+static dnc_status explain_cut(const raster_args *a, size_t cut, dnc_status st)
+{
+    if (!st || cut == 0)
+        return st;
+    return dnc_fail(st, "%s (%zu of %zu simulated avalanches were cut at --max-size %zu or "
+                        "--max-duration %zu)",
+                    dnc_last_error(), cut, a->avalanches, a->max_size, a->max_duration);
+}
+
 static dnc_status load_activity(const raster_args *a, const char *file, dnc_activity *act,
-                                double *dt, const char **fmt)
+                                double *dt, const char **fmt, size_t *cut)
 {
     *dt = NAN;
+    *cut = 0;
     if (a->simulate) {
         *fmt = "simulated";
-        dnc_branching_opts bo = {.m = a->m, .seeds = 1, .max_duration = 100000, .seed = a->seed};
-        return dnc_branching_activity(&bo, a->avalanches, 1, a->units, act);
+        return simulate_activity(a, act, cut);
     }
     *fmt = a->format;
     dnc_status st = DNC_OK;
@@ -96,6 +117,8 @@ static void add_config(cJSON *root, const raster_args *a, const char *file, cons
         cJSON_AddNumberToObject(c, "m", a->m);
         cJSON_AddNumberToObject(c, "avalanches", (double)a->avalanches);
         cJSON_AddNumberToObject(c, "units", (double)a->units);
+        cJSON_AddNumberToObject(c, "max_size", (double)a->max_size);
+        cJSON_AddNumberToObject(c, "max_duration", (double)a->max_duration);
     }
     cJSON_AddNumberToObject(c, "seed", (double)a->seed);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
@@ -149,12 +172,14 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
     dnc_branching_estimate br = {0};
     bool have_br = false;
     double chi = NAN;
-    dnc_status st = load_activity(a, file, &act, &dt, &fmt);
+    size_t cut = 0;
+    dnc_status st = load_activity(a, file, &act, &dt, &fmt, &cut);
     if (!st)
         st = dnc_avalanches_from_activity(act.count, act.bins, a->keep_edges, &av);
     dnc_avalanche_opts ao = analysis_opts(a);
     if (!st)
         st = dnc_avalanche_analyse(&av, &ao, &an);
+    st = explain_cut(a, cut, st);
     if (!st) {
         have_br = dnc_branching_ratio(act.count, act.bins, a->kmax, &br) == DNC_OK;
         st = dnc_activity_susceptibility(&act, &chi);
@@ -168,6 +193,8 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
         cJSON_AddNumberToObject(res, "bins", (double)act.bins);
         cJSON_AddNumberToObject(res, "units", (double)act.units);
         cli_json_number(res, "susceptibility", chi);
+        if (a->simulate)
+            cJSON_AddNumberToObject(res, "cut_avalanches", (double)cut);
         st = cli_write_avalanche_outputs(&os, a->out, &av, &an, res);
         if (!st && have_br)
             st = write_branching(&os, a->out, &br, res);
@@ -183,6 +210,10 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
         if (isfinite(dt))
             printf(", bin width %g", dt);
         printf("\n");
+        if (cut > 0)
+            printf("  %zu of %zu simulated avalanches cut at a cap (--max-size %zu, --max-duration "
+                   "%zu) and left out\n",
+                   cut, a->avalanches, a->max_size, a->max_duration);
         cli_print_avalanche_summary(&an);
         if (have_br)
             printf("  branching ratio: conventional %.4f +- %.4f, multistep regression %.4f +- %.4f\n",
@@ -213,6 +244,7 @@ int cmd_raster(int argc, char **argv)
                      .gamma_tmax = 0, .collapse_tmin = 0, .collapse_tmax = 0, .m = 1.0,
                      .rebin = 1, .bootstrap = 0, .threads = 0, .min_count = 10, .kmax = 20,
                      .min_tail = 10, .avalanches = 20000, .units = 100, .grid = 20,
+                     .max_size = 10000000000, .max_duration = 100000,
                      .keep_edges = false, .compare = false, .quiet = false, .simulate = false,
                      .seed = 1};
     cli_opt opts[] = {
@@ -232,10 +264,14 @@ int cmd_raster(int argc, char **argv)
         CLI_OPT("collapse-tmax", CLI_OPT_DOUBLE, &a.collapse_tmax, "shape collapse up to this T (0: no limit)"),
         CLI_OPT("collapse-grid", CLI_OPT_SIZE, &a.grid, "points of t/T in the collapse"),
         CLI_OPT("kmax", CLI_OPT_SIZE, &a.kmax, "largest lag k of the multistep regression"),
-        CLI_OPT("simulate", CLI_OPT_FLAG, &a.simulate, "analyse a simulated branching process instead of FILE"),
+        CLI_OPT("simulate", CLI_OPT_FLAG, &a.simulate, "analyse a simulated branching process instead of FILE (any m >= 0: the caps stop supercritical avalanches)"),
         CLI_OPT("m", CLI_OPT_DOUBLE, &a.m, "simulate: branching ratio (1 = critical)"),
         CLI_OPT("avalanches", CLI_OPT_SIZE, &a.avalanches, "simulate: number of avalanches"),
         CLI_OPT("units", CLI_OPT_SIZE, &a.units, "simulate: units the events are spread over"),
+        CLI_OPT("max-size", CLI_OPT_SIZE, &a.max_size,
+         "simulate: an avalanche whose size would pass this is stopped and left out (counted as cut; 1..2^53)"),
+        CLI_OPT("max-duration", CLI_OPT_SIZE, &a.max_duration,
+         "simulate: an avalanche still alive after this many bins is stopped and left out (counted as cut)"),
         CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed (bootstrap, simulation)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix"),

@@ -123,7 +123,8 @@ static void test_raster_readers(void **state)
 static void test_subcritical_is_not_critical(void **state)
 {
     (void)state;
-    dnc_branching_opts bo = {.m = 0.8, .seeds = 1, .max_duration = 10000, .seed = 4};
+    dnc_branching_opts bo = {.m = 0.8, .seeds = 1, .max_duration = 10000,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 4};
     dnc_avalanches av;
     assert_int_equal(dnc_branching_avalanches(&bo, 20000, &av, NULL), DNC_OK);
     dnc_pl_opts o = dnc_pl_opts_default();
@@ -166,9 +167,10 @@ static void test_branching_ratio_estimators(void **state)
 static void test_susceptibilities(void **state)
 {
     (void)state;
-    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 1000, .seed = 8};
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 1000,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 8};
     dnc_activity a;
-    assert_int_equal(dnc_branching_activity(&bo, 2000, 2, 50, &a), DNC_OK);
+    assert_int_equal(dnc_branching_activity(&bo, 2000, 2, 50, &a, NULL), DNC_OK);
     double chi;
     assert_int_equal(dnc_activity_susceptibility(&a, &chi), DNC_OK);
     double m = 0, v = 0;
@@ -196,7 +198,8 @@ static void test_susceptibilities(void **state)
 static void test_simulator_reproducible(void **state)
 {
     (void)state;
-    dnc_branching_opts bo = {.m = 1.0, .seeds = 2, .max_duration = 500, .seed = 11};
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 2, .max_duration = 500,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 11};
     dnc_avalanches a, b;
     assert_int_equal(dnc_branching_avalanches(&bo, 500, &a, NULL), DNC_OK);
     assert_int_equal(dnc_branching_avalanches(&bo, 500, &b, NULL), DNC_OK);
@@ -211,6 +214,82 @@ static void test_simulator_reproducible(void **state)
     dnc_avalanches_free(&b);
 }
 
+/* The caps: a capped run keeps exactly the avalanches of the uncapped run
+ * (same seed) with S <= max_size and T <= max_duration, in order, with the
+ * same profiles (each avalanche has its own random stream), and counts the
+ * others as cut. */
+static void test_caps_keep_exactly_the_small_avalanches(void **state)
+{
+    (void)state;
+    const size_t n = 3000;
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 100000,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 9};
+    dnc_avalanches all, capped;
+    size_t cut_all, cut;
+    assert_int_equal(dnc_branching_avalanches(&bo, n, &all, &cut_all), DNC_OK);
+    bo.max_size = 50;
+    bo.max_duration = 12;
+    assert_int_equal(dnc_branching_avalanches(&bo, n, &capped, &cut), DNC_OK);
+    size_t k = 0;
+    for (size_t i = 0; i < all.count; i++) {
+        if (all.size[i] > 50 || all.duration[i] > 12)
+            continue;
+        assert_true(k < capped.count);
+        assert_int_equal(capped.start[k], all.start[i]);
+        assert_float_equal(capped.size[k], all.size[i], 0);
+        assert_float_equal(capped.duration[k], all.duration[i], 0);
+        assert_memory_equal(capped.profile + capped.offset[k], all.profile + all.offset[i],
+                            (size_t)all.duration[i] * sizeof *all.profile);
+        k++;
+    }
+    assert_int_equal(k, capped.count);
+    assert_int_equal(capped.count + cut, n);
+    assert_true(cut > cut_all); /* the caps bind: P(S > 50) ~ 0.8 / sqrt(50) ~ 0.1 */
+    dnc_avalanches_free(&all);
+    dnc_avalanches_free(&capped);
+
+    bo.max_size = 0;
+    assert_int_equal(dnc_branching_avalanches(&bo, n, &capped, NULL), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "max_size must be in [1, 2^53], got 0"));
+    bo.max_size = DNC_BRANCHING_MAX_SIZE_LIMIT + 1;
+    assert_int_equal(dnc_branching_avalanches(&bo, n, &capped, NULL), DNC_EINVAL);
+}
+
+/* Supercritical m = 2 returns (it used to run forever): the avalanches that
+ * never die out are cut at the size cap, a fraction 1 - q of them, q the
+ * extinction probability, q = exp(m (q - 1)) for Poisson offspring (q =
+ * 0.2032 at m = 2, solved here by fixed-point iteration). With n = 4000 the
+ * binomial standard error of the cut fraction is sqrt(q (1 - q) / n) =
+ * 0.0064: 4 of them (0.026) guard against a wrong count, not noise. */
+static void test_supercritical_is_cut_at_the_caps(void **state)
+{
+    (void)state;
+    const size_t n = 4000;
+    dnc_branching_opts bo = {.m = 2.0, .seeds = 1, .max_duration = 100000,
+                             .max_size = 1000000000, .seed = 10};
+    dnc_avalanches av;
+    size_t cut;
+    assert_int_equal(dnc_branching_avalanches(&bo, n, &av, &cut), DNC_OK);
+    double q = 0;
+    for (int it = 0; it < 200; it++)
+        q = exp(bo.m * (q - 1));
+    assert_true(fabs(q - 0.2032) < 1e-4);
+    assert_int_equal(av.count + cut, n);
+    double se = sqrt(q * (1 - q) / (double)n);
+    assert_true(fabs((double)cut / (double)n - (1 - q)) < 4 * se);
+    for (size_t i = 0; i < av.count; i++)
+        assert_true(av.size[i] <= 1e9 && av.duration[i] <= 100000);
+    dnc_avalanches_free(&av);
+
+    dnc_activity a;
+    size_t cut_a;
+    bo.m = 1e12; /* the first generation's mean alone is 1000 times the cap */
+    assert_int_equal(dnc_branching_activity(&bo, 200, 1, 10, &a, &cut_a), DNC_OK);
+    assert_int_equal(cut_a, 200); /* P(no offspring) = exp(-1e12) */
+    assert_int_equal(a.bins, 1); /* the one quiet gap */
+    dnc_activity_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +299,8 @@ int main(void)
         cmocka_unit_test(test_branching_ratio_estimators),
         cmocka_unit_test(test_susceptibilities),
         cmocka_unit_test(test_simulator_reproducible),
+        cmocka_unit_test(test_caps_keep_exactly_the_small_avalanches),
+        cmocka_unit_test(test_supercritical_is_cut_at_the_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

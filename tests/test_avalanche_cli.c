@@ -167,7 +167,8 @@ static void test_raster_cli_events_round_trip(void **state)
 {
     (void)state;
     char *dir = tu_tmpdir();
-    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 300, .seed = 21};
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 300,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 21};
     dnc_avalanches av;
     assert_int_equal(dnc_branching_avalanches(&bo, 400, &av, NULL), DNC_OK);
     FILE *fp = fopen(tu_path(dir, "ev.csv"), "w");
@@ -202,6 +203,113 @@ static void test_raster_cli_events_round_trip(void **state)
     assert_true(sum == total + 1);
     free(csv);
     dnc_avalanches_free(&av);
+    tu_rmtree_free(dir);
+}
+
+/* raster --simulate --m 2 (supercritical) returns, reports the avalanches
+ * cut at the caps on stdout and in the JSON, and analyses the others; the
+ * caps are recorded in the config. */
+static void test_raster_cli_supercritical(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --m 2 --avalanches 100 --threads 1 "
+                                     "--out %s/m2", dir), 0);
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/m2.json", dir);
+    double cut = json_value(jp, "results", "cut_avalanches", NULL);
+    double kept = json_value(jp, "results", "avalanches", NULL);
+    assert_true(cut > 50 && cut < 100); /* 1 - q = 0.797 of them */
+    assert_true(cut + kept == 100);
+    assert_true(json_value(jp, "config", "max_size", NULL) == 1e10);
+    assert_true(json_value(jp, "config", "max_duration", NULL) == 1e5);
+    char *out = tu_read(tu_path(dir, "stdout")), want[128];
+    snprintf(want, sizeof want, "%.0f of 100 simulated avalanches cut at a cap", cut);
+    assert_non_null(strstr(out, want));
+    free(out);
+    /* too few avalanches left: the error says how many were cut */
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --m 3 --avalanches 20 --max-size 100 "
+                                     "--out %s/m3", dir), 1);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "simulated avalanches were cut at --max-size 100"));
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "m3.json")));
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --max-size 0 --out %s/m0", dir), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "max_size must be in [1, 2^53], got 0"));
+    free(err);
+    tu_rmtree_free(dir);
+}
+
+/* The same two files' contents are equal (both present). */
+static void assert_same_file(const char *dir, const char *a, const char *b)
+{
+    char *x = tu_read(tu_path(dir, a));
+    char *y = tu_read(tu_path(dir, b));
+    if (!x || !y)
+        fail_msg("missing %s or %s", a, b);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+}
+
+/* raster on a gzipped event list (format detected through the gzip, named
+ * .csv.gz) writes the same tables and results as on the plain file; a
+ * truncated gzip fails naming the file and leaves nothing behind. */
+static void test_raster_cli_reads_gzip(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    dnc_branching_opts bo = {.m = 0.9, .seeds = 1, .max_duration = 300,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 22};
+    dnc_activity act;
+    assert_int_equal(dnc_branching_activity(&bo, 400, 2, 7, &act, NULL), DNC_OK);
+    size_t cap = 1 << 20, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    n += (size_t)snprintf(text, cap, "time,unit\n");
+    for (size_t t = 0; t < act.bins; t++)
+        for (int e = 0; e < (int)act.count[t]; e++) {
+            assert_true(n + 64 < cap);
+            n += (size_t)snprintf(text + n, cap - n, "%.3f,%d\n",
+                                  (double)t + 0.25 + 0.5 * e / act.count[t], e % 7);
+        }
+    tu_write_file(tu_path(dir, "ev.csv"), text, n);
+    tu_write_gzip(tu_path(dir, "ev.csv.gz"), text, n, 1);
+    assert_int_equal(tu_run_cli(dir, "raster %s/ev.csv --bin-width 1 --out %s/plain", dir, dir), 0);
+    assert_int_equal(tu_run_cli(dir, "raster %s/ev.csv.gz --bin-width 1 --out %s/gz", dir, dir), 0);
+    const char *tables[] = {"_avalanches.csv", "_sizes.csv", "_sizes_pdf.csv", "_durations.csv",
+                            "_durations_pdf.csv", "_rk.csv"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "plain%s", tables[i]);
+        snprintf(b, sizeof b, "gz%s", tables[i]);
+        assert_same_file(dir, a, b);
+    }
+    cJSON *pa, *pb;
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/plain.json", dir);
+    assert_int_equal(dnc_read_json(jp, &pa), DNC_OK);
+    snprintf(jp, sizeof jp, "%s/gz.json", dir);
+    assert_int_equal(dnc_read_json(jp, &pb), DNC_OK);
+    assert_true(cJSON_Compare(cJSON_GetObjectItem(pa, "results"),
+                              cJSON_GetObjectItem(pb, "results"), 1));
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(pb, "config"), "format")->valuestring,
+                        "events");
+    cJSON_Delete(pa);
+    cJSON_Delete(pb);
+
+    char *gz = tu_read(tu_path(dir, "ev.csv.gz"));
+    tu_write_file(tu_path(dir, "cut.csv.gz"), gz, 40);
+    free(gz);
+    size_t before = tu_count_entries(dir);
+    assert_int_equal(tu_run_cli(dir, "raster %s/cut.csv.gz --bin-width 1 --out %s/cut", dir, dir), 1);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "cut.csv.gz': truncated gzip file"));
+    free(err);
+    assert_int_equal(tu_count_entries(dir), before);
+    free(text);
+    dnc_activity_free(&act);
     tu_rmtree_free(dir);
 }
 
@@ -242,6 +350,8 @@ int main(void)
         cmocka_unit_test(test_bad_input_leaves_nothing),
         cmocka_unit_test(test_raster_cli_outputs),
         cmocka_unit_test(test_raster_cli_events_round_trip),
+        cmocka_unit_test(test_raster_cli_reads_gzip),
+        cmocka_unit_test(test_raster_cli_supercritical),
         cmocka_unit_test(test_network_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

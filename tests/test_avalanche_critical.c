@@ -19,7 +19,8 @@
 static void test_critical_branching_exponents(void **state)
 {
     (void)state;
-    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 20000, .seed = 3};
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 20000,
+                             .max_size = DNC_BRANCHING_MAX_SIZE_LIMIT, .seed = 3};
     dnc_avalanches av;
     size_t cut;
     assert_int_equal(dnc_branching_avalanches(&bo, 150000, &av, &cut), DNC_OK);

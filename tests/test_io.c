@@ -4,12 +4,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "cli.h"
+#include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
 #include "dnncrit/network.h"
 #include "testutil.h"
@@ -87,6 +89,159 @@ static void test_atomic_file_commit_and_abort(void **state)
     assert_int_equal(tu_count_entries(dir), 1);
     snprintf(path, sizeof path, "%s/no/such/dir/out.csv", dir);
     assert_int_equal(dnc_write_text_atomic(path, "x"), DNC_EIO);
+    tu_rmtree_free(dir);
+}
+
+/* A text of n bytes that compresses well but is not one repeated byte: its
+ * gzip is far smaller than 1/4 of it, so decompression must grow its buffer. */
+static char *sample_text(size_t n)
+{
+    char *t = malloc(n + 1);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++)
+        t[i] = (i % 61 == 60) ? '\n' : (char)('0' + (i * 7 + i / 61) % 10);
+    t[n] = '\0';
+    return t;
+}
+
+static void expect_read_as(const char *path, const char *want, size_t n)
+{
+    char *got;
+    size_t len;
+    assert_int_equal(dnc_read_file(path, &got, &len), DNC_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(got, want, n);
+    assert_int_equal(got[len], '\0');
+    free(got);
+}
+
+/* dnc_read_file: gzip is decompressed by its magic bytes, whatever the name,
+ * in one or several members; plain files are read as they are. */
+static void test_read_file_gzip_like_plain(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const size_t n = 300000;
+    char *text = sample_text(n);
+    char plain[4096], gz[4096], named_txt[4096], multi[4096], empty[4096];
+    snprintf(plain, sizeof plain, "%s/t.txt", dir);
+    snprintf(gz, sizeof gz, "%s/t.txt.gz", dir);
+    snprintf(named_txt, sizeof named_txt, "%s/gzip_but_named.csv", dir);
+    snprintf(multi, sizeof multi, "%s/multi.gz", dir);
+    snprintf(empty, sizeof empty, "%s/empty.gz", dir);
+    tu_write_file(plain, text, n);
+    tu_write_gzip(gz, text, n, 1);
+    tu_write_gzip(named_txt, text, n, 1);
+    tu_write_gzip(multi, text, n, 3);
+    tu_write_gzip(empty, "", 0, 1);
+    expect_read_as(plain, text, n);
+    expect_read_as(gz, text, n);
+    expect_read_as(named_txt, text, n);
+    expect_read_as(multi, text, n);
+    expect_read_as(empty, "", 0);
+    free(text);
+    tu_rmtree_free(dir);
+}
+
+/* The error of a failed read is `code` and names the file and the problem. */
+static void expect_read_error(const char *path, dnc_status code, const char *want)
+{
+    char *got = (char *)1;
+    assert_int_equal(dnc_read_file(path, &got, NULL), code);
+    assert_null(got);
+    if (!strstr(dnc_last_error(), path) || !strstr(dnc_last_error(), want))
+        fail_msg("wanted '%s' and '%s' in '%s'", path, want, dnc_last_error());
+}
+
+/* Truncated, corrupt (CRC) and trailing-garbage gzip files are refused with
+ * an error naming the file. */
+static void test_read_file_bad_gzip(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const size_t n = 5000;
+    char *text = sample_text(n);
+    char gz[4096], bad[4096];
+    snprintf(gz, sizeof gz, "%s/good.gz", dir);
+    snprintf(bad, sizeof bad, "%s/bad.csv.gz", dir);
+    tu_write_gzip(gz, text, n, 1);
+    char *whole;
+    size_t zn;
+    FILE *fp = fopen(gz, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    zn = (size_t)ftell(fp);
+    rewind(fp);
+    whole = malloc(zn + 3);
+    assert_int_equal(fread(whole, 1, zn, fp), zn);
+    fclose(fp);
+
+    tu_write_file(bad, whole, zn / 2);
+    expect_read_error(bad, DNC_EINVAL, "truncated gzip file");
+    tu_write_file(bad, whole, 2); /* the magic bytes alone */
+    expect_read_error(bad, DNC_EINVAL, "truncated gzip file");
+    whole[zn - 8] ^= 0x5a; /* the trailer's CRC-32 no longer matches the data */
+    tu_write_file(bad, whole, zn);
+    expect_read_error(bad, DNC_EINVAL, "corrupt gzip data");
+    whole[zn - 8] ^= 0x5a;
+    memcpy(whole + zn, "xyz", 3);
+    tu_write_file(bad, whole, zn + 3);
+    expect_read_error(bad, DNC_EINVAL, "unexpected bytes after the end of the gzip data");
+    expect_read_error(tu_path(dir, "missing.gz"), DNC_EIO, "cannot open");
+    free(whole);
+    free(text);
+    tu_rmtree_free(dir);
+}
+
+/* A directory given as an input file is named as one by every reader. */
+static void test_directory_is_named_as_such(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    expect_read_error(dir, DNC_EIO, "is a directory");
+    dnc_config cfg;
+    assert_int_equal(dnc_config_read(dir, &cfg), DNC_EIO);
+    assert_non_null(strstr(dnc_last_error(), "is a directory"));
+    dnc_dataset ds;
+    assert_int_equal(dnc_dataset_load(dir, dir, 10, 0, &ds), DNC_EIO);
+    assert_non_null(strstr(dnc_last_error(), "is a directory"));
+    size_t width = 1;
+    cli_opt opts[] = {CLI_OPT("width", CLI_OPT_SIZE, &width, "width")};
+    cli_command cli = {.command = "t", .summary = "s", .opts = opts, .nopts = 1};
+    char *argv[] = {"t", "--config", dir};
+    assert_int_equal(cli_parse(&cli, 3, argv), CLI_ERROR);
+    assert_non_null(strstr(dnc_last_error(), "is a directory"));
+    cli_free(&cli);
+    tu_rmtree_free(dir);
+}
+
+/* A gzipped config reads as the plain one; a plain binary one is refused. */
+static void test_config_gzip_and_binary(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char text[] = "# run\nwidth = 64\n--sigma-w = 1.5 # comment\n";
+    char plain[4096], gz[4096];
+    snprintf(plain, sizeof plain, "%s/run.cfg", dir);
+    snprintf(gz, sizeof gz, "%s/run.cfg.gz", dir);
+    tu_write_file(plain, text, strlen(text));
+    tu_write_gzip(gz, text, strlen(text), 1);
+    dnc_config a, b;
+    assert_int_equal(dnc_config_read(plain, &a), DNC_OK);
+    assert_int_equal(dnc_config_read(gz, &b), DNC_OK);
+    assert_int_equal(a.count, 2);
+    assert_int_equal(b.count, a.count);
+    for (size_t i = 0; i < a.count; i++) {
+        assert_string_equal(b.entries[i].key, a.entries[i].key);
+        assert_string_equal(b.entries[i].value, a.entries[i].value);
+        assert_int_equal(b.entries[i].line, a.entries[i].line);
+    }
+    assert_string_equal(b.path, gz);
+    dnc_config_free(&a);
+    dnc_config_free(&b);
+    tu_write_file(plain, "width = 6\0\x01\x02", 12);
+    assert_int_equal(dnc_config_read(plain, &a), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "NUL byte"));
     tu_rmtree_free(dir);
 }
 
@@ -253,6 +408,10 @@ int main(void)
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
         cmocka_unit_test(test_cli_param_options),
+        cmocka_unit_test(test_read_file_gzip_like_plain),
+        cmocka_unit_test(test_read_file_bad_gzip),
+        cmocka_unit_test(test_directory_is_named_as_such),
+        cmocka_unit_test(test_config_gzip_and_binary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,6 +209,76 @@ static void test_read_file(void **state)
     tu_rmtree_free(dir);
 }
 
+/* A gzipped CSV reads as the plain one, by dnc_table_read and by
+ * dnc_table_read_column. */
+static void test_read_gzip_like_plain(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char text[] = "# a comment\nt,rho,label\n1,0.5,a\n2,0.25,b\n3,0.125,c\n";
+    char plain[4096], gz[4096];
+    snprintf(plain, sizeof plain, "%s/t.csv", dir);
+    snprintf(gz, sizeof gz, "%s/t.csv.gz", dir);
+    tu_write_file(plain, text, strlen(text));
+    tu_write_gzip(gz, text, strlen(text), 1);
+    dnc_table a, b;
+    assert_int_equal(dnc_table_read(plain, &dnc_result_table_opts, &a), DNC_OK);
+    assert_int_equal(dnc_table_read(gz, &dnc_result_table_opts, &b), DNC_OK);
+    assert_int_equal(b.nrows, a.nrows);
+    assert_int_equal(b.ncols, a.ncols);
+    assert_memory_equal(b.v, a.v, 2 * a.ncols * sizeof *a.v); /* two numeric columns first */
+    for (size_t c = 0; c < a.ncols; c++)
+        assert_string_equal(b.names[c], a.names[c]);
+    assert_string_equal(dnc_table_text(&b, 2, 2), "c");
+    assert_string_equal(b.source, gz);
+    dnc_table_free(&a);
+    dnc_table_free(&b);
+    double *x;
+    size_t n;
+    assert_int_equal(dnc_table_read_column(gz, "rho", &x, &n), DNC_OK);
+    assert_int_equal(n, 3);
+    assert_float_equal(x[2], 0.125, 0);
+    free(x);
+    tu_rmtree_free(dir);
+}
+
+/* The error of a failed dnc_table_read contains `want` and the file's name,
+ * and leaves an empty table: what `plot` checks before drawing. */
+static void expect_read_error(const char *path, const char *want)
+{
+    dnc_table t;
+    assert_int_equal(dnc_table_read(path, &dnc_result_table_opts, &t), DNC_EINVAL);
+    if (!strstr(dnc_last_error(), want) || !strstr(dnc_last_error(), path))
+        fail_msg("wanted '%s' and the path in '%s'", want, dnc_last_error());
+    assert_null(t.v);
+    assert_int_equal(t.nrows, 0);
+}
+
+/* Corrupt CSVs: a ragged row, binary garbage (plain or gzipped), a
+ * truncated gzip. */
+static void test_read_corrupt(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad.csv", dir);
+    write_file(path, "t,rho\n1,0.5\n2,0.25,9\n");
+    expect_read_error(path, "bad.csv:3: expected 2 fields (as in the header), got 3");
+    static const unsigned char garbage[] = {'t', ',', 'r', '\n', 0x7f, 'E', 'L', 'F', 0, 1, 2};
+    tu_write_file(path, garbage, sizeof garbage);
+    expect_read_error(path, "bad.csv:2: NUL byte (binary file?)");
+    tu_write_gzip(path, garbage, sizeof garbage, 1);
+    expect_read_error(path, "bad.csv:2: NUL byte (binary file?)");
+    const char text[] = "t,rho\n1,0.5\n2,0.25\n3,0.125\n";
+    tu_write_gzip(path, text, strlen(text), 1);
+    char *whole = tu_read(path); /* the gzip bytes (their first 12 are used) */
+    assert_non_null(whole);
+    tu_write_file(path, whole, 12);
+    expect_read_error(path, "truncated gzip file");
+    free(whole);
+    tu_rmtree_free(dir);
+}
+
 /* dnc_table_read_column (powerlaw): one column by index or name. */
 static void test_read_column(void **state)
 {
@@ -250,6 +320,8 @@ int main(void)
         cmocka_unit_test(test_no_header_and_ncols),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_read_column),
+        cmocka_unit_test(test_read_gzip_like_plain),
+        cmocka_unit_test(test_read_corrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

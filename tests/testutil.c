@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 char *tu_tmpdir(void)
 {
     const char *base = getenv("TMPDIR");
@@ -74,6 +76,29 @@ char *tu_read(const char *path)
     }
     fclose(fp);
     return s;
+}
+
+void tu_write_file(const char *path, const void *data, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    if (!fp || fwrite(data, 1, n, fp) != n || fclose(fp) != 0) {
+        fprintf(stderr, "tu_write_file: cannot write %s\n", path);
+        abort();
+    }
+}
+
+void tu_write_gzip(const char *path, const void *data, size_t n, unsigned members)
+{
+    const char *p = data;
+    for (unsigned k = 0; k < members; k++) {
+        gzFile gz = gzopen(path, k == 0 ? "wb9" : "ab9"); /* "a": one more member */
+        size_t from = n * k / members, to = n * (k + 1) / members;
+        if (!gz || (to > from && gzwrite(gz, p + from, (unsigned)(to - from)) == 0) ||
+            gzclose(gz) != Z_OK) {
+            fprintf(stderr, "tu_write_gzip: cannot write %s\n", path);
+            abort();
+        }
+    }
 }
 
 bool tu_exists(const char *path)

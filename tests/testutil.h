@@ -19,6 +19,10 @@ int tu_run_cli(const char *dir, const char *args_fmt, ...) __attribute__((format
 /* Whole file as a string, NULL if missing; caller frees. */
 char *tu_read(const char *path);
 bool tu_exists(const char *path);
+/* Writes n bytes to path as they are (tu_write_file) or gzip-compressed in
+ * `members` concatenated gzip members (tu_write_gzip, members >= 1). */
+void tu_write_file(const char *path, const void *data, size_t n);
+void tu_write_gzip(const char *path, const void *data, size_t n, unsigned members);
 /* Number of entries in dir (excluding . and ..), to check that a failed
  * run left no half-written files behind. */
 size_t tu_count_entries(const char *dir);

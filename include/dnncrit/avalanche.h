@@ -173,22 +173,32 @@ void dnc_avalanche_analysis_free(dnc_avalanche_analysis *an);
  * of mean m (critical at m = 1: tau = 3/2, alpha = 2, gamma = 2, parabolic
  * mean shape). Avalanche i starts from `seeds` active units, A_{t+1} ~
  * Poisson(m A_t), drawn from Philox (seed, DNC_STREAM_SIM, i, .): the
- * result does not depend on the number of threads. Avalanches still alive
- * after max_duration generations are dropped and counted in *cut. */
+ * result does not depend on the number of threads. An avalanche still
+ * alive after max_duration generations, or whose size S = sum of A_t would
+ * pass max_size, is stopped there, dropped and counted in *cut (cut may be
+ * NULL): the caps make every m >= 0 finish, also a supercritical m > 1,
+ * where a fraction 1 - q of the avalanches never dies out (q = e^{m(q-1)}
+ * the extinction probability) and is cut. Kept avalanches have
+ * T <= max_duration and S <= max_size. */
 typedef struct {
     double m;
     size_t seeds;
-    size_t max_duration;
+    size_t max_duration; /* >= 1 */
+    size_t max_size;     /* in [1, DNC_BRANCHING_MAX_SIZE_LIMIT] */
     uint64_t seed;
 } dnc_branching_opts;
 
+/* Sizes are counted exactly in doubles up to 2^53. */
+#define DNC_BRANCHING_MAX_SIZE_LIMIT ((size_t)1 << 53)
+
 dnc_status dnc_branching_avalanches(const dnc_branching_opts *o, size_t n, dnc_avalanches *av,
                                     size_t *cut);
-/* Activity raster: the avalanches laid end to end with `gap` quiet bins
- * between them (gap >= 1), each event given to one of `units` units
- * uniformly at random (active = distinct units). */
+/* Activity raster: the avalanches kept by dnc_branching_avalanches (*cut:
+ * the others, may be NULL) laid end to end with `gap` quiet bins between
+ * them (gap >= 1), each event given to one of `units` units uniformly at
+ * random (active = distinct units). */
 dnc_status dnc_branching_activity(const dnc_branching_opts *o, size_t n, size_t gap,
-                                  size_t units, dnc_activity *a);
+                                  size_t units, dnc_activity *a, size_t *cut);
 /* Driven process A_{t+1} ~ Poisson(m A_t + h), observed through binomial
  * subsampling with probability p_obs (1 = full): the test case of the
  * multistep-regression estimator. A[0..steps). */

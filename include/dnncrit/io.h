@@ -31,7 +31,14 @@ void dnc_afile_abort(dnc_afile *f);
 dnc_status dnc_write_text_atomic(const char *path, const char *text);
 dnc_status dnc_write_json_atomic(const char *path, const cJSON *root);
 
-/* Reads a whole file (NUL-terminated); caller frees. */
+/* Opens a user's input file for reading ("rb"); DNC_EIO naming the file when
+ * it cannot be opened or is a directory ("'X' is a directory, expected a
+ * file"). Every reader of a user's file opens it through here. */
+dnc_status dnc_open_input(const char *path, FILE **fp);
+/* Reads a whole file (NUL-terminated, *len bytes before the NUL; len may be
+ * NULL); caller frees. A gzip file, known by its magic bytes 1f 8b whatever
+ * its name, is decompressed (several members are read one after the other);
+ * a corrupt or truncated one is DNC_EINVAL naming the file. */
 dnc_status dnc_read_file(const char *path, char **text, size_t *len);
 dnc_status dnc_read_json(const char *path, cJSON **root);
 

@@ -58,31 +58,47 @@ static dnc_status validate(const dnc_branching_opts *o, size_t n)
         return dnc_fail(DNC_EINVAL, "branching: seeds must be >= 1");
     if (o->max_duration < 1)
         return dnc_fail(DNC_EINVAL, "branching: max_duration must be >= 1");
+    if (o->max_size < 1 || o->max_size > DNC_BRANCHING_MAX_SIZE_LIMIT)
+        return dnc_fail(DNC_EINVAL, "branching: max_size must be in [1, 2^53], got %zu",
+                        o->max_size);
     if (n == 0 || n >= UINT32_MAX - 1)
         return dnc_fail(DNC_EINVAL, "branching: number of avalanches must be in [1, 2^32), got %zu",
                         n);
     return DNC_OK;
 }
 
-/* One avalanche into prof[0..T); returns T, or 0 if still alive at max_duration. */
+/* The next generation, Poisson(mu), in *next; false, with the draw left
+ * unfinished, once it passes `room`: the avalanche is cut anyway.
+ * gsl_ran_poisson returns an unsigned int, so huge means are drawn in parts
+ * of 1e9 (at most room / 1e9 + 1 of them before the cut). */
+static bool next_generation(gsl_rng *r, double mu, double room, double *next)
+{
+    double sum = 0;
+    while (mu > 1e9) {
+        sum += gsl_ran_poisson(r, 1e9);
+        mu -= 1e9;
+        if (sum > room)
+            return false;
+    }
+    *next = sum + gsl_ran_poisson(r, mu);
+    return true;
+}
+
+/* One avalanche into prof[0..T); returns T, or 0 when it is cut: still
+ * alive after max_duration generations, or its size would pass max_size. */
 static size_t one_avalanche(const dnc_branching_opts *o, uint32_t i, double *prof)
 {
     philox_state ps;
     gsl_rng r = philox_rng(&ps, o->seed, DNC_STREAM_SIM, i);
-    double A = (double)o->seeds;
+    double A = (double)o->seeds, S = 0, cap = (double)o->max_size;
     size_t T = 0;
     while (A > 0) {
-        if (T == o->max_duration)
+        if (T == o->max_duration || S + A > cap)
             return 0;
         prof[T++] = A;
-        double mu = o->m * A;
-        /* gsl_ran_poisson takes an unsigned int result: split huge means */
-        double next = 0;
-        while (mu > 1e9) {
-            next += gsl_ran_poisson(&r, 1e9);
-            mu -= 1e9;
-        }
-        A = next + gsl_ran_poisson(&r, mu);
+        S += A;
+        if (!next_generation(&r, o->m * A, cap - S, &A))
+            return 0;
     }
     return T;
 }
@@ -94,9 +110,12 @@ dnc_status dnc_branching_avalanches(const dnc_branching_opts *o, size_t n, dnc_a
     dnc_status st = validate(o, n);
     if (st)
         return st;
-    double *prof = malloc(o->max_duration * sizeof *prof);
+    double *prof =
+        o->max_duration <= SIZE_MAX / sizeof *prof ? malloc(o->max_duration * sizeof *prof) : NULL;
     if (!prof)
-        return dnc_fail(DNC_ENOMEM, "branching: out of memory");
+        return dnc_fail(DNC_ENOMEM,
+                        "branching: out of memory for a profile of max_duration = %zu generations",
+                        o->max_duration);
     size_t ncut = 0;
     for (size_t i = 0; i < n && !st; i++) {
         size_t T = one_avalanche(o, (uint32_t)i, prof);
@@ -114,13 +133,13 @@ dnc_status dnc_branching_avalanches(const dnc_branching_opts *o, size_t n, dnc_a
 }
 
 dnc_status dnc_branching_activity(const dnc_branching_opts *o, size_t n, size_t gap, size_t units,
-                                  dnc_activity *a)
+                                  dnc_activity *a, size_t *cut)
 {
     memset(a, 0, sizeof *a);
     if (gap < 1 || units < 1)
         return dnc_fail(DNC_EINVAL, "branching: gap and units must be >= 1");
     dnc_avalanches av;
-    dnc_status st = dnc_branching_avalanches(o, n, &av, NULL);
+    dnc_status st = dnc_branching_avalanches(o, n, &av, cut);
     if (st)
         return st;
     size_t bins = gap;

@@ -9,6 +9,7 @@
 
 #include <zlib.h>
 
+#include "dnncrit/io.h"
 #include "dnncrit/rng.h"
 
 #define IDX_TYPE_UBYTE 0x08
@@ -52,9 +53,19 @@ static dnc_status open_idx(const char *path, gzFile *gz)
         return dnc_fail(DNC_EINVAL, "no IDX file name given");
     if (access(path, R_OK) != 0)
         return dnc_fail(DNC_EIO, "cannot read '%s': %s", path, strerror(errno));
-    *gz = gzopen(path, "rb");
-    if (*gz == NULL)
-        return dnc_fail(DNC_EIO, "cannot open '%s': %s", path, strerror(errno));
+    FILE *fp;
+    dnc_status st = dnc_open_input(path, &fp); /* names a directory as such */
+    if (st)
+        return st;
+    int fd = dup(fileno(fp));
+    fclose(fp);
+    *gz = fd < 0 ? NULL : gzdopen(fd, "rb");
+    if (*gz == NULL) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return dnc_fail(DNC_EIO, "cannot open '%s': %s", path, strerror(e));
+    }
     gzbuffer(*gz, 1 << 17);
     return DNC_OK;
 }

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include <omp.h>
 
@@ -129,20 +132,30 @@ dnc_status dnc_write_json_atomic(const char *path, const cJSON *root)
     return st;
 }
 
-dnc_status dnc_read_file(const char *path, char **text, size_t *len)
+dnc_status dnc_open_input(const char *path, FILE **fp)
 {
-    *text = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    *fp = fopen(path, "rb");
+    if (!*fp)
         return dnc_fail(DNC_EIO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(*fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(*fp);
+        *fp = NULL;
+        return dnc_fail(DNC_EIO, "'%s' is a directory, expected a file", path);
+    }
+    return DNC_OK;
+}
+
+/* The bytes of an open stream, NUL-terminated; caller frees. */
+static dnc_status read_stream(FILE *fp, const char *path, char **out, size_t *len)
+{
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
-        size_t got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
+        n += fread(buf + n, 1, cap - n - 1, fp);
         if (n + 1 < cap)
             break;
-        char *bigger = realloc(buf, cap * 2);
+        char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
         if (!bigger) {
             free(buf);
             buf = NULL;
@@ -151,19 +164,158 @@ dnc_status dnc_read_file(const char *path, char **text, size_t *len)
         buf = bigger;
         cap *= 2;
     }
-    bool err = buf && ferror(fp);
-    fclose(fp);
     if (!buf)
         return dnc_fail(DNC_ENOMEM, "out of memory reading '%s'", path);
-    if (err) {
+    if (ferror(fp)) {
+        int e = errno;
         free(buf);
-        return dnc_fail(DNC_EIO, "error reading '%s'", path);
+        return dnc_fail(DNC_EIO, "error reading '%s': %s", path, strerror(e));
     }
     buf[n] = '\0';
-    *text = buf;
-    if (len)
-        *len = n;
+    *out = buf;
+    *len = n;
     return DNC_OK;
+}
+
+/* Gzip by its magic bytes (RFC 1952), whatever the file is called. */
+static bool is_gzip(const unsigned char *b, size_t n)
+{
+    return n >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+}
+
+/* Decompression of a whole gzip file held in memory. */
+typedef struct {
+    z_stream zs;
+    const unsigned char *in;
+    size_t in_len, in_used;
+    char *out;
+    size_t out_cap, out_used;
+} gunzip_state;
+
+/* Feeds the next slice of input (zlib counts in unsigned int). */
+static void gunzip_feed(gunzip_state *g)
+{
+    if (g->zs.avail_in > 0 || g->in_used == g->in_len)
+        return;
+    size_t chunk = g->in_len - g->in_used;
+    if (chunk > UINT_MAX)
+        chunk = UINT_MAX;
+    g->zs.next_in = (unsigned char *)(uintptr_t)(g->in + g->in_used);
+    g->zs.avail_in = (unsigned)chunk;
+    g->in_used += chunk;
+}
+
+/* Room for more output (always one byte kept for the final NUL). */
+static bool gunzip_room(gunzip_state *g)
+{
+    if (g->out_cap - g->out_used <= 1) {
+        if (g->out_cap > SIZE_MAX / 2)
+            return false;
+        char *bigger = realloc(g->out, g->out_cap * 2);
+        if (!bigger)
+            return false;
+        g->out = bigger;
+        g->out_cap *= 2;
+    }
+    size_t room = g->out_cap - g->out_used - 1;
+    g->zs.next_out = (unsigned char *)g->out + g->out_used;
+    g->zs.avail_out = room > UINT_MAX ? UINT_MAX : (unsigned)room;
+    return true;
+}
+
+static bool gunzip_input_left(const gunzip_state *g)
+{
+    return g->zs.avail_in > 0 || g->in_used < g->in_len;
+}
+
+/* The next member of a multi-member file, or an error for other trailing bytes. */
+static dnc_status gunzip_next_member(gunzip_state *g, const char *path, bool *done)
+{
+    *done = !gunzip_input_left(g);
+    if (*done)
+        return DNC_OK;
+    gunzip_feed(g);
+    const unsigned char *rest = g->zs.next_in;
+    size_t left = g->zs.avail_in + (g->in_len - g->in_used);
+    if (!is_gzip(rest, left))
+        return dnc_fail(DNC_EINVAL, "'%s': unexpected bytes after the end of the gzip data",
+                        path);
+    inflateReset(&g->zs);
+    return DNC_OK;
+}
+
+static dnc_status gunzip_run(gunzip_state *g, const char *path)
+{
+    for (;;) {
+        gunzip_feed(g);
+        if (!gunzip_room(g))
+            return dnc_fail(DNC_ENOMEM, "out of memory decompressing '%s'", path);
+        unsigned char *before = g->zs.next_out;
+        int rc = inflate(&g->zs, Z_NO_FLUSH);
+        g->out_used += (size_t)(g->zs.next_out - before);
+        bool done = false;
+        dnc_status st = DNC_OK;
+        if (rc == Z_STREAM_END)
+            st = gunzip_next_member(g, path, &done);
+        else if (rc == Z_BUF_ERROR && !gunzip_input_left(g))
+            return dnc_fail(DNC_EINVAL,
+                            "'%s': truncated gzip file (the compressed data ends early)", path);
+        else if (rc == Z_MEM_ERROR)
+            return dnc_fail(DNC_ENOMEM, "out of memory decompressing '%s'", path);
+        else if (rc != Z_OK && rc != Z_BUF_ERROR)
+            return dnc_fail(DNC_EINVAL, "'%s': corrupt gzip data (%s)", path,
+                            g->zs.msg ? g->zs.msg : "inflate failed");
+        if (st || done)
+            return st;
+    }
+}
+
+static dnc_status gunzip(const char *path, const char *in, size_t n, char **text, size_t *len)
+{
+    if (n > SIZE_MAX / 8)
+        return dnc_fail(DNC_ENOMEM, "'%s' is too large to decompress", path);
+    gunzip_state g = {.in = (const unsigned char *)in, .in_len = n, .out_cap = 4 * n + 4096};
+    if (!(g.out = malloc(g.out_cap)))
+        return dnc_fail(DNC_ENOMEM, "out of memory decompressing '%s'", path);
+    if (inflateInit2(&g.zs, 16 + MAX_WBITS) != Z_OK) { /* 16: gzip wrapper only */
+        free(g.out);
+        return dnc_fail(DNC_ENOMEM, "out of memory decompressing '%s'", path);
+    }
+    dnc_status st = gunzip_run(&g, path);
+    inflateEnd(&g.zs);
+    if (st) {
+        free(g.out);
+        return st;
+    }
+    g.out[g.out_used] = '\0';
+    *text = g.out;
+    *len = g.out_used;
+    return DNC_OK;
+}
+
+dnc_status dnc_read_file(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *fp;
+    dnc_status st = dnc_open_input(path, &fp);
+    if (st)
+        return st;
+    char *raw = NULL;
+    size_t n = 0;
+    st = read_stream(fp, path, &raw, &n);
+    fclose(fp);
+    if (st)
+        return st;
+    size_t out_len = n;
+    if (is_gzip((const unsigned char *)raw, n)) {
+        st = gunzip(path, raw, n, text, &out_len);
+        free(raw);
+    } else {
+        *text = raw;
+    }
+    if (!st && len)
+        *len = out_len;
+    return st;
 }
 
 dnc_status dnc_read_json(const char *path, cJSON **root)
