@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +136,11 @@ dnc_status dnc_read_file(const char *path, char **text, size_t *len)
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return dnc_fail(DNC_EIO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat info;
+    if (fstat(fileno(fp), &info) == 0 && S_ISDIR(info.st_mode)) {
+        fclose(fp);
+        return dnc_fail(DNC_EIO, "'%s' is a directory, expected a file", path);
+    }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
