@@ -67,6 +67,11 @@ typedef struct {
 #define CLI_PARAM_LIST(decl, target_, help_)                                                  \
     {.type = CLI_OPT_DLIST, .target = (target_), .help = (help_), .param = &(decl)}
 
+/* --quiet, the same in every command: no progress on stderr and no summary on
+ * stdout; errors and warnings still go to stderr, the output files are the same. */
+#define CLI_QUIET_HELP "no progress on stderr, no summary on stdout (errors still shown)"
+#define CLI_QUIET_OPTION(target_) CLI_OPT("quiet", CLI_OPT_FLAG, (target_), CLI_QUIET_HELP)
+
 /* A deprecated spelling OLD of the option named NEW (both without "--"):
  * accepted on the command line and in config files with a warning on
  * stderr, listed in --help as deprecated. */

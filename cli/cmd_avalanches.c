@@ -34,7 +34,7 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
     opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->net.seed, "random seed (weights, inputs, perturbed units)");
     opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
     opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
-    opts[k++] = (cli_opt)CLI_OPT("quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary");
+    opts[k++] = (cli_opt)CLI_QUIET_OPTION(&a->quiet);
     *n = k;
 }
 

@@ -183,7 +183,7 @@ int cmd_propagate(int argc, char **argv)
          "products in cuBLAS)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress and no summary"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {
