@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dnncrit/meanfield.h"
+#include "dnncrit/plot.h"
 #include "testutil.h"
 
 static char *read_in(const char *dir, const char *name)
@@ -359,6 +360,75 @@ static void test_train_csv_nan(void **state)
     tu_rmtree_free(dir);
 }
 
+/* The figure of dir/NAME.json (the recipe of its command). */
+static dnc_figure *figure_of(const char *dir, const char *name)
+{
+    cJSON *rec;
+    dnc_table t;
+    bool has;
+    assert_int_equal(tu_load_result(dir, name, &rec, &t, &has), DNC_OK);
+    char folder[4096];
+    snprintf(folder, sizeof folder, "%s/%s", dir, name);
+    *strrchr(folder, '/') = '\0';
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, folder, &fig), DNC_OK);
+    cJSON_Delete(rec);
+    if (has)
+        dnc_table_free(&t);
+    return fig;
+}
+
+static size_t error_bars(const dnc_plot_panel *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nseries; i++)
+        if (p->series[i].style == DNC_STYLE_ERRORBARS)
+            n += p->series[i].n;
+    return n;
+}
+
+/* D.7: the cnn figure over 300 layers: at most ~40 error bars per panel (log-
+ * spaced, so they stay apart), all layers still drawn as a line; activity and
+ * survival (constant 1 here: sigma_w = 1, sigma_b = 0 keeps every site active) on a
+ * linear axis. */
+static void test_cnn_figure_readable(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "cnn --depth 300 --seeds 2 --quiet --out c"), 0);
+    dnc_figure *fig = figure_of(dir, "c");
+    assert_int_equal(fig->npanels, 3);
+    for (size_t k = 0; k < 3; k++) {
+        const dnc_plot_panel *p = fig->panels[k];
+        assert_true(error_bars(p) >= 10 && error_bars(p) <= 45);
+        assert_int_equal(p->series[0].n, 300); /* the line through every layer */
+    }
+    for (size_t k = 1; k < 3; k++) {
+        assert_false(fig->panels[k]->logy);
+        assert_true(fig->panels[k]->ymin == 0 && fig->panels[k]->ymax > 1);
+    }
+    dnc_figure_free(fig);
+    tu_rmtree_free(dir);
+}
+
+/* D.7: the demo rho panel ends at 1e-16 (double round-off of 1 - c) or the
+ * decade of the smallest measured rho, not at the mean field's 1e-20. The
+ * ordered point 0.5 sigma_w^c decays below round-off within 200 layers. */
+static void test_demo_rho_axis_clipped(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "demo --width 64 --depth 200 --seeds 1 --factors 0.5,1 "
+                                     "--quiet --out-dir d"),
+                     0);
+    dnc_figure *fig = figure_of(dir, "d/demo");
+    const dnc_plot_panel *p = fig->panels[0];
+    assert_true(p->logy);
+    assert_true(p->ymin >= 1e-16 && p->ymin < 1e-10);
+    dnc_figure_free(fig);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +444,8 @@ int main(void)
         cmocka_unit_test(test_advise_fills_placeholders),
         cmocka_unit_test(test_avalanches_cut_message),
         cmocka_unit_test(test_train_csv_nan),
+        cmocka_unit_test(test_cnn_figure_readable),
+        cmocka_unit_test(test_demo_rho_axis_clipped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
