@@ -189,7 +189,7 @@ static dnc_status check_domain(const cli_opt *o, const char *what)
             st = p.type == DNC_PARAM_DOUBLE ? dnc_param_check_double(&p, what, l->v[i])
                  : l->v[i] >= 0 && l->v[i] == floor(l->v[i])
                      ? dnc_param_check_integer(&p, what, (uint64_t)l->v[i])
-                     : dnc_fail(DNC_EINVAL, "%s must be a non-negative integer, got %g", what,
+                     : dnc_fail(DNC_EINVAL, "%s: %g is not a whole number >= 0", what,
                                 l->v[i]);
         return st;
     }
