@@ -281,8 +281,8 @@ int cmd_advise(int argc, char **argv)
                   false, false};
     cli_opt opts[] = {
         CLI_PARAM(dnc_net_param_activation, &o.act),
-        CLI_PARAM(dnc_net_param_depth, &o.depth),
-        CLI_PARAM(dnc_net_param_width, &o.width),
+        CLI_PARAM_DOMAIN(dnc_net_param_depth, &o.depth, "number of layers L", "[1,100000]"),
+        CLI_PARAM_DOMAIN(dnc_net_param_width, &o.width, "units per layer N", "[16,16384]"),
         CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
         CLI_OPT("rho-tol", CLI_OPT_DOUBLE, &o.rho_tol,
          "target rms deviation of rho^l from mean field for the width estimate"),
