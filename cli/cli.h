@@ -40,6 +40,8 @@ typedef struct {
     const char *help;
     bool seen;              /* set by the parser */
     const dnc_param *param; /* the declared parameter it sets, or NULL */
+    const char *domain;     /* this command's accepted values when they differ from the
+                               declaration's (CLI_PARAM_DOMAIN), else NULL */
     char spelling[32];      /* the name of a CLI_PARAM option, filled by the parser */
 } cli_opt;
 
@@ -49,15 +51,26 @@ typedef struct {
 
 /* An option for a declared parameter (dnncrit/param.h, e.g. dnc_net_param_sigma_w from
  * dnncrit/network.h): spelled as the key with '-' for '_' ("--sigma-w"), type and help from
- * the declaration; *TARGET holds this command's default. Its domain is checked where the
- * value is used (dnc_mlp_config_validate), not while parsing. */
+ * the declaration; *TARGET holds this command's default. The parser checks a given value
+ * against the declaration's domain: out of it is a usage error (exit 2), like a malformed
+ * value. */
 #define CLI_PARAM(decl, target_) {.type = CLI_OPT_PARAM, .target = (target_), .param = &(decl)}
 /* The same with this command's own help text. */
 #define CLI_PARAM_HELP(decl, target_, help_)                                                  \
     {.type = CLI_OPT_PARAM, .target = (target_), .help = (help_), .param = &(decl)}
-/* A list of values of a declared parameter into a cli_dlist (e.g. --sigma-b 0:1:11). */
+/* A declared parameter whose accepted values differ in this command (DOMAIN as in
+ * dnncrit/param.h, e.g. "[0,1048576]" where 0 turns a feature off). */
+#define CLI_PARAM_DOMAIN(decl, target_, help_, domain_)                                       \
+    {.type = CLI_OPT_PARAM, .target = (target_), .help = (help_), .param = &(decl),         \
+     .domain = (domain_)}
+/* A list of values of a declared parameter (each checked against its domain) into a cli_dlist (e.g. --sigma-b 0:1:11). */
 #define CLI_PARAM_LIST(decl, target_, help_)                                                  \
     {.type = CLI_OPT_DLIST, .target = (target_), .help = (help_), .param = &(decl)}
+
+/* --quiet, the same in every command: no progress on stderr and no summary on
+ * stdout; errors and warnings still go to stderr, the output files are the same. */
+#define CLI_QUIET_HELP "no progress on stderr, no summary on stdout (errors still shown)"
+#define CLI_QUIET_OPTION(target_) CLI_OPT("quiet", CLI_OPT_FLAG, (target_), CLI_QUIET_HELP)
 
 /* A deprecated spelling OLD of the option named NEW (both without "--"):
  * accepted on the command line and in config files with a warning on
@@ -81,6 +94,16 @@ typedef struct {
 } cli_command;
 
 enum { CLI_OK = 0, CLI_HELP = 1, CLI_ERROR = 2 };
+
+/* Exit codes of every subcommand (README, docs/CONVENTIONS.md): 0 success;
+ * 1 a run that failed (I/O, numerical failure, bad data); 2 bad usage,
+ * anything detectable before running (unknown option, malformed value, value
+ * outside its declared domain, contradictory options). */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+
+/* --out, the common output option, names files (a prefix such as "res/run" for
+ * PREFIX.csv and PREFIX.json, or one file): the parser refuses a value that
+ * names a directory ("res/", ".", "..", "") for every command, exit 2. */
 
 /* Parses argv (argv[0] is the subcommand name). On CLI_HELP the help
  * has been printed to stdout; on CLI_ERROR an error to stderr. */

@@ -76,12 +76,18 @@ static dnc_status compute(const adv_opts *o, adv_result *r)
     return DNC_OK;
 }
 
-static const char *SUSC_EVIDENCE =
-    "finite-width measurement: chi = N var(rho) of damage-spreading activity through the layers "
-    "(dnc_net_avalanches, avalanche module) at sigma_w = 0.7 .. 1.5 sigma_w* (9 points), this "
-    "depth and width, `seeds` networks x `susc-inputs` input pairs each; peak by a parabola "
-    "through the maximum and its neighbours, uncertainty half a grid step (statistical noise of "
-    "chi not included)";
+/* How the susceptibility peak was measured, with this run's numbers. */
+static const char *susc_evidence(const adv_opts *o, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "finite-width measurement: chi = N var(rho) of damage-spreading activity through the "
+             "layers (dnc_net_avalanches, avalanche module) at sigma_w = 0.7 .. 1.5 sigma_w* (%d "
+             "points), depth %zu, width %zu, %zu networks x %zu input pairs each; peak by a "
+             "parabola through the maximum and its neighbours, uncertainty half a grid step "
+             "(statistical noise of chi not included)",
+             SUSC_POINTS, o->depth, o->width, o->seeds, o->susc_inputs);
+    return buf;
+}
 
 static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
 {
@@ -150,7 +156,8 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
         cli_json_number(j, "chi", r->susc.chi[i]);
         cJSON_AddItemToArray(sc, j);
     }
-    cJSON_AddStringToObject(su, "evidence", SUSC_EVIDENCE);
+    char evidence[512];
+    cJSON_AddStringToObject(su, "evidence", susc_evidence(o, evidence, sizeof evidence));
 }
 
 static void write_csv(FILE *fp, const adv_opts *o, const adv_result *r)
@@ -197,7 +204,8 @@ static void print_report(const adv_opts *o, const adv_result *r)
     printf("  chi = N var(rho) along sigma_w:");
     for (size_t i = 0; i < r->susc.n; i++)
         printf(" %.3g:%.3g", r->susc.sigma_w[i], r->susc.chi[i]);
-    printf("\n  evidence: %s\n", SUSC_EVIDENCE);
+    char evidence[512];
+    printf("\n  evidence: %s\n", susc_evidence(o, evidence, sizeof evidence));
 }
 
 static int run(const adv_opts *o, int argc, char **argv)
@@ -233,13 +241,12 @@ static int run(const adv_opts *o, int argc, char **argv)
         st = mf_write_outputs(o->out, csv.text, rec);
     mf_text_free(&csv);
     cJSON_Delete(rec);
-    if (!st)
+    if (!st && !o->quiet) {
         print_report(o, r);
+        printf("\nwrote %s.json, %s.csv\n", o->out, o->out);
+    }
     free(r);
-    if (st)
-        return cli_fail("advise");
-    printf("\nwrote %s.json, %s.csv\n", o->out, o->out);
-    return 0;
+    return st ? cli_fail("advise") : 0;
 }
 
 /* The ranges advise works in; a value outside is a usage error (exit 2). */
@@ -274,8 +281,8 @@ int cmd_advise(int argc, char **argv)
                   false, false};
     cli_opt opts[] = {
         CLI_PARAM(dnc_net_param_activation, &o.act),
-        CLI_PARAM(dnc_net_param_depth, &o.depth),
-        CLI_PARAM(dnc_net_param_width, &o.width),
+        CLI_PARAM_DOMAIN(dnc_net_param_depth, &o.depth, "number of layers L", "[1,100000]"),
+        CLI_PARAM_DOMAIN(dnc_net_param_width, &o.width, "units per layer N", "[16,16384]"),
         CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
         CLI_OPT("rho-tol", CLI_OPT_DOUBLE, &o.rho_tol,
          "target rms deviation of rho^l from mean field for the width estimate"),
@@ -287,7 +294,7 @@ int cmd_advise(int argc, char **argv)
         CLI_OPT("skip-susceptibility", CLI_OPT_FLAG, &o.skip_susc,
          "skip the (slowest) susceptibility scan"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&o.quiet),
     };
     cli_command cli = {.command = "advise",
                    .summary = "Initialisation advice without training: the critical "

@@ -34,7 +34,7 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
     opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->net.seed, "random seed (weights, inputs, perturbed units)");
     opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
     opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
-    opts[k++] = (cli_opt)CLI_OPT("quiet", CLI_OPT_FLAG, &a->quiet, "no progress or summary");
+    opts[k++] = (cli_opt)CLI_QUIET_OPTION(&a->quiet);
     *n = k;
 }
 
@@ -67,7 +67,7 @@ dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
                    : o->rule == DNC_NET_ABS    ? 0.5
                                                : 1.0;
     o->quiet = true;
-    return DNC_OK;
+    return dnc_net_aval_opts_validate(o);
 }
 
 void cli_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
@@ -107,9 +107,9 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     dnc_net_aval_opts o;
     dnc_net_aval_result res = {0};
     dnc_avalanche_analysis an = {0};
-    dnc_status st = cli_netaval_build(a, &o);
-    if (!st)
-        st = dnc_net_avalanches(&o, &res);
+    if (cli_netaval_build(a, &o))
+        return cli_fail("avalanches") + 1; /* bad options: a usage error, 2 */
+    dnc_status st = dnc_net_avalanches(&o, &res);
     if (st)
         return cli_fail("avalanches");
     dnc_avalanche_opts ao = dnc_avalanche_opts_default();
@@ -154,8 +154,9 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
                "(threshold %g), %zu networks x %zu inputs\n",
                dnc_activation_name(o.net.activation), o.net.width, o.net.depth, o.net.sigma_w,
                o.net.sigma_b, dnc_net_rule_name(o.rule), o.threshold, o.networks, o.inputs);
-        printf("  completed %zu, cut at depth %zu (survival %.3f); chi = %.4g, <S^2>/<S> = %.4g\n",
-               res.av.count, res.cut, res.survival, res.chi, res.chi_S);
+        printf("  completed %zu, %zu still active at the last layer (depth %zu; survival %.3f); "
+               "chi = %.4g, <S^2>/<S> = %.4g\n",
+               res.av.count, res.cut, res.depth, res.survival, res.chi, res.chi_S);
         if (analysed)
             cli_print_avalanche_summary(&an);
     }

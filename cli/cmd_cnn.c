@@ -389,7 +389,7 @@ int cmd_cnn(int argc, char **argv)
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json"),
         CLI_OPT("raster", CLI_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress or summary"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "cnn",

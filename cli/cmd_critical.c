@@ -70,7 +70,22 @@ static cJSON *rows_json(const crit_row *rows, size_t n, dnc_activation act)
     return arr;
 }
 
-static int run(dnc_activation act, const cli_dlist *sb, const char *out, int argc, char **argv)
+static void print_table(dnc_activation act, const crit_row *rows, size_t n, const char *out)
+{
+    printf("critical line (chi_1 = 1), %s\n  %-10s %-18s %-14s %-14s\n", dnc_activation_name(act),
+           "sigma_b", "sigma_w*", "q*", "kappa");
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].ok)
+            printf("  %-10.6g %-18.12g %-14.8g %-14.8g\n", rows[i].sigma_b, rows[i].sigma_w,
+                   rows[i].pt.q_star, rows[i].pt.kappa);
+        else
+            printf("  %-10.6g none: %s\n", rows[i].sigma_b, rows[i].why);
+    }
+    printf("wrote %s.csv, %s.json\n", out, out);
+}
+
+static int run(dnc_activation act, const cli_dlist *sb, const char *out, bool quiet, int argc,
+               char **argv)
 {
     double t0 = dnc_wall_time();
     crit_row *rows = calloc(sb->n, sizeof *rows);
@@ -111,16 +126,8 @@ static int run(dnc_activation act, const cli_dlist *sb, const char *out, int arg
         free(rows);
         return cli_fail("critical");
     }
-    printf("critical line (chi_1 = 1), %s\n  %-10s %-18s %-14s %-14s\n", dnc_activation_name(act),
-           "sigma_b", "sigma_w*", "q*", "kappa");
-    for (size_t i = 0; i < sb->n; i++) {
-        if (rows[i].ok)
-            printf("  %-10.6g %-18.12g %-14.8g %-14.8g\n", rows[i].sigma_b, rows[i].sigma_w,
-                   rows[i].pt.q_star, rows[i].pt.kappa);
-        else
-            printf("  %-10.6g none: %s\n", rows[i].sigma_b, rows[i].why);
-    }
-    printf("wrote %s.csv, %s.json\n", out, out);
+    if (!quiet)
+        print_table(act, rows, sb->n, out);
     free(rows);
     return 0;
 }
@@ -154,7 +161,7 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
     (void)cli;
     crit_args *a = ctx;
     int rc = check_sigma_b(&a->sb);
-    return rc ? rc : run(a->act, &a->sb, a->out, argc, argv);
+    return rc ? rc : run(a->act, &a->sb, a->out, a->quiet, argc, argv);
 }
 
 int cmd_critical(int argc, char **argv)
@@ -165,7 +172,7 @@ int cmd_critical(int argc, char **argv)
         CLI_PARAM(dnc_net_param_activation, &a.act),
         CLI_PARAM_LIST(dnc_net_param_sigma_b, &a.sb, "bias standard deviations (default 0:1:11)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv and PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "critical",

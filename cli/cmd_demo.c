@@ -271,6 +271,8 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     demo_args *a = ctx;
+    if (validate_args(a))
+        return cli_fail("demo") + 1; /* bad options: a usage error, 2 */
     double t0 = dnc_wall_time();
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
@@ -279,7 +281,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     out_file layers = {0}, summary = {0}, json = {0};
     cJSON *root = NULL;
     double sigma_c = NAN, flops = 0;
-    dnc_status st = pts ? validate_args(a) : dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_status st = pts ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st)
         st = dnc_mf_critical_sigma_w(a->net.activation, a->net.sigma_b, &sigma_c);
     if (!st && !(st = make_dir(a->out_dir)) && !(st = open_out(&layers, a->out_dir, "demo_layers.csv")))
@@ -318,7 +320,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
         st = dnc_afile_commit(&json.f);
     if (st) {
         dnc_afile_abort(&layers.f), dnc_afile_abort(&summary.f), dnc_afile_abort(&json.f);
-    } else {
+    } else if (!a->quiet) {
         print_table(a, sigma_c, pts, np);
         printf("\nwrote %s, %s, %s (%.1f s)\n", layers.path, summary.path, json.path,
                dnc_wall_time() - t0);
@@ -361,7 +363,7 @@ int cmd_demo(int argc, char **argv)
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_OPT("product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable"),
         CLI_OPT("out-dir", CLI_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {

@@ -148,7 +148,7 @@ static int write_outputs(const dp_args *a, const dnc_dp_result *r, int argc, cha
         rc = cli_fail("dp");
         remove(csv);
         remove(seeds);
-    } else {
+    } else if (!a->quiet) {
         print_result(a, r);
         printf("  wrote %s, %s, %s\n", csv, seeds, json);
     }
@@ -193,7 +193,7 @@ int cmd_dp(int argc, char **argv)
         CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.seeds.csv, PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "dp",

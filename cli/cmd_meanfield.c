@@ -37,6 +37,12 @@ static double rho_prediction(const dnc_mf_point *o, dnc_activation act, size_t l
     return NAN;
 }
 
+static void progress_layers(void *ctx, size_t done, size_t total)
+{
+    (void)total;
+    dnc_progress_update(ctx, done);
+}
+
 static dnc_status trajectory_csv(const mf_opts *o, const dnc_mf_params *p,
                                  const dnc_mf_point *pt, mf_text *csv, cJSON *results)
 {
@@ -45,8 +51,13 @@ static dnc_status trajectory_csv(const mf_opts *o, const dnc_mf_params *p,
     dnc_status st = DNC_OK;
     if (!q || !c || !rho)
         st = dnc_fail(DNC_ENOMEM, "out of memory for a trajectory of depth %zu", o->depth);
-    if (!st)
-        st = dnc_mf_trajectory_rho(p, o->input_q, o->input_c, o->depth, q, c, rho);
+    if (!st) {
+        dnc_progress prog;
+        dnc_progress_start(&prog, "meanfield", o->depth, o->quiet);
+        st = dnc_mf_trajectory_rho_progress(p, o->input_q, o->input_c, o->depth, q, c, rho,
+                                            progress_layers, &prog);
+        dnc_progress_finish(&prog);
+    }
     if (!st)
         st = mf_text_open(csv);
     if (!st) {
@@ -87,6 +98,15 @@ static cJSON *config_json(const mf_opts *o)
     return c;
 }
 
+static void print_summary(const mf_opts *o, const dnc_mf_point *pt)
+{
+    printf("mean field: %s, sigma_w = %.10g, sigma_b = %.10g\n", dnc_activation_name(o->act),
+           o->sigma_w, o->sigma_b);
+    mf_print_point(stdout, pt, o->act);
+    printf("wrote %s.json%s%s%s\n", o->out, o->depth ? ", " : "", o->depth ? o->out : "",
+           o->depth ? ".csv" : "");
+}
+
 static int run(mf_opts *o, int argc, char **argv)
 {
     double t0 = dnc_wall_time();
@@ -112,11 +132,8 @@ static int run(mf_opts *o, int argc, char **argv)
     cJSON_Delete(rec);
     if (st)
         return cli_fail("meanfield");
-    printf("mean field: %s, sigma_w = %.10g, sigma_b = %.10g\n", dnc_activation_name(o->act),
-           o->sigma_w, o->sigma_b);
-    mf_print_point(stdout, &pt, o->act);
-    printf("wrote %s.json%s%s%s\n", o->out, o->depth ? ", " : "", o->depth ? o->out : "",
-           o->depth ? ".csv" : "");
+    if (!o->quiet)
+        print_summary(o, &pt);
     return 0;
 }
 
@@ -147,12 +164,13 @@ int cmd_meanfield(int argc, char **argv)
         CLI_PARAM(dnc_net_param_sigma_b, &o.sigma_b),
         CLI_OPT("critical", CLI_OPT_FLAG, &o.critical,
          "use the critical sigma_w (chi_1 = 1) for this sigma_b instead of --sigma-w"),
-        CLI_PARAM_HELP(dnc_net_param_depth, &o.depth,
-         "also iterate the maps for two inputs through this many layers (CSV)"),
+        CLI_PARAM_DOMAIN(dnc_net_param_depth, &o.depth,
+         "also iterate the maps for two inputs through this many layers (CSV; 0: none)",
+         "[0,1048576]"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &o.input_q, "per-component variance of the inputs"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &o.input_c, "correlation of the two inputs"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.json (+ PREFIX.csv with --depth)"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&o.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "meanfield",

@@ -134,7 +134,8 @@ static int run(pd_opts *o, int argc, char **argv)
     free(pst);
     if (st)
         return cli_fail("phase-diagram");
-    printf("phase diagram, %s: %zu points (%zu ordered, %zu critical, %zu chaotic, %zu failed) "
+    if (!o->quiet)
+        printf("phase diagram, %s: %zu points (%zu ordered, %zu critical, %zu chaotic, %zu failed) "
            "in %.2f s\nwrote %s.csv, %s.json\n",
            dnc_activation_name(o->act), n, counts[0], counts[1], counts[2], failed, t_grid,
            o->out, o->out);
@@ -184,7 +185,7 @@ int cmd_phase_diagram(int argc, char **argv)
         CLI_PARAM_LIST(dnc_net_param_sigma_w, &o.sw, "weight scales (default 0.5:4:71)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS)"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv and PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&o.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "phase-diagram",

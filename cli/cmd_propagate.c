@@ -33,11 +33,10 @@ static dnc_status parse_corr(const char *s, dnc_corr_kind *out)
     return DNC_OK;
 }
 
-/* Fills opts from the arguments; *X receives inputs read from a file. */
-static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double **X)
+/* The options alone (no input file read yet): a failure is a usage error. */
+static dnc_status options_from_args(const prop_args *a, dnc_propagate_opts *o)
 {
     *o = dnc_propagate_opts_default();
-    *X = NULL;
     o->net = a->net;
     o->batch = a->batch;
     o->input_q = a->input_q;
@@ -52,6 +51,17 @@ static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double *
     if (!st)
         st = dnc_device_parse(a->device, &o->device);
     if (st || (st = dnc_mlp_config_validate(&o->net)))
+        return st;
+    return dnc_propagate_validate(o);
+}
+
+/* Fills opts from the checked arguments; *X receives inputs read from a file
+ * (a failure there is a failed run). */
+static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double **X)
+{
+    *X = NULL;
+    dnc_status st = options_from_args(a, o);
+    if (st)
         return st;
     if (a->inputs) {
         size_t rows, width;
@@ -92,7 +102,9 @@ static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_resul
            o->net.sigma_b, o->batch, (unsigned long long)o->net.seed);
     cli_print_layer_table(stdout, r, mf);
     if (o->lyapunov)
-        printf("Lyapunov exponent (mean log growth per layer): %.6f\n", r->lyapunov);
+        printf("Lyapunov exponent (mean log growth per layer): lambda = %.6f \u00b1 %.6f "
+               "(standard error over the %zu layers)\n",
+               r->lyapunov, cli_lyapunov_error(r), r->depth);
     printf("time %.3f s, %.2f GFLOP/s (%s product, %s)\n", r->seconds,
            r->seconds > 0 ? r->flops / r->seconds * 1e-9 : 0.0, dnc_product_name(o->product),
            r->device);
@@ -102,6 +114,9 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     const prop_args *a = ctx;
+    dnc_propagate_opts checked;
+    if (options_from_args(a, &checked))
+        return cli_fail("propagate") + 1; /* a usage error: 2 */
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
     double t0 = dnc_wall_time();
@@ -168,7 +183,7 @@ int cmd_propagate(int argc, char **argv)
          "products in cuBLAS)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no progress and no summary"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {

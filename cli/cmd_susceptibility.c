@@ -136,10 +136,8 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
     dnc_status st = check_lists(sw, widths);
     if (!st)
         st = cli_netaval_build(a, &o0);
-    if (!st)
-        st = dnc_mlp_config_validate(&o0.net);
     if (st)
-        return cli_fail("susceptibility");
+        return cli_fail("susceptibility") + 1; /* bad options: a usage error, 2 */
     size_t np = sw->n * widths->n;
     scan_point *pts = calloc(np, sizeof *pts);
     width_peak *pk = calloc(widths->n, sizeof *pk);

@@ -168,7 +168,7 @@ int cmd_train(int argc, char **argv)
         CLI_OPT("obs-inputs", CLI_OPT_SIZE, &a.cfg.obs_inputs, "test images for the propagation observables (0 = off)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP/OpenBLAS threads (0 = default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no table on stdout, no progress on stderr"),
+        CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "train",

@@ -21,6 +21,7 @@ typedef struct {
 cli_netaval_args cli_netaval_args_default(const char *out);
 /* Appends the shared options (not width / sigma-w) to opts[*n..]. */
 void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n);
+/* The library's options of the arguments, validated (a failure is bad usage). */
 dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o);
 void cli_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o);
 void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res);

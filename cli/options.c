@@ -161,6 +161,57 @@ static char *keep_string(cli_command *cli, const char *s)
     return d;
 }
 
+/* The declaration an option's values are checked against: its own, or a
+ * copy with this command's domain (CLI_PARAM_DOMAIN). */
+static dnc_param checked_param(const cli_opt *o)
+{
+    dnc_param p = *o->param;
+    if (o->domain)
+        p.domain = o->domain;
+    return p;
+}
+
+/* A parsed value of a declared parameter against its domain ("--width must
+ * be between 1 and 1048576, got 0"). */
+static dnc_status check_domain(const cli_opt *o, const char *what)
+{
+    if (!o->param)
+        return DNC_OK;
+    dnc_param p = checked_param(o);
+    switch (o->type) {
+    case CLI_OPT_DOUBLE: return dnc_param_check_double(&p, what, *(double *)o->target);
+    case CLI_OPT_SIZE: return dnc_param_check_integer(&p, what, *(size_t *)o->target);
+    case CLI_OPT_U64: return dnc_param_check_integer(&p, what, *(uint64_t *)o->target);
+    case CLI_OPT_DLIST: {
+        const cli_dlist *l = o->target;
+        dnc_status st = DNC_OK;
+        for (size_t i = 0; i < l->n && !st; i++)
+            st = p.type == DNC_PARAM_DOUBLE ? dnc_param_check_double(&p, what, l->v[i])
+                 : l->v[i] >= 0 && l->v[i] == floor(l->v[i])
+                     ? dnc_param_check_integer(&p, what, (uint64_t)l->v[i])
+                     : dnc_fail(DNC_EINVAL, "%s: %g is not a whole number >= 0", what,
+                                l->v[i]);
+        return st;
+    }
+    default: return DNC_OK;
+    }
+}
+
+/* --out names files: a value naming a directory would write hidden files
+ * such as "res/.csv" (see cli.h). */
+static dnc_status check_out_value(const cli_opt *o, const char *value)
+{
+    if (strcmp(o->name, "out") != 0 || o->type != CLI_OPT_STRING)
+        return DNC_OK;
+    const char *base = cli_base_name(value);
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return dnc_fail(DNC_EINVAL,
+                        "--out '%s' names a directory; --out takes a file name or prefix "
+                        "such as '%sresult'",
+                        value, *base ? "" : value);
+    return DNC_OK;
+}
+
 static dnc_status set_option(cli_command *cli, cli_opt *o, const char *value)
 {
     char what[96];
@@ -187,6 +238,8 @@ static dnc_status set_option(cli_command *cli, cli_opt *o, const char *value)
         break;
     }
     case CLI_OPT_STRING: {
+        if ((st = check_out_value(o, value)))
+            return st;
         const char *kept = keep_string(cli, value);
         if (!kept)
             return dnc_fail(DNC_ENOMEM, "out of memory");
@@ -198,6 +251,8 @@ static dnc_status set_option(cli_command *cli, cli_opt *o, const char *value)
     case CLI_OPT_ALIAS: return dnc_fail(DNC_EINVAL, "%s: alias of no option", what);
     case CLI_OPT_PARAM: return dnc_fail(DNC_EINVAL, "%s: declaration not resolved", what);
     }
+    if (!st)
+        st = check_domain(o, what);
     if (!st)
         o->seen = true;
     return st;

@@ -7,7 +7,7 @@ static int run_parsed(cli_command *cli, int argc, char **argv, const cli_runner 
 {
     const char *plot = r->plot ? *r->plot : NULL;
     if (plot && cli_plot_check(cli->command, plot))
-        return 2;
+        return CLI_EXIT_USAGE;
     int rc = r->run(r->ctx, cli, argc, argv);
     if (!r->prefix)
         return rc;
@@ -20,7 +20,7 @@ int cli_run(cli_command *cli, int argc, char **argv, const cli_runner *r)
     if (rc == CLI_OK)
         rc = run_parsed(cli, argc, argv, r);
     else
-        rc = rc == CLI_HELP ? 0 : 2;
+        rc = rc == CLI_HELP ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     cli_free(cli);
     return rc;
 }

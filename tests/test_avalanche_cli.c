@@ -336,9 +336,10 @@ static void test_network_commands(void **state)
     assert_true(tu_exists(tu_path(dir, "a_layers.csv")));
     assert_true(tu_exists(tu_path(dir, "a.json")));
     size_t before = tu_count_entries(dir);
-    assert_int_equal(tu_run_cli(dir, "susceptibility --sigma-w=-1,2 --out %s/bad", dir), 1);
-    assert_int_equal(tu_run_cli(dir, "avalanches --rule bogus --out %s/bad", dir), 1);
-    assert_int_equal(tu_run_cli(dir, "avalanches --threshold -1 --out %s/bad", dir), 1);
+    /* bad values are usage errors (exit 2, README), refused before any output */
+    assert_int_equal(tu_run_cli(dir, "susceptibility --sigma-w=-1,2 --out %s/bad", dir), 2);
+    assert_int_equal(tu_run_cli(dir, "avalanches --rule bogus --out %s/bad", dir), 2);
+    assert_int_equal(tu_run_cli(dir, "avalanches --threshold -1 --out %s/bad", dir), 2);
     assert_int_equal(tu_count_entries(dir), before);
     tu_rmtree_free(dir);
 }

@@ -88,9 +88,9 @@ static void test_train_cli_errors(void **state)
                      "--threads 1 --out-dir d",
                      1, "point 0: cannot read '/nonexistent/fm/train-images");
     /* the old spelling still works, with a warning */
-    expect_cli_error("train-sweep --depth 2.5 --outdir d", 2,
+    expect_cli_error("train-sweep --outdir d --depth 2.5", 2,
                      "--outdir is deprecated, use --out-dir");
-    expect_cli_error("train-sweep --depth 2.5 --outdir d", 2, "whole number");
+    expect_cli_error("train-sweep --outdir d --depth 2.5", 2, "whole number");
 }
 
 static void sleep_ms(long ms)

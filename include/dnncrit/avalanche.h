@@ -246,6 +246,9 @@ typedef struct {
 dnc_net_aval_opts dnc_net_aval_opts_default(void);
 const char *dnc_net_rule_name(dnc_net_rule r);
 dnc_status dnc_net_rule_parse(const char *s, dnc_net_rule *r);
+/* The checks dnc_net_avalanches makes before running (network, counts,
+ * threshold, delta, input_q), for a caller that refuses bad options early. */
+dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o);
 dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res);
 void dnc_net_aval_result_free(dnc_net_aval_result *res);
 

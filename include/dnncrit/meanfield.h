@@ -117,8 +117,14 @@ dnc_status dnc_mf_rho_map(const dnc_mf_params *p, double q, double rho, double *
 dnc_status dnc_mf_trajectory_rho(const dnc_mf_params *p, double q_in, double c_in, size_t depth,
                                  double *q, double *c, double *rho);
 
-/* Called after every finished grid point (from one thread at a time). */
+/* Called after every finished grid point or block of layers (from one thread
+ * at a time). */
 typedef void (*dnc_mf_progress_fn)(void *ctx, size_t done, size_t total);
+/* dnc_mf_trajectory_rho, calling progress(progress_ctx, layers done, depth)
+ * every 4096 layers and at the end (progress may be NULL). */
+dnc_status dnc_mf_trajectory_rho_progress(const dnc_mf_params *p, double q_in, double c_in,
+                                          size_t depth, double *q, double *c, double *rho,
+                                          dnc_mf_progress_fn progress, void *progress_ctx);
 /* dnc_mf_analyse over the grid sigma_b[ib] x sigma_w[iw] (OpenMP-parallel);
  * out[ib * nw + iw]. A point whose analysis fails gets NaN fields and its
  * status in point_status (may be NULL); the call itself fails only on bad

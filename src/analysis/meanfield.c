@@ -316,9 +316,18 @@ dnc_status dnc_mf_q_star_find(quad *w, const dnc_mf_params *p, double *q, qstar_
                      : DNC_OK;
 }
 
-static dnc_status q_star_error(const dnc_mf_params *p, qstar_kind kind)
+dnc_status dnc_mf_no_q_star(const dnc_mf_params *p, qstar_kind kind)
 {
     const char *name = dnc_activation_name(p->activation);
+    /* q* >= sigma_b^2 for any phi, and dnc_mf_q_star_find tries q = 1, 2, 4, ...
+     * up to the last power of two below Q_HUGE: a larger q* is not found. */
+    double searched = ldexp(1.0, (int)floor(log2(Q_HUGE)));
+    if (kind == QS_DIVERGES && !dnc_mf_is_homogeneous(p->activation) &&
+        p->sigma_b * p->sigma_b >= searched)
+        return dnc_fail(DNC_ENUM,
+                        "%s with sigma_b = %g: q* >= sigma_b^2 = %g lies beyond the largest q "
+                        "the mean-field solver searches (%.4g); sigma_b must be below %.6g",
+                        name, p->sigma_b, p->sigma_b * p->sigma_b, searched, sqrt(searched));
     if (kind == QS_MARGINAL)
         return dnc_fail(DNC_ENUM,
                         "%s with sigma_w = %g, sigma_b = 0: every q is a fixed point of the "
@@ -346,7 +355,7 @@ dnc_status dnc_mf_q_fixed_point(const dnc_mf_params *p, double *q_star)
     if (st)
         return st;
     if (kind == QS_DIVERGES || kind == QS_MARGINAL)
-        return q_star_error(p, kind);
+        return dnc_mf_no_q_star(p, kind);
     *q_star = q;
     return DNC_OK;
 }
@@ -449,7 +458,7 @@ dnc_status dnc_mf_analyse_with(quad *w, const dnc_mf_params *p, dnc_mf_point *o)
         return st;
     bool finite = kind == QS_FINITE || kind == QS_ZERO;
     if (!finite && !dnc_mf_is_homogeneous(p->activation))
-        return q_star_error(p, kind);
+        return dnc_mf_no_q_star(p, kind);
     o->q_star = kind == QS_MARGINAL ? NAN : q;
     /* For relu and linear, chi_1 and the bias-free correlation map do not
      * depend on q; q = 1 stands for the scale-free limit. */

@@ -104,6 +104,9 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
     }
     if (x.st) {
         st = x.st;
+    } else if (!isfinite(glo)) { /* no finite q* already at the start of the scan */
+        x.p.sigma_w = SW_SCAN_MIN;
+        st = dnc_mf_no_q_star(&x.p, QS_DIVERGES);
     } else if (glo >= 0) {
         st = dnc_fail(DNC_ENUM, "%s, sigma_b = %g: chi_1 >= 1 already at sigma_w = %g; no "
                                 "critical point in [%g, %g]",
@@ -131,8 +134,11 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
 /* ---------------------------------------------------------------------------
  * Trajectory */
 
-dnc_status dnc_mf_trajectory_rho(const dnc_mf_params *p, double q_in, double c_in, size_t depth,
-                                 double *q, double *c, double *rho)
+#define TRAJECTORY_PROGRESS_EVERY 4096
+
+dnc_status dnc_mf_trajectory_rho_progress(const dnc_mf_params *p, double q_in, double c_in,
+                                          size_t depth, double *q, double *c, double *rho,
+                                          dnc_mf_progress_fn progress, void *progress_ctx)
 {
     dnc_status st;
     if ((st = dnc_mf_validate(p)))
@@ -171,9 +177,17 @@ dnc_status dnc_mf_trajectory_rho(const dnc_mf_params *p, double q_in, double c_i
             ql = qn;
             rl = rn;
         }
+        if (progress && ((l + 1) % TRAJECTORY_PROGRESS_EVERY == 0 || l + 1 == depth))
+            progress(progress_ctx, l + 1, depth);
     }
     dnc_mf_quad_free(&w);
     return DNC_OK;
+}
+
+dnc_status dnc_mf_trajectory_rho(const dnc_mf_params *p, double q_in, double c_in, size_t depth,
+                                 double *q, double *c, double *rho)
+{
+    return dnc_mf_trajectory_rho_progress(p, q_in, c_in, depth, q, c, rho, NULL, NULL);
 }
 
 dnc_status dnc_mf_trajectory(const dnc_mf_params *p, double q_in, double c_in, size_t depth,

@@ -93,6 +93,9 @@ void dnc_mf_rho_map_with(quad *w, const dnc_mf_params *p, double q, double rho, 
                          double *rho_next, double *q_next);
 dnc_status dnc_mf_brent(gsl_function *F, double lo, double hi, double rel, double *root);
 dnc_status dnc_mf_q_star_find(quad *w, const dnc_mf_params *p, double *q, qstar_kind *kind);
+/* The failure when dnc_mf_q_star_find found no finite q* (kind QS_DIVERGES or
+ * QS_MARGINAL): what is wrong, in words. */
+dnc_status dnc_mf_no_q_star(const dnc_mf_params *p, qstar_kind kind);
 dnc_status dnc_mf_analyse_with(quad *w, const dnc_mf_params *p, dnc_mf_point *o);
 
 #endif

@@ -90,7 +90,7 @@ static dnc_status observe(void *vctx, size_t layer, const double *H, size_t B, s
     return DNC_OK;
 }
 
-static dnc_status validate(const dnc_net_aval_opts *o)
+dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o)
 {
     dnc_status st = dnc_mlp_config_validate(&o->net);
     if (st)
@@ -213,7 +213,7 @@ static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2
 dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res)
 {
     memset(res, 0, sizeof *res);
-    dnc_status st = validate(o);
+    dnc_status st = dnc_net_aval_opts_validate(o);
     if (st)
         return st;
     size_t L = o->net.depth, N = o->net.width, I = o->inputs;

@@ -10,6 +10,59 @@
 
 /* ------------------------------------------- propagation: rho(l) etc. */
 
+/* At most about this many error bars per series; more smear into a band. */
+#define MAX_ERROR_BARS 40
+
+/* Rows of t to draw error bars at: about MAX_ERROR_BARS, evenly spaced in
+ * log(x) (the layer axes are logarithmic), the first and last included. */
+static size_t thinned_rows(const dnc_table *t, long cx, size_t *rows)
+{
+    size_t n = 0;
+    double x0 = t->v[(size_t)cx], x1 = t->v[(t->nrows - 1) * t->ncols + (size_t)cx];
+    double next = -INFINITY;
+    for (size_t i = 0; i < t->nrows; i++) {
+        double x = t->v[i * t->ncols + (size_t)cx];
+        bool last = i + 1 == t->nrows;
+        if (!(x > 0) || !(x0 > 0) || !(x1 > x0)) { /* no log spacing: every k-th row */
+            if (i % (t->nrows / MAX_ERROR_BARS + 1) == 0 || last)
+                rows[n++] = i;
+            continue;
+        }
+        if (log(x) >= next || last) {
+            rows[n++] = i;
+            next = log(x) + log(x1 / x0) / MAX_ERROR_BARS;
+        }
+    }
+    return n;
+}
+
+/* Column cy against cx with the error column ce (-1: none): all points as a
+ * line (labelled) and, when there are more rows than MAX_ERROR_BARS, error
+ * bars at thinned_rows only, so that hundreds of layers stay readable. */
+static dnc_status add_thinned_series(dnc_plot_panel *p, const dnc_table *t, long cx, long cy,
+                                     long ce, const char *label, dnc_plot_style style, int color)
+{
+    if (ce < 0 || t->nrows <= MAX_ERROR_BARS)
+        return dnc_recipe_add_col_series(p, t, cx, cy, ce, label, style, color);
+    size_t *rows = malloc(t->nrows * sizeof *rows);
+    double *x = malloc(3 * t->nrows * sizeof *x);
+    dnc_status st = rows && x ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    if (!st)
+        st = dnc_recipe_add_col_series(p, t, cx, cy, -1, label, DNC_STYLE_LINES, color);
+    if (!st) {
+        size_t n = thinned_rows(t, cx, rows);
+        double *y = x + t->nrows, *e = y + t->nrows;
+        for (size_t k = 0; k < n; k++) {
+            const double *row = t->v + rows[k] * t->ncols;
+            x[k] = row[cx], y[k] = row[cy], e[k] = row[ce];
+        }
+        st = dnc_panel_add_series_color(p, NULL, DNC_STYLE_ERRORBARS, x, y, e, n, color);
+    }
+    free(rows);
+    free(x);
+    return st;
+}
+
 /* rho(l) on log-log axes with the mean-field trajectory (a column) or the
  * asymptote 1/(kappa l) from results.kappa at criticality. */
 static dnc_status panel_rho(dnc_recipe_ctx *r, long cl, long crho, long cmf)
@@ -42,8 +95,8 @@ static dnc_status panel_rho(dnc_recipe_ctx *r, long cl, long crho, long cmf)
         st = dnc_recipe_add_grouped(p, t, group, cl, crho, dnc_recipe_err_col(t, crho), fmt,
                                     DNC_STYLE_LINESPOINTS, 12);
     } else if (!st) {
-        st = dnc_recipe_add_col_series(p, t, cl, crho, dnc_recipe_err_col(t, crho), "finite width",
-                                       DNC_STYLE_LINESPOINTS, 1);
+        st = add_thinned_series(p, t, cl, crho, dnc_recipe_err_col(t, crho), "finite width",
+                                DNC_STYLE_LINESPOINTS, 1);
     }
     if (!st && cmf >= 0 && group < 0)
         st = dnc_recipe_add_col_series(p, t, cl, cmf, -1, "mean field", DNC_STYLE_DASHED, 2);
@@ -100,6 +153,31 @@ dnc_status dnc_recipe_propagate(dnc_recipe_ctx *r)
 
 /* ------------------------------------------------------------- CNN */
 
+/* A fraction (activity, survival) against the layer: a logarithmic y axis only
+ * where the values span more than two decades (a constant 1 on a log axis
+ * shows nothing), else a linear one from 0. */
+static dnc_status fraction_panel(dnc_recipe_ctx *r, const char *title, const char *ylabel,
+                                 long cl, long cy, int color)
+{
+    dnc_plot_panel *p = dnc_recipe_panel(r, title, "layer ℓ", ylabel);
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = true;
+    p->logy = dnc_recipe_wants_log(r->t, cy);
+    if (!p->logy) {
+        double hi = 0;
+        for (size_t i = 0; i < r->t->nrows; i++) {
+            double v = r->t->v[i * r->t->ncols + (size_t)cy];
+            if (isfinite(v))
+                hi = fmax(hi, v);
+        }
+        p->ymin = 0;
+        p->ymax = hi > 0 ? 1.1 * hi : 1;
+    }
+    return add_thinned_series(p, r->t, cl, cy, dnc_recipe_err_col(r->t, cy), NULL,
+                              DNC_STYLE_POINTS, color);
+}
+
 dnc_status dnc_recipe_cnn(dnc_recipe_ctx *r)
 {
     long cl = dnc_recipe_col(r, DNC_CNN_LAYER), crho = dnc_recipe_col(r, DNC_CNN_RHO);
@@ -109,28 +187,31 @@ dnc_status dnc_recipe_cnn(dnc_recipe_ctx *r)
     if (st || (st = panel_rho(r, cl, crho, cmf)))
         return st;
     long ca = dnc_recipe_col(r, DNC_CNN_ACTIVE_FRACTION), cs = dnc_recipe_col(r, DNC_CNN_SURVIVAL);
-    if (ca >= 0) {
-        dnc_plot_panel *p = dnc_recipe_panel(r, "activity", "layer ℓ", "active fraction of sites");
-        if (!p)
-            return DNC_ENOMEM;
-        p->logx = true;
-        p->logy = dnc_recipe_all_positive(r->t, ca);
-        st = dnc_recipe_add_col_series(p, r->t, cl, ca, dnc_recipe_err_col(r->t, ca), NULL,
-                                       DNC_STYLE_POINTS, 2);
-    }
-    if (!st && cs >= 0) {
-        dnc_plot_panel *p = dnc_recipe_panel(r, "survival", "layer ℓ", "P_s(ℓ)");
-        if (!p)
-            return DNC_ENOMEM;
-        p->logx = true;
-        p->logy = dnc_recipe_all_positive(r->t, cs);
-        st = dnc_recipe_add_col_series(p, r->t, cl, cs, dnc_recipe_err_col(r->t, cs), NULL,
-                                       DNC_STYLE_POINTS, 3);
-    }
+    if (ca >= 0)
+        st = fraction_panel(r, "activity", "active fraction of sites", cl, ca, 2);
+    if (!st && cs >= 0)
+        st = fraction_panel(r, "survival", "P_s(ℓ)", cl, cs, 3);
     return st;
 }
 
 /* ------------------------------------------------------------------ demo */
+
+/* The lower end of a rho axis: the decade of the smallest positive measured
+ * rho, but not below 1e-16. rho = 1 - c of doubles is round-off below
+ * DBL_EPSILON ~ 2.2e-16 (c within one ulp of 1), so smaller measured values
+ * are noise and the mean-field curve below them has nothing to compare with. */
+static double meaningful_rho_floor(const dnc_table *t, long cr)
+{
+    double lo = INFINITY;
+    for (size_t i = 0; i < t->nrows; i++) {
+        double v = t->v[i * t->ncols + (size_t)cr];
+        if (isfinite(v) && v > 0)
+            lo = fmin(lo, v);
+    }
+    if (!isfinite(lo))
+        return NAN;
+    return pow(10.0, floor(log10(fmax(lo, 1e-16))));
+}
 
 /* dnncrit demo: propagation at and around the critical sigma_w; rho(l) per
  * sigma_w / sigma_w^c (mean over seeds) with the mean-field trajectories,
@@ -174,6 +255,8 @@ dnc_status dnc_recipe_demo(dnc_recipe_ctx *r)
         }
     }
     free(gr.keys);
+    if (!st)
+        p->ymin = meaningful_rho_floor(&lay, cr);
     long cw = hs ? dnc_result_col(&sum, DNC_RESULT_DEMO_SUMMARY, DNC_DEMOS_SIGMA_W) : -1,
          cy = hs ? dnc_result_col(&sum, DNC_RESULT_DEMO_SUMMARY, DNC_DEMOS_LYAPUNOV) : -1,
          ch = hs ? dnc_result_col(&sum, DNC_RESULT_DEMO_SUMMARY, DNC_DEMOS_HALF_LN_CHI_1) : -1;

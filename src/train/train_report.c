@@ -4,13 +4,16 @@
 
 #include "dnncrit/train_report.h"
 
-/* NAN and infinities become empty CSV cells / JSON null. */
+/* CSV cells as in every result CSV: plain numbers, "nan" where a quantity
+ * does not exist, "inf"/"-inf"; JSON writes NAN and infinities as null. */
 static void csv_num(FILE *fp, double v, const char *sep)
 {
     if (isfinite(v))
         fprintf(fp, "%.10g%s", v, sep);
+    else if (isinf(v))
+        fprintf(fp, "%s%s", v > 0 ? "inf" : "-inf", sep);
     else
-        fputs(sep, fp);
+        fprintf(fp, "nan%s", sep);
 }
 
 void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e)
