@@ -90,6 +90,29 @@ static void test_atomic_file_commit_and_abort(void **state)
     tu_rmtree_free(dir);
 }
 
+/* mkdir -p: missing parents made, an existing tree accepted, a file in the
+ * way refused with its name. */
+static void test_make_dirs_creates_parents(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/a/b/c/", dir);
+    assert_int_equal(dnc_make_dirs(path), DNC_OK);
+    assert_true(tu_exists(tu_path(dir, "a/b/c")));
+    assert_int_equal(dnc_make_dirs(path), DNC_OK); /* already there */
+    snprintf(path, sizeof path, "%s/a//b/d", dir);
+    assert_int_equal(dnc_make_dirs(path), DNC_OK);
+    assert_true(tu_exists(tu_path(dir, "a/b/d")));
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "a/file"), "x"), DNC_OK);
+    snprintf(path, sizeof path, "%s/a/file/e", dir);
+    assert_int_equal(dnc_make_dirs(path), DNC_EIO);
+    assert_non_null(strstr(dnc_last_error(), "a/file' exists and is not a directory"));
+    assert_false(tu_exists(tu_path(dir, "a/file/e")));
+    assert_int_equal(dnc_make_dirs(""), DNC_EINVAL);
+    tu_rmtree_free(dir);
+}
+
 static void test_cli_options_config_and_override(void **state)
 {
     (void)state;
@@ -250,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_config_parse_errors_name_the_line),
         cmocka_unit_test(test_number_parsing),
         cmocka_unit_test(test_atomic_file_commit_and_abort),
+        cmocka_unit_test(test_make_dirs_creates_parents),
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
         cmocka_unit_test(test_cli_param_options),

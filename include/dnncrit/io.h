@@ -35,6 +35,10 @@ dnc_status dnc_write_json_atomic(const char *path, const cJSON *root);
 dnc_status dnc_read_file(const char *path, char **text, size_t *len);
 dnc_status dnc_read_json(const char *path, cJSON **root);
 
+/* Creates directory PATH and every missing parent (mkdir -p); fails when
+ * PATH or a parent exists and is not a directory, naming it. */
+dnc_status dnc_make_dirs(const char *path);
+
 /* "PREFIX" + ".csv" etc.; caller frees. */
 char *dnc_path_with_suffix(const char *prefix, const char *suffix);
 

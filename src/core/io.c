@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <omp.h>
 
 #include <cjson/cJSON.h>
@@ -126,6 +128,39 @@ dnc_status dnc_write_json_atomic(const char *path, const cJSON *root)
     with_newline[n + 1] = '\0';
     dnc_status st = dnc_write_text_atomic(path, with_newline);
     free(with_newline);
+    return st;
+}
+
+/* PATH as a directory: made unless one is there (another process may make
+ * it at the same time: EEXIST is success when it is a directory). */
+static dnc_status make_one_dir(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST)
+        return dnc_fail(DNC_EIO, "cannot create directory '%s': %s", path, strerror(errno));
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return dnc_fail(DNC_EIO, "'%s' exists and is not a directory", path);
+    return DNC_OK;
+}
+
+dnc_status dnc_make_dirs(const char *path)
+{
+    if (!path || !*path)
+        return dnc_fail(DNC_EINVAL, "empty directory name");
+    char *prefix = dup_string(path);
+    if (!prefix)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_status st = DNC_OK;
+    for (char *p = prefix + 1; *p && !st; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0'; /* the parent ending here */
+        st = make_one_dir(prefix);
+        *p = '/';
+    }
+    if (!st)
+        st = make_one_dir(prefix);
+    free(prefix);
     return st;
 }
 
