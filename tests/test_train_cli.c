@@ -183,6 +183,49 @@ static void test_sweep_resume_gives_same_table(void **state)
     tu_rmtree_free(dir);
 }
 
+/* The counts of a finished train-sweep record (DIR/sweep.json). */
+static void expect_counts(const char *dir, double ran, double reused)
+{
+    char *rec = tu_read(tu_path(dir, "sweep.json"));
+    assert_non_null(rec);
+    cJSON *j = cJSON_Parse(rec);
+    free(rec);
+    const cJSON *counts = cJSON_GetObjectItem(j, "counts");
+    assert_int_equal(cJSON_GetObjectItem(counts, "ran")->valuedouble, ran);
+    assert_int_equal(cJSON_GetObjectItem(counts, "reused")->valuedouble, reused);
+    cJSON_Delete(j);
+}
+
+/* Point 7 of 1.0:1.8:9 is 1.7000000000000002, not the shortest decimal of
+ * its double: it used to be written as 1.7 and never found again on
+ * read-back ("cannot read back points/7.json"). The run completes, a rerun
+ * resumes all 9 points, and the output directory's two missing parents
+ * are made. */
+static void test_train_sweep_range_grid_resumes(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *args = "train-sweep --sigma-w 1.0:1.8:9 --depth 2 --width 8 --seeds 1 "
+                       "--epochs 1 --obs-inputs 4 --train-size 100 --test-size 50 "
+                       "--bootstrap 20 --threads 1 --quiet --out-dir runs/ts/out";
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    char out[4096];
+    snprintf(out, sizeof out, "%s/runs/ts/out", dir);
+    expect_counts(out, 9, 0);
+    char *text = tu_read(tu_path(out, "points/7.json"));
+    assert_non_null(text);
+    cJSON *point = cJSON_Parse(text);
+    free(text);
+    const cJSON *sw = cJSON_GetObjectItem(cJSON_GetObjectItem(point, "point"), "sigma_w");
+    assert_true(cJSON_IsNumber(sw));
+    assert_true(sw->valuedouble == 1.0 + (1.8 - 1.0) * (7.0 / 8.0)); /* the grid's double */
+    assert_true(sw->valuedouble != 1.7);
+    cJSON_Delete(point);
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    expect_counts(out, 0, 9);
+    tu_rmtree_free(dir);
+}
+
 /* Textbook example: x = 1..5, y = 2,4,5,4,5 has Pearson r = 0.7746
  * (= 6 / sqrt(10 * 6)) and Spearman 0.7379 (ranks with ties averaged). */
 static void test_correlation_statistics(void **state)
@@ -264,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_train_cli_outputs),
         cmocka_unit_test(test_train_cli_errors),
         cmocka_unit_test(test_sweep_resume_gives_same_table),
+        cmocka_unit_test(test_train_sweep_range_grid_resumes),
         cmocka_unit_test(test_correlation_statistics),
         cmocka_unit_test(test_observables_at_init),
     };

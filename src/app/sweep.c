@@ -51,6 +51,14 @@ const char *dnc_format_double(double x, char buf[32])
     return buf;
 }
 
+cJSON *dnc_json_exact_number(double x)
+{
+    if (!isfinite(x))
+        return cJSON_CreateNumber(x); /* printed as null */
+    char buf[32];
+    return cJSON_CreateRaw(dnc_format_double(x, buf));
+}
+
 /* ------------------------------------------------------ value parsing */
 
 static dnc_status parse_choice(const dnc_sweep_param *par, const char *s, const char *what,
@@ -545,7 +553,7 @@ char *dnc_sweep_csv_header(const dnc_sweep *s)
 static cJSON *value_json(const dnc_sweep_param *par, const dnc_sweep_value *v)
 {
     switch (par->type) {
-    case DNC_SWEEP_DOUBLE: return cJSON_CreateNumber(v->d);
+    case DNC_SWEEP_DOUBLE: return dnc_json_exact_number(v->d);
     case DNC_SWEEP_SIZE:
     case DNC_SWEEP_U64:
         if (v->u < ((uint64_t)1 << 53))
