@@ -52,6 +52,7 @@ static void test_train_cli_outputs(void **state)
     const cJSON *res = cJSON_GetObjectItem(j, "results");
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(res, "final_test_acc")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "epochs")), 3);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(res, "diverged")));
     assert_non_null(cJSON_GetObjectItem(j, "timings"));
     cJSON_Delete(j);
     free(json);
@@ -226,6 +227,47 @@ static void test_train_sweep_range_grid_resumes(void **state)
     tu_rmtree_free(dir);
 }
 
+/* --lr 1e6 blows the loss up to ~5e6 (2e6 x ln 10) in epoch 1: the run
+ * stops there, says so on stderr, is marked diverged in run.json and exits
+ * 0 (a result, not a crash). The healthy run of test_train_cli_outputs is
+ * marked not diverged. In train-sweep, the diverged points are counted. */
+static void test_train_divergence_reported(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "train --lr 1e6 --train-size 300 --test-size 200 "
+                                     "--width 32 --depth 3 --epochs 3 --threads 1 --out run "
+                                     "--quiet"),
+                     0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    assert_non_null(strstr(err, "dnncrit train: note: training diverged in epoch 1"));
+    free(err);
+    char *json = tu_read(tu_path(dir, "run.json"));
+    assert_non_null(json);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    const cJSON *res = cJSON_GetObjectItem(j, "results");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(res, "diverged")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "epochs")), 2); /* 0, 1 */
+    cJSON_Delete(j);
+    assert_int_equal(tu_run_cli(dir, "train-sweep --sigma-w 1.0,1.5 --lr 1e6 --depth 2 "
+                                     "--width 8 --seeds 1 --epochs 2 --obs-inputs 4 "
+                                     "--train-size 100 --test-size 50 --bootstrap 20 "
+                                     "--threads 1 --out-dir ts"),
+                     0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "2 of 2 points diverged"));
+    free(out);
+    char *rec = tu_read(tu_path(dir, "ts/sweep.json"));
+    j = cJSON_Parse(rec);
+    free(rec);
+    res = cJSON_GetObjectItem(j, "results");
+    assert_int_equal(cJSON_GetObjectItem(res, "diverged_points")->valuedouble, 2);
+    cJSON_Delete(j);
+    tu_rmtree_free(dir);
+}
+
 /* Textbook example: x = 1..5, y = 2,4,5,4,5 has Pearson r = 0.7746
  * (= 6 / sqrt(10 * 6)) and Spearman 0.7379 (ranks with ties averaged). */
 static void test_correlation_statistics(void **state)
@@ -308,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_train_cli_errors),
         cmocka_unit_test(test_sweep_resume_gives_same_table),
         cmocka_unit_test(test_train_sweep_range_grid_resumes),
+        cmocka_unit_test(test_train_divergence_reported),
         cmocka_unit_test(test_correlation_statistics),
         cmocka_unit_test(test_observables_at_init),
     };
