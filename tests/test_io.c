@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "dnncrit/io.h"
 #include "dnncrit/network.h"
@@ -111,6 +113,28 @@ static void test_make_dirs_creates_parents(void **state)
     assert_false(tu_exists(tu_path(dir, "a/file/e")));
     assert_int_equal(dnc_make_dirs(""), DNC_EINVAL);
     tu_rmtree_free(dir);
+}
+
+/* cJSON alone prints 1.0 + 0.8 * 7/8 (= 1.7000000000000002, one ulp above
+ * 1.7) as 1.7; the exact number reads back as the same double, and
+ * non-finite values stay null. */
+static void test_json_exact_number_round_trips(void **state)
+{
+    (void)state;
+    const double x = 1.0 + (1.8 - 1.0) * (7.0 / 8.0);
+    assert_true(x != 1.7);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "plain", x);
+    cJSON_AddItemToObject(o, "exact", dnc_json_exact_number(x));
+    cJSON_AddItemToObject(o, "inf", dnc_json_exact_number(INFINITY));
+    char *text = cJSON_PrintUnformatted(o);
+    assert_string_equal(text, "{\"plain\":1.7,\"exact\":1.7000000000000002,\"inf\":null}");
+    cJSON *back = cJSON_Parse(text);
+    assert_true(cJSON_GetObjectItem(back, "exact")->valuedouble == x);
+    assert_true(cJSON_GetObjectItem(back, "plain")->valuedouble != x); /* the old bug */
+    cJSON_Delete(back);
+    cJSON_free(text);
+    cJSON_Delete(o);
 }
 
 static void test_cli_options_config_and_override(void **state)
@@ -274,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_number_parsing),
         cmocka_unit_test(test_atomic_file_commit_and_abort),
         cmocka_unit_test(test_make_dirs_creates_parents),
+        cmocka_unit_test(test_json_exact_number_round_trips),
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
         cmocka_unit_test(test_cli_param_options),

@@ -245,15 +245,5 @@ cJSON *dnc_sweep_value_json(const dnc_sweep_param *par, const dnc_sweep_value *v
 const char *dnc_sweep_value_text(const dnc_sweep_param *par, const dnc_sweep_value *v,
                                  char buf[64]);
 
-/* Shortest text that reads back as exactly x ("nan", "inf", "-inf" for
- * non-finite values). buf needs 32 bytes. */
-const char *dnc_format_double(double x, char buf[32]);
-
-/* x as a JSON number written with dnc_format_double, so that it reads back
- * as exactly x (cJSON prints 15 significant digits whenever they read back
- * within a relative DBL_EPSILON: 1.7000000000000002 as 1.7). Non-finite x
- * is null. A raw item: compare it by its text, not with cJSON_Compare. */
-cJSON *dnc_json_exact_number(double x);
-
 DNC_END_DECLS
 #endif

@@ -37,28 +37,6 @@ static bool same_key(const char *a, const char *b)
     return *a == *b;
 }
 
-const char *dnc_format_double(double x, char buf[32])
-{
-    if (isnan(x))
-        return strcpy(buf, "nan");
-    if (isinf(x))
-        return strcpy(buf, x > 0 ? "inf" : "-inf");
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
-    }
-    return buf;
-}
-
-cJSON *dnc_json_exact_number(double x)
-{
-    if (!isfinite(x))
-        return cJSON_CreateNumber(x); /* printed as null */
-    char buf[32];
-    return cJSON_CreateRaw(dnc_format_double(x, buf));
-}
-
 /* ------------------------------------------------------ value parsing */
 
 static dnc_status parse_choice(const dnc_sweep_param *par, const char *s, const char *what,

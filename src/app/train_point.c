@@ -8,7 +8,6 @@
 
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
-#include "dnncrit/sweep.h"
 #include "app/train_point.h"
 
 /* ------------------------------------------------------------ one point */

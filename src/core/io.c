@@ -268,6 +268,28 @@ void dnc_run_record_finish(cJSON *record, double t0)
 
 /* ------------------------------------------------------------ numbers */
 
+const char *dnc_format_double(double x, char buf[32])
+{
+    if (isnan(x))
+        return strcpy(buf, "nan");
+    if (isinf(x))
+        return strcpy(buf, x > 0 ? "inf" : "-inf");
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
+cJSON *dnc_json_exact_number(double x)
+{
+    if (!isfinite(x))
+        return cJSON_CreateNumber(x); /* printed as null */
+    char buf[32];
+    return cJSON_CreateRaw(dnc_format_double(x, buf));
+}
+
 dnc_status dnc_parse_double(const char *s, const char *what, double *out)
 {
     if (!s || !*s)
