@@ -263,11 +263,12 @@ dnc_status dnc_train_sweep_summarise(const dnc_train_sweep_spec *s, const char *
         st = write_landscape(s, dir, cells, ncells);
     cJSON *results = cJSON_AddObjectToObject(record, "results");
     if (!st) {
-        count_diverged(pts, n, results, !s->quiet);
         cJSON_AddItemToObject(results, "lines", lines_json(s, cells, !s->quiet));
         cJSON_AddItemToObject(results, "depth_scale",
                               depth_scale_json(s, cells, ncells, !s->quiet));
         st = correlations(s, pts, n, results, !s->quiet);
+        if (!st)
+            count_diverged(pts, n, results, !s->quiet);
     }
     cJSON *outs = cJSON_AddObjectToObject(record, "outputs");
     cJSON_AddStringToObject(outs, "csv", "sweep.csv");
