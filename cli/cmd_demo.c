@@ -3,12 +3,10 @@
  * correlated inputs through finite-width networks below, at and above it
  * (several seeds each), and compares rho^l and the Lyapunov exponent with
  * mean-field theory. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <omp.h>
 
@@ -197,24 +195,6 @@ static cJSON *results_json(double sigma_c, const demo_point *pts, size_t np, siz
     return res;
 }
 
-static dnc_status make_dir(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return dnc_fail(DNC_EINVAL, "output directory name too long");
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return dnc_fail(DNC_EIO, "cannot create directory '%s': %s", path, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return dnc_fail(DNC_EIO, "cannot create directory '%s': %s", path, strerror(errno));
-    return DNC_OK;
-}
-
 static cJSON *config_json(const demo_args *a)
 {
     cJSON *c = cJSON_CreateObject();
@@ -284,7 +264,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     dnc_status st = pts ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st)
         st = dnc_mf_critical_sigma_w(a->net.activation, a->net.sigma_b, &sigma_c);
-    if (!st && !(st = make_dir(a->out_dir)) && !(st = open_out(&layers, a->out_dir, "demo_layers.csv")))
+    if (!st && !(st = dnc_make_dirs(a->out_dir)) && !(st = open_out(&layers, a->out_dir, "demo_layers.csv")))
         dnc_result_write_header(layers.f.fp, DNC_RESULT_DEMO_LAYERS);
     dnc_progress prog;
     dnc_progress_start(&prog, "demo", np, a->quiet);

@@ -91,6 +91,18 @@ static dnc_status write_outputs(const train_args *a, const dnc_data_spec *spec,
     return st;
 }
 
+/* A diverged run is a result (exit 0, "diverged": true), said on stderr
+ * even under --quiet: its accuracy is that of a blown-up network. */
+static void note_divergence(const dnc_train_result *r)
+{
+    const dnc_train_epoch *last = &r->epochs[r->nepochs - 1];
+    fprintf(stderr,
+            "dnncrit train: note: training diverged in epoch %zu (train loss %g: not finite, or "
+            "above %g x max(initial loss, ln classes)); stopped there, results marked "
+            "\"diverged\": true\n",
+            last->epoch, last->train_loss, DNC_TRAIN_BLOWUP);
+}
+
 static int run(void *ctx, cJSON *record)
 {
     train_args *a = ctx;
@@ -123,9 +135,11 @@ static int run(void *ctx, cJSON *record)
     if (st)
         return 1;
     st = write_outputs(a, &spec, &r, record, a->t0);
+    if (!st && r.diverged)
+        note_divergence(&r);
     if (!st && !a->quiet)
         printf("%zu samples/s%s; wrote %s.csv and %s.json\n", (size_t)r.samples_per_s,
-               r.diverged ? " (diverged: loss not finite, stopped)" : "", a->out, a->out);
+               r.diverged ? " (diverged, stopped)" : "", a->out, a->out);
     dnc_train_result_free(&r);
     return st ? 1 : 0;
 }

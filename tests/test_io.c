@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "dnncrit/dataset.h"
 #include "dnncrit/io.h"
@@ -245,6 +247,51 @@ static void test_config_gzip_and_binary(void **state)
     tu_rmtree_free(dir);
 }
 
+/* mkdir -p: missing parents made, an existing tree accepted, a file in the
+ * way refused with its name. */
+static void test_make_dirs_creates_parents(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/a/b/c/", dir);
+    assert_int_equal(dnc_make_dirs(path), DNC_OK);
+    assert_true(tu_exists(tu_path(dir, "a/b/c")));
+    assert_int_equal(dnc_make_dirs(path), DNC_OK); /* already there */
+    snprintf(path, sizeof path, "%s/a//b/d", dir);
+    assert_int_equal(dnc_make_dirs(path), DNC_OK);
+    assert_true(tu_exists(tu_path(dir, "a/b/d")));
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "a/file"), "x"), DNC_OK);
+    snprintf(path, sizeof path, "%s/a/file/e", dir);
+    assert_int_equal(dnc_make_dirs(path), DNC_EIO);
+    assert_non_null(strstr(dnc_last_error(), "a/file' exists and is not a directory"));
+    assert_false(tu_exists(tu_path(dir, "a/file/e")));
+    assert_int_equal(dnc_make_dirs(""), DNC_EINVAL);
+    tu_rmtree_free(dir);
+}
+
+/* cJSON alone prints 1.0 + 0.8 * 7/8 (= 1.7000000000000002, one ulp above
+ * 1.7) as 1.7; the exact number reads back as the same double, and
+ * non-finite values stay null. */
+static void test_json_exact_number_round_trips(void **state)
+{
+    (void)state;
+    const double x = 1.0 + (1.8 - 1.0) * (7.0 / 8.0);
+    assert_true(x != 1.7);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "plain", x);
+    cJSON_AddItemToObject(o, "exact", dnc_json_exact_number(x));
+    cJSON_AddItemToObject(o, "inf", dnc_json_exact_number(INFINITY));
+    char *text = cJSON_PrintUnformatted(o);
+    assert_string_equal(text, "{\"plain\":1.7,\"exact\":1.7000000000000002,\"inf\":null}");
+    cJSON *back = cJSON_Parse(text);
+    assert_true(cJSON_GetObjectItem(back, "exact")->valuedouble == x);
+    assert_true(cJSON_GetObjectItem(back, "plain")->valuedouble != x); /* the old bug */
+    cJSON_Delete(back);
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
+
 static void test_cli_options_config_and_override(void **state)
 {
     (void)state;
@@ -405,6 +452,8 @@ int main(void)
         cmocka_unit_test(test_config_parse_errors_name_the_line),
         cmocka_unit_test(test_number_parsing),
         cmocka_unit_test(test_atomic_file_commit_and_abort),
+        cmocka_unit_test(test_make_dirs_creates_parents),
+        cmocka_unit_test(test_json_exact_number_round_trips),
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
         cmocka_unit_test(test_cli_param_options),

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "sweep_driver.h"
 #include "testutil.h"
 
@@ -78,6 +80,38 @@ static void test_usage_errors(void **state)
     char *out = file_in(dir, "stdout");
     assert_non_null(strstr(out, "--out-dir"));
     free(out);
+    tu_rmtree_free(dir);
+}
+
+/* The README's quick tour writes into runs/prop with runs/ missing: the
+ * output directory's parents are made (two levels here). A range grid
+ * whose values are not the shortest decimals of their doubles (point 7 of
+ * 1.0:1.8:9 is 1.7000000000000002) is written exactly and resumes. */
+static void test_range_grid_into_missing_parents(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    write_file(tu_path(dir, "mf.cfg"), "type = meanfield\nsigma_w = 1.0:1.8:9\n");
+    const char *args = "sweep mf.cfg --out-dir runs/a/prop --threads 1";
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    char *csv = file_in(dir, "runs/a/prop/table.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "\n7,1.7000000000000002,"));
+    free(csv);
+    char *text = file_in(dir, "runs/a/prop/points/7.json");
+    assert_non_null(text);
+    cJSON *point = cJSON_Parse(text);
+    free(text);
+    assert_non_null(point);
+    const cJSON *sw = cJSON_GetObjectItem(cJSON_GetObjectItem(point, "params"), "sigma_w");
+    assert_true(cJSON_IsNumber(sw));
+    assert_true(sw->valuedouble == 1.0 + (1.8 - 1.0) * (7.0 / 8.0)); /* the grid's double */
+    assert_true(sw->valuedouble != 1.7);
+    cJSON_Delete(point);
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    char *summary = file_in(dir, "stdout");
+    assert_non_null(strstr(summary, "(0 computed now, 9 resumed, 0 failed)"));
+    free(summary);
     tu_rmtree_free(dir);
 }
 
@@ -341,6 +375,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_files_write_nothing),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_range_grid_into_missing_parents),
         cmocka_unit_test(test_resume_after_sigkill),
         cmocka_unit_test(test_mpi_matches_serial),
         cmocka_unit_test(test_train_sweep_mpi_matches_serial),

@@ -52,6 +52,7 @@ static void test_train_cli_outputs(void **state)
     const cJSON *res = cJSON_GetObjectItem(j, "results");
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(res, "final_test_acc")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "epochs")), 3);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(res, "diverged")));
     assert_non_null(cJSON_GetObjectItem(j, "timings"));
     cJSON_Delete(j);
     free(json);
@@ -183,6 +184,90 @@ static void test_sweep_resume_gives_same_table(void **state)
     tu_rmtree_free(dir);
 }
 
+/* The counts of a finished train-sweep record (DIR/sweep.json). */
+static void expect_counts(const char *dir, double ran, double reused)
+{
+    char *rec = tu_read(tu_path(dir, "sweep.json"));
+    assert_non_null(rec);
+    cJSON *j = cJSON_Parse(rec);
+    free(rec);
+    const cJSON *counts = cJSON_GetObjectItem(j, "counts");
+    assert_int_equal(cJSON_GetObjectItem(counts, "ran")->valuedouble, ran);
+    assert_int_equal(cJSON_GetObjectItem(counts, "reused")->valuedouble, reused);
+    cJSON_Delete(j);
+}
+
+/* Point 7 of 1.0:1.8:9 is 1.7000000000000002, not the shortest decimal of
+ * its double: it used to be written as 1.7 and never found again on
+ * read-back ("cannot read back points/7.json"). The run completes, a rerun
+ * resumes all 9 points, and the output directory's two missing parents
+ * are made. */
+static void test_train_sweep_range_grid_resumes(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *args = "train-sweep --sigma-w 1.0:1.8:9 --depth 2 --width 8 --seeds 1 "
+                       "--epochs 1 --obs-inputs 4 --train-size 100 --test-size 50 "
+                       "--bootstrap 20 --threads 1 --quiet --out-dir runs/ts/out";
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    char out[4096];
+    snprintf(out, sizeof out, "%s/runs/ts/out", dir);
+    expect_counts(out, 9, 0);
+    char *text = tu_read(tu_path(out, "points/7.json"));
+    assert_non_null(text);
+    cJSON *point = cJSON_Parse(text);
+    free(text);
+    const cJSON *sw = cJSON_GetObjectItem(cJSON_GetObjectItem(point, "point"), "sigma_w");
+    assert_true(cJSON_IsNumber(sw));
+    assert_true(sw->valuedouble == 1.0 + (1.8 - 1.0) * (7.0 / 8.0)); /* the grid's double */
+    assert_true(sw->valuedouble != 1.7);
+    cJSON_Delete(point);
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    expect_counts(out, 0, 9);
+    tu_rmtree_free(dir);
+}
+
+/* --lr 1e6 blows the loss up to ~5e6 (2e6 x ln 10) in epoch 1: the run
+ * stops there, says so on stderr, is marked diverged in run.json and exits
+ * 0 (a result, not a crash). The healthy run of test_train_cli_outputs is
+ * marked not diverged. In train-sweep, the diverged points are counted. */
+static void test_train_divergence_reported(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "train --lr 1e6 --train-size 300 --test-size 200 "
+                                     "--width 32 --depth 3 --epochs 3 --threads 1 --out run "
+                                     "--quiet"),
+                     0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    assert_non_null(strstr(err, "dnncrit train: note: training diverged in epoch 1"));
+    free(err);
+    char *json = tu_read(tu_path(dir, "run.json"));
+    assert_non_null(json);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    const cJSON *res = cJSON_GetObjectItem(j, "results");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(res, "diverged")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "epochs")), 2); /* 0, 1 */
+    cJSON_Delete(j);
+    assert_int_equal(tu_run_cli(dir, "train-sweep --sigma-w 1.0,1.5 --lr 1e6 --depth 2 "
+                                     "--width 8 --seeds 1 --epochs 2 --obs-inputs 4 "
+                                     "--train-size 100 --test-size 50 --bootstrap 20 "
+                                     "--threads 1 --out-dir ts"),
+                     0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "2 of 2 points diverged"));
+    free(out);
+    char *rec = tu_read(tu_path(dir, "ts/sweep.json"));
+    j = cJSON_Parse(rec);
+    free(rec);
+    res = cJSON_GetObjectItem(j, "results");
+    assert_int_equal(cJSON_GetObjectItem(res, "diverged_points")->valuedouble, 2);
+    cJSON_Delete(j);
+    tu_rmtree_free(dir);
+}
+
 /* Textbook example: x = 1..5, y = 2,4,5,4,5 has Pearson r = 0.7746
  * (= 6 / sqrt(10 * 6)) and Spearman 0.7379 (ranks with ties averaged). */
 static void test_correlation_statistics(void **state)
@@ -264,6 +349,8 @@ int main(void)
         cmocka_unit_test(test_train_cli_outputs),
         cmocka_unit_test(test_train_cli_errors),
         cmocka_unit_test(test_sweep_resume_gives_same_table),
+        cmocka_unit_test(test_train_sweep_range_grid_resumes),
+        cmocka_unit_test(test_train_divergence_reported),
         cmocka_unit_test(test_correlation_statistics),
         cmocka_unit_test(test_observables_at_init),
     };

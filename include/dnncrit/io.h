@@ -42,6 +42,10 @@ dnc_status dnc_open_input(const char *path, FILE **fp);
 dnc_status dnc_read_file(const char *path, char **text, size_t *len);
 dnc_status dnc_read_json(const char *path, cJSON **root);
 
+/* Creates directory PATH and every missing parent (mkdir -p); fails when
+ * PATH or a parent exists and is not a directory, naming it. */
+dnc_status dnc_make_dirs(const char *path);
+
 /* "PREFIX" + ".csv" etc.; caller frees. */
 char *dnc_path_with_suffix(const char *prefix, const char *suffix);
 
@@ -74,6 +78,17 @@ typedef struct {
 dnc_status dnc_config_read(const char *path, dnc_config *cfg);
 dnc_status dnc_config_parse(const char *text, const char *name, dnc_config *cfg);
 void dnc_config_free(dnc_config *cfg);
+
+/* ---- Number text that reads back exactly. */
+/* Shortest text that reads back as exactly x ("nan", "inf", "-inf" for
+ * non-finite values). buf needs 32 bytes. */
+const char *dnc_format_double(double x, char buf[32]);
+
+/* x as a JSON number written with dnc_format_double, so that it reads back
+ * as exactly x (cJSON prints 15 significant digits whenever they read back
+ * within a relative DBL_EPSILON: 1.7000000000000002 as 1.7). Non-finite x
+ * is null. A raw item: compare it by its text, not with cJSON_Compare. */
+cJSON *dnc_json_exact_number(double x);
 
 /* ---- Number parsing that rejects trailing junk, NaN, inf and overflow. */
 dnc_status dnc_parse_double(const char *s, const char *what, double *out);

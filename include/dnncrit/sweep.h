@@ -245,9 +245,5 @@ cJSON *dnc_sweep_value_json(const dnc_sweep_param *par, const dnc_sweep_value *v
 const char *dnc_sweep_value_text(const dnc_sweep_param *par, const dnc_sweep_value *v,
                                  char buf[64]);
 
-/* Shortest text that reads back as exactly x ("nan", "inf", "-inf" for
- * non-finite values). buf needs 32 bytes. */
-const char *dnc_format_double(double x, char buf[32]);
-
 DNC_END_DECLS
 #endif

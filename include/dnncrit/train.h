@@ -98,10 +98,16 @@ typedef struct {
     double seconds;            /* wall time of the epoch's training steps */
 } dnc_train_epoch;
 
+/* The factor over max(initial training loss, ln classes) above which an
+ * epoch's training loss marks the run diverged (train.c: why 10). */
+#define DNC_TRAIN_BLOWUP 10.0
+
 typedef struct {
     size_t nepochs;          /* entries in epochs[] (epochs + 1, fewer if diverged) */
     dnc_train_epoch *epochs; /* epochs[0] = initialisation */
-    bool diverged;           /* loss became non-finite; training stopped */
+    bool diverged;           /* loss became non-finite, or an epoch's training loss
+                                exceeded DNC_TRAIN_BLOWUP x max(initial loss,
+                                ln classes); training stopped after that epoch */
     double train_seconds;    /* wall time of all training steps */
     double samples_per_s;    /* training throughput */
 } dnc_train_result;

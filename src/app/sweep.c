@@ -37,20 +37,6 @@ static bool same_key(const char *a, const char *b)
     return *a == *b;
 }
 
-const char *dnc_format_double(double x, char buf[32])
-{
-    if (isnan(x))
-        return strcpy(buf, "nan");
-    if (isinf(x))
-        return strcpy(buf, x > 0 ? "inf" : "-inf");
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
-    }
-    return buf;
-}
-
 /* ------------------------------------------------------ value parsing */
 
 static dnc_status parse_choice(const dnc_sweep_param *par, const char *s, const char *what,
@@ -545,7 +531,7 @@ char *dnc_sweep_csv_header(const dnc_sweep *s)
 static cJSON *value_json(const dnc_sweep_param *par, const dnc_sweep_value *v)
 {
     switch (par->type) {
-    case DNC_SWEEP_DOUBLE: return cJSON_CreateNumber(v->d);
+    case DNC_SWEEP_DOUBLE: return dnc_json_exact_number(v->d);
     case DNC_SWEEP_SIZE:
     case DNC_SWEEP_U64:
         if (v->u < ((uint64_t)1 << 53))

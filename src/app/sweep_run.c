@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -32,17 +31,6 @@ static char *point_path(const char *dir, size_t index)
     char name[48];
     snprintf(name, sizeof name, "points/%zu.json", index);
     return dnc_sweep_path(dir, name);
-}
-
-static dnc_status make_dir(const char *path)
-{
-    if (mkdir(path, 0777) == 0 || errno == EEXIST) {
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            return DNC_OK;
-        return dnc_fail(DNC_EIO, "'%s' exists and is not a directory", path);
-    }
-    return dnc_fail(DNC_EIO, "cannot create directory '%s': %s", path, strerror(errno));
 }
 
 /* ------------------------------------------------------------ the dir */
@@ -108,7 +96,7 @@ dnc_status dnc_sweep_dir_open(const dnc_sweep *s, const char *dir, dnc_sweep_dir
 {
     d->lock_fd = -1;
     d->dir = NULL;
-    dnc_status st = make_dir(dir);
+    dnc_status st = dnc_make_dirs(dir);
     char *points = dnc_sweep_path(dir, "points");
     if (!st && !points)
         st = dnc_fail(DNC_ENOMEM, "out of memory");
@@ -118,7 +106,7 @@ dnc_status dnc_sweep_dir_open(const dnc_sweep *s, const char *dir, dnc_sweep_dir
         st = s->store && s->store->check_description ? s->store->check_description(s, dir)
                                                      : check_description(s, dir);
     if (!st)
-        st = make_dir(points);
+        st = dnc_make_dirs(points);
     if (!st) {
         remove_temporaries(dir);
         remove_temporaries(points);

@@ -131,8 +131,9 @@ cJSON *dnc_train_point_to_json(const dnc_train_point_result *r)
     if (!j)
         return NULL;
     cJSON *c = cJSON_AddObjectToObject(j, "point");
-    cJSON_AddNumberToObject(c, "sigma_w", r->sigma_w);
-    cJSON_AddNumberToObject(c, "sigma_b", r->sigma_b);
+    /* Exact: a resumed point is matched to its grid value by equality. */
+    cJSON_AddItemToObject(c, "sigma_w", dnc_json_exact_number(r->sigma_w));
+    cJSON_AddItemToObject(c, "sigma_b", dnc_json_exact_number(r->sigma_b));
     cJSON_AddNumberToObject(c, "depth", (double)r->depth);
     cJSON_AddNumberToObject(c, "width", (double)r->width);
     cJSON_AddNumberToObject(c, "seed", (double)r->seed);

@@ -235,6 +235,20 @@ static dnc_status correlations(const dnc_train_sweep_spec *s, const dnc_train_po
     return DNC_OK;
 }
 
+/* How many points diverged (dnc_train_result.diverged): in the record
+ * always, on stdout when any did. */
+static void count_diverged(const dnc_train_point_result *pts, size_t n, cJSON *results, bool print)
+{
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++)
+        nd += pts[i].diverged;
+    cJSON_AddNumberToObject(results, "diverged_points", (double)nd);
+    if (print && nd)
+        printf("\n%zu of %zu points diverged (stopped early; diverged = 1 in sweep.csv, "
+               "diverged_frac in landscape.csv)\n",
+               nd, n);
+}
+
 dnc_status dnc_train_sweep_summarise(const dnc_train_sweep_spec *s, const char *dir,
                                      const dnc_train_point_result *pts, cJSON *record)
 {
@@ -253,6 +267,8 @@ dnc_status dnc_train_sweep_summarise(const dnc_train_sweep_spec *s, const char *
         cJSON_AddItemToObject(results, "depth_scale",
                               depth_scale_json(s, cells, ncells, !s->quiet));
         st = correlations(s, pts, n, results, !s->quiet);
+        if (!st)
+            count_diverged(pts, n, results, !s->quiet);
     }
     cJSON *outs = cJSON_AddObjectToObject(record, "outputs");
     cJSON_AddStringToObject(outs, "csv", "sweep.csv");

@@ -132,6 +132,39 @@ dnc_status dnc_write_json_atomic(const char *path, const cJSON *root)
     return st;
 }
 
+/* PATH as a directory: made unless one is there (another process may make
+ * it at the same time: EEXIST is success when it is a directory). */
+static dnc_status make_one_dir(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST)
+        return dnc_fail(DNC_EIO, "cannot create directory '%s': %s", path, strerror(errno));
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return dnc_fail(DNC_EIO, "'%s' exists and is not a directory", path);
+    return DNC_OK;
+}
+
+dnc_status dnc_make_dirs(const char *path)
+{
+    if (!path || !*path)
+        return dnc_fail(DNC_EINVAL, "empty directory name");
+    char *prefix = dup_string(path);
+    if (!prefix)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_status st = DNC_OK;
+    for (char *p = prefix + 1; *p && !st; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0'; /* the parent ending here */
+        st = make_one_dir(prefix);
+        *p = '/';
+    }
+    if (!st)
+        st = make_one_dir(prefix);
+    free(prefix);
+    return st;
+}
+
 dnc_status dnc_open_input(const char *path, FILE **fp)
 {
     *fp = fopen(path, "rb");
@@ -384,6 +417,28 @@ void dnc_run_record_finish(cJSON *record, double t0)
 }
 
 /* ------------------------------------------------------------ numbers */
+
+const char *dnc_format_double(double x, char buf[32])
+{
+    if (isnan(x))
+        return strcpy(buf, "nan");
+    if (isinf(x))
+        return strcpy(buf, x > 0 ? "inf" : "-inf");
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
+cJSON *dnc_json_exact_number(double x)
+{
+    if (!isfinite(x))
+        return cJSON_CreateNumber(x); /* printed as null */
+    char buf[32];
+    return cJSON_CreateRaw(dnc_format_double(x, buf));
+}
 
 dnc_status dnc_parse_double(const char *s, const char *what, double *out)
 {
