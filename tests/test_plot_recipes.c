@@ -290,9 +290,125 @@ static void test_training_and_sweep_recipes(void **state)
     free(html);
 }
 
+/* ------------------------------------------------ the gnuplot scripts
+ * What each figure draws, read from the script the recipe's figure
+ * produces (no gnuplot needed). */
+
+/* The figure of a result with this command, config, results and CSV text;
+ * the CSV is written to dir/<name>.csv. */
+static dnc_figure *figure_of(const char *command, const char *config, const char *results,
+                             const char *csv)
+{
+    char json[8192];
+    snprintf(json, sizeof json,
+             "{\"tool\":\"dnncrit\",\"command\":\"%s\",\"config\":%s,\"results\":%s,"
+             "\"outputs\":{\"csv\":\"fig.csv\"}}",
+             command, config, results);
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig.json"), json), DNC_OK);
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig.csv"), csv), DNC_OK);
+    cJSON *rec;
+    dnc_table t;
+    bool has;
+    assert_int_equal(tu_load_result(dir, "fig", &rec, &t, &has), DNC_OK);
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, dir, &fig), DNC_OK);
+    cJSON_Delete(rec);
+    if (has)
+        dnc_table_free(&t);
+    return fig;
+}
+
+static char *script_of(const dnc_figure *fig)
+{
+    char *s = dnc_figure_script(fig, DNC_PLOT_PNG, "/data");
+    assert_non_null(s);
+    return s;
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+/* Phase diagram over a grid that holds an exactly critical point (xi_c =
+ * inf): every cell in its place, the inf cell at the top of the scale,
+ * the xi_c = 100 contour and the chi_1 = 2 label, the critical line in
+ * both panels. */
+static void test_phase_diagram_script(void **state)
+{
+    (void)state;
+    char csv[16384];
+    size_t n = (size_t)snprintf(csv, sizeof csv, "sigma_b,sigma_w,q_star,chi_1,xi_c,rho_star,phase\n");
+    double xi_max = 0;
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 9; j++) {
+            double sb = 0.25 * i, sw = 0.5 + 0.25 * j, swc = 1 + 0.5 * sb;
+            double chi = (sw / swc) * (sw / swc);
+            double xi = j == 2 && i == 0 ? INFINITY : fabs(1 / log(chi));
+            if (isfinite(xi))
+                xi_max = fmax(xi_max, xi);
+            n += (size_t)snprintf(csv + n, sizeof csv - n, "%g,%g,1,%.17g,%.17g,0,0\n", sb, sw,
+                                  chi, xi);
+        }
+    dnc_figure *fig = figure_of("phase-diagram", "{\"activation\":\"tanh\"}",
+                                "{\"critical_line\":[{\"sigma_b\":0,\"sigma_w\":1},"
+                                "{\"sigma_b\":1,\"sigma_w\":1.5}]}",
+                                csv);
+    assert_int_equal(fig->npanels, 2);
+    const dnc_plot_grid *g = fig->panels[1]->grid;
+    assert_non_null(g);
+    assert_int_equal(g->nx, 5);
+    assert_int_equal(g->ny, 9);
+    /* the inf cell (sigma_b = 0, sigma_w = 1) at the largest finite value */
+    assert_true(g->z[2 * g->nx + 0] == xi_max);
+    for (size_t i = 0; i < g->nx * g->ny; i++)
+        assert_true(isfinite(g->z[i]));
+    char *s = script_of(fig);
+    /* cells drawn at their own coordinates: no `with image` (which drops
+     * NaN cells and shifts the rest) */
+    assert_null(strstr(s, "with image"));
+    assert_int_equal(count(s, "with boxxyerror"), 2);
+    assert_non_null(strstr(s, "'ξ_c = 100'"));
+    assert_non_null(strstr(s, "'ξ_c = 10'"));
+    assert_non_null(strstr(s, "'χ_1 = 2'"));
+    assert_int_equal(count(s, "title 'critical line χ_1 = 1'"), 2);
+    /* the legend below the frame, not on the map */
+    assert_int_equal(count(s, "set key below"), 2);
+    free(s);
+    dnc_figure_free(fig);
+}
+
+/* A non-negative quantity's axis starts at 0, a signed one's gets a margin
+ * on both sides; every legend sits below its frame. */
+static void test_axis_floor_and_key(void **state)
+{
+    (void)state;
+    dnc_figure *fig = dnc_figure_new(NULL);
+    double x[3] = {1, 2, 3}, pos[3] = {0.01, 0.5, 1}, sgn[3] = {-1, 0.5, 1};
+    dnc_plot_panel *p = dnc_figure_add_panel(fig, "non-negative", "x", "y");
+    assert_int_equal(dnc_panel_add_series(p, "a", DNC_STYLE_LINES, x, pos, NULL, 3), DNC_OK);
+    p->key = strdup("top left");
+    dnc_plot_panel *q = dnc_figure_add_panel(fig, "signed", "x", "y");
+    assert_int_equal(dnc_panel_add_series(q, "b", DNC_STYLE_LINES, x, sgn, NULL, 3), DNC_OK);
+    q->key = strdup("bottom center horizontal maxrows 2");
+    char *s = script_of(fig);
+    assert_int_equal(count(s, "set yrange [0:*]"), 1);
+    assert_int_equal(count(s, "graph 0.06, graph 0.06"), 1);
+    assert_null(strstr(s, "set key top"));
+    assert_non_null(strstr(s, "set key below center\n"));
+    assert_non_null(strstr(s, "set key below center horizontal maxrows 2\n"));
+    free(s);
+    dnc_figure_free(fig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_phase_diagram_script),
+        cmocka_unit_test(test_axis_floor_and_key),
         cmocka_unit_test(test_scaling_recipes),
         cmocka_unit_test(test_meanfield_and_propagation_recipes),
         cmocka_unit_test(test_avalanche_recipes),

@@ -102,7 +102,8 @@ bool dnc_recipe_wants_log(const dnc_table *t, long c);
 /* Distinct sorted finite values of column c (0 when more than max). */
 size_t dnc_recipe_distinct_sorted(const dnc_table *t, long c, double *out, size_t max);
 /* Heat map of column cz over the grid (cx, cy) with contours at levels;
- * values averaged over repeated grid points (seeds). */
+ * values averaged over repeated grid points (seeds); an infinite cell is
+ * drawn at the largest (smallest for -inf) finite value. */
 dnc_status dnc_recipe_add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cz,
                                   const char *zlabel, const double *levels, size_t nlevels,
                                   const char *level_name);
