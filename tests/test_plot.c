@@ -419,7 +419,23 @@ static void test_cli_plot_and_errors(void **state)
     err = tu_read(tu_path(dir, "stderr"));
     assert_non_null(strstr(err, "ragged.csv:3"));
     free(err);
+    /* a damaged cell in a column of numbers, a header of none of the
+     * kind's columns: errors naming the file and the problem, not an
+     * empty figure */
+    write_result(dir, "cell", "propagate", "{}", "{}", "layer,rho\n1,0.5\n2,0.4x\n");
+    assert_int_equal(tu_run_cli(dir, "plot cell.json"), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "cell.csv"));
+    assert_non_null(strstr(err, "data row 2, column 'rho': '0.4x' is not a number"));
+    free(err);
+    write_result(dir, "junk", "phase-diagram", "{}", "{}", "garbage text\nmore garbage\n");
+    assert_int_equal(tu_run_cli(dir, "plot junk.json"), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "junk.csv': corrupt CSV: none of the columns of a phase diagram"));
+    free(err);
     /* failures leave no figure behind */
+    assert_false(tu_exists(tu_path(dir, "cell.png")));
+    assert_false(tu_exists(tu_path(dir, "junk.png")));
     assert_false(tu_exists(tu_path(dir, "ragged.png")));
     assert_false(tu_exists(tu_path(dir, "bad.png")));
     if (dnc_plot_available()) {
