@@ -544,6 +544,57 @@ static void test_report_self_contained(void **state)
 /* A writer killed mid-way (SIGKILL, no chance to clean up) must leave no
  * file under the final name: only its temporary, which no reader takes
  * for a complete CSV. */
+/* report: contents and a summary table at the top (one row per run, with
+ * its key parameters and results), no empty figures, and a record whose
+ * CSV is missing listed with a note instead of dropped. */
+static void test_report_contents_summary_and_missing_csv(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    write_result(dir, "gone", "propagate", "{\"activation\":\"relu\",\"width\":64}", "{}",
+                 csv_rho());
+    unlink(tu_path(dir, "gone.csv"));
+    /* only a record whose CSV is missing: still a report, not "no results" */
+    assert_int_equal(tu_run_cli(dir, "report . --out only.html"), 0);
+    char *html = tu_read(tu_path(dir, "only.html"));
+    assert_non_null(html);
+    assert_non_null(strstr(html, "CSV missing: gone.csv"));
+    free(html);
+    write_result(dir, "prop", "propagate", "{\"activation\":\"tanh\",\"sigma_w\":1.1}",
+                 "{\"final_rho\":{\"value\":0.4,\"error\":0.01}}", csv_rho());
+    write_result(dir, "empty", "propagate", "{\"activation\":\"tanh\"}", "{}",
+                 "layer,q,c,rho\n");
+    assert_int_equal(tu_run_cli(dir, "report . --out r.html"), 0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "(3 results"));
+    free(out);
+    html = tu_read(tu_path(dir, "r.html"));
+    assert_non_null(html);
+    const char *contents = strstr(html, "id=\"contents\"");
+    const char *summary = strstr(html, "id=\"summary\"");
+    const char *first = strstr(html, "<h2 id=\"r");
+    assert_true(contents && summary && first && contents < summary && summary < first);
+    /* one row per run, linked to its section, in the summary */
+    const char *row = strstr(summary, "<tr><td><a href=\"#r");
+    size_t rows = 0;
+    for (; row && row < first; row = strstr(row + 1, "<tr><td><a href=\"#r"))
+        rows++;
+    assert_int_equal(rows, 3);
+    assert_non_null(strstr(summary, "activation = tanh, sigma_w = 1.1"));
+    assert_non_null(strstr(summary, "final_rho = 0.4 ± 0.01"));
+    assert_non_null(strstr(summary, "CSV missing: gone.csv"));
+    if (dnc_plot_available()) {
+        /* prop has a figure; empty (no rows) and gone (no CSV) none */
+        size_t figs = 0;
+        for (const char *p = html; (p = strstr(p, "data:image/png;base64,")); p++)
+            figs++;
+        assert_int_equal(figs, 1);
+        assert_non_null(strstr(html, "no figure: the result has no data to plot"));
+    }
+    free(html);
+    tu_rmtree_free(dir);
+}
+
 static void test_sigkill_leaves_no_truncated_csv(void **state)
 {
     (void)state;
@@ -633,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_subcommand_plot_option),
         cmocka_unit_test(test_more_subcommands_plot_png),
         cmocka_unit_test(test_report_self_contained),
+        cmocka_unit_test(test_report_contents_summary_and_missing_csv),
         cmocka_unit_test(test_sigkill_leaves_no_truncated_csv),
         cmocka_unit_test(test_sigkill_cli_report),
     };
