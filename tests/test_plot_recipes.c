@@ -404,11 +404,53 @@ static void test_axis_floor_and_key(void **state)
     dnc_figure_free(fig);
 }
 
+/* A sweep over the activation (text), sigma_w and the width: one curve per
+ * (activation, width), never tanh and relu averaged together; the seeds
+ * are averaged (error bars). */
+static void test_sweep_groups_every_varying_parameter(void **state)
+{
+    (void)state;
+    char csv[8192];
+    size_t n = (size_t)snprintf(csv, sizeof csv, "index,activation,sigma_w,width,seed,rho_L\n");
+    static const char *const acts[] = {"tanh", "relu"};
+    int idx = 0;
+    for (int a = 0; a < 2; a++)
+        for (int w = 0; w < 3; w++)
+            for (int k = 0; k < 2; k++)
+                for (int seed = 1; seed <= 2; seed++)
+                    n += (size_t)snprintf(csv + n, sizeof csv - n, "%d,%s,%g,%d,%d,%g\n", idx++,
+                                          acts[a], 0.8 + 0.4 * w, 16 << k, seed,
+                                          a ? 0.01 * (w + 1) : 0.5 + 0.1 * w + 0.01 * seed);
+    dnc_figure *fig = figure_of("sweep", "{\"parameters\":{\"activation\":[\"tanh\",\"relu\"],"
+                                         "\"sigma_w\":[0.8,1.2,1.6],\"width\":[16,32],"
+                                         "\"seed\":[1,2],\"lyapunov\":true}}",
+                                "{}", csv);
+    assert_int_equal(fig->npanels, 1);
+    const dnc_plot_panel *p = fig->panels[0];
+    static const char *const want[] = {"activation = tanh, N = 16", "activation = tanh, N = 32",
+                                       "activation = relu, N = 16", "activation = relu, N = 32"};
+    size_t titled = 0;
+    for (size_t i = 0; i < p->nseries; i++) {
+        if (!p->series[i].label)
+            continue;
+        assert_string_equal(p->series[i].label, want[titled]);
+        titled++;
+        /* three sigma_w, each the mean of two seeds of ONE activation */
+        assert_int_equal(p->series[i].n, 3);
+        if (strstr(p->series[i].label, "relu"))
+            assert_true(p->series[i].y[2] == 0.03);
+    }
+    assert_int_equal(titled, 4);
+    free(script_of(fig));
+    dnc_figure_free(fig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phase_diagram_script),
         cmocka_unit_test(test_axis_floor_and_key),
+        cmocka_unit_test(test_sweep_groups_every_varying_parameter),
         cmocka_unit_test(test_scaling_recipes),
         cmocka_unit_test(test_meanfield_and_propagation_recipes),
         cmocka_unit_test(test_avalanche_recipes),
