@@ -296,14 +296,14 @@ static void test_training_and_sweep_recipes(void **state)
 
 /* The figure of a result with this command, config, results and CSV text;
  * the CSV is written to dir/<name>.csv. */
-static dnc_figure *figure_of(const char *command, const char *config, const char *results,
-                             const char *csv)
+static dnc_figure *figure_of_outputs(const char *command, const char *config, const char *results,
+                                     const char *outputs, const char *csv)
 {
     char json[8192];
     snprintf(json, sizeof json,
              "{\"tool\":\"dnncrit\",\"command\":\"%s\",\"config\":%s,\"results\":%s,"
-             "\"outputs\":{\"csv\":\"fig.csv\"}}",
-             command, config, results);
+             "\"outputs\":{\"csv\":\"fig.csv\"%s}}",
+             command, config, results, outputs);
     assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig.json"), json), DNC_OK);
     assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig.csv"), csv), DNC_OK);
     cJSON *rec;
@@ -316,6 +316,12 @@ static dnc_figure *figure_of(const char *command, const char *config, const char
     if (has)
         dnc_table_free(&t);
     return fig;
+}
+
+static dnc_figure *figure_of(const char *command, const char *config, const char *results,
+                             const char *csv)
+{
+    return figure_of_outputs(command, config, results, "", csv);
 }
 
 static char *script_of(const dnc_figure *fig)
@@ -398,8 +404,8 @@ static void test_axis_floor_and_key(void **state)
     assert_int_equal(count(s, "set yrange [0:*]"), 1);
     assert_int_equal(count(s, "graph 0.06, graph 0.06"), 1);
     assert_null(strstr(s, "set key top"));
-    assert_non_null(strstr(s, "set key below center\n"));
-    assert_non_null(strstr(s, "set key below center horizontal maxrows 2\n"));
+    assert_non_null(strstr(s, "set key below center noopaque nobox height 0.6\n"));
+    assert_non_null(strstr(s, "set key below center noopaque nobox height 0.6 horizontal maxrows 2\n"));
     free(s);
     dnc_figure_free(fig);
 }
@@ -445,12 +451,88 @@ static void test_sweep_groups_every_varying_parameter(void **state)
     dnc_figure_free(fig);
 }
 
+/* Avalanches: the crackling panel shows the fit window and the line the
+ * crackling relation predicts; the shape collapse draws at most six
+ * durations, each in its own colour, and keeps its legend off the curves. */
+static void test_avalanche_crackling_and_shapes(void **state)
+{
+    (void)state;
+    /* <S>(T) = T^1.5 exactly; gamma_fit over [4, 16]; predicted 1.8 */
+    char sd[4096];
+    size_t n = (size_t)snprintf(sd, sizeof sd, "T,count,mean_S,sem_S,fit,in_fit\n");
+    for (int T = 1; T <= 32; T *= 2)
+        n += (size_t)snprintf(sd + n, sizeof sd - n, "%d,10,%.17g,0.1,%.17g,%d\n", T,
+                              pow(T, 1.5), pow(T, 1.5), T >= 4 && T <= 16);
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig_sizedur.csv"), sd), DNC_OK);
+    char sh[8192];
+    n = (size_t)snprintf(sh, sizeof sh, "t_over_T,shape");
+    for (int d = 0; d < 10; d++)
+        n += (size_t)snprintf(sh + n, sizeof sh - n, ",T%d", 10 + d);
+    for (int g = 0; g < 5; g++) {
+        n += (size_t)snprintf(sh + n, sizeof sh - n, "\n%g,%g", 0.1 + 0.2 * g, 0.5);
+        for (int d = 0; d < 10; d++)
+            n += (size_t)snprintf(sh + n, sizeof sh - n, ",%g", 0.5 + 0.01 * d);
+    }
+    snprintf(sh + n, sizeof sh - n, "\n");
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig_shape.csv"), sh), DNC_OK);
+    dnc_figure *fig = figure_of_outputs(
+        "raster", "{}",
+        "{\"gamma\":{\"value\":1.5,\"error\":0.1},\"gamma_fit\":{\"tmin\":4,\"tmax\":16},"
+        "\"crackling\":{\"predicted_gamma\":{\"value\":1.8,\"error\":0.2}}}",
+        ",\"sizedur_csv\":\"fig_sizedur.csv\",\"shape_csv\":\"fig_shape.csv\"",
+        "index,start,size,duration\n0,0,1,1\n");
+    const dnc_plot_panel *crack = NULL, *shape = NULL;
+    for (size_t i = 0; i < fig->npanels; i++) {
+        if (strcmp(fig->panels[i]->title, "crackling noise") == 0)
+            crack = fig->panels[i];
+        if (strcmp(fig->panels[i]->title, "avalanche shape collapse") == 0)
+            shape = fig->panels[i];
+    }
+    assert_non_null(crack);
+    assert_non_null(shape);
+    /* the fit window: vertical lines at T = 4 and 16 */
+    assert_int_equal(crack->nrefs, 2);
+    assert_true(crack->refs[0].vertical && crack->refs[0].at == 4);
+    assert_string_equal(crack->refs[0].label, "fit window");
+    assert_true(crack->refs[1].vertical && crack->refs[1].at == 16);
+    /* the predicted line: slope 1.8 on log-log axes, through the fit at
+     * T_c = sqrt(4 * 16) = 8 */
+    const dnc_plot_series *pred = NULL;
+    for (size_t k = 0; k < crack->nseries; k++)
+        if (crack->series[k].label && strstr(crack->series[k].label, "predicted"))
+            pred = &crack->series[k];
+    assert_non_null(pred);
+    for (size_t i = 0; i < pred->n; i++) {
+        /* relative 1e-12: a few roundings of pow */
+        double want = pow(8, 1.5) * pow(pred->x[i] / 8, 1.8);
+        assert_true(fabs(pred->y[i] / want - 1) < 1e-12);
+    }
+    /* six durations in six colours, the mean shape apart */
+    size_t curves = 0;
+    int seen[16] = {0};
+    for (size_t k = 0; k < shape->nseries; k++) {
+        const dnc_plot_series *s = &shape->series[k];
+        if (!s->label || strcmp(s->label, "mean shape") == 0)
+            continue;
+        curves++;
+        assert_true(s->color >= 1 && s->color < 16);
+        assert_int_equal(seen[s->color]++, 0);
+    }
+    assert_int_equal(curves, 6);
+    char *s = script_of(fig);
+    assert_non_null(strstr(s, "'T = 10'"));
+    assert_non_null(strstr(s, "'T = 19'"));
+    free(s);
+    dnc_figure_free(fig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phase_diagram_script),
         cmocka_unit_test(test_axis_floor_and_key),
         cmocka_unit_test(test_sweep_groups_every_varying_parameter),
+        cmocka_unit_test(test_avalanche_crackling_and_shapes),
         cmocka_unit_test(test_scaling_recipes),
         cmocka_unit_test(test_meanfield_and_propagation_recipes),
         cmocka_unit_test(test_avalanche_recipes),

@@ -25,7 +25,8 @@ static size_t layout_cols(const dnc_figure *fig)
 }
 
 enum { PANEL_W = 760, PANEL_H = 560, TITLE_H = 50 };
-#define MARGIN 0.06 /* of the data's span, above and below it */
+#define MARGIN 0.06      /* of the data's span, above and below it */
+#define NOTE_MARGIN 0.16 /* above it when a note sits in the top-left corner */
 
 void dnc_figure_size(const dnc_figure *fig, int *width, int *height)
 {
@@ -320,7 +321,7 @@ static void emit_xtics(dnc_strbuf *b, const dnc_plot_panel *p)
  * (horizontal, vertical, maxrows N, maxcols N) are kept, not the place. */
 static void emit_key(dnc_strbuf *b, const dnc_plot_panel *p)
 {
-    dnc_sb_puts(b, "set key below center");
+    dnc_sb_puts(b, "set key below center noopaque nobox height 0.6");
     bool layout = false;
     const char *k = p->key ? p->key : "";
     while (*k) {
@@ -341,17 +342,19 @@ static void emit_key(dnc_strbuf *b, const dnc_plot_panel *p)
 
 /* The bottom of the y axis: a quantity that is never negative starts at 0
  * (the margin below the lowest point would take the axis below zero);
- * otherwise a small margin above and below the data. */
+ * otherwise a small margin above and below the data; room above the data
+ * for a note. */
 static void emit_y_margin(dnc_strbuf *b, const dnc_plot_panel *p)
 {
     if (p->grid || p->logy || !isnan(p->ymin) || !isnan(p->ymax))
         return;
     double x0, x1, y0, y1;
     bool nonneg = panel_bounds(p, &x0, &x1, &y0, &y1) && y0 >= 0;
+    double top = p->note ? NOTE_MARGIN : MARGIN;
     if (nonneg && y0 - MARGIN * (y1 - y0) < 0)
-        dnc_sb_printf(b, "set yrange [0:*]\nset offsets graph 0, graph 0, graph %g, 0\n", MARGIN);
+        dnc_sb_printf(b, "set yrange [0:*]\nset offsets graph 0, graph 0, graph %g, 0\n", top);
     else
-        dnc_sb_printf(b, "set offsets graph 0, graph 0, graph %g, graph %g\n", MARGIN, MARGIN);
+        dnc_sb_printf(b, "set offsets graph 0, graph 0, graph %g, graph %g\n", top, MARGIN);
 }
 
 static void emit_panel(dnc_script_build *sb, const dnc_plot_panel *p, const char *datadir,
