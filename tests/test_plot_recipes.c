@@ -148,6 +148,9 @@ static void test_meanfield_and_propagation_recipes(void **state)
     check("crit", 2);
     run("phase-diagram --activation tanh --sigma-b 0:1:5 --sigma-w 0.5:2.5:6 --out pd --quiet");
     check("pd", 1); /* chi_1 heat map with contours and the critical line */
+    run("advise --activation tanh --depth 10 --width 16 --seeds 2 --susc-inputs 4 --out adv "
+        "--quiet");
+    check("adv", 4); /* xi_c with the window, chi_1, susceptibility scan, width */
     run("propagate --width 32 --depth 30 --sigma-w 1.3 --sigma-b 0.3 --lyapunov --out prop "
         "--quiet");
     check("prop", 3);
@@ -526,6 +529,45 @@ static void test_avalanche_crackling_and_shapes(void **state)
     dnc_figure_free(fig);
 }
 
+/* advise: its own figure (not the generic one): xi_c against sigma_w with
+ * the trainable window's edges, L / factor and sigma_w*, chi_1 with its
+ * critical value, the susceptibility scan with its peak. */
+static void test_advise_script(void **state)
+{
+    (void)state;
+    dnc_figure *fig = figure_of(
+        "advise", "{\"activation\":\"tanh\"}",
+        "{\"critical_init\":{\"sigma_w\":1.4},"
+        "\"trainable_depth\":{\"depth\":30,\"factor\":6,\"sigma_w_lo\":1.1,\"sigma_w_hi\":2.5},"
+        "\"susceptibility_init\":{\"sigma_w\":{\"value\":1.7,\"error\":0.07},"
+        "\"scan\":[{\"sigma_w\":1.2,\"chi\":0.1},{\"sigma_w\":1.7,\"chi\":2},"
+        "{\"sigma_w\":2.2,\"chi\":1}]}}",
+        "sigma_w,chi_1,xi_c,trainable\n0.7,0.39,1.06,0\n1.35,0.97,36.8,1\n2.8,1.74,4.6,0\n");
+    assert_non_null(strstr(fig->title, "initialisation advice"));
+    assert_int_equal(fig->npanels, 3);
+    const dnc_plot_panel *xi = fig->panels[0], *chi = fig->panels[1], *su = fig->panels[2];
+    /* window edges, sigma_w* (vertical); L / 6 = 5 (horizontal) */
+    double want_v[] = {1.1, 2.5, 1.4};
+    size_t nv = 0, nh = 0;
+    for (size_t i = 0; i < xi->nrefs; i++) {
+        if (xi->refs[i].vertical)
+            assert_true(nv < 3 && xi->refs[i].at == want_v[nv++]);
+        else
+            assert_true(xi->refs[i].at == 5 && nh++ == 0);
+    }
+    assert_int_equal(nv, 3);
+    assert_int_equal(nh, 1);
+    char *s = script_of(fig);
+    assert_non_null(strstr(s, "title 'trainable'"));
+    assert_non_null(strstr(s, "title 'too deep'"));
+    assert_non_null(strstr(s, "'L / 6 = 5'"));
+    assert_non_null(strstr(s, "'peak 1.7 ± 0.07'"));
+    free(s);
+    assert_true(chi->nrefs == 2 && !chi->refs[0].vertical && chi->refs[0].at == 1);
+    assert_int_equal(su->series[0].n, 3);
+    dnc_figure_free(fig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_axis_floor_and_key),
         cmocka_unit_test(test_sweep_groups_every_varying_parameter),
         cmocka_unit_test(test_avalanche_crackling_and_shapes),
+        cmocka_unit_test(test_advise_script),
         cmocka_unit_test(test_scaling_recipes),
         cmocka_unit_test(test_meanfield_and_propagation_recipes),
         cmocka_unit_test(test_avalanche_recipes),

@@ -50,6 +50,7 @@ dnc_status dnc_recipe_susceptibility(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_train(dnc_recipe_ctx *r); /* plot_recipes_train.c */
 dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_sweep(dnc_recipe_ctx *r);
+dnc_status dnc_recipe_advise(dnc_recipe_ctx *r); /* plot_recipes_advise.c */
 
 /* ---- reading the result (plot_recipe_tools.c) */
 /* A file name without a folder (outputs.* of a record name files beside it). */

@@ -83,6 +83,7 @@ static const recipe recipes[] = {
     {DNC_RESULT_DEMO_LAYERS, dnc_recipe_demo, "edge of chaos"},
     {DNC_RESULT_CNN, dnc_recipe_cnn, "convolutional network"},
     {DNC_RESULT_PHASE_DIAGRAM, dnc_recipe_phase_diagram, "mean-field phase diagram"},
+    {DNC_RESULT_ADVICE, dnc_recipe_advise, "initialisation advice"},
     {DNC_RESULT_DP, dnc_recipe_dp, "directed percolation"},
     {DNC_RESULT_EXPONENTS, dnc_recipe_exponents, "decay exponent"},
     {DNC_RESULT_FSS, dnc_recipe_fss, "finite-size scaling"},
