@@ -4,7 +4,6 @@
  * dnncrit/plot.h). */
 #include "app/plot_script.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,9 +110,14 @@ static void sb_datafile(dnc_strbuf *b, const char *datadir, size_t id)
 }
 
 /* Edges of cell i of the axis v[0..n-1]: halfway to each neighbour (the
- * end cells as wide as their inner half). */
+ * end cells as wide as their inner half; a single cell 1 wide). */
 static void cell_edges(const double *v, size_t n, size_t i, double *lo, double *hi)
 {
+    if (n < 2) {
+        *lo = v[i] - 0.5;
+        *hi = v[i] + 0.5;
+        return;
+    }
     double left = i > 0 ? v[i] - v[i - 1] : v[1] - v[0];
     double right = i + 1 < n ? v[i + 1] - v[i] : v[n - 1] - v[n - 2];
     *lo = v[i] - left / 2;
