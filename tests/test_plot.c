@@ -283,6 +283,32 @@ static void test_figure_api_panels_and_sizes(void **state)
 
 /* Labels are data, never gnuplot commands: a label that tries to close
  * the string and run a shell command must end up as text. */
+/* Panels with nothing to draw (no points, only NaN, only values <= 0 on a
+ * log axis) are dropped from a figure that has others; a figure with no
+ * data at all keeps its frames. */
+static void test_drop_empty_panels(void **state)
+{
+    (void)state;
+    double x[2] = {1, 2}, y[2] = {1, 2}, nan2[2] = {NAN, NAN}, neg[2] = {-1, 0};
+    dnc_figure *fig = dnc_figure_new(NULL);
+    dnc_plot_panel *empty = dnc_figure_add_panel(fig, "empty", "x", "y");
+    dnc_plot_panel *nans = dnc_figure_add_panel(fig, "nan", "x", "y");
+    assert_int_equal(dnc_panel_add_series(nans, NULL, DNC_STYLE_LINES, x, nan2, NULL, 2), DNC_OK);
+    dnc_plot_panel *logneg = dnc_figure_add_panel(fig, "log", "x", "y");
+    logneg->logy = true;
+    assert_int_equal(dnc_panel_add_series(logneg, NULL, DNC_STYLE_LINES, x, neg, NULL, 2), DNC_OK);
+    assert_false(dnc_panel_has_data(empty) || dnc_panel_has_data(nans) ||
+                 dnc_panel_has_data(logneg));
+    dnc_figure_drop_empty_panels(fig);
+    assert_int_equal(fig->npanels, 3); /* nothing anywhere: the frames stay */
+    dnc_plot_panel *data = dnc_figure_add_panel(fig, "data", "x", "y");
+    assert_int_equal(dnc_panel_add_series(data, NULL, DNC_STYLE_LINES, x, y, NULL, 2), DNC_OK);
+    dnc_figure_drop_empty_panels(fig);
+    assert_int_equal(fig->npanels, 1);
+    assert_string_equal(fig->panels[0]->title, "data");
+    dnc_figure_free(fig);
+}
+
 static void test_labels_cannot_inject(void **state)
 {
     (void)state;
@@ -678,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_figure_api_panels_and_sizes),
         cmocka_unit_test(test_recipes_render_valid_images),
+        cmocka_unit_test(test_drop_empty_panels),
         cmocka_unit_test(test_labels_cannot_inject),
         cmocka_unit_test(test_missing_or_failing_gnuplot),
         cmocka_unit_test(test_cli_plot_and_errors),

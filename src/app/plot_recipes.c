@@ -174,6 +174,7 @@ dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_table *t
         dnc_figure_free(r.fig);
         return st;
     }
+    dnc_figure_drop_empty_panels(r.fig);
     *fig = r.fig;
     return DNC_OK;
 }

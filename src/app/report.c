@@ -260,15 +260,9 @@ static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char 
 /* Whether any panel draws something: a heat map or a finite point. */
 static bool figure_has_data(const dnc_figure *fig)
 {
-    for (size_t i = 0; i < fig->npanels; i++) {
-        const dnc_plot_panel *p = fig->panels[i];
-        if (p->grid)
+    for (size_t i = 0; i < fig->npanels; i++)
+        if (dnc_panel_has_data(fig->panels[i]))
             return true;
-        for (size_t k = 0; k < p->nseries; k++)
-            for (size_t j = 0; j < p->series[k].n; j++)
-                if (isfinite(p->series[k].x[j]) && isfinite(p->series[k].y[j]))
-                    return true;
-    }
     return false;
 }
 
