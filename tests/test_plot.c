@@ -283,6 +283,32 @@ static void test_figure_api_panels_and_sizes(void **state)
 
 /* Labels are data, never gnuplot commands: a label that tries to close
  * the string and run a shell command must end up as text. */
+/* Panels with nothing to draw (no points, only NaN, only values <= 0 on a
+ * log axis) are dropped from a figure that has others; a figure with no
+ * data at all keeps its frames. */
+static void test_drop_empty_panels(void **state)
+{
+    (void)state;
+    double x[2] = {1, 2}, y[2] = {1, 2}, nan2[2] = {NAN, NAN}, neg[2] = {-1, 0};
+    dnc_figure *fig = dnc_figure_new(NULL);
+    dnc_plot_panel *empty = dnc_figure_add_panel(fig, "empty", "x", "y");
+    dnc_plot_panel *nans = dnc_figure_add_panel(fig, "nan", "x", "y");
+    assert_int_equal(dnc_panel_add_series(nans, NULL, DNC_STYLE_LINES, x, nan2, NULL, 2), DNC_OK);
+    dnc_plot_panel *logneg = dnc_figure_add_panel(fig, "log", "x", "y");
+    logneg->logy = true;
+    assert_int_equal(dnc_panel_add_series(logneg, NULL, DNC_STYLE_LINES, x, neg, NULL, 2), DNC_OK);
+    assert_false(dnc_panel_has_data(empty) || dnc_panel_has_data(nans) ||
+                 dnc_panel_has_data(logneg));
+    dnc_figure_drop_empty_panels(fig);
+    assert_int_equal(fig->npanels, 3); /* nothing anywhere: the frames stay */
+    dnc_plot_panel *data = dnc_figure_add_panel(fig, "data", "x", "y");
+    assert_int_equal(dnc_panel_add_series(data, NULL, DNC_STYLE_LINES, x, y, NULL, 2), DNC_OK);
+    dnc_figure_drop_empty_panels(fig);
+    assert_int_equal(fig->npanels, 1);
+    assert_string_equal(fig->panels[0]->title, "data");
+    dnc_figure_free(fig);
+}
+
 static void test_labels_cannot_inject(void **state)
 {
     (void)state;
@@ -419,7 +445,23 @@ static void test_cli_plot_and_errors(void **state)
     err = tu_read(tu_path(dir, "stderr"));
     assert_non_null(strstr(err, "ragged.csv:3"));
     free(err);
+    /* a damaged cell in a column of numbers, a header of none of the
+     * kind's columns: errors naming the file and the problem, not an
+     * empty figure */
+    write_result(dir, "cell", "propagate", "{}", "{}", "layer,rho\n1,0.5\n2,0.4x\n");
+    assert_int_equal(tu_run_cli(dir, "plot cell.json"), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "cell.csv"));
+    assert_non_null(strstr(err, "data row 2, column 'rho': '0.4x' is not a number"));
+    free(err);
+    write_result(dir, "junk", "phase-diagram", "{}", "{}", "garbage text\nmore garbage\n");
+    assert_int_equal(tu_run_cli(dir, "plot junk.json"), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "junk.csv': corrupt CSV: none of the columns of a phase diagram"));
+    free(err);
     /* failures leave no figure behind */
+    assert_false(tu_exists(tu_path(dir, "cell.png")));
+    assert_false(tu_exists(tu_path(dir, "junk.png")));
     assert_false(tu_exists(tu_path(dir, "ragged.png")));
     assert_false(tu_exists(tu_path(dir, "bad.png")));
     if (dnc_plot_available()) {
@@ -528,6 +570,57 @@ static void test_report_self_contained(void **state)
 /* A writer killed mid-way (SIGKILL, no chance to clean up) must leave no
  * file under the final name: only its temporary, which no reader takes
  * for a complete CSV. */
+/* report: contents and a summary table at the top (one row per run, with
+ * its key parameters and results), no empty figures, and a record whose
+ * CSV is missing listed with a note instead of dropped. */
+static void test_report_contents_summary_and_missing_csv(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    write_result(dir, "gone", "propagate", "{\"activation\":\"relu\",\"width\":64}", "{}",
+                 csv_rho());
+    unlink(tu_path(dir, "gone.csv"));
+    /* only a record whose CSV is missing: still a report, not "no results" */
+    assert_int_equal(tu_run_cli(dir, "report . --out only.html"), 0);
+    char *html = tu_read(tu_path(dir, "only.html"));
+    assert_non_null(html);
+    assert_non_null(strstr(html, "CSV missing: gone.csv"));
+    free(html);
+    write_result(dir, "prop", "propagate", "{\"activation\":\"tanh\",\"sigma_w\":1.1}",
+                 "{\"final_rho\":{\"value\":0.4,\"error\":0.01}}", csv_rho());
+    write_result(dir, "empty", "propagate", "{\"activation\":\"tanh\"}", "{}",
+                 "layer,q,c,rho\n");
+    assert_int_equal(tu_run_cli(dir, "report . --out r.html"), 0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "(3 results"));
+    free(out);
+    html = tu_read(tu_path(dir, "r.html"));
+    assert_non_null(html);
+    const char *contents = strstr(html, "id=\"contents\"");
+    const char *summary = strstr(html, "id=\"summary\"");
+    const char *first = strstr(html, "<h2 id=\"r");
+    assert_true(contents && summary && first && contents < summary && summary < first);
+    /* one row per run, linked to its section, in the summary */
+    const char *row = strstr(summary, "<tr><td><a href=\"#r");
+    size_t rows = 0;
+    for (; row && row < first; row = strstr(row + 1, "<tr><td><a href=\"#r"))
+        rows++;
+    assert_int_equal(rows, 3);
+    assert_non_null(strstr(summary, "activation = tanh, sigma_w = 1.1"));
+    assert_non_null(strstr(summary, "final_rho = 0.4 ± 0.01"));
+    assert_non_null(strstr(summary, "CSV missing: gone.csv"));
+    if (dnc_plot_available()) {
+        /* prop has a figure; empty (no rows) and gone (no CSV) none */
+        size_t figs = 0;
+        for (const char *p = html; (p = strstr(p, "data:image/png;base64,")); p++)
+            figs++;
+        assert_int_equal(figs, 1);
+        assert_non_null(strstr(html, "no figure: the result has no data to plot"));
+    }
+    free(html);
+    tu_rmtree_free(dir);
+}
+
 static void test_sigkill_leaves_no_truncated_csv(void **state)
 {
     (void)state;
@@ -611,12 +704,14 @@ int main(void)
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_figure_api_panels_and_sizes),
         cmocka_unit_test(test_recipes_render_valid_images),
+        cmocka_unit_test(test_drop_empty_panels),
         cmocka_unit_test(test_labels_cannot_inject),
         cmocka_unit_test(test_missing_or_failing_gnuplot),
         cmocka_unit_test(test_cli_plot_and_errors),
         cmocka_unit_test(test_subcommand_plot_option),
         cmocka_unit_test(test_more_subcommands_plot_png),
         cmocka_unit_test(test_report_self_contained),
+        cmocka_unit_test(test_report_contents_summary_and_missing_csv),
         cmocka_unit_test(test_sigkill_leaves_no_truncated_csv),
         cmocka_unit_test(test_sigkill_cli_report),
     };

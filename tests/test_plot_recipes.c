@@ -148,6 +148,9 @@ static void test_meanfield_and_propagation_recipes(void **state)
     check("crit", 2);
     run("phase-diagram --activation tanh --sigma-b 0:1:5 --sigma-w 0.5:2.5:6 --out pd --quiet");
     check("pd", 1); /* chi_1 heat map with contours and the critical line */
+    run("advise --activation tanh --depth 10 --width 16 --seeds 2 --susc-inputs 4 --out adv "
+        "--quiet");
+    check("adv", 4); /* xi_c with the window, chi_1, susceptibility scan, width */
     run("propagate --width 32 --depth 30 --sigma-w 1.3 --sigma-b 0.3 --lyapunov --out prop "
         "--quiet");
     check("prop", 3);
@@ -290,9 +293,289 @@ static void test_training_and_sweep_recipes(void **state)
     free(html);
 }
 
+/* ------------------------------------------------ the gnuplot scripts
+ * What each figure draws, read from the script the recipe's figure
+ * produces (no gnuplot needed). */
+
+/* The figure of a result with this command, config, results and CSV text;
+ * the CSV is written to dir/<name>.csv. */
+static dnc_figure *figure_of_outputs(const char *command, const char *config, const char *results,
+                                     const char *outputs, const char *csv)
+{
+    char json[8192];
+    snprintf(json, sizeof json,
+             "{\"tool\":\"dnncrit\",\"command\":\"%s\",\"config\":%s,\"results\":%s,"
+             "\"outputs\":{\"csv\":\"fig.csv\"%s}}",
+             command, config, results, outputs);
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig.json"), json), DNC_OK);
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig.csv"), csv), DNC_OK);
+    cJSON *rec;
+    dnc_table t;
+    bool has;
+    assert_int_equal(tu_load_result(dir, "fig", &rec, &t, &has), DNC_OK);
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, dir, &fig), DNC_OK);
+    cJSON_Delete(rec);
+    if (has)
+        dnc_table_free(&t);
+    return fig;
+}
+
+static dnc_figure *figure_of(const char *command, const char *config, const char *results,
+                             const char *csv)
+{
+    return figure_of_outputs(command, config, results, "", csv);
+}
+
+static char *script_of(const dnc_figure *fig)
+{
+    char *s = dnc_figure_script(fig, DNC_PLOT_PNG, "/data");
+    assert_non_null(s);
+    return s;
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+/* Phase diagram over a grid that holds an exactly critical point (xi_c =
+ * inf): every cell in its place, the inf cell at the top of the scale,
+ * the xi_c = 100 contour and the chi_1 = 2 label, the critical line in
+ * both panels. */
+static void test_phase_diagram_script(void **state)
+{
+    (void)state;
+    char csv[16384];
+    size_t n = (size_t)snprintf(csv, sizeof csv, "sigma_b,sigma_w,q_star,chi_1,xi_c,rho_star,phase\n");
+    double xi_max = 0;
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 9; j++) {
+            double sb = 0.25 * i, sw = 0.5 + 0.25 * j, swc = 1 + 0.5 * sb;
+            double chi = (sw / swc) * (sw / swc);
+            double xi = j == 2 && i == 0 ? INFINITY : fabs(1 / log(chi));
+            if (isfinite(xi))
+                xi_max = fmax(xi_max, xi);
+            n += (size_t)snprintf(csv + n, sizeof csv - n, "%g,%g,1,%.17g,%.17g,0,0\n", sb, sw,
+                                  chi, xi);
+        }
+    dnc_figure *fig = figure_of("phase-diagram", "{\"activation\":\"tanh\"}",
+                                "{\"critical_line\":[{\"sigma_b\":0,\"sigma_w\":1},"
+                                "{\"sigma_b\":1,\"sigma_w\":1.5}]}",
+                                csv);
+    assert_int_equal(fig->npanels, 2);
+    const dnc_plot_grid *g = fig->panels[1]->grid;
+    assert_non_null(g);
+    assert_int_equal(g->nx, 5);
+    assert_int_equal(g->ny, 9);
+    /* the inf cell (sigma_b = 0, sigma_w = 1) at the largest finite value */
+    assert_true(g->z[2 * g->nx + 0] == xi_max);
+    for (size_t i = 0; i < g->nx * g->ny; i++)
+        assert_true(isfinite(g->z[i]));
+    char *s = script_of(fig);
+    /* cells drawn at their own coordinates: no `with image` (which drops
+     * NaN cells and shifts the rest) */
+    assert_null(strstr(s, "with image"));
+    assert_int_equal(count(s, "with boxxyerror"), 2);
+    assert_non_null(strstr(s, "'ξ_c = 100'"));
+    assert_non_null(strstr(s, "'ξ_c = 10'"));
+    assert_non_null(strstr(s, "'χ_1 = 2'"));
+    assert_int_equal(count(s, "title 'critical line χ_1 = 1'"), 2);
+    /* the legend below the frame, not on the map */
+    assert_int_equal(count(s, "set key below"), 2);
+    free(s);
+    dnc_figure_free(fig);
+}
+
+/* A non-negative quantity's axis starts at 0, a signed one's gets a margin
+ * on both sides; every legend sits below its frame. */
+static void test_axis_floor_and_key(void **state)
+{
+    (void)state;
+    dnc_figure *fig = dnc_figure_new(NULL);
+    double x[3] = {1, 2, 3}, pos[3] = {0.01, 0.5, 1}, sgn[3] = {-1, 0.5, 1};
+    dnc_plot_panel *p = dnc_figure_add_panel(fig, "non-negative", "x", "y");
+    assert_int_equal(dnc_panel_add_series(p, "a", DNC_STYLE_LINES, x, pos, NULL, 3), DNC_OK);
+    p->key = strdup("top left");
+    dnc_plot_panel *q = dnc_figure_add_panel(fig, "signed", "x", "y");
+    assert_int_equal(dnc_panel_add_series(q, "b", DNC_STYLE_LINES, x, sgn, NULL, 3), DNC_OK);
+    q->key = strdup("bottom center horizontal maxrows 2");
+    char *s = script_of(fig);
+    assert_int_equal(count(s, "set yrange [0:*]"), 1);
+    assert_int_equal(count(s, "graph 0.06, graph 0.06"), 1);
+    assert_null(strstr(s, "set key top"));
+    assert_non_null(strstr(s, "set key below center noopaque nobox height 0.6\n"));
+    assert_non_null(strstr(s, "set key below center noopaque nobox height 0.6 horizontal maxrows 2\n"));
+    free(s);
+    dnc_figure_free(fig);
+}
+
+/* A sweep over the activation (text), sigma_w and the width: one curve per
+ * (activation, width), never tanh and relu averaged together; the seeds
+ * are averaged (error bars). */
+static void test_sweep_groups_every_varying_parameter(void **state)
+{
+    (void)state;
+    char csv[8192];
+    size_t n = (size_t)snprintf(csv, sizeof csv, "index,activation,sigma_w,width,seed,rho_L\n");
+    static const char *const acts[] = {"tanh", "relu"};
+    int idx = 0;
+    for (int a = 0; a < 2; a++)
+        for (int w = 0; w < 3; w++)
+            for (int k = 0; k < 2; k++)
+                for (int seed = 1; seed <= 2; seed++)
+                    n += (size_t)snprintf(csv + n, sizeof csv - n, "%d,%s,%g,%d,%d,%g\n", idx++,
+                                          acts[a], 0.8 + 0.4 * w, 16 << k, seed,
+                                          a ? 0.01 * (w + 1) : 0.5 + 0.1 * w + 0.01 * seed);
+    dnc_figure *fig = figure_of("sweep", "{\"parameters\":{\"activation\":[\"tanh\",\"relu\"],"
+                                         "\"sigma_w\":[0.8,1.2,1.6],\"width\":[16,32],"
+                                         "\"seed\":[1,2],\"lyapunov\":true}}",
+                                "{}", csv);
+    assert_int_equal(fig->npanels, 1);
+    const dnc_plot_panel *p = fig->panels[0];
+    static const char *const want[] = {"activation = tanh, N = 16", "activation = tanh, N = 32",
+                                       "activation = relu, N = 16", "activation = relu, N = 32"};
+    size_t titled = 0;
+    for (size_t i = 0; i < p->nseries; i++) {
+        if (!p->series[i].label)
+            continue;
+        assert_string_equal(p->series[i].label, want[titled]);
+        titled++;
+        /* three sigma_w, each the mean of two seeds of ONE activation */
+        assert_int_equal(p->series[i].n, 3);
+        if (strstr(p->series[i].label, "relu"))
+            assert_true(p->series[i].y[2] == 0.03);
+    }
+    assert_int_equal(titled, 4);
+    free(script_of(fig));
+    dnc_figure_free(fig);
+}
+
+/* Avalanches: the crackling panel shows the fit window and the line the
+ * crackling relation predicts; the shape collapse draws at most six
+ * durations, each in its own colour, and keeps its legend off the curves. */
+static void test_avalanche_crackling_and_shapes(void **state)
+{
+    (void)state;
+    /* <S>(T) = T^1.5 exactly; gamma_fit over [4, 16]; predicted 1.8 */
+    char sd[4096];
+    size_t n = (size_t)snprintf(sd, sizeof sd, "T,count,mean_S,sem_S,fit,in_fit\n");
+    for (int T = 1; T <= 32; T *= 2)
+        n += (size_t)snprintf(sd + n, sizeof sd - n, "%d,10,%.17g,0.1,%.17g,%d\n", T,
+                              pow(T, 1.5), pow(T, 1.5), T >= 4 && T <= 16);
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig_sizedur.csv"), sd), DNC_OK);
+    char sh[8192];
+    n = (size_t)snprintf(sh, sizeof sh, "t_over_T,shape");
+    for (int d = 0; d < 10; d++)
+        n += (size_t)snprintf(sh + n, sizeof sh - n, ",T%d", 10 + d);
+    for (int g = 0; g < 5; g++) {
+        n += (size_t)snprintf(sh + n, sizeof sh - n, "\n%g,%g", 0.1 + 0.2 * g, 0.5);
+        for (int d = 0; d < 10; d++)
+            n += (size_t)snprintf(sh + n, sizeof sh - n, ",%g", 0.5 + 0.01 * d);
+    }
+    snprintf(sh + n, sizeof sh - n, "\n");
+    assert_int_equal(dnc_write_text_atomic(tu_path(dir, "fig_shape.csv"), sh), DNC_OK);
+    dnc_figure *fig = figure_of_outputs(
+        "raster", "{}",
+        "{\"gamma\":{\"value\":1.5,\"error\":0.1},\"gamma_fit\":{\"tmin\":4,\"tmax\":16},"
+        "\"crackling\":{\"predicted_gamma\":{\"value\":1.8,\"error\":0.2}}}",
+        ",\"sizedur_csv\":\"fig_sizedur.csv\",\"shape_csv\":\"fig_shape.csv\"",
+        "index,start,size,duration\n0,0,1,1\n");
+    const dnc_plot_panel *crack = NULL, *shape = NULL;
+    for (size_t i = 0; i < fig->npanels; i++) {
+        if (strcmp(fig->panels[i]->title, "crackling noise") == 0)
+            crack = fig->panels[i];
+        if (strcmp(fig->panels[i]->title, "avalanche shape collapse") == 0)
+            shape = fig->panels[i];
+    }
+    assert_non_null(crack);
+    assert_non_null(shape);
+    /* the fit window: vertical lines at T = 4 and 16 */
+    assert_int_equal(crack->nrefs, 2);
+    assert_true(crack->refs[0].vertical && crack->refs[0].at == 4);
+    assert_string_equal(crack->refs[0].label, "fit window");
+    assert_true(crack->refs[1].vertical && crack->refs[1].at == 16);
+    /* the predicted line: slope 1.8 on log-log axes, through the fit at
+     * T_c = sqrt(4 * 16) = 8 */
+    const dnc_plot_series *pred = NULL;
+    for (size_t k = 0; k < crack->nseries; k++)
+        if (crack->series[k].label && strstr(crack->series[k].label, "predicted"))
+            pred = &crack->series[k];
+    assert_non_null(pred);
+    for (size_t i = 0; i < pred->n; i++) {
+        /* relative 1e-12: a few roundings of pow */
+        double want = pow(8, 1.5) * pow(pred->x[i] / 8, 1.8);
+        assert_true(fabs(pred->y[i] / want - 1) < 1e-12);
+    }
+    /* six durations in six colours, the mean shape apart */
+    size_t curves = 0;
+    int seen[16] = {0};
+    for (size_t k = 0; k < shape->nseries; k++) {
+        const dnc_plot_series *s = &shape->series[k];
+        if (!s->label || strcmp(s->label, "mean shape") == 0)
+            continue;
+        curves++;
+        assert_true(s->color >= 1 && s->color < 16);
+        assert_int_equal(seen[s->color]++, 0);
+    }
+    assert_int_equal(curves, 6);
+    char *s = script_of(fig);
+    assert_non_null(strstr(s, "'T = 10'"));
+    assert_non_null(strstr(s, "'T = 19'"));
+    free(s);
+    dnc_figure_free(fig);
+}
+
+/* advise: its own figure (not the generic one): xi_c against sigma_w with
+ * the trainable window's edges, L / factor and sigma_w*, chi_1 with its
+ * critical value, the susceptibility scan with its peak. */
+static void test_advise_script(void **state)
+{
+    (void)state;
+    dnc_figure *fig = figure_of(
+        "advise", "{\"activation\":\"tanh\"}",
+        "{\"critical_init\":{\"sigma_w\":1.4},"
+        "\"trainable_depth\":{\"depth\":30,\"factor\":6,\"sigma_w_lo\":1.1,\"sigma_w_hi\":2.5},"
+        "\"susceptibility_init\":{\"sigma_w\":{\"value\":1.7,\"error\":0.07},"
+        "\"scan\":[{\"sigma_w\":1.2,\"chi\":0.1},{\"sigma_w\":1.7,\"chi\":2},"
+        "{\"sigma_w\":2.2,\"chi\":1}]}}",
+        "sigma_w,chi_1,xi_c,trainable\n0.7,0.39,1.06,0\n1.35,0.97,36.8,1\n2.8,1.74,4.6,0\n");
+    assert_non_null(strstr(fig->title, "initialisation advice"));
+    assert_int_equal(fig->npanels, 3);
+    const dnc_plot_panel *xi = fig->panels[0], *chi = fig->panels[1], *su = fig->panels[2];
+    /* window edges, sigma_w* (vertical); L / 6 = 5 (horizontal) */
+    double want_v[] = {1.1, 2.5, 1.4};
+    size_t nv = 0, nh = 0;
+    for (size_t i = 0; i < xi->nrefs; i++) {
+        if (xi->refs[i].vertical)
+            assert_true(nv < 3 && xi->refs[i].at == want_v[nv++]);
+        else
+            assert_true(xi->refs[i].at == 5 && nh++ == 0);
+    }
+    assert_int_equal(nv, 3);
+    assert_int_equal(nh, 1);
+    char *s = script_of(fig);
+    assert_non_null(strstr(s, "title 'trainable'"));
+    assert_non_null(strstr(s, "title 'too deep'"));
+    assert_non_null(strstr(s, "'L / 6 = 5'"));
+    assert_non_null(strstr(s, "'peak 1.7 ± 0.07'"));
+    free(s);
+    assert_true(chi->nrefs == 2 && !chi->refs[0].vertical && chi->refs[0].at == 1);
+    assert_int_equal(su->series[0].n, 3);
+    dnc_figure_free(fig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_phase_diagram_script),
+        cmocka_unit_test(test_axis_floor_and_key),
+        cmocka_unit_test(test_sweep_groups_every_varying_parameter),
+        cmocka_unit_test(test_avalanche_crackling_and_shapes),
+        cmocka_unit_test(test_advise_script),
         cmocka_unit_test(test_scaling_recipes),
         cmocka_unit_test(test_meanfield_and_propagation_recipes),
         cmocka_unit_test(test_avalanche_recipes),

@@ -106,6 +106,13 @@ dnc_status dnc_panel_add_refline(dnc_plot_panel *p, bool vertical, double at, co
 /* Categorical x axis: labels[i] is written at x = i. */
 dnc_status dnc_panel_set_xticlabels(dnc_plot_panel *p, const char *const *labels, size_t n);
 
+/* Whether the panel draws anything: a heat map, or a finite point (> 0 on
+ * a log axis). */
+bool dnc_panel_has_data(const dnc_plot_panel *p);
+/* Removes the panels with nothing to draw, unless every panel is empty
+ * (the figure then keeps its frames, each saying "no data to plot"). */
+void dnc_figure_drop_empty_panels(dnc_figure *fig);
+
 /* Pixel size of the whole figure for PNG (SVG uses the same numbers as
  * points, PDF the same numbers / 100 as inches). */
 void dnc_figure_size(const dnc_figure *fig, int *width, int *height);

@@ -86,6 +86,37 @@ void dnc_figure_free(dnc_figure *fig)
     free(fig);
 }
 
+static bool drawable(double v, bool logaxis) { return isfinite(v) && (!logaxis || v > 0); }
+
+bool dnc_panel_has_data(const dnc_plot_panel *p)
+{
+    if (p->grid)
+        return true;
+    for (size_t k = 0; k < p->nseries; k++)
+        for (size_t j = 0; j < p->series[k].n; j++)
+            if (drawable(p->series[k].x[j], p->logx) && drawable(p->series[k].y[j], p->logy))
+                return true;
+    return false;
+}
+
+void dnc_figure_drop_empty_panels(dnc_figure *fig)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < fig->npanels; i++)
+        if (dnc_panel_has_data(fig->panels[i]))
+            kept++;
+    if (kept == 0)
+        return; /* one empty frame that says so beats no figure */
+    kept = 0;
+    for (size_t i = 0; i < fig->npanels; i++) {
+        if (dnc_panel_has_data(fig->panels[i]))
+            fig->panels[kept++] = fig->panels[i];
+        else
+            panel_free(fig->panels[i]);
+    }
+    fig->npanels = kept;
+}
+
 dnc_plot_panel *dnc_figure_add_panel(dnc_figure *fig, const char *title, const char *xlabel,
                                      const char *ylabel)
 {

@@ -50,6 +50,7 @@ dnc_status dnc_recipe_susceptibility(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_train(dnc_recipe_ctx *r); /* plot_recipes_train.c */
 dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_sweep(dnc_recipe_ctx *r);
+dnc_status dnc_recipe_advise(dnc_recipe_ctx *r); /* plot_recipes_advise.c */
 
 /* ---- reading the result (plot_recipe_tools.c) */
 /* A file name without a folder (outputs.* of a record name files beside it). */
@@ -102,7 +103,8 @@ bool dnc_recipe_wants_log(const dnc_table *t, long c);
 /* Distinct sorted finite values of column c (0 when more than max). */
 size_t dnc_recipe_distinct_sorted(const dnc_table *t, long c, double *out, size_t max);
 /* Heat map of column cz over the grid (cx, cy) with contours at levels;
- * values averaged over repeated grid points (seeds). */
+ * values averaged over repeated grid points (seeds); an infinite cell is
+ * drawn at the largest (smallest for -inf) finite value. */
 dnc_status dnc_recipe_add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cz,
                                   const char *zlabel, const double *levels, size_t nlevels,
                                   const char *level_name);

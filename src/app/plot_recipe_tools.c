@@ -308,6 +308,23 @@ static size_t index_of(const double *v, size_t n, double x)
     return lo < n && v[lo] == x ? lo : n;
 }
 
+/* An infinite cell (xi_c = inf at an exactly critical point) is off the
+ * colour scale: it is drawn at the end of the scale it lies beyond (the
+ * largest or smallest finite value), so that it stays in its place with
+ * the extreme colour instead of vanishing (NaN: a blank cell). */
+static void clip_infinities(double *z, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(z[i])) {
+            lo = fmin(lo, z[i]);
+            hi = fmax(hi, z[i]);
+        }
+    for (size_t i = 0; i < n; i++)
+        if (isinf(z[i]))
+            z[i] = isfinite(hi) ? (z[i] > 0 ? hi : lo) : NAN;
+}
+
 /* Heat map of column cz over the grid (cx, cy) with contours at levels;
  * values averaged over repeated grid points (seeds). */
 dnc_status dnc_recipe_add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx, long cy, long cz,
@@ -337,13 +354,14 @@ dnc_status dnc_recipe_add_heatmap(dnc_plot_panel *p, const dnc_table *t, long cx
     for (size_t r = 0; r < t->nrows; r++) {
         const double *row = &t->v[r * t->ncols];
         size_t ix = index_of(xs, nx, row[cx]), iy = index_of(ys, ny, row[cy]);
-        if (ix < nx && iy < ny && isfinite(row[cz])) {
+        if (ix < nx && iy < ny && !isnan(row[cz])) {
             z[iy * nx + ix] += row[cz];
             cnt[iy * nx + ix] += 1;
         }
     }
     for (size_t i = 0; i < nx * ny; i++)
         z[i] = cnt[i] > 0 ? z[i] / cnt[i] : NAN;
+    clip_infinities(z, nx * ny);
     st = dnc_panel_set_grid(p, xs, nx, ys, ny, z, zlabel, levels, nlevels, level_name);
     free(z);
     free(cnt);

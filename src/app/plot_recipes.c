@@ -83,6 +83,7 @@ static const recipe recipes[] = {
     {DNC_RESULT_DEMO_LAYERS, dnc_recipe_demo, "edge of chaos"},
     {DNC_RESULT_CNN, dnc_recipe_cnn, "convolutional network"},
     {DNC_RESULT_PHASE_DIAGRAM, dnc_recipe_phase_diagram, "mean-field phase diagram"},
+    {DNC_RESULT_ADVICE, dnc_recipe_advise, "initialisation advice"},
     {DNC_RESULT_DP, dnc_recipe_dp, "directed percolation"},
     {DNC_RESULT_EXPONENTS, dnc_recipe_exponents, "decay exponent"},
     {DNC_RESULT_FSS, dnc_recipe_fss, "finite-size scaling"},
@@ -173,6 +174,7 @@ dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_table *t
         dnc_figure_free(r.fig);
         return st;
     }
+    dnc_figure_drop_empty_panels(r.fig);
     *fig = r.fig;
     return DNC_OK;
 }
@@ -189,6 +191,59 @@ static char *sibling_path(const char *json_path, const char *name)
     memcpy(p, json_path, dir);
     strcpy(p + dir, name);
     return p;
+}
+
+static bool is_number_text(const char *s)
+{
+    char *end;
+    if (!s || !*s)
+        return false;
+    (void)strtod(s, &end);
+    return *end == '\0';
+}
+
+/* A column of numbers with a cell that is not one: a damaged row. */
+static dnc_status check_mixed_column(const dnc_table *t, size_t c, const char *path)
+{
+    long bad = -1;
+    bool numbers = false;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *cell = dnc_table_text(t, r, c);
+        if (is_number_text(cell))
+            numbers = true;
+        else if (cell && *cell && bad < 0)
+            bad = (long)r;
+    }
+    if (!numbers || bad < 0)
+        return DNC_OK;
+    return dnc_fail(DNC_EINVAL,
+                    "'%s': corrupt CSV: data row %ld, column '%s': '%.40s' is not a number "
+                    "(the column's other cells are)",
+                    path, bad + 1, t->names[c], dnc_table_text(t, (size_t)bad, c));
+}
+
+/* The CSV a record names must be a table of its kind: at least one of the
+ * kind's columns, and no column of numbers with a cell that is not one.
+ * Anything else is a damaged or foreign file, not an empty figure. */
+static dnc_status check_result_table(const dnc_table *t, const char *path, const char *command)
+{
+    const dnc_result_record *rr = dnc_result_record_for_command(command);
+    const dnc_result_kind_info *kind = rr ? dnc_result_kind_get(rr->kind) : NULL;
+    if (kind && kind->ncolumns > 0) {
+        bool any = false;
+        for (size_t id = 0; id < kind->ncolumns && !any; id++)
+            any = dnc_result_col(t, rr->kind, id) >= 0;
+        if (!any)
+            return dnc_fail(DNC_EINVAL,
+                            "'%s': corrupt CSV: none of the columns of a %s table (first '%s') "
+                            "in its header",
+                            path, kind->name, kind->columns[0].name);
+    }
+    dnc_status st = DNC_OK;
+    for (size_t c = 0; c < t->ncols && !st; c++)
+        if (dnc_table_is_text(t, c))
+            st = check_mixed_column(t, c, path);
+    return st;
 }
 
 dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table *table,
@@ -227,8 +282,11 @@ dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table
         return dnc_fail(DNC_ENOMEM, "out of memory");
     }
     st = dnc_table_read(path, &dnc_result_table_opts, table);
+    if (!st)
+        st = check_result_table(table, path, cmd_name(*record));
     free(path);
     if (st) {
+        dnc_table_free(table);
         cJSON_Delete(*record);
         *record = NULL;
         return st;

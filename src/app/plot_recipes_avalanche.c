@@ -45,6 +45,100 @@ static dnc_status distribution_panel(dnc_recipe_ctx *r, const dnc_table *d, cons
     return st;
 }
 
+/* The crackling relation <S>(T) ~ T^gamma: the data, the fit over its
+ * window (results.gamma_fit: vertical lines at T_min and T_max) and the
+ * line the exponents of P(S) and P(T) predict, gamma = (alpha - 1)/(tau -
+ * 1), drawn through the fit at the window's geometric centre. */
+static dnc_status crackling_panel(dnc_recipe_ctx *r, const dnc_table *sd)
+{
+    long cT = dnc_result_col(sd, DNC_RESULT_SIZE_DURATION, DNC_SD_T),
+         cm = dnc_result_col(sd, DNC_RESULT_SIZE_DURATION, DNC_SD_MEAN_S),
+         ce = dnc_result_col(sd, DNC_RESULT_SIZE_DURATION, DNC_SD_SEM_S),
+         cf = dnc_result_col(sd, DNC_RESULT_SIZE_DURATION, DNC_SD_FIT);
+    if (cT < 0 || cm < 0)
+        return DNC_OK;
+    dnc_plot_panel *p = dnc_recipe_panel(r, "crackling noise", "duration T", "⟨S⟩(T)");
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = p->logy = true;
+    dnc_status st = dnc_recipe_add_col_series(p, sd, cT, cm, ce, "data", DNC_STYLE_ERRORBARS, 3);
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(r->rec, "results");
+    const cJSON *win = cJSON_GetObjectItemCaseSensitive(res, "gamma_fit");
+    double t0 = NAN, t1 = NAN, e;
+    dnc_recipe_entry_value(win, "tmin", &t0, &e);
+    dnc_recipe_entry_value(win, "tmax", &t1, &e);
+    char *g = estimate_text(r->rec, "gamma", "γ");
+    char label[160];
+    snprintf(label, sizeof label, "fit T^{γ}, %s", g ? g : "");
+    free(g);
+    if (!st && cf >= 0)
+        st = dnc_recipe_add_col_series(p, sd, cT, cf, -1, label, DNC_STYLE_DASHED, 7);
+    if (!st && isfinite(t0))
+        st = dnc_panel_add_refline(p, true, t0, "fit window");
+    if (!st && isfinite(t1) && t1 != t0)
+        st = dnc_panel_add_refline(p, true, t1, NULL);
+    double gp = NAN, gpe = NAN, gf;
+    dnc_recipe_entry_value(cJSON_GetObjectItemCaseSensitive(res, "crackling"), "predicted_gamma",
+                           &gp, &gpe);
+    if (!st && cf >= 0 && isfinite(gp) && isfinite(t0) && isfinite(t1) &&
+        dnc_recipe_result_value(r->rec, "gamma", &gf, NULL)) {
+        double tc = sqrt(t0 * t1);
+        double *x = dnc_table_column(sd, (size_t)cT), *y = dnc_table_column(sd, (size_t)cf);
+        for (size_t i = 0; x && y && i < sd->nrows; i++)
+            y[i] *= pow(x[i] / tc, gp - gf); /* fit * (T/T_c)^(gp - g) */
+        snprintf(label, sizeof label, "predicted (α − 1)/(τ − 1) = %.3g ± %.2g", gp, gpe);
+        st = x && y ? dnc_panel_add_series_color(p, label, DNC_STYLE_LINES, x, y, NULL, sd->nrows,
+                                                 2)
+                    : dnc_fail(DNC_ENOMEM, "out of memory");
+        free(x);
+        free(y);
+    }
+    return st;
+}
+
+/* Shape collapse: at most SHAPE_CURVES durations, spread over those the
+ * CSV has, each in its own colour (palette 1-6; black is the mean shape). */
+enum { SHAPE_CURVES = 6 };
+
+static dnc_status shape_panel(dnc_recipe_ctx *r, const dnc_table *shape)
+{
+    long cx = dnc_result_col(shape, DNC_RESULT_AVALANCHE_SHAPE, DNC_SHAPE_T_OVER_T),
+         cm = dnc_result_col(shape, DNC_RESULT_AVALANCHE_SHAPE, DNC_SHAPE_MEAN);
+    if (cx < 0)
+        return DNC_OK;
+    dnc_plot_panel *p =
+        dnc_recipe_panel(r, "avalanche shape collapse", "t / T", "T^{1−γ} ⟨s(t, T)⟩");
+    if (!p)
+        return DNC_ENOMEM;
+    p->key = strdup("horizontal maxrows 3");
+    size_t cols[64], n = 0;
+    for (size_t c = 0; c < shape->ncols && n < 64; c++)
+        if ((long)c != cx && (long)c != cm && !dnc_table_is_text(shape, c))
+            cols[n++] = c;
+    size_t shown = n < SHAPE_CURVES ? n : SHAPE_CURVES;
+    dnc_status st = DNC_OK;
+    for (size_t k = 0; !st && k < shown; k++) {
+        size_t c = cols[shown > 1 ? k * (n - 1) / (shown - 1) : 0];
+        char label[64];
+        const char *nm = shape->names[c];
+        snprintf(label, sizeof label, "T = %.20s", nm[0] == 'T' ? nm + 1 : nm);
+        char *e = dnc_plot_escape(label);
+        st = dnc_recipe_add_col_series(p, shape, cx, (long)c, -1, e, DNC_STYLE_LINES, (int)k + 1);
+        free(e);
+    }
+    if (!st && cm >= 0)
+        st = dnc_recipe_add_col_series(p, shape, cx, cm, -1, "mean shape", DNC_STYLE_DASHED, 7);
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "shape_collapse");
+    double ex, ee;
+    if (!st && dnc_recipe_entry_value(sc, "exponent", &ex, &ee)) {
+        char note[96];
+        snprintf(note, sizeof note, "collapse exponent γ = %.3g ± %.2g", ex, ee);
+        st = dnc_panel_set_note(p, note);
+    }
+    return st;
+}
+
 dnc_status dnc_recipe_avalanches(dnc_recipe_ctx *r)
 {
     dnc_table sizes, durs, sd, shape;
@@ -65,71 +159,10 @@ dnc_status dnc_recipe_avalanches(dnc_recipe_ctx *r)
     if (!st && hd)
         st = distribution_panel(r, &durs, "avalanche durations", "duration T (layers or bins)",
                                 "P(T)", la, 2);
-    if (!st && hsd) {
-        long cT = dnc_result_col(&sd, DNC_RESULT_SIZE_DURATION, DNC_SD_T),
-             cm = dnc_result_col(&sd, DNC_RESULT_SIZE_DURATION, DNC_SD_MEAN_S),
-             ce = dnc_result_col(&sd, DNC_RESULT_SIZE_DURATION, DNC_SD_SEM_S),
-             cf = dnc_result_col(&sd, DNC_RESULT_SIZE_DURATION, DNC_SD_FIT);
-        if (cT >= 0 && cm >= 0) {
-            dnc_plot_panel *p = dnc_recipe_panel(r, "crackling noise", "duration T", "⟨S⟩(T)");
-            if (!p)
-                st = DNC_ENOMEM;
-            else {
-                p->logx = p->logy = true;
-                p->key = strdup("bottom right");
-                st = dnc_recipe_add_col_series(p, &sd, cT, cm, ce, "data", DNC_STYLE_ERRORBARS, 3);
-                char *g = estimate_text(r->rec, "gamma", "γ");
-                const cJSON *cr = cJSON_GetObjectItemCaseSensitive(
-                    cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "crackling");
-                double pv = NAN, pe = NAN;
-                dnc_recipe_entry_value(cr, "predicted_gamma", &pv, &pe);
-                char label[160];
-                snprintf(label, sizeof label, "T^{γ}, %s", g ? g : "fit");
-                if (!st && cf >= 0)
-                    st = dnc_recipe_add_col_series(p, &sd, cT, cf, -1, label, DNC_STYLE_DASHED, 7);
-                if (!st && isfinite(pv)) {
-                    char note[160];
-                    snprintf(note, sizeof note, "(α − 1)/(τ − 1) = %.3g ± %.2g", pv, pe);
-                    st = dnc_panel_set_note(p, note);
-                }
-                free(g);
-            }
-        }
-    }
-    if (!st && hsh) {
-        long cx = dnc_result_col(&shape, DNC_RESULT_AVALANCHE_SHAPE, DNC_SHAPE_T_OVER_T),
-             cm = dnc_result_col(&shape, DNC_RESULT_AVALANCHE_SHAPE, DNC_SHAPE_MEAN);
-        if (cx >= 0) {
-            dnc_plot_panel *p =
-                dnc_recipe_panel(r, "avalanche shape collapse", "t / T", "T^{1−γ} ⟨s(t, T)⟩");
-            if (!p)
-                st = DNC_ENOMEM;
-            for (size_t c = 0; !st && c < shape.ncols && p; c++) {
-                if ((long)c == cx || (long)c == cm || dnc_table_is_text(&shape, c))
-                    continue;
-                char label[64];
-                const char *nm = shape.names[c];
-                snprintf(label, sizeof label, "T = %.20s", nm[0] == 'T' ? nm + 1 : nm);
-                char *e = dnc_plot_escape(label);
-                st = dnc_recipe_add_col_series(p, &shape, cx, (long)c, -1, c < 8 ? e : NULL,
-                                               DNC_STYLE_LINES, (int)(c % 7) + 1);
-                free(e);
-            }
-            if (!st && p && cm >= 0)
-                st = dnc_recipe_add_col_series(p, &shape, cx, cm, -1, "mean shape",
-                                               DNC_STYLE_DASHED, 7);
-            const cJSON *sc = cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "shape_collapse");
-            double ex, ee;
-            if (!st && p && dnc_recipe_entry_value(sc, "exponent", &ex, &ee)) {
-                char note[96];
-                snprintf(note, sizeof note, "collapse exponent γ = %.3g ± %.2g", ex, ee);
-                st = dnc_panel_set_note(p, note);
-            }
-            if (p)
-                p->key = strdup("bottom center horizontal maxrows 2");
-        }
-    }
+    if (!st && hsd)
+        st = crackling_panel(r, &sd);
+    if (!st && hsh)
+        st = shape_panel(r, &shape);
     free(tau);
     free(alpha);
     if (hs)

@@ -93,6 +93,13 @@ dnc_status dnc_recipe_phase_diagram(dnc_recipe_ctx *r)
         st = dnc_recipe_add_heatmap(q, r->t, cb, cw, cxi, "ξ_c (layers)", xl, 2, "ξ_c");
         if (!st && q->grid)
             q->grid->logz = true;
+        /* the ridge of xi_c lies on the critical line: draw it there too */
+        if (!st)
+            st = add_critical_line(q, r, cb);
+        if (!st && dnc_recipe_col_foreign(r, SIGMA_W_CRIT_NAMES) < 0)
+            st = add_critical_line_from_results(q, r->rec);
+        if (!st)
+            q->key = strdup("top left");
     }
     return st;
 }

@@ -139,55 +139,156 @@ dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r)
 
 /* --------------------------------------------------------------- sweep */
 
-/* Swept parameters: config.parameters entries that are arrays. */
+/* config.parameters.<name> when the sweep lists several values for it. */
+static bool is_swept(const dnc_recipe_ctx *r, const char *name)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
+    const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
+    const cJSON *it = pars ? cJSON_GetObjectItemCaseSensitive(pars, name) : NULL;
+    return cJSON_IsArray(it) && cJSON_GetArraySize(it) >= 2;
+}
+
+/* Swept parameters in the table, seeds excepted (numbers and text such as
+ * the activation), in the order of config.parameters. */
 static size_t swept_columns(const dnc_recipe_ctx *r, long *cols, size_t max)
 {
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
     const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
     size_t n = 0;
     for (const cJSON *it = pars ? pars->child : NULL; it && n < max; it = it->next) {
-        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 2 || !it->string ||
-            strcmp(it->string, "seed") == 0)
+        if (!it->string || strcmp(it->string, "seed") == 0 || !is_swept(r, it->string))
             continue;
         long c = dnc_table_col(r->t, it->string);
-        if (c >= 0 && !dnc_table_is_text(r->t, (size_t)c))
+        if (c >= 0)
             cols[n++] = c;
     }
     return n;
 }
 
+/* The columns of the parameters (swept ones; fixed ones are no columns). */
 static bool is_param_column(const dnc_recipe_ctx *r, size_t c)
 {
-    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(r->rec, "config");
-    const cJSON *pars = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "parameters") : NULL;
     const char *name = r->t->names[c];
-    return strcmp(name, "index") == 0 || strcmp(name, "seed") == 0 ||
-           (pars && cJSON_GetObjectItemCaseSensitive(pars, name));
+    return strcmp(name, "index") == 0 || strcmp(name, "seed") == 0 || is_swept(r, name);
+}
+
+/* Whether cell (row, c) equals cell (other, c): by text in a text column. */
+static bool same_cell(const dnc_table *t, size_t row, size_t other, size_t c)
+{
+    const char *a = dnc_table_text(t, row, c), *b = dnc_table_text(t, other, c);
+    if (a || b)
+        return a && b && strcmp(a, b) == 0;
+    double x = t->v[row * t->ncols + c], y = t->v[other * t->ncols + c];
+    return x == y || (isnan(x) && isnan(y));
+}
+
+/* One curve per combination of the swept parameters other than the x axis:
+ * group[row] is the combination's number (in order of first appearance),
+ * first[g] a row of combination g. Returns the number of combinations. */
+static size_t combinations(const dnc_table *t, const long *gcols, size_t ng, size_t *group,
+                           size_t *first)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        size_t g = 0;
+        for (; g < n; g++) {
+            bool same = true;
+            for (size_t k = 0; k < ng && same; k++)
+                same = same_cell(t, r, first[g], (size_t)gcols[k]);
+            if (same)
+                break;
+        }
+        if (g == n)
+            first[n++] = r;
+        group[r] = g;
+    }
+    return n;
+}
+
+/* "activation = tanh, N = 32" for the combination of row `row`. */
+static void combination_label(const dnc_table *t, const long *gcols, size_t ng, size_t row,
+                              char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < ng && n + 1 < size; k++) {
+        size_t c = (size_t)gcols[k];
+        char *name = strcmp(t->names[c], "width") == 0 ? strdup("N")
+                                                       : dnc_recipe_column_label(t->names[c]);
+        const char *text = dnc_table_text(t, row, c);
+        char *value = text ? dnc_plot_escape(text) : NULL;
+        int w = value ? snprintf(buf + n, size - n, "%s%s = %s", k ? ", " : "", name ? name : "",
+                                 value)
+                      : snprintf(buf + n, size - n, "%s%s = %g", k ? ", " : "", name ? name : "",
+                                 t->v[row * t->ncols + c]);
+        free(name);
+        free(value);
+        n = w > 0 && (size_t)w < size - n ? n + (size_t)w : size - 1;
+    }
+}
+
+/* Mean +- s.e. as points with error bars joined by a line (a line alone
+ * where every error is zero, as for one seed). */
+static dnc_status add_mean_curve(dnc_plot_panel *p, const dnc_recipe_aggregate *a,
+                                 const char *label, int color)
+{
+    bool any_err = false;
+    for (size_t k = 0; k < a->n; k++)
+        any_err |= a->se[k] > 0;
+    dnc_status st = dnc_panel_add_series_color(
+        p, label, any_err ? DNC_STYLE_ERRORBARS : DNC_STYLE_LINESPOINTS, a->x, a->mean,
+        any_err ? a->se : NULL, a->n, color);
+    if (!st && any_err)
+        st = dnc_panel_add_series_color(p, NULL, DNC_STYLE_LINES, a->x, a->mean, NULL, a->n,
+                                        color);
+    return st;
+}
+
+/* Mean +- s.e. over seeds of column cy against cx, one curve per
+ * combination of the other swept parameters (never averaged together). */
+static dnc_status add_sweep_curves(dnc_plot_panel *p, const dnc_table *t, long cx, long cy,
+                                   const long *gcols, size_t ng)
+{
+    size_t rows = t->nrows ? t->nrows : 1;
+    size_t *group = malloc(rows * sizeof *group), *first = malloc(rows * sizeof *first);
+    dnc_table xyg = {.nrows = t->nrows, .ncols = 3, .v = malloc(rows * 3 * sizeof(double))};
+    dnc_status st = group && first && xyg.v ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    size_t n = st ? 0 : combinations(t, gcols, ng, group, first);
+    for (size_t r = 0; !st && r < t->nrows; r++) {
+        xyg.v[3 * r] = t->v[r * t->ncols + (size_t)cx];
+        xyg.v[3 * r + 1] = t->v[r * t->ncols + (size_t)cy];
+        xyg.v[3 * r + 2] = (double)group[r];
+    }
+    for (size_t g = 0; !st && g < n; g++) {
+        char label[200];
+        combination_label(t, gcols, ng, first[g], label, sizeof label);
+        dnc_recipe_aggregate a;
+        st = dnc_recipe_aggregate_rows(&xyg, 0, 1, 2, (double)g, &a);
+        if (!st)
+            st = add_mean_curve(p, &a, n > 1 ? label : NULL, (int)(g % 8) + 1);
+        dnc_recipe_aggregate_free(&a);
+    }
+    free(group);
+    free(first);
+    free(xyg.v);
+    return st;
 }
 
 dnc_status dnc_recipe_sweep(dnc_recipe_ctx *r)
 {
     const dnc_table *t = r->t;
-    long swept[4];
-    size_t ns = swept_columns(r, swept, 4);
-    if (ns == 0)
-        return dnc_fail(DNC_EUNSUPPORTED, "sweep: no swept parameter in the table");
-    long cx = swept[0], cg = ns > 1 ? swept[1] : -1;
-    char *xl = dnc_recipe_column_label(t->names[cx]);
-    char gfmt[96] = "";
-    if (cg >= 0) {
-        char *g = strcmp(t->names[cg], "width") == 0 ? strdup("N")
-                                                     : dnc_recipe_column_label(t->names[cg]);
-        /* the name becomes part of a printf format: double every '%' */
-        size_t k = 0;
-        for (const char *q = g ? g : ""; *q && k < 60; q++) {
-            if (*q == '%')
-                gfmt[k++] = '%';
-            gfmt[k++] = *q;
-        }
-        snprintf(gfmt + k, sizeof gfmt - k, " = %%g");
-        free(g);
+    long swept[8], others[8];
+    size_t ns = swept_columns(r, swept, 8), no = 0;
+    long cx = -1;
+    for (size_t k = 0; k < ns; k++) {
+        if (cx < 0 && !dnc_table_is_text(t, (size_t)swept[k]))
+            cx = swept[k];
+        else
+            others[no++] = swept[k];
     }
+    if (cx < 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "sweep: no swept numeric parameter in the table");
+    char *xl = dnc_recipe_column_label(t->names[cx]);
     dnc_status st = xl ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
     size_t panels = 0;
     for (size_t c = 0; !st && c < t->ncols && panels < 9; c++) {
@@ -201,7 +302,7 @@ dnc_status dnc_recipe_sweep(dnc_recipe_ctx *r)
             break;
         }
         p->logy = dnc_recipe_wants_log(t, (long)c);
-        st = dnc_recipe_add_aggregated(p, t, cx, (long)c, cg, gfmt, NULL);
+        st = add_sweep_curves(p, t, cx, (long)c, others, no);
         panels++;
     }
     free(xl);

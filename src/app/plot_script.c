@@ -4,7 +4,6 @@
  * dnncrit/plot.h). */
 #include "app/plot_script.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +24,8 @@ static size_t layout_cols(const dnc_figure *fig)
 }
 
 enum { PANEL_W = 760, PANEL_H = 560, TITLE_H = 50 };
+#define MARGIN 0.06      /* of the data's span, above and below it */
+#define NOTE_MARGIN 0.16 /* above it when a note sits in the top-left corner */
 
 void dnc_figure_size(const dnc_figure *fig, int *width, int *height)
 {
@@ -108,16 +109,40 @@ static void sb_datafile(dnc_strbuf *b, const char *datadir, size_t id)
     free(path.s);
 }
 
-/* Grid data in gnuplot's scan format (blank line between rows of constant y). */
+/* Edges of cell i of the axis v[0..n-1]: halfway to each neighbour (the
+ * end cells as wide as their inner half; a single cell 1 wide). */
+static void cell_edges(const double *v, size_t n, size_t i, double *lo, double *hi)
+{
+    if (n < 2) {
+        *lo = v[i] - 0.5;
+        *hi = v[i] + 0.5;
+        return;
+    }
+    double left = i > 0 ? v[i] - v[i - 1] : v[1] - v[0];
+    double right = i + 1 < n ? v[i + 1] - v[i] : v[n - 1] - v[n - 2];
+    *lo = v[i] - left / 2;
+    *hi = v[i] + right / 2;
+}
+
+/* Grid data in gnuplot's scan format (blank line between rows of constant
+ * y): "x y z xlo xhi ylo yhi". The contours read x y z; the heat map draws
+ * each cell as a box at its own coordinates, so a missing cell (NaN) is a
+ * blank box and never shifts its neighbours (gnuplot's `with image` drops
+ * missing points and misregisters the rest). */
 static void grid_data(const dnc_plot_grid *g, dnc_strbuf *b)
 {
     for (size_t iy = 0; iy < g->ny; iy++) {
+        double ylo, yhi;
+        cell_edges(g->y, g->ny, iy, &ylo, &yhi);
         for (size_t ix = 0; ix < g->nx; ix++) {
-            double z = g->z[iy * g->nx + ix];
+            double xlo, xhi, z = g->z[iy * g->nx + ix];
+            cell_edges(g->x, g->nx, ix, &xlo, &xhi);
+            dnc_sb_printf(b, "%.17g %.17g ", g->x[ix], g->y[iy]);
             if (isfinite(z))
-                dnc_sb_printf(b, "%.17g %.17g %.17g\n", g->x[ix], g->y[iy], z);
+                dnc_sb_printf(b, "%.17g", z);
             else
-                dnc_sb_printf(b, "%.17g %.17g NaN\n", g->x[ix], g->y[iy]);
+                dnc_sb_puts(b, "NaN");
+            dnc_sb_printf(b, " %.17g %.17g %.17g %.17g\n", xlo, xhi, ylo, yhi);
         }
         dnc_sb_puts(b, "\n");
     }
@@ -134,6 +159,28 @@ static dnc_strbuf *new_data(dnc_script_build *sb)
     memset(&g[sb->ndata], 0, sizeof g[0]);
     dnc_sb_puts(&g[sb->ndata], "");
     return &g[sb->ndata++];
+}
+
+/* The label of contour level k, on the line itself: at the first point
+ * from a fraction (k+1)/(nlevels+1) of the way through its table (so that
+ * the labels of different levels do not stack), else at its first point;
+ * none when the level has no line in the panel. */
+static void emit_contour_label(dnc_strbuf *b, const dnc_plot_grid *g, size_t k)
+{
+    char text[128];
+    snprintf(text, sizeof text, "%s = %g", g->level_name ? g->level_name : "", g->levels[k]);
+    dnc_sb_printf(b,
+                  "n = |$cont%zu|\ni = int(n * %zu / %zu) + 1\n"
+                  "while (i <= n && (words($cont%zu[i]) < 2 || strstrt($cont%zu[i], '#') > 0)) "
+                  "{ i = i + 1 }\n"
+                  "if (i > n) { i = 1; while (i <= n && (words($cont%zu[i]) < 2 || "
+                  "strstrt($cont%zu[i], '#') > 0)) { i = i + 1 } }\n"
+                  "if (i <= n) { set label %zu ",
+                  k, k + 1, g->nlevels + 1, k, k, k, k, (size_t)10 + k);
+    dnc_sb_quoted(b, text);
+    dnc_sb_printf(b, " at word($cont%zu[i], 1) + 0, word($cont%zu[i], 2) + 0 center boxed front "
+                     "font ',11' tc rgb '#222222' }\n",
+                  k, k);
 }
 
 static void emit_grid(dnc_script_build *sb, const dnc_plot_panel *p, const char *datadir,
@@ -155,6 +202,7 @@ static void emit_grid(dnc_script_build *sb, const dnc_plot_panel *p, const char 
         dnc_sb_printf(b, "set table $cont%zu\nsplot ", k);
         sb_datafile(b, datadir, *grid_file);
         dnc_sb_puts(b, " using 1:2:3 with lines notitle\nunset table\nunset contour\nset surface\n");
+        emit_contour_label(b, g, k);
     }
     if (g->zlabel) {
         dnc_sb_puts(b, "set cblabel ");
@@ -272,6 +320,47 @@ static void emit_xtics(dnc_strbuf *b, const dnc_plot_panel *p)
               p->nxticlabels - 1);
 }
 
+/* The legend goes below the frame, never on the data, the notes or the
+ * reference-line labels; of a recipe's key (p->key) only the layout words
+ * (horizontal, vertical, maxrows N, maxcols N) are kept, not the place. */
+static void emit_key(dnc_strbuf *b, const dnc_plot_panel *p)
+{
+    dnc_sb_puts(b, "set key below center noopaque nobox height 0.6");
+    bool layout = false;
+    const char *k = p->key ? p->key : "";
+    while (*k) {
+        size_t n = strcspn(k, " ");
+        bool number = n > 0 && strspn(k, "0123456789") == n;
+        bool word = (n == 10 && !strncmp(k, "horizontal", n)) ||
+                    (n == 8 && !strncmp(k, "vertical", n)) ||
+                    (n == 7 && (!strncmp(k, "maxrows", n) || !strncmp(k, "maxcols", n)));
+        if (word || (number && layout)) {
+            dnc_sb_puts(b, " ");
+            dnc_sb_append(b, k, n);
+        }
+        layout = word && k[n - 1] == 's'; /* maxrows/maxcols take a number */
+        k += n + (k[n] == ' ');
+    }
+    dnc_sb_puts(b, "\n");
+}
+
+/* The bottom of the y axis: a quantity that is never negative starts at 0
+ * (the margin below the lowest point would take the axis below zero);
+ * otherwise a small margin above and below the data; room above the data
+ * for a note. */
+static void emit_y_margin(dnc_strbuf *b, const dnc_plot_panel *p)
+{
+    if (p->grid || p->logy || !isnan(p->ymin) || !isnan(p->ymax))
+        return;
+    double x0, x1, y0, y1;
+    bool nonneg = panel_bounds(p, &x0, &x1, &y0, &y1) && y0 >= 0;
+    double top = p->note ? NOTE_MARGIN : MARGIN;
+    if (nonneg && y0 - MARGIN * (y1 - y0) < 0)
+        dnc_sb_printf(b, "set yrange [0:*]\nset offsets graph 0, graph 0, graph %g, 0\n", top);
+    else
+        dnc_sb_printf(b, "set offsets graph 0, graph 0, graph %g, graph %g\n", top, MARGIN);
+}
+
 static void emit_panel(dnc_script_build *sb, const dnc_plot_panel *p, const char *datadir,
                        const char *place, const char *title)
 {
@@ -287,13 +376,7 @@ static void emit_panel(dnc_script_build *sb, const dnc_plot_panel *p, const char
     for (int i = 0; i < NPALETTE; i++)
         dnc_sb_printf(b, "set linetype %d lc rgb '%s' lw 2\n", i + 1, palette[i]);
     dnc_sb_printf(b, "set linetype cycle %d\n", NPALETTE);
-    if (p->key) {
-        dnc_sb_puts(b, "set key ");
-        for (const char *k = p->key; *k; k++) /* words and numbers only */
-            if (isalnum((unsigned char)*k) || *k == ' ' || *k == '-')
-                dnc_sb_append(b, k, 1);
-        dnc_sb_puts(b, "\n");
-    }
+    emit_key(b, p);
     if (title) {
         dnc_sb_puts(b, "set title ");
         dnc_sb_quoted(b, title);
@@ -329,31 +412,22 @@ static void emit_panel(dnc_script_build *sb, const dnc_plot_panel *p, const char
     sb_range(b, "x", p->xmin, p->xmax);
     sb_range(b, "y", p->ymin, p->ymax);
     emit_xtics(b, p);
-    if (!p->grid && !p->logy && isnan(p->ymin) && isnan(p->ymax))
-        dnc_sb_puts(b, "set offsets graph 0, graph 0, graph 0.06, graph 0.06\n");
+    emit_y_margin(b, p);
 
     bool first = true;
     size_t npoints = 0;
     if (p->grid) {
         dnc_sb_puts(b, "plot ");
         sb_datafile(b, datadir, grid_file);
-        dnc_sb_puts(b, " using 1:2:3 with image pixels notitle");
+        dnc_sb_puts(b, " using 1:2:4:5:6:7:3 with boxxyerror fs solid 1.0 noborder lc palette "
+                       "notitle");
         first = false;
         npoints++;
-        /* contour lines, labelled on the line itself */
-        for (size_t k = 0; k < p->grid->nlevels; k++) {
-            if (!isfinite(p->grid->levels[k]))
-                continue;
-            char lvl[128];
-            snprintf(lvl, sizeof lvl, "%s = %g",
-                     p->grid->level_name ? p->grid->level_name : "", p->grid->levels[k]);
-            dnc_sb_printf(b, ", $cont%zu using 1:2 with lines lw 1.5 dt 2 lc rgb '#222222' notitle",
-                      k);
-            dnc_sb_printf(b, ", $cont%zu every %zu::%zu using 1:2:(", k, (size_t)1000000,
-                      (size_t)(3 + 4 * k));
-            dnc_sb_quoted(b, lvl);
-            dnc_sb_puts(b, ") with labels boxed font ',11' tc rgb '#222222' notitle");
-        }
+        for (size_t k = 0; k < p->grid->nlevels; k++)
+            if (isfinite(p->grid->levels[k]))
+                dnc_sb_printf(b, ", $cont%zu using 1:2 with lines lw 1.5 dt 2 lc rgb '#222222' "
+                                 "notitle",
+                              k);
     }
     int auto_color = 0;
     for (size_t i = 0; i < p->nseries; i++) {

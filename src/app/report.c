@@ -15,6 +15,7 @@
 
 #include "dnncrit/io.h"
 #include "dnncrit/plot.h"
+#include "dnncrit/result.h"
 #include "dnncrit/version.h"
 
 dnc_report_opts dnc_report_opts_default(void)
@@ -256,7 +257,17 @@ static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char 
     free(err);
 }
 
-/* Renders the result's figure to a temporary PNG and embeds it. */
+/* Whether any panel draws something: a heat map or a finite point. */
+static bool figure_has_data(const dnc_figure *fig)
+{
+    for (size_t i = 0; i < fig->npanels; i++)
+        if (dnc_panel_has_data(fig->panels[i]))
+            return true;
+    return false;
+}
+
+/* Renders the result's figure to a temporary PNG and embeds it; a figure
+ * with nothing to draw is left out (a line says so). */
 static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, const dnc_table *t,
                          const char *tmpdir, size_t index)
 {
@@ -268,6 +279,11 @@ static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, cons
     free(dir);
     if (fst)
         return false;
+    if (!figure_has_data(fig)) {
+        dnc_figure_free(fig);
+        fputs("<p class=\"note\">no figure: the result has no data to plot</p>\n", fp);
+        return false;
+    }
     char path[4200];
     snprintf(path, sizeof path, "%s/fig%zu.png", tmpdir, index);
     dnc_status st = dnc_figure_render(fig, path, DNC_PLOT_PNG);
@@ -396,7 +412,246 @@ static dnc_status make_tmpdir(char **dir)
 static bool is_dnncrit_record(const cJSON *rec)
 {
     const cJSON *tool = cJSON_GetObjectItemCaseSensitive(rec, "tool");
-    return cJSON_IsString(tool) && tool->valuestring && strcmp(tool->valuestring, "dnncrit") == 0;
+    return cJSON_IsString(tool) && tool->valuestring && strcmp(tool->valuestring, "dnncrit") == 0 &&
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "command"));
+}
+
+/* ------------------------------------------------------------ the entries */
+
+typedef enum {
+    ENTRY_IGNORED, /* JSON that is not a run record (a sweep's per-point records) */
+    ENTRY_SKIPPED, /* unreadable JSON */
+    ENTRY_RESULT   /* a run record, with its CSV or a note why not */
+} entry_state;
+
+typedef struct {
+    const char *path;
+    entry_state state;
+    cJSON *rec;
+    dnc_table t;
+    bool has_table;
+    char *note; /* ENTRY_SKIPPED: why; ENTRY_RESULT: "CSV missing: x.csv", ...; else NULL */
+} report_entry;
+
+static char *note_of(const char *prefix, const char *what)
+{
+    size_t n = strlen(prefix) + strlen(what) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s", prefix, what);
+    return s;
+}
+
+/* The record's CSV could not be read: missing (the usual case: deleted or
+ * not copied along) or damaged. */
+static char *csv_problem(const char *json_path, const cJSON *rec, const char *error)
+{
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");
+    const cJSON *csv = outs ? cJSON_GetObjectItemCaseSensitive(outs, "csv") : NULL;
+    if (!cJSON_IsString(csv) || !csv->valuestring)
+        return note_of("CSV unreadable: ", error);
+    const char *slash = strrchr(json_path, '/');
+    size_t dir = slash ? (size_t)(slash - json_path) + 1 : 0;
+    size_t n = dir + strlen(csv->valuestring) + 1;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    snprintf(path, n, "%.*s%s", (int)dir, json_path, csv->valuestring);
+    struct stat sb;
+    bool missing = stat(path, &sb) != 0;
+    free(path);
+    return missing ? note_of("CSV missing: ", csv->valuestring) : note_of("CSV unreadable: ", error);
+}
+
+static void load_entry(const char *path, report_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    e->path = path;
+    if (dnc_read_json(path, &e->rec)) {
+        e->state = ENTRY_SKIPPED;
+        e->note = strdup(dnc_last_error());
+        return;
+    }
+    if (!is_dnncrit_record(e->rec)) {
+        cJSON_Delete(e->rec);
+        e->rec = NULL;
+        e->state = ENTRY_IGNORED;
+        return;
+    }
+    e->state = ENTRY_RESULT;
+    cJSON *again;
+    if (dnc_plot_load_result(path, &again, &e->t, &e->has_table)) {
+        e->note = csv_problem(path, e->rec, dnc_last_error());
+        return;
+    }
+    cJSON_Delete(e->rec);
+    e->rec = again;
+}
+
+static void free_entry(report_entry *e)
+{
+    cJSON_Delete(e->rec);
+    if (e->has_table)
+        dnc_table_free(&e->t);
+    free(e->note);
+}
+
+static const char *command_of(const report_entry *e)
+{
+    return cJSON_GetObjectItemCaseSensitive(e->rec, "command")->valuestring;
+}
+
+/* ------------------------------------------------ contents and summary */
+
+static void write_contents(FILE *fp, const report_entry *es, size_t n)
+{
+    fputs("<nav><h2 id=\"contents\">Contents</h2><ol>\n"
+          "<li><a href=\"#summary\">Summary</a></li>\n", fp);
+    for (size_t i = 0; i < n; i++) {
+        if (es[i].state != ENTRY_RESULT)
+            continue;
+        fprintf(fp, "<li><a href=\"#r%zu\">", i);
+        html_text(fp, command_of(&es[i]));
+        fputs("</a>: <code>", fp);
+        html_text(fp, es[i].path);
+        fputs("</code>", fp);
+        if (es[i].note) {
+            fputs(" <span class=\"warn\">(", fp);
+            html_text(fp, es[i].note);
+            fputs(")</span>", fp);
+        }
+        fputs("</li>\n", fp);
+    }
+    fputs("</ol></nav>\n", fp);
+}
+
+/* A value in one cell: a number, text, value ± error, or a list of numbers
+ * as its first and last (and how many); false for anything else. */
+static bool short_value(FILE *fp, const cJSON *it)
+{
+    const cJSON *first = cJSON_IsArray(it) ? it->child : NULL;
+    if (first && cJSON_IsNumber(first)) {
+        int n = cJSON_GetArraySize(it);
+        html_number(fp, first->valuedouble);
+        if (n > 1) {
+            fputs(" … ", fp);
+            html_number(fp, cJSON_GetArrayItem(it, n - 1)->valuedouble);
+            fprintf(fp, " (%d values)", n);
+        }
+        return true;
+    }
+    bool scalar = cJSON_IsNumber(it) || cJSON_IsString(it) ||
+                  (cJSON_IsObject(it) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(it, "value")));
+    if (scalar)
+        html_json_value(fp, it);
+    return scalar;
+}
+
+static void short_pair(FILE *fp, const cJSON *it, size_t *shown)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return;
+    bool ok = short_value(mem, it);
+    fclose(mem);
+    if (ok && len < 120) {
+        fputs(*shown ? ", " : "", fp);
+        html_text(fp, it->string);
+        fprintf(fp, " = %s", buf);
+        (*shown)++;
+    }
+    free(buf);
+}
+
+/* The parameters a reader compares runs by, those the record has. */
+static void key_parameters(FILE *fp, const cJSON *rec)
+{
+    static const char *const keys[] = {"type",   "activation", "model",  "sigma_w", "sigma_b",
+                                       "width",  "widths",     "depth",  "L",       "dims",
+                                       "channels", "kernel",   "epochs", "samples", "networks"};
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(rec, "config");
+    size_t shown = 0;
+    for (size_t k = 0; cfg && k < sizeof keys / sizeof keys[0] && shown < 6; k++) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(cfg, keys[k]);
+        if (it)
+            short_pair(fp, it, &shown);
+    }
+}
+
+/* The results every record of the command has (dnncrit/result.h), else
+ * the record's first ones; those that fit in a cell. */
+static void key_results(FILE *fp, const cJSON *rec, const char *command)
+{
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(rec, "results");
+    const dnc_result_record *rr = dnc_result_record_for_command(command);
+    size_t shown = 0;
+    if (rr && rr->results)
+        for (const char *const *k = rr->results; *k && shown < 5; k++) {
+            const cJSON *it = res ? cJSON_GetObjectItemCaseSensitive(res, *k) : NULL;
+            if (it)
+                short_pair(fp, it, &shown);
+        }
+    for (const cJSON *it = res ? res->child : NULL; it && shown == 0 && it->next; it = it->next)
+        short_pair(fp, it, &shown);
+}
+
+static void write_summary(FILE *fp, const report_entry *es, size_t n)
+{
+    fputs("<h2 id=\"summary\">Summary</h2>\n<table class=\"summary\"><tr><th>command</th>"
+          "<th>result</th><th>key parameters</th><th>key results</th><th>note</th></tr>\n", fp);
+    for (size_t i = 0; i < n; i++) {
+        const report_entry *e = &es[i];
+        if (e->state != ENTRY_RESULT)
+            continue;
+        fprintf(fp, "<tr><td><a href=\"#r%zu\">", i);
+        html_text(fp, command_of(e));
+        fputs("</a></td><td><code>", fp);
+        html_text(fp, e->path);
+        fputs("</code></td><td>", fp);
+        key_parameters(fp, e->rec);
+        fputs("</td><td>", fp);
+        key_results(fp, e->rec, command_of(e));
+        fputs("</td><td class=\"warn\">", fp);
+        html_text(fp, e->note ? e->note : "");
+        fputs("</td></tr>\n", fp);
+    }
+    fputs("</table>\n", fp);
+}
+
+/* ------------------------------------------------------------ the report */
+
+static void write_entry(FILE *fp, report_entry *e, size_t index, const dnc_report_opts *o,
+                        const char *tmpdir, size_t *nfig)
+{
+    if (e->state == ENTRY_SKIPPED) {
+        write_skipped(fp, e->path, e->note ? e->note : "unreadable");
+        return;
+    }
+    if (e->state != ENTRY_RESULT)
+        return;
+    dnc_report_opts without_figure = *o;
+    if (e->note) /* no CSV: no figure, a note instead */
+        without_figure.figures = false;
+    write_result(fp, e->path, e->rec, &e->t, e->has_table, &without_figure, tmpdir, index, nfig);
+    if (e->note) {
+        fputs("<p class=\"warn\">", fp);
+        html_text(fp, e->note);
+        fputs(" (listed from its run record only)</p>\n", fp);
+    }
+}
+
+static void write_body(FILE *fp, const char *dir, report_entry *es, size_t n,
+                       const dnc_report_opts *o, const char *tmpdir, size_t *nfig)
+{
+    write_head(fp, dir);
+    if (!o->figures)
+        fputs("<p class=\"warn\">Figures omitted (gnuplot not available or disabled).</p>\n", fp);
+    write_contents(fp, es, n);
+    write_summary(fp, es, n);
+    for (size_t i = 0; i < n; i++)
+        write_entry(fp, &es[i], i, o, tmpdir, nfig);
 }
 
 dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_opts *opts,
@@ -409,59 +664,43 @@ dnc_status dnc_report_write(const char *dir, const char *out, const dnc_report_o
     dnc_status st = collect(dir, 0, &list);
     if (!st && list.n == 0)
         st = dnc_fail(DNC_EINVAL, "no result files (*.json) in '%s'", dir);
+    report_entry *es = st ? NULL : calloc(list.n, sizeof *es);
+    if (!st && !es)
+        st = dnc_fail(DNC_ENOMEM, "out of memory");
+    size_t found = 0, nfig = 0, ignored = 0;
+    if (!st) {
+        qsort(list.paths, list.n, sizeof *list.paths, cmp_str);
+        for (size_t i = 0; i < list.n; i++) {
+            load_entry(list.paths[i], &es[i]);
+            found += es[i].state == ENTRY_RESULT;
+            ignored += es[i].state == ENTRY_IGNORED;
+        }
+        if (found == 0)
+            st = dnc_fail(DNC_EINVAL, "no dnncrit results among the %zu JSON files in '%s'",
+                          list.n, dir);
+    }
     char *tmpdir = NULL;
     if (!st && o.figures)
         st = make_tmpdir(&tmpdir);
     dnc_afile f = {0};
     if (!st)
         st = dnc_afile_open(&f, out);
-    size_t found = 0, nfig = 0, ignored = 0;
     if (!st) {
-        qsort(list.paths, list.n, sizeof *list.paths, cmp_str);
-        write_head(f.fp, dir);
-        if (!o.figures)
-            fputs("<p class=\"warn\">Figures omitted (gnuplot not available or disabled).</p>\n",
-                  f.fp);
-        for (size_t i = 0; i < list.n; i++) {
-            cJSON *rec;
-            dnc_table t;
-            bool has_table;
-            if (!dnc_read_json(list.paths[i], &rec)) {
-                bool mine = is_dnncrit_record(rec) &&
-                            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "command"));
-                cJSON_Delete(rec);
-                if (!mine) { /* e.g. a sweep's per-point records: in its table */
-                    ignored++;
-                    continue;
-                }
-            }
-            if (dnc_plot_load_result(list.paths[i], &rec, &t, &has_table)) {
-                write_skipped(f.fp, list.paths[i], dnc_last_error());
-                continue;
-            }
-            if (is_dnncrit_record(rec)) {
-                write_result(f.fp, list.paths[i], rec, &t, has_table, &o, tmpdir, i, &nfig);
-                found++;
-            }
-            cJSON_Delete(rec);
-            dnc_table_free(&t);
-        }
+        write_body(f.fp, dir, es, list.n, &o, tmpdir, &nfig);
         fprintf(f.fp, "<p>%zu results, %zu figures; %zu other JSON files (not run records) "
                       "ignored.</p>\n</body></html>\n", found, nfig, ignored);
-        if (found == 0) {
-            dnc_afile_abort(&f);
-            st = dnc_fail(DNC_EINVAL, "no dnncrit results among the %zu JSON files in '%s'",
-                          list.n, dir);
-        } else {
-            st = dnc_afile_commit(&f);
-        }
+        st = dnc_afile_commit(&f);
     }
     if (tmpdir) {
         rmdir(tmpdir);
         free(tmpdir);
     }
-    for (size_t i = 0; i < list.n; i++)
+    for (size_t i = 0; i < list.n; i++) {
+        if (es)
+            free_entry(&es[i]);
         free(list.paths[i]);
+    }
+    free(es);
     free(list.paths);
     if (nresults)
         *nresults = found;
