@@ -358,7 +358,7 @@ int cmd_demo(int argc, char **argv)
         {"seed", DNC_OPT_U64, &a.seed, "first seed", false},
         {"input-c", DNC_OPT_DOUBLE, &a.input_c, "correlation of the two inputs", false},
         {"threads", DNC_OPT_SIZE, &a.threads, "OpenMP threads (0: default)", false},
-        {"product", DNC_OPT_STRING, &a.product, "matrix product backend: openblas|portable", false},
+        {"product", DNC_OPT_STRING, &a.product, "matrix product backend: openblas|portable (what each guarantees: dnncrit propagate --help)", false},
         {"out-dir", DNC_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json", false},
         {"quiet", DNC_OPT_FLAG, &a.quiet, "no progress on stderr", false},
         DNC_PLOT_OPTION(plot),

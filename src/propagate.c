@@ -3,11 +3,12 @@
  * Per layer, the weight matrix is produced in blocks of R rows, and every
  * block is multiplied at once into the batch: H[:, rows] = A W_rows^T with
  * single-threaded cblas_dgemm (the batch padded to an even row count, the
- * condition under which OpenBLAS gives a row the same bits whatever the
- * other rows) or with dnc_gemm_nt, whose every element is summed in the
- * same order on every CPU (see detgemm.h). Threads (OpenMP) take whole
- * blocks, and the weights of a block stay in cache between generation and
- * use.
+ * condition under which OpenBLAS's Haswell-family kernels give a row the
+ * same bits whatever the other rows; its Nehalem and AVX-512 kernels do
+ * not) or with dnc_gemm_nt, whose every element is summed in the same
+ * order on every CPU (see detgemm.h). Threads (OpenMP) take whole blocks,
+ * a partition fixed by the shapes, and the weights of a block stay in
+ * cache between generation and use.
  * The tangent vector of the Lyapunov computation rides along as one extra
  * row of A, so it costs no extra pass over the weights. */
 #include "dnncrit/propagate.h"
@@ -209,8 +210,8 @@ typedef struct {
 /* Rows per weight block: a block of about 256 KiB stays in L2 between
  * generation and use, and many blocks per layer balance the threads. A
  * large batch re-reads A once per block, so it gets 1 MiB blocks. The
- * choice cannot change results (both products give an element the same
- * bits for any partition of W into row blocks). */
+ * choice depends on the shapes only, never on the thread count (and with
+ * the portable product it cannot change results at all). */
 static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
     size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
