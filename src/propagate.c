@@ -24,6 +24,7 @@
 #include <omp.h>
 #include <pthread.h>
 
+#include "blas_threads.h"
 #include "devprop.h"
 #include "dnncrit/detgemm.h"
 #include "dnncrit/io.h"
@@ -164,7 +165,7 @@ dnc_status dnc_make_inputs(const dnc_propagate_opts *o, double *X)
 static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
 static int blas_users, blas_saved_threads;
 
-static void blas_single_thread_enter(void)
+void dnc_blas_single_thread_enter(void)
 {
     pthread_mutex_lock(&blas_lock);
     if (blas_users++ == 0) {
@@ -174,7 +175,7 @@ static void blas_single_thread_enter(void)
     pthread_mutex_unlock(&blas_lock);
 }
 
-static void blas_single_thread_leave(void)
+void dnc_blas_single_thread_leave(void)
 {
     pthread_mutex_lock(&blas_lock);
     if (--blas_users == 0)
@@ -495,13 +496,13 @@ static dnc_status propagate_cpu(const dnc_propagate_opts *o, dnc_propagate_resul
         /* OpenBLAS's own threads would fight ours, and they change its
          * summation order; it runs single-threaded inside our blocks */
         if (e.openblas)
-            blas_single_thread_enter();
+            dnc_blas_single_thread_enter();
         double t0 = dnc_wall_time();
         load_first_inputs(&e, X);
         st = run_layers(&e, res);
         res->seconds = dnc_wall_time() - t0;
         if (e.openblas)
-            blas_single_thread_leave();
+            dnc_blas_single_thread_leave();
     }
     if (X != o->inputs)
         free(X);

@@ -7,8 +7,10 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "blas_threads.h"
 #include "dnncrit/io.h"
 #include "dnncrit/rng.h"
+#include "par_strips.h"
 #include "train_device.h"
 
 #define EVAL_CHUNK 500
@@ -16,6 +18,23 @@
  * wakes for a few microseconds of work spins afterwards and competes with
  * OpenBLAS's own threads for the cores. */
 #define PAR_ELEMENTS ((size_t)1 << 18)
+/* GEMMs of fewer multiply-adds (about 0.1 ms of work, against some 10 us
+ * to wake a helper thread) stay on one thread; the result is the same
+ * either way. */
+#define GEMM_PAR_WORK ((size_t)1 << 22)
+
+/* Length of the strips (rows or columns of C) that the CPU's GEMMs are cut
+ * into, from the shape alone, never from the thread count: about 2^20
+ * multiply-adds per strip (each strip is one BLAS call that packs the shared
+ * operand again), a multiple of 16 and at least 64. */
+static size_t gemm_strip(size_t len, size_t other, size_t K)
+{
+    size_t per = other * K > 0 ? other * K : 1;
+    size_t strip = ((size_t)1 << 20) / per;
+    strip = (strip + 15) / 16 * 16;
+    strip = strip < 64 ? 64 : strip;
+    return strip < len ? strip : (len > 0 ? len : 1);
+}
 
 struct dnc_mlp_model {
     dnc_train_config cfg;
@@ -741,12 +760,12 @@ void dnc_train_permutation(uint64_t seed, size_t epoch, size_t n, size_t *perm)
     }
 }
 
+/* The GEMMs run single-threaded BLAS calls on dnc_par_strips, as many
+ * threads as OpenMP's count, so only the OpenMP thread count matters. */
 static void apply_threads(int threads)
 {
-    if (threads > 0) {
+    if (threads > 0)
         omp_set_num_threads(threads);
-        openblas_set_num_threads(threads);
-    }
 }
 
 static dnc_status evaluate_epoch(dnc_mlp_model *m, const dnc_dataset *train,

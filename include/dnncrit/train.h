@@ -53,7 +53,7 @@ typedef struct {
     size_t batch_size;
     size_t epochs;
     dnc_precision precision;
-    int threads;        /* OpenMP + OpenBLAS threads; 0 = leave unchanged */
+    int threads;        /* OpenMP threads; 0 = leave unchanged */
     size_t obs_inputs;  /* test inputs used for the observables; 0 = none */
     bool quiet;         /* no progress on stderr */
     dnc_device_kind device; /* MLPs: CPU or the CUDA backend (cuBLAS); CNNs: CPU only */
@@ -152,10 +152,13 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
                      dnc_train_result *res);
 void dnc_train_result_free(dnc_train_result *res);
 
-/* Output helpers shared by `dnncrit train` and `train-sweep`. */
+/* Output helpers shared by `dnncrit train` and `train-sweep`. The CSV row
+ * and the epoch's JSON hold results only, a pure function of the
+ * configuration and the seed: the epoch's wall time (`seconds`) goes to
+ * the run record's "timings". */
 #define DNC_TRAIN_CSV_HEADER                                                                  \
     "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,q_last,"      \
-    "lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds"
+    "lyapunov,chi1_lyap,chi1_weights,susceptibility"
 void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e);
 /* Every field of cfg (net included). */
 cJSON *dnc_train_config_json(const dnc_train_config *cfg);
