@@ -341,7 +341,7 @@ int cmd_demo(int argc, char **argv)
         CLI_PARAM_HELP(dnc_net_param_seed, &a.net.seed, "first seed"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation of the two inputs"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
-        CLI_OPT("product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable"),
+        CLI_OPT("product", CLI_OPT_STRING, &a.product, "matrix product backend: openblas|portable (what each guarantees: dnncrit propagate --help)"),
         CLI_OPT("out-dir", CLI_OPT_STRING, &a.out_dir, "directory for demo_layers.csv, demo_summary.csv, demo.json"),
         CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),

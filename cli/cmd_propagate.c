@@ -176,8 +176,14 @@ int cmd_propagate(int argc, char **argv)
         CLI_OPT("residual-alpha", CLI_OPT_DOUBLE, &a.residual_alpha,
          "residual branch weight: h <- h + alpha F(h) (0: plain MLP)"),
         CLI_OPT("product", CLI_OPT_STRING, &a.product,
-         "matrix product: openblas (fast; same bits for any threads/batch split on this "
-         "machine) | portable (same bits on every CPU, equal to the naive loop)"),
+         "matrix product. openblas (fast): the same bits for any --threads and on a rerun with "
+         "the same OpenBLAS kernel (same machine or OPENBLAS_CORETYPE, same OpenBLAS build); "
+         "NOT the same bits for an input alone vs. in a batch, nor across OpenBLAS kernels or "
+         "CPUs. portable: the same bits for any --threads, batch split and rerun, and the "
+         "product the same bits on every x86-64 CPU (equal to the naive loop), so relu, "
+         "hard_tanh and linear runs agree across CPUs; smooth activations (tanh, ...), lyap "
+         "and mean-field columns go through libm and agree across CPUs only with the same glibc "
+         "and FMA support"),
         CLI_OPT("device", CLI_OPT_STRING, &a.device,
          "cpu | cuda (a build with -DDNNCRIT_WITH_CUDA=ON and a GPU: the same Philox network, "
          "products in cuBLAS)"),
@@ -192,7 +198,7 @@ int cmd_propagate(int argc, char **argv)
                    "record, per layer, q (mean squared pre-activation), c (mean pairwise cosine "
                    "similarity) and rho = 1 - c, optionally the Lyapunov growth of a tangent "
                    "vector. Weights are drawn layer by layer from Philox: results are identical "
-                   "for any thread count.",
+                   "for any thread count (see --product for batch splits and other machines).",
         .example = "dnncrit propagate --width 1024 --depth 200 --sigma-w 1.3 --sigma-b 0.3 "
                    "--lyapunov --out run1",
         .opts = opts,

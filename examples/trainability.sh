@@ -8,7 +8,7 @@
 # sigma_b 0.05, sigma_w in 0.5..3.0 (9 values), 2 seeds, 3000 training and
 # 1000 test images (stratified), 3 epochs of SGD (lr 0.01, momentum 0.9,
 # batch 64), float32, 1 thread per run.
-# Measured runtime: 127 s on the 2-core development machine while shared
+# Measured runtime: 50 s on the 2-core development machine while shared
 # with other jobs (load average ~10); results in docs/readme/train.md.
 #
 # usage: examples/trainability.sh [OUTDIR]   (DNNCRIT=path/to/dnncrit to override)

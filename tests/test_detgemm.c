@@ -1,7 +1,9 @@
 /* dnc_gemm_nt: every element equals the sequential double loop bit for
- * bit, for all tile remainders (rows, 12-row panels) and leading dims. */
+ * bit, for all tile remainders (rows, 12-row panels) and leading dims, on
+ * every code path (SSE2, AVX2, AVX-512) this CPU can run. */
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,9 +15,10 @@
 #include "core/detgemm.h"
 #include "dnncrit/rng.h"
 
-static void test_matches_sequential_loop_bitwise(void **state)
+/* path < 0: the path dnc_gemm_nt picks on this CPU. Returns false when
+ * the CPU cannot run the path. */
+static bool matches_sequential_loop(int path)
 {
-    (void)state;
     const size_t Ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 17};
     const size_t Rs[] = {1, 5, 11, 12, 13, 25, 37};
     const size_t Ks[] = {0, 1, 3, 4, 9, 64};
@@ -30,7 +33,13 @@ static void test_matches_sequential_loop_bitwise(void **state)
                 size_t lda = K + 3, ldw = K + 1, ldc = R + 2;
                 for (size_t i = 0; i < 17 * 40; i++)
                     C[i] = -1234.5; /* sentinel: entries outside C must survive */
-                assert_int_equal(dnc_gemm_nt(M, R, K, A, lda, W, ldw, C, ldc), 0);
+                if (path < 0)
+                    assert_int_equal(dnc_gemm_nt(M, R, K, A, lda, W, ldw, C, ldc), 0);
+                else if (dnc_gemm_nt_path((dnc_gemm_path)path, M, R, K, A, lda, W, ldw, C,
+                                          ldc)) {
+                    free(A), free(W), free(C);
+                    return false; /* this CPU lacks the path */
+                }
                 for (size_t b = 0; b < M; b++) {
                     for (size_t i = 0; i < R; i++) {
                         double s = 0;
@@ -43,12 +52,32 @@ static void test_matches_sequential_loop_bitwise(void **state)
                 }
             }
     free(A), free(W), free(C);
+    return true;
+}
+
+static void test_matches_sequential_loop_bitwise(void **state)
+{
+    (void)state;
+    assert_true(matches_sequential_loop(-1));
+}
+
+/* Every code path (generic SSE2, AVX2, AVX-512) gives the loop's bits, so
+ * CPUs that pick different paths agree; checked for each path this CPU
+ * can run. */
+static void test_every_code_path_matches_the_loop(void **state)
+{
+    (void)state;
+    const char *names[] = {"generic", "avx2", "avx512"};
+    for (int path = DNC_GEMM_PATH_GENERIC; path <= DNC_GEMM_PATH_AVX512; path++)
+        if (!matches_sequential_loop(path))
+            print_message("%s path: not supported by this CPU, not checked\n", names[path]);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_sequential_loop_bitwise),
+        cmocka_unit_test(test_every_code_path_matches_the_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

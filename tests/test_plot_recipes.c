@@ -246,10 +246,10 @@ static void test_training_and_sweep_recipes(void **state)
     }
     write_result("train", "train", "\"final_test_acc\":0.7",
                  "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,rho_last,rho_mean,"
-                 "q_last,lyapunov,chi1_lyap,chi1_weights,susceptibility,seconds\n"
-                 "0,2.4,0.17,2.4,0.16,0.67,0.52,0.62,0.35,-0.16,0.71,0.75,2.9,0\n"
-                 "1,0.77,0.74,0.84,0.71,0.74,0.93,0.86,0.72,-0.24,0.61,0.59,15.8,1.5\n"
-                 "2,0.61,0.78,0.74,0.73,0.74,0.95,0.88,0.74,-0.25,0.62,0.57,16.1,3.1\n");
+                 "q_last,lyapunov,chi1_lyap,chi1_weights,susceptibility\n"
+                 "0,2.4,0.17,2.4,0.16,0.67,0.52,0.62,0.35,-0.16,0.71,0.75,2.9\n"
+                 "1,0.77,0.74,0.84,0.71,0.74,0.93,0.86,0.72,-0.24,0.61,0.59,15.8\n"
+                 "2,0.61,0.78,0.74,0.73,0.74,0.95,0.88,0.74,-0.25,0.62,0.57,16.1\n");
     check("train", 4);
     char csv[16384];
     size_t n = (size_t)snprintf(csv, sizeof csv,

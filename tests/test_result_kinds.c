@@ -52,7 +52,7 @@ static const struct {
                                 "mean_size,mean_duration,max_size,completed"},
     {DNC_RESULT_TRAIN_HISTORY, "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,"
                                "rho_last,rho_mean,q_last,lyapunov,chi1_lyap,chi1_weights,"
-                               "susceptibility,seconds"},
+                               "susceptibility"},
     {DNC_RESULT_TRAIN_SWEEP_POINTS,
      "index,sigma_w,sigma_b,depth,width,seed,final_test_acc,best_test_acc,final_train_acc,"
      "final_test_loss,diverged,chi1_mf,xi_c,kappa,sigma_w_crit,dist_crit,depth_over_xi,kappa_L,"

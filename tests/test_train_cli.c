@@ -59,6 +59,69 @@ static void test_train_cli_outputs(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Everything of a run record but its run-dependent parts (argv, start
+ * time, thread count, timings), printed: equal text means equal results. */
+static char *record_without_run_info(const char *path)
+{
+    char *text = tu_read(path);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "timings"), "epoch_train_s"));
+    const char *drop[] = {"argv", "command", "started", "threads", "timings"};
+    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        cJSON_DeleteItemFromObject(j, drop[i]);
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(j, "config"), "threads");
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(j, "outputs"), "csv");
+    char *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return out;
+}
+
+/* Runs `train ARGS` as run_a and run_b (with extra arguments each) and
+ * checks that the CSVs are byte for byte the same, and so are the JSON
+ * records apart from argv, start time, threads and timings. */
+static void expect_same_training(const char *args, const char *extra_a, const char *extra_b)
+{
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "train %s %s --out a --quiet", args, extra_a), 0);
+    assert_int_equal(tu_run_cli(dir, "train %s %s --out b --quiet", args, extra_b), 0);
+    char *a = tu_read(tu_path(dir, "a.csv")), *b = tu_read(tu_path(dir, "b.csv"));
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    assert_null(strstr(a, "seconds")); /* timings live in the JSON record */
+    free(a), free(b);
+    a = record_without_run_info(tu_path(dir, "a.json"));
+    b = record_without_run_info(tu_path(dir, "b.json"));
+    assert_string_equal(a, b);
+    free(a), free(b);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* The data CSV and the results are a pure function of the configuration
+ * and the seed: a rerun gives the same bytes, and so does another thread
+ * count (the GEMMs are cut into strips by their shape alone, each strip a
+ * single-threaded BLAS call). Width 128 and batch 64 make the products
+ * large enough to be shared among threads (several strips each). */
+static void test_train_same_bytes_on_rerun_and_any_threads(void **state)
+{
+    (void)state;
+    const char *mlp = "--train-size 256 --test-size 128 --width 128 --depth 2 --batch-size 64 "
+                      "--epochs 1 --obs-inputs 16 --seed 5";
+    expect_same_training(mlp, "--threads 1", "--threads 2");
+    if (getenv("DNNCRIT_UNDER_VALGRIND"))
+        return; /* the rest takes minutes under valgrind; the CI runs it natively */
+    expect_same_training(mlp, "--threads 1", "--threads 1");
+    expect_same_training(mlp, "--threads 2", "--threads 3");
+    expect_same_training(mlp, "--precision double --threads 1", "--precision double --threads 2");
+    expect_same_training("--model cnn --kernel 3 --width 8 --depth 2 --train-size 64 "
+                         "--test-size 32 --batch-size 32 --epochs 1 --obs-inputs 0",
+                         "--threads 1", "--threads 2");
+}
+
 static void expect_cli_error(const char *args, int code, const char *needle)
 {
     char *dir = tu_tmpdir();
@@ -348,6 +411,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_cli_outputs),
         cmocka_unit_test(test_train_cli_errors),
+        cmocka_unit_test(test_train_same_bytes_on_rerun_and_any_threads),
         cmocka_unit_test(test_sweep_resume_gives_same_table),
         cmocka_unit_test(test_train_sweep_range_grid_resumes),
         cmocka_unit_test(test_train_divergence_reported),

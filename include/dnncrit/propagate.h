@@ -12,11 +12,13 @@
  * and l = 1 when N0 = N) are residual: h^{l+1} = h^l + alpha (W phi(h^l) + b),
  * and the tangent follows v^{l+1} = v^l + alpha W diag(phi'(h^l)) v^l.
  *
- * Determinism: every h_i^l is a pure function of (config, its own input):
- * the same bits whatever the thread count or the other inputs in the batch
- * (see docs/propagation.md for the scheme). With DNC_PRODUCT_OPENBLAS this
- * holds on one machine and OpenBLAS build; DNC_PRODUCT_PORTABLE also gives
- * the same bits across CPUs and instruction sets. */
+ * Determinism (docs/propagation.md): both products give the same bits for
+ * any thread count and on a rerun. DNC_PRODUCT_PORTABLE also makes every
+ * h_i^l a pure function of (config, its own input): the same bits whatever
+ * the other inputs in the batch, and its product the same bits on every
+ * x86-64 CPU. DNC_PRODUCT_OPENBLAS promises neither: its bits depend on the
+ * OpenBLAS kernel (CPU, OPENBLAS_CORETYPE) and, on some kernels, on the
+ * batch split. */
 #ifndef DNNCRIT_PROPAGATE_H
 #define DNNCRIT_PROPAGATE_H
 #include "dnncrit/export.h"
@@ -31,15 +33,24 @@ DNC_BEGIN_DECLS
 
 typedef enum { DNC_CORR_PRE = 0, DNC_CORR_POST = 1 } dnc_corr_kind;
 
-/* How H = A W^T is computed.
+/* How H = A W^T is computed, and what each guarantees (bit for bit).
  * OPENBLAS: cblas_dgemm, single-threaded inside the engine's OpenMP loop
- *   over weight blocks, the batch padded to an even number of rows (OpenBLAS
- *   0.3.21 gives a row the same bits for any even row count, not for odd
- *   ones). Bitwise identical across thread counts and batch splits on a
- *   given machine and OpenBLAS build; the fast default.
- * PORTABLE: dnc_gemm_nt (detgemm.h), sequential-k sums without FMA: the same
- *   bits on every x86-64 CPU and instruction set, equal to the naive loop
- *   (cross-machine reproducibility, e.g. heterogeneous MPI clusters). */
+ *   over weight blocks (a partition fixed by the shapes), the batch padded
+ *   to an even number of rows. Guarantees: the same results for any thread
+ *   count and on a rerun with the same OpenBLAS kernel (same machine or
+ *   OPENBLAS_CORETYPE, same OpenBLAS build). Not guaranteed: batch-split
+ *   invariance (an input alone vs. in a batch; OpenBLAS 0.3.21's Haswell-
+ *   family kernels give it with the padding, its Nehalem, SkylakeX and
+ *   Cooperlake kernels do not), identity across kernels or CPUs. The fast
+ *   default.
+ * PORTABLE: dnc_gemm_nt (detgemm.h), sequential-k sums without FMA, equal
+ *   to the naive loop. Guarantees: the same results for any thread count,
+ *   batch split and rerun; the product the same bits on every x86-64 CPU
+ *   (SSE2, AVX2, AVX-512 paths), so whole runs agree across CPUs for
+ *   piecewise-linear activations (relu, hard_tanh, linear: q, c, rho); with
+ *   smooth activations, the Lyapunov log and the mean-field values, across
+ *   CPUs only where libm gives the same bits (same glibc, same FMA support:
+ *   glibc picks FMA variants of exp, log, tanh, ... at run time). */
 typedef enum { DNC_PRODUCT_OPENBLAS = 0, DNC_PRODUCT_PORTABLE = 1 } dnc_product_kind;
 
 /* Supplies layer `layer`'s weights (row-major width x fan_in) and bias

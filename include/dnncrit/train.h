@@ -53,7 +53,7 @@ typedef struct {
     size_t batch_size;
     size_t epochs;
     dnc_precision precision;
-    int threads;        /* OpenMP + OpenBLAS threads; 0 = leave unchanged */
+    int threads;        /* OpenMP threads; 0 = leave unchanged */
     size_t obs_inputs;  /* test inputs used for the observables; 0 = none */
     bool quiet;         /* no progress on stderr */
     dnc_device_kind device; /* MLPs: CPU or the CUDA backend (cuBLAS); CNNs: CPU only */

@@ -94,8 +94,7 @@ static const dnc_result_kind_info kinds[DNC_RESULT_NKINDS] = {
                                       {"rho_first", NULL}, {"rho_last", NULL},
                                       {"rho_mean", NULL}, {"q_last", NULL},
                                       {"lyapunov", NULL}, {"chi1_lyap", NULL},
-                                      {"chi1_weights", NULL}, {"susceptibility", NULL},
-                                      {"seconds", NULL}),
+                                      {"chi1_weights", NULL}, {"susceptibility", NULL}),
     [DNC_RESULT_TRAIN_SWEEP_POINTS] = KIND(
         "train-sweep points", NULL, {"index", NULL}, SIGMA_W_COL, SIGMA_B_COL, {"depth", NULL},
         {"width", NULL}, {"seed", NULL}, {"final_test_acc", ALSO("test_acc_mean", "test_acc")},

@@ -141,3 +141,27 @@ int dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const
     free(work);
     return 0;
 }
+
+int dnc_gemm_nt_path(dnc_gemm_path path, size_t M, size_t R, size_t K, const double *A,
+                     size_t lda, const double *W, size_t ldw, double *C, size_t ldc)
+{
+    __builtin_cpu_init();
+    if ((path == DNC_GEMM_PATH_AVX512 &&
+         !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))) ||
+        (path == DNC_GEMM_PATH_AVX2 && !__builtin_cpu_supports("avx2")))
+        return -1;
+    if (M == 0 || R == 0)
+        return 0;
+    double *work = malloc((dnc_gemm_nt_workspace(R, K) + 1) * sizeof *work);
+    if (!work)
+        return -1;
+    pack_panels(R, K, W, ldw, work);
+    if (path == DNC_GEMM_PATH_AVX512)
+        panels_avx512(M, R, K, A, lda, work, C, ldc);
+    else if (path == DNC_GEMM_PATH_AVX2)
+        panels_avx2(M, R, K, A, lda, work, C, ldc);
+    else
+        panels_generic(M, R, K, A, lda, work, C, ldc);
+    free(work);
+    return 0;
+}

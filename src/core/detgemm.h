@@ -10,10 +10,11 @@
  * AVX-512 builds agree bit for bit, and so does the naive double loop.
  * Hence C[b][i] depends only on row b of A and row i of W: propagating
  * inputs together or separately gives identical results on any CPU. BLAS
- * GEMM kernels promise neither: OpenBLAS 0.3.21 (Haswell kernels) treats
- * odd row counts differently, and its bits depend on the kernel the CPU
- * selects; the propagation engine's default OpenBLAS backend pads to even
- * rows instead (see propagate.h). Speed comes from register tiles of
+ * GEMM kernels promise neither: OpenBLAS 0.3.21's bits depend on the kernel
+ * the CPU selects, and its kernels treat odd row counts differently; the
+ * propagation engine's default OpenBLAS backend pads to even rows, which
+ * restores batch-split invariance on the Haswell-family kernels only (see
+ * propagate.h). Speed comes from register tiles of
  * A rows x 12 W rows, vectorised across W rows (outer-product form), with
  * W packed into k-major panels first. */
 #ifndef DNNCRIT_DETGEMM_H
@@ -32,5 +33,17 @@ void dnc_gemm_nt_ws(size_t M, size_t R, size_t K, const double *A, size_t lda, c
 /* Same, allocating the workspace (returns -1 when that fails, else 0). */
 int dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const double *W,
                 size_t ldw, double *C, size_t ldc);
+
+/* The code paths dnc_gemm_nt_ws picks from by the CPU it runs on. */
+typedef enum {
+    DNC_GEMM_PATH_GENERIC = 0, /* baseline x86-64 (SSE2) */
+    DNC_GEMM_PATH_AVX2 = 1,
+    DNC_GEMM_PATH_AVX512 = 2,
+} dnc_gemm_path;
+/* dnc_gemm_nt on a chosen path, so that one machine can check that all
+ * paths agree (tests). Returns -1 without computing when this CPU lacks
+ * the path's instructions (or memory runs out), else 0. */
+int dnc_gemm_nt_path(dnc_gemm_path path, size_t M, size_t R, size_t K, const double *A,
+                     size_t lda, const double *W, size_t ldw, double *C, size_t ldc);
 
 #endif

@@ -3,11 +3,12 @@
  * The linear layer produces the weight matrix in blocks of R rows and
  * multiplies every block at once into the batch: H[:, rows] = A W_rows^T
  * with single-threaded cblas_dgemm (the batch padded to an even row count,
- * the condition under which OpenBLAS gives a row the same bits whatever
- * the other rows) or with dnc_gemm_nt, whose every element is summed in
- * the same order on every CPU (see detgemm.h). Threads (OpenMP) take whole
- * blocks, and the weights of a block stay in cache between generation and
- * use. The tangent vector of the Lyapunov computation rides along as one
+ * the condition under which OpenBLAS's Haswell-family kernels give a row
+ * the same bits whatever the other rows; its Nehalem and AVX-512 kernels
+ * do not) or with dnc_gemm_nt, whose every element is summed in the same
+ * order on every CPU (see detgemm.h). Threads (OpenMP) take whole blocks,
+ * a partition fixed by the shapes, and the weights of a block stay in
+ * cache between generation and use. The tangent vector of the Lyapunov computation rides along as one
  * extra row of A, so it costs no extra pass over the weights. */
 #include "engines/engine.h"
 
@@ -18,36 +19,10 @@
 
 #include <cblas.h>
 #include <omp.h>
-#include <pthread.h>
 
+#include "core/blas_threads.h"
 #include "core/detgemm.h"
 #include "dnncrit/observables.h"
-
-/* ---------------------------------------------- OpenBLAS thread count */
-
-/* OpenBLAS's thread count is process-wide. Concurrent propagations (e.g.
- * from a sweep's threads) must not restore it while another one still
- * runs, so the first caller in saves it and the last one out restores it. */
-static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
-static int blas_users, blas_saved_threads;
-
-static void blas_single_thread_enter(void)
-{
-    pthread_mutex_lock(&blas_lock);
-    if (blas_users++ == 0) {
-        blas_saved_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
-    }
-    pthread_mutex_unlock(&blas_lock);
-}
-
-static void blas_single_thread_leave(void)
-{
-    pthread_mutex_lock(&blas_lock);
-    if (--blas_users == 0)
-        openblas_set_num_threads(blas_saved_threads);
-    pthread_mutex_unlock(&blas_lock);
-}
 
 /* -------------------------------------------------------------- state */
 
@@ -67,8 +42,8 @@ typedef struct {
 /* Rows per weight block: a block of about 256 KiB stays in L2 between
  * generation and use, and many blocks per layer balance the threads. A
  * large batch re-reads A once per block, so it gets 1 MiB blocks. The
- * choice cannot change results (both products give an element the same
- * bits for any partition of W into row blocks). */
+ * choice depends on the shapes only, never on the thread count (and with
+ * the portable product it cannot change results at all). */
 static size_t block_rows(size_t fan_in, size_t N, size_t rows)
 {
     size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
@@ -93,7 +68,7 @@ static void cpu_close(void *ctx)
 {
     cpu_engine *e = ctx;
     if (e->openblas)
-        blas_single_thread_leave();
+        dnc_blas_single_thread_leave();
     cpu_engine_free(e);
 }
 
@@ -280,7 +255,7 @@ dnc_status dnc_cpu_engine_open(dnc_engine_ops *ops, const dnc_propagate_opts *o)
     /* OpenBLAS's own threads would fight ours, and they change its
      * summation order; it runs single-threaded inside our blocks */
     if (e->openblas)
-        blas_single_thread_enter();
+        dnc_blas_single_thread_enter();
     snprintf(ops->description, sizeof ops->description, "CPU, %d OpenMP threads", e->nthreads);
     ops->ctx = e;
     ops->alloc = cpu_alloc;

@@ -29,12 +29,12 @@ void dnc_train_permutation(uint64_t seed, size_t epoch, size_t n, size_t *perm)
     }
 }
 
+/* The GEMMs run single-threaded BLAS calls on dnc_par_strips, as many
+ * threads as OpenMP's count, so only the OpenMP thread count matters. */
 static void apply_threads(int threads)
 {
-    if (threads > 0) {
+    if (threads > 0)
         omp_set_num_threads(threads);
-        openblas_set_num_threads(threads);
-    }
 }
 
 static dnc_status evaluate_epoch(dnc_mlp_model *m, const dnc_dataset *train,

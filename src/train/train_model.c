@@ -12,12 +12,31 @@
 
 #include "dnncrit/rng.h"
 #include "train/train_device.h"
+#include "core/blas_threads.h"
+#include "core/par_strips.h"
 
 #define EVAL_CHUNK 500
 /* Element-wise loops below this size stay serial: an OpenMP team that
  * wakes for a few microseconds of work spins afterwards and competes with
  * OpenBLAS's own threads for the cores. */
 #define PAR_ELEMENTS ((size_t)1 << 18)
+/* GEMMs of fewer multiply-adds (about 0.1 ms of work, against some 10 us
+ * to wake a helper thread) stay on one thread; the result is the same
+ * either way. */
+#define GEMM_PAR_WORK ((size_t)1 << 22)
+
+/* Length of the strips (rows or columns of C) that the CPU's GEMMs are cut
+ * into, from the shape alone, never from the thread count: about 2^20
+ * multiply-adds per strip (each strip is one BLAS call that packs the shared
+ * operand again), a multiple of 16 and at least 64. */
+static size_t gemm_strip(size_t len, size_t other, size_t K)
+{
+    size_t per = other * K > 0 ? other * K : 1;
+    size_t strip = ((size_t)1 << 20) / per;
+    strip = (strip + 15) / 16 * 16;
+    strip = strip < 64 ? 64 : strip;
+    return strip < len ? strip : (len > 0 ? len : 1);
+}
 
 struct dnc_mlp_model {
     dnc_train_config cfg;

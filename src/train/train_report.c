@@ -31,8 +31,7 @@ void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e)
     csv_num(fp, o->lyapunov, ",");
     csv_num(fp, o->chi1_lyap, ",");
     csv_num(fp, o->chi1_weights, ",");
-    csv_num(fp, o->susceptibility, ",");
-    csv_num(fp, e->seconds, "\n");
+    csv_num(fp, o->susceptibility, "\n");
 }
 
 static void add_num(cJSON *o, const char *key, double v)
@@ -92,6 +91,5 @@ cJSON *dnc_train_epoch_json(const dnc_train_epoch *e)
     add_num(o, "chi1_lyap", b->chi1_lyap);
     add_num(o, "chi1_weights", b->chi1_weights);
     add_num(o, "susceptibility", b->susceptibility);
-    add_num(o, "seconds", e->seconds);
     return o;
 }
