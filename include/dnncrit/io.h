@@ -31,7 +31,8 @@ void dnc_afile_abort(dnc_afile *f);
 dnc_status dnc_write_text_atomic(const char *path, const char *text);
 dnc_status dnc_write_json_atomic(const char *path, const cJSON *root);
 
-/* Reads a whole file (NUL-terminated); caller frees. */
+/* Reads a whole file (NUL-terminated); caller frees. "-" reads standard
+ * input to its end. */
 dnc_status dnc_read_file(const char *path, char **text, size_t *len);
 dnc_status dnc_read_json(const char *path, cJSON **root);
 

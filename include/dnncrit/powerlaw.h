@@ -57,6 +57,13 @@ dnc_pl_opts dnc_pl_opts_default(void);
  * values above xmax are allowed and ignored by the fit). */
 dnc_status dnc_pl_fit_data(const double *x, size_t n, const dnc_pl_opts *opts, dnc_pl_fit *fit);
 
+/* Removes the values <= 0 from x[0..*n) in place (keeping the order of the
+ * rest), as plfit and Python's powerlaw do: a power law lives on x > 0,
+ * and data such as degree sequences hold zeros. *n becomes the number
+ * kept, *dropped the number removed. NaN or an infinity is an error
+ * naming the sample (1-based, in the original order); x is then unchanged. */
+dnc_status dnc_pl_drop_nonpositive(double *x, size_t *n, size_t *dropped);
+
 /* The same on data already sorted ascending (saves the sort). */
 dnc_status dnc_pl_fit_sorted(const double *sorted, size_t n, const dnc_pl_opts *opts,
                              dnc_pl_fit *fit);

@@ -43,6 +43,21 @@ dnc_status dnc_pl_validate_data(const double *x, size_t n, const dnc_pl_opts *o)
     return DNC_OK;
 }
 
+dnc_status dnc_pl_drop_nonpositive(double *x, size_t *n, size_t *dropped)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!isfinite(x[i]))
+            return dnc_fail(DNC_EINVAL, "powerlaw: sample %zu is %g; power laws need finite x",
+                            i + 1, x[i]);
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (x[i] > 0)
+            x[kept++] = x[i];
+    *dropped = *n - kept;
+    *n = kept;
+    return DNC_OK;
+}
+
 dnc_status dnc_pl_fit_core(const double *sorted, size_t n, const dnc_pl_opts *o, dnc_pl_fit *fit)
 {
     dnc_pl_gsl_quiet();

@@ -132,7 +132,8 @@ dnc_status dnc_write_json_atomic(const char *path, const cJSON *root)
 dnc_status dnc_read_file(const char *path, char **text, size_t *len)
 {
     *text = NULL;
-    FILE *fp = fopen(path, "rb");
+    bool from_stdin = strcmp(path, "-") == 0;
+    FILE *fp = from_stdin ? stdin : fopen(path, "rb");
     if (!fp)
         return dnc_fail(DNC_EIO, "cannot open '%s': %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
@@ -152,7 +153,8 @@ dnc_status dnc_read_file(const char *path, char **text, size_t *len)
         cap *= 2;
     }
     bool err = buf && ferror(fp);
-    fclose(fp);
+    if (!from_stdin)
+        fclose(fp);
     if (!buf)
         return dnc_fail(DNC_ENOMEM, "out of memory reading '%s'", path);
     if (err) {
