@@ -158,8 +158,9 @@ int cmd_powerlaw(int argc, char **argv)
         CLI_OPT("xmax", CLI_OPT_DOUBLE, &a.xmax, "upper truncation, inclusive (0: none)"),
         CLI_OPT("min-tail", CLI_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave"),
         CLI_OPT("exhaustive", CLI_OPT_SIZE, &a.exhaustive,
-         "scan every distinct value up to this many candidates, else grid + refine (0: always all)"),
-        CLI_OPT("grid", CLI_OPT_SIZE, &a.grid, "xmin candidates per refinement round"),
+         "0: the exact KS minimum over every distinct value; N > 0: approximate, grid + refine "
+         "beyond N candidates"),
+        CLI_OPT("grid", CLI_OPT_SIZE, &a.grid, "xmin candidates per grid round"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
         CLI_OPT("compare", CLI_OPT_FLAG, &a.compare,
          "likelihood-ratio tests vs exponential, lognormal, stretched exponential, cutoff"),

@@ -28,12 +28,16 @@ typedef struct {
     double xmin;        /* > 0: fixed xmin; <= 0: chosen by KS minimisation */
     double xmax;        /* upper truncation (inclusive); INFINITY for none */
     size_t min_tail;    /* smallest tail an xmin candidate may leave (default 10) */
-    /* Candidate xmins: every distinct value when there are at most
-     * `exhaustive` of them (default 2000); otherwise a grid of `grid`
-     * candidates log-spaced in tail size (default 300), refined around the
-     * best one until the bracket holds <= `grid` candidates, which are then
-     * all tried. 0 for
-     * `exhaustive` means always scan every distinct value. */
+    /* Candidate xmins. exhaustive = 0 (the default): every distinct value
+     * (leaving >= min_tail samples), exactly as brute force would choose
+     * (the smallest xmin on ties), made fast by rejecting a candidate as
+     * soon as its distance at one point exceeds the best so far, after a
+     * grid pass has found a near-optimal best. exhaustive > 0: the
+     * approximate scan: every distinct value when there are at most
+     * `exhaustive` of them, otherwise a grid of `grid` candidates
+     * log-spaced in tail size (default 300), refined around the best one
+     * until the bracket holds <= `grid` candidates, which are then all
+     * tried; it can miss the minimum when the KS distance has several. */
     size_t exhaustive;
     size_t grid;
 } dnc_pl_opts;

@@ -14,7 +14,7 @@ dnc_pl_opts dnc_pl_opts_default(void)
                          .xmin = 0,
                          .xmax = INFINITY,
                          .min_tail = 10,
-                         .exhaustive = 2000,
+                         .exhaustive = 0,
                          .grid = 300};
 }
 
@@ -99,7 +99,7 @@ dnc_status dnc_pl_fit_core(const double *sorted, size_t n, const dnc_pl_opts *o,
                             .xmax = o->xmax,
                             .n = n,
                             .n_tail = nt,
-                            .ks = dnc_pl_ks_distance(&d, k0, &m, INFINITY, scratch),
+                            .ks = dnc_pl_ks_distance(&d, k0, &m, INFINITY, scratch, NULL),
                             .loglik = -m.alpha * d.slog[k0] - (double)nt * m.logZ,
                             .xmin_fixed = o->xmin > 0};
     }
