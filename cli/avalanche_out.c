@@ -115,6 +115,7 @@ cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare 
             cli_json_number(e, "normalised_R", cmp[a].normalised_R);
             cli_json_number(e, "p", cmp[a].p);
             cJSON_AddBoolToObject(e, "nested", cmp[a].nested);
+            cJSON_AddBoolToObject(e, "at_bound", cmp[a].at_bound);
             cli_json_number(e, "loglik", cmp[a].loglik);
             cJSON *pa = cJSON_AddArrayToObject(e, "params");
             int np = a == DNC_PL_ALT_EXPONENTIAL ? 1 : 2;

@@ -108,9 +108,18 @@ typedef struct {
     double normalised_R; /* R / (sqrt(n_tail) sigma): > 0 favours the power law */
     double p;          /* significance of the sign of R (Vuong; chi^2_1 when nested) */
     bool nested;
+    bool at_bound;     /* lognormal / stretched exponential: the fit ended on the edge of
+                          the search (sigma <= 10 x log-range, beta >= 0.01), beyond which
+                          the alternative turns into the power law itself */
 } dnc_pl_compare;
 
 const char *dnc_pl_alt_name(dnc_pl_alt alt);
+/* ln of the alternative's density (continuous, normalised by the integral
+ * over [xmin, inf)) or probability mass (discrete: the distribution
+ * restricted to the integers >= xmin, normalised by the sum over them) at
+ * x >= xmin, params as in dnc_pl_compare.params. NAN outside the support. */
+double dnc_pl_alt_logpdf(dnc_pl_alt alt, const double params[2], double xmin, bool discrete,
+                         double x);
 /* Fits the alternative by maximum likelihood on the tail [xmin, inf) of
  * `fit` and compares it with the power law. Not defined for truncated fits
  * (finite xmax): DNC_EUNSUPPORTED. */
