@@ -115,6 +115,7 @@ cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare 
             cli_json_number(e, "normalised_R", cmp[a].normalised_R);
             cli_json_number(e, "p", cmp[a].p);
             cJSON_AddBoolToObject(e, "nested", cmp[a].nested);
+            cJSON_AddBoolToObject(e, "at_bound", cmp[a].at_bound);
             cli_json_number(e, "loglik", cmp[a].loglik);
             cJSON *pa = cJSON_AddArrayToObject(e, "params");
             int np = a == DNC_PL_ALT_EXPONENTIAL ? 1 : 2;
@@ -126,6 +127,37 @@ cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare 
         }
     }
     return o;
+}
+
+/* Why 100 tail samples: the standard error of the exponent is
+ * (alpha - 1) / sqrt(n_tail) (CSN 2009, eq. 3.2), over 10% of alpha - 1
+ * below 100, and with so few samples the KS scan can move xmin far into
+ * the tail, where a few dozen events are fitted by almost any exponent:
+ * `avalanches --width 256 --depth 100 --sigma-w 1 --networks 8` gave
+ * tau = 9.99 from 97 tail events. */
+size_t cli_pl_fit_warnings(const char *cmd, const char *what, const dnc_pl_fit *f,
+                           double p_boot, cJSON *warnings)
+{
+    char msg[3][256];
+    size_t nw = 0;
+    if (f->n_tail < CLI_PL_MIN_RELIABLE_TAIL)
+        snprintf(msg[nw++], sizeof msg[0],
+                 "%s: only %zu samples in the tail above xmin = %g (fewer than %d): alpha = %.4g "
+                 "is not a reliable estimate", what, f->n_tail, f->xmin,
+                 CLI_PL_MIN_RELIABLE_TAIL, f->alpha);
+    if (isfinite(p_boot) && p_boot < 0.1)
+        snprintf(msg[nw++], sizeof msg[0],
+                 "%s: bootstrap p = %.3f < 0.1: the power law is rejected as a description of "
+                 "the tail", what, p_boot);
+    if (!isfinite(f->alpha_err))
+        snprintf(msg[nw++], sizeof msg[0],
+                 "%s: alpha = %.4g has no finite standard error (flat or degenerate likelihood)",
+                 what, f->alpha);
+    for (size_t i = 0; i < nw; i++) {
+        fprintf(stderr, "dnncrit%s%s: warning: %s\n", cmd ? " " : "", cmd ? cmd : "", msg[i]);
+        cJSON_AddItemToArray(warnings, cJSON_CreateString(msg[i]));
+    }
+    return nw;
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -250,6 +282,9 @@ dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
     cJSON_AddItemToObject(results, "duration",
                           cli_json_pl_fit(&an->duration, an->duration_p,
                                           an->compared ? an->duration_cmp : NULL));
+    cJSON *warn = cJSON_AddArrayToObject(results, "warnings");
+    cli_pl_fit_warnings(NULL, "avalanche sizes", &an->size, an->size_p, warn);
+    cli_pl_fit_warnings(NULL, "avalanche durations", &an->duration, an->duration_p, warn);
     cli_json_value_error(results, "tau", an->size.alpha, an->size.alpha_err);
     cli_json_value_error(results, "alpha", an->duration.alpha, an->duration.alpha_err);
     cli_json_value_error(results, "gamma", an->gamma_ok ? an->sd.gamma : NAN,

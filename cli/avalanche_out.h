@@ -30,6 +30,17 @@ void cli_outset_abort(cli_outset *o);
 
 cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare *cmp);
 
+/* Fewer tail samples than this and a fit is flagged as unreliable. */
+#define CLI_PL_MIN_RELIABLE_TAIL 100
+/* Warns when the fit `what` ("avalanche sizes", "data", ...) should
+ * not be read as a result: a tail below CLI_PL_MIN_RELIABLE_TAIL samples,
+ * a bootstrap p < 0.1 (when computed, i.e. finite) or an exponent without
+ * a finite error. Each warning goes to stderr ("dnncrit CMD: warning:
+ * ...", "dnncrit: warning: ..." when cmd is NULL) and, as a string, into the JSON array `warnings`. Returns how
+ * many were issued. */
+size_t cli_pl_fit_warnings(const char *cmd, const char *what, const dnc_pl_fit *f,
+                           double p_boot, cJSON *warnings);
+
 /* x, ccdf_data, ccdf_fit: one row per distinct value (the fit scaled by
  * the tail fraction so it lies on the data; nan outside [xmin, xmax]). */
 dnc_status cli_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
@@ -38,7 +49,9 @@ dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_f
 
 /* Every CSV of an avalanche analysis under PREFIX: _avalanches (one row
  * per avalanche), _sizes/_sizes_pdf, _durations/_durations_pdf, _sizedur
- * (<S>(T) with the fit), _shape (collapse), and the JSON "results". */
+ * (<S>(T) with the fit), _shape (collapse), and the JSON "results" (with
+ * the "warnings" of cli_pl_fit_warnings for both fits, "dnncrit: warning:
+ * avalanche sizes: ..." on stderr). */
 dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
                                        const dnc_avalanches *av,
                                        const dnc_avalanche_analysis *an, cJSON *results);

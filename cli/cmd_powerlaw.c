@@ -53,13 +53,17 @@ static void add_config(cJSON *root, const pl_args *a, const char *file)
     cJSON_AddStringToObject(c, "out", a->out);
 }
 
-static void print_summary(const dnc_pl_fit *f, double p, const dnc_pl_compare *cmp, double secs)
+static void print_summary(const dnc_pl_fit *f, size_t dropped, double p,
+                          const dnc_pl_compare *cmp, double secs)
 {
     printf("power-law fit (%s): alpha = %.5f +- %.5f, xmin = %g%s, xmax = %g\n",
            f->discrete ? "discrete" : "continuous", f->alpha, f->alpha_err, f->xmin,
            f->xmin_fixed ? " (fixed)" : "", f->xmax);
     printf("  %zu samples, %zu in the tail, KS distance %.5f, log-likelihood %.4f\n", f->n,
            f->n_tail, f->ks, f->loglik);
+    if (dropped)
+        printf("  %zu samples <= 0 dropped before the fit (a power law lives on x > 0)\n",
+               dropped);
     if (isfinite(p))
         printf("  goodness of fit: bootstrap p = %.3f (p <= 0.1 rejects the power law)\n", p);
     if (cmp)
@@ -81,7 +85,13 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
     size_t n = 0;
     dnc_pl_fit f;
     dnc_pl_compare cmp[DNC_PL_ALT_COUNT];
+    size_t n_read = 0, dropped = 0;
     dnc_status st = dnc_table_read_column(file, a->column, &x, &n);
+    n_read = n;
+    if (!st)
+        st = dnc_pl_drop_nonpositive(x, &n, &dropped);
+    if (!st && n == 0)
+        st = dnc_fail(DNC_EINVAL, "%s: all %zu samples are <= 0: nothing to fit", file, n_read);
     double t_read = dnc_wall_time() - t0, cpu0 = (double)clock() / CLOCKS_PER_SEC;
     if (!st)
         st = dnc_pl_fit_data(x, n, &o, &f);
@@ -107,6 +117,9 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
         cJSON *res = cJSON_AddObjectToObject(root, "results");
         cJSON_AddItemToObject(res, "fit", cli_json_pl_fit(&f, p, a->compare ? cmp : NULL));
         cli_json_value_error(res, "alpha", f.alpha, f.alpha_err);
+        cJSON_AddNumberToObject(res, "samples_read", (double)n_read);
+        cJSON_AddNumberToObject(res, "dropped_nonpositive", (double)dropped);
+        cli_pl_fit_warnings("powerlaw", "fit", &f, p, cJSON_AddArrayToObject(res, "warnings"));
         dnc_run_record_finish(root, t0);
         cJSON *tm = cJSON_GetObjectItem(root, "timings");
         cJSON_AddNumberToObject(tm, "read_s", t_read);
@@ -118,7 +131,7 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
         cli_outset_abort(&os);
     }
     if (!st && !a->quiet)
-        print_summary(&f, p, a->compare ? cmp : NULL, dnc_wall_time() - t0);
+        print_summary(&f, dropped, p, a->compare ? cmp : NULL, dnc_wall_time() - t0);
     free(x);
     return st ? cli_fail("powerlaw") : 0;
 }
@@ -145,8 +158,9 @@ int cmd_powerlaw(int argc, char **argv)
         CLI_OPT("xmax", CLI_OPT_DOUBLE, &a.xmax, "upper truncation, inclusive (0: none)"),
         CLI_OPT("min-tail", CLI_OPT_SIZE, &a.min_tail, "smallest tail an xmin candidate may leave"),
         CLI_OPT("exhaustive", CLI_OPT_SIZE, &a.exhaustive,
-         "scan every distinct value up to this many candidates, else grid + refine (0: always all)"),
-        CLI_OPT("grid", CLI_OPT_SIZE, &a.grid, "xmin candidates per refinement round"),
+         "0: the exact KS minimum over every distinct value; N > 0: approximate, grid + refine "
+         "beyond N candidates"),
+        CLI_OPT("grid", CLI_OPT_SIZE, &a.grid, "xmin candidates per grid round"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
         CLI_OPT("compare", CLI_OPT_FLAG, &a.compare,
          "likelihood-ratio tests vs exponential, lognormal, stretched exponential, cutoff"),
@@ -157,8 +171,9 @@ int cmd_powerlaw(int argc, char **argv)
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "powerlaw",
-                   .summary = "Fit a power law p(x) ~ x^-alpha to a column of numbers by maximum "
-                              "likelihood (Clauset, Shalizi & Newman 2009): xmin by KS "
+                   .summary = "Fit a power law p(x) ~ x^-alpha to a column of numbers (FILE, or "
+                              "standard input for '-'; values <= 0 are dropped and counted) by "
+                              "maximum likelihood (Clauset, Shalizi & Newman 2009): xmin by KS "
                               "minimisation, standard error, bootstrap goodness of fit and "
                               "likelihood-ratio tests against other heavy tails. Writes the "
                               "empirical CCDF with the fitted line (PREFIX.csv), a log-binned "
@@ -166,7 +181,7 @@ int cmd_powerlaw(int argc, char **argv)
                    .example = "dnncrit powerlaw sizes.csv --discrete --bootstrap 200 --compare --out fit",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof *opts,
-                   .positional_name = "FILE",
+                   .positional_name = "FILE (- for standard input)",
                    .min_positional = 1,
                    .max_positional = 1};
     cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
@@ -92,6 +93,125 @@ static void test_powerlaw_cli(void **state)
     tu_rmtree_free(dir);
 }
 
+/* dnncrit powerlaw ARGS with standard input from `input` (a file). */
+static int run_cli_stdin(const char *dir, const char *input, const char *args)
+{
+    const char *bin = getenv("DNNCRIT_BIN");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >stdout 2>stderr <'%s'", dir,
+             bin ? bin : "./dnncrit", args, input);
+    int st = system(cmd);
+    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+static cJSON *json_results(const char *path)
+{
+    cJSON *root;
+    assert_int_equal(dnc_read_json(path, &root), DNC_OK);
+    return root;
+}
+
+/* Zeros and negative values (degree sequences, counts) are dropped and
+ * counted, as plfit and Python's powerlaw do; the fit is that of the
+ * positive values alone; '-' reads the column from standard input. */
+static void test_powerlaw_drops_nonpositive_and_reads_stdin(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    size_t n = 2000, n_zero = 0, n_neg = 0;
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x), *pos = malloc(n * sizeof *pos);
+    dnc_uniform_fill(4, DNC_STREAM_USER, 0, 0, u, n);
+    dnc_pl_fit truth = {.discrete = true, .alpha = 2.2, .xmin = 1, .xmax = INFINITY};
+    dnc_pl_sample(&truth, u, x, n);
+    FILE *fp = fopen(tu_path(dir, "deg.txt"), "w");
+    size_t npos = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = i % 7 == 0 ? 0.0 : i % 11 == 0 ? -x[i] : x[i]; /* zeros and negatives */
+        n_zero += v == 0;
+        n_neg += v < 0;
+        if (v > 0)
+            pos[npos++] = v;
+        fprintf(fp, "%.17g\n", v);
+    }
+    fclose(fp);
+    char args[4096], jp[4096];
+    snprintf(args, sizeof args, "powerlaw - --discrete --xmin 2 --out %s/fit", dir);
+    assert_int_equal(run_cli_stdin(dir, tu_path(dir, "deg.txt"), args), 0);
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = true;
+    o.xmin = 2;
+    dnc_pl_fit f;
+    assert_int_equal(dnc_pl_fit_data(pos, npos, &o, &f), DNC_OK);
+    snprintf(jp, sizeof jp, "%s/fit.json", dir);
+    assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-12);
+    assert_true(json_value(jp, "results", "dropped_nonpositive", NULL) == (double)(n_zero + n_neg));
+    assert_true(json_value(jp, "results", "samples_read", NULL) == (double)n);
+    assert_true(json_value(jp, "results", "fit", "n") == (double)npos);
+    assert_true(n_zero > 0 && n_neg > 0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    char want[128];
+    snprintf(want, sizeof want, "%zu samples <= 0 dropped", n_zero + n_neg);
+    assert_non_null(strstr(out, want));
+    free(out);
+    /* nothing positive, or a NaN: a clear error, no output */
+    write_file(tu_path(dir, "zeros.txt"), "0\n0\n-2\n");
+    snprintf(args, sizeof args, "powerlaw - --out %s/bad", dir);
+    assert_int_equal(run_cli_stdin(dir, tu_path(dir, "zeros.txt"), args), 1);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "all 3 samples are <= 0"));
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "bad.json")));
+    double inf_data[] = {1, 2, INFINITY};
+    size_t ni = 3, dropped;
+    assert_int_equal(dnc_pl_drop_nonpositive(inf_data, &ni, &dropped), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "sample 3"));
+    free(u);
+    free(x);
+    free(pos);
+    tu_rmtree_free(dir);
+}
+
+static size_t json_array_size(const char *path, const char *a, const char *b)
+{
+    cJSON *root = json_results(path);
+    cJSON *w = cJSON_GetObjectItem(cJSON_GetObjectItem(root, a), b);
+    assert_true(cJSON_IsArray(w));
+    size_t k = (size_t)cJSON_GetArraySize(w);
+    cJSON_Delete(root);
+    return k;
+}
+
+/* A tail of fewer than 100 samples is flagged on stderr and in the JSON
+ * "warnings"; a 3000-sample tail of a true power law is not. */
+static void test_powerlaw_small_tail_warning(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    size_t n = 3000;
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
+    dnc_uniform_fill(6, DNC_STREAM_USER, 0, 0, u, n);
+    dnc_pl_fit truth = {.alpha = 2.5, .xmin = 1, .xmax = INFINITY};
+    dnc_pl_sample(&truth, u, x, n);
+    const size_t sizes[] = {40, 3000};
+    for (int i = 0; i < 2; i++) {
+        FILE *fp = fopen(tu_path(dir, "d.txt"), "w");
+        for (size_t k = 0; k < sizes[i]; k++)
+            fprintf(fp, "%.17g\n", x[k]);
+        fclose(fp);
+        assert_int_equal(tu_run_cli(dir, "powerlaw %s/d.txt --xmin 1 --out %s/w --quiet", dir, dir), 0);
+        char jp[4096];
+        snprintf(jp, sizeof jp, "%s/w.json", dir);
+        char *err = tu_read(tu_path(dir, "stderr"));
+        bool warned = strstr(err, "warning: fit: only 40 samples in the tail") != NULL;
+        free(err);
+        assert_true(warned == (i == 0));
+        assert_int_equal(json_array_size(jp, "results", "warnings"), i == 0 ? 1 : 0);
+    }
+    free(u);
+    free(x);
+    tu_rmtree_free(dir);
+}
+
 /* Each bad input: exit 1 with a message, and no output file at all. */
 static void expect_failure(const char *cmd, const char *content, const char *needle)
 {
@@ -119,7 +239,7 @@ static void test_bad_input_leaves_nothing(void **state)
     expect_failure("powerlaw", "# only a comment\n", "no data");
     expect_failure("powerlaw", "1\n2\nabc\n", ":3");
     expect_failure("powerlaw", "3\n3\n3\n3\n3\n3\n3\n3\n3\n3\n3\n3\n", "constant");
-    expect_failure("powerlaw", "1\n-2\n3\n", "sample 2");
+    expect_failure("powerlaw", "0\n-2\n0\n", "all 3 samples are <= 0");
     expect_failure("powerlaw --discrete", "1\n2.5\n3\n", "integer");
     expect_failure("raster", "0,0,0\n0,0,0\n0,0,0\n", "all-zero");
     expect_failure("raster", "1,0\n0,1\n1\n", "expected 2 fields");
@@ -335,6 +455,17 @@ static void test_network_commands(void **state)
                                      "--networks 2 --out %s/a", dir), 0);
     assert_true(tu_exists(tu_path(dir, "a_layers.csv")));
     assert_true(tu_exists(tu_path(dir, "a.json")));
+    snprintf(jp, sizeof jp, "%s/a.json", dir); /* 130 and 227 tail events: no warning */
+    assert_int_equal(json_array_size(jp, "results", "warnings"), 0);
+    /* 30 inputs, 58 avalanches: both tails are below 100 events, and said so */
+    assert_int_equal(tu_run_cli(dir, "avalanches --sigma-w 1.3 --width 32 --depth 20 --inputs 30 "
+                                     "--networks 1 --out %s/a2", dir), 0);
+    snprintf(jp, sizeof jp, "%s/a2.json", dir);
+    assert_int_equal(json_array_size(jp, "results", "warnings"), 2);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "dnncrit: warning: avalanche sizes: only"));
+    assert_non_null(strstr(err, "dnncrit: warning: avalanche durations: only"));
+    free(err);
     size_t before = tu_count_entries(dir);
     /* bad values are usage errors (exit 2, README), refused before any output */
     assert_int_equal(tu_run_cli(dir, "susceptibility --sigma-w=-1,2 --out %s/bad", dir), 2);
@@ -348,6 +479,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_powerlaw_cli),
+        cmocka_unit_test(test_powerlaw_drops_nonpositive_and_reads_stdin),
+        cmocka_unit_test(test_powerlaw_small_tail_warning),
         cmocka_unit_test(test_bad_input_leaves_nothing),
         cmocka_unit_test(test_raster_cli_outputs),
         cmocka_unit_test(test_raster_cli_events_round_trip),

@@ -38,7 +38,8 @@ dnc_status dnc_open_input(const char *path, FILE **fp);
 /* Reads a whole file (NUL-terminated, *len bytes before the NUL; len may be
  * NULL); caller frees. A gzip file, known by its magic bytes 1f 8b whatever
  * its name, is decompressed (several members are read one after the other);
- * a corrupt or truncated one is DNC_EINVAL naming the file. */
+ * a corrupt or truncated one is DNC_EINVAL naming the file. "-" reads
+ * standard input to its end (plain text). */
 dnc_status dnc_read_file(const char *path, char **text, size_t *len);
 dnc_status dnc_read_json(const char *path, cJSON **root);
 

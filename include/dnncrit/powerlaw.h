@@ -28,12 +28,16 @@ typedef struct {
     double xmin;        /* > 0: fixed xmin; <= 0: chosen by KS minimisation */
     double xmax;        /* upper truncation (inclusive); INFINITY for none */
     size_t min_tail;    /* smallest tail an xmin candidate may leave (default 10) */
-    /* Candidate xmins: every distinct value when there are at most
-     * `exhaustive` of them (default 2000); otherwise a grid of `grid`
-     * candidates log-spaced in tail size (default 300), refined around the
-     * best one until the bracket holds <= `grid` candidates, which are then
-     * all tried. 0 for
-     * `exhaustive` means always scan every distinct value. */
+    /* Candidate xmins. exhaustive = 0 (the default): every distinct value
+     * (leaving >= min_tail samples), exactly as brute force would choose
+     * (the smallest xmin on ties), made fast by rejecting a candidate as
+     * soon as its distance at one point exceeds the best so far, after a
+     * grid pass has found a near-optimal best. exhaustive > 0: the
+     * approximate scan: every distinct value when there are at most
+     * `exhaustive` of them, otherwise a grid of `grid` candidates
+     * log-spaced in tail size (default 300), refined around the best one
+     * until the bracket holds <= `grid` candidates, which are then all
+     * tried; it can miss the minimum when the KS distance has several. */
     size_t exhaustive;
     size_t grid;
 } dnc_pl_opts;
@@ -56,6 +60,13 @@ dnc_pl_opts dnc_pl_opts_default(void);
  * non-integers are rejected with a message naming the first offender;
  * values above xmax are allowed and ignored by the fit). */
 dnc_status dnc_pl_fit_data(const double *x, size_t n, const dnc_pl_opts *opts, dnc_pl_fit *fit);
+
+/* Removes the values <= 0 from x[0..*n) in place (keeping the order of the
+ * rest), as plfit and Python's powerlaw do: a power law lives on x > 0,
+ * and data such as degree sequences hold zeros. *n becomes the number
+ * kept, *dropped the number removed. NaN or an infinity is an error
+ * naming the sample (1-based, in the original order); x is then unchanged. */
+dnc_status dnc_pl_drop_nonpositive(double *x, size_t *n, size_t *dropped);
 
 /* The same on data already sorted ascending (saves the sort). */
 dnc_status dnc_pl_fit_sorted(const double *sorted, size_t n, const dnc_pl_opts *opts,
@@ -97,9 +108,18 @@ typedef struct {
     double normalised_R; /* R / (sqrt(n_tail) sigma): > 0 favours the power law */
     double p;          /* significance of the sign of R (Vuong; chi^2_1 when nested) */
     bool nested;
+    bool at_bound;     /* lognormal / stretched exponential: the fit ended on the edge of
+                          the search (sigma <= 10 x log-range, beta >= 0.01), beyond which
+                          the alternative turns into the power law itself */
 } dnc_pl_compare;
 
 const char *dnc_pl_alt_name(dnc_pl_alt alt);
+/* ln of the alternative's density (continuous, normalised by the integral
+ * over [xmin, inf)) or probability mass (discrete: the distribution
+ * restricted to the integers >= xmin, normalised by the sum over them) at
+ * x >= xmin, params as in dnc_pl_compare.params. NAN outside the support. */
+double dnc_pl_alt_logpdf(dnc_pl_alt alt, const double params[2], double xmin, bool discrete,
+                         double x);
 /* Fits the alternative by maximum likelihood on the tail [xmin, inf) of
  * `fit` and compares it with the power law. Not defined for truncated fits
  * (finite xmax): DNC_EUNSUPPORTED. */

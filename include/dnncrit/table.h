@@ -83,7 +83,8 @@ const char *dnc_table_text(const dnc_table *t, size_t row, size_t col);
 
 /* One column of finite numbers from a file in the grammar above: `column`
  * is a 1-based index or a header name (NULL or "" = the first column).
- * Other columns may hold anything and rows may differ in length. */
+ * Other columns may hold anything and rows may differ in length. path "-"
+ * reads standard input (dnc_read_file). */
 dnc_status dnc_table_read_column(const char *path, const char *column, double **x, size_t *n);
 
 DNC_END_DECLS

@@ -14,7 +14,7 @@ dnc_pl_opts dnc_pl_opts_default(void)
                          .xmin = 0,
                          .xmax = INFINITY,
                          .min_tail = 10,
-                         .exhaustive = 2000,
+                         .exhaustive = 0,
                          .grid = 300};
 }
 
@@ -40,6 +40,21 @@ dnc_status dnc_pl_validate_data(const double *x, size_t n, const dnc_pl_opts *o)
             return dnc_fail(DNC_EINVAL,
                             "powerlaw: sample %zu is %g, not an integer (discrete fit)", i + 1, x[i]);
     }
+    return DNC_OK;
+}
+
+dnc_status dnc_pl_drop_nonpositive(double *x, size_t *n, size_t *dropped)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!isfinite(x[i]))
+            return dnc_fail(DNC_EINVAL, "powerlaw: sample %zu is %g; power laws need finite x",
+                            i + 1, x[i]);
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (x[i] > 0)
+            x[kept++] = x[i];
+    *dropped = *n - kept;
+    *n = kept;
     return DNC_OK;
 }
 
@@ -84,7 +99,7 @@ dnc_status dnc_pl_fit_core(const double *sorted, size_t n, const dnc_pl_opts *o,
                             .xmax = o->xmax,
                             .n = n,
                             .n_tail = nt,
-                            .ks = dnc_pl_ks_distance(&d, k0, &m, INFINITY, scratch),
+                            .ks = dnc_pl_ks_distance(&d, k0, &m, INFINITY, scratch, NULL),
                             .loglik = -m.alpha * d.slog[k0] - (double)nt * m.logZ,
                             .xmin_fixed = o->xmin > 0};
     }

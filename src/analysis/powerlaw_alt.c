@@ -104,12 +104,61 @@ static double alt_log_norm(dnc_pl_alt alt, const double *th, double xmin, bool d
     return g0 + log(s);
 }
 
+double dnc_pl_alt_logpdf(dnc_pl_alt alt, const double params[2], double xmin, bool discrete,
+                         double x)
+{
+    dnc_pl_gsl_quiet();
+    if (alt >= DNC_PL_ALT_COUNT || !(xmin > 0) || !(x >= xmin) ||
+        (discrete && (x != floor(x) || xmin != floor(xmin))))
+        return NAN;
+    return alt_logg(alt, params, x, log(x), xmin) - alt_log_norm(alt, params, xmin, discrete);
+}
+
 typedef struct {
     const pl_data *d;
     size_t k0;
     double xmin;
     dnc_pl_alt alt;
+    double sigma_max; /* lognormal: largest sigma searched */
 } alt_ctx;
+
+/* The lognormal (sigma -> inf with mu / sigma^2 fixed) and the stretched
+ * exponential (beta -> 0 with lambda beta fixed) contain the power law
+ * itself as a limit; on power-law data their likelihood keeps rising
+ * towards it, and an unbounded search ends in the power law (R = 0
+ * exactly) or on an arbitrary guard. The search is therefore kept where
+ * they are still other distributions: sigma at most 10 times the log-range
+ * of the tail (and at least 1), beta >= 0.01. A fit that ends on such a
+ * bound is flagged (at_bound: the alternative as close to the power law as
+ * allowed; its R is then small and not significant). */
+#define STRETCHED_BETA_MIN 0.01
+#define STRETCHED_BETA_MAX 20.0
+#define LOGNORMAL_SIGMA_MIN 1e-3
+
+static bool in_box(const alt_ctx *c, const double *y, const double *th)
+{
+    if (fabs(y[0]) > 1e7 || fabs(y[1]) > 60)
+        return false;
+    switch (c->alt) {
+    case DNC_PL_ALT_EXPONENTIAL:
+    case DNC_PL_ALT_CUTOFF:
+        return fabs(y[0]) <= 60;
+    case DNC_PL_ALT_LOGNORMAL:
+        return th[1] >= LOGNORMAL_SIGMA_MIN && th[1] <= c->sigma_max;
+    default:
+        return fabs(y[0]) <= 60 && th[1] >= STRETCHED_BETA_MIN && th[1] <= STRETCHED_BETA_MAX;
+    }
+}
+
+/* Whether the fitted parameters lie on (within 1% of) a bound of the box. */
+static bool at_box_bound(const alt_ctx *c, const double *th)
+{
+    if (c->alt == DNC_PL_ALT_LOGNORMAL)
+        return th[1] > 0.99 * c->sigma_max;
+    if (c->alt == DNC_PL_ALT_STRETCHED)
+        return th[1] < 1.01 * STRETCHED_BETA_MIN || th[1] > 0.99 * STRETCHED_BETA_MAX;
+    return false;
+}
 
 static void alt_params(dnc_pl_alt alt, const double *y, double *th)
 {
@@ -148,9 +197,9 @@ static double alt_negll(const gsl_vector *y, void *p)
 {
     const alt_ctx *c = p;
     double th[2], yy[2] = {gsl_vector_get(y, 0), y->size > 1 ? gsl_vector_get(y, 1) : 0};
-    if (fabs(yy[0]) > 60 || fabs(yy[1]) > 60)
-        return DBL_MAX;
     alt_params(c->alt, yy, th);
+    if (!in_box(c, yy, th))
+        return DBL_MAX;
     double ll = alt_loglik_theta(c, th);
     return isfinite(ll) ? -ll : DBL_MAX;
 }
@@ -209,6 +258,10 @@ static double fit_alternative(alt_ctx *c, const pl_model *pl, double *th_out)
     case DNC_PL_ALT_LOGNORMAL:
         starts[ns][0] = mlog, starts[ns++][1] = log(sdlog);
         starts[ns][0] = log(c->xmin), starts[ns++][1] = log(2 * sdlog + 1);
+        { /* near the power-law limit: mu = ln xmin - (alpha - 1) sigma^2 */
+            double sg = 0.5 * c->sigma_max;
+            starts[ns][0] = log(c->xmin) - (pl->alpha - 1) * sg * sg, starts[ns++][1] = log(sg);
+        }
         break;
     case DNC_PL_ALT_STRETCHED: {
         const double betas[] = {1.0, 0.5, 0.2};
@@ -219,6 +272,9 @@ static double fit_alternative(alt_ctx *c, const pl_model *pl, double *th_out)
             s = fmax(s / nt, 1e-12);
             starts[ns][0] = log(1 / s), starts[ns++][1] = log(betas[i]);
         }
+        /* near the power-law limit: lambda beta xmin^beta = alpha - 1 + beta */
+        double b = 0.05;
+        starts[ns][0] = log((pl->alpha - 1 + b) / (b * pow(c->xmin, b))), starts[ns++][1] = log(b);
         break;
     }
     default:
@@ -272,7 +328,8 @@ dnc_status dnc_pl_compare_alt(const double *x, size_t n, const dnc_pl_fit *fit, 
         return dnc_fail(DNC_EINVAL, "powerlaw: no usable tail at xmin = %g for the comparison",
                         fit->xmin);
     }
-    alt_ctx c = {&d, k0, fit->xmin, alt};
+    double log_range = log(d.v[d.U - 1] / fit->xmin);
+    alt_ctx c = {&d, k0, fit->xmin, alt, 10 * fmax(1.0, log_range)};
     double th[2];
     double ll_alt = fit_alternative(&c, &pl, th);
     if (!isfinite(ll_alt)) {
@@ -301,7 +358,8 @@ dnc_status dnc_pl_compare_alt(const double *x, size_t n, const dnc_pl_fit *fit, 
                             .loglik = ll_alt,
                             .R = sum,
                             .normalised_R = sigma > 0 ? sum / (sqrt(nt) * sigma) : 0,
-                            .nested = nested};
+                            .nested = nested,
+                            .at_bound = at_box_bound(&c, th)};
     if (nested)
         out->p = gsl_sf_erfc(sqrt(fabs(sum)));
     else

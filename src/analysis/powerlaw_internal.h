@@ -53,8 +53,13 @@ dnc_status dnc_pl_maximise1d(fn1d f, void *ctx, double a0, double lo, double hi,
                              double *amax);
 dnc_status dnc_pl_fit_tail(const pl_data *d, size_t k0, double xmin, pl_model *m,
                            double *alpha_err);
+/* KS distance of the tail from distinct value k0 on; stops early (with a
+ * value > abort_above) once it exceeds abort_above. *where (may be NULL):
+ * the point where the returned distance was attained. */
 double dnc_pl_ks_distance(const pl_data *d, size_t k0, const pl_model *m, double abort_above,
-                          double *scratch);
+                          double *scratch, size_t *where);
+/* The distance at the single point k >= k0 (a lower bound of the above). */
+double dnc_pl_ks_point(const pl_data *d, size_t k0, const pl_model *m, size_t k);
 size_t dnc_pl_tail_size(const pl_data *d, size_t k);
 dnc_status dnc_pl_scan_xmin(const pl_data *d, const dnc_pl_opts *o, double *scratch, size_t *k_out);
 

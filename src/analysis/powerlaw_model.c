@@ -323,33 +323,54 @@ static inline double point_dist(const ks_ctx *c, size_t k, double fm, double fp)
 
 /* The largest of best and the distances at points from .. to - 1; stops
  * early (with the distance so far) once it exceeds abort_above. */
+/* The distance at point k folded into *best (and *where when larger). */
+static inline void take_point(const ks_ctx *c, size_t k, double fm, double fp, double *best,
+                              size_t *where)
+{
+    double D = point_dist(c, k, fm, fp);
+    if (D > *best) {
+        *best = D;
+        *where = k;
+    }
+}
+
 static double max_point_dist(const ks_ctx *c, const pl_model *m, size_t from, size_t to,
-                             double best, double abort_above)
+                             double best, double abort_above, size_t *where)
 {
     for (size_t k = from; k < to; k++) {
         double fm, fp;
         model_cdf_at(m, c->d, k, &fm, &fp);
-        best = dmax(best, point_dist(c, k, fm, fp));
+        take_point(c, k, fm, fp, &best, where);
         if (best > abort_above)
             return best;
     }
     return best;
 }
 
-double dnc_pl_ks_distance(const pl_data *d, size_t k0, const pl_model *m, double abort_above,
-                          double *scratch)
+double dnc_pl_ks_point(const pl_data *d, size_t k0, const pl_model *m, size_t k)
 {
     ks_ctx c = {d, k0, (double)(d->cum[d->U] - d->cum[k0])};
-    size_t npts = d->U - k0;
+    double fm, fp;
+    model_cdf_at(m, d, k, &fm, &fp);
+    return point_dist(&c, k, fm, fp);
+}
+
+double dnc_pl_ks_distance(const pl_data *d, size_t k0, const pl_model *m, double abort_above,
+                          double *scratch, size_t *where)
+{
+    ks_ctx c = {d, k0, (double)(d->cum[d->U] - d->cum[k0])};
+    size_t npts = d->U - k0, at = k0;
     double best = 0;
+    if (!where)
+        where = &at;
     if (npts <= 4 * KS_BLOCK || !scratch)
-        return max_point_dist(&c, m, k0, d->U, best, abort_above);
+        return max_point_dist(&c, m, k0, d->U, best, abort_above, where);
     size_t nb = (npts - 1 + KS_BLOCK - 1) / KS_BLOCK; /* blocks between end points */
     double *Fm = scratch, *Fp = scratch + nb + 1;
     for (size_t j = 0; j <= nb; j++) {
         size_t k = j == nb ? d->U - 1 : k0 + j * KS_BLOCK;
         model_cdf_at(m, d, k, &Fm[j], &Fp[j]);
-        best = dmax(best, point_dist(&c, k, Fm[j], Fp[j]));
+        take_point(&c, k, Fm[j], Fp[j], &best, where);
         if (best > abort_above)
             return best;
     }
@@ -358,7 +379,7 @@ double dnc_pl_ks_distance(const pl_data *d, size_t k0, const pl_model *m, double
         double ub = dmax(emp_below(&c, e + 1) - Fm[j], Fp[j + 1] - emp_below(&c, s));
         if (ub <= best)
             continue;
-        best = max_point_dist(&c, m, s + 1, e, best, INFINITY);
+        best = max_point_dist(&c, m, s + 1, e, best, INFINITY, where);
         if (best > abort_above)
             return best;
     }
@@ -367,23 +388,54 @@ double dnc_pl_ks_distance(const pl_data *d, size_t k0, const pl_model *m, double
 
 /* ---------------------------------------------------------------------
  * xmin scan. */
-static double eval_candidate(const pl_data *d, size_t k, double abort_above, double *scratch)
+/* The best candidate so far, and the points where recent candidates'
+ * KS distances were attained or exceeded the best: the distance at one
+ * point is a lower bound of a candidate's KS distance, and neighbouring
+ * candidates deviate most at nearly the same place, so checking these
+ * points first rejects most candidates in O(1). A candidate is rejected
+ * only when a point's distance is strictly above the best, the same test
+ * as a full evaluation, so the scan's choice is that of brute force. */
+#define SCAN_HINTS 8
+typedef struct {
+    size_t k;
+    double D;
+    size_t hint[SCAN_HINTS];
+    size_t nh, next;
+} scan_best;
+
+static void remember_point(scan_best *b, size_t where)
+{
+    for (size_t i = 0; i < b->nh; i++)
+        if (b->hint[i] == where)
+            return;
+    b->hint[b->next] = where;
+    b->next = (b->next + 1) % SCAN_HINTS;
+    if (b->nh < SCAN_HINTS)
+        b->nh++;
+}
+
+static double eval_candidate(const pl_data *d, size_t k, scan_best *b, double *scratch)
 {
     pl_model m;
     if (dnc_pl_fit_tail(d, k, d->v[k], &m, NULL))
         return INFINITY;
-    return dnc_pl_ks_distance(d, k, &m, abort_above, scratch);
+    for (size_t i = 0; i < b->nh; i++) {
+        if (b->hint[i] < k)
+            continue;
+        double D = dnc_pl_ks_point(d, k, &m, b->hint[i]);
+        if (D > b->D)
+            return D;
+    }
+    size_t where = k;
+    double D = dnc_pl_ks_distance(d, k, &m, b->D, scratch, &where);
+    remember_point(b, where);
+    return D;
 }
-
-typedef struct {
-    size_t k;
-    double D;
-} scan_best;
 
 static void scan_update(const pl_data *d, size_t k, double *scratch, scan_best *b)
 {
-    double D = eval_candidate(d, k, b->D, scratch);
-    if (D < b->D) {
+    double D = eval_candidate(d, k, b, scratch);
+    if (D < b->D || (D == b->D && k < b->k)) { /* ties: the smallest xmin, as brute force */
         b->D = D;
         b->k = k;
     }
@@ -404,6 +456,58 @@ static size_t first_with_tail_at_most(const pl_data *d, size_t lo, size_t hi, do
     return lo;
 }
 
+/* Grid rounds log-spaced in tail size until the bracket around the best
+ * holds at most `limit` candidates, which are then all tried (all of
+ * [lo, hi] at once when it is that small already). Approximate: the
+ * seed of the exact scan, or the scan itself for opts.exhaustive > 0. */
+static dnc_status grid_refine(const pl_data *d, size_t lo, size_t hi, size_t limit, size_t G,
+                              double *scratch, scan_best *b)
+{
+    size_t *g = malloc((G + 3) * sizeof *g);
+    if (!g)
+        return dnc_fail(DNC_ENOMEM, "powerlaw: out of memory");
+    for (;;) {
+        size_t count = hi - lo + 1;
+        if (count <= limit) {
+            for (size_t k = lo; k <= hi; k++)
+                if (k != b->k)
+                    scan_update(d, k, scratch, b);
+            break;
+        }
+        size_t ng = 0;
+        double t0 = (double)dnc_pl_tail_size(d, lo), t1 = (double)dnc_pl_tail_size(d, hi);
+        for (size_t j = 0; j < G; j++) {
+            double t = t0 * pow(t1 / t0, (double)j / (double)(G - 1));
+            size_t k = j == 0 ? lo : first_with_tail_at_most(d, lo, hi, t * (1 + 1e-12));
+            if (b->k != SIZE_MAX && b->k > (ng ? g[ng - 1] : lo) && b->k < k && b->k >= lo)
+                g[ng++] = b->k;
+            if (ng == 0 || k > g[ng - 1])
+                g[ng++] = k;
+        }
+        if (g[ng - 1] != hi)
+            g[ng++] = hi;
+        for (size_t j = 0; j < ng; j++)
+            if (g[j] != b->k)
+                scan_update(d, g[j], scratch, b);
+        size_t jb = 0;
+        while (jb < ng && g[jb] != b->k)
+            jb++;
+        size_t nlo = jb < ng && jb > 0 ? g[jb - 1] : lo, nhi = jb + 1 < ng ? g[jb + 1] : hi;
+        if (jb == ng || nhi - nlo + 1 >= count) { /* no progress: try them all */
+            limit = count;
+            continue;
+        }
+        lo = nlo;
+        hi = nhi;
+        limit = G;
+    }
+    free(g);
+    return DNC_OK;
+}
+
+/* Below this many candidates the exact scan needs no seed. */
+#define EXACT_SEED_MIN 600
+
 dnc_status dnc_pl_scan_xmin(const pl_data *d, const dnc_pl_opts *o, double *scratch, size_t *k_out)
 {
     size_t min_tail = o->min_tail < 2 ? 2 : o->min_tail;
@@ -413,58 +517,22 @@ dnc_status dnc_pl_scan_xmin(const pl_data *d, const dnc_pl_opts *o, double *scra
     size_t hi = 0;
     while (hi + 1 < d->U - 1 && dnc_pl_tail_size(d, hi + 1) >= min_tail)
         hi++;
-    size_t lo = 0;
-    scan_best b = {SIZE_MAX, INFINITY};
+    scan_best b = {.k = SIZE_MAX, .D = INFINITY};
     size_t G = o->grid < 3 ? 3 : o->grid;
-    size_t *g = malloc((G + 3) * sizeof *g);
-    if (!g)
-        return dnc_fail(DNC_ENOMEM, "powerlaw: out of memory");
-    /* exhaustive when the whole candidate set is small; otherwise grid
-     * rounds until the bracket around the best holds at most G candidates */
-    size_t limit = o->exhaustive;
-    for (;;) {
-        size_t count = hi - lo + 1;
-        if (o->exhaustive == 0 || count <= limit) {
-            for (size_t k = lo; k <= hi; k++)
-                if (k != b.k)
-                    scan_update(d, k, scratch, &b);
-            break;
-        }
-        size_t ng = 0;
-        double t0 = (double)dnc_pl_tail_size(d, lo), t1 = (double)dnc_pl_tail_size(d, hi);
-        for (size_t j = 0; j < G; j++) {
-            double t = t0 * pow(t1 / t0, (double)j / (double)(G - 1));
-            size_t k = j == 0 ? lo : first_with_tail_at_most(d, lo, hi, t * (1 + 1e-12));
-            if (b.k != SIZE_MAX && b.k > (ng ? g[ng - 1] : lo) && b.k < k && b.k >= lo)
-                g[ng++] = b.k;
-            if (ng == 0 || k > g[ng - 1])
-                g[ng++] = k;
-        }
-        if (g[ng - 1] != hi)
-            g[ng++] = hi;
-        for (size_t j = 0; j < ng; j++)
-            if (g[j] != b.k)
-                scan_update(d, g[j], scratch, &b);
-        size_t jb = 0;
-        while (jb < ng && g[jb] != b.k)
-            jb++;
-        if (jb == ng) { /* every candidate failed: scan all to report why */
-            for (size_t k = lo; k <= hi; k++)
+    dnc_status st = DNC_OK;
+    if (o->exhaustive > 0) {
+        st = grid_refine(d, 0, hi, o->exhaustive, G, scratch, &b);
+    } else {
+        /* exact: every candidate, ascending, against the best so far; a
+         * near-optimal seed from the grid makes most rejections O(1) */
+        if (hi + 1 > EXACT_SEED_MIN)
+            st = grid_refine(d, 0, hi, G, G, scratch, &b);
+        for (size_t k = 0; !st && k <= hi; k++)
+            if (k != b.k)
                 scan_update(d, k, scratch, &b);
-            break;
-        }
-        size_t nlo = jb > 0 ? g[jb - 1] : g[jb], nhi = jb + 1 < ng ? g[jb + 1] : g[jb];
-        if (nhi - nlo + 1 >= count) {
-            for (size_t k = lo; k <= hi; k++)
-                if (k != b.k)
-                    scan_update(d, k, scratch, &b);
-            break;
-        }
-        lo = nlo;
-        hi = nhi;
-        limit = G;
     }
-    free(g);
+    if (st)
+        return st;
     if (b.k == SIZE_MAX)
         return dnc_fail(DNC_ENUM, "powerlaw: no xmin candidate gave a valid fit");
     *k_out = b.k;

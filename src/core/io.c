@@ -329,14 +329,16 @@ static dnc_status gunzip(const char *path, const char *in, size_t n, char **text
 dnc_status dnc_read_file(const char *path, char **text, size_t *len)
 {
     *text = NULL;
-    FILE *fp;
-    dnc_status st = dnc_open_input(path, &fp);
+    bool from_stdin = strcmp(path, "-") == 0;
+    FILE *fp = stdin;
+    dnc_status st = from_stdin ? DNC_OK : dnc_open_input(path, &fp);
     if (st)
         return st;
     char *raw = NULL;
     size_t n = 0;
     st = read_stream(fp, path, &raw, &n);
-    fclose(fp);
+    if (!from_stdin)
+        fclose(fp);
     if (st)
         return st;
     size_t out_len = n;
