@@ -421,6 +421,44 @@ static void test_cli(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Runs `dnncrit dp` for L = 16, 32, 64 into PREFIX<L>.seeds.csv. */
+static void dp_seed_files(const char *dir, const char *prefix, int tmax, int runs)
+{
+    const int Ls[] = {16, 32, 64};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tu_run_cli(dir, "dp --L %d --tmax %d --samples 4 --runs %d --seed %d "
+                                         "--out %s%d --quiet",
+                                    Ls[i], tmax, runs, Ls[i], prefix, Ls[i]),
+                         0);
+}
+
+/* GSL's simplex aborted the process (exit 134, "non-finite function value
+ * encountered") on these dp seed files: a survival of 1 in every sample has
+ * no error bar (S divided by zero), and short runs with --tmin 2 reached
+ * non-finite S during the search. Now: a result, or a clear error with no
+ * output file. */
+static void test_fss_never_aborts(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    dp_seed_files(dir, "short", 20, 2);
+    assert_int_equal(tu_run_cli(dir, "fss short16.seeds.csv short32.seeds.csv short64.seeds.csv "
+                                     "--sizes 16,32,64 --tmin 2 --out tmin2"),
+                     0);
+    assert_true(tu_exists(tu_path(dir, "tmin2.json")));
+    dp_seed_files(dir, "long", 200, 10);
+    assert_int_equal(tu_run_cli(dir, "fss long16.seeds.csv long32.seeds.csv long64.seeds.csv "
+                                     "--sizes 16,32,64 --column surv --out surv"),
+                     1);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "dnncrit fss: error: collapse: the curves do not overlap"));
+    assert_null(strstr(err, "gsl:"));
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "surv.csv")));
+    assert_false(tu_exists(tu_path(dir, "surv.json")));
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,7 +466,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_error), cmocka_unit_test(test_critical_point),
         cmocka_unit_test(test_off_critical),   cmocka_unit_test(test_collapse),
         cmocka_unit_test(test_classify),       cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli),            cmocka_unit_test(test_fss_never_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 
 #include "dnncrit/rng.h"
 #include "analysis/scaling_internal.h"
+#include "core/gsl_quiet.h"
 
 const char *dnc_err_method_name(dnc_err_method m)
 {
@@ -225,6 +226,7 @@ static dnc_status lsq_fit(const double *Xv, const double *y, size_t n, size_t p,
 {
     if (n < p + 1)
         return dnc_fail(DNC_ENUM, "fit: need at least %zu points, got %zu", p + 1, n);
+    dnc_gsl_quiet();
     gsl_matrix *X = gsl_matrix_alloc(n, p), *cov = gsl_matrix_alloc(p, p);
     gsl_vector *Y = gsl_vector_alloc(n), *c = gsl_vector_alloc(p);
     gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, p);
