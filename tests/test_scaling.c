@@ -459,6 +459,46 @@ static void test_fss_never_aborts(void **state)
     tu_rmtree_free(dir);
 }
 
+/* classify's options are kebab-case like every other option: --nu-perp,
+ * --nu-par; the old --nu_perp, --nu_par still work with a deprecation
+ * warning and give the same ranking; a config file's nu_perp key (config
+ * keys use '_') is not deprecated. */
+static void test_classify_option_spelling(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "classify --nu-perp 1.09,0.02 --nu-par 1.74,0.03 --out new"), 0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_string_equal(err, "");
+    free(err);
+    assert_int_equal(tu_run_cli(dir, "classify --nu_perp 1.09,0.02 --nu_par 1.74,0.03 --out old"), 0);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "warning: --nu_perp is deprecated, use --nu-perp"));
+    assert_non_null(strstr(err, "warning: --nu_par is deprecated, use --nu-par"));
+    free(err);
+    char *a = tu_read(tu_path(dir, "new.csv")), *b = tu_read(tu_path(dir, "old.csv"));
+    assert_non_null(a);
+    assert_non_null(strstr(a, "DP 1+1"));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    write_file(tu_path(dir, "c.cfg"), "nu_perp = 1.09,0.02\n");
+    assert_int_equal(tu_run_cli(dir, "classify --config c.cfg --out cfg"), 0);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_string_equal(err, "");
+    free(err);
+    assert_int_equal(tu_run_cli(dir, "classify --help"), 0);
+    char *help = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(help, "--nu-perp LIST"));
+    assert_non_null(strstr(help, "deprecated spelling of --nu-perp"));
+    free(help);
+    assert_int_equal(tu_run_cli(dir, "classify --nu-perp 1.09 --out bad"), 2);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "--nu-perp needs VALUE,ERROR"));
+    free(err);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_off_critical),   cmocka_unit_test(test_collapse),
         cmocka_unit_test(test_classify),       cmocka_unit_test(test_tables),
         cmocka_unit_test(test_cli),            cmocka_unit_test(test_fss_never_aborts),
+        cmocka_unit_test(test_classify_option_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
