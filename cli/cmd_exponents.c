@@ -15,7 +15,7 @@
 
 typedef struct {
     const char *column, *out, *model;
-    double tmin, tmax, m, omega, pc, tburn, p, kappa_mf, relax_hi, relax_lo;
+    double tmin, tmax, tmin_spread, m, omega, pc, tburn, p, kappa_mf, relax_hi, relax_lo;
     size_t nboot, threads, L, T, samples, runs;
     uint64_t seed;
     cli_dlist params;
@@ -211,6 +211,7 @@ static cJSON *config_json(const ex_opts *o, char **files, size_t nfiles)
     cJSON_AddStringToObject(c, "column", o->column);
     cJSON_AddNumberToObject(c, "tmin", o->tmin);
     cJSON_AddNumberToObject(c, "tmax", o->tmax);
+    cJSON_AddNumberToObject(c, "tmin_spread", o->tmin_spread);
     cJSON_AddNumberToObject(c, "m", o->m);
     cJSON_AddNumberToObject(c, "omega", o->omega);
     cJSON_AddBoolToObject(c, "log_correction", o->logcorr);
@@ -245,7 +246,8 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
     dnc_status st = o->simulate ? simulate_series(o, &s, &n) : load_series(o, files, nfiles, &s, &n);
     if (st)
         return cli_fail("exponents");
-    dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed};
+    dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed,
+                           o->tmin_spread};
     dnc_decay_result *d = calloc(n, sizeof *d);
     double *kap = malloc(n * sizeof *kap);
     cJSON *rec = dnc_run_record_new("exponents", argc, argv);
@@ -366,13 +368,16 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 int cmd_exponents(int argc, char **argv)
 {
     const char *plot = NULL;
-    ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0,
+    ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0, .tmin_spread = 2,
                  .m = 4, .omega = 1, .pc = NAN, .tburn = NAN, .p = NAN, .kappa_mf = 0, .relax_hi = 1e-3, .relax_lo = 1e-7,
                  .nboot = 200, .L = 1024, .T = 1000, .samples = 16, .runs = 1, .seed = 1};
     cli_opt opts[] = {
         CLI_OPT("column", CLI_OPT_STRING, &o.column, "value column (rho, surv, nact, c, ...)"),
         CLI_OPT("tmin", CLI_OPT_DOUBLE, &o.tmin, "fit window start"),
         CLI_OPT("tmax", CLI_OPT_DOUBLE, &o.tmax, "fit window end (0: last time)"),
+        CLI_OPT("tmin-spread", CLI_OPT_DOUBLE, &o.tmin_spread,
+         "bootstrap replicas fit from tmin drawn log-uniformly in [tmin/J, tmin J], so the "
+         "errors include the window choice (1: fixed tmin)"),
         CLI_OPT("m", CLI_OPT_DOUBLE, &o.m, "local-slope ratio: delta_eff(t) from rho(t) and rho(t/m)"),
         CLI_OPT("omega", CLI_OPT_DOUBLE, &o.omega,
          "correction-to-scaling exponent for the extrapolation delta_eff = delta + a t^-omega"),

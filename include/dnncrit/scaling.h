@@ -75,6 +75,9 @@ typedef struct {
                             1/rho = kappa t + c ln t + ... (rho' = rho - kappa rho^2 + c3 rho^3) */
     size_t nboot;
     uint64_t seed;
+    double tmin_spread; /* J >= 1: each bootstrap replica fits from its own tmin, drawn
+                           log-uniformly from [tmin / J, tmin J], so that the error includes
+                           the choice of the window start (1: fixed tmin; default 2) */
 } dnc_decay_opts;
 
 typedef struct {

@@ -299,7 +299,7 @@ dnc_status dnc_collapse(const dnc_series *s, size_t n, const dnc_collapse_opts *
     r->overlap = c.overlap;
     c.a_start = v[0];
     c.b_start = v[1];
-    boot_opts bo = {o->nboot, o->seed};
+    boot_opts bo = {o->nboot, o->seed, NULL};
     double bv[3], be[3];
     if ((st = dnc_scaling_with_errors(s, n, collapse_estimator, &c, 3, &bo, bv, be, &r->method)))
         return st;
