@@ -140,6 +140,23 @@ static void print_decay(const dnc_series *s, const dnc_decay_result *d)
            "%+.4f +- %.4f\n",
            d->delta.value, d->delta.error, d->delta_inf.value, d->delta_inf.error,
            d->curvature.value, d->curvature.error);
+    dnc_estimate q = d->quote_inf ? d->delta_inf : d->delta;
+    printf("    quote %s = %.5f +- %.5f (stat) +- %.5f (syst): %s\n",
+           d->quote_inf ? "delta_inf" : "delta", q.value, q.error, d->systematic,
+           dnc_decay_quote_reason(d));
+}
+
+/* "quote": which estimate, its value, statistical and systematic errors, why. */
+static cJSON *quote_json(const dnc_decay_result *d)
+{
+    dnc_estimate q = d->quote_inf ? d->delta_inf : d->delta;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "estimate", d->quote_inf ? "delta_inf" : "delta");
+    cli_json_number(j, "value", q.value);
+    cli_json_number(j, "error", q.error);
+    cli_json_number(j, "systematic", d->systematic);
+    cJSON_AddStringToObject(j, "why", dnc_decay_quote_reason(d));
+    return j;
 }
 
 /* beta and nu_par from runs on both sides of a known critical point. */
@@ -276,6 +293,8 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         cJSON_AddItemToObject(j, "delta_inf", dnc_json_estimate(d[g].delta_inf.value, d[g].delta_inf.error));
         cJSON_AddItemToObject(j, "amplitude", dnc_json_estimate(d[g].amplitude.value, d[g].amplitude.error));
         cJSON_AddItemToObject(j, "curvature", dnc_json_estimate(d[g].curvature.value, d[g].curvature.error));
+        cli_json_number(j, "systematic", d[g].systematic);
+        cJSON_AddItemToObject(j, "quote", quote_json(&d[g]));
         cJSON_AddStringToObject(j, "error_method", dnc_err_method_name(d[g].method));
         if (o->kappa) {
             dnc_estimate k, tk;

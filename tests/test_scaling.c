@@ -44,6 +44,7 @@ static void test_pure_power_law(void **state)
     assert_true(r.neff > 100);
     for (size_t j = 0; j < r.neff; j++)
         assert_float_equal(r.delta_eff[j], 0.7, 1e-9);
+    assert_true(r.systematic < 1e-9); /* nothing to correct: rounding at most */
     dnc_decay_result_free(&r);
     dnc_series_free(&s);
 }
@@ -65,6 +66,12 @@ static void test_corrections_to_scaling(void **state)
     assert_int_equal(dnc_decay_fit(&s, &o, &r), DNC_OK);
     assert_true(fabs(r.delta_inf.value - 0.5) < 3e-4);
     assert_true(fabs(r.delta_inf.value - 0.5) < fabs(r.delta.value - 0.5));
+    /* the two differ beyond their (least-squares) errors: quote the
+     * extrapolation, the difference as the systematic error */
+    assert_true(r.quote_inf);
+    assert_float_equal(r.systematic, fabs(r.delta.value - r.delta_inf.value), 1e-15);
+    assert_true(r.systematic > 1e-3);
+    assert_non_null(strstr(dnc_decay_quote_reason(&r), "corrections to scaling"));
     dnc_decay_result_free(&r);
     /* the mean-field form 1/y = t + ln t + 3: a ln(t)/t correction */
     for (size_t k = 0; k < s.nt; k++)
@@ -499,6 +506,45 @@ static void test_classify_option_spelling(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Mean-field DP (N = 4e9, t <= 10000, exact delta = 1): the plain fit is
+ * biased by the log correction (1/rho = t/2 + (1/6) ln t + ...): delta =
+ * 0.978, 0.990 extrapolated without the log term. The two disagree, so the
+ * record quotes delta_inf with |delta - delta_inf| as a systematic error,
+ * and the quoted value covers 1 within 2 of its total errors. */
+static void test_exponents_quote(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "exponents --simulate --model meanfield --L 4000000000 "
+                                     "--T 10000 --out mf --quiet"),
+                     0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "quote delta_inf = "));
+    free(out);
+    char *txt = tu_read(tu_path(dir, "mf.json"));
+    cJSON *js = cJSON_Parse(txt);
+    free(txt);
+    cJSON *fit = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(js, "results"), "decay"), 0);
+    cJSON *q = cJSON_GetObjectItem(fit, "quote");
+    assert_non_null(q);
+    assert_string_equal(cJSON_GetObjectItem(q, "estimate")->valuestring, "delta_inf");
+    assert_non_null(strstr(cJSON_GetObjectItem(q, "why")->valuestring, "corrections to scaling"));
+    double v = cJSON_GetObjectItem(q, "value")->valuedouble;
+    double e = cJSON_GetObjectItem(q, "error")->valuedouble;
+    double sys = cJSON_GetObjectItem(q, "systematic")->valuedouble;
+    double d = cJSON_GetObjectItem(cJSON_GetObjectItem(fit, "delta"), "value")->valuedouble;
+    print_message("mean-field DP: delta = %.4f; quoted %.4f +- %.4f (stat) +- %.4f (syst)\n", d,
+                  v, e, sys);
+    assert_float_equal(sys, fabs(d - v), 1e-12);
+    assert_float_equal(cJSON_GetObjectItem(fit, "systematic")->valuedouble, sys, 0.0);
+    double de = cJSON_GetObjectItem(cJSON_GetObjectItem(fit, "delta"), "error")->valuedouble;
+    assert_true(fabs(d - 1.0) > 4.0 * de); /* the plain fit alone misses 1 (by 4.9 errors) */
+    assert_true(fabs(v - 1.0) < 2.0 * hypot(e, sys));
+    cJSON_Delete(js);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_classify),       cmocka_unit_test(test_tables),
         cmocka_unit_test(test_cli),            cmocka_unit_test(test_fss_never_aborts),
         cmocka_unit_test(test_classify_option_spelling),
+        cmocka_unit_test(test_exponents_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

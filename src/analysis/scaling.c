@@ -481,6 +481,34 @@ dnc_status dnc_scaling_check_series(const dnc_series *s)
     return DNC_OK;
 }
 
+/* Combined errors beyond which the plain fit and the extrapolation
+ * disagree: 1 ("beyond their errors"). Both come from the same data, so
+ * their errors are positively correlated and the combined error
+ * sqrt(e1^2 + e2^2) overstates the spread of the difference: one combined
+ * error is already a real disagreement. */
+#define QUOTE_SIGMAS 1.0
+
+static bool fit_and_extrapolation_disagree(const dnc_decay_result *r)
+{
+    double diff = fabs(r->delta.value - r->delta_inf.value);
+    double comb = hypot(r->delta.error, r->delta_inf.error);
+    return isfinite(diff) && isfinite(comb) && diff > QUOTE_SIGMAS * comb;
+}
+
+static void choose_quote(dnc_decay_result *r)
+{
+    r->systematic = 0.0;
+    r->quote_inf = false;
+    if (!isfinite(r->delta_inf.value) || !isfinite(r->delta_inf.error))
+        return;
+    if (fit_and_extrapolation_disagree(r)) {
+        r->quote_inf = true;
+        r->systematic = fabs(r->delta.value - r->delta_inf.value);
+        return;
+    }
+    r->quote_inf = r->delta_inf.error < r->delta.error;
+}
+
 /* The bootstrap over ns samples underestimates the standard error of a
  * mean by sqrt((ns - 1) / ns), and the error itself is uncertain with few
  * samples: (x - mu) / error follows Student's t with ns - 1 degrees of
@@ -534,12 +562,28 @@ dnc_status dnc_decay_fit(const dnc_series *s, const dnc_decay_opts *o, dnc_decay
         }
         for (size_t k = 0; k < s->nt; k++)
             r->npoints += dnc_scaling_in_window(o, s->t[k]);
+        choose_quote(r);
     }
     free(v);
     free(e);
     if (st)
         dnc_decay_result_free(r);
     return st;
+}
+
+const char *dnc_decay_quote_reason(const dnc_decay_result *r)
+{
+    if (!isfinite(r->delta_inf.value) || !isfinite(r->delta_inf.error))
+        return "the extrapolation failed (too few effective exponents in the window): the plain "
+               "fit is the only estimate";
+    if (fit_and_extrapolation_disagree(r))
+        return "the plain fit and the extrapolation differ by more than their combined error: "
+               "corrections to scaling bias the plain fit; the extrapolation removes the leading "
+               "one, and the difference is the systematic error of the window";
+    return r->quote_inf ? "the plain fit and the extrapolation agree within their combined error; "
+                          "the extrapolation has the smaller error"
+                        : "the plain fit and the extrapolation agree within their combined error; "
+                          "the plain fit has the smaller error";
 }
 
 void dnc_decay_result_free(dnc_decay_result *r)
