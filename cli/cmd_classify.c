@@ -57,6 +57,7 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
 typedef struct {
     cli_dlist given[DNC_NEXP];
     const char *out;
+    char name[DNC_NEXP][32]; /* option spellings: nu-perp, ... */
 } classify_args;
 
 /* The measured exponents (NAN where not given); 2 on a usage error. */
@@ -68,7 +69,7 @@ static int read_given(const classify_args *a, double *v, double *e)
             continue;
         if (a->given[k].n != 2)
             return cli_failf("classify", "--%s needs VALUE,ERROR (two numbers), got %zu",
-                                 dnc_exponent_name(k), a->given[k].n) + 1;
+                                 a->name[k], a->given[k].n) + 1;
         v[k] = a->given[k].v[0];
         e[k] = a->given[k].v[1];
     }
@@ -99,19 +100,32 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     return rc;
 }
 
+/* The option spelling of an exponent name: nu_perp -> nu-perp. */
+static void kebab_name(const char *name, char *out, size_t size)
+{
+    snprintf(out, size, "%s", name);
+    for (char *c = out; *c; c++)
+        if (*c == '_')
+            *c = '-';
+}
+
 int cmd_classify(int argc, char **argv)
 {
     const char *plot = NULL;
     classify_args a = {.out = "classify"};
     char help[DNC_NEXP][96];
-    cli_opt opts[DNC_NEXP + 2];
+    cli_opt opts[2 * DNC_NEXP + 2];
+    size_t nopts = 0;
     for (int k = 0; k < DNC_NEXP; k++) {
+        kebab_name(dnc_exponent_name(k), a.name[k], sizeof a.name[k]);
         snprintf(help[k], sizeof help[k], "measured %s as VALUE,ERROR", dnc_exponent_name(k));
-        opts[k] = (cli_opt)CLI_OPT(dnc_exponent_name(k), CLI_OPT_DLIST, &a.given[k], help[k]);
+        opts[nopts++] = (cli_opt)CLI_OPT(a.name[k], CLI_OPT_DLIST, &a.given[k], help[k]);
+        if (strcmp(a.name[k], dnc_exponent_name(k)) != 0) /* --nu_perp, --nu_par: old spellings */
+            opts[nopts++] = (cli_opt)CLI_OPT_ALIAS_OF(dnc_exponent_name(k), a.name[k]);
     }
-    opts[DNC_NEXP] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a.out,
+    opts[nopts++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a.out,
                                "output prefix: PREFIX.csv (classes by distance), PREFIX.json");
-    opts[DNC_NEXP + 1] = (cli_opt)CLI_PLOT_OPTION(plot);
+    opts[nopts++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "classify",
                    .summary = "Compares measured exponents with the built-in universality "
                               "classes (mean field, DP 1+1, 2+1, 3+1, with their avalanche "
@@ -120,7 +134,7 @@ int cmd_classify(int argc, char **argv)
                               "is the typical deviation in error bars.",
                    .example = "dnncrit classify --delta 0.161,0.003 --z 1.56,0.03",
                    .opts = opts,
-                   .nopts = DNC_NEXP + 2};
+                   .nopts = nopts};
     cli_runner r = {run, &a, &plot, &a.out, ".json"};
     return cli_run(&cli, argc, argv, &r);
 }

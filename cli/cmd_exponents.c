@@ -15,7 +15,7 @@
 
 typedef struct {
     const char *column, *out, *model;
-    double tmin, tmax, m, omega, pc, tburn, p, kappa_mf, relax_hi, relax_lo;
+    double tmin, tmax, tmin_spread, m, omega, pc, tburn, p, kappa_mf, relax_hi, relax_lo;
     size_t nboot, threads, L, T, samples, runs;
     uint64_t seed;
     cli_dlist params;
@@ -140,6 +140,23 @@ static void print_decay(const dnc_series *s, const dnc_decay_result *d)
            "%+.4f +- %.4f\n",
            d->delta.value, d->delta.error, d->delta_inf.value, d->delta_inf.error,
            d->curvature.value, d->curvature.error);
+    dnc_estimate q = d->quote_inf ? d->delta_inf : d->delta;
+    printf("    quote %s = %.5f +- %.5f (stat) +- %.5f (syst): %s\n",
+           d->quote_inf ? "delta_inf" : "delta", q.value, q.error, d->systematic,
+           dnc_decay_quote_reason(d));
+}
+
+/* "quote": which estimate, its value, statistical and systematic errors, why. */
+static cJSON *quote_json(const dnc_decay_result *d)
+{
+    dnc_estimate q = d->quote_inf ? d->delta_inf : d->delta;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "estimate", d->quote_inf ? "delta_inf" : "delta");
+    cli_json_number(j, "value", q.value);
+    cli_json_number(j, "error", q.error);
+    cli_json_number(j, "systematic", d->systematic);
+    cJSON_AddStringToObject(j, "why", dnc_decay_quote_reason(d));
+    return j;
 }
 
 /* beta and nu_par from runs on both sides of a known critical point. */
@@ -211,6 +228,7 @@ static cJSON *config_json(const ex_opts *o, char **files, size_t nfiles)
     cJSON_AddStringToObject(c, "column", o->column);
     cJSON_AddNumberToObject(c, "tmin", o->tmin);
     cJSON_AddNumberToObject(c, "tmax", o->tmax);
+    cJSON_AddNumberToObject(c, "tmin_spread", o->tmin_spread);
     cJSON_AddNumberToObject(c, "m", o->m);
     cJSON_AddNumberToObject(c, "omega", o->omega);
     cJSON_AddBoolToObject(c, "log_correction", o->logcorr);
@@ -245,7 +263,8 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
     dnc_status st = o->simulate ? simulate_series(o, &s, &n) : load_series(o, files, nfiles, &s, &n);
     if (st)
         return cli_fail("exponents");
-    dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed};
+    dnc_decay_opts dopt = {o->tmin, o->tmax, o->m, o->omega, o->logcorr, o->nboot, o->seed,
+                           o->tmin_spread};
     dnc_decay_result *d = calloc(n, sizeof *d);
     double *kap = malloc(n * sizeof *kap);
     cJSON *rec = dnc_run_record_new("exponents", argc, argv);
@@ -274,6 +293,8 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         cJSON_AddItemToObject(j, "delta_inf", dnc_json_estimate(d[g].delta_inf.value, d[g].delta_inf.error));
         cJSON_AddItemToObject(j, "amplitude", dnc_json_estimate(d[g].amplitude.value, d[g].amplitude.error));
         cJSON_AddItemToObject(j, "curvature", dnc_json_estimate(d[g].curvature.value, d[g].curvature.error));
+        cli_json_number(j, "systematic", d[g].systematic);
+        cJSON_AddItemToObject(j, "quote", quote_json(&d[g]));
         cJSON_AddStringToObject(j, "error_method", dnc_err_method_name(d[g].method));
         if (o->kappa) {
             dnc_estimate k, tk;
@@ -366,13 +387,16 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 int cmd_exponents(int argc, char **argv)
 {
     const char *plot = NULL;
-    ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0,
+    ex_opts o = {.column = "rho", .out = "exponents", .model = "bond1d", .tmin = 10, .tmax = 0, .tmin_spread = 2,
                  .m = 4, .omega = 1, .pc = NAN, .tburn = NAN, .p = NAN, .kappa_mf = 0, .relax_hi = 1e-3, .relax_lo = 1e-7,
                  .nboot = 200, .L = 1024, .T = 1000, .samples = 16, .runs = 1, .seed = 1};
     cli_opt opts[] = {
         CLI_OPT("column", CLI_OPT_STRING, &o.column, "value column (rho, surv, nact, c, ...)"),
         CLI_OPT("tmin", CLI_OPT_DOUBLE, &o.tmin, "fit window start"),
         CLI_OPT("tmax", CLI_OPT_DOUBLE, &o.tmax, "fit window end (0: last time)"),
+        CLI_OPT("tmin-spread", CLI_OPT_DOUBLE, &o.tmin_spread,
+         "bootstrap replicas fit from tmin drawn log-uniformly in [tmin/J, tmin J], so the "
+         "errors include the window choice (1: fixed tmin)"),
         CLI_OPT("m", CLI_OPT_DOUBLE, &o.m, "local-slope ratio: delta_eff(t) from rho(t) and rho(t/m)"),
         CLI_OPT("omega", CLI_OPT_DOUBLE, &o.omega,
          "correction-to-scaling exponent for the extrapolation delta_eff = delta + a t^-omega"),

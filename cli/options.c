@@ -38,21 +38,27 @@ static void resolve_params(const cli_command *cli)
     }
 }
 
+/* Names equal with '-' and '_' interchangeable (config keys may use either). */
+static bool same_spelling(const char *n, const char *name, size_t len)
+{
+    if (strlen(n) != len)
+        return false;
+    for (size_t k = 0; k < len; k++)
+        if ((n[k] == '_' ? '-' : n[k]) != (name[k] == '_' ? '-' : name[k]))
+            return false;
+    return true;
+}
+
+/* The option spelled exactly `name` (so a deprecated alias such as nu_perp
+ * beside its option nu-perp is found), else the first of the same spelling. */
 static cli_opt *find_opt(const cli_command *cli, const char *name, size_t len)
 {
-    for (size_t i = 0; i < cli->nopts; i++) {
-        const char *n = cli->opts[i].name;
-        if (strlen(n) != len)
-            continue;
-        /* '-' and '_' are interchangeable so config keys may use either. */
-        bool same = true;
-        for (size_t k = 0; k < len && same; k++) {
-            char a = n[k] == '_' ? '-' : n[k], b = name[k] == '_' ? '-' : name[k];
-            same = a == b;
-        }
-        if (same)
+    for (size_t i = 0; i < cli->nopts; i++)
+        if (strlen(cli->opts[i].name) == len && strncmp(cli->opts[i].name, name, len) == 0)
             return &cli->opts[i];
-    }
+    for (size_t i = 0; i < cli->nopts; i++)
+        if (same_spelling(cli->opts[i].name, name, len))
+            return &cli->opts[i];
     return NULL;
 }
 
@@ -73,6 +79,9 @@ static cli_opt *lookup_opt(const cli_command *cli, const char *name, size_t len,
     if (!o || o->type != CLI_OPT_ALIAS)
         return o;
     cli_opt *target = alias_target(cli, o);
+    bool in_config = strcmp(where, "--") != 0;
+    if (target && in_config && same_spelling(target->name, name, len))
+        return target; /* nu_perp = ... is the config spelling of nu-perp */
     if (target)
         fprintf(stderr, "dnncrit %s: warning: %s%.*s is deprecated, use %s%s\n", cli->command,
                 where, (int)len, name, strcmp(where, "--") == 0 ? "--" : "",

@@ -113,6 +113,43 @@ static bool skip_without_gnuplot(void)
     return true;
 }
 
+/* The effective-exponent panel of `exponents`: t on a log axis (late
+ * times not squeezed), delta_inf as a marker right of the data inside the
+ * x range, and horizontal lines at the deltas of the library's class table
+ * that lie on the panel (DP 1+1 and, as the next class up, DP 2+1 for DP
+ * 1+1 data). */
+static void check_effective_exponent_panel(void)
+{
+    cJSON *rec;
+    dnc_table t;
+    bool has;
+    assert_int_equal(tu_load_result(dir, "ex", &rec, &t, &has), DNC_OK);
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, dir, &fig), DNC_OK);
+    assert_int_equal(fig->npanels, 2);
+    const dnc_plot_panel *q = fig->panels[1];
+    assert_true(q->logx);
+    bool dp1 = false, dp2 = false, marker = false;
+    for (size_t i = 0; i < q->nrefs; i++) {
+        dp1 = dp1 || (fabs(q->refs[i].at - 0.159464) < 1e-12 && strstr(q->refs[i].label, "DP 1+1"));
+        dp2 = dp2 || (fabs(q->refs[i].at - 0.451) < 1e-12 && strstr(q->refs[i].label, "DP 2+1"));
+    }
+    for (size_t i = 0; i < q->nseries; i++)
+        if (q->series[i].label && strstr(q->series[i].label, "δ_∞")) {
+            marker = q->series[i].n == 1 && q->series[i].x[0] < q->xmax;
+        }
+    assert_true(dp1 && dp2 && marker);
+    char *script = dnc_figure_script(fig, DNC_PLOT_PNG, "/tmp");
+    assert_non_null(script);
+    assert_non_null(strstr(script, "set logscale x"));
+    assert_non_null(strstr(script, "DP 1+1"));
+    free(script);
+    dnc_figure_free(fig);
+    cJSON_Delete(rec);
+    if (has)
+        dnc_table_free(&t);
+}
+
 static void test_scaling_recipes(void **state)
 {
     (void)state;
@@ -123,7 +160,8 @@ static void test_scaling_recipes(void **state)
     run("dp --model bond1d --L 64 --tmax 200 --samples 4 --out dp --quiet");
     check("dp", 2); /* rho(t) with the DP t^-delta guide, survival */
     run("exponents dp.seeds.csv --tmin 5 --nboot 20 --out ex --quiet");
-    check("ex", 2); /* rho(t) with the fit, delta_eff vs 1/t */
+    check("ex", 2); /* rho(t) with the fit, delta_eff vs t */
+    check_effective_exponent_panel();
     run("dp --model bond1d --L 8 --tmax 300 --samples 8 --out L8 --quiet");
     run("dp --model bond1d --L 16 --tmax 300 --samples 8 --out L16 --quiet");
     run("fss L8.seeds.csv L16.seeds.csv --sizes 8,16 --nboot 10 --out fss --quiet");

@@ -44,6 +44,7 @@ static void test_pure_power_law(void **state)
     assert_true(r.neff > 100);
     for (size_t j = 0; j < r.neff; j++)
         assert_float_equal(r.delta_eff[j], 0.7, 1e-9);
+    assert_true(r.systematic < 1e-9); /* nothing to correct: rounding at most */
     dnc_decay_result_free(&r);
     dnc_series_free(&s);
 }
@@ -65,6 +66,12 @@ static void test_corrections_to_scaling(void **state)
     assert_int_equal(dnc_decay_fit(&s, &o, &r), DNC_OK);
     assert_true(fabs(r.delta_inf.value - 0.5) < 3e-4);
     assert_true(fabs(r.delta_inf.value - 0.5) < fabs(r.delta.value - 0.5));
+    /* the two differ beyond their (least-squares) errors: quote the
+     * extrapolation, the difference as the systematic error */
+    assert_true(r.quote_inf);
+    assert_float_equal(r.systematic, fabs(r.delta.value - r.delta_inf.value), 1e-15);
+    assert_true(r.systematic > 1e-3);
+    assert_non_null(strstr(dnc_decay_quote_reason(&r), "corrections to scaling"));
     dnc_decay_result_free(&r);
     /* the mean-field form 1/y = t + ln t + 3: a ln(t)/t correction */
     for (size_t k = 0; k < s.nt; k++)
@@ -421,6 +428,123 @@ static void test_cli(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Runs `dnncrit dp` for L = 16, 32, 64 into PREFIX<L>.seeds.csv. */
+static void dp_seed_files(const char *dir, const char *prefix, int tmax, int runs)
+{
+    const int Ls[] = {16, 32, 64};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tu_run_cli(dir, "dp --L %d --tmax %d --samples 4 --runs %d --seed %d "
+                                         "--out %s%d --quiet",
+                                    Ls[i], tmax, runs, Ls[i], prefix, Ls[i]),
+                         0);
+}
+
+/* GSL's simplex aborted the process (exit 134, "non-finite function value
+ * encountered") on these dp seed files: a survival of 1 in every sample has
+ * no error bar (S divided by zero), and short runs with --tmin 2 reached
+ * non-finite S during the search. Now: a result, or a clear error with no
+ * output file. */
+static void test_fss_never_aborts(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    dp_seed_files(dir, "short", 20, 2);
+    assert_int_equal(tu_run_cli(dir, "fss short16.seeds.csv short32.seeds.csv short64.seeds.csv "
+                                     "--sizes 16,32,64 --tmin 2 --out tmin2"),
+                     0);
+    assert_true(tu_exists(tu_path(dir, "tmin2.json")));
+    dp_seed_files(dir, "long", 200, 10);
+    assert_int_equal(tu_run_cli(dir, "fss long16.seeds.csv long32.seeds.csv long64.seeds.csv "
+                                     "--sizes 16,32,64 --column surv --out surv"),
+                     1);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "dnncrit fss: error: collapse: the curves do not overlap"));
+    assert_null(strstr(err, "gsl:"));
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "surv.csv")));
+    assert_false(tu_exists(tu_path(dir, "surv.json")));
+    tu_rmtree_free(dir);
+}
+
+/* classify's options are kebab-case like every other option: --nu-perp,
+ * --nu-par; the old --nu_perp, --nu_par still work with a deprecation
+ * warning and give the same ranking; a config file's nu_perp key (config
+ * keys use '_') is not deprecated. */
+static void test_classify_option_spelling(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "classify --nu-perp 1.09,0.02 --nu-par 1.74,0.03 --out new"), 0);
+    char *err = tu_read(tu_path(dir, "stderr"));
+    assert_string_equal(err, "");
+    free(err);
+    assert_int_equal(tu_run_cli(dir, "classify --nu_perp 1.09,0.02 --nu_par 1.74,0.03 --out old"), 0);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "warning: --nu_perp is deprecated, use --nu-perp"));
+    assert_non_null(strstr(err, "warning: --nu_par is deprecated, use --nu-par"));
+    free(err);
+    char *a = tu_read(tu_path(dir, "new.csv")), *b = tu_read(tu_path(dir, "old.csv"));
+    assert_non_null(a);
+    assert_non_null(strstr(a, "DP 1+1"));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    write_file(tu_path(dir, "c.cfg"), "nu_perp = 1.09,0.02\n");
+    assert_int_equal(tu_run_cli(dir, "classify --config c.cfg --out cfg"), 0);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_string_equal(err, "");
+    free(err);
+    assert_int_equal(tu_run_cli(dir, "classify --help"), 0);
+    char *help = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(help, "--nu-perp LIST"));
+    assert_non_null(strstr(help, "deprecated spelling of --nu-perp"));
+    free(help);
+    assert_int_equal(tu_run_cli(dir, "classify --nu-perp 1.09 --out bad"), 2);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "--nu-perp needs VALUE,ERROR"));
+    free(err);
+    tu_rmtree_free(dir);
+}
+
+/* Mean-field DP (N = 4e9, t <= 10000, exact delta = 1): the plain fit is
+ * biased by the log correction (1/rho = t/2 + (1/6) ln t + ...): delta =
+ * 0.978, 0.990 extrapolated without the log term. The two disagree, so the
+ * record quotes delta_inf with |delta - delta_inf| as a systematic error,
+ * and the quoted value covers 1 within 2 of its total errors. */
+static void test_exponents_quote(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "exponents --simulate --model meanfield --L 4000000000 "
+                                     "--T 10000 --out mf --quiet"),
+                     0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "quote delta_inf = "));
+    free(out);
+    char *txt = tu_read(tu_path(dir, "mf.json"));
+    cJSON *js = cJSON_Parse(txt);
+    free(txt);
+    cJSON *fit = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(js, "results"), "decay"), 0);
+    cJSON *q = cJSON_GetObjectItem(fit, "quote");
+    assert_non_null(q);
+    assert_string_equal(cJSON_GetObjectItem(q, "estimate")->valuestring, "delta_inf");
+    assert_non_null(strstr(cJSON_GetObjectItem(q, "why")->valuestring, "corrections to scaling"));
+    double v = cJSON_GetObjectItem(q, "value")->valuedouble;
+    double e = cJSON_GetObjectItem(q, "error")->valuedouble;
+    double sys = cJSON_GetObjectItem(q, "systematic")->valuedouble;
+    double d = cJSON_GetObjectItem(cJSON_GetObjectItem(fit, "delta"), "value")->valuedouble;
+    print_message("mean-field DP: delta = %.4f; quoted %.4f +- %.4f (stat) +- %.4f (syst)\n", d,
+                  v, e, sys);
+    assert_float_equal(sys, fabs(d - v), 1e-12);
+    assert_float_equal(cJSON_GetObjectItem(fit, "systematic")->valuedouble, sys, 0.0);
+    double de = cJSON_GetObjectItem(cJSON_GetObjectItem(fit, "delta"), "error")->valuedouble;
+    assert_true(fabs(d - 1.0) > 4.0 * de); /* the plain fit alone misses 1 (by 4.9 errors) */
+    assert_true(fabs(v - 1.0) < 2.0 * hypot(e, sys));
+    cJSON_Delete(js);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,7 +552,9 @@ int main(void)
         cmocka_unit_test(test_bootstrap_error), cmocka_unit_test(test_critical_point),
         cmocka_unit_test(test_off_critical),   cmocka_unit_test(test_collapse),
         cmocka_unit_test(test_classify),       cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli),            cmocka_unit_test(test_fss_never_aborts),
+        cmocka_unit_test(test_classify_option_spelling),
+        cmocka_unit_test(test_exponents_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,9 @@ typedef struct {
                             1/rho = kappa t + c ln t + ... (rho' = rho - kappa rho^2 + c3 rho^3) */
     size_t nboot;
     uint64_t seed;
+    double tmin_spread; /* J >= 1: each bootstrap replica fits from its own tmin, drawn
+                           log-uniformly from [tmin / J, tmin J], so that the error includes
+                           the choice of the window start (1: fixed tmin; default 2) */
 } dnc_decay_opts;
 
 typedef struct {
@@ -83,6 +86,12 @@ typedef struct {
     dnc_estimate amplitude; /* A */
     dnc_estimate curvature; /* d^2 ln y / d(ln t)^2 over the window (quadratic fit) */
     dnc_err_method method;
+    /* Which estimate to quote: when delta and delta_inf differ by more than
+     * their combined error sqrt(e^2 + e_inf^2), corrections to scaling bias the plain fit: quote
+     * delta_inf, with systematic = |delta - delta_inf|; otherwise quote the
+     * one with the smaller error, systematic = 0 (dnc_decay_quote_reason). */
+    bool quote_inf;
+    double systematic;
     size_t npoints;         /* points in the window */
     /* effective exponent at every time with y(t/m) available */
     size_t neff;
@@ -92,6 +101,8 @@ typedef struct {
 dnc_decay_opts dnc_decay_opts_default(void);
 dnc_status dnc_decay_fit(const dnc_series *s, const dnc_decay_opts *o, dnc_decay_result *r);
 void dnc_decay_result_free(dnc_decay_result *r);
+/* One sentence: why quote_inf says what it says. */
+const char *dnc_decay_quote_reason(const dnc_decay_result *r);
 
 /* Critical point: the curvature of ln y vs ln t changes sign at p_c
  * (downwards in the absorbing phase, upwards in the active one). The zero

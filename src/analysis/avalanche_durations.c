@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_min.h>
+#include "core/gsl_quiet.h"
 
 /* ---------------------------------------------------------------------
  * Per-duration statistics. */
@@ -214,7 +215,7 @@ static double minimise_collapse(collapse_ctx *c)
     if (best == 0 || best + 1 == nscan)
         return lo + h * (double)best;
     double a = lo + h * (double)(best - 1), m = lo + h * (double)best, b = lo + h * (double)(best + 1);
-    gsl_set_error_handler_off();
+    dnc_gsl_quiet();
     gsl_function F = {.function = collapse_cost, .params = c};
     gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
     if (!s)

@@ -7,6 +7,7 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_min.h>
+#include "core/gsl_quiet.h"
 
 /* ---------------------------------------------------------------------
  * Branching ratio. */
@@ -65,7 +66,7 @@ static double mr_fit(const double *rk, size_t kmax, double *amplitude)
     double m = lo + (hi - lo) * (double)best / (double)n;
     if (best > 0 && best < n) {
         double a = m - (hi - lo) / (double)n, b = m + (hi - lo) / (double)n;
-        gsl_set_error_handler_off();
+        dnc_gsl_quiet();
         gsl_function F = {.function = mr_residual, .params = &c};
         gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
         if (s && gsl_min_fminimizer_set_with_values(s, &F, m, fb, a, mr_residual(a, &c), b,

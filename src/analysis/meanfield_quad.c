@@ -4,15 +4,13 @@
 #include "dnncrit/meanfield.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 
 #include "analysis/meanfield_internal.h"
-
-static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+#include "core/gsl_quiet.h"
 
 /* ---------------------------------------------------------------------------
  * Quadrature
@@ -49,8 +47,7 @@ static bool trap_converged(double cur, double prev, double abs_sum)
     return fabs(cur - prev) <= TRAP_TOL * fabs(cur) + 1e-15 * abs_sum;
 }
 
-static void gsl_quiet(void) { gsl_set_error_handler_off(); }
-void dnc_mf_ensure_gsl_quiet(void) { pthread_once(&gsl_once, gsl_quiet); }
+void dnc_mf_ensure_gsl_quiet(void) { dnc_gsl_quiet(); }
 
 static double npdf(double z) { return INV_SQRT_2PI * exp(-0.5 * z * z); }
 

@@ -12,9 +12,10 @@
 #include <gsl/gsl_sf_zeta.h>
 
 #include "analysis/powerlaw_internal.h"
+#include "core/gsl_quiet.h"
 
 /* GSL's default handler aborts; the library reports failures instead. */
-void dnc_pl_gsl_quiet(void) { gsl_set_error_handler_off(); }
+void dnc_pl_gsl_quiet(void) { dnc_gsl_quiet(); }
 
 /* ---------------------------------------------------------------------
  * Sorted data as distinct values with counts and suffix sums of logs. */

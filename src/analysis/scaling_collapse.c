@@ -9,6 +9,11 @@
 #include <gsl/gsl_multimin.h>
 
 #include "analysis/scaling_internal.h"
+#include "core/gsl_quiet.h"
+
+/* The objective's value where (a, b) cannot be scored (too little overlap,
+ * a non-finite quality): large enough that the simplex moves away. */
+#define COLLAPSE_PENALTY 1e30
 
 /* ================================================================ collapse */
 
@@ -70,7 +75,10 @@ static dnc_status collapse_prepare(const dnc_series *s, size_t n, const dnc_coll
         for (size_t k = 0; k < s[i].nt; k++) {
             double t = s[i].t[k], y = mean[i][k];
             double rel = any_err ? err[i][k] / y : 1e-3; /* deterministic: equal weights */
-            if (!(t > 0.0 && t >= o->tmin && y > 0.0 && rel <= o->max_rel_err))
+            /* rel == 0 with errors elsewhere: every sample agrees (e.g. a
+             * survival of 1 before the first extinction); with no error
+             * bar such a point would weigh infinitely in S. */
+            if (!(t > 0.0 && t >= o->tmin && y > 0.0 && rel > 0.0 && rel <= o->max_rel_err))
                 continue;
             size_t j = d->np[i]++;
             d->lt[i][j] = log(t);
@@ -133,18 +141,25 @@ static double collapse_S(const collapse_data *d, double a, double b, size_t *ove
     /* A collapse must keep the curves on top of each other: shifting them
      * apart would "win" with no overlap at all. */
     if (cnt < d->total / 4 || cnt < 3)
-        return 1e30;
-    return S / (double)cnt;
+        return COLLAPSE_PENALTY;
+    return isfinite(S) ? S / (double)cnt : COLLAPSE_PENALTY;
 }
 
+/* GSL's simplex stops the process on a non-finite value: a start or step
+ * outside the finite numbers is scored as the penalty too. */
 static double nm_objective(const gsl_vector *v, void *params)
 {
-    return collapse_S(params, gsl_vector_get(v, 0), gsl_vector_get(v, 1), NULL);
+    double a = gsl_vector_get(v, 0), b = gsl_vector_get(v, 1);
+    if (!isfinite(a) || !isfinite(b))
+        return COLLAPSE_PENALTY;
+    double S = collapse_S(params, a, b, NULL);
+    return isfinite(S) ? S : COLLAPSE_PENALTY;
 }
 
 static dnc_status minimise(const collapse_data *d, double a0, double b0, double *a, double *b,
                            double *S)
 {
+    dnc_gsl_quiet();
     const gsl_multimin_fminimizer_type *T = gsl_multimin_fminimizer_nmsimplex2;
     gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(T, 2);
     gsl_vector *x = gsl_vector_alloc(2), *step = gsl_vector_alloc(2);
@@ -156,13 +171,14 @@ static dnc_status minimise(const collapse_data *d, double a0, double b0, double 
         return dnc_fail(DNC_ENOMEM, "collapse: out of memory");
     }
     gsl_multimin_function f = {nm_objective, 2, (void *)d};
-    double ca = a0, cb = b0;
+    double ca = a0, cb = b0, cS = COLLAPSE_PENALTY;
     for (int restart = 0; restart < 3; restart++) {
         gsl_vector_set(x, 0, ca);
         gsl_vector_set(x, 1, cb);
         gsl_vector_set(step, 0, restart ? 0.02 : 0.1);
         gsl_vector_set(step, 1, restart ? 0.05 : 0.2);
-        gsl_multimin_fminimizer_set(m, &f, x, step);
+        if (gsl_multimin_fminimizer_set(m, &f, x, step))
+            break;
         for (int it = 0; it < 400; it++) {
             if (gsl_multimin_fminimizer_iterate(m))
                 break;
@@ -171,16 +187,18 @@ static dnc_status minimise(const collapse_data *d, double a0, double b0, double 
         }
         ca = gsl_vector_get(m->x, 0);
         cb = gsl_vector_get(m->x, 1);
+        cS = m->fval;
     }
     *a = ca;
     *b = cb;
-    *S = m->fval;
+    *S = cS;
     gsl_multimin_fminimizer_free(m);
     gsl_vector_free(x);
     gsl_vector_free(step);
-    if (!(*S < 1e29))
-        return dnc_fail(DNC_ENUM, "collapse: the curves do not overlap (start a, b = %g, %g)", a0,
-                        b0);
+    if (!(*S < COLLAPSE_PENALTY / 10))
+        return dnc_fail(DNC_ENUM,
+                        "collapse: the curves do not overlap (start a, b = %g, %g; %zu points "
+                        "with t >= tmin and 0 < dy/y <= max_rel_err)", a0, b0, d->total);
     return DNC_OK;
 }
 
@@ -281,7 +299,7 @@ dnc_status dnc_collapse(const dnc_series *s, size_t n, const dnc_collapse_opts *
     r->overlap = c.overlap;
     c.a_start = v[0];
     c.b_start = v[1];
-    boot_opts bo = {o->nboot, o->seed};
+    boot_opts bo = {o->nboot, o->seed, NULL};
     double bv[3], be[3];
     if ((st = dnc_scaling_with_errors(s, n, collapse_estimator, &c, 3, &bo, bv, be, &r->method)))
         return st;

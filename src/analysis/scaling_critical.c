@@ -117,7 +117,7 @@ dnc_status dnc_critical_point(const dnc_series *s, size_t n, const dnc_decay_opt
             order[j - 1] = tmp;
         }
     crit_ctx c = {o, order};
-    boot_opts bo = {o->nboot, o->seed};
+    boot_opts bo = {o->nboot, o->seed, NULL};
     if ((st = dnc_scaling_with_errors(s, n, crit_estimator, &c, n + 1, &bo, v, e, NULL)))
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -242,7 +242,7 @@ dnc_status dnc_relaxation_time(const dnc_series *s, double y_inf, double rel_hi,
         return dnc_fail(DNC_EINVAL, "relaxation time: need 0 < rel_lo < rel_hi <= 1, got %g, %g",
                         rel_lo, rel_hi);
     relax_ctx c = {y_inf, rel_hi, rel_lo};
-    boot_opts bo = {nboot, seed};
+    boot_opts bo = {nboot, seed, NULL};
     double v, e;
     if ((st = dnc_scaling_with_errors(s, 1, relax_estimator, &c, 1, &bo, &v, &e, NULL)))
         return st;
@@ -343,7 +343,7 @@ dnc_status dnc_metric_factor(const dnc_series *s, double tmin, double tmax, size
     if (st)
         return st;
     metric_ctx c = {tmin, tmax};
-    boot_opts bo = {nboot, seed};
+    boot_opts bo = {nboot, seed, NULL};
     double v[2], e[2];
     if ((st = dnc_scaling_with_errors(s, 1, metric_estimator, &c, 2, &bo, v, e, NULL)))
         return st;

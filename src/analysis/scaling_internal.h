@@ -19,9 +19,13 @@
 typedef dnc_status (*estimator_fn)(void *ctx, const dnc_series *s, size_t n, double *const *mean,
                                    double *const *err, double *out, double *out_err);
 
+/* replica (optional): called with r before the estimator sees replica r
+ * (r = 0: the data), for estimators that resample a choice of their own
+ * (the decay fit's tmin) along with the samples. */
 typedef struct {
     size_t nboot;
     uint64_t seed;
+    void (*replica)(void *ctx, uint64_t seed, uint32_t r);
 } boot_opts;
 
 /* ---- scaling.c: series, bootstrap errors, fits, decay */

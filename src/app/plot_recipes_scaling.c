@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/plot_recipe.h"
+#include "dnncrit/scaling.h"
 
 /* ------------------------------------------------ directed percolation */
 
@@ -109,6 +110,144 @@ static const cJSON *decay_entry(const cJSON *rec, size_t i)
     return i == 0 ? res : NULL;
 }
 
+/* Horizontal lines at the delta of every class of the library's table
+ * (mean field, DP 1+1, 2+1, 3+1): where the measured delta_eff heads. */
+static dnc_status add_class_deltas(dnc_plot_panel *q, double ymax)
+{
+    const dnc_uclass *tab;
+    size_t n = dnc_uclass_table(&tab);
+    dnc_status st = DNC_OK;
+    for (size_t i = 0; !st && i < n; i++) {
+        if (!(tab[i].value[DNC_EXP_DELTA] <= ymax))
+            continue; /* above the panel: the next class up bounds it */
+        char label[64];
+        snprintf(label, sizeof label, "δ %s = %.4g", tab[i].name, tab[i].value[DNC_EXP_DELTA]);
+        st = dnc_panel_add_refline(q, false, tab[i].value[DNC_EXP_DELTA], label);
+    }
+    return st;
+}
+
+/* Smallest finite t > 0 of column ct (NAN if none). */
+static double first_time(const dnc_table *t, long ct)
+{
+    double tmin = NAN;
+    for (size_t i = 0; i < t->nrows; i++) {
+        double v = t->v[i * t->ncols + (size_t)ct];
+        if (v > 0 && isfinite(v) && !(v >= tmin))
+            tmin = v;
+    }
+    return tmin;
+}
+
+/* Top of the delta_eff axis: 10% above the delta of the first class above
+ * the measured one (delta, else the median delta_eff), so the classes that
+ * bracket the measurement are in view and the data are not squeezed. */
+static double delta_axis_top(const dnc_recipe_ctx *r, const dnc_table *t, long cd)
+{
+    double d, e, top = 0.0;
+    if (!dnc_recipe_entry_value(decay_entry(r->rec, 0), "delta", &d, &e) || !isfinite(d)) {
+        d = 0.0;
+        for (size_t i = 0; i < t->nrows; i++) {
+            double v = t->v[i * t->ncols + (size_t)cd];
+            if (isfinite(v) && v > d)
+                d = v;
+        }
+    }
+    const dnc_uclass *tab;
+    size_t n = dnc_uclass_table(&tab);
+    for (size_t i = 0; i < n; i++) {
+        double c = tab[i].value[DNC_EXP_DELTA];
+        if (c > d * 1.05 && (top == 0.0 || c < top))
+            top = c;
+    }
+    return 1.1 * (top > 0.0 ? top : (d > 1.0 ? d : 1.0));
+}
+
+/* Largest finite t > 0 of column ct (NAN if none). */
+static double last_time(const dnc_table *t, long ct)
+{
+    double tmax = NAN;
+    for (size_t i = 0; i < t->nrows; i++) {
+        double v = t->v[i * t->ncols + (size_t)ct];
+        if (v > 0 && isfinite(v) && !(v <= tmax))
+            tmax = v;
+    }
+    return tmax;
+}
+
+/* delta_eff of the rows of group value g (all rows when cp < 0) against t. */
+static dnc_status add_delta_eff(dnc_plot_panel *q, const dnc_table *t, long ct, long cd, long cp,
+                                double g, const char *label, int color)
+{
+    double *x = malloc((t->nrows + 1) * sizeof *x), *y = malloc((t->nrows + 1) * sizeof *y);
+    long ce = dnc_recipe_err_col(t, cd);
+    double *e = ce >= 0 ? malloc((t->nrows + 1) * sizeof *e) : NULL;
+    if (!x || !y || (ce >= 0 && !e)) {
+        free(x);
+        free(y);
+        free(e);
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const double *row = &t->v[i * t->ncols];
+        if (cp >= 0 && row[cp] != g)
+            continue;
+        x[n] = row[ct];
+        y[n] = row[cd];
+        if (e)
+            e[n] = row[ce];
+        n++;
+    }
+    dnc_plot_style style = cp >= 0 ? DNC_STYLE_LINESPOINTS
+                                   : (e ? DNC_STYLE_ERRORBARS : DNC_STYLE_POINTS);
+    dnc_status st = dnc_panel_add_series_color(q, label, style, x, y, cp >= 0 ? NULL : e, n, color);
+    free(x);
+    free(y);
+    free(e);
+    return st;
+}
+
+/* The fitted law A t^-delta over the data of the first panel. */
+static dnc_status add_fitted_law(dnc_plot_panel *p, const dnc_table *t, long ct, double amp,
+                                 double delta)
+{
+    double *x = dnc_table_column(t, (size_t)ct), *y = malloc(t->nrows * sizeof *y + 1);
+    dnc_status st = (x && y) ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    for (size_t i = 0; !st && i < t->nrows; i++)
+        y[i] = x[i] > 0 ? amp * pow(x[i], -delta) : NAN;
+    if (!st)
+        st = dnc_panel_add_series_color(p, "A t^{-δ}", DNC_STYLE_DASHED, x, y, NULL, t->nrows, 7);
+    free(x);
+    free(y);
+    return st;
+}
+
+/* The fitted delta (a line), the extrapolation delta_inf as a marker at
+ * t_mark, right of the data (t -> infinity on the log axis), and the law. */
+static dnc_status add_decay_fit(dnc_plot_panel *p, dnc_plot_panel *q, const dnc_recipe_ctx *r,
+                                long ct, double t_first, double t_mark)
+{
+    double delta, derr, dinf, dinf_err, amp, aerr;
+    const cJSON *e0 = decay_entry(r->rec, 0);
+    dnc_status st = DNC_OK;
+    if (dnc_recipe_entry_value(e0, "delta", &delta, &derr)) {
+        char label[96];
+        snprintf(label, sizeof label, "fit δ = %.4g ± %.2g", delta, derr);
+        double fx[2] = {t_first, t_mark}, fy[2] = {delta, delta};
+        st = dnc_panel_add_series_color(q, label, DNC_STYLE_DASHED, fx, fy, NULL, 2, 7);
+        if (!st && dnc_recipe_entry_value(e0, "amplitude", &amp, &aerr))
+            st = add_fitted_law(p, r->t, ct, amp, delta);
+    }
+    if (!st && isfinite(t_mark) && dnc_recipe_entry_value(e0, "delta_inf", &dinf, &dinf_err)) {
+        char label[96];
+        snprintf(label, sizeof label, "δ_∞ = %.4g ± %.2g (t → ∞)", dinf, dinf_err);
+        double x0 = t_mark, y0 = dinf, e = isfinite(dinf_err) ? dinf_err : 0.0;
+        st = dnc_panel_add_series_color(q, label, DNC_STYLE_ERRORBARS, &x0, &y0, &e, 1, 2);
+    }
+    return st;
+}
+
 dnc_status dnc_recipe_exponents(dnc_recipe_ctx *r)
 {
     const dnc_table *t = r->t;
@@ -117,84 +256,42 @@ dnc_status dnc_recipe_exponents(dnc_recipe_ctx *r)
     dnc_status st = dnc_recipe_need_cols("exponents", ct, cd);
     if (st || cy < 0)
         return st ? st : dnc_fail(DNC_EUNSUPPORTED, "exponents: no y column");
-    /* 1/t as the abscissa of the effective exponents */
-    double *inv = malloc((t->nrows ? t->nrows : 1) * sizeof *inv);
-    if (!inv)
-        return dnc_fail(DNC_ENOMEM, "out of memory");
-    for (size_t i = 0; i < t->nrows; i++) {
-        double tt = t->v[i * t->ncols + (size_t)ct];
-        inv[i] = tt > 0 ? 1.0 / tt : NAN;
-    }
     bool grouped = cp >= 0 && dnc_recipe_count_distinct(t, cp) > 1;
     dnc_plot_panel *p = dnc_recipe_panel(r, "order parameter", "t (layers or time)", "ρ(t)");
-    dnc_plot_panel *q = p ? dnc_recipe_panel(r, "effective exponent", "1/t", "δ_{eff}(t)") : NULL;
-    if (!p || !q) {
-        free(inv);
+    dnc_plot_panel *q = p ? dnc_recipe_panel(r, "effective exponent", "t (δ_∞: marker right of the data)", "δ_{eff}(t)") : NULL;
+    if (!p || !q)
         return DNC_ENOMEM;
-    }
     p->logx = p->logy = true;
     p->key = strdup("bottom left");
-    q->key = strdup("top right");
+    /* t on a log axis spreads the late times, where delta_eff converges */
+    q->logx = true;
+    q->key = strdup("bottom right");
+    q->ymin = 0.0;
+    q->ymax = delta_axis_top(r, t, cd);
+    double tmax = last_time(t, ct), t_mark = 2.0 * tmax;
+    if (isfinite(tmax))
+        q->xmax = 3.0 * tmax;
     if (grouped) {
         st = dnc_recipe_add_grouped(p, t, cp, ct, cy, -1, "p = %g", DNC_STYLE_LINES, 12);
-        /* delta_eff per group against 1/t */
         dnc_recipe_groups gr = {0};
         if (!st)
             st = dnc_recipe_find_groups(t, cp, 12, &gr);
-        double *x = malloc((t->nrows + 1) * sizeof *x), *y = malloc((t->nrows + 1) * sizeof *y);
-        for (size_t g = 0; !st && x && y && g < gr.n; g++) {
-            size_t n = 0;
-            for (size_t i = 0; i < t->nrows; i++)
-                if (t->v[i * t->ncols + (size_t)cp] == gr.keys[g]) {
-                    x[n] = inv[i];
-                    y[n++] = t->v[i * t->ncols + (size_t)cd];
-                }
+        for (size_t g = 0; !st && g < gr.n; g++) {
             char label[64];
             snprintf(label, sizeof label, "p = %g", gr.keys[g]);
-            st = dnc_panel_add_series_color(q, label, DNC_STYLE_LINESPOINTS, x, y, NULL, n,
-                                            (int)(g % 8) + 1);
+            st = add_delta_eff(q, t, ct, cd, cp, gr.keys[g], label, (int)(g % 8) + 1);
         }
-        free(x);
-        free(y);
         free(gr.keys);
     } else {
         st = dnc_recipe_add_col_series(p, t, ct, cy, dnc_recipe_err_col(t, cy), "data",
                                        DNC_STYLE_POINTS, 1);
-        double *d = dnc_table_column(t, (size_t)cd);
-        double *de = dnc_recipe_err_col(t, cd) >= 0
-                         ? dnc_table_column(t, (size_t)dnc_recipe_err_col(t, cd))
-                         : NULL;
-        if (!st && d)
-            st = dnc_panel_add_series_color(q, "local slope",
-                                            de ? DNC_STYLE_ERRORBARS : DNC_STYLE_POINTS, inv, d, de,
-                                            t->nrows, 1);
-        free(d);
-        free(de);
+        if (!st)
+            st = add_delta_eff(q, t, ct, cd, -1, 0.0, "local slope", 1);
+        if (!st)
+            st = add_decay_fit(p, q, r, ct, first_time(t, ct), t_mark);
     }
-    /* the fitted delta, its extrapolation to 1/t = 0 and the fitted law */
-    double delta, derr, dinf, dinf_err, amp, aerr;
-    const cJSON *e0 = decay_entry(r->rec, 0);
-    if (!st && !grouped && dnc_recipe_entry_value(e0, "delta", &delta, &derr)) {
-        char label[96];
-        snprintf(label, sizeof label, "fit δ = %.4g ± %.2g", delta, derr);
-        st = dnc_panel_add_refline(q, false, delta, label);
-        if (!st && dnc_recipe_entry_value(e0, "amplitude", &amp, &aerr)) {
-            double *x = dnc_table_column(t, (size_t)ct), *y = malloc(t->nrows * sizeof *y + 1);
-            for (size_t i = 0; x && y && i < t->nrows; i++)
-                y[i] = x[i] > 0 ? amp * pow(x[i], -delta) : NAN;
-            if (x && y)
-                st = dnc_panel_add_series_color(p, "A t^{-δ}", DNC_STYLE_DASHED, x, y, NULL,
-                                                t->nrows, 7);
-            free(x);
-            free(y);
-        }
-    }
-    if (!st && !grouped && dnc_recipe_entry_value(e0, "delta_inf", &dinf, &dinf_err)) {
-        double x0 = 0, y0 = dinf, e = dinf_err;
-        st =
-            dnc_panel_add_series_color(q, "δ_∞ (1/t → 0)", DNC_STYLE_ERRORBARS, &x0, &y0, &e, 1, 2);
-    }
-    free(inv);
+    if (!st)
+        st = add_class_deltas(q, q->ymax);
     return st;
 }
 
