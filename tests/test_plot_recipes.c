@@ -150,6 +150,28 @@ static void check_effective_exponent_panel(void)
         dnc_table_free(&t);
 }
 
+/* The survival panel of `dp`: logarithmic only when the survival spans
+ * decades; a supercritical run (p = 0.9 > p_c = 0.6447: every sample
+ * survives, P_s = 1 throughout) gets a linear axis, not a log axis for a
+ * constant. */
+static void check_dp_survival_axis(void)
+{
+    run("dp --model bond1d --p 0.9 --L 32 --tmax 50 --samples 2 --out dpsup --quiet");
+    cJSON *rec;
+    dnc_table t;
+    bool has;
+    assert_int_equal(tu_load_result(dir, "dpsup", &rec, &t, &has), DNC_OK);
+    dnc_figure *fig;
+    assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, dir, &fig), DNC_OK);
+    assert_int_equal(fig->npanels, 2);
+    assert_true(fig->panels[1]->logx);
+    assert_false(fig->panels[1]->logy);
+    dnc_figure_free(fig);
+    cJSON_Delete(rec);
+    if (has)
+        dnc_table_free(&t);
+}
+
 static void test_scaling_recipes(void **state)
 {
     (void)state;
@@ -159,6 +181,7 @@ static void test_scaling_recipes(void **state)
     }
     run("dp --model bond1d --L 64 --tmax 200 --samples 4 --out dp --quiet");
     check("dp", 2); /* rho(t) with the DP t^-delta guide, survival */
+    check_dp_survival_axis();
     run("exponents dp.seeds.csv --tmin 5 --nboot 20 --out ex --quiet");
     check("ex", 2); /* rho(t) with the fit, delta_eff vs t */
     check_effective_exponent_panel();

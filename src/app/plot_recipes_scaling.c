@@ -89,7 +89,9 @@ dnc_status dnc_recipe_dp(dnc_recipe_ctx *r)
             free(x);
             return DNC_ENOMEM;
         }
-        q->logx = q->logy = true;
+        q->logx = true;
+        /* a survival that stays near 1 (a supercritical run) is no power law */
+        q->logy = dnc_recipe_wants_log(t, cs);
         q->key = strdup("bottom left");
         st = dnc_recipe_add_col_series(q, t, ct, cs, dnc_recipe_err_col(t, cs), "simulation",
                                        DNC_STYLE_POINTS, 2);
