@@ -60,12 +60,7 @@ void mf_print_point(FILE *fp, const dnc_mf_point *o, dnc_activation act)
 
 void mf_csv_number(FILE *fp, double v, const char *sep)
 {
-    if (isnan(v))
-        fprintf(fp, "nan%s", sep);
-    else if (isinf(v))
-        fprintf(fp, "%s%s", v > 0 ? "inf" : "-inf", sep);
-    else
-        fprintf(fp, "%.17g%s", v, sep);
+    dnc_csv_number(fp, v, 17, sep);
 }
 
 dnc_status mf_write_outputs(const char *prefix, const char *csv_text, cJSON *record)

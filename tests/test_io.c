@@ -247,6 +247,24 @@ static void test_config_gzip_and_binary(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Result CSV cells: finite numbers to the digits asked for, the rest named. */
+static void test_csv_number_names_non_finite_values(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    assert_non_null(fp);
+    dnc_csv_number(fp, 0.1, 10, ",");
+    dnc_csv_number(fp, 1.0 / 3.0, 17, ",");
+    dnc_csv_number(fp, NAN, 10, ",");
+    dnc_csv_number(fp, INFINITY, 10, ",");
+    dnc_csv_number(fp, -INFINITY, 10, "\n");
+    fclose(fp);
+    assert_string_equal(text, "0.1,0.33333333333333331,nan,inf,-inf\n");
+    free(text);
+}
+
 /* mkdir -p: missing parents made, an existing tree accepted, a file in the
  * way refused with its name. */
 static void test_make_dirs_creates_parents(void **state)
@@ -454,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_atomic_file_commit_and_abort),
         cmocka_unit_test(test_make_dirs_creates_parents),
         cmocka_unit_test(test_json_exact_number_round_trips),
+        cmocka_unit_test(test_csv_number_names_non_finite_values),
         cmocka_unit_test(test_cli_options_config_and_override),
         cmocka_unit_test(test_cli_option_alias),
         cmocka_unit_test(test_cli_param_options),

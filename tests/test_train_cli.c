@@ -189,6 +189,16 @@ static void start_and_kill(const char *dir)
     sleep_ms(200);
 }
 
+/* Every cell of a result CSV holds a value: "nan" where a quantity does not
+ * exist, never an empty field. */
+static void assert_no_empty_cells(const char *csv)
+{
+    assert_null(strstr(csv, ",,"));
+    assert_null(strstr(csv, ",\n"));
+    assert_null(strstr(csv, "\n,"));
+    assert_true(csv[0] != ',');
+}
+
 static void test_sweep_resume_gives_same_table(void **state)
 {
     (void)state;
@@ -223,6 +233,7 @@ static void test_sweep_resume_gives_same_table(void **state)
         assert_non_null(a);
         assert_non_null(b);
         assert_string_equal(a, b);
+        assert_no_empty_cells(a);
         free(a);
         free(b);
     }

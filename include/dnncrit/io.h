@@ -47,6 +47,9 @@ dnc_status dnc_read_json(const char *path, cJSON **root);
  * PATH or a parent exists and is not a directory, naming it. */
 dnc_status dnc_make_dirs(const char *path);
 
+/* One cell of a result CSV: v with `digits` significant digits, or "nan",
+ * "inf", "-inf" where it is not finite; then sep. */
+void dnc_csv_number(FILE *fp, double v, int digits, const char *sep);
 /* "PREFIX" + ".csv" etc.; caller frees. */
 char *dnc_path_with_suffix(const char *prefix, const char *suffix);
 

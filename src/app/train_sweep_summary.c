@@ -15,15 +15,6 @@
 
 #define add_num dnc_json_add_finite
 
-static void csv_num(FILE *fp, double v, const char *sep)
-{
-    if (isfinite(v))
-        fprintf(fp, "%.10g%s", v, sep);
-    else if (isinf(v))
-        fprintf(fp, "%s%s", v > 0 ? "inf" : "-inf", sep);
-    else
-        fputs(sep, fp);
-}
 
 static dnc_status write_point_table(const dnc_train_sweep_spec *s, const char *dir,
                                     const dnc_train_point_result *pts)
@@ -45,7 +36,7 @@ static dnc_status write_point_table(const dnc_train_sweep_spec *s, const char *d
         double row[DNC_TRAIN_POINT_NCOLUMNS];
         dnc_train_point_row(r, row);
         for (size_t c = 0; c < DNC_TRAIN_POINT_NCOLUMNS; c++)
-            csv_num(f.fp, row[c], c + 1 < DNC_TRAIN_POINT_NCOLUMNS ? "," : "");
+            dnc_csv_number(f.fp, row[c], 10, c + 1 < DNC_TRAIN_POINT_NCOLUMNS ? "," : "");
         fputc('\n', f.fp);
     }
     return dnc_afile_commit(&f);
@@ -107,7 +98,7 @@ static dnc_status write_landscape(const dnc_train_sweep_spec *s, const char *dir
                             c->chi1w_mean, c->susc_mean};
         size_t nv = sizeof v / sizeof v[0];
         for (size_t k = 0; k < nv; k++)
-            csv_num(f.fp, v[k], k + 1 < nv ? "," : "\n");
+            dnc_csv_number(f.fp, v[k], 10, k + 1 < nv ? "," : "\n");
     }
     return dnc_afile_commit(&f);
 }

@@ -637,3 +637,13 @@ void dnc_progress_finish(dnc_progress *p)
         return;
     fprintf(stderr, "\r%s: done in %.2fs%40s\n", p->label, dnc_wall_time() - p->t0, "");
 }
+
+void dnc_csv_number(FILE *fp, double v, int digits, const char *sep)
+{
+    if (isnan(v))
+        fprintf(fp, "nan%s", sep);
+    else if (isinf(v))
+        fprintf(fp, "%s%s", v > 0 ? "inf" : "-inf", sep);
+    else
+        fprintf(fp, "%.*g%s", digits, v, sep);
+}

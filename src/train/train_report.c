@@ -4,34 +4,26 @@
 
 #include "dnncrit/train_report.h"
 
-/* CSV cells as in every result CSV: plain numbers, "nan" where a quantity
- * does not exist, "inf"/"-inf"; JSON writes NAN and infinities as null. */
-static void csv_num(FILE *fp, double v, const char *sep)
-{
-    if (isfinite(v))
-        fprintf(fp, "%.10g%s", v, sep);
-    else if (isinf(v))
-        fprintf(fp, "%s%s", v > 0 ? "inf" : "-inf", sep);
-    else
-        fprintf(fp, "nan%s", sep);
-}
+#include "dnncrit/io.h"
 
+/* CSV cells as in every result CSV (dnc_csv_number: "nan" where a quantity
+ * does not exist); JSON writes NAN and infinities as null. */
 void dnc_train_csv_row(FILE *fp, const dnc_train_epoch *e)
 {
     const dnc_train_observables *o = &e->obs;
     fprintf(fp, "%zu,", e->epoch);
-    csv_num(fp, e->train_loss, ",");
-    csv_num(fp, e->train_acc, ",");
-    csv_num(fp, e->test_loss, ",");
-    csv_num(fp, e->test_acc, ",");
-    csv_num(fp, o->rho_first, ",");
-    csv_num(fp, o->rho_last, ",");
-    csv_num(fp, o->rho_mean, ",");
-    csv_num(fp, o->q_last, ",");
-    csv_num(fp, o->lyapunov, ",");
-    csv_num(fp, o->chi1_lyap, ",");
-    csv_num(fp, o->chi1_weights, ",");
-    csv_num(fp, o->susceptibility, "\n");
+    dnc_csv_number(fp, e->train_loss, 10, ",");
+    dnc_csv_number(fp, e->train_acc, 10, ",");
+    dnc_csv_number(fp, e->test_loss, 10, ",");
+    dnc_csv_number(fp, e->test_acc, 10, ",");
+    dnc_csv_number(fp, o->rho_first, 10, ",");
+    dnc_csv_number(fp, o->rho_last, 10, ",");
+    dnc_csv_number(fp, o->rho_mean, 10, ",");
+    dnc_csv_number(fp, o->q_last, 10, ",");
+    dnc_csv_number(fp, o->lyapunov, 10, ",");
+    dnc_csv_number(fp, o->chi1_lyap, 10, ",");
+    dnc_csv_number(fp, o->chi1_weights, 10, ",");
+    dnc_csv_number(fp, o->susceptibility, 10, "\n");
 }
 
 static void add_num(cJSON *o, const char *key, double v)
