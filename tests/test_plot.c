@@ -459,6 +459,17 @@ static void test_cli_plot_and_errors(void **state)
     err = tu_read(tu_path(dir, "stderr"));
     assert_non_null(strstr(err, "junk.csv': corrupt CSV: none of the columns of a phase diagram"));
     free(err);
+    /* the same for another CSV a record names (raster: the size pdf) */
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --avalanches 500 --out rs --quiet"), 0);
+    FILE *pdf = fopen(tu_path(dir, "rs_sizes_pdf.csv"), "a");
+    assert_non_null(pdf);
+    fputs("1,2,3,4,5\n", pdf);
+    fclose(pdf);
+    assert_int_equal(tu_run_cli(dir, "plot rs.json"), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(err, "rs_sizes_pdf.csv"));
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "rs.png")));
     /* failures leave no figure behind */
     assert_false(tu_exists(tu_path(dir, "cell.png")));
     assert_false(tu_exists(tu_path(dir, "junk.png")));

@@ -29,6 +29,8 @@ typedef struct {
     const dnc_table *t;   /* never NULL inside a recipe (an empty table at worst) */
     dnc_figure *fig;
     const char *dir; /* folder of the result, for its other CSVs; NULL: none */
+    dnc_status aux_error; /* the first other CSV that exists but is damaged
+                           * (dnc_recipe_load_aux): the figure fails with it */
 } dnc_recipe_ctx;
 
 typedef dnc_status (*dnc_recipe_fn)(dnc_recipe_ctx *r);
@@ -57,7 +59,10 @@ dnc_status dnc_recipe_advise(dnc_recipe_ctx *r); /* plot_recipes_advise.c */
 bool dnc_recipe_safe_basename(const char *name);
 /* Another CSV of the result: outputs.<key>, read from the result's folder.
  * false (and an empty table) when absent or unreadable. */
-bool dnc_recipe_load_aux(const dnc_recipe_ctx *r, const char *key, dnc_table *t);
+bool dnc_recipe_load_aux(dnc_recipe_ctx *r, const char *key, dnc_table *t);
+/* A column of numbers with a cell that is not one (a damaged row) in the
+ * table read from path: DNC_EINVAL naming file, row, column and cell. */
+dnc_status dnc_recipe_check_numeric_columns(const dnc_table *t, const char *path);
 /* Column `id` of the record's kind in r->t (by name, then its aliases); -1 if absent. */
 long dnc_recipe_col(const dnc_recipe_ctx *r, size_t id);
 /* A column that no dnncrit kind has, by any of `names` (results from elsewhere). */

@@ -17,7 +17,47 @@ bool dnc_recipe_safe_basename(const char *name)
 
 /* Another CSV of the result: outputs.<key>, read from the result's folder.
  * false (and an empty table) when absent or unreadable. */
-bool dnc_recipe_load_aux(const dnc_recipe_ctx *r, const char *key, dnc_table *t)
+static bool is_number_text(const char *s)
+{
+    char *end;
+    if (!s || !*s)
+        return false;
+    (void)strtod(s, &end);
+    return *end == '\0';
+}
+
+/* A column of numbers with a cell that is not one: a damaged row. */
+static dnc_status check_mixed_column(const dnc_table *t, size_t c, const char *path)
+{
+    long bad = -1;
+    bool numbers = false;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *cell = dnc_table_text(t, r, c);
+        if (is_number_text(cell))
+            numbers = true;
+        else if (cell && *cell && bad < 0)
+            bad = (long)r;
+    }
+    if (!numbers || bad < 0)
+        return DNC_OK;
+    return dnc_fail(DNC_EINVAL,
+                    "'%s': corrupt CSV: data row %ld, column '%s': '%.40s' is not a number "
+                    "(the column's other cells are)",
+                    path, bad + 1, t->names[c], dnc_table_text(t, (size_t)bad, c));
+}
+
+dnc_status dnc_recipe_check_numeric_columns(const dnc_table *t, const char *path)
+{
+    dnc_status st = DNC_OK;
+    for (size_t c = 0; c < t->ncols && !st; c++)
+        if (dnc_table_is_text(t, c))
+            st = check_mixed_column(t, c, path);
+    return st;
+}
+
+/* A missing file is no error (the panel is left out); a damaged one is
+ * recorded in r->aux_error, so that the figure fails naming it. */
+bool dnc_recipe_load_aux(dnc_recipe_ctx *r, const char *key, dnc_table *t)
 {
     memset(t, 0, sizeof *t);
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(r->rec, "outputs");
@@ -29,11 +69,18 @@ bool dnc_recipe_load_aux(const dnc_recipe_ctx *r, const char *key, dnc_table *t)
     if (!path)
         return false;
     snprintf(path, n, "%s/%s", r->dir, it->valuestring);
-    bool ok = dnc_table_read(path, &dnc_result_table_opts, t) == DNC_OK;
+    dnc_status st = dnc_table_read(path, &dnc_result_table_opts, t);
+    if (!st) {
+        st = dnc_recipe_check_numeric_columns(t, path);
+        if (st)
+            dnc_table_free(t);
+    }
     free(path);
-    if (!ok)
+    if (st && st != DNC_EIO && !r->aux_error)
+        r->aux_error = st;
+    if (st)
         memset(t, 0, sizeof *t);
-    return ok;
+    return !st;
 }
 
 long dnc_recipe_col(const dnc_recipe_ctx *r, size_t id)

@@ -157,6 +157,8 @@ dnc_status dnc_plot_figure_for_result_in(const cJSON *record, const dnc_table *t
         if (!r.fig)
             return dnc_fail(DNC_ENOMEM, "out of memory");
         st = chosen->fn(&r);
+        if (!st && r.aux_error)
+            st = r.aux_error; /* its message names the damaged file */
         if (st == DNC_EUNSUPPORTED) {
             dnc_figure_free(r.fig);
             r.fig = NULL;
@@ -193,35 +195,6 @@ static char *sibling_path(const char *json_path, const char *name)
     return p;
 }
 
-static bool is_number_text(const char *s)
-{
-    char *end;
-    if (!s || !*s)
-        return false;
-    (void)strtod(s, &end);
-    return *end == '\0';
-}
-
-/* A column of numbers with a cell that is not one: a damaged row. */
-static dnc_status check_mixed_column(const dnc_table *t, size_t c, const char *path)
-{
-    long bad = -1;
-    bool numbers = false;
-    for (size_t r = 0; r < t->nrows; r++) {
-        const char *cell = dnc_table_text(t, r, c);
-        if (is_number_text(cell))
-            numbers = true;
-        else if (cell && *cell && bad < 0)
-            bad = (long)r;
-    }
-    if (!numbers || bad < 0)
-        return DNC_OK;
-    return dnc_fail(DNC_EINVAL,
-                    "'%s': corrupt CSV: data row %ld, column '%s': '%.40s' is not a number "
-                    "(the column's other cells are)",
-                    path, bad + 1, t->names[c], dnc_table_text(t, (size_t)bad, c));
-}
-
 /* The CSV a record names must be a table of its kind: at least one of the
  * kind's columns, and no column of numbers with a cell that is not one.
  * Anything else is a damaged or foreign file, not an empty figure. */
@@ -239,11 +212,7 @@ static dnc_status check_result_table(const dnc_table *t, const char *path, const
                             "in its header",
                             path, kind->name, kind->columns[0].name);
     }
-    dnc_status st = DNC_OK;
-    for (size_t c = 0; c < t->ncols && !st; c++)
-        if (dnc_table_is_text(t, c))
-            st = check_mixed_column(t, c, path);
-    return st;
+    return dnc_recipe_check_numeric_columns(t, path);
 }
 
 dnc_status dnc_plot_load_result(const char *json_path, cJSON **record, dnc_table *table,
