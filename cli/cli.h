@@ -63,6 +63,11 @@ typedef struct {
 #define CLI_PARAM_DOMAIN(decl, target_, help_, domain_)                                       \
     {.type = CLI_OPT_PARAM, .target = (target_), .help = (help_), .param = &(decl),         \
      .domain = (domain_)}
+/* An option only this command has, with the values it accepts (a domain as in
+ * dnncrit/param.h, e.g. "[0,inf)"): out of it is a usage error (exit 2). For
+ * CLI_OPT_DOUBLE, CLI_OPT_SIZE and CLI_OPT_U64. */
+#define CLI_OPT_IN(name_, type_, target_, help_, domain_)                                     \
+    {.name = (name_), .type = (type_), .target = (target_), .help = (help_), .domain = (domain_)}
 /* A list of values of a declared parameter (each checked against its domain) into a cli_dlist (e.g. --sigma-b 0:1:11). */
 #define CLI_PARAM_LIST(decl, target_, help_)                                                  \
     {.type = CLI_OPT_DLIST, .target = (target_), .help = (help_), .param = &(decl)}
@@ -120,6 +125,9 @@ const char *cli_base_name(const char *path);
 void cli_json_number(cJSON *obj, const char *name, double v);
 /* name: {"value": v, "error": err}, each as cli_json_number. */
 void cli_json_value_error(cJSON *obj, const char *name, double v, double err);
+
+/* The human-readable summary on stdout, unless quiet (--quiet). */
+void cli_say(bool quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints "dnncrit <cmd>: error: <dnc_last_error()>" and returns 1. */
 int cli_fail(const char *command);

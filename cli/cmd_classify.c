@@ -57,6 +57,7 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
 typedef struct {
     cli_dlist given[DNC_NEXP];
     const char *out;
+    bool quiet;
     char name[DNC_NEXP][32]; /* option spellings: nu-perp, ... */
 } classify_args;
 
@@ -88,12 +89,12 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     if (!rc && dnc_classify(v, e, m, &nm))
         rc = cli_fail("classify") + 1;
     if (!rc) {
-        printf("classify: best match %s (distance %.2f error bars over %zu exponents)\n",
-               m[0].uclass->name, m[0].distance, m[0].n);
-        printf("  %-12s %10s %9s %10s\n", "class", "chi2", "distance", "p-value");
+        cli_say(a->quiet, "classify: best match %s (distance %.2f error bars over %zu exponents)\n",
+                m[0].uclass->name, m[0].distance, m[0].n);
+        cli_say(a->quiet, "  %-12s %10s %9s %10s\n", "class", "chi2", "distance", "p-value");
         for (size_t i = 0; i < nm; i++)
-            printf("  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2, m[i].distance,
-                   m[i].p_value);
+            cli_say(a->quiet, "  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2,
+                    m[i].distance, m[i].p_value);
         if (write_outputs(a->out, m, nm, v, e, argc, argv, t0))
             rc = cli_fail("classify");
     }
@@ -114,7 +115,7 @@ int cmd_classify(int argc, char **argv)
     const char *plot = NULL;
     classify_args a = {.out = "classify"};
     char help[DNC_NEXP][96];
-    cli_opt opts[2 * DNC_NEXP + 2];
+    cli_opt opts[2 * DNC_NEXP + 3];
     size_t nopts = 0;
     for (int k = 0; k < DNC_NEXP; k++) {
         kebab_name(dnc_exponent_name(k), a.name[k], sizeof a.name[k]);
@@ -125,6 +126,7 @@ int cmd_classify(int argc, char **argv)
     }
     opts[nopts++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a.out,
                                "output prefix: PREFIX.csv (classes by distance), PREFIX.json");
+    opts[nopts++] = (cli_opt)CLI_QUIET_OPTION(&a.quiet);
     opts[nopts++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "classify",
                    .summary = "Compares measured exponents with the built-in universality "

@@ -196,18 +196,18 @@ static dnc_status off_critical(const ex_opts *o, const dnc_series *s, size_t n, 
             cJSON_AddItemToObject(p, "stationary", dnc_json_estimate(star.value, star.error));
         cJSON_AddItemToObject(p, "xi", dnc_json_estimate(x.value, x.error));
         cJSON_AddItemToArray(pts, p);
-        printf("  tau = %+.6g: %s xi = %.5g +- %.2g\n", t, t > 0 ? "rho* and" : "", x.value,
+        cli_say(o->quiet, "  tau = %+.6g: %s xi = %.5g +- %.2g\n", t, t > 0 ? "rho* and" : "", x.value,
                x.error);
     }
     dnc_estimate e, a;
     if (!st && na >= 3 && dnc_power_fit(tau, ys, dys, na, &e, &a) == DNC_OK) {
         cJSON_AddItemToObject(res, "beta", dnc_json_estimate(e.value, e.error));
-        printf("  beta = %.5f +- %.5f (from %zu points with tau > 0)\n", e.value, e.error, na);
+        cli_say(o->quiet, "  beta = %.5f +- %.5f (from %zu points with tau > 0)\n", e.value, e.error, na);
     }
     if (!st && nx >= 3 && dnc_power_fit(ta, xi, dxi, nx, &e, &a) == DNC_OK) {
         e.value = -e.value;
         cJSON_AddItemToObject(res, "nu_par", dnc_json_estimate(e.value, e.error));
-        printf("  nu_par = %.5f +- %.5f (from %zu relaxation times)\n", e.value, e.error, nx);
+        cli_say(o->quiet, "  nu_par = %.5f +- %.5f (from %zu relaxation times)\n", e.value, e.error, nx);
     }
     dnc_clear_error();
     free(tau);
@@ -276,14 +276,15 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         rc = cli_failf("exponents", "out of memory");
         goto done;
     }
-    printf("exponents: %zu series, column %s, window t in [%g, %s]\n", n, o->column, o->tmin,
+    cli_say(o->quiet, "exponents: %zu series, column %s, window t in [%g, %s]\n", n, o->column, o->tmin,
            o->tmax > 0 ? "tmax" : "end");
     for (size_t g = 0; g < n; g++) {
         if ((st = dnc_decay_fit(&s[g], &dopt, &d[g]))) {
             rc = cli_fail("exponents");
             goto done;
         }
-        print_decay(&s[g], &d[g]);
+        if (!o->quiet)
+            print_decay(&s[g], &d[g]);
         kap[g] = NAN;
         cJSON *j = cJSON_CreateObject();
         if (isfinite(s[g].param))
@@ -306,14 +307,14 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
             cJSON_AddItemToObject(j, "kappa", dnc_json_estimate(k.value, k.error));
             kap[g] = o->kappa_mf > 0 ? o->kappa_mf : k.value;
             cJSON_AddItemToObject(j, "kappa_t0", dnc_json_estimate(tk.value, tk.error));
-            printf("    metric factor: 1/rho = kappa (t + t0), kappa = %.6g +- %.2g, t0 = %.4g",
+            cli_say(o->quiet, "    metric factor: 1/rho = kappa (t + t0), kappa = %.6g +- %.2g, t0 = %.4g",
                    k.value, k.error, tk.value);
             if (o->kappa_mf > 0) {
                 cJSON_AddNumberToObject(j, "kappa_ratio", k.value / o->kappa_mf);
-                printf(", kappa / kappa_mf = %.5f +- %.5f", k.value / o->kappa_mf,
+                cli_say(o->quiet, ", kappa / kappa_mf = %.5f +- %.5f", k.value / o->kappa_mf,
                        k.error / o->kappa_mf);
             }
-            printf("\n");
+            cli_say(o->quiet, "\n");
         }
         cJSON_AddItemToArray(fits, j);
     }
@@ -322,10 +323,10 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
         if (dnc_critical_point(s, n, &dopt, &cr) == DNC_OK) {
             cJSON_AddItemToObject(res, "critical_point", dnc_json_estimate(cr.critical.value, cr.critical.error));
             if (isfinite(cr.critical.value))
-                printf("  critical point (zero of the curvature, line fit over the parameters): %.8g +- %.2g\n",
+                cli_say(o->quiet, "  critical point (zero of the curvature, line fit over the parameters): %.8g +- %.2g\n",
                        cr.critical.value, cr.critical.error);
             else
-                printf("  critical point: the curvature has no zero inside the parameter range\n");
+                cli_say(o->quiet, "  critical point: the curvature has no zero inside the parameter range\n");
             dnc_critical_result_free(&cr);
         } else {
             rc = cli_fail("exponents");
@@ -346,7 +347,7 @@ static int run(const ex_opts *o, char **files, size_t nfiles, int argc, char **a
             rc = cli_fail("exponents");
             remove(csv);
         } else {
-            printf("  wrote %s, %s\n", csv, json);
+            cli_say(o->quiet, "  wrote %s, %s\n", csv, json);
         }
         free(csv);
         free(json);
@@ -392,11 +393,11 @@ int cmd_exponents(int argc, char **argv)
                  .nboot = 200, .L = 1024, .T = 1000, .samples = 16, .runs = 1, .seed = 1};
     cli_opt opts[] = {
         CLI_OPT("column", CLI_OPT_STRING, &o.column, "value column (rho, surv, nact, c, ...)"),
-        CLI_OPT("tmin", CLI_OPT_DOUBLE, &o.tmin, "fit window start"),
+        CLI_OPT_IN("tmin", CLI_OPT_DOUBLE, &o.tmin, "fit window start", "[0,inf)"),
         CLI_OPT("tmax", CLI_OPT_DOUBLE, &o.tmax, "fit window end (0: last time)"),
-        CLI_OPT("tmin-spread", CLI_OPT_DOUBLE, &o.tmin_spread,
+        CLI_OPT_IN("tmin-spread", CLI_OPT_DOUBLE, &o.tmin_spread,
          "bootstrap replicas fit from tmin drawn log-uniformly in [tmin/J, tmin J], so the "
-         "errors include the window choice (1: fixed tmin)"),
+         "errors include the window choice (1: fixed tmin)", "[1,inf)"),
         CLI_OPT("m", CLI_OPT_DOUBLE, &o.m, "local-slope ratio: delta_eff(t) from rho(t) and rho(t/m)"),
         CLI_OPT("omega", CLI_OPT_DOUBLE, &o.omega,
          "correction-to-scaling exponent for the extrapolation delta_eff = delta + a t^-omega"),
@@ -428,7 +429,7 @@ int cmd_exponents(int argc, char **argv)
         CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv (effective exponents), "
          "PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&o.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "exponents",

@@ -136,10 +136,10 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
     if (st) {
         rc = cli_fail("fss");
     } else {
-        printf("fss: %zu sizes, y(t, N) = N^-a f(t / N^b)\n", n);
-        printf("  a = %.5f +- %.5f\n  b = %.5f +- %.5f\n", r.a.value, r.a.error, r.b.value,
+        cli_say(o->quiet, "fss: %zu sizes, y(t, N) = N^-a f(t / N^b)\n", n);
+        cli_say(o->quiet, "  a = %.5f +- %.5f\n  b = %.5f +- %.5f\n", r.a.value, r.a.error, r.b.value,
                r.b.error);
-        printf("  collapse quality S = %.4g over %zu points (S ~ 1: collapse within errors); "
+        cli_say(o->quiet, "  collapse quality S = %.4g over %zu points (S ~ 1: collapse within errors); "
                "errors: %s\n", r.quality, r.overlap, dnc_err_method_name(r.method));
         cJSON *rec = dnc_run_record_new("fss", argc, argv);
         cJSON_AddItemToObject(rec, "config", config_json(o, files, nfiles));
@@ -158,7 +158,7 @@ static int run(fss_opts *o, char **files, size_t nfiles, int argc, char **argv)
             rc = cli_fail("fss");
             remove(csv);
         } else {
-            printf("  wrote %s, %s\n", csv, json);
+            cli_say(o->quiet, "  wrote %s, %s\n", csv, json);
         }
         free(csv);
         free(json);
@@ -211,7 +211,7 @@ int cmd_fss(int argc, char **argv)
         CLI_OPT("runs", CLI_OPT_SIZE, &o.runs, "simulator runs per sample"),
         CLI_OPT("threads", CLI_OPT_SIZE, &o.threads, "OpenMP threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.csv (scaled curves), PREFIX.json"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&o.quiet),
         CLI_PLOT_OPTION(plot),
     };
     cli_command cli = {.command = "fss",

@@ -43,7 +43,8 @@ static int sweep_finish(const dnc_sweep *s, const sweep_args *a, const sweep_sum
     cJSON_Delete(rec);
     if (st)
         return cli_fail("sweep");
-    print_summary(s, a, sum, nfailed, wall);
+    if (!a->quiet)
+        print_summary(s, a, sum, nfailed, wall);
     if (nfailed)
         return cli_failf("sweep",
                              "%zu point%s failed; their rows hold nan and their files in "
@@ -184,7 +185,7 @@ int cmd_sweep(int argc, char **argv)
         CLI_OPT("threads", CLI_OPT_SIZE, &o.threads,
                 "OpenMP threads running points in parallel, per MPI rank (0: OMP_NUM_THREADS or "
                 "all cores)"),
-        CLI_OPT("quiet", CLI_OPT_FLAG, &o.quiet, "no progress on stderr"),
+        CLI_QUIET_OPTION(&o.quiet),
         CLI_OPT("dry-run", CLI_OPT_FLAG, &o.dry_run,
                 "check the file and print the parameters, point count and columns; run nothing"),
         CLI_PLOT_OPTION(o.plot),

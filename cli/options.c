@@ -184,9 +184,15 @@ static dnc_param checked_param(const cli_opt *o)
  * be between 1 and 1048576, got 0"). */
 static dnc_status check_domain(const cli_opt *o, const char *what)
 {
-    if (!o->param)
+    if (!o->param && !o->domain)
         return DNC_OK;
-    dnc_param p = checked_param(o);
+    /* a command's own option with a domain (CLI_OPT_IN) is checked as a
+     * declaration of its type */
+    dnc_param p = o->param ? checked_param(o)
+                           : (dnc_param){.name = o->name,
+                                         .type = o->type == CLI_OPT_DOUBLE ? DNC_PARAM_DOUBLE
+                                                                           : DNC_PARAM_SIZE,
+                                         .domain = o->domain};
     switch (o->type) {
     case CLI_OPT_DOUBLE: return dnc_param_check_double(&p, what, *(double *)o->target);
     case CLI_OPT_SIZE: return dnc_param_check_integer(&p, what, *(size_t *)o->target);
@@ -204,6 +210,16 @@ static dnc_status check_domain(const cli_opt *o, const char *what)
     }
     default: return DNC_OK;
     }
+}
+
+void cli_say(bool quiet, const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
 }
 
 /* --out names files: a value naming a directory would write hidden files

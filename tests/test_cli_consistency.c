@@ -173,6 +173,9 @@ static void test_quiet_silences_every_command(void **state)
         "cnn --depth 3 --seeds 1 --out o",
         "avalanches --width 16 --depth 5 --networks 2 --inputs 50 --out o",
         "demo --width 16 --depth 5 --seeds 1 --factors 1 --out-dir o",
+        "exponents --simulate --out o",
+        "classify --delta 0.161,0.003 --out o",
+        "sweep $DNNCRIT_SOURCE_DIR/examples/sweep_propagate.cfg --out-dir o",
     };
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
         char *dir = tu_tmpdir();

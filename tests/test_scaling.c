@@ -516,7 +516,7 @@ static void test_exponents_quote(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     assert_int_equal(tu_run_cli(dir, "exponents --simulate --model meanfield --L 4000000000 "
-                                     "--T 10000 --out mf --quiet"),
+                                     "--T 10000 --out mf"),
                      0);
     char *out = tu_read(tu_path(dir, "stdout"));
     assert_non_null(strstr(out, "quote delta_inf = "));

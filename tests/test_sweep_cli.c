@@ -210,7 +210,8 @@ static void test_resume_after_sigkill(void **state)
     }
     assert_true(nkept >= 4);
 
-    assert_int_equal(tu_run_cli(dir, "sweep sweep.cfg --out-dir out --threads 1 --quiet"), 0);
+    /* no --quiet: the summary on stdout is checked */
+    assert_int_equal(tu_run_cli(dir, "sweep sweep.cfg --out-dir out --threads 1"), 0);
     char *summary = file_in(dir, "stdout");
     char expect[96];
     snprintf(expect, sizeof expect, "(%zu computed now, %zu resumed, 0 failed)",
@@ -283,7 +284,7 @@ static void test_mpi_matches_serial(void **state)
     snprintf(cmd, sizeof cmd,
              "cd '%s' && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
              "mpirun -n 2 --oversubscribe '%s' sweep sweep.cfg --out-dir out "
-             "--threads 1 --quiet >stdout 2>stderr </dev/null",
+             "--threads 1 >stdout 2>stderr </dev/null",
              par, bin);
     int st = system(cmd);
     if (st != 0) {
