@@ -352,6 +352,18 @@ static void test_cli_options_config_and_override(void **state)
     tu_rmtree_free(dir);
 }
 
+/* What cli_print_help prints for cli, read back through a file in dir. */
+static char *help_text(const cli_command *cli, const char *dir)
+{
+    FILE *fp = fopen(tu_path(dir, "help"), "w");
+    assert_non_null(fp);
+    cli_print_help(cli, fp);
+    fclose(fp);
+    char *help = tu_read(tu_path(dir, "help"));
+    assert_non_null(help);
+    return help;
+}
+
 /* A deprecated spelling (CLI_OPT_ALIAS_OF) sets the option it stands for,
  * on the command line and in a config file, and --help lists it as such. */
 static void test_cli_option_alias(void **state)
@@ -390,12 +402,7 @@ static void test_cli_option_alias(void **state)
     char *argv4[] = {"t", "--breadth", "2"};
     assert_int_equal(cli_parse(&cli, 3, argv4), CLI_ERROR);
     cli_free(&cli);
-    FILE *fp = fopen(tu_path(dir, "help"), "w");
-    assert_non_null(fp);
-    cli_print_help(&cli, fp);
-    fclose(fp);
-    char *help = tu_read(tu_path(dir, "help"));
-    assert_non_null(help);
+    char *help = help_text(&cli, dir);
     assert_non_null(strstr(help, "--out-dir S"));
     assert_non_null(strstr(help, "--outdir S"));
     assert_non_null(strstr(help, "deprecated spelling of --out-dir\n"));
@@ -439,12 +446,7 @@ static void test_cli_param_options(void **state)
     assert_false(cli_seen(&cli, "depth"));
     cli_free(&cli);
 
-    FILE *fp = fopen(tu_path(dir, "help"), "w");
-    assert_non_null(fp);
-    cli_print_help(&cli, fp);
-    fclose(fp);
-    char *help = tu_read(tu_path(dir, "help"));
-    assert_non_null(help);
+    char *help = help_text(&cli, dir);
     assert_non_null(strstr(help, "  --sigma-w X   "));
     assert_non_null(strstr(help, " weight scale: W_ij ~ N(0, sigma_w^2/fan_in) (default 1.5)\n"));
     assert_non_null(strstr(help, "  --input-width N   "));
