@@ -16,9 +16,9 @@
 
 typedef struct {
     dnc_mlp_config net;
-    size_t batch, threads;
+    size_t batch, threads, networks;
     double input_q, input_c, residual_alpha;
-    const char *inputs, *corr, *product, *device, *out;
+    const char *inputs, *corr, *product, *device, *engine, *out;
     bool lyapunov, quiet;
 } prop_args;
 
@@ -50,6 +50,10 @@ static dnc_status options_from_args(const prop_args *a, dnc_propagate_opts *o)
                       a->product);
     if (!st)
         st = dnc_device_parse(a->device, &o->device);
+    if (!st)
+        st = dnc_engine_kind_parse(a->engine, &o->engine);
+    if (!st)
+        st = dnc_param_check_integer(&dnc_propagate_param_networks, NULL, a->networks);
     if (st || (st = dnc_mlp_config_validate(&o->net)))
         return st;
     return dnc_propagate_validate(o);
@@ -88,6 +92,8 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
     cJSON_AddStringToObject(c, "corr", a->corr);
     cJSON_AddStringToObject(c, "product", dnc_product_name(o->product));
     cJSON_AddStringToObject(c, "device", dnc_device_name(o->device));
+    cJSON_AddStringToObject(c, "engine", dnc_engine_kind_name(o->engine));
+    cJSON_AddNumberToObject(c, "networks", (double)a->networks);
     cJSON_AddBoolToObject(c, "lyapunov", o->lyapunov);
     cJSON_AddNumberToObject(c, "residual_alpha", o->residual_alpha);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
@@ -97,11 +103,22 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
 static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_result *r,
                           const cli_layer_table *mf)
 {
-    printf("propagate: %s MLP, N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, batch %zu, seed %llu\n",
+    printf("propagate: %s MLP, N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, batch %zu, seed %llu",
            dnc_activation_name(o->net.activation), o->net.width, o->net.depth, o->net.sigma_w,
            o->net.sigma_b, o->batch, (unsigned long long)o->net.seed);
+    if (r->networks > 1)
+        printf(" (mean over %zu networks, seeds %llu..%llu)", r->networks,
+               (unsigned long long)o->net.seed,
+               (unsigned long long)(o->net.seed + r->networks - 1));
+    if (o->engine == DNC_ENGINE_ENSEMBLE)
+        printf(", ensemble engine");
+    putchar('\n');
     cli_print_layer_table(stdout, r, mf);
-    if (o->lyapunov)
+    if (o->lyapunov && r->networks > 1)
+        printf("Lyapunov exponent (mean log growth per layer): lambda = %.6f \u00b1 %.6f "
+               "(standard error over the %zu networks)\n",
+               r->lyapunov, r->lyapunov_err, r->networks);
+    else if (o->lyapunov)
         printf("Lyapunov exponent (mean log growth per layer): lambda = %.6f \u00b1 %.6f "
                "(standard error over the %zu layers)\n",
                r->lyapunov, cli_lyapunov_error(r), r->depth);
@@ -125,7 +142,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     dnc_status st = build_opts(a, &o, &X);
     dnc_propagate_result r = {0};
     if (!st)
-        st = dnc_propagate(&o, &r);
+        st = a->networks > 1 ? dnc_propagate_networks(&o, a->networks, &r) : dnc_propagate(&o, &r);
     cli_layer_table mf = {0};
     if (!st)
         st = cli_layer_table_meanfield(&o, X, &mf);
@@ -157,6 +174,7 @@ int cmd_propagate(int argc, char **argv)
         .net = dnc_mlp_config_default(), .batch = 2, .threads = 0,
         .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0,
         .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
+        .engine = "explicit", .networks = 1,
         .out = "propagate", .lyapunov = false, .quiet = false,
     };
     cli_opt opts[] = {
@@ -187,6 +205,8 @@ int cmd_propagate(int argc, char **argv)
         CLI_OPT("device", CLI_OPT_STRING, &a.device,
          "cpu | cuda (a build with -DDNNCRIT_WITH_CUDA=ON and a GPU: the same Philox network, "
          "products in cuBLAS)"),
+        CLI_PARAM(dnc_propagate_param_engine, &a.engine),
+        CLI_PARAM(dnc_propagate_param_networks, &a.networks),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: writes PREFIX.csv and PREFIX.json"),
         CLI_QUIET_OPTION(&a.quiet),
@@ -198,7 +218,10 @@ int cmd_propagate(int argc, char **argv)
                    "record, per layer, q (mean squared pre-activation), c (mean pairwise cosine "
                    "similarity) and rho = 1 - c, optionally the Lyapunov growth of a tangent "
                    "vector. Weights are drawn layer by layer from Philox: results are identical "
-                   "for any thread count (see --product for batch splits and other machines).",
+                   "for any thread count (see --product for batch splits and other machines). "
+                   "--engine ensemble samples the same statistics over the ensemble of random "
+                   "networks without weights, at O(N B^2) per layer; --networks K averages over "
+                   "K networks (columns q_err, c_err, rho_err: standard errors).",
         .example = "dnncrit propagate --width 1024 --depth 200 --sigma-w 1.3 --sigma-b 0.3 "
                    "--lyapunov --out run1",
         .opts = opts,

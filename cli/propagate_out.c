@@ -138,8 +138,13 @@ void cli_json_add_propagate_results(cJSON *root, const dnc_propagate_opts *o,
     cJSON_AddNumberToObject(res, "final_q", r->q[L - 1]);
     cJSON_AddNumberToObject(res, "final_c", r->c[L - 1]);
     cJSON_AddNumberToObject(res, "final_rho", r->rho[L - 1]);
+    if (r->rho_err)
+        cJSON_AddNumberToObject(res, "final_rho_err", r->rho_err[L - 1]);
     if (o->lyapunov)
-        cJSON_AddItemToObject(res, "lyapunov", dnc_json_estimate(r->lyapunov, cli_lyapunov_error(r)));
+        cJSON_AddItemToObject(res, "lyapunov",
+                              dnc_json_estimate(r->lyapunov, r->networks > 1
+                                                                 ? r->lyapunov_err
+                                                                 : cli_lyapunov_error(r)));
     cJSON_AddNumberToObject(res, "gemm_flops", r->flops);
     cJSON_AddStringToObject(res, "ran_on", r->device);
     cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
@@ -153,15 +158,29 @@ dnc_status cli_write_layer_csv(FILE *fp, const dnc_propagate_result *r, const cl
 {
     uint64_t skip = 0; /* the columns of what was not computed */
     if (!r->lyap)
-        skip |= 1u << DNC_PROP_LYAP;
+        skip |= 1u << DNC_PROP_LYAP | 1u << DNC_PROP_LYAP_ERR;
+    if (!r->rho_err)
+        skip |= 1u << DNC_PROP_Q_ERR | 1u << DNC_PROP_C_ERR | 1u << DNC_PROP_RHO_ERR |
+                1u << DNC_PROP_LYAP_ERR;
     if (!mf->depth)
         skip |= 1u << DNC_PROP_Q_MF | 1u << DNC_PROP_C_MF | 1u << DNC_PROP_RHO_MF;
     dnc_result_write_columns(fp, DNC_RESULT_PROPAGATION, 0, SIZE_MAX, skip);
     fputc('\n', fp);
     for (size_t l = 0; l < r->depth; l++) {
-        fprintf(fp, "%zu,%.17g,%.17g,%.17g", l + 1, r->q[l], r->c[l], r->rho[l]);
+        bool err = r->rho_err != NULL;
+        fprintf(fp, "%zu,%.17g", l + 1, r->q[l]);
+        if (err)
+            fprintf(fp, ",%.17g", r->q_err[l]);
+        fprintf(fp, ",%.17g", r->c[l]);
+        if (err)
+            fprintf(fp, ",%.17g", r->c_err[l]);
+        fprintf(fp, ",%.17g", r->rho[l]);
+        if (err)
+            fprintf(fp, ",%.17g", r->rho_err[l]);
         if (r->lyap)
             fprintf(fp, ",%.17g", r->lyap[l]);
+        if (r->lyap && err)
+            fprintf(fp, ",%.17g", r->lyap_err[l]);
         if (mf->depth)
             fprintf(fp, ",%.17g,%.17g,%.17g", mf->q[l], mf->c[l], mf->rho[l]);
         fputc('\n', fp);

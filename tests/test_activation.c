@@ -88,6 +88,60 @@ static void test_array_matches_scalar(void **state)
     }
 }
 
+/* Each activation in long double (64-bit mantissa), an independent reference. */
+static long double phi_ld(dnc_activation act, long double x)
+{
+    switch (act) {
+    case DNC_ACT_TANH: return tanhl(x);
+    case DNC_ACT_RELU: return x > 0 ? x : 0;
+    case DNC_ACT_HARD_TANH: return x < -1 ? -1 : (x > 1 ? 1 : x);
+    case DNC_ACT_ERF: return erfl(x);
+    case DNC_ACT_LINEAR: return x;
+    case DNC_ACT_SIGMOID: return 1 / (1 + expl(-x));
+    case DNC_ACT_GELU: return x * 0.5L * erfcl(-x / sqrtl(2));
+    case DNC_ACT_SWISH: return x / (1 + expl(-x));
+    case DNC_ACT_SOFTPLUS: return log1pl(expl(x));
+    default: return NAN;
+    }
+}
+
+/* dnc_phi_diff against the long-double difference where that has ~1e-13
+ * relative accuracy (|d| >= 1e-6; relative rounding 1e-19 / |d|), and
+ * against the derivative for tiny d (down to 1e-280), where
+ * (phi(x+d) - phi(x)) / d = phi'(x) + O(d) exactly. Saturated points
+ * (|phi'| < 1e-6) are skipped: their difference is below every other. */
+static void test_phi_diff_keeps_digits(void **state)
+{
+    (void)state;
+    const double xs[] = {-3.1, -1.0, -0.4, -1e-3, 0.0, 2e-3, 0.3, 0.999, 1.7, 4.2};
+    const double big[] = {1e-6, -3e-5, 2e-4, -0.01, 0.5, -2.0};
+    const double tiny[] = {1e-12, -1e-30, 1e-100, -1e-200, 1e-280};
+    for (int a = 0; a < DNC_ACT_COUNT; a++)
+        for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+            dnc_activation act = (dnc_activation)a;
+            double x = xs[i];
+            for (size_t j = 0; j < sizeof big / sizeof big[0]; j++) {
+                double d = big[j], y = x + d;
+                long double want = phi_ld(act, (long double)y) - phi_ld(act, (long double)x);
+                double got = dnc_phi_diff(act, x, y - x);
+                if (fabsl(want) < 1e-6L * fabs(y - x))
+                    continue;
+                assert_true(fabsl(got - want) <= 1e-9L * fabsl(want));
+            }
+            double dphi = dnc_dphi(act, x);
+            if (fabs(dphi) < 1e-6 || (act == DNC_ACT_HARD_TANH && fabs(fabs(x) - 1) < 1e-2))
+                continue;
+            for (size_t j = 0; j < sizeof tiny / sizeof tiny[0]; j++) {
+                double d = tiny[j], got = dnc_phi_diff(act, x, d);
+                assert_true(fabs(got / d - dphi) <= 1e-9 * fabs(dphi) + fabs(d) * 10);
+            }
+        }
+    assert_true(dnc_phi_diff(DNC_ACT_TANH, 0.7, 0.0) == 0.0);
+    /* across the relu kink the difference is relu(y) - 0, exact */
+    double y = -1e-300 + 3e-300;
+    assert_true(dnc_phi_diff(DNC_ACT_RELU, -1e-300, 3e-300) == y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -96,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_parse_names_roundtrip),
         cmocka_unit_test(test_kinks),
         cmocka_unit_test(test_array_matches_scalar),
+        cmocka_unit_test(test_phi_diff_keeps_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@ static const struct {
     dnc_result_kind kind;
     const char *columns;
 } pinned[] = {
-    {DNC_RESULT_PROPAGATION, "layer,q,c,rho,lyap,q_mf,c_mf,rho_mf"},
+    {DNC_RESULT_PROPAGATION, "layer,q,q_err,c,c_err,rho,rho_err,lyap,lyap_err,q_mf,c_mf,rho_mf"},
     {DNC_RESULT_MEANFIELD, "layer,q,c,rho,rho_pred"},
     {DNC_RESULT_CRITICAL_LINE, "sigma_b,sigma_w,q_star,kappa,chi_q,xi_q"},
     {DNC_RESULT_PHASE_DIAGRAM, "sigma_b,sigma_w,q_star,chi_1,xi_c,rho_star,phase"},
@@ -134,10 +134,17 @@ static void test_registry_matches_the_pinned_columns(void **state)
 static void test_registry_writes_column_ranges(void **state)
 {
     (void)state;
+    unsigned errs = 1u << DNC_PROP_Q_ERR | 1u << DNC_PROP_C_ERR | 1u << DNC_PROP_RHO_ERR |
+                    1u << DNC_PROP_LYAP_ERR;
     char *s = registry_columns(DNC_RESULT_PROPAGATION, 0, SIZE_MAX,
-                               1u << DNC_PROP_LYAP | 1u << DNC_PROP_Q_MF | 1u << DNC_PROP_C_MF |
-                                   1u << DNC_PROP_RHO_MF);
+                               errs | 1u << DNC_PROP_LYAP | 1u << DNC_PROP_Q_MF |
+                                   1u << DNC_PROP_C_MF | 1u << DNC_PROP_RHO_MF);
     assert_string_equal(s, "layer,q,c,rho");
+    free(s);
+    s = registry_columns(DNC_RESULT_PROPAGATION, 0, SIZE_MAX,
+                         1u << DNC_PROP_LYAP | 1u << DNC_PROP_LYAP_ERR | 1u << DNC_PROP_Q_MF |
+                             1u << DNC_PROP_C_MF | 1u << DNC_PROP_RHO_MF);
+    assert_string_equal(s, "layer,q,q_err,c,c_err,rho,rho_err");
     free(s);
     s = registry_columns(DNC_RESULT_DEMO_SUMMARY, DNC_DEMOS_LYAPUNOV, SIZE_MAX, 0);
     assert_string_equal(s, ",lyapunov,lyapunov_err,half_ln_chi_1");

@@ -43,6 +43,15 @@ double dnc_d2phi(dnc_activation act, double x);
 int dnc_activation_kinks(dnc_activation act, double x[2], double jump[2]);
 bool dnc_activation_is_smooth(dnc_activation act);
 
+/* phi(x + d) - phi(x), accurate to a few ulps of the difference itself
+ * however small d is (down to the smallest doubles), where the plain
+ * subtraction would lose every digit once |d| < 1e-16 |x|: exact identities
+ * for tanh and sigmoid, erfc for erf, the exact slope inside a linear piece
+ * of relu, hard_tanh and linear, and the midpoint rule d phi'(x + d/2)
+ * (relative error ~ d^2 phi'''/(24 phi') < 1e-10) for small d otherwise.
+ * Used by engines that carry the difference of two signals (damage). */
+double dnc_phi_diff(dnc_activation act, double x, double d);
+
 /* y[i] = phi(x[i]) and d[i] = phi'(x[i]) for i < n; d may be NULL. */
 void dnc_phi_array(dnc_activation act, const double *x, double *y, double *d, size_t n);
 void dnc_phi_arrayf(dnc_activation act, const float *x, float *y, float *d, size_t n);

@@ -30,6 +30,7 @@ DNC_BEGIN_DECLS
 #include "dnncrit/device.h"
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
+#include "dnncrit/param.h"
 
 typedef enum { DNC_CORR_PRE = 0, DNC_CORR_POST = 1 } dnc_corr_kind;
 
@@ -52,6 +53,30 @@ typedef enum { DNC_CORR_PRE = 0, DNC_CORR_POST = 1 } dnc_corr_kind;
  *   CPUs only where libm gives the same bits (same glibc, same FMA support:
  *   glibc picks FMA variants of exp, log, tanh, ... at run time). */
 typedef enum { DNC_PRODUCT_OPENBLAS = 0, DNC_PRODUCT_PORTABLE = 1 } dnc_product_kind;
+
+/* Which networks a propagation runs on.
+ * EXPLICIT: one network whose every weight is drawn from Philox (the
+ *   network of cfg.seed); O(N^2 B) per layer.
+ * ENSEMBLE: the exact law of the batch's trajectories over the ensemble of
+ *   random networks, sampled layer by layer without weights: given the
+ *   layer's inputs A (B x n), the N units' pre-activations are iid
+ *   N(0, sigma_w^2/n A A^T + sigma_b^2 1 1^T) (docs/ensemble.md). O(N B^2)
+ *   per layer and O(N B) memory. The same statistics as EXPLICIT in
+ *   distribution, not the same numbers; it has no weights, so it refuses a
+ *   weight provider (given or trained networks) and the CUDA device. It
+ *   carries inputs 2..B as differences from input 1, so that identical
+ *   inputs stay identical (rho = 0 is absorbing) and rho is resolved down
+ *   to ~1e-300 rather than the ~1e-16 of 1 - cos. */
+typedef enum { DNC_ENGINE_EXPLICIT = 0, DNC_ENGINE_ENSEMBLE = 1 } dnc_engine_kind;
+
+/* "explicit" / "ensemble"; parsing returns DNC_EINVAL naming `s`. */
+const char *dnc_engine_kind_name(dnc_engine_kind e);
+dnc_status dnc_engine_kind_parse(const char *s, dnc_engine_kind *out);
+
+/* The declarations of the engine and network-count options, shared by every
+ * command and sweep type that takes them (dnncrit/param.h). */
+extern const dnc_param dnc_propagate_param_engine;   /* "engine": explicit|ensemble */
+extern const dnc_param dnc_propagate_param_networks; /* "networks": K >= 1 */
 
 /* Supplies layer `layer`'s weights (row-major width x fan_in) and bias
  * (width), e.g. trained weights. NULL provider = Philox weights of cfg. */
@@ -78,6 +103,9 @@ typedef struct {
     dnc_product_kind product; /* GEMM backend (see above) */
     dnc_device_kind device;   /* CPU engine or CUDA backend (device.h); the
                                * CUDA backend takes the openblas product only */
+    dnc_engine_kind engine;   /* explicit network or ensemble sampling (above);
+                               * the ensemble's sums are sequential whatever
+                               * `product` says */
 } dnc_propagate_opts;
 
 typedef struct {
@@ -87,6 +115,12 @@ typedef struct {
     double *rho;      /* [depth] */
     double *lyap;     /* [depth] log growth per layer, NULL unless lyapunov */
     double lyapunov;  /* mean of lyap[] (NAN unless lyapunov) */
+    /* Over several networks (dnc_propagate_networks): the arrays above are
+     * means over the networks, these their standard errors ([depth]; NULL
+     * for one network; lyap_err NULL unless lyapunov). */
+    size_t networks;  /* networks averaged (1 for dnc_propagate) */
+    double *q_err, *c_err, *rho_err, *lyap_err;
+    double lyapunov_err; /* standard error of lyapunov over the networks (NAN: one) */
     double seconds;   /* wall time of the propagation */
     double flops;     /* floating-point operations in GEMMs */
     char device[160]; /* where it ran, for run records */
@@ -101,6 +135,16 @@ typedef struct {
 dnc_propagate_opts dnc_propagate_opts_default(void);
 dnc_status dnc_propagate(const dnc_propagate_opts *opts, dnc_propagate_result *res);
 void dnc_propagate_result_free(dnc_propagate_result *res);
+
+/* The same propagation over `networks` independent networks (seeds seed,
+ * seed + 1, ...; the inputs and tangent of every network those of its own
+ * seed), run in parallel over the OpenMP threads: res holds the per-layer
+ * means and standard errors over the networks (rho's mean is the mean of the
+ * networks' rho). Deterministic: the networks are summed in order, whatever
+ * the thread count. Observers and providers are refused (a provider is one
+ * given network). */
+dnc_status dnc_propagate_networks(const dnc_propagate_opts *opts, size_t networks,
+                                  dnc_propagate_result *res);
 
 /* "openblas" / "portable"; parsing returns DNC_EINVAL naming `s`. */
 const char *dnc_product_name(dnc_product_kind p);

@@ -23,6 +23,7 @@ enum {
     DNC_STREAM_SIM = 6,      /* reference simulators (DP, branching) */
     DNC_STREAM_BOOTSTRAP = 7,
     DNC_STREAM_PERTURB = 8,
+    DNC_STREAM_ENSEMBLE = 9, /* the ensemble engine's unit noise: a = layer, b = factor column */
     DNC_STREAM_USER = 100    /* first stream free for callers */
 };
 

@@ -20,7 +20,9 @@
 
 static const dnc_result_kind_info kinds[DNC_RESULT_NKINDS] = {
     [DNC_RESULT_PROPAGATION] = KIND("propagation", NULL, LAYER_COL, {"q", ALSO("q_mean")},
-                                    {"c", NULL}, RHO_COL, {"lyap", ALSO("lyapunov", "lambda")},
+                                    {"q_err", NULL}, {"c", NULL}, {"c_err", NULL}, RHO_COL,
+                                    {"rho_err", ALSO("rho_se")},
+                                    {"lyap", ALSO("lyapunov", "lambda")}, {"lyap_err", NULL},
                                     {"q_mf", ALSO("q_meanfield")}, {"c_mf", NULL},
                                     {"rho_mf", ALSO("rho_meanfield", "rho_theory")}),
     [DNC_RESULT_MEANFIELD] = KIND("meanfield trajectory", NULL, LAYER_COL, {"q", NULL},

@@ -7,6 +7,8 @@
  *                       block drawn and multiplied while in cache (OpenBLAS
  *                       or the portable dnc_gemm_nt product)
  *   cuda/cuda_engine.cu the GPU: Philox weights drawn on the device, cuBLAS
+ *   ensemble_engine.c   the CPU without weights: samples the ensemble of
+ *                       networks exactly at O(N B^2) per layer
  *   reference_engine.c  plain loops and OpenBLAS on the CPU, the model of an
  *                       engine: the tests run the algorithm on it against
  *                       the CPU engine, so that a new engine is checked
@@ -62,6 +64,14 @@ typedef struct {
                              double *norms2, double *cosine);
     /* x[i] = x[i] / s, i < n */
     dnc_status (*divide)(void *ctx, double *x, size_t n, double s);
+    /* Optional (NULL: rho = 1 - cosine of gram_stats). For engines that hold
+     * the rows in a form resolving 1 - cos below its rounding floor: as
+     * gram_stats, with *rho = the mean over row pairs of 1 - cos. */
+    dnc_status (*pair_stats)(void *ctx, const double *Y, size_t rows, size_t N, size_t ld,
+                             double *norms2, double *rho);
+    /* true: linear already adds the bias (the algorithm neither draws it nor
+     * hands it to finish) */
+    bool bias_in_linear;
     void (*close)(void *ctx);
 } dnc_engine_ops;
 
@@ -74,6 +84,19 @@ dnc_status dnc_propagate_on(const dnc_propagate_opts *o, const dnc_engine_ops *o
  * source, already validated); ops->close(ops->ctx) closes them. */
 dnc_status dnc_cpu_engine_open(dnc_engine_ops *ops, const dnc_propagate_opts *o);
 dnc_status dnc_reference_engine_open(dnc_engine_ops *ops, const dnc_propagate_opts *o);
+/* The ensemble engine (DNC_ENGINE_ENSEMBLE); DNC_EUNSUPPORTED for what it
+ * cannot serve (a weight provider, the CUDA device). */
+dnc_status dnc_ensemble_engine_open(dnc_engine_ops *ops, const dnc_propagate_opts *o);
+/* Deliberately wrong variants of the ensemble engine, for the power check of
+ * the distribution tests (tests/test_ensemble.c): they must be caught. */
+typedef enum {
+    DNC_ENSEMBLE_EXACT = 0,
+    DNC_ENSEMBLE_WRONG_NO_BIAS = 1 /* Sigma without its sigma_b^2 1 1^T term */
+} dnc_ensemble_variant;
+dnc_status dnc_ensemble_engine_open_variant(dnc_engine_ops *ops, const dnc_propagate_opts *o,
+                                            dnc_ensemble_variant variant);
+/* What the ensemble engine's open refuses, without opening it. */
+dnc_status dnc_ensemble_engine_check(const dnc_propagate_opts *o);
 /* The GPU of dnc_cuda_describe; DNC_EUNSUPPORTED naming the reason when
  * there is none (built without CUDA, no GPU). */
 dnc_status dnc_cuda_engine_open(dnc_engine_ops *ops, const dnc_propagate_opts *o);

@@ -32,8 +32,36 @@ dnc_propagate_opts dnc_propagate_opts_default(void)
         .residual_alpha = 0.0,
         .product = DNC_PRODUCT_OPENBLAS,
         .device = DNC_DEVICE_CPU,
+        .engine = DNC_ENGINE_EXPLICIT,
     };
     return o;
+}
+
+const dnc_param dnc_propagate_param_engine = {
+    "engine", DNC_PARAM_CHOICE, "explicit",
+    "networks: explicit (every weight drawn, O(N^2 B) per layer) or ensemble (the exact law "
+    "over random networks sampled without weights, O(N B^2) per layer; no given or trained "
+    "networks, CPU only)",
+    "explicit,ensemble"};
+const dnc_param dnc_propagate_param_networks = {
+    "networks", DNC_PARAM_SIZE, "1",
+    "independent networks K (seeds seed..seed+K-1): per-layer mean and standard error",
+    "[1,1048576]"};
+
+const char *dnc_engine_kind_name(dnc_engine_kind e)
+{
+    return e == DNC_ENGINE_ENSEMBLE ? "ensemble" : "explicit";
+}
+
+dnc_status dnc_engine_kind_parse(const char *s, dnc_engine_kind *out)
+{
+    if (strcmp(s, "explicit") == 0)
+        *out = DNC_ENGINE_EXPLICIT;
+    else if (strcmp(s, "ensemble") == 0)
+        *out = DNC_ENGINE_ENSEMBLE;
+    else
+        return dnc_fail(DNC_EINVAL, "engine must be 'explicit' or 'ensemble', got '%s'", s);
+    return DNC_OK;
 }
 
 const char *dnc_product_name(dnc_product_kind p)
@@ -91,6 +119,11 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *o)
     if (o->device == DNC_DEVICE_CUDA && o->product == DNC_PRODUCT_PORTABLE)
         return dnc_fail(DNC_EINVAL, "the portable product runs on the CPU only: use --device cpu "
                                     "with --product portable");
+    if (o->engine != DNC_ENGINE_EXPLICIT && o->engine != DNC_ENGINE_ENSEMBLE)
+        return dnc_fail(DNC_EINVAL, "invalid engine %d", (int)o->engine);
+    dnc_status est;
+    if (o->engine == DNC_ENGINE_ENSEMBLE && (est = dnc_ensemble_engine_check(o)))
+        return est;
     if (!isfinite(o->residual_alpha) || o->residual_alpha < 0)
         return dnc_fail(DNC_EINVAL, "residual_alpha must be a finite number >= 0, got %g",
                         o->residual_alpha);
@@ -267,6 +300,8 @@ static dnc_status load_first_inputs(propagation *p, const double *X)
 /* The layer's bias (and given weights) on the host, the bias on the engine. */
 static dnc_status load_layer_params(propagation *p, size_t layer)
 {
+    if (p->ops->bias_in_linear)
+        return DNC_OK;
     dnc_status st = layer_params(p->o, layer, p->Wgiven, p->hbias);
     return st ? st : p->ops->upload(p->ops->ctx, p->bias, p->hbias, p->N);
 }
@@ -306,13 +341,31 @@ static dnc_status observe(propagation *p, size_t layer)
     return st ? st : o->observer(o->observer_ctx, layer, p->Hhost, p->B, p->N);
 }
 
+/* From the B rows of Y (row stride ld): norms2 when not NULL, and when res is
+ * not NULL its c and rho of layer index l (rho from the engine's pair_stats
+ * where it has one: below the ~1e-16 floor of 1 - cos). */
+static dnc_status pair_statistics(propagation *p, const double *Y, size_t ld, double *norms2,
+                                  dnc_propagate_result *res, size_t l)
+{
+    const dnc_engine_ops *ops = p->ops;
+    if (!res)
+        return ops->gram_stats(ops->ctx, Y, p->B, p->N, ld, norms2, NULL);
+    if (ops->pair_stats) {
+        dnc_status st = ops->pair_stats(ops->ctx, Y, p->B, p->N, ld, norms2, &res->rho[l]);
+        res->c[l] = 1 - res->rho[l];
+        return st;
+    }
+    dnc_status st = ops->gram_stats(ops->ctx, Y, p->B, p->N, ld, norms2, &res->c[l]);
+    res->rho[l] = 1 - res->c[l];
+    return st;
+}
+
 /* q of layer l from H, and c too for pre-activation correlations. */
 static dnc_status record_preactivations(propagation *p, size_t layer, dnc_propagate_result *res)
 {
     size_t l = layer - 1;
     bool pre = p->o->corr == DNC_CORR_PRE;
-    dnc_status st = p->ops->gram_stats(p->ops->ctx, p->H, p->B, p->N, p->N, p->norms2,
-                                       pre ? &res->c[l] : NULL);
+    dnc_status st = pair_statistics(p, p->H, p->N, p->norms2, pre ? res : NULL, l);
     double total = 0;
     for (size_t b = 0; b < p->B; b++)
         total += p->norms2[b] / (double)p->N;
@@ -348,7 +401,7 @@ static dnc_status next_layer_inputs(propagation *p, size_t layer, dnc_propagate_
                             p->kmax)))
         return st;
     if (p->o->corr == DNC_CORR_POST)
-        st = ops->gram_stats(ops->ctx, p->A, p->B, p->N, p->kmax, NULL, &res->c[layer - 1]);
+        st = pair_statistics(p, p->A, p->kmax, NULL, res, layer - 1);
     return st;
 }
 
@@ -366,7 +419,6 @@ static dnc_status layer_step(propagation *p, size_t layer, dnc_propagate_result 
     if ((st = observe(p, layer)) || (st = record_preactivations(p, layer, res)) ||
         (st = next_layer_inputs(p, layer, res)))
         return st;
-    res->rho[l] = 1 - res->c[l];
     return DNC_OK;
 }
 
@@ -412,6 +464,8 @@ static dnc_status result_alloc(dnc_propagate_result *res, size_t depth, bool lya
     res->rho = calloc(depth, sizeof *res->rho);
     res->lyap = lyapunov ? calloc(depth, sizeof *res->lyap) : NULL;
     res->lyapunov = NAN;
+    res->lyapunov_err = NAN;
+    res->networks = 1;
     if (!res->q || !res->c || !res->rho || (lyapunov && !res->lyap)) {
         dnc_propagate_result_free(res);
         return dnc_fail(DNC_ENOMEM, "out of memory for %zu layers", depth);
@@ -455,8 +509,11 @@ dnc_status dnc_propagate(const dnc_propagate_opts *o, dnc_propagate_result *res)
     if (st)
         return st;
     dnc_engine_ops ops;
-    st = o->device == DNC_DEVICE_CUDA ? dnc_cuda_engine_open(&ops, o)
-                                      : dnc_cpu_engine_open(&ops, o);
+    if (o->engine == DNC_ENGINE_ENSEMBLE)
+        st = dnc_ensemble_engine_open(&ops, o);
+    else
+        st = o->device == DNC_DEVICE_CUDA ? dnc_cuda_engine_open(&ops, o)
+                                          : dnc_cpu_engine_open(&ops, o);
     if (st)
         return st;
     st = propagate_validated(o, &ops, res);
@@ -470,7 +527,12 @@ void dnc_propagate_result_free(dnc_propagate_result *res)
     free(res->c);
     free(res->rho);
     free(res->lyap);
+    free(res->q_err);
+    free(res->c_err);
+    free(res->rho_err);
+    free(res->lyap_err);
     res->q = res->c = res->rho = res->lyap = NULL;
+    res->q_err = res->c_err = res->rho_err = res->lyap_err = NULL;
     res->depth = 0;
 }
 
