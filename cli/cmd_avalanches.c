@@ -31,6 +31,10 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
     opts[k++] = (cli_opt)CLI_OPT("threshold", CLI_OPT_DOUBLE, &a->threshold,
                           "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)");
     opts[k++] = (cli_opt)CLI_OPT("delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit");
+    opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_propagate_param_engine, &a->engine,
+                          "explicit: the inputs of a network share its drawn weights; ensemble: "
+                          "each input (pair) sampled exactly on a network of its own at O(N) per "
+                          "layer (the same statistics; not with --rule std)");
     opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_net_param_seed, &a->net.seed, "random seed (weights, inputs, perturbed units)");
     opts[k++] = (cli_opt)CLI_OPT("threads", CLI_OPT_SIZE, &a->threads, "OpenMP threads (0: default)");
     opts[k++] = (cli_opt)CLI_OPT("out", CLI_OPT_STRING, &a->out, "output prefix");
@@ -42,7 +46,7 @@ cli_netaval_args cli_netaval_args_default(const char *out)
 {
     dnc_net_aval_opts d = dnc_net_aval_opts_default();
     cli_netaval_args a = {.net = d.net, .networks = d.networks, .inputs = d.inputs,
-                          .input_q = d.input_q, .rule = "damage", .threshold = 0,
+                          .input_q = d.input_q, .rule = "damage", .engine = "explicit", .threshold = 0,
                           .delta = d.delta, .threads = 0, .out = out, .quiet = false};
     a.net.sigma_w = 1.0;
     return a;
@@ -52,7 +56,7 @@ dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
 {
     *o = dnc_net_aval_opts_default();
     dnc_status st = dnc_net_rule_parse(a->rule, &o->rule);
-    if (st)
+    if (st || (st = dnc_engine_kind_parse(a->engine, &o->engine)))
         return st;
     if (a->threshold < 0)
         return dnc_fail(DNC_EINVAL, "--threshold must be > 0 (or 0 for the rule's default), got %g",
@@ -79,6 +83,7 @@ void cli_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
     cJSON_AddNumberToObject(c, "inputs", (double)o->inputs);
     cJSON_AddNumberToObject(c, "input_q", o->input_q);
     cJSON_AddStringToObject(c, "rule", dnc_net_rule_name(o->rule));
+    cJSON_AddStringToObject(c, "engine", dnc_engine_kind_name(o->engine));
     cJSON_AddNumberToObject(c, "threshold", o->threshold);
     cJSON_AddNumberToObject(c, "delta", o->delta);
     cJSON_AddNumberToObject(c, "seed", (double)o->net.seed);

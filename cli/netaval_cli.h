@@ -11,7 +11,7 @@ typedef struct {
     dnc_mlp_config net;
     size_t networks, inputs;
     double input_q;
-    const char *rule;
+    const char *rule, *engine;
     double threshold, delta;
     size_t threads;
     const char *out;

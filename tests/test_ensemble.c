@@ -21,6 +21,7 @@
 #include "dnncrit/activation.h"
 #include "dnncrit/propagate.h"
 #include "engines/engine.h"
+#include "testutil.h"
 
 /* ------------------------------------------------ two-sample KS test */
 
@@ -143,10 +144,14 @@ static dnc_propagate_opts config(dnc_activation act, double sw, double sb, size_
     return o;
 }
 
-/* 600 networks per engine; 45 tests in all. A per-test threshold of 1e-4
- * keeps the family's false-alarm rate below 0.5% for an exact engine, while
- * the wrong variant below fails at p ~ 1e-10 (its q shifts by sigma_b^2). */
-enum { M = 600 };
+/* 600 networks per engine (100 under valgrind, which only looks for memory
+ * errors); 45 tests in all. A per-test threshold of 1e-4 keeps the family's
+ * false-alarm rate below 0.5% for an exact engine, while the wrong variant
+ * below fails at p ~ 1e-100 (1e-20 with 100) as its q shifts by sigma_b^2. */
+static size_t networks_per_engine(void)
+{
+    return getenv("DNNCRIT_UNDER_VALGRIND") ? 100 : 600;
+}
 #define P_FAIL 1e-4
 
 static void test_distributions_match_explicit(void **state)
@@ -163,7 +168,7 @@ static void test_distributions_match_explicit(void **state)
         {"tanh B=8", config(DNC_ACT_TANH, 2.0, 0.5, 8, 0)},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        double p = min_pvalue(&cases[c].o, RUN_ENSEMBLE, M, cases[c].what);
+        double p = min_pvalue(&cases[c].o, RUN_ENSEMBLE, networks_per_engine(), cases[c].what);
         printf("# %s: smallest KS p-value %.3g\n", cases[c].what, p);
         assert_true(p > P_FAIL);
     }
@@ -173,7 +178,7 @@ static void test_power_check_catches_missing_bias(void **state)
 {
     (void)state;
     dnc_propagate_opts o = config(DNC_ACT_TANH, 1.5, 0.5, 2, 0);
-    double p = min_pvalue(&o, RUN_WRONG_NO_BIAS, M, "wrong: no bias");
+    double p = min_pvalue(&o, RUN_WRONG_NO_BIAS, networks_per_engine(), "wrong: no bias");
     printf("# Sigma without bias: smallest KS p-value %.3g\n", p);
     assert_true(p < P_FAIL);
 }
@@ -396,6 +401,38 @@ static void test_networks_average(void **state)
     assert_int_equal(dnc_propagate_networks(&o, 0, &r), DNC_EINVAL);
 }
 
+/* The command line: --engine and --networks, their columns and refusals. */
+static void test_cli(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char out[4096];
+    snprintf(out, sizeof out, "%s/ens", dir);
+    assert_int_equal(tu_run_cli(dir, "propagate --width 40 --depth 6 --engine ensemble "
+                                     "--networks 4 --lyapunov --quiet --out %s", out),
+                     0);
+    char *csv = tu_read(tu_path(dir, "ens.csv"));
+    assert_non_null(csv);
+    const char *header = "layer,q,q_err,c,c_err,rho,rho_err,lyap,lyap_err,q_mf,c_mf,rho_mf\n";
+    assert_true(strncmp(csv, header, strlen(header)) == 0);
+    free(csv);
+    char *json = tu_read(tu_path(dir, "ens.json"));
+    assert_non_null(strstr(json, "\"engine\":\t\"ensemble\""));
+    assert_non_null(strstr(json, "\"networks\":\t4"));
+    assert_non_null(strstr(json, "final_rho_err"));
+    free(json);
+    /* usage errors: exit 2, nothing written */
+    size_t before = tu_count_entries(dir);
+    assert_int_equal(tu_run_cli(dir, "propagate --engine exact --out %s/x", dir), 2);
+    assert_int_equal(tu_run_cli(dir, "propagate --engine ensemble --device cuda --out %s/x", dir),
+                     2);
+    assert_int_equal(tu_run_cli(dir, "propagate --networks 0 --out %s/x", dir), 2);
+    assert_int_equal(tu_run_cli(dir, "avalanches --engine ensemble --rule std --out %s/x", dir),
+                     2);
+    assert_int_equal(tu_count_entries(dir), before);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_refuses_what_it_cannot_serve),
         cmocka_unit_test(test_wide_network_and_thread_count),
         cmocka_unit_test(test_networks_average),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

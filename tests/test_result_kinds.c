@@ -313,11 +313,17 @@ static size_t check_record(const char *json_name)
 static void test_propagation_and_meanfield_headers(void **state)
 {
     (void)state;
-    run("propagate --width 16 --depth 8 --sigma-w 1.3 --lyapunov --threads 1 --out prop --quiet");
+    /* every column: several networks with the Lyapunov exponent */
+    run("propagate --width 16 --depth 8 --sigma-w 1.3 --lyapunov --networks 3 --threads 1 "
+        "--out prop --quiet");
     assert_int_equal(check_record("prop.json"), 1);
-    /* without the Lyapunov column */
+    /* one network: no error columns; without the Lyapunov column */
+    run("propagate --width 16 --depth 8 --sigma-w 1.3 --lyapunov --threads 1 --out prop1 --quiet");
+    char *h = first_line(tu_path(dir, "prop1.csv"));
+    assert_string_equal(h, "layer,q,c,rho,lyap,q_mf,c_mf,rho_mf");
+    free(h);
     run("propagate --width 16 --depth 8 --threads 1 --out prop2 --quiet");
-    char *h = first_line(tu_path(dir, "prop2.csv"));
+    h = first_line(tu_path(dir, "prop2.csv"));
     assert_string_equal(h, "layer,q,c,rho,q_mf,c_mf,rho_mf");
     free(h);
     run("meanfield --activation tanh --sigma-b 0.3 --critical --depth 20 --out mf");

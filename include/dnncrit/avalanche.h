@@ -25,6 +25,7 @@ DNC_BEGIN_DECLS
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
 #include "dnncrit/powerlaw.h"
+#include "dnncrit/propagate.h"
 
 /* Population activity of a raster of `units` units over `bins` time bins. */
 typedef struct {
@@ -226,6 +227,11 @@ typedef struct {
     dnc_net_rule rule;
     double threshold;   /* default 2 (damage), 0.5 (abs), 1 (std) */
     double delta;       /* damage: input perturbation (default 1e-3) */
+    dnc_engine_kind engine; /* explicit (default): the inputs of network k share its
+                             * weights; ensemble: each input (pair) is sampled on a
+                             * network of its own (seed + k inputs + j), which leaves
+                             * every per-input statistic's law unchanged; refuses the
+                             * std rule (it thresholds a whole batch together) */
     bool quiet;
 } dnc_net_aval_opts;
 

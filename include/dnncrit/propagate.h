@@ -74,7 +74,18 @@ const char *dnc_engine_kind_name(dnc_engine_kind e);
 dnc_status dnc_engine_kind_parse(const char *s, dnc_engine_kind *out);
 
 /* The declarations of the engine and network-count options, shared by every
- * command and sweep type that takes them (dnncrit/param.h). */
+ * command and sweep type that takes them (dnncrit/param.h); the macros for
+ * static tables (sweep schemas), the objects for option tables. */
+#define DNC_PROPAGATE_PARAM_ENGINE(def)                                                       \
+    {"engine", DNC_PARAM_CHOICE, (def),                                                      \
+     "networks: explicit (every weight drawn, O(N^2 B) per layer) or ensemble (the exact law " \
+     "over random networks sampled without weights, O(N B^2) per layer; no given or trained " \
+     "networks, CPU only)",                                                                  \
+     "explicit,ensemble"}
+#define DNC_PROPAGATE_PARAM_NETWORKS(def)                                                     \
+    {"networks", DNC_PARAM_SIZE, (def),                                                      \
+     "independent networks K (seeds seed..seed+K-1): per-layer mean and standard error",     \
+     "[1,1048576]"}
 extern const dnc_param dnc_propagate_param_engine;   /* "engine": explicit|ensemble */
 extern const dnc_param dnc_propagate_param_networks; /* "networks": K >= 1 */
 

@@ -17,6 +17,7 @@ dnc_net_aval_opts dnc_net_aval_opts_default(void)
                            .rule = DNC_NET_DAMAGE,
                            .threshold = 2.0,
                            .delta = 1e-3,
+                           .engine = DNC_ENGINE_EXPLICIT,
                            .quiet = true};
     o.net.width = 128;
     o.net.depth = 50;
@@ -52,14 +53,15 @@ void dnc_net_aval_result_free(dnc_net_aval_result *res)
 typedef struct {
     const dnc_net_aval_opts *o;
     size_t n0;
-    double *A; /* inputs x depth active counts of this network */
+    size_t inputs; /* inputs (pairs) in this propagation */
+    double *A;     /* inputs x depth active counts */
 } observer_ctx;
 
 static dnc_status observe(void *vctx, size_t layer, const double *H, size_t B, size_t N)
 {
     observer_ctx *c = vctx;
     const dnc_net_aval_opts *o = c->o;
-    size_t L = o->net.depth, I = o->inputs;
+    size_t L = o->net.depth, I = c->inputs;
     double thr = o->threshold;
     if (o->rule == DNC_NET_DAMAGE) {
         thr = o->threshold * o->delta / sqrt((double)c->n0);
@@ -106,6 +108,13 @@ dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o)
         return dnc_fail(DNC_EINVAL, "input_q must be > 0, got %g", o->input_q);
     if (o->inputs > 1000000 || o->networks > 1000000)
         return dnc_fail(DNC_EINVAL, "at most 1e6 inputs and networks per point");
+    if (o->engine != DNC_ENGINE_EXPLICIT && o->engine != DNC_ENGINE_ENSEMBLE)
+        return dnc_fail(DNC_EINVAL, "invalid engine %d", (int)o->engine);
+    if (o->engine == DNC_ENGINE_ENSEMBLE && o->rule == DNC_NET_STD)
+        return dnc_fail(DNC_EUNSUPPORTED,
+                        "the std rule thresholds all inputs of one network together; the "
+                        "ensemble engine samples each input (pair) on its own network: use the "
+                        "damage or abs rule, or --engine explicit");
     return DNC_OK;
 }
 
@@ -210,6 +219,57 @@ static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2
     r->survival = (double)r->cut / (double)r->seeded;
 }
 
+/* One propagation of `inputs` inputs (pairs) from X; activity into A. */
+static dnc_status activity(const dnc_net_aval_opts *o, dnc_engine_kind engine, uint64_t seed,
+                           size_t n0, size_t inputs, const double *X, double *A, bool quiet)
+{
+    dnc_propagate_opts po = dnc_propagate_opts_default();
+    po.net = o->net;
+    po.net.seed = seed;
+    po.engine = engine;
+    po.batch = o->rule == DNC_NET_DAMAGE ? 2 * inputs : inputs;
+    po.inputs = X;
+    po.quiet = quiet;
+    observer_ctx oc = {o, n0, inputs, A};
+    po.observer = observe;
+    po.observer_ctx = &oc;
+    dnc_propagate_result pr = {0};
+    dnc_status st = dnc_propagate(&po, &pr);
+    dnc_propagate_result_free(&pr);
+    return st;
+}
+
+/* Network k drawn weight by weight: all its inputs through the same weights. */
+static dnc_status activity_explicit(const dnc_net_aval_opts *o, size_t k, size_t n0,
+                                    const double *X, double *A)
+{
+    return activity(o, DNC_ENGINE_EXPLICIT, o->net.seed + k, n0, o->inputs, X, A, o->quiet);
+}
+
+/* The ensemble engine: every input (pair) j of "network" k on a network of
+ * its own (seed seed + k * inputs + j), in parallel. The statistics are
+ * averages over inputs and networks of per-input quantities, whose law is
+ * the same whether inputs share a network or not; only the grouping of the
+ * jackknife over networks changes meaning (groups of independent inputs). */
+static dnc_status activity_ensemble(const dnc_net_aval_opts *o, size_t k, size_t n0,
+                                    const double *X, double *A)
+{
+    size_t I = o->inputs, L = o->net.depth, per = o->rule == DNC_NET_DAMAGE ? 2 : 1;
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed)
+    for (long j = 0; j < (long)I; j++)
+        failed |= activity(o, DNC_ENGINE_ENSEMBLE, o->net.seed + k * I + (size_t)j, n0, 1,
+                           X + (size_t)j * per * n0, A + (size_t)j * L, true) != DNC_OK;
+    /* a failure is repeated alone for its message (the error text is per thread) */
+    for (size_t j = 0; failed && j < I; j++) {
+        dnc_status st = activity(o, DNC_ENGINE_ENSEMBLE, o->net.seed + k * I + j, n0, 1,
+                                 X + j * per * n0, A + j * L, true);
+        if (st)
+            return st;
+    }
+    return DNC_OK;
+}
+
 dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -231,18 +291,8 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
         st = dnc_fail(DNC_ENOMEM, "out of memory for %zu inputs of width %zu", B, n0);
     for (size_t k = 0; k < o->networks && !st; k++) {
         make_inputs(o, k, n0, X);
-        dnc_propagate_opts po = dnc_propagate_opts_default();
-        po.net = o->net;
-        po.net.seed = o->net.seed + k;
-        po.batch = B;
-        po.inputs = X;
-        po.quiet = o->quiet;
-        observer_ctx oc = {o, n0, A};
-        po.observer = observe;
-        po.observer_ctx = &oc;
-        dnc_propagate_result pr = {0};
-        st = dnc_propagate(&po, &pr);
-        dnc_propagate_result_free(&pr);
+        st = o->engine == DNC_ENGINE_ENSEMBLE ? activity_ensemble(o, k, n0, X, A)
+                                              : activity_explicit(o, k, n0, X, A);
         for (size_t j = 0; j < I && !st; j++) {
             for (size_t l = 0; l < L; l++) {
                 double rho = A[j * L + l] / (double)N;

@@ -15,6 +15,7 @@ static const dnc_sweep_param avalanches_params[] = {
     {"threshold", DNC_SWEEP_DOUBLE, "0", "activity threshold (0: the rule's default)", NULL},
     {"delta", DNC_SWEEP_DOUBLE, "0.001", "damage: input perturbation", NULL},
     {"fit", DNC_SWEEP_BOOL, "true", "fit tau, alpha, gamma (power laws, <S>(T))", NULL},
+    DNC_PROPAGATE_PARAM_ENGINE("explicit"),
 };
 static const char *const avalanches_columns[] = {
     "avalanches", "cut",   "survival", "mean_S",    "mean_T",  "max_S",
@@ -38,22 +39,18 @@ static dnc_net_aval_opts avalanches_opts_of(const dnc_sweep_point *p)
     if (dnc_sweep_get_double(p, "threshold") > 0)
         o.threshold = dnc_sweep_get_double(p, "threshold");
     o.delta = dnc_sweep_get_double(p, "delta");
+    o.engine = (dnc_engine_kind)dnc_sweep_get_choice(p, "engine");
     o.quiet = true;
     return o;
 }
 
 static dnc_status avalanches_validate(const dnc_sweep_point *p)
 {
+    if (dnc_sweep_get_double(p, "threshold") < 0)
+        return dnc_fail(DNC_EINVAL, "threshold must be >= 0 (0: the rule's default), got %g",
+                        dnc_sweep_get_double(p, "threshold"));
     dnc_net_aval_opts o = avalanches_opts_of(p);
-    dnc_status st = dnc_mlp_config_validate(&o.net);
-    if (st)
-        return st;
-    if (o.networks < 1 || o.inputs < 1)
-        return dnc_fail(DNC_EINVAL, "networks and inputs must be >= 1, got %zu and %zu",
-                        o.networks, o.inputs);
-    if (!(o.input_q > 0) || !(o.delta > 0) || dnc_sweep_get_double(p, "threshold") < 0)
-        return dnc_fail(DNC_EINVAL, "input_q and delta must be > 0 and threshold >= 0");
-    return DNC_OK;
+    return dnc_net_aval_opts_validate(&o);
 }
 
 static dnc_status avalanches_run(const dnc_sweep_point *p, double *row, cJSON *detail)

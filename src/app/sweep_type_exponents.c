@@ -19,6 +19,7 @@ static const dnc_sweep_param exponents_params[] = {
     {"log_correction", DNC_SWEEP_BOOL, "false",
      "also fit the mean-field ln(l) correction to the effective exponent", NULL},
     {"nboot", DNC_SWEEP_SIZE, "200", "bootstrap resamples for the errors", NULL},
+    DNC_PROPAGATE_PARAM_ENGINE("explicit"),
 };
 static const char *const exponents_columns[] = {
     "delta",     "delta_err", "delta_inf", "delta_inf_err", "amplitude",      "curvature",
@@ -34,6 +35,7 @@ static dnc_propagate_opts exponents_opts_of(const dnc_sweep_point *p)
     o.input_c = dnc_sweep_get_double(p, "input_c");
     o.corr = dnc_sweep_get_choice(p, "corr") ? DNC_CORR_POST : DNC_CORR_PRE;
     o.lyapunov = false;
+    o.engine = (dnc_engine_kind)dnc_sweep_get_choice(p, "engine");
     o.quiet = true;
     return o;
 }

@@ -17,6 +17,7 @@ static const dnc_sweep_param propagate_params[] = {
     {"residual_alpha", DNC_SWEEP_DOUBLE, "0",
      "0: plain MLP; > 0: residual layers h + alpha (W phi(h) + b)", NULL},
     {"device", DNC_SWEEP_CHOICE, "cpu", "cpu, or cuda (the optional GPU backend)", "cpu,cuda"},
+    DNC_PROPAGATE_PARAM_ENGINE("explicit"),
 };
 static const char *const propagate_columns[] = {"q_L", "c_L", "rho_L", "lyapunov"};
 
@@ -31,6 +32,7 @@ static dnc_propagate_opts propagate_opts_of(const dnc_sweep_point *p)
     o.lyapunov = dnc_sweep_get_bool(p, "lyapunov");
     o.residual_alpha = dnc_sweep_get_double(p, "residual_alpha");
     o.device = dnc_sweep_get_choice(p, "device") ? DNC_DEVICE_CUDA : DNC_DEVICE_CPU;
+    o.engine = (dnc_engine_kind)dnc_sweep_get_choice(p, "engine");
     o.quiet = true;
     return o;
 }

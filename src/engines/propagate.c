@@ -37,16 +37,8 @@ dnc_propagate_opts dnc_propagate_opts_default(void)
     return o;
 }
 
-const dnc_param dnc_propagate_param_engine = {
-    "engine", DNC_PARAM_CHOICE, "explicit",
-    "networks: explicit (every weight drawn, O(N^2 B) per layer) or ensemble (the exact law "
-    "over random networks sampled without weights, O(N B^2) per layer; no given or trained "
-    "networks, CPU only)",
-    "explicit,ensemble"};
-const dnc_param dnc_propagate_param_networks = {
-    "networks", DNC_PARAM_SIZE, "1",
-    "independent networks K (seeds seed..seed+K-1): per-layer mean and standard error",
-    "[1,1048576]"};
+const dnc_param dnc_propagate_param_engine = DNC_PROPAGATE_PARAM_ENGINE("explicit");
+const dnc_param dnc_propagate_param_networks = DNC_PROPAGATE_PARAM_NETWORKS("1");
 
 const char *dnc_engine_kind_name(dnc_engine_kind e)
 {
