@@ -20,8 +20,9 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
     if (!st) {
         dnc_result_write_header(f.fp, DNC_RESULT_CLASSIFY);
         for (size_t i = 0; i < nm; i++)
-            fprintf(f.fp, "\"%s\",%.10g,%zu,%.10g,%.10g\n", m[i].uclass->name, m[i].chi2, m[i].n,
-                    m[i].distance, m[i].p_value);
+            fprintf(f.fp, "\"%s\",%.10g,%zu,%.10g,%.10g,%.10g,%d\n", m[i].uclass->name,
+                    m[i].chi2, m[i].n, m[i].distance, m[i].p_value, m[i].param,
+                    m[i].within_2sigma ? 1 : 0);
         st = dnc_afile_commit(&f);
     }
     cJSON *rec = dnc_run_record_new("classify", argc, argv);
@@ -38,12 +39,26 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
     for (size_t i = 0; i < nm; i++) {
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "class", m[i].uclass->name);
-        cJSON_AddNumberToObject(c, "chi2", m[i].chi2);
+        cli_json_number(c, "chi2", m[i].chi2);
         cJSON_AddNumberToObject(c, "n", (double)m[i].n);
-        cJSON_AddNumberToObject(c, "distance", m[i].distance);
-        cJSON_AddNumberToObject(c, "p_value", m[i].p_value);
+        cli_json_number(c, "distance", m[i].distance);
+        cli_json_number(c, "p_value", m[i].p_value);
+        if (m[i].uclass->param_name)
+            cli_json_number(c, m[i].uclass->param_name, m[i].param);
+        cJSON_AddBoolToObject(c, "within_2sigma", m[i].within_2sigma);
         cJSON_AddItemToArray(arr, c);
     }
+    /* ties: every class within 2 sigma when there are two or more, with what
+     * would tell it from the others */
+    cJSON *ties = cJSON_AddArrayToObject(res, "ties");
+    for (size_t i = 0; dnc_classify_ties(m, nm) >= 2 && i < nm; i++)
+        if (m[i].within_2sigma) {
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "class", m[i].uclass->name);
+            if (m[i].uclass->tie_break)
+                cJSON_AddStringToObject(t, "tell_apart", m[i].uclass->tie_break);
+            cJSON_AddItemToArray(ties, t);
+        }
     cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "outputs"), "csv", cli_base_name(csv));
     dnc_run_record_finish(rec, t0);
     if (!st && (st = dnc_write_json_atomic(json, rec)))
@@ -52,6 +67,42 @@ static dnc_status write_outputs(const char *out, const dnc_uclass_match *m, size
     free(csv);
     free(json);
     return st;
+}
+
+static void print_table(bool quiet, const dnc_uclass_match *m, size_t nm)
+{
+    cli_say(quiet, "  %-28s %10s %3s %9s %10s  %s\n", "class", "chi2", "n", "distance", "p-value",
+            "within 2 sigma");
+    for (size_t i = 0; i < nm; i++) {
+        if (m[i].n == 0) {
+            cli_say(quiet, "  %-28s %10s %3s %9s %10s  (predicts none of the given exponents)\n",
+                    m[i].uclass->name, "-", "0", "-", "-");
+            continue;
+        }
+        char param[48] = "";
+        if (m[i].uclass->param_name)
+            snprintf(param, sizeof param, " (best %s = %.3g)", m[i].uclass->param_name,
+                     m[i].param);
+        cli_say(quiet, "  %-28s %10.4g %3zu %9.3f %10.3g  %s%s\n", m[i].uclass->name, m[i].chi2,
+                m[i].n, m[i].distance, m[i].p_value, m[i].within_2sigma ? "yes" : "no", param);
+    }
+}
+
+/* Two or more classes within 2 sigma: said on stderr whatever --quiet, as
+ * a warning about the verdict. */
+static void print_ties(const dnc_uclass_match *m, size_t nm)
+{
+    if (dnc_classify_ties(m, nm) < 2)
+        return;
+    fprintf(stderr, "classify: warning: %zu classes lie within 2 sigma of the data:",
+            dnc_classify_ties(m, nm));
+    for (size_t i = 0; i < nm; i++)
+        if (m[i].within_2sigma)
+            fprintf(stderr, " %s;", m[i].uclass->name);
+    fprintf(stderr, " these exponents cannot tell them apart.\n");
+    for (size_t i = 0; i < nm; i++)
+        if (m[i].within_2sigma && m[i].uclass->tie_break)
+            fprintf(stderr, "  %s: %s\n", m[i].uclass->name, m[i].uclass->tie_break);
 }
 
 typedef struct {
@@ -84,17 +135,15 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     double t0 = dnc_wall_time();
     double v[DNC_NEXP], e[DNC_NEXP];
     int rc = read_given(a, v, e);
-    dnc_uclass_match m[16];
+    dnc_uclass_match m[32];
     size_t nm = 0;
     if (!rc && dnc_classify(v, e, m, &nm))
         rc = cli_fail("classify") + 1;
     if (!rc) {
         cli_say(a->quiet, "classify: best match %s (distance %.2f error bars over %zu exponents)\n",
                 m[0].uclass->name, m[0].distance, m[0].n);
-        cli_say(a->quiet, "  %-12s %10s %9s %10s\n", "class", "chi2", "distance", "p-value");
-        for (size_t i = 0; i < nm; i++)
-            cli_say(a->quiet, "  %-12s %10.4g %9.3f %10.3g\n", m[i].uclass->name, m[i].chi2,
-                    m[i].distance, m[i].p_value);
+        print_table(a->quiet, m, nm);
+        print_ties(m, nm);
         if (write_outputs(a->out, m, nm, v, e, argc, argv, t0))
             rc = cli_fail("classify");
     }
@@ -131,9 +180,14 @@ int cmd_classify(int argc, char **argv)
     cli_command cli = {.command = "classify",
                    .summary = "Compares measured exponents with the built-in universality "
                               "classes (mean field, DP 1+1, 2+1, 3+1, with their avalanche "
-                              "exponents tau, alpha, gamma) and ranks them by chi^2 = sum "
-                              "(x - x_class)^2 / (dx^2 + dx_class^2); distance = sqrt(chi^2/n) "
-                              "is the typical deviation in error bars.",
+                              "exponents tau, alpha, gamma; Barkhausen noise: mean field (ABBM, "
+                              "a line over the driving rate c, fitted) and short range, which "
+                              "predict tau, alpha, gamma only) and ranks them by the p-value of "
+                              "chi^2 = sum (x - x_class)^2 / (dx^2 + dx_class^2) over the "
+                              "exponents each class predicts; distance = sqrt(chi^2/n) is the "
+                              "typical deviation in error bars. When two or more classes lie "
+                              "within 2 sigma (p >= 0.0455) it warns that the data cannot tell "
+                              "them apart, and says what could (results.ties).",
                    .example = "dnncrit classify --delta 0.161,0.003 --z 1.56,0.03",
                    .opts = opts,
                    .nopts = nopts};

@@ -38,7 +38,7 @@ static const struct {
     {DNC_RESULT_SIZE_DURATION, "T,count,mean_S,sem_S,fit,in_fit"},
     {DNC_RESULT_AVALANCHE_SHAPE, "t_over_T,shape"},
     {DNC_RESULT_BRANCHING, "k,r_k,fit"},
-    {DNC_RESULT_CLASSIFY, "class,chi2,n,distance,p_value"},
+    {DNC_RESULT_CLASSIFY, "class,chi2,n,distance,p_value,param,within_2sigma"},
     {DNC_RESULT_CNN, "layer,q,rho,rho_err,active_fraction,active_fraction_err,survival,"
                      "survival_err,q_err,c,c_err"},
     {DNC_RESULT_CNN_SEEDS, "seed,layer,q,rho,c,active_fraction,surv,nact"},

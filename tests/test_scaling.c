@@ -255,35 +255,67 @@ static void test_collapse(void **state)
         dnc_series_free(&s[i]);
 }
 
+/* The classes of the table that predict exponent k. */
+static bool predicts(const dnc_uclass *c, int k)
+{
+    return !isnan(c->value[k]);
+}
+
+/* The pairs the literature says avalanche exponents cannot separate
+ * (science.md): short-range Barkhausen and DP 2+1, mean-field Barkhausen at
+ * c = 0 and mean-field DP. */
+static bool look_alikes(const char *a, const char *b)
+{
+    static const char *const pairs[][2] = {
+        {"Barkhausen short range", "DP 2+1"},
+        {"Barkhausen mean field (ABBM)", "mean field"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if ((strcmp(a, pairs[i][0]) == 0 && strcmp(b, pairs[i][1]) == 0) ||
+            (strcmp(b, pairs[i][0]) == 0 && strcmp(a, pairs[i][1]) == 0))
+            return true;
+    return false;
+}
+
 static void test_classify(void **state)
 {
     (void)state;
     const dnc_uclass *tab;
     size_t nc = dnc_uclass_table(&tab);
-    assert_true(nc >= 4);
+    assert_true(nc >= 6);
     /* mean-field avalanche exponents follow from delta = 1, theta = 0 */
     assert_float_equal(tab[0].value[DNC_EXP_TAU], 1.5, 1e-15);
     assert_float_equal(tab[0].value[DNC_EXP_ALPHA], 2.0, 1e-15);
     assert_float_equal(tab[0].value[DNC_EXP_GAMMA], 2.0, 1e-15);
-    /* every class's own exponents, with 2% errors, classify as that class */
+    /* every class's own exponents, with 2% errors, classify as that class
+     * (chi2 = 0); a class with equal exponents may share first place, every
+     * other class is more than 3 error bars away */
     for (size_t c = 0; c < nc; c++) {
         double v[DNC_NEXP], e[DNC_NEXP];
         for (int k = 0; k < DNC_NEXP; k++) {
             v[k] = tab[c].value[k];
             e[k] = 0.02 * fabs(v[k]) + 0.005;
         }
-        dnc_uclass_match m[16];
+        dnc_uclass_match m[32];
         size_t nm;
         assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
         assert_int_equal(nm, nc);
-        assert_string_equal(m[0].uclass->name, tab[c].name);
-        assert_float_equal(m[0].chi2, 0.0, 1e-12);
-        assert_true(m[1].chi2 > 9.0);
+        size_t self = nm;
+        for (size_t i = 0; i < nm; i++)
+            if (m[i].uclass == &tab[c])
+                self = i;
+        assert_true(self < nm);
+        assert_float_equal(m[self].chi2, 0.0, 1e-12);
+        assert_float_equal(m[self].p_value, 1.0, 1e-12);
+        for (size_t i = 0; i < nm; i++)
+            if (m[i].n > 0 && m[i].uclass != &tab[c] &&
+                !look_alikes(m[i].uclass->name, tab[c].name))
+                assert_true(m[i].chi2 > 9.0);
     }
     double v[DNC_NEXP], e[DNC_NEXP];
     for (int k = 0; k < DNC_NEXP; k++)
         v[k] = e[k] = NAN;
-    dnc_uclass_match m[16];
+    dnc_uclass_match m[32];
     size_t nm;
     assert_int_equal(dnc_classify(v, e, m, &nm), DNC_EINVAL);
     v[DNC_EXP_DELTA] = 0.45;
@@ -292,8 +324,98 @@ static void test_classify(void **state)
     e[DNC_EXP_DELTA] = 0.01;
     assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
     assert_string_equal(m[0].uclass->name, "DP 2+1");
+    /* the Barkhausen classes predict no delta: compared on nothing, listed last */
+    assert_int_equal(m[nm - 1].n, 0);
+    assert_false(predicts(m[nm - 1].uclass, DNC_EXP_DELTA));
+    assert_true(isnan(m[nm - 1].p_value));
     assert_int_equal(dnc_exponent_index("nu_par"), DNC_EXP_NU_PAR);
     assert_int_equal(dnc_exponent_index("foo"), -1);
+}
+
+static const dnc_uclass_match *find_match(const dnc_uclass_match *m, size_t nm, const char *name)
+{
+    for (size_t i = 0; i < nm; i++)
+        if (strcmp(m[i].uclass->name, name) == 0)
+            return &m[i];
+    return NULL;
+}
+
+/* ABBM is a line: tau = (3 - c)/2, alpha = 2 - c. Exponents generated at
+ * c = 0.4 (tau 1.3, alpha 1.6, gamma 2) give back c = 0.4 (closed-form
+ * weighted least squares) with chi2 = 0 and one fitted parameter. */
+static void test_classify_abbm_line(void **state)
+{
+    (void)state;
+    double v[DNC_NEXP], e[DNC_NEXP];
+    for (int k = 0; k < DNC_NEXP; k++)
+        v[k] = e[k] = NAN;
+    v[DNC_EXP_TAU] = 1.3;
+    e[DNC_EXP_TAU] = 0.02;
+    v[DNC_EXP_ALPHA] = 1.6;
+    e[DNC_EXP_ALPHA] = 0.05;
+    v[DNC_EXP_GAMMA] = 2.0;
+    e[DNC_EXP_GAMMA] = 0.05;
+    dnc_uclass_match m[32];
+    size_t nm;
+    assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
+    assert_string_equal(m[0].uclass->name, "Barkhausen mean field (ABBM)");
+    assert_float_equal(m[0].param, 0.4, 1e-12);
+    assert_float_equal(m[0].chi2, 0.0, 1e-20);
+    assert_int_equal(m[0].n, 3);
+    /* out of the line's range: c is clamped to [0, 1] */
+    v[DNC_EXP_TAU] = 1.7;
+    v[DNC_EXP_ALPHA] = 2.4;
+    assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
+    const dnc_uclass_match *abbm = find_match(m, nm, "Barkhausen mean field (ABBM)");
+    assert_non_null(abbm);
+    assert_float_equal(abbm->param, 0.0, 0);
+    /* tau 0.2 / 0.02 = 10 and alpha 0.4 / 0.05 = 8 error bars off: chi2 = 164 */
+    assert_float_equal(abbm->chi2, 164.0, 1e-9);
+}
+
+/* Ties: short-range Barkhausen against DP 2+1 from avalanche exponents, and
+ * mean-field Barkhausen against mean-field DP, lie within 2 sigma and are
+ * flagged; adding a spreading exponent that only DP predicts leaves
+ * Barkhausen compared on fewer exponents, and precise exponents far from a
+ * class end the tie. */
+static void test_classify_flags_ties(void **state)
+{
+    (void)state;
+    double v[DNC_NEXP], e[DNC_NEXP];
+    for (int k = 0; k < DNC_NEXP; k++)
+        v[k] = e[k] = NAN;
+    /* DP 2+1's avalanche exponents (1.268, 1.451, 1.681) measured to +-0.03, 0.05, 0.08 */
+    v[DNC_EXP_TAU] = 1.268;
+    e[DNC_EXP_TAU] = 0.03;
+    v[DNC_EXP_ALPHA] = 1.451;
+    e[DNC_EXP_ALPHA] = 0.05;
+    v[DNC_EXP_GAMMA] = 1.681;
+    e[DNC_EXP_GAMMA] = 0.08;
+    dnc_uclass_match m[32];
+    size_t nm;
+    assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
+    assert_true(dnc_classify_ties(m, nm) >= 2);
+    assert_true(find_match(m, nm, "DP 2+1")->within_2sigma);
+    assert_true(find_match(m, nm, "Barkhausen short range")->within_2sigma);
+    assert_false(find_match(m, nm, "DP 1+1")->within_2sigma);
+    /* mean-field avalanche exponents: mean-field DP and ABBM at c = 0 */
+    v[DNC_EXP_TAU] = 1.5;
+    v[DNC_EXP_ALPHA] = 2.0;
+    v[DNC_EXP_GAMMA] = 2.0;
+    assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
+    assert_int_equal(dnc_classify_ties(m, nm), 2);
+    assert_true(find_match(m, nm, "mean field")->within_2sigma);
+    assert_true(find_match(m, nm, "Barkhausen mean field (ABBM)")->within_2sigma);
+    assert_float_equal(find_match(m, nm, "Barkhausen mean field (ABBM)")->param, 0.0, 1e-12);
+    /* DP 1+1 exponents to 0.1%: one class only */
+    for (int k = 0; k < DNC_NEXP; k++)
+        v[k] = e[k] = NAN;
+    v[DNC_EXP_DELTA] = 0.1595;
+    e[DNC_EXP_DELTA] = 0.0005;
+    v[DNC_EXP_Z] = 1.581;
+    e[DNC_EXP_Z] = 0.002;
+    assert_int_equal(dnc_classify(v, e, m, &nm), DNC_OK);
+    assert_int_equal(dnc_classify_ties(m, nm), 1);
 }
 
 static void write_file(const char *path, const char *text)
@@ -551,7 +673,10 @@ int main(void)
         cmocka_unit_test(test_pure_power_law), cmocka_unit_test(test_corrections_to_scaling),
         cmocka_unit_test(test_bootstrap_error), cmocka_unit_test(test_critical_point),
         cmocka_unit_test(test_off_critical),   cmocka_unit_test(test_collapse),
-        cmocka_unit_test(test_classify),       cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_classify_abbm_line),
+        cmocka_unit_test(test_classify_flags_ties),
+        cmocka_unit_test(test_tables),
         cmocka_unit_test(test_cli),            cmocka_unit_test(test_fss_never_aborts),
         cmocka_unit_test(test_classify_option_spelling),
         cmocka_unit_test(test_exponents_quote),

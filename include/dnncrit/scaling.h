@@ -173,31 +173,54 @@ enum {
 
 typedef struct {
     const char *name;
-    double value[DNC_NEXP];
+    double value[DNC_NEXP]; /* NAN: the class does not predict this exponent */
     double error[DNC_NEXP];
+    /* A line of classes (mean-field Barkhausen, ABBM, with driving rate c:
+     * tau = (3 - c)/2, alpha = 2 - c): the exponents are value + param * slope
+     * for param in [param_min, param_max]. NULL param_name: a point class. */
+    double slope[DNC_NEXP];
+    const char *param_name;
+    double param_min, param_max;
+    /* What tells this class from the classes it resembles (for ties). */
+    const char *tie_break;
 } dnc_uclass;
 
 /* Exponent names as used on the command line (beta, nu_perp, ...); -1 if unknown. */
 const char *dnc_exponent_name(int k);
 int dnc_exponent_index(const char *name);
 /* The built-in table: mean field, DP 1+1, 2+1, 3+1 (Hinrichsen 2000;
- * Jensen 1999); avalanche exponents from the spreading exponents:
+ * Jensen 1999), avalanche exponents from the spreading exponents:
  * alpha = 1 + delta, gamma = 1 + theta + delta, tau = 1 + delta / gamma
- * (mean field: tau = 3/2, alpha = 2, gamma = 2). */
+ * (mean field: tau = 3/2, alpha = 2, gamma = 2); then the Barkhausen-noise
+ * classes, which predict avalanche exponents only: mean field (ABBM, the line
+ * tau = (3 - c)/2, alpha = 2 - c, gamma = 2 over the driving rate c in
+ * [0, 1)) and short-range elasticity (tau 1.27, alpha 1.5, gamma 1.77;
+ * Durin & Zapperi, PRL 84, 4705 (2000)). */
 size_t dnc_uclass_table(const dnc_uclass **table);
+
+/* Two classes "tie" when both lie within 2 sigma of the data: p >= this
+ * (the two-sided 2-sigma tail of a normal). */
+#define DNC_CLASSIFY_TIE_P 0.0455
 
 typedef struct {
     const dnc_uclass *uclass;
-    double chi2;     /* sum over measured exponents of (x - x_c)^2 / (dx^2 + dx_c^2) */
-    size_t n;        /* exponents compared */
+    double chi2;     /* sum over compared exponents of (x - x_c)^2 / (dx^2 + dx_c^2) */
+    size_t n;        /* exponents compared: measured and predicted by the class
+                      * (0: none; chi2, distance and p_value are NAN) */
     double distance; /* sqrt(chi2 / n): typical deviation in error bars */
-    double p_value;  /* P(chi^2_n >= chi2) */
+    double p_value;  /* P(chi^2_dof >= chi2), dof = n less the fitted parameter (>= 1) */
+    double param;    /* a line class: its best parameter (e.g. ABBM's c); NAN otherwise */
+    bool within_2sigma; /* p_value >= DNC_CLASSIFY_TIE_P */
 } dnc_uclass_match;
 
 /* value[k], error[k] for k < DNC_NEXP; NAN value = not measured. Fills
- * matches[] (one per class) sorted from best to worst. */
+ * matches[] (one per class, at most dnc_uclass_table's count) sorted from
+ * best to worst (by p-value; classes that predict none of the measured
+ * exponents last). */
 dnc_status dnc_classify(const double *value, const double *error, dnc_uclass_match *matches,
                         size_t *nmatches);
+/* How many of the matches lie within 2 sigma of the data (ties when >= 2). */
+size_t dnc_classify_ties(const dnc_uclass_match *matches, size_t nmatches);
 
 DNC_END_DECLS
 #endif
