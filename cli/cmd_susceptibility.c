@@ -21,13 +21,13 @@
 #include "netaval_cli.h"
 
 typedef struct {
-    double sigma_w, chi, chi_err, chi_S, survival, mean_S, mean_T, max_S;
+    double sigma_w, chi, chi_err, chi_S, survival, mean_S, mean_T, max_S, size_cutoff;
     size_t completed, width;
 } scan_point;
 
 typedef struct {
     size_t width;
-    double peak_sigma_w, peak_sigma_w_err, peak_chi, peak_chi_S;
+    double peak_sigma_w, peak_sigma_w_err, peak_chi, peak_chi_S, peak_size_cutoff;
     bool at_edge;
 } width_peak;
 
@@ -40,7 +40,8 @@ static width_peak find_peak(const scan_point *p, size_t n)
         if (p[i].chi > p[b].chi)
             b = i;
     width_peak w = {.width = p[0].width, .peak_sigma_w = p[b].sigma_w, .peak_chi = p[b].chi,
-                    .peak_chi_S = p[b].chi_S, .at_edge = b == 0 || b + 1 == n};
+                    .peak_chi_S = p[b].chi_S, .peak_size_cutoff = p[b].size_cutoff,
+                    .at_edge = b == 0 || b + 1 == n};
     double h = n > 1 ? fabs(p[n - 1].sigma_w - p[0].sigma_w) / (double)(n - 1) : NAN;
     w.peak_sigma_w_err = h / 2;
     if (!w.at_edge) {
@@ -103,8 +104,9 @@ static dnc_status scan(const cli_netaval_args *a, const cli_dlist *sw, const cli
             dnc_net_aval_result r;
             if ((st = cli_netaval_build(&b, &o)) || (st = dnc_net_avalanches(&o, &r)))
                 break;
-            pts[iw * sw->n + is] = (scan_point){b.net.sigma_w, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S,
-                                                r.mean_T, r.max_S, r.av.count, b.net.width};
+            pts[iw * sw->n + is] = (scan_point){b.net.sigma_w, r.chi, r.chi_err, r.chi_S,
+                                                r.survival, r.mean_S, r.mean_T, r.max_S,
+                                                r.size_cutoff, r.av.count, b.net.width};
             dnc_net_aval_result_free(&r);
             dnc_progress_update(&prog, iw * sw->n + is + 1);
         }
@@ -142,8 +144,8 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
     scan_point *pts = calloc(np, sizeof *pts);
     width_peak *pk = calloc(widths->n, sizeof *pk);
     double *wx = calloc(widths->n, sizeof *wx), *wy = calloc(widths->n, sizeof *wy),
-           *wz = calloc(widths->n, sizeof *wz);
-    if (!pts || !pk || !wx || !wy || !wz)
+           *wz = calloc(widths->n, sizeof *wz), *wc = calloc(widths->n, sizeof *wc);
+    if (!pts || !pk || !wx || !wy || !wz || !wc)
         st = dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st)
         st = scan(a, sw, widths, pts);
@@ -157,9 +159,10 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
     if (!st) {
         dnc_result_write_header(fp, DNC_RESULT_SUSCEPTIBILITY);
         for (size_t i = 0; i < np; i++)
-            fprintf(fp, "%zu,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%zu\n", pts[i].width,
-                    pts[i].sigma_w, pts[i].chi, pts[i].chi_err, pts[i].chi_S, pts[i].survival, pts[i].mean_S,
-                    pts[i].mean_T, pts[i].max_S, pts[i].completed);
+            fprintf(fp, "%zu,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%zu,%.10g\n",
+                    pts[i].width, pts[i].sigma_w, pts[i].chi, pts[i].chi_err, pts[i].chi_S,
+                    pts[i].survival, pts[i].mean_S, pts[i].mean_T, pts[i].max_S,
+                    pts[i].completed, pts[i].size_cutoff);
         root = dnc_run_record_new("susceptibility", argc, argv);
         cJSON *c = cJSON_AddObjectToObject(root, "config");
         cJSON *l = cJSON_AddArrayToObject(c, "sigma_w");
@@ -182,17 +185,22 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
             cli_json_number(p, "peak_minus_critical", have_sc ? pk[iw].peak_sigma_w - sc : NAN);
             cli_json_number(p, "peak_chi", pk[iw].peak_chi);
             cli_json_number(p, "size_susceptibility_at_peak", pk[iw].peak_chi_S);
+            cli_json_number(p, "size_cutoff_at_peak", pk[iw].peak_size_cutoff);
             cJSON_AddBoolToObject(p, "peak_at_scan_edge", pk[iw].at_edge);
             cJSON_AddItemToArray(peaks, p);
             wx[iw] = (double)pk[iw].width;
             wy[iw] = pk[iw].peak_chi;
             wz[iw] = pk[iw].peak_chi_S;
+            wc[iw] = pk[iw].peak_size_cutoff;
         }
         double s, e;
         cJSON *fss = cJSON_AddObjectToObject(r, "finite_size_scaling");
         loglog_slope(wx, wy, widths->n, &s, &e);
         cli_json_value_error(fss, "peak_chi_exponent", s, e);
         loglog_slope(wx, wz, widths->n, &s, &e);
+        cli_json_value_error(fss, "size_susceptibility_exponent", s, e);
+        /* S_c ~ N^D with S_c the fitted cutoff of P(S) at each width's peak */
+        loglog_slope(wx, wc, widths->n, &s, &e);
         cli_json_value_error(fss, "cutoff_exponent", s, e);
         dnc_run_record_finish(root, t0);
         st = cli_outset_commit(&os, a->out, root);
@@ -220,6 +228,7 @@ static int run(const cli_netaval_args *a, const cli_dlist *sw, const cli_dlist *
     free(wx);
     free(wy);
     free(wz);
+    free(wc);
     return st ? cli_fail("susceptibility") : 0;
 }
 

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "dnncrit/avalanche.h"
+#include "dnncrit/powerlaw.h"
+#include "dnncrit/rng.h"
 #include "dnncrit/io.h"
 #include "testutil.h"
 
@@ -290,10 +292,43 @@ static void test_supercritical_is_cut_at_the_caps(void **state)
     dnc_activity_free(&a);
 }
 
+/* dnc_avalanche_size_cutoff recovers S_c of sizes drawn from
+ * P(S) ~ S^-1.5 exp(-S / 200) on the integers (a discrete power law by
+ * dnc_pl_sample, thinned with probability exp(-S / S_c)): ~2000 of the
+ * ~15000 kept sizes lie beyond S = 100, so the MLE of 1/S_c has a relative
+ * error of a few percent; 10% is > 3 sigma. Fewer than 10 sizes: NAN. */
+static void test_size_cutoff(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    const double s_c = 200.0;
+    double *u = malloc(2 * N * sizeof *u), *s = malloc(N * sizeof *s), *kept = malloc(N * sizeof *kept);
+    assert_non_null(u);
+    assert_non_null(s);
+    assert_non_null(kept);
+    dnc_uniform_fill(7, DNC_STREAM_USER, 0, 0, u, 2 * N);
+    dnc_pl_fit law = {.discrete = true, .alpha = 1.5, .xmin = 1, .xmax = INFINITY};
+    assert_int_equal(dnc_pl_sample(&law, u, s, N), DNC_OK);
+    size_t n = 0;
+    for (size_t i = 0; i < N; i++)
+        if (u[N + i] < exp(-s[i] / s_c))
+            kept[n++] = s[i];
+    double fitted, tau;
+    assert_int_equal(dnc_avalanche_size_cutoff(kept, n, &fitted, &tau), DNC_OK);
+    assert_true(fabs(fitted / s_c - 1) < 0.1);
+    assert_true(fabs(tau - 1.5) < 0.05);
+    assert_int_equal(dnc_avalanche_size_cutoff(kept, 9, &fitted, &tau), DNC_OK);
+    assert_true(isnan(fitted) && isnan(tau));
+    free(u);
+    free(s);
+    free(kept);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segmentation),
+        cmocka_unit_test(test_size_cutoff),
         cmocka_unit_test(test_raster_readers),
         cmocka_unit_test(test_subcritical_is_not_critical),
         cmocka_unit_test(test_branching_ratio_estimators),

@@ -245,9 +245,19 @@ typedef struct {
     double chi;          /* mean of chi_layer over the second half of the layers */
     double chi_err;      /* jackknife over networks (NAN with one network) */
     double chi_S;        /* <S^2>/<S> of completed avalanches */
+    double size_cutoff;  /* S_c of dnc_avalanche_size_cutoff on the completed sizes */
     double survival;     /* cut / seeded: P(T >= depth) */
     double mean_S, mean_T, max_S;
 } dnc_net_aval_result;
+
+/* The cutoff of an avalanche-size distribution: P(S) ~ S^-tau exp(-S / S_c)
+ * fitted by maximum likelihood on the integers S >= 1 (dnc_pl_compare_alt,
+ * DNC_PL_ALT_CUTOFF, on the discrete power law from xmin = 1). *s_c = 1 /
+ * lambda and *tau the fitted exponent; *s_c is NAN when the fit resolves no
+ * cutoff (lambda < 1e-12) or there are fewer than 10 sizes. Unlike the
+ * largest size or <S^2>/<S>, S_c is a parameter of the distribution, so its
+ * growth with N, S_c ~ N^D, is a well-defined exponent. */
+dnc_status dnc_avalanche_size_cutoff(const double *sizes, size_t n, double *s_c, double *tau);
 
 dnc_net_aval_opts dnc_net_aval_opts_default(void);
 const char *dnc_net_rule_name(dnc_net_rule r);

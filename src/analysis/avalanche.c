@@ -1,5 +1,6 @@
 /* Avalanches in activity rasters and their statistics. See avalanche.h. */
 #include "dnncrit/avalanche.h"
+#include "dnncrit/powerlaw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -178,5 +179,26 @@ dnc_status dnc_avalanche_analyse(const dnc_avalanches *av, const dnc_avalanche_o
     out->collapse_ok = dnc_shape_collapse_fit(av, ctmin, o->collapse_tmax, o->min_count,
                                               o->collapse_grid, &out->collapse) == DNC_OK;
     out->chi_S = dnc_avalanche_size_susceptibility(av);
+    return DNC_OK;
+}
+
+dnc_status dnc_avalanche_size_cutoff(const double *sizes, size_t n, double *s_c, double *tau)
+{
+    *s_c = *tau = NAN;
+    if (n < 10)
+        return DNC_OK;
+    dnc_pl_opts po = dnc_pl_opts_default();
+    po.discrete = true;
+    po.xmin = 1;
+    dnc_pl_fit fit;
+    dnc_pl_compare cmp;
+    dnc_status st = dnc_pl_fit_data(sizes, n, &po, &fit);
+    if (!st)
+        st = dnc_pl_compare_alt(sizes, n, &fit, DNC_PL_ALT_CUTOFF, &cmp);
+    if (st)
+        return st;
+    *tau = cmp.params[0];
+    if (cmp.params[1] >= 1e-12)
+        *s_c = 1.0 / cmp.params[1];
     return DNC_OK;
 }

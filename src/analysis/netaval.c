@@ -213,6 +213,9 @@ static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2
     }
     double n = (double)r->av.count;
     r->chi_S = S > 0 ? S2 / S : NAN;
+    double tau;
+    if (dnc_avalanche_size_cutoff(r->av.size, r->av.count, &r->size_cutoff, &tau))
+        r->size_cutoff = NAN; /* a fit that fails leaves the cutoff unknown, not the run */
     r->mean_S = n > 0 ? S / n : NAN;
     r->mean_T = n > 0 ? T / n : NAN;
     r->max_S = mx;
