@@ -71,8 +71,9 @@ static uint64_t popcount64(uint64_t x)
 }
 
 /* Philox blocks for counters (ctr[i], run, t, stream), i < n:
- * u_a = out[0] | out[1] << 32, u_b = out[2] | out[3] << 32. Full groups of
- * LANES go through the vector loop, the rest one by one (same numbers). */
+ * u_a = out[0] | out[1] << 32, u_b = out[2] | out[3] << 32. Groups of
+ * LANES go through the vector loop, a rest of up to 3 one by one (every
+ * block is a pure function of its counter: the same numbers either way). */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
 philox_batch(uint32_t k0, uint32_t k1, uint32_t run, uint32_t t, uint32_t stream,
              const uint32_t *ctr, size_t n, uint64_t *ua, uint64_t *ub)
@@ -86,6 +87,21 @@ philox_batch(uint32_t k0, uint32_t k1, uint32_t run, uint32_t t, uint32_t stream
             ua[v + (size_t)j] = (uint64_t)x[0] | (uint64_t)x[1] << 32;
             ub[v + (size_t)j] = (uint64_t)x[2] | (uint64_t)x[3] << 32;
         }
+    }
+    if (n - v > 3) { /* pad: a vector group of LANES costs less than four scalar blocks */
+        uint32_t c[LANES] = {0};
+        uint64_t a[LANES], b[LANES];
+        memcpy(c, ctr + v, (n - v) * sizeof *c);
+#pragma omp simd
+        for (int j = 0; j < LANES; j++) {
+            uint32_t x[4] = {c[j], run, t, stream};
+            philox10(k0, k1, x);
+            a[j] = (uint64_t)x[0] | (uint64_t)x[1] << 32;
+            b[j] = (uint64_t)x[2] | (uint64_t)x[3] << 32;
+        }
+        memcpy(ua + v, a, (n - v) * sizeof *a);
+        memcpy(ub + v, b, (n - v) * sizeof *b);
+        return;
     }
     for (; v < n; v++) {
         uint32_t x[4] = {ctr[v], run, t, stream};
