@@ -70,10 +70,23 @@ static uint64_t popcount64(uint64_t x)
     return (x * 0x0101010101010101ull) >> 56;
 }
 
+/* The two random words of the Philox block (c, run, t, stream). */
+__attribute__((always_inline)) static inline void philox_words(uint32_t k0, uint32_t k1,
+                                                               uint32_t c, uint32_t run,
+                                                               uint32_t t, uint32_t stream,
+                                                               uint64_t *ua, uint64_t *ub)
+{
+    uint32_t x[4] = {c, run, t, stream};
+    philox10(k0, k1, x);
+    *ua = (uint64_t)x[0] | (uint64_t)x[1] << 32;
+    *ub = (uint64_t)x[2] | (uint64_t)x[3] << 32;
+}
+
 /* Philox blocks for counters (ctr[i], run, t, stream), i < n:
  * u_a = out[0] | out[1] << 32, u_b = out[2] | out[3] << 32. Groups of
- * LANES go through the vector loop, a rest of up to 3 one by one (every
- * block is a pure function of its counter: the same numbers either way). */
+ * LANES go through the vector loop, a rest of 4 or more as one padded
+ * group, a shorter rest one by one (every block is a pure function of its
+ * counter: the same numbers either way). */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
 philox_batch(uint32_t k0, uint32_t k1, uint32_t run, uint32_t t, uint32_t stream,
              const uint32_t *ctr, size_t n, uint64_t *ua, uint64_t *ub)
@@ -81,33 +94,23 @@ philox_batch(uint32_t k0, uint32_t k1, uint32_t run, uint32_t t, uint32_t stream
     size_t v = 0;
     for (; v + LANES <= n; v += LANES) {
 #pragma omp simd
-        for (int j = 0; j < LANES; j++) {
-            uint32_t x[4] = {ctr[v + (size_t)j], run, t, stream};
-            philox10(k0, k1, x);
-            ua[v + (size_t)j] = (uint64_t)x[0] | (uint64_t)x[1] << 32;
-            ub[v + (size_t)j] = (uint64_t)x[2] | (uint64_t)x[3] << 32;
-        }
+        for (int j = 0; j < LANES; j++)
+            philox_words(k0, k1, ctr[v + (size_t)j], run, t, stream, &ua[v + (size_t)j],
+                         &ub[v + (size_t)j]);
     }
-    if (n - v > 3) { /* pad: a vector group of LANES costs less than four scalar blocks */
+    size_t rest = n - v;
+    if (rest > 3) {
         uint32_t c[LANES] = {0};
         uint64_t a[LANES], b[LANES];
-        memcpy(c, ctr + v, (n - v) * sizeof *c);
+        memcpy(c, ctr + v, rest * sizeof *c);
 #pragma omp simd
-        for (int j = 0; j < LANES; j++) {
-            uint32_t x[4] = {c[j], run, t, stream};
-            philox10(k0, k1, x);
-            a[j] = (uint64_t)x[0] | (uint64_t)x[1] << 32;
-            b[j] = (uint64_t)x[2] | (uint64_t)x[3] << 32;
-        }
-        memcpy(ua + v, a, (n - v) * sizeof *a);
-        memcpy(ub + v, b, (n - v) * sizeof *b);
-        return;
-    }
-    for (; v < n; v++) {
-        uint32_t x[4] = {ctr[v], run, t, stream};
-        philox10(k0, k1, x);
-        ua[v] = (uint64_t)x[0] | (uint64_t)x[1] << 32;
-        ub[v] = (uint64_t)x[2] | (uint64_t)x[3] << 32;
+        for (int j = 0; j < LANES; j++)
+            philox_words(k0, k1, c[j], run, t, stream, &a[j], &b[j]);
+        memcpy(ua + v, a, rest * sizeof *a);
+        memcpy(ub + v, b, rest * sizeof *b);
+    } else {
+        for (; v < n; v++)
+            philox_words(k0, k1, ctr[v], run, t, stream, &ua[v], &ub[v]);
     }
 }
 
