@@ -47,13 +47,12 @@ typedef struct {
     uint32_t k0, k1, run, t;
 } ms_ctx;
 
-/* scratch of one block of words */
+/* The undecided words of one block, compacted (entry i is the i-th word
+ * still undecided): class masks, result so far, undecided lanes, word index. */
 typedef struct {
     uint64_t e[5][BLOCK]; /* class masks: exactly n active parents */
     uint64_t res[BLOCK], und[BLOCK];
-    uint32_t widx[BLOCK]; /* word index of block entry k */
-    uint32_t pk[BLOCK];   /* undecided entries */
-    uint32_t ctr[BLOCK];  /* their word indices */
+    uint32_t widx[BLOCK];
     uint64_t ua[BLOCK], ub[BLOCK];
 } ms_block;
 
@@ -114,39 +113,69 @@ philox_batch(uint32_t k0, uint32_t k1, uint32_t run, uint32_t t, uint32_t stream
     }
 }
 
-/* One bit step j on entry k: decides the lanes where u differs from T_j. */
-__attribute__((always_inline)) static inline void bit_step(const ms_ctx *c, ms_block *b, size_t k,
-                                                           int j, uint64_t u, int two_d)
+/* Bit steps j = 2 round (random words ua) and 2 round + 1 (ub) on the n
+ * entries: step j decides the lanes where u differs from T_j. Bit
+ * operations only, so every clone gives the same bits. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+bit_steps(const ms_ctx *c, ms_block *b, size_t n, int round, int two_d)
 {
-    const uint64_t *M = c->M[j];
-    uint64_t T = (b->e[1][k] & M[1]) | (b->e[2][k] & M[2]);
-    if (two_d)
-        T |= (b->e[3][k] & M[3]) | (b->e[4][k] & M[4]);
-    uint64_t und = b->und[k];
-    b->res[k] |= und & T & ~u;
-    b->und[k] = und & ~(T ^ u);
+    const uint64_t *M0 = c->M[2 * round], *M1 = c->M[2 * round + 1];
+    uint64_t *restrict res = b->res, *restrict und = b->und;
+    const uint64_t *restrict e1 = b->e[1], *restrict e2 = b->e[2], *restrict e3 = b->e[3],
+                   *restrict e4 = b->e[4], *restrict ua = b->ua, *restrict ub = b->ub;
+    if (two_d) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            uint64_t T = (e1[i] & M0[1]) | (e2[i] & M0[2]) | (e3[i] & M0[3]) | (e4[i] & M0[4]);
+            uint64_t r = res[i] | (und[i] & T & ~ua[i]), u = und[i] & ~(T ^ ua[i]);
+            T = (e1[i] & M1[1]) | (e2[i] & M1[2]) | (e3[i] & M1[3]) | (e4[i] & M1[4]);
+            res[i] = r | (u & T & ~ub[i]);
+            und[i] = u & ~(T ^ ub[i]);
+        }
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            uint64_t T = (e1[i] & M0[1]) | (e2[i] & M0[2]);
+            uint64_t r = res[i] | (und[i] & T & ~ua[i]), u = und[i] & ~(T ^ ua[i]);
+            T = (e1[i] & M1[1]) | (e2[i] & M1[2]);
+            res[i] = r | (u & T & ~ub[i]);
+            und[i] = u & ~(T ^ ub[i]);
+        }
+    }
 }
 
-/* Decides the undecided lanes of the np entries b->pk[0 .. np). */
-__attribute__((always_inline)) static inline void resolve(const ms_ctx *c, ms_block *b,
-                                                          size_t np, int two_d)
+/* Decides the undecided lanes of the np entries of b, writes their words
+ * to nxt and returns their active sites. */
+static size_t resolve(const ms_ctx *c, ms_block *b, size_t np, int two_d, uint64_t *nxt)
 {
+    size_t active = 0;
     for (int round = 0; round < ROUNDS && np; round++) {
-        for (size_t i = 0; i < np; i++)
-            b->ctr[i] = b->widx[b->pk[i]];
         uint32_t stream = (uint32_t)DNC_STREAM_SIM | (uint32_t)(0x40 + round) << 24;
-        philox_batch(c->k0, c->k1, c->run, c->t, stream, b->ctr, np, b->ua, b->ub);
+        philox_batch(c->k0, c->k1, c->run, c->t, stream, b->widx, np, b->ua, b->ub);
+        bit_steps(c, b, np, round, two_d);
+        /* Branch-free: every entry is written to nxt (final once decided)
+         * and copied to slot np2, which advances only past undecided ones. */
         size_t np2 = 0;
         for (size_t i = 0; i < np; i++) {
-            size_t k = b->pk[i];
-            bit_step(c, b, k, 2 * round, b->ua[i], two_d);
-            bit_step(c, b, k, 2 * round + 1, b->ub[i], two_d);
-            if (b->und[k])
-                b->pk[np2++] = (uint32_t)k;
+            uint64_t r = b->res[i], u = b->und[i];
+            uint32_t wi = b->widx[i];
+            nxt[wi] = r;
+            active += popcount64(r) & (0 - (uint64_t)(u == 0));
+            for (int n = 1; n <= (two_d ? 4 : 2); n++)
+                b->e[n][np2] = b->e[n][i];
+            b->res[np2] = r;
+            b->und[np2] = u;
+            b->widx[np2] = wi;
+            np2 += u != 0;
         }
         np = np2;
     }
     /* lanes still undecided drew U = thr[n] in all 32 bits: inactive */
+    for (size_t i = 0; i < np; i++) {
+        nxt[b->widx[i]] = b->res[i];
+        active += popcount64(b->res[i]);
+    }
+    return active;
 }
 
 /* The row's word w shifted by one site: bit i holds site x + 1 of bit i's x. */
@@ -187,28 +216,29 @@ __attribute__((always_inline)) static inline size_t step(const ms_ctx *c, ms_blo
                 e1 = a ^ ar;
                 e2 = a & ar;
             }
-            b->e[1][k] = e1;
-            b->e[2][k] = e2;
-            b->e[3][k] = e3;
-            b->e[4][k] = e4;
-            b->res[k] = (e1 & c->sure[1]) | (e2 & c->sure[2]) | (e3 & c->sure[3]) |
-                        (e4 & c->sure[4]);
+            uint64_t res = (e1 & c->sure[1]) | (e2 & c->sure[2]) | (e3 & c->sure[3]) |
+                           (e4 & c->sure[4]);
             uint64_t und = (e1 & c->live[1]) | (e2 & c->live[2]) | (e3 & c->live[3]) |
                            (e4 & c->live[4]);
-            b->und[k] = und;
-            b->widx[k] = (uint32_t)(y * nw + w);
-            if (und)
-                b->pk[np++] = (uint32_t)k;
+            size_t wi = y * nw + w;
+            if (und) {
+                b->e[1][np] = e1;
+                b->e[2][np] = e2;
+                b->e[3][np] = e3;
+                b->e[4][np] = e4;
+                b->res[np] = res;
+                b->und[np] = und;
+                b->widx[np++] = (uint32_t)wi;
+            } else {
+                nxt[wi] = res;
+                active += popcount64(res);
+            }
             if (++w == nw) {
                 w = w0;
                 y++;
             }
         }
-        resolve(c, b, np, two_d);
-        for (size_t k = 0; k < n; k++) {
-            nxt[b->widx[k]] = b->res[k];
-            active += popcount64(b->res[k]);
-        }
+        active += resolve(c, b, np, two_d, nxt);
     }
     return active;
 }
