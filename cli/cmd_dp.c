@@ -190,7 +190,7 @@ int cmd_dp(int argc, char **argv)
         CLI_OPT("tmax", CLI_OPT_SIZE, &a.o.tmax, "last time step"),
         CLI_OPT("init", CLI_OPT_STRING, &a.init, "full (all active: rho(t)) | seed (one active site)"),
         CLI_OPT("impl", CLI_OPT_STRING, &a.impl,
-         "scalar (one byte per site) | multispin (64 sites per word, ~10x faster, same "
+         "scalar (one byte per site) | multispin (64 sites per word, >10x faster, same "
          "distribution, other random numbers; lattice models only)"),
         CLI_OPT("samples", CLI_OPT_SIZE, &a.o.samples, "independent samples (error bars)"),
         CLI_OPT("runs", CLI_OPT_SIZE, &a.o.runs, "runs averaged in each sample"),

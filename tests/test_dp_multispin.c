@@ -1,11 +1,10 @@
 /* dp --impl multispin (64 sites per word, bit-serial activation tests)
- * against exact facts (light cones, p = 0 and 1, one-step mean and variance),
- * reproducibility and thread independence, and against the scalar simulator
- * in distribution: the mean density rho(t) from a full lattice and the
+ * against exact facts (light cones, p = 0 and 1, one-step mean and variance)
+ * and against the scalar simulator in distribution (its reproducibility and
+ * thread independence are checked in test_dp): the mean density rho(t) from a full lattice and the
  * survival of a seed agree at several t, while a p off by 0.01 is detected
  * by the same test; and the decay exponent delta of 1+1 DP. */
 #include <math.h>
-#include <omp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,41 +124,6 @@ static void test_first_step(void **state)
     check_first_step(DNC_DP_BOND_1D, 0.6447, 2000, 0.6447 * (2 - 0.6447));
     check_first_step(DNC_DP_SITE_1D, 0.7055, 2000, 0.7055);
     check_first_step(DNC_DP_BOND_2D, 0.2873, 45, 1 - pow(1 - 0.2873, 4));
-}
-
-static int same_result(const dnc_dp_result *a, const dnc_dp_result *b)
-{
-    size_t n = a->samples * a->ntimes;
-    return a->ntimes == b->ntimes && memcmp(a->rho, b->rho, n * sizeof(double)) == 0 &&
-           memcmp(a->surv, b->surv, n * sizeof(double)) == 0;
-}
-
-/* Counter-based randomness: bitwise the same with 1 or 2 threads, and a
- * different seed gives a different realisation. */
-static void test_reproducible(void **state)
-{
-    (void)state;
-    dnc_dp_model models[] = {DNC_DP_BOND_1D, DNC_DP_SITE_1D, DNC_DP_BOND_2D};
-    size_t Ls[] = {300, 300, 40};
-    for (int m = 0; m < 3; m++) {
-        for (int init = 0; init < 2; init++) {
-            dnc_dp_opts o = ms(models[m], dnc_dp_critical_p(models[m]), Ls[m], 200);
-            o.init = init ? DNC_DP_SEED : DNC_DP_FULL;
-            o.runs = init ? 20 : 2;
-            dnc_dp_result a, b, c;
-            omp_set_num_threads(1);
-            assert_int_equal(dnc_dp_run(&o, &a), DNC_OK);
-            omp_set_num_threads(2);
-            assert_int_equal(dnc_dp_run(&o, &b), DNC_OK);
-            o.seed = 2;
-            assert_int_equal(dnc_dp_run(&o, &c), DNC_OK);
-            assert_true(same_result(&a, &b));
-            assert_false(same_result(&a, &c));
-            dnc_dp_result_free(&a);
-            dnc_dp_result_free(&b);
-            dnc_dp_result_free(&c);
-        }
-    }
 }
 
 /* ---- in distribution against the scalar simulator */
@@ -351,7 +315,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_light_cone),        cmocka_unit_test(test_trivial),
-        cmocka_unit_test(test_first_step),        cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_first_step),
         cmocka_unit_test(test_density_vs_scalar), cmocka_unit_test(test_survival_vs_scalar),
         cmocka_unit_test(test_delta),             cmocka_unit_test(test_validation),
         cmocka_unit_test(test_cli),
