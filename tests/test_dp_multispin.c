@@ -1,9 +1,9 @@
 /* dp --impl multispin (64 sites per word, bit-serial activation tests)
  * against exact facts (light cones, p = 0 and 1, one-step mean and variance)
- * and against the scalar simulator in distribution (its reproducibility and
- * thread independence are checked in test_dp): the mean density rho(t) from a full lattice and the
- * survival of a seed agree at several t, while a p off by 0.01 is detected
- * by the same test; and the decay exponent delta of 1+1 DP. */
+ * and against the scalar simulator in distribution: the mean density rho(t)
+ * from a full lattice and the survival of a seed agree at several t, while a
+ * p off by 0.01 is detected by the same test; and the decay exponent delta of
+ * 1+1 DP. Its reproducibility and thread independence are checked in test_dp. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
