@@ -128,6 +128,22 @@ static int same_result(const dnc_dp_result *a, const dnc_dp_result *b)
 
 /* Counter-based randomness: bitwise the same with 1 or 2 threads, and a
  * different seed gives a different realisation. */
+static void check_reproducible(dnc_dp_opts o)
+{
+    dnc_dp_result a, b, c;
+    omp_set_num_threads(1);
+    assert_int_equal(dnc_dp_run(&o, &a), DNC_OK);
+    omp_set_num_threads(2);
+    assert_int_equal(dnc_dp_run(&o, &b), DNC_OK);
+    o.seed = 2;
+    assert_int_equal(dnc_dp_run(&o, &c), DNC_OK);
+    assert_true(same_result(&a, &b));
+    assert_false(same_result(&a, &c));
+    dnc_dp_result_free(&a);
+    dnc_dp_result_free(&b);
+    dnc_dp_result_free(&c);
+}
+
 static void test_reproducible(void **state)
 {
     (void)state;
@@ -137,19 +153,20 @@ static void test_reproducible(void **state)
         dnc_dp_opts o = small(models[m], dnc_dp_critical_p(models[m]), Ls[m], 200);
         o.init = m == 1 ? DNC_DP_FULL : DNC_DP_SEED;
         o.runs = 20;
-        dnc_dp_result a, b, c;
-        omp_set_num_threads(1);
-        assert_int_equal(dnc_dp_run(&o, &a), DNC_OK);
-        omp_set_num_threads(2);
-        assert_int_equal(dnc_dp_run(&o, &b), DNC_OK);
-        o.seed = 2;
-        assert_int_equal(dnc_dp_run(&o, &c), DNC_OK);
-        assert_true(same_result(&a, &b));
-        assert_false(same_result(&a, &c));
-        dnc_dp_result_free(&a);
-        dnc_dp_result_free(&b);
-        dnc_dp_result_free(&c);
+        check_reproducible(o);
     }
+    /* the multispin path (tests/test_dp_multispin.c): every lattice model, both
+     * initial states, sizes that are not multiples of 64 */
+    dnc_dp_model lattices[] = {DNC_DP_BOND_1D, DNC_DP_SITE_1D, DNC_DP_BOND_2D};
+    size_t Lm[] = {300, 300, 40};
+    for (int m = 0; m < 3; m++)
+        for (int init = 0; init < 2; init++) {
+            dnc_dp_opts o = small(lattices[m], dnc_dp_critical_p(lattices[m]), Lm[m], 200);
+            o.impl = DNC_DP_IMPL_MULTISPIN;
+            o.init = init ? DNC_DP_SEED : DNC_DP_FULL;
+            o.runs = init ? 20 : 2;
+            check_reproducible(o);
+        }
 }
 
 static void test_validation(void **state)

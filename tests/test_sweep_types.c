@@ -204,6 +204,41 @@ static void test_dp_type(void **state)
     free_points(pts, n);
 }
 
+/* impl = multispin reaches dnc_dp_run: the row is the multispin run's. */
+static void test_dp_type_multispin(void **state)
+{
+    (void)state;
+    size_t n;
+    cJSON **pts = run_text("type = dp\nmodel = bond2d\nimpl = multispin\np = 0.3,0.31\nL = 70\n"
+                           "tmax = 30\nsamples = 3\nseed = 4\ntmin = 5\nnboot = 20\n",
+                           &n);
+    assert_int_equal(n, 2); /* row: index, p, rho_final, ...; point 0 has p = 0.3 */
+    dnc_dp_opts o = dnc_dp_opts_default();
+    o.model = DNC_DP_BOND_2D;
+    o.impl = DNC_DP_IMPL_MULTISPIN;
+    o.p = 0.3;
+    o.L = 70;
+    o.tmax = 30;
+    o.samples = 3;
+    o.per_decade = 20;
+    o.seed = 4;
+    dnc_dp_result r;
+    assert_int_equal(dnc_dp_run(&o, &r), DNC_OK);
+    double rho = 0;
+    for (size_t k = 0; k < 3; k++)
+        rho += r.rho[k * r.ntimes + r.ntimes - 1];
+    assert_same(csv_value(pts[0], 2), rho / 3);
+    o.impl = DNC_DP_IMPL_SCALAR; /* and differs from the scalar run of the same seed */
+    dnc_dp_result_free(&r);
+    assert_int_equal(dnc_dp_run(&o, &r), DNC_OK);
+    double rho_s = 0;
+    for (size_t k = 0; k < 3; k++)
+        rho_s += r.rho[k * r.ntimes + r.ntimes - 1];
+    assert_true(rho_s != rho);
+    dnc_dp_result_free(&r);
+    free_points(pts, n);
+}
+
 static void test_avalanches_type(void **state)
 {
     (void)state;
@@ -286,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_propagate_type),
         cmocka_unit_test(test_exponents_type),
         cmocka_unit_test(test_dp_type),
+        cmocka_unit_test(test_dp_type_multispin),
         cmocka_unit_test(test_avalanches_type),
         cmocka_unit_test(test_train_type),
     };

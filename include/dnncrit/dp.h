@@ -22,8 +22,9 @@
  *                   N this is a critical branching process with Poisson(p)
  *                   offspring.
  *
- * Every random number is Philox (seed, DNC_STREAM_SIM, run, t, site/4):
- * results are a pure function of the seed, whatever the thread count. */
+ * Every random number is Philox (seed, DNC_STREAM_SIM, run, t, site/4)
+ * (the multispin path: its own counters, see dnc_dp_impl): results are a
+ * pure function of the seed and impl, whatever the thread count. */
 #ifndef DNNCRIT_DP_H
 #define DNNCRIT_DP_H
 #include "dnncrit/export.h"
@@ -47,6 +48,21 @@ typedef enum {
     DNC_DP_SEED = 1  /* one active site: survival P(t) ~ t^-delta', N(t) ~ t^theta */
 } dnc_dp_init;
 
+/* How a lattice model is simulated (same model, same distribution):
+ *   SCALAR     one byte per site, one 32-bit Philox uniform per site with
+ *              active parents (the default; the reference).
+ *   MULTISPIN  64 sites per uint64_t word, the activation test U < thr[n]
+ *              decided bit-serially on 64 sites at once from fair random
+ *              words (about 7 words per 64 sites instead of 64 uniforms);
+ *              p has the same 32-bit resolution (2^-32 = 2.3e-10) as the
+ *              scalar path. Other random numbers: results agree with the
+ *              scalar path in distribution, not bit for bit. Lattice models
+ *              only (not meanfield). See src/analysis/dp_multispin.c. */
+typedef enum {
+    DNC_DP_IMPL_SCALAR = 0,
+    DNC_DP_IMPL_MULTISPIN = 1
+} dnc_dp_impl;
+
 #define DNC_DP_PC_BOND_1D 0.644700185
 #define DNC_DP_PC_SITE_1D 0.705485
 #define DNC_DP_PC_BOND_2D 0.287338
@@ -64,6 +80,7 @@ typedef struct {
                           log-spaced times per decade; 0 = every step */
     uint64_t seed;
     bool quiet;        /* no progress on stderr */
+    dnc_dp_impl impl;  /* scalar (default) or multispin */
 } dnc_dp_opts;
 
 typedef struct {
@@ -87,6 +104,8 @@ dnc_status dnc_dp_validate(const dnc_dp_opts *o);
 double dnc_dp_critical_p(dnc_dp_model model);
 const char *dnc_dp_model_name(dnc_dp_model model);
 dnc_status dnc_dp_model_parse(const char *s, dnc_dp_model *model);
+const char *dnc_dp_impl_name(dnc_dp_impl impl);
+dnc_status dnc_dp_impl_parse(const char *s, dnc_dp_impl *impl);
 /* Number of sites of a lattice of linear size L. */
 size_t dnc_dp_sites(dnc_dp_model model, size_t L);
 /* Recording times 0..tmax (see per_decade); caller frees *t. */

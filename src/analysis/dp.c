@@ -10,6 +10,7 @@
 
 #include "dnncrit/io.h"
 #include "dnncrit/rng.h"
+#include "analysis/dp_internal.h"
 
 #define MAX_SITES ((size_t)1 << 31)
 
@@ -24,7 +25,8 @@ dnc_dp_opts dnc_dp_opts_default(void)
                          .runs = 1,
                          .per_decade = 40,
                          .seed = 1,
-                         .quiet = true};
+                         .quiet = true,
+                         .impl = DNC_DP_IMPL_SCALAR};
 }
 
 static const char *const model_names[] = {"bond1d", "site1d", "bond2d", "meanfield"};
@@ -43,6 +45,23 @@ dnc_status dnc_dp_model_parse(const char *s, dnc_dp_model *model)
         }
     return dnc_fail(DNC_EINVAL, "model: '%s' is not one of bond1d, site1d, bond2d, meanfield",
                     s ? s : "(null)");
+}
+
+static const char *const impl_names[] = {"scalar", "multispin"};
+
+const char *dnc_dp_impl_name(dnc_dp_impl impl)
+{
+    return (unsigned)impl < 2 ? impl_names[impl] : "unknown";
+}
+
+dnc_status dnc_dp_impl_parse(const char *s, dnc_dp_impl *impl)
+{
+    for (int i = 0; i < 2; i++)
+        if (s && strcmp(s, impl_names[i]) == 0) {
+            *impl = (dnc_dp_impl)i;
+            return DNC_OK;
+        }
+    return dnc_fail(DNC_EINVAL, "impl: '%s' is not one of scalar, multispin", s ? s : "(null)");
 }
 
 double dnc_dp_critical_p(dnc_dp_model model)
@@ -65,6 +84,11 @@ dnc_status dnc_dp_validate(const dnc_dp_opts *o)
 {
     if ((unsigned)o->model > DNC_DP_MEANFIELD)
         return dnc_fail(DNC_EINVAL, "model: unknown model %d", (int)o->model);
+    if (o->impl != DNC_DP_IMPL_SCALAR && o->impl != DNC_DP_IMPL_MULTISPIN)
+        return dnc_fail(DNC_EINVAL, "impl: unknown implementation %d", (int)o->impl);
+    if (o->impl == DNC_DP_IMPL_MULTISPIN && o->model == DNC_DP_MEANFIELD)
+        return dnc_fail(DNC_EUNSUPPORTED, "impl multispin: model meanfield has no lattice to "
+                        "pack into words; use impl scalar");
     if (o->init != DNC_DP_FULL && o->init != DNC_DP_SEED)
         return dnc_fail(DNC_EINVAL, "init: unknown initial state %d", (int)o->init);
     double pmax = o->model == DNC_DP_MEANFIELD ? (double)o->L : 1.0;
@@ -121,15 +145,7 @@ dnc_status dnc_dp_times(size_t tmax, size_t per_decade, double **t, size_t *n)
 
 /* ------------------------------------------------------------ lattices */
 
-typedef struct {
-    size_t Lx, Ly;     /* Ly = 1 in 1+1 dimensions */
-    int two_d;
-    uint64_t seed;
-    uint32_t thr[5];   /* activation thresholds on 32-bit words, by active parents */
-    int thr_one[5];    /* probability 1: always active */
-} lattice_rule;
-
-static void rule_thresholds(lattice_rule *r, const dnc_dp_opts *o)
+static void rule_thresholds(dp_lattice_rule *r, const dnc_dp_opts *o)
 {
     double p = o->p;
     for (int n = 0; n <= 4; n++) {
@@ -149,7 +165,7 @@ static void rule_thresholds(lattice_rule *r, const dnc_dp_opts *o)
 
 /* One synchronous step of the unwrapped window x in [x0, x1], y in [y0, y1]
  * (each at most the lattice size). Returns the number of active sites. */
-static size_t lattice_step(const lattice_rule *r, uint32_t run, uint32_t t, const uint8_t *cur,
+static size_t lattice_step(const dp_lattice_rule *r, uint32_t run, uint32_t t, const uint8_t *cur,
                            uint8_t *nxt, long x0, long x1, long y0, long y1)
 {
     size_t Lx = r->Lx, Ly = r->Ly;
@@ -188,27 +204,8 @@ static size_t lattice_step(const lattice_rule *r, uint32_t run, uint32_t t, cons
     return active;
 }
 
-typedef struct {
-    const dnc_dp_opts *o;
-    const double *times;
-    size_t ntimes;
-    unsigned long long *count; /* [samples * ntimes] summed active sites */
-    unsigned long long *alive; /* [samples * ntimes] surviving runs */
-} accum;
-
-static void record(accum *a, size_t sample, size_t k, size_t active)
-{
-    size_t i = sample * a->ntimes + k;
-#pragma omp atomic
-    a->count[i] += active;
-    if (active) {
-#pragma omp atomic
-        a->alive[i] += 1;
-    }
-}
-
 /* One lattice run; returns sites visited. */
-static double lattice_run(const lattice_rule *r, accum *a, uint32_t run, size_t sample,
+static double lattice_run(const dp_lattice_rule *r, dp_accum *a, uint32_t run, size_t sample,
                           uint8_t *cur, uint8_t *nxt)
 {
     const dnc_dp_opts *o = a->o;
@@ -230,7 +227,7 @@ static double lattice_run(const lattice_rule *r, accum *a, uint32_t run, size_t 
     }
     double visited = 0.0;
     size_t k = 0;
-    record(a, sample, k++, active);
+    dp_record(a, sample, k++, active);
     for (size_t t = 1; t <= o->tmax && active; t++) {
         /* Activity only moves to lower x, y: the window grows by one there. */
         if (x1 - x0 + 1 < (long)r->Lx)
@@ -243,7 +240,7 @@ static double lattice_run(const lattice_rule *r, accum *a, uint32_t run, size_t 
         cur = nxt;
         nxt = tmp;
         if (k < a->ntimes && a->times[k] == (double)t)
-            record(a, sample, k++, active);
+            dp_record(a, sample, k++, active);
     }
     return visited;
 }
@@ -284,7 +281,7 @@ static void philox_set(void *vs, unsigned long seed)
 static const gsl_rng_type philox_type = {"dnc_philox", 0xffffffffUL, 0, sizeof(philox_state),
                                          philox_set, philox_get, philox_get_double};
 
-static double meanfield_run(const dnc_dp_opts *o, accum *a, uint32_t run, size_t sample)
+static double meanfield_run(const dnc_dp_opts *o, dp_accum *a, uint32_t run, size_t sample)
 {
     philox_state st = {.seed = o->seed, .run = run};
     gsl_rng r = {.type = &philox_type, .state = &st};
@@ -292,7 +289,7 @@ static double meanfield_run(const dnc_dp_opts *o, accum *a, uint32_t run, size_t
     unsigned long n = o->init == DNC_DP_FULL ? (unsigned long)o->L : 1;
     size_t k = 0;
     double visited = 0.0;
-    record(a, sample, k++, n);
+    dp_record(a, sample, k++, n);
     for (size_t t = 1; t <= o->tmax && n; t++) {
         st.t = (uint32_t)t;
         st.index = 0;
@@ -301,7 +298,7 @@ static double meanfield_run(const dnc_dp_opts *o, accum *a, uint32_t run, size_t
         n = gsl_ran_binomial(&r, fmin(prob, 1.0), (unsigned)o->L);
         visited += N;
         if (k < a->ntimes && a->times[k] == (double)t)
-            record(a, sample, k++, n);
+            dp_record(a, sample, k++, n);
     }
     return visited;
 }
@@ -320,7 +317,7 @@ static dnc_status alloc_result(dnc_dp_result *res, size_t samples, size_t ntimes
     return DNC_OK;
 }
 
-static void finish_result(dnc_dp_result *res, const dnc_dp_opts *o, const accum *a)
+static void finish_result(dnc_dp_result *res, const dnc_dp_opts *o, const dp_accum *a)
 {
     double sites = (double)dnc_dp_sites(o->model, o->L);
     for (size_t i = 0; i < o->samples * a->ntimes; i++) {
@@ -342,7 +339,7 @@ dnc_status dnc_dp_run(const dnc_dp_opts *o, dnc_dp_result *res)
         dnc_dp_result_free(res);
         return st;
     }
-    accum a = {.o = o, .times = res->t, .ntimes = res->ntimes};
+    dp_accum a = {.o = o, .times = res->t, .ntimes = res->ntimes};
     a.count = calloc(o->samples * res->ntimes, sizeof *a.count);
     a.alive = calloc(o->samples * res->ntimes, sizeof *a.alive);
     if (!a.count || !a.alive) {
@@ -351,10 +348,11 @@ dnc_status dnc_dp_run(const dnc_dp_opts *o, dnc_dp_result *res)
         dnc_dp_result_free(res);
         return dnc_fail(DNC_ENOMEM, "dp: out of memory");
     }
-    lattice_rule rule = {.Lx = o->L, .Ly = o->model == DNC_DP_BOND_2D ? o->L : 1,
+    dp_lattice_rule rule = {.Lx = o->L, .Ly = o->model == DNC_DP_BOND_2D ? o->L : 1,
                          .two_d = o->model == DNC_DP_BOND_2D, .seed = o->seed};
     rule_thresholds(&rule, o);
     size_t total = o->samples * o->runs, sites = rule.Lx * rule.Ly;
+    int multispin = o->impl == DNC_DP_IMPL_MULTISPIN;
     double t0 = dnc_wall_time(), visited = 0.0;
     int failed = 0;
     size_t done = 0;
@@ -363,9 +361,10 @@ dnc_status dnc_dp_run(const dnc_dp_opts *o, dnc_dp_result *res)
 #pragma omp parallel reduction(+ : visited)
     {
         uint8_t *cur = NULL, *nxt = NULL;
+        size_t bytes = multispin ? dnc_dp_multispin_words(&rule) * sizeof(uint64_t) : sites;
         if (o->model != DNC_DP_MEANFIELD) {
-            cur = malloc(sites);
-            nxt = malloc(sites);
+            cur = malloc(bytes);
+            nxt = malloc(bytes);
             if (!cur || !nxt) {
 #pragma omp atomic write
                 failed = 1;
@@ -381,6 +380,9 @@ dnc_status dnc_dp_run(const dnc_dp_opts *o, dnc_dp_result *res)
             size_t sample = i / o->runs;
             if (o->model == DNC_DP_MEANFIELD)
                 visited += meanfield_run(o, &a, (uint32_t)i, sample);
+            else if (multispin)
+                visited += dnc_dp_multispin_run(&rule, &a, (uint32_t)i, sample, (uint64_t *)cur,
+                                                (uint64_t *)nxt);
             else
                 visited += lattice_run(&rule, &a, (uint32_t)i, sample, cur, nxt);
 #pragma omp atomic

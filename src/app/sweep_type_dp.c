@@ -14,6 +14,8 @@ static const dnc_sweep_param dp_params[] = {
     {"tmax", DNC_SWEEP_SIZE, "200", "last time step", NULL},
     {"init", DNC_SWEEP_CHOICE, "full", "full lattice (density decay) or one seed (survival)",
      "full,seed"},
+    {"impl", DNC_SWEEP_CHOICE, "scalar", "simulator: one byte per site or 64 sites per word",
+     "scalar,multispin"},
     {"samples", DNC_SWEEP_SIZE, "8", "independent samples (the unit of error bars)", NULL},
     {"runs", DNC_SWEEP_SIZE, "1", "runs averaged inside each sample", NULL},
     {"per_decade", DNC_SWEEP_SIZE, "20", "recording times per decade after t = 10", NULL},
@@ -34,6 +36,7 @@ static dnc_dp_opts dp_opts_of(const dnc_sweep_point *p)
     o.L = dnc_sweep_get_size(p, "L");
     o.tmax = dnc_sweep_get_size(p, "tmax");
     o.init = dnc_sweep_get_choice(p, "init") ? DNC_DP_SEED : DNC_DP_FULL;
+    o.impl = (dnc_dp_impl)dnc_sweep_get_choice(p, "impl");
     o.samples = dnc_sweep_get_size(p, "samples");
     o.runs = dnc_sweep_get_size(p, "runs");
     o.per_decade = dnc_sweep_get_size(p, "per_decade");
