@@ -6,6 +6,8 @@
 #   lib/pkgconfig/dnncrit.pc                 pkg-config --cflags --libs [--static] dnncrit
 #   share/man/man1/dnncrit.1, dnncrit-<command>.1   from --help, by help2man
 #   share/bash-completion/completions/dnncrit       from --help
+#   lib/python3.X/dist-packages/dnncrit/     the Python module (ctypes over the
+#                                            shared library; DNNCRIT_PYTHON_DIR)
 # (lib is CMAKE_INSTALL_LIBDIR, e.g. lib/x86_64-linux-gnu under /usr.)
 include(GNUInstallDirs)
 
@@ -70,4 +72,31 @@ if(DNNCRIT_BUILD_TESTS AND NOT DNNCRIT_SANITIZE AND NOT DNNCRIT_FUZZ)
   add_test(NAME install_check COMMAND ${PROJECT_SOURCE_DIR}/tests/install_check.sh
     ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
   set_tests_properties(install_check PROPERTIES LABELS slow TIMEOUT 600)
+endif()
+
+# The Python module: the package as it is in python/, with _paths.py naming
+# the installed library directory. Debian's python3 reads
+# <prefix>/lib/python3.X/dist-packages for /usr/local (and /usr/lib/python3/dist-packages
+# for /usr); DNNCRIT_PYTHON_DIR overrides.
+if(EXISTS /usr/bin/python3) # Debian's, the one with python3-numpy
+  set(Python3_EXECUTABLE /usr/bin/python3)
+endif()
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+  set(DNNCRIT_PYTHON_DIR "lib/python${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}/dist-packages"
+    CACHE STRING "where cmake --install puts the dnncrit Python package (relative: under the prefix)")
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/dnncrit DESTINATION ${DNNCRIT_PYTHON_DIR}
+    FILES_MATCHING PATTERN "*.py" PATTERN "_paths.py" EXCLUDE PATTERN "__pycache__" EXCLUDE)
+  install(CODE "
+    set(DNNCRIT_PY_LIBDIR \"${CMAKE_INSTALL_FULL_LIBDIR}\")
+    if(NOT IS_ABSOLUTE \"${CMAKE_INSTALL_LIBDIR}\")
+      set(DNNCRIT_PY_LIBDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}\")
+    endif()
+    set(py_dir \"${DNNCRIT_PYTHON_DIR}\")
+    if(NOT IS_ABSOLUTE \"\${py_dir}\")
+      set(py_dir \"\${CMAKE_INSTALL_PREFIX}/\${py_dir}\")
+    endif()
+    configure_file(\"${PROJECT_SOURCE_DIR}/python/dnncrit/_paths.py.in\"
+      \"\$ENV{DESTDIR}\${py_dir}/dnncrit/_paths.py\" @ONLY)
+    message(STATUS \"Installing: \$ENV{DESTDIR}\${py_dir}/dnncrit/_paths.py\")")
 endif()

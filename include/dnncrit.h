@@ -8,6 +8,7 @@
 
 #include "dnncrit/export.h"
 #include "dnncrit/version.h"
+#include "dnncrit/abi.h"
 
 /* core: errors, random numbers, activations, files, tables, data sets */
 #include "dnncrit/activation.h"

@@ -7,6 +7,8 @@
 #   - the umbrella header compiles, links and runs as C++ (extern "C"), and
 #     compiles without cJSON's headers;
 #   - the man pages (when help2man is installed) and the bash completion work;
+#   - the Python module imports from the prefix (no PYTHONPATH into the source
+#     tree, no DNNCRIT_LIB) and finds the installed library;
 #   - the README shows examples/api_example.c as it is.
 #
 #   install_check.sh BUILD_DIR SOURCE_DIR
@@ -106,6 +108,18 @@ complete_words() {
 [ "$(complete_words dnncrit prop)" = propagate ] || fail "completion of 'dnncrit prop'"
 [ "$(complete_words dnncrit propagate --sigma-)" = "--sigma-w --sigma-b" ] ||
   fail "completion of 'dnncrit propagate --sigma-': $(complete_words dnncrit propagate --sigma-)"
+
+# The Python module, as installed (when /usr/bin/python3 with numpy is there).
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  pkg=$(find "$prefix" -path '*dist-packages/dnncrit/__init__.py' | head -1)
+  [ -n "$pkg" ] || fail "the Python package was not installed"
+  [ -f "$(dirname "$pkg")/_paths.py" ] || fail "the Python package has no _paths.py"
+  pyout=$(cd "$tmp" && env -u DNNCRIT_LIB PYTHONPATH="$(dirname "$(dirname "$pkg")")" \
+    /usr/bin/python3 -c 'import dnncrit; print(dnncrit.version(), round(dnncrit.critical_sigma_w("tanh"), 6))') ||
+    fail "import dnncrit from the prefix failed"
+  [ "$pyout" = "$(cat "$build/generated/dnncrit/version.h" | sed -n 's/.*VERSION "\(.*\)"/\1/p') 1.0" ] ||
+    fail "unexpected output of the installed Python module: $pyout"
+fi
 
 # The README shows examples/api_example.c as it is.
 readme_copy=$(awk '/examples\/api_example\.c`:$/ {f = 1; next} f && /^```c$/ {p = 1; next}
