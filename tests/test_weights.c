@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "dnncrit/avalanche.h"
 #include "dnncrit/network.h"
 #include "dnncrit/propagate.h"
 #include "dnncrit/weights.h"
@@ -331,6 +332,78 @@ static void test_train_save(void **state)
     tu_rmtree_free(dir);
 }
 
+/* A file holding exactly the Philox weights of a random network gives the
+ * avalanches of that network (dnc_net_avalanches with the file as provider
+ * against the random network itself: same inputs, same weights, products
+ * that may differ in the last bits, so rho to 1e-12 and the counts equal),
+ * and avalanches --weights refuses what does not apply. */
+static void test_avalanches_given_network(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 24;
+    o.net.depth = 12;
+    o.net.sigma_w = 1.3;
+    o.net.sigma_b = 0.1;
+    o.net.seed = 9;
+    o.networks = 1;
+    o.inputs = 30;
+    size_t N = o.net.width, L = o.net.depth;
+    double *W = malloc(L * N * N * sizeof *W), *b = malloc(L * N * sizeof *b);
+    dnc_tensor_view *t = malloc(2 * L * sizeof *t);
+    char (*names)[16] = malloc(2 * L * sizeof *names);
+    for (size_t l = 1; l <= L; l++) {
+        dnc_mlp_layer_weights(&o.net, l, W + (l - 1) * N * N);
+        dnc_mlp_layer_bias(&o.net, l, b + (l - 1) * N);
+        snprintf(names[2 * l - 2], 16, "W%zu", l - 1);
+        snprintf(names[2 * l - 1], 16, "b%zu", l - 1);
+        t[2 * l - 2] = (dnc_tensor_view){names[2 * l - 2], N, N, W + (l - 1) * N * N};
+        t[2 * l - 1] = (dnc_tensor_view){names[2 * l - 1], N, 0, b + (l - 1) * N};
+    }
+    const char *path = tu_path(dir, "philox.safetensors");
+    assert_int_equal(dnc_safetensors_write(path, t, 2 * L, DNC_WEIGHTS_F64, NULL, 0), DNC_OK);
+    dnc_net_aval_result ref, got;
+    assert_int_equal(dnc_net_avalanches(&o, &ref), DNC_OK);
+    dnc_weights *w;
+    assert_int_equal(dnc_weights_open(path, &w), DNC_OK);
+    dnc_net_aval_opts g = o;
+    g.net = dnc_mlp_config_default();
+    g.net.seed = o.net.seed; /* the inputs' seed */
+    bool dropped;
+    assert_int_equal(dnc_weights_mlp_config(w, &g.net, &dropped), DNC_OK);
+    assert_int_equal(g.net.depth, L);
+    g.provider = dnc_weights_provide;
+    g.provider_ctx = w;
+    assert_int_equal(dnc_net_avalanches(&g, &got), DNC_OK);
+    assert_int_equal(got.av.count, ref.av.count);
+    assert_int_equal(got.cut, ref.cut);
+    for (size_t l = 0; l < L; l++)
+        assert_true(fabs(got.rho_mean[l] - ref.rho_mean[l]) <= 1e-12);
+    dnc_net_aval_result_free(&ref);
+    dnc_net_aval_result_free(&got);
+    g.networks = 2; /* one given network */
+    assert_int_equal(dnc_net_avalanches(&g, &got), DNC_EINVAL);
+    dnc_weights_free(w);
+    assert_int_equal(tu_run_cli(dir, "avalanches --weights philox.safetensors --inputs 20 "
+                                     "--quiet --out av"),
+                     0);
+    assert_true(tu_exists(tu_path(dir, "av_layers.csv")));
+    assert_int_equal(tu_run_cli(dir, "avalanches --weights philox.safetensors --networks 3 "
+                                     "--quiet --out av2"),
+                     2);
+    assert_int_equal(tu_run_cli(dir, "avalanches --weights philox.safetensors --sigma-w 2 "
+                                     "--quiet --out av3"),
+                     2);
+    assert_int_equal(tu_run_cli(dir, "avalanches --weights none.safetensors --quiet --out av4"),
+                     1);
+    free(W);
+    free(b);
+    free(t);
+    free(names);
+    tu_rmtree_free(dir);
+}
+
 static void test_propagate_cli_errors(void **state)
 {
     (void)state;
@@ -364,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_non_finite_and_widths),
         cmocka_unit_test(test_train_save),
         cmocka_unit_test(test_propagate_cli_errors),
+        cmocka_unit_test(test_avalanches_given_network),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@ DNC_BEGIN_DECLS
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
 #include "dnncrit/powerlaw.h"
+#include "dnncrit/propagate.h"
 
 /* Population activity of a raster of `units` units over `bins` time bins. */
 typedef struct {
@@ -227,6 +228,11 @@ typedef struct {
     double threshold;   /* default 2 (damage), 0.5 (abs), 1 (std) */
     double delta;       /* damage: input perturbation (default 1e-3) */
     bool quiet;
+    /* A given network instead of Philox weights (e.g. dnc_weights_provide of
+     * dnncrit/weights.h with net's widths from dnc_weights_mlp_config): one
+     * network, so networks must be 1; NULL: random networks. */
+    dnc_weight_provider provider;
+    void *provider_ctx;
 } dnc_net_aval_opts;
 
 typedef struct {

@@ -104,6 +104,10 @@ dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o)
         return dnc_fail(DNC_EINVAL, "perturbation delta must be > 0, got %g", o->delta);
     if (!(o->input_q > 0) || !isfinite(o->input_q))
         return dnc_fail(DNC_EINVAL, "input_q must be > 0, got %g", o->input_q);
+    if (o->provider && o->networks != 1)
+        return dnc_fail(DNC_EINVAL, "a given network is one network: networks must be 1 with "
+                                    "a weight provider, got %zu (use more inputs)",
+                        o->networks);
     if (o->inputs > 1000000 || o->networks > 1000000)
         return dnc_fail(DNC_EINVAL, "at most 1e6 inputs and networks per point");
     return DNC_OK;
@@ -237,6 +241,8 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
         po.batch = B;
         po.inputs = X;
         po.quiet = o->quiet;
+        po.provider = o->provider;
+        po.provider_ctx = o->provider_ctx;
         observer_ctx oc = {o, n0, A};
         po.observer = observe;
         po.observer_ctx = &oc;
