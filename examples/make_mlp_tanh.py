@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Writes examples/mlp_tanh.safetensors: a small PyTorch-style nn.Sequential
-(Linear 16->32, Tanh, Linear 32->32, Tanh, Linear 32->32, Tanh, Linear 32->32,
-Tanh, Linear 32->32, Tanh, Linear 32->10) with deliberately non-Gaussian
+(Linear 8->16, then five Linear 16->16, then the readout Linear 16->4, a Tanh
+between each two) with deliberately non-Gaussian
 weights (uniform, variance sigma_w^2/fan_in with sigma_w = 1.2, biases uniform
-with standard deviation 0.1), and examples/inputs16.csv (4 inputs of width 16).
+with standard deviation 0.1), and examples/inputs8.csv (4 inputs of width 8,
+correlation 0.5 in expectation).
 
 The safetensors format is written by hand (numpy + json + struct), so neither
 torch nor the safetensors package is needed:
@@ -47,6 +48,7 @@ if __name__ == "__main__":
     rng = np.random.default_rng(2026)
     prefix = sys.argv[1] if len(sys.argv) > 1 else "examples/"
     write_safetensors(prefix + "mlp_tanh.safetensors",
-                      sequential([16, 32, 32, 32, 32, 32, 10], 1.2, 0.1, rng))
-    np.savetxt(prefix + "inputs16.csv", rng.standard_normal((4, 16)), delimiter=",",
-               fmt="%.17g")
+                      sequential([8, 16, 16, 16, 16, 16, 16, 4], 1.2, 0.1, rng))
+    # 4 inputs with correlation 0.5: a shared part and a private part each
+    x = np.sqrt(0.5) * rng.standard_normal(8) + np.sqrt(0.5) * rng.standard_normal((4, 8))
+    np.savetxt(prefix + "inputs8.csv", x, delimiter=",", fmt="%.17g")
