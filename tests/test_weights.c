@@ -224,6 +224,20 @@ static void test_bad_files(void **state)
     write_st(p, "{\"conv.weight\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]}}",
              d, 16);
     expect_open_error(p, DNC_EINVAL, (const char *[]){"no Linear layers", "'conv.weight'"}, 2);
+    /* two Sequentials: which one is meant is not guessed */
+    write_st(p,
+             "{\"enc.0.weight\":{\"dtype\":\"F64\",\"shape\":[2,2],\"data_offsets\":[0,32]},"
+             "\"enc.0.bias\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]},"
+             "\"dec.0.weight\":{\"dtype\":\"F64\",\"shape\":[2,2],\"data_offsets\":[0,32]},"
+             "\"dec.0.bias\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]}}",
+             d, 32);
+    expect_open_error(p, DNC_EINVAL,
+                      (const char *[]){"several prefixes", "'enc.0.weight'", "'dec.0.weight'"}, 3);
+    /* a prefixed Sequential missing a bias: the message spells the prefixed name */
+    write_st(p,
+             "{\"net.0.weight\":{\"dtype\":\"F64\",\"shape\":[2,2],\"data_offsets\":[0,32]}}",
+             d, 32);
+    expect_open_error(p, DNC_EINVAL, (const char *[]){"missing tensor 'net.0.bias'"}, 1);
     /* not JSON */
     write_st(p, "{\"0.weight\":", d, 0);
     expect_open_error(p, DNC_EINVAL, (const char *[]){"not a JSON object"}, 1);

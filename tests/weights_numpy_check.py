@@ -158,6 +158,12 @@ def main():
         with open(f, "wb") as fp:
             fp.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
         compare(tmp, "safetensors BF16", f, list(zip(rounded[0::2], rounded[1::2])), X, "tanh")
+        # a Sequential inside a module ("net.0.weight", ...), other tensors beside it
+        layers = network(rng, [12, 20, 20, 20], "laplace")
+        f = os.path.join(tmp, "prefixed.safetensors")
+        write_safetensors(f, [("net." + n, a) for n, a in torch_names(layers)]
+                          + [("scale", np.ones(3))], "F64")
+        compare(tmp, "safetensors, prefixed names net.K.weight", f, layers, X, "tanh")
         # .npz: stored and deflated, torch names and W0/b0 names
         layers = network(rng, [12, 32, 32, 32, 32], "sparse")
         f = os.path.join(tmp, "net.npz")

@@ -17,7 +17,9 @@
  * Names: the Linear layers of a PyTorch nn.Sequential, "K.weight" (shape
  * out x in) and "K.bias" (out), K = 0, 2, 4, ... (any increasing indices:
  * the layers are taken in index order, the activations between them are the
- * caller's choice); or W0, b0, W1, b1, ... (W out x in). Every weight needs
+ * caller's choice), also under one prefix ("net.0.weight", ...: a Sequential
+ * inside a module; two prefixes are an error); or W0, b0, W1, b1, ...
+ * (W out x in). Every weight needs
  * its bias. Other tensors in the file are ignored. Each layer's fan-in must
  * equal the previous layer's width.
  *

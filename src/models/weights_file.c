@@ -503,11 +503,23 @@ static dnc_status read_npz(dnc_weights *w, const unsigned char *p, size_t len)
 
 /* --------------------------------------------------------------- layers */
 
-/* "K.weight" / "K.bias" (torch) or "WK" / "bK": the index K, or -1. */
-static long name_index(const char *name, bool torch, bool weight)
+/* How the layers are named: torch ("<prefix>K.weight", "<prefix>K.bias", the
+ * prefix "" or e.g. "net." for a Sequential inside a module) or "WK" / "bK". */
+typedef struct {
+    bool torch;
+    char prefix[128];
+    size_t plen;
+} naming;
+
+/* The index K of a weight (or bias) name under naming nm, or -1. */
+static long name_index(const naming *nm, const char *name, bool weight)
 {
     const char *s = name;
-    if (!torch) {
+    if (nm->torch) {
+        if (strncmp(s, nm->prefix, nm->plen) != 0)
+            return -1;
+        s += nm->plen;
+    } else {
         if (*s != (weight ? 'W' : 'b'))
             return -1;
         s++;
@@ -518,15 +530,64 @@ static long name_index(const char *name, bool torch, bool weight)
     unsigned long v = strtoul(s, &end, 10);
     if (v > 1000000000ul)
         return -1;
-    if (torch ? strcmp(end, weight ? ".weight" : ".bias") != 0 : *end != '\0')
+    if (nm->torch ? strcmp(end, weight ? ".weight" : ".bias") != 0 : *end != '\0')
         return -1;
     return (long)v;
 }
 
-static const tensor *find(const dnc_weights *w, long k, bool torch, bool weight)
+/* The name of layer K's weight or bias under nm, for messages. */
+static const char *layer_name(const naming *nm, long k, bool weight, char *buf, size_t n)
+{
+    if (nm->torch)
+        snprintf(buf, n, "%s%ld.%s", nm->prefix, k, weight ? "weight" : "bias");
+    else
+        snprintf(buf, n, "%c%ld", weight ? 'W' : 'b', k);
+    return buf;
+}
+
+/* The torch prefix of NAME ("a.b." of "a.b.3.weight", "" of "3.weight"):
+ * its length, or -1 when NAME is not "<prefix><digits>.weight". */
+static long torch_prefix(const char *name)
+{
+    size_t len = strlen(name);
+    if (len < 8 || strcmp(name + len - 7, ".weight") != 0)
+        return -1;
+    size_t q = len - 7;
+    while (q > 0 && name[q - 1] >= '0' && name[q - 1] <= '9')
+        q--;
+    if (q == len - 7 || (q > 0 && name[q - 1] != '.') || q >= 128)
+        return -1;
+    return (long)q;
+}
+
+/* torch naming with the one prefix the file's "...K.weight" names share;
+ * several prefixes (several Sequentials) are an error naming two. */
+static dnc_status choose_naming(const dnc_weights *w, naming *nm)
+{
+    memset(nm, 0, sizeof *nm);
+    const char *first = NULL;
+    for (size_t i = 0; i < w->nt; i++) {
+        long q = torch_prefix(w->t[i].name);
+        if (q < 0)
+            continue;
+        if (!first) {
+            first = w->t[i].name;
+            nm->torch = true;
+            nm->plen = (size_t)q;
+            memcpy(nm->prefix, first, nm->plen);
+        } else if ((size_t)q != nm->plen || strncmp(w->t[i].name, first, nm->plen) != 0)
+            return dnc_fail(DNC_EINVAL,
+                            "%s: Linear layers under several prefixes ('%s' and '%s'): one "
+                            "nn.Sequential is read",
+                            w->path, first, w->t[i].name);
+    }
+    return DNC_OK;
+}
+
+static const tensor *find(const dnc_weights *w, const naming *nm, long k, bool weight)
 {
     for (size_t i = 0; i < w->nt; i++)
-        if (name_index(w->t[i].name, torch, weight) == k)
+        if (name_index(nm, w->t[i].name, weight) == k)
             return &w->t[i];
     return NULL;
 }
@@ -594,9 +655,10 @@ static dnc_status check_layer(const dnc_weights *w, size_t l)
 
 static dnc_status find_layers(dnc_weights *w)
 {
-    bool torch = false;
-    for (size_t i = 0; i < w->nt && !torch; i++)
-        torch = name_index(w->t[i].name, true, true) >= 0;
+    naming nm;
+    dnc_status st = choose_naming(w, &nm);
+    if (st)
+        return st;
     long *idx = malloc((w->nt + 1) * sizeof *idx);
     w->wi = malloc((w->nt + 1) * sizeof *w->wi);
     w->bi = malloc((w->nt + 1) * sizeof *w->bi);
@@ -606,23 +668,24 @@ static dnc_status find_layers(dnc_weights *w)
     }
     size_t n = 0;
     for (size_t i = 0; i < w->nt; i++) {
-        long k = name_index(w->t[i].name, torch, true);
-        if (k >= 0 && find(w, k, torch, true) == &w->t[i]) /* first of duplicates */
+        long k = name_index(&nm, w->t[i].name, true);
+        if (k >= 0 && find(w, &nm, k, true) == &w->t[i]) /* first of duplicates */
             idx[n++] = k;
     }
     qsort(idx, n, sizeof *idx, cmp_long);
-    dnc_status st = n == 0 ? list_names(w) : DNC_OK;
+    st = n == 0 ? list_names(w) : DNC_OK;
+    char want[160];
     for (size_t i = 0; i < w->nt && !st; i++) { /* a bias without its weight */
-        long k = name_index(w->t[i].name, torch, false);
-        if (k >= 0 && !find(w, k, torch, true))
-            st = dnc_fail(DNC_EINVAL, "%s: missing tensor '%s%ld%s' (the weight of '%s')",
-                          w->path, torch ? "" : "W", k, torch ? ".weight" : "", w->t[i].name);
+        long k = name_index(&nm, w->t[i].name, false);
+        if (k >= 0 && !find(w, &nm, k, true))
+            st = dnc_fail(DNC_EINVAL, "%s: missing tensor '%s' (the weight of '%s')", w->path,
+                          layer_name(&nm, k, true, want, sizeof want), w->t[i].name);
     }
     for (size_t l = 0; l < n && !st; l++) {
-        const tensor *W = find(w, idx[l], torch, true), *b = find(w, idx[l], torch, false);
+        const tensor *W = find(w, &nm, idx[l], true), *b = find(w, &nm, idx[l], false);
         if (!b) {
-            st = dnc_fail(DNC_EINVAL, "%s: missing tensor '%s%ld%s' (the bias of '%s')", w->path,
-                          torch ? "" : "b", idx[l], torch ? ".bias" : "", W->name);
+            st = dnc_fail(DNC_EINVAL, "%s: missing tensor '%s' (the bias of '%s')", w->path,
+                          layer_name(&nm, idx[l], false, want, sizeof want), W->name);
             break;
         }
         w->wi[l] = (size_t)(W - w->t);
