@@ -15,6 +15,7 @@
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
 #include "dnncrit/result.h"
+#include "dnncrit/weights.h"
 #include "netaval_cli.h"
 
 void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
@@ -103,8 +104,41 @@ void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
     cli_json_number(r, "max_size", res->max_S);
 }
 
-static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t min_count,
-               int argc, char **argv)
+/* --weights FILE: the file's network (its widths and depth, its weights),
+ * one network. Options describing random networks are usage errors (2);
+ * a file that cannot be used is a failed run (1). */
+static int use_weights(const cli_command *cli, const char *path, dnc_net_aval_opts *o,
+                       dnc_weights **w)
+{
+    static const char *const drawn[] = {"width", "depth", "sigma-w", "sigma-b"};
+    for (size_t i = 0; i < sizeof drawn / sizeof drawn[0]; i++)
+        if (cli_seen(cli, drawn[i])) {
+            dnc_fail(DNC_EINVAL, "--%s does not apply with --weights (the file gives the "
+                                 "layer widths, depth and every weight)",
+                     drawn[i]);
+            return 2;
+        }
+    if (cli_seen(cli, "networks") && o->networks != 1) {
+        dnc_fail(DNC_EINVAL, "--networks must be 1 with --weights (one given network; use more "
+                             "--inputs), got %zu",
+                 o->networks);
+        return 2;
+    }
+    o->networks = 1;
+    bool dropped = false;
+    if (dnc_weights_open(path, w) || dnc_weights_mlp_config(*w, &o->net, &dropped))
+        return 1;
+    if (dropped)
+        fprintf(stderr, "dnncrit avalanches: note: %s: the last layer '%s' is not used: its "
+                        "width differs from the hidden width %zu (a readout)\n",
+                path, dnc_weights_layer_name(*w, dnc_weights_nlayers(*w)), o->net.width);
+    o->provider = dnc_weights_provide;
+    o->provider_ctx = *w;
+    return 0;
+}
+
+static int run(const cli_command *cli, const cli_netaval_args *a, const char *weights,
+               bool compare, size_t bootstrap, size_t min_count, int argc, char **argv)
 {
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
@@ -114,9 +148,14 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     dnc_avalanche_analysis an = {0};
     if (cli_netaval_build(a, &o))
         return cli_fail("avalanches") + 1; /* bad options: a usage error, 2 */
-    dnc_status st = dnc_net_avalanches(&o, &res);
-    if (st)
-        return cli_fail("avalanches");
+    dnc_weights *w = NULL;
+    int wrc = weights ? use_weights(cli, weights, &o, &w) : 0;
+    dnc_status st = wrc ? DNC_EINVAL : dnc_net_avalanches(&o, &res);
+    if (st) {
+        dnc_weights_free(w);
+        int rc = cli_fail("avalanches");
+        return wrc == 2 ? rc + 1 : rc;
+    }
     dnc_avalanche_opts ao = dnc_avalanche_opts_default();
     ao.compare = compare;
     ao.bootstrap = bootstrap;
@@ -129,8 +168,14 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     cJSON *root = dnc_run_record_new("avalanches", argc, argv);
     cJSON *c = cJSON_AddObjectToObject(root, "config");
     cJSON_AddNumberToObject(c, "width", (double)o.net.width);
-    cJSON_AddNumberToObject(c, "sigma_w", o.net.sigma_w);
+    if (weights) { /* the file's weights: no sigma_w, sigma_b */
+        cJSON_AddStringToObject(c, "weights", weights);
+        cJSON_AddNumberToObject(c, "input_width", (double)dnc_mlp_input_width(&o.net));
+    } else
+        cJSON_AddNumberToObject(c, "sigma_w", o.net.sigma_w);
     cli_netaval_json_config(c, &o);
+    if (weights)
+        cJSON_DeleteItemFromObject(c, "sigma_b");
     cJSON_AddBoolToObject(c, "compare", compare);
     cJSON_AddNumberToObject(c, "bootstrap", (double)bootstrap);
     cJSON_AddNumberToObject(c, "min_count", (double)min_count);
@@ -155,10 +200,17 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     else
         cli_outset_abort(&os);
     if (!st && !a->quiet) {
-        printf("avalanches: %s MLP N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, rule %s "
-               "(threshold %g), %zu networks x %zu inputs\n",
-               dnc_activation_name(o.net.activation), o.net.width, o.net.depth, o.net.sigma_w,
-               o.net.sigma_b, dnc_net_rule_name(o.rule), o.threshold, o.networks, o.inputs);
+        if (weights)
+            printf("avalanches: %s MLP from %s, N0 = %zu, N = %zu, L = %zu, rule %s (threshold "
+                   "%g), %zu inputs\n",
+                   dnc_activation_name(o.net.activation), weights, dnc_mlp_input_width(&o.net),
+                   o.net.width, o.net.depth, dnc_net_rule_name(o.rule), o.threshold, o.inputs);
+        else
+            printf("avalanches: %s MLP N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, rule %s "
+                   "(threshold %g), %zu networks x %zu inputs\n",
+                   dnc_activation_name(o.net.activation), o.net.width, o.net.depth,
+                   o.net.sigma_w, o.net.sigma_b, dnc_net_rule_name(o.rule), o.threshold,
+                   o.networks, o.inputs);
         printf("  completed %zu, %zu still active at the last layer (depth %zu; survival %.3f); "
                "chi = %.4g, <S^2>/<S> = %.4g\n",
                res.av.count, res.cut, res.depth, res.survival, res.chi, res.chi_S);
@@ -170,20 +222,21 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
     cJSON_Delete(root);
     dnc_avalanche_analysis_free(&an);
     dnc_net_aval_result_free(&res);
+    dnc_weights_free(w);
     return st ? cli_fail("avalanches") : 0;
 }
 
 typedef struct {
     cli_netaval_args a;
+    const char *weights;
     bool compare;
     size_t bootstrap, min_count;
 } aval_cmd;
 
 static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
-    (void)cli;
     const aval_cmd *c = ctx;
-    return run(&c->a, c->compare, c->bootstrap, c->min_count, argc, argv);
+    return run(cli, &c->a, c->weights, c->compare, c->bootstrap, c->min_count, argc, argv);
 }
 
 int cmd_avalanches(int argc, char **argv)
@@ -196,8 +249,11 @@ int cmd_avalanches(int argc, char **argv)
         CLI_OPT("compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
         CLI_OPT("min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse"),
+        CLI_OPT("weights", CLI_OPT_STRING, &c.weights,
+         "your own network instead of random ones: a safetensors, .npz or .npy file as for "
+         "propagate --weights (sets the widths and depth; one network)"),
     };
-    size_t n = 5;
+    size_t n = 6;
     cli_netaval_add_options(&c.a, opts, &n);
     opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "avalanches",

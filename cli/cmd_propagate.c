@@ -12,15 +12,59 @@
 #include "plot_option.h"
 #include "dnncrit/io.h"
 #include "dnncrit/propagate.h"
+#include "dnncrit/weights.h"
 #include "propagate_out.h"
 
 typedef struct {
     dnc_mlp_config net;
     size_t batch, threads, networks;
     double input_q, input_c, residual_alpha;
-    const char *inputs, *corr, *product, *device, *engine, *out;
+    const char *inputs, *corr, *product, *device, *engine, *out, *weights;
     bool lyapunov, quiet;
 } prop_args;
+
+/* With --weights the file gives the widths and depth, and the weights are
+ * not drawn: the options that describe a random network do not apply. */
+static bool weights_conflict(const cli_command *cli, const prop_args *a)
+{
+    static const char *const drawn[] = {"width", "depth", "input-width", "sigma-w", "sigma-b"};
+    if (!a->weights)
+        return false;
+    for (size_t i = 0; i < sizeof drawn / sizeof drawn[0]; i++)
+        if (cli_seen(cli, drawn[i])) {
+            dnc_fail(DNC_EINVAL, "--%s does not apply with --weights (the file gives the "
+                                 "layer widths, depth and every weight)",
+                     drawn[i]);
+            return true;
+        }
+    return false;
+}
+
+/* The network of --weights FILE: its widths into o->net, its layers as the
+ * weight provider. The readout note goes to stderr even under --quiet: the
+ * last layer of the file is not in the results. */
+static dnc_status use_weights(const prop_args *a, dnc_propagate_opts *o, dnc_weights **w)
+{
+    dnc_status st = dnc_weights_open(a->weights, w);
+    bool dropped = false;
+    if (!st)
+        st = dnc_weights_mlp_config(*w, &o->net, &dropped);
+    if (st)
+        return st;
+    if (dropped) {
+        size_t L = dnc_weights_nlayers(*w), out, in;
+        dnc_weights_layer_shape(*w, L, &out, &in);
+        fprintf(stderr,
+                "dnncrit propagate: note: %s: the last layer '%s' (%zu x %zu) is not "
+                "propagated: its width differs from the hidden width %zu (a readout); layers "
+                "1..%zu are\n",
+                a->weights, dnc_weights_layer_name(*w, L), out, in, o->net.width,
+                o->net.depth);
+    }
+    o->provider = dnc_weights_provide;
+    o->provider_ctx = *w;
+    return DNC_OK;
+}
 
 static dnc_status parse_corr(const char *s, dnc_corr_kind *out)
 {
@@ -61,11 +105,12 @@ static dnc_status options_from_args(const prop_args *a, dnc_propagate_opts *o)
 
 /* Fills opts from the checked arguments; *X receives inputs read from a file
  * (a failure there is a failed run). */
-static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double **X)
+static dnc_status build_opts(const prop_args *a, dnc_propagate_opts *o, double **X,
+                             dnc_weights **w)
 {
     *X = NULL;
     dnc_status st = options_from_args(a, o);
-    if (st)
+    if (st || (a->weights && (st = use_weights(a, o, w))))
         return st;
     if (a->inputs) {
         size_t rows, width;
@@ -82,6 +127,11 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
 {
     cJSON *c = cJSON_AddObjectToObject(root, "config");
     cli_json_add_net(c, &o->net);
+    if (a->weights) { /* the weights are the file's, not drawn */
+        cJSON_DeleteItemFromObject(c, "sigma_w");
+        cJSON_DeleteItemFromObject(c, "sigma_b");
+        cJSON_AddStringToObject(c, "weights", a->weights);
+    }
     cJSON_AddNumberToObject(c, "batch", (double)o->batch);
     if (a->inputs)
         cJSON_AddStringToObject(c, "inputs", a->inputs);
@@ -100,10 +150,15 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
     cJSON_AddStringToObject(c, "out", a->out);
 }
 
-static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_result *r,
-                          const cli_layer_table *mf)
+static void print_summary(const prop_args *a, const dnc_propagate_opts *o,
+                          const dnc_propagate_result *r, const cli_layer_table *mf)
 {
-    printf("propagate: %s MLP, N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, batch %zu, seed %llu",
+    if (a->weights)
+        printf("propagate: %s MLP from %s, N0 = %zu, N = %zu, L = %zu, batch %zu",
+               dnc_activation_name(o->net.activation), a->weights,
+               dnc_mlp_input_width(&o->net), o->net.width, o->net.depth, o->batch);
+    else
+        printf("propagate: %s MLP, N = %zu, L = %zu, sigma_w = %g, sigma_b = %g, batch %zu, seed %llu",
            dnc_activation_name(o->net.activation), o->net.width, o->net.depth, o->net.sigma_w,
            o->net.sigma_b, o->batch, (unsigned long long)o->net.seed);
     if (r->networks > 1)
@@ -129,22 +184,22 @@ static void print_summary(const dnc_propagate_opts *o, const dnc_propagate_resul
 
 static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
-    (void)cli;
     const prop_args *a = ctx;
     dnc_propagate_opts checked;
-    if (options_from_args(a, &checked))
+    if (weights_conflict(cli, a) || options_from_args(a, &checked))
         return cli_fail("propagate") + 1; /* a usage error: 2 */
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
     double t0 = dnc_wall_time();
     dnc_propagate_opts o;
     double *X = NULL;
-    dnc_status st = build_opts(a, &o, &X);
+    dnc_weights *w = NULL;
+    dnc_status st = build_opts(a, &o, &X, &w);
     dnc_propagate_result r = {0};
     if (!st)
         st = a->networks > 1 ? dnc_propagate_networks(&o, a->networks, &r) : dnc_propagate(&o, &r);
     cli_layer_table mf = {0};
-    if (!st)
+    if (!st && !w) /* mean field describes Gaussian weights, not a given network */
         st = cli_layer_table_meanfield(&o, X, &mf);
     cJSON *root = NULL;
     if (!st) {
@@ -159,11 +214,12 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
         st = cli_write_layer_outputs(a->out, &r, &mf, root);
     }
     if (!st && !a->quiet)
-        print_summary(&o, &r, &mf);
+        print_summary(a, &o, &r, &mf);
     cJSON_Delete(root);
     cli_layer_table_free(&mf);
     dnc_propagate_result_free(&r);
     free(X);
+    dnc_weights_free(w);
     return st ? cli_fail("propagate") : 0;
 }
 
@@ -175,7 +231,7 @@ int cmd_propagate(int argc, char **argv)
         .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0,
         .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
         .engine = "explicit", .networks = 1,
-        .out = "propagate", .lyapunov = false, .quiet = false,
+        .out = "propagate", .weights = NULL, .lyapunov = false, .quiet = false,
     };
     cli_opt opts[] = {
         CLI_PARAM_HELP(dnc_net_param_width, &a.net.width, "units per hidden layer N"),
@@ -188,6 +244,10 @@ int cmd_propagate(int argc, char **argv)
         CLI_OPT("batch", CLI_OPT_SIZE, &a.batch, "number of generated inputs B"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation between generated inputs"),
+        CLI_OPT("weights", CLI_OPT_STRING, &a.weights,
+         "your own network: a safetensors, .npz or .npy file with Linear layers named 0.weight, "
+         "0.bias, 2.weight, ... (PyTorch nn.Sequential) or W0, b0, W1, ...; sets the widths and "
+         "depth, --activation goes between the layers (see README 'Your own network')"),
         CLI_OPT("inputs", CLI_OPT_STRING, &a.inputs, "CSV file with one input per row (overrides --batch)"),
         CLI_OPT("corr", CLI_OPT_STRING, &a.corr, "correlation of pre- or post-activations: pre|post"),
         CLI_OPT("lyapunov", CLI_OPT_FLAG, &a.lyapunov, "also measure the maximal Lyapunov exponent"),

@@ -11,7 +11,7 @@
 #include "dnncrit/result.h"
 
 typedef struct {
-    const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out;
+    const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out, *save;
     size_t train_size, test_size, threads;
     uint64_t data_seed;
     bool quiet;
@@ -91,6 +91,8 @@ static dnc_status write_outputs(const train_args *a, const dnc_data_spec *spec,
     const char *base = strrchr(csv, '/');
     cJSON *outs = cJSON_AddObjectToObject(record, "outputs");
     cJSON_AddStringToObject(outs, "csv", base ? base + 1 : csv);
+    if (a->save)
+        cJSON_AddStringToObject(outs, "model", cli_base_name(a->save));
     cJSON_AddItemToObject(record, "timings", timings_json(r));
     dnc_run_record_finish(record, t0);
     dnc_status st = write_csv(csv, r);
@@ -129,6 +131,12 @@ static int run(void *ctx, cJSON *record)
     a->cfg.quiet = a->quiet;
     if (dnc_train_config_validate(&a->cfg))
         return 2;
+    if (a->save && a->cfg.model != DNC_MODEL_MLP) {
+        dnc_fail(DNC_EINVAL, "--save writes MLPs (Linear layers) only, not --model %s",
+                 a->model);
+        return 2;
+    }
+    a->cfg.keep_model = a->save != NULL;
     if (dnc_device_available(a->cfg.device))
         return 1; /* before any output: no GPU, or a build without CUDA */
     dnc_data_spec spec = {.dir = a->dataset_dir, .train_size = a->train_size,
@@ -146,12 +154,19 @@ static int run(void *ctx, cJSON *record)
     dnc_dataset_free(&test);
     if (st)
         return 1;
-    st = write_outputs(a, &spec, &r, record, a->t0);
+    /* the model first: the record names it only once it exists */
+    if (a->save)
+        st = dnc_mlp_model_save(r.model, a->save,
+                                a->cfg.precision == DNC_PREC_DOUBLE ? DNC_WEIGHTS_F64
+                                                                    : DNC_WEIGHTS_F32);
+    if (!st)
+        st = write_outputs(a, &spec, &r, record, a->t0);
     if (!st && r.diverged)
         note_divergence(&r);
     if (!st && !a->quiet)
-        printf("%zu samples/s%s; wrote %s.csv and %s.json\n", (size_t)r.samples_per_s,
-               r.diverged ? " (diverged, stopped)" : "", a->out, a->out);
+        printf("%zu samples/s%s; wrote %s.csv and %s.json%s%s\n", (size_t)r.samples_per_s,
+               r.diverged ? " (diverged, stopped)" : "", a->out, a->out,
+               a->save ? ", model " : "", a->save ? a->save : "");
     dnc_train_result_free(&r);
     return st ? 1 : 0;
 }
@@ -166,7 +181,7 @@ int cmd_train(int argc, char **argv)
 {
     const char *plot = NULL;
     train_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
-                    .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .out = "train",
+                    .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .out = "train", .save = NULL,
                     .train_size = 10000, .test_size = 2000, .data_seed = 1,
                     .cfg = dnc_train_config_default(), .t0 = dnc_wall_time()};
     cli_opt opts[] = {
@@ -194,6 +209,10 @@ int cmd_train(int argc, char **argv)
         CLI_OPT("obs-inputs", CLI_OPT_SIZE, &a.cfg.obs_inputs, "test images for the propagation observables (0 = off)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "threads (0 = default: OMP_NUM_THREADS or all cores); results are the same bits for any count"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX.json"),
+        CLI_OPT("save", CLI_OPT_STRING, &a.save,
+         "also save the trained MLP as safetensors (F32, or F64 with --precision double) named "
+         "like a PyTorch nn.Sequential: 0.weight, 0.bias, 2.weight, ...; read back by "
+         "propagate --weights"),
         CLI_QUIET_OPTION(&a.quiet),
         CLI_PLOT_OPTION(plot),
     };

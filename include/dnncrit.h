@@ -27,6 +27,7 @@
 #include "dnncrit/network.h"
 #include "dnncrit/observables.h"
 #include "dnncrit/propagate.h"
+#include "dnncrit/weights.h"
 
 /* analysis: mean field, exponents and scaling, DP, avalanches, power laws */
 #include "dnncrit/advise.h"

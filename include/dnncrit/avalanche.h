@@ -233,6 +233,11 @@ typedef struct {
                              * every per-input statistic's law unchanged; refuses the
                              * std rule (it thresholds a whole batch together) */
     bool quiet;
+    /* A given network instead of Philox weights (e.g. dnc_weights_provide of
+     * dnncrit/weights.h with net's widths from dnc_weights_mlp_config): one
+     * network, so networks must be 1; NULL: random networks. */
+    dnc_weight_provider provider;
+    void *provider_ctx;
 } dnc_net_aval_opts;
 
 typedef struct {

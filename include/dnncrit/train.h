@@ -32,6 +32,7 @@ DNC_BEGIN_DECLS
 #include "dnncrit/device.h"
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
+#include "dnncrit/weights.h"
 
 typedef enum { DNC_OPTIM_SGD = 0, DNC_OPTIM_ADAM = 1 } dnc_optimizer;
 /* DNC_MODEL_CNN: `depth` periodic 2D convolution layers of `width` channels
@@ -57,6 +58,7 @@ typedef struct {
     size_t obs_inputs;  /* test inputs used for the observables; 0 = none */
     bool quiet;         /* no progress on stderr */
     dnc_device_kind device; /* MLPs: CPU or the CUDA backend (cuBLAS); CNNs: CPU only */
+    bool keep_model;    /* dnc_train leaves the trained model in res->model */
 } dnc_train_config;
 
 /* Defaults: MLP (CNN kernel 3), width 128, depth 4, tanh, sigma_w 1, sigma_b 0.05, seed 1, 10
@@ -110,6 +112,8 @@ typedef struct {
                                 ln classes); training stopped after that epoch */
     double train_seconds;    /* wall time of all training steps */
     double samples_per_s;    /* training throughput */
+    struct dnc_mlp_model *model; /* the model after the last epoch when cfg->keep_model
+                                    (else NULL); freed by dnc_train_result_free */
 } dnc_train_result;
 
 /* Opaque trainable MLP: flat parameter vector theta = [W^1, b^1, ...,
@@ -145,6 +149,14 @@ dnc_status dnc_mlp_train_step(dnc_mlp_model *m, const float *X, const uint8_t *y
 /* Mean loss and accuracy over a data set (forward passes in chunks). */
 dnc_status dnc_mlp_evaluate(dnc_mlp_model *m, const dnc_dataset *ds, double *loss,
                             double *accuracy);
+/* Saves an MLP as safetensors in the naming of a PyTorch nn.Sequential of
+ * Linear layers with an activation between them: "0.weight" (width x
+ * input), "0.bias", "2.weight", ..., the readout "<2 depth>.weight"
+ * (nclasses x width) and its bias; F32 or F64; "__metadata__" holds format
+ * "pt", the activation, width and hidden_layers. torch loads it with
+ * nn.Sequential(...).load_state_dict(safetensors.torch.load_file(path)),
+ * `dnncrit propagate --weights` reads it back. CNNs: DNC_EUNSUPPORTED. */
+dnc_status dnc_mlp_model_save(const dnc_mlp_model *m, const char *path, dnc_weights_dtype dtype);
 dnc_status dnc_mlp_observables(const dnc_mlp_model *m, const float *X, size_t B,
                                dnc_train_observables *obs);
 

@@ -106,6 +106,10 @@ dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o)
         return dnc_fail(DNC_EINVAL, "perturbation delta must be > 0, got %g", o->delta);
     if (!(o->input_q > 0) || !isfinite(o->input_q))
         return dnc_fail(DNC_EINVAL, "input_q must be > 0, got %g", o->input_q);
+    if (o->provider && o->networks != 1)
+        return dnc_fail(DNC_EINVAL, "a given network is one network: networks must be 1 with "
+                                    "a weight provider, got %zu (use more inputs)",
+                        o->networks);
     if (o->inputs > 1000000 || o->networks > 1000000)
         return dnc_fail(DNC_EINVAL, "at most 1e6 inputs and networks per point");
     if (o->engine != DNC_ENGINE_EXPLICIT && o->engine != DNC_ENGINE_ENSEMBLE)
@@ -233,6 +237,8 @@ static dnc_status activity(const dnc_net_aval_opts *o, dnc_engine_kind engine, u
     po.batch = o->rule == DNC_NET_DAMAGE ? 2 * inputs : inputs;
     po.inputs = X;
     po.quiet = quiet;
+    po.provider = o->provider; /* a given network: the ensemble engine refuses it */
+    po.provider_ctx = o->provider_ctx;
     observer_ctx oc = {o, n0, inputs, A};
     po.observer = observe;
     po.observer_ctx = &oc;

@@ -169,7 +169,10 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
     free(perm);
     free(xb);
     free(yb);
-    dnc_mlp_model_free(m);
+    if (!st && cfg->keep_model)
+        res->model = m;
+    else
+        dnc_mlp_model_free(m);
     if (st)
         dnc_train_result_free(res);
     return st;
@@ -178,5 +181,6 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
 void dnc_train_result_free(dnc_train_result *res)
 {
     free(res->epochs);
+    dnc_mlp_model_free(res->model);
     memset(res, 0, sizeof *res);
 }
