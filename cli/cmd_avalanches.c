@@ -124,6 +124,11 @@ static int use_weights(const cli_command *cli, const char *path, dnc_net_aval_op
                  o->networks);
         return 2;
     }
+    if (o->engine == DNC_ENGINE_ENSEMBLE) {
+        dnc_fail(DNC_EINVAL, "--engine ensemble does not apply with --weights (one given "
+                             "network, with its weights)");
+        return 2;
+    }
     o->networks = 1;
     bool dropped = false;
     if (dnc_weights_open(path, w) || dnc_weights_mlp_config(*w, &o->net, &dropped))

@@ -37,6 +37,12 @@ static bool weights_conflict(const cli_command *cli, const prop_args *a)
                      drawn[i]);
             return true;
         }
+    if (strcmp(a->engine, "ensemble") == 0 || a->networks > 1) {
+        dnc_fail(DNC_EINVAL, "%s does not apply with --weights (one given network, with its "
+                             "weights)",
+                 a->networks > 1 ? "--networks > 1" : "--engine ensemble");
+        return true;
+    }
     return false;
 }
 
