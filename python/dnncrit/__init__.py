@@ -15,6 +15,7 @@ Library errors arrive as DncError with the library's own message.
 
 import ctypes
 import math
+import os
 
 import numpy as np
 
@@ -93,12 +94,15 @@ def meanfield_trajectory(activation, sigma_w, sigma_b, q_in, c_in, depth):
 
 def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh", batch=2,
               input_q=1.0, input_c=0.5, inputs=None, seed=1, lyapunov=False,
-              residual_alpha=0.0, engine="explicit", networks=1, input_width=0):
+              residual_alpha=0.0, engine="explicit", networks=1, input_width=0, weights=None):
     """Finite-width propagation (dnncrit propagate): per layer q, c, rho (and the
     Lyapunov growth), as numpy arrays. `inputs` (B x N0) replaces the generated
     batch. networks > 1: means over networks seed..seed+networks-1 with standard
     errors (q_err, c_err, rho_err, lyap_err). engine="ensemble" samples the
-    ensemble of networks without weights (docs/ensemble.md)."""
+    ensemble of networks without weights (docs/ensemble.md). weights=PATH runs
+    your own network instead (propagate --weights: the Linear layers of a
+    safetensors, .npz or .npy file; width, depth, sigma_w and sigma_b then come
+    from the file; a readout of another width is left out, out["dropped_readout"])."""
     o = lib.dnc_propagate_opts_default()
     o.net.width, o.net.depth, o.net.input_width = width, depth, input_width
     o.net.activation = _activation(activation)
@@ -109,17 +113,35 @@ def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh",
     check(lib.dnc_engine_kind_parse(engine.encode(), ctypes.byref(kind)))
     o.engine = kind.value
     X = None
+    w = ctypes.c_void_p()
+    if weights is not None:
+        if engine != "explicit" or networks != 1:
+            raise ValueError("weights= is one given network: engine='explicit', networks=1")
+        check(lib.dnc_weights_open(os.fsencode(weights), ctypes.byref(w)))
+        dropped = ctypes.c_bool()
+        try:
+            check(lib.dnc_weights_mlp_config(w, ctypes.byref(o.net), ctypes.byref(dropped)))
+        except DncError:
+            lib.dnc_weights_free(w)
+            raise
+        o.net.activation = _activation(activation)
+        o.provider, o.provider_ctx = _lib.weights_provide, w.value
     if inputs is not None:
         X = _doubles(inputs, "inputs", 2)
+        n0 = o.net.input_width or o.net.width
+        if weights is not None and X.shape[1] != n0:
+            lib.dnc_weights_free(w)
+            raise ValueError(f"inputs have {X.shape[1]} columns, the network in {weights} "
+                             f"takes {n0}")
         o.batch = X.shape[0]
         o.net.input_width = X.shape[1]
         o.inputs = _ptr(X)
     r = _lib.PropagateResult()
-    if networks > 1:
-        check(lib.dnc_propagate_networks(ctypes.byref(o), networks, ctypes.byref(r)))
-    else:
-        check(lib.dnc_propagate(ctypes.byref(o), ctypes.byref(r)))
     try:
+        if networks > 1:
+            check(lib.dnc_propagate_networks(ctypes.byref(o), networks, ctypes.byref(r)))
+        else:
+            check(lib.dnc_propagate(ctypes.byref(o), ctypes.byref(r)))
         L = r.depth
         out = {"layer": np.arange(1, L + 1), "q": _array(r.q, L), "c": _array(r.c, L),
                "rho": _array(r.rho, L), "networks": r.networks,
@@ -132,9 +154,13 @@ def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh",
             v = _array(getattr(r, k), L)
             if v is not None:
                 out[k] = v
+        if weights is not None:
+            out["dropped_readout"] = bool(dropped.value)
         return out
     finally:
         lib.dnc_propagate_result_free(ctypes.byref(r))
+        if w.value:
+            lib.dnc_weights_free(w)
         del X
 
 

@@ -219,6 +219,11 @@ _sig("dnc_propagate_opts_default", PropagateOpts)
 _sig("dnc_propagate", status, P(PropagateOpts), P(PropagateResult))
 _sig("dnc_propagate_networks", status, P(PropagateOpts), ctypes.c_size_t, P(PropagateResult))
 _sig("dnc_propagate_result_free", None, P(PropagateResult))
+_sig("dnc_weights_open", status, ctypes.c_char_p, P(ctypes.c_void_p))
+_sig("dnc_weights_free", None, ctypes.c_void_p)
+_sig("dnc_weights_mlp_config", status, ctypes.c_void_p, P(MlpConfig), P(ctypes.c_bool))
+_sig("dnc_weights_nlayers", ctypes.c_size_t, ctypes.c_void_p)
+weights_provide = ctypes.cast(lib.dnc_weights_provide, ctypes.c_void_p).value
 _sig("dnc_mf_analyse", status, P(MfParams), P(MfPoint))
 _sig("dnc_mf_critical_sigma_w", status, ctypes.c_int, ctypes.c_double, c_double_p)
 _sig("dnc_mf_trajectory_rho", status, P(MfParams), ctypes.c_double, ctypes.c_double,

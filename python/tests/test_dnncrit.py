@@ -69,6 +69,26 @@ class Propagate(unittest.TestCase):
         r = dnncrit.propagate(width=16, depth=5, sigma_w=2.0, inputs=x, engine="ensemble")
         np.testing.assert_array_equal(r["rho"], np.zeros(5))  # identical inputs: absorbing
 
+    def test_given_network_same_as_the_command_line(self):
+        src = os.environ.get("DNNCRIT_SOURCE_DIR",
+                             os.path.join(os.path.dirname(__file__), "..", ".."))
+        net = os.path.join(src, "examples", "mlp_tanh.safetensors")
+        x = np.loadtxt(os.path.join(src, "examples", "inputs8.csv"), delimiter=",", ndmin=2)
+        with tempfile.TemporaryDirectory() as d:
+            run_cli("propagate", "--weights", net, "--inputs",
+                    os.path.join(src, "examples", "inputs8.csv"), "--lyapunov", "--quiet",
+                    "--out", os.path.join(d, "w"))
+            cli = read_csv(os.path.join(d, "w.csv"))
+        py = dnncrit.propagate(weights=net, inputs=x, lyapunov=True)
+        self.assertTrue(py["dropped_readout"])
+        for k in ("q", "c", "rho", "lyap"):
+            np.testing.assert_array_equal(py[k], cli[k])
+        with self.assertRaises(ValueError):
+            dnncrit.propagate(weights=net, inputs=np.zeros((2, 5)))
+        with self.assertRaises(dnncrit.DncError) as e:
+            dnncrit.propagate(weights=os.path.join(src, "no-such-file.safetensors"))
+        self.assertIn("no-such-file", str(e.exception))
+
     def test_bad_options_raise(self):
         with self.assertRaises(dnncrit.DncError) as e:
             dnncrit.propagate(width=0)
