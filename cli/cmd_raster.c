@@ -54,6 +54,12 @@ static dnc_status detect_format(const char *path, const char **fmt)
     if (st)
         return st;
     *fmt = "dense";
+    if (len >= sizeof hdf5_sig && memcmp(text, hdf5_sig, sizeof hdf5_sig) == 0) {
+        free(text); /* only a gzip'd (or piped) HDF5 file gets here */
+        return dnc_fail(DNC_EINVAL, "'%s': a compressed or piped HDF5 (NWB) file: give the "
+                                    "uncompressed file (HDF5 compresses its datasets itself)",
+                        path);
+    }
     if (dnc_npy_is_npy(text, len)) {
         *fmt = "npy";
         free(text);

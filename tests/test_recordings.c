@@ -189,8 +189,9 @@ static void test_npy_signed_and_3d(void **state)
 }
 
 /* numpy itself as the reference writer: examples/recordings/raster.npy
- * (numpy.save, units x bins) is the transpose of raster.csv.gz (numpy.savetxt). */
-static void test_npy_written_by_numpy(void **state)
+ * (numpy.save, units x bins) is the transpose of raster.csv.gz (numpy.savetxt);
+ * and h5py's NWB file of the same recording. */
+static void test_files_written_by_numpy_and_h5py(void **state)
 {
     (void)state;
     const char *src = getenv("DNNCRIT_SOURCE_DIR");
@@ -211,6 +212,27 @@ static void test_npy_written_by_numpy(void **state)
             assert_true(a.v[c * t.nrows + r] == t.v[r * t.ncols + c]);
     dnc_table_free(&t);
     dnc_npy_free(&a);
+
+    /* h5py as the reference NWB writer: examples/recordings/spikes.nwb (uint64
+     * index) binned at 4 ms is the dense raster, as is spikes.csv */
+    char nwb[4096], ev[4096];
+    snprintf(nwb, sizeof nwb, "%s/examples/recordings/spikes.nwb", src);
+    snprintf(ev, sizeof ev, "%s/examples/recordings/spikes.csv", src);
+    dnc_activity dense, x;
+    double dt;
+    assert_int_equal(dnc_activity_read_dense(csv, 1, &dense), DNC_OK);
+    assert_int_equal(dnc_activity_read_nwb(nwb, 0.004, &x, &dt), DNC_OK);
+    assert_int_equal(x.bins, dense.bins);
+    assert_int_equal(x.units, dense.units);
+    for (size_t b = 0; b < x.bins; b++)
+        assert_true(x.count[b] == dense.count[b] && x.active[b] == dense.active[b]);
+    dnc_activity_free(&x);
+    assert_int_equal(dnc_activity_read_events(ev, 0.004, &x, &dt), DNC_OK);
+    assert_int_equal(x.bins, dense.bins);
+    for (size_t b = 0; b < x.bins; b++)
+        assert_true(x.count[b] == dense.count[b] && x.active[b] == dense.active[b]);
+    dnc_activity_free(&x);
+    dnc_activity_free(&dense);
 }
 
 /* Malformed files: each is DNC_EINVAL and the message names the problem. */
@@ -627,6 +649,23 @@ static void test_nwb_malformed(void **state)
     assert_non_null(strstr(err, "non-decreasing"));
     free(err);
     assert_false(tu_exists(tu_path(dir, "o.json")));
+    /* a gzip'd NWB file: refused by name (HDF5 needs the file itself) */
+    write_nwb(path, tok, 4, (double[]){4, 4}, 2, H5T_STD_I64LE, true);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    unsigned char *raw = malloc(1 << 20);
+    assert_non_null(raw);
+    size_t nraw = fread(raw, 1, 1 << 20, fp);
+    fclose(fp);
+    char gz[4096];
+    snprintf(gz, sizeof gz, "%s/x.nwb.gz", dir);
+    tu_write_gzip(gz, raw, nraw, 1);
+    free(raw);
+    assert_int_equal(tu_run_cli(dir, "raster '%s' --out '%s/o'", gz, dir), 1);
+    err = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(err);
+    assert_non_null(strstr(err, "compressed or piped HDF5 (NWB) file"));
+    free(err);
     tu_rmtree_free(dir);
 }
 
@@ -703,7 +742,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_npy_dtypes),
         cmocka_unit_test(test_npy_signed_and_3d),
-        cmocka_unit_test(test_npy_written_by_numpy),
+        cmocka_unit_test(test_files_written_by_numpy_and_h5py),
         cmocka_unit_test(test_npy_malformed),
         cmocka_unit_test(test_nwb_and_npy_equal_csv),
         cmocka_unit_test(test_nwb_malformed),
