@@ -80,20 +80,13 @@ static void npy_value(buf *x, char kind, size_t size, bool big, double v)
     }
     uint16_t probe = 1;
     bool host_little = *(unsigned char *)&probe == 1;
-    if (kind == 'f' || (kind == 'i' && size == 8)) { /* host order so far */
-        if (big == host_little)
-            for (size_t i = 0; i < size / 2; i++) {
-                unsigned char t = b[i];
-                b[i] = b[size - 1 - i];
-                b[size - 1 - i] = t;
-            }
-    } else if (big) {
+    bool host_order = kind == 'f' || (kind == 'i' && size == 8); /* else little-endian */
+    if (host_order ? big == host_little : big)
         for (size_t i = 0; i < size / 2; i++) {
             unsigned char t = b[i];
             b[i] = b[size - 1 - i];
             b[size - 1 - i] = t;
         }
-    }
     put(x, b, size);
 }
 
