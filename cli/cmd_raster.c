@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/io.h"
+#include "dnncrit/npy.h"
+#include "dnncrit/table.h"
 #include "dnncrit/result.h"
 
 typedef struct {
@@ -22,19 +24,47 @@ typedef struct {
     double bin_width, gamma_tmin, gamma_tmax, collapse_tmin, collapse_tmax, m;
     size_t rebin, bootstrap, threads, min_count, kmax, min_tail, avalanches, units, grid;
     size_t max_size, max_duration;
-    bool keep_edges, compare, quiet, simulate;
+    bool keep_edges, compare, quiet, simulate, transpose;
     uint64_t seed;
 } raster_args;
 
-/* "events" when the first data line is a header starting with "time". */
+/* By content, whatever the name: HDF5's signature (\x89HDF\r\n\x1a\n) is
+ * "nwb"; the .npy magic (\x93NUMPY, also inside gzip) is "npy"; a text whose
+ * first data line is a header starting with "time" is "events"; any other
+ * text is "dense". */
 static dnc_status detect_format(const char *path, const char **fmt)
 {
+    static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    if (strcmp(path, "-") != 0) {
+        FILE *fp;
+        dnc_status st = dnc_open_input(path, &fp);
+        if (st)
+            return st;
+        unsigned char head[8];
+        size_t n = fread(head, 1, sizeof head, fp);
+        fclose(fp);
+        if (n == sizeof head && memcmp(head, hdf5_sig, sizeof head) == 0) {
+            *fmt = "nwb";
+            return DNC_OK;
+        }
+    }
     char *text;
     size_t len;
     dnc_status st = dnc_read_file(path, &text, &len);
     if (st)
         return st;
     *fmt = "dense";
+    if (len >= sizeof hdf5_sig && memcmp(text, hdf5_sig, sizeof hdf5_sig) == 0) {
+        free(text); /* only a gzip'd (or piped) HDF5 file gets here */
+        return dnc_fail(DNC_EINVAL, "'%s': a compressed or piped HDF5 (NWB) file: give the "
+                                    "uncompressed file (HDF5 compresses its datasets itself)",
+                        path);
+    }
+    if (dnc_npy_is_npy(text, len)) {
+        *fmt = "npy";
+        free(text);
+        return DNC_OK;
+    }
     for (char *p = text; *p;) {
         while (*p && isspace((unsigned char)*p))
             p++;
@@ -50,6 +80,20 @@ static dnc_status detect_format(const char *path, const char **fmt)
     }
     free(text);
     return DNC_OK;
+}
+
+/* A dense CSV/TSV raster, rows = time bins unless --transpose. */
+static dnc_status read_dense(const raster_args *a, const char *file, dnc_activity *act)
+{
+    if (!a->transpose)
+        return dnc_activity_read_dense(file, a->rebin, act);
+    dnc_table t;
+    dnc_status st = dnc_table_read(file, NULL, &t);
+    if (st)
+        return st;
+    st = dnc_activity_from_matrix(t.v, t.nrows, t.ncols, true, a->rebin, file, act);
+    dnc_table_free(&t);
+    return st;
 }
 
 /* The simulated branching process; avalanches stopped at a cap (any m >= 0
@@ -72,6 +116,20 @@ static dnc_status explain_cut(const raster_args *a, size_t cut, dnc_status st)
                     dnc_last_error(), cut, a->avalanches, a->max_size, a->max_duration);
 }
 
+/* A failed analysis of a dense raster with more units than time bins may
+ * have its rows and columns swapped: say so. */
+static dnc_status explain_shape(const raster_args *a, const char *fmt, const dnc_activity *act,
+                                dnc_status st)
+{
+    if (!st || act->bins == 0 || act->units <= act->bins ||
+        (strcmp(fmt, "dense") != 0 && strcmp(fmt, "npy") != 0))
+        return st;
+    return dnc_fail(st, "%s (the raster was read as %zu time bins of %zu units: %s)",
+                    dnc_last_error(), act->bins, act->units,
+                    a->transpose ? "without --transpose rows are time bins"
+                                 : "with --transpose rows are units and columns time bins");
+}
+
 static dnc_status load_activity(const raster_args *a, const char *file, dnc_activity *act,
                                 double *dt, const char **fmt, size_t *cut)
 {
@@ -86,10 +144,15 @@ static dnc_status load_activity(const raster_args *a, const char *file, dnc_acti
     if (strcmp(a->format, "auto") == 0 && (st = detect_format(file, fmt)))
         return st;
     if (strcmp(*fmt, "dense") == 0)
-        return dnc_activity_read_dense(file, a->rebin, act);
+        return read_dense(a, file, act);
+    if (strcmp(*fmt, "npy") == 0)
+        return dnc_activity_read_npy(file, a->transpose, a->rebin, act);
     if (strcmp(*fmt, "events") == 0)
         return dnc_activity_read_events(file, a->bin_width, act, dt);
-    return dnc_fail(DNC_EINVAL, "--format must be auto, dense or events, got '%s'", a->format);
+    if (strcmp(*fmt, "nwb") == 0)
+        return dnc_activity_read_nwb(file, a->bin_width, act, dt);
+    return dnc_fail(DNC_EINVAL, "--format must be auto, dense, npy, events or nwb, got '%s'",
+                    a->format);
 }
 
 static void add_config(cJSON *root, const raster_args *a, const char *file, const char *fmt,
@@ -101,6 +164,7 @@ static void add_config(cJSON *root, const raster_args *a, const char *file, cons
     cJSON_AddStringToObject(c, "format", fmt);
     cli_json_number(c, "bin_width", dt);
     cJSON_AddNumberToObject(c, "rebin", (double)a->rebin);
+    cJSON_AddBoolToObject(c, "transpose", a->transpose);
     cJSON_AddBoolToObject(c, "keep_edges", a->keep_edges);
     cJSON_AddNumberToObject(c, "bootstrap", (double)a->bootstrap);
     cJSON_AddBoolToObject(c, "compare", a->compare);
@@ -180,6 +244,7 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
     if (!st)
         st = dnc_avalanche_analyse(&av, &ao, &an);
     st = explain_cut(a, cut, st);
+    st = explain_shape(a, fmt, &act, st);
     if (!st) {
         have_br = dnc_branching_ratio(act.count, act.bins, a->kmax, &br) == DNC_OK;
         st = dnc_activity_susceptibility(&act, &chi);
@@ -234,6 +299,13 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
     const raster_args *a = ctx;
     if (cli->npositional == 0 && !a->simulate)
         return cli_failf("raster", "give a FILE or --simulate") + 1;
+    static const char *const formats[] = {"auto", "dense", "npy", "events", "nwb"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+        known |= strcmp(a->format, formats[i]) == 0;
+    if (!known)
+        return cli_failf("raster", "--format must be auto, dense, npy, events or nwb, got '%s'",
+                         a->format) + 1;
     return run(a, cli->npositional ? cli->positional[0] : NULL, argc, argv);
 }
 
@@ -246,13 +318,19 @@ int cmd_raster(int argc, char **argv)
                      .min_tail = 10, .avalanches = 20000, .units = 100, .grid = 20,
                      .max_size = 10000000000, .max_duration = 100000,
                      .keep_edges = false, .compare = false, .quiet = false, .simulate = false,
+                     .transpose = false,
                      .seed = 1};
     cli_opt opts[] = {
         CLI_OPT("format", CLI_OPT_STRING, &a.format,
-         "auto (events when the header starts with 'time'), dense (rows = bins, columns = units) "
-         "or events (time,unit rows)"),
-        CLI_OPT("bin-width", CLI_OPT_DOUBLE, &a.bin_width, "events: time bin width (0: mean inter-event interval)"),
-        CLI_OPT("rebin", CLI_OPT_SIZE, &a.rebin, "dense: merge this many rows into one bin"),
+         "auto (by content: nwb for HDF5, npy for NumPy, events when the header starts with "
+         "'time', else dense), dense (CSV/TSV, rows = bins, columns = units), npy (2-D NumPy "
+         "array, rows = bins, columns = units), events (time,unit rows) or nwb (NWB units/"
+         "spike_times)"),
+        CLI_OPT("bin-width", CLI_OPT_DOUBLE, &a.bin_width,
+         "events, nwb: time bin width in the file's time unit (NWB: seconds; 0: mean inter-event interval)"),
+        CLI_OPT("rebin", CLI_OPT_SIZE, &a.rebin, "dense, npy: merge this many time bins into one"),
+        CLI_OPT("transpose", CLI_OPT_FLAG, &a.transpose,
+         "dense, npy: rows are units and columns time bins"),
         CLI_OPT("keep-edges", CLI_OPT_FLAG, &a.keep_edges, "keep avalanches cut by the recording's ends"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "goodness-of-fit bootstrap replicas per fit (0: skip)"),
         CLI_OPT("compare", CLI_OPT_FLAG, &a.compare, "likelihood-ratio tests against alternatives"),

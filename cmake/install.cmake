@@ -37,7 +37,7 @@ else() # relocatable: the prefix relative to the .pc file's directory
   string(REGEX REPLACE "/$" "" pc_up "${pc_up}")
   set(DNNCRIT_PC_PREFIX "\${pcfiledir}/${pc_up}")
 endif()
-set(DNNCRIT_PC_REQUIRES_PRIVATE "openblas gsl libcjson zlib")
+set(DNNCRIT_PC_REQUIRES_PRIVATE "openblas gsl libcjson zlib hdf5")
 set(DNNCRIT_PC_LIBS_PRIVATE "${OpenMP_C_FLAGS} -lm")
 if(DNNCRIT_WITH_CUDA)
   string(APPEND DNNCRIT_PC_LIBS_PRIVATE " -L${CUDAToolkit_LIBRARY_DIR} -lcublas -lcudart")

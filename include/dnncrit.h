@@ -10,12 +10,13 @@
 #include "dnncrit/version.h"
 #include "dnncrit/abi.h"
 
-/* core: errors, random numbers, activations, files, tables, data sets */
+/* core: errors, random numbers, activations, files, tables, .npy arrays, data sets */
 #include "dnncrit/activation.h"
 #include "dnncrit/dataset.h"
 #include "dnncrit/error.h"
 #include "dnncrit/io.h"
 #include "dnncrit/json.h"
+#include "dnncrit/npy.h"
 #include "dnncrit/param.h"
 #include "dnncrit/rng.h"
 #include "dnncrit/table.h"

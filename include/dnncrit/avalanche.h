@@ -48,6 +48,30 @@ dnc_status dnc_activity_read_dense(const char *path, size_t rebin, dnc_activity 
  * interval (Beggs & Plenz 2003); *dt_used receives the width used. */
 dnc_status dnc_activity_read_events(const char *path, double dt, dnc_activity *a,
                                     double *dt_used);
+/* Dense raster in memory: rows x cols non-negative finite values in
+ * row-major order, rows = time bins and columns = units, or with
+ * `transpose` rows = units and columns = time bins; `rebin` as above.
+ * `name` names the source in errors (row and column as in the source). */
+dnc_status dnc_activity_from_matrix(const double *v, size_t rows, size_t cols, bool transpose,
+                                    size_t rebin, const char *name, dnc_activity *a);
+/* Dense raster from a NumPy .npy file (dnncrit/npy.h: plain or gzip'd; bool,
+ * integer or float dtypes; C or Fortran order): a 2-D array of time bins x
+ * units, or units x time bins with `transpose`. */
+dnc_status dnc_activity_read_npy(const char *path, bool transpose, size_t rebin,
+                                 dnc_activity *a);
+/* Event list in memory: n events (time[i] finite, unit[i] an integer id >= 0),
+ * binned as dnc_activity_read_events does (bins start at the earliest event;
+ * dt <= 0: mean inter-event interval). `units` is the number of units the
+ * recording has (0: largest id + 1; ids must be below it). */
+dnc_status dnc_activity_from_events(const double *time, const double *unit, size_t n,
+                                    size_t units, double dt, const char *name, dnc_activity *a,
+                                    double *dt_used);
+/* Spike times of an NWB file (Neurodata Without Borders 2.x, HDF5): the
+ * ragged array of the Units table, units/spike_times (seconds, float) with
+ * units/spike_times_index (integers: index[i] is the end of unit i's spike
+ * times, the start is index[i-1] or 0). Units are the rows of the table
+ * (a unit without spikes counts); binned as dnc_activity_from_events. */
+dnc_status dnc_activity_read_nwb(const char *path, double dt, dnc_activity *a, double *dt_used);
 
 typedef struct {
     size_t count;
