@@ -4,7 +4,7 @@
  * 1f 8b, whatever the name) is decompressed first (dnc_read_file).
  *
  * dtypes: bool ('|b1'), signed and unsigned integers of 1, 2, 4 and 8 bytes
- * ('i1'..'i8', 'u1'..'u8') and floats of 4 and 8 bytes ('f4', 'f8'), either
+ * ('i1'..'i8', 'u1'..'u8') and floats of 2, 4 and 8 bytes ('f2', 'f4', 'f8'), either
  * byte order ('<', '>', '|', '='). Integers beyond 2^53 lose precision in the
  * conversion. Structured, object, complex, string and datetime dtypes are
  * refused. Every malformed file (bad magic, truncated header or data, a

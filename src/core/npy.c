@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/halffloat.h"
 #include "dnncrit/io.h"
 
 static const unsigned char npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -175,7 +176,7 @@ static dnc_status parse_dtype(const char *name, const char *d, kind *k, size_t *
     char c = d[1];
     const char *num = d + 2;
     if (!*num || num[1] || *num < '1' || *num > '8')
-        return dnc_fail(DNC_EINVAL, "'%s': unsupported .npy dtype '%s' (bool, i1-i8, u1-u8, f4, f8)",
+        return dnc_fail(DNC_EINVAL, "'%s': unsupported .npy dtype '%s' (bool, i1-i8, u1-u8, f2, f4, f8)",
                         name, d);
     *size = (size_t)(*num - '0');
     bool ok = false;
@@ -183,11 +184,11 @@ static dnc_status parse_dtype(const char *name, const char *d, kind *k, size_t *
     case 'b': *k = K_BOOL; ok = *size == 1; break;
     case 'i': *k = K_INT; ok = *size == 1 || *size == 2 || *size == 4 || *size == 8; break;
     case 'u': *k = K_UINT; ok = *size == 1 || *size == 2 || *size == 4 || *size == 8; break;
-    case 'f': *k = K_FLOAT; ok = *size == 4 || *size == 8; break;
+    case 'f': *k = K_FLOAT; ok = *size == 2 || *size == 4 || *size == 8; break;
     default: break;
     }
     if (!ok)
-        return dnc_fail(DNC_EINVAL, "'%s': unsupported .npy dtype '%s' (bool, i1-i8, u1-u8, f4, f8)",
+        return dnc_fail(DNC_EINVAL, "'%s': unsupported .npy dtype '%s' (bool, i1-i8, u1-u8, f2, f4, f8)",
                         name, d);
     return DNC_OK;
 }
@@ -200,7 +201,11 @@ static double convert(const unsigned char *src, kind k, size_t size, bool swap)
     switch (k) {
     case K_BOOL: return b[0] != 0;
     case K_FLOAT:
-        if (size == 4) {
+        if (size == 2) {
+            uint16_t h;
+            memcpy(&h, b, 2);
+            return dnc_half_to_double(h);
+        } else if (size == 4) {
             float f;
             memcpy(&f, b, 4);
             return f;

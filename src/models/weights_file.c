@@ -16,7 +16,9 @@
 #include <cjson/cJSON.h>
 #include <zlib.h>
 
+#include "core/halffloat.h"
 #include "dnncrit/io.h"
+#include "dnncrit/npy.h"
 
 #define MAX_DIMS 8
 
@@ -28,7 +30,6 @@ typedef struct {
     char dtname[16];      /* as the file spells it, for messages */
     size_t ndim;
     size_t shape[MAX_DIMS];
-    bool fortran;         /* .npy Fortran (column-major) order */
     const unsigned char *data;
     size_t count;
 } tensor;
@@ -58,19 +59,6 @@ static uint64_t le(const unsigned char *p, size_t n)
     return v;
 }
 
-static double half_to_double(uint16_t h)
-{
-    int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
-    double v;
-    if (e == 0)
-        v = ldexp(m, -24);
-    else if (e == 31)
-        v = m ? NAN : INFINITY;
-    else
-        v = ldexp(1024 + m, e - 25);
-    return s ? -v : v;
-}
-
 static double element(const tensor *t, size_t i)
 {
     const unsigned char *p = t->data + i * esize(t->dt);
@@ -86,13 +74,9 @@ static double element(const tensor *t, size_t i)
         return f;
     }
     case DT_F16:
-        return half_to_double((uint16_t)le(p, 2));
-    case DT_BF16: {
-        uint32_t u = (uint32_t)le(p, 2) << 16;
-        float f;
-        memcpy(&f, &u, 4);
-        return f;
-    }
+        return dnc_half_to_double((uint16_t)le(p, 2));
+    case DT_BF16:
+        return dnc_bfloat16_to_double((uint16_t)le(p, 2));
     default:
         return NAN;
     }
@@ -250,105 +234,36 @@ static dnc_status read_safetensors(dnc_weights *w, const unsigned char *p, size_
 
 /* ------------------------------------------------------------------ npy */
 
-/* The value after 'key': in a NumPy header dict (NULL if absent). */
-static const char *dict_value(const char *h, const char *key)
-{
-    const char *k = strstr(h, key);
-    if (!k)
-        return NULL;
-    k += strlen(key);
-    while (*k == ' ')
-        k++;
-    if (*k != ':')
-        return NULL;
-    k++;
-    while (*k == ' ')
-        k++;
-    return k;
-}
-
-static dnc_status npy_header(dnc_weights *w, tensor *t, const char *h)
-{
-    const char *d = dict_value(h, "'descr'");
-    const char *f = dict_value(h, "'fortran_order'");
-    const char *s = dict_value(h, "'shape'");
-    if (!d || !f || !s || (*d != '\'' && *d != '"') || *s != '(')
-        return dnc_fail(DNC_EINVAL, "%s: tensor '%s': malformed .npy header (needs 'descr', "
-                                    "'fortran_order' and 'shape')",
-                        w->path, t->name);
-    char q = *d++;
-    size_t n = 0;
-    while (d[n] && d[n] != q && n + 1 < sizeof t->dtname)
-        n++;
-    memcpy(t->dtname, d, n);
-    t->dtname[n] = '\0';
-    const char *dn = t->dtname;
-    t->dt = strcmp(dn, "<f8") == 0   ? DT_F64
-            : strcmp(dn, "<f4") == 0 ? DT_F32
-            : strcmp(dn, "<f2") == 0 ? DT_F16
-                                     : DT_OTHER;
-    t->fortran = strncmp(f, "True", 4) == 0;
-    if (!t->fortran && strncmp(f, "False", 5) != 0)
-        return dnc_fail(DNC_EINVAL, "%s: tensor '%s': fortran_order must be True or False",
-                        w->path, t->name);
-    s++;
-    for (;;) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        if (*s == ')')
-            break;
-        char *end;
-        if (*s < '0' || *s > '9' || t->ndim == MAX_DIMS)
-            return dnc_fail(DNC_EINVAL, "%s: tensor '%s': malformed shape in the .npy header",
-                            w->path, t->name);
-        unsigned long long v = strtoull(s, &end, 10);
-        if (v > SIZE_MAX / 8)
-            return dnc_fail(DNC_EINVAL, "%s: tensor '%s': shape entry too large", w->path,
-                            t->name);
-        t->shape[t->ndim++] = (size_t)v;
-        s = end;
-    }
-    return DNC_OK;
-}
-
-/* One .npy array in p[0..len) as tensor NAME (len chars). */
+/* One .npy array in p[0..len) as tensor NAME (nlen chars), through the core
+ * reader (dnncrit/npy.h): its doubles, in C order, are kept with the .npz
+ * buffers; a dtype other than a float is kept as DT_OTHER and refused when
+ * the layer is read, as for safetensors. */
 static dnc_status read_npy(dnc_weights *w, const char *name, size_t nlen, const unsigned char *p,
                            size_t len)
 {
     tensor *t = add_tensor(w, name, nlen);
-    if (!t)
+    unsigned char **bufs = realloc(w->bufs, (w->nbufs + 1) * sizeof *bufs);
+    if (!t || !bufs)
         return dnc_fail(DNC_ENOMEM, "out of memory reading %s", w->path);
-    if (len < 10 || memcmp(p, "\x93NUMPY", 6) != 0)
-        return dnc_fail(DNC_EINVAL, "%s: tensor '%s': not a .npy array (no \\x93NUMPY magic)",
-                        w->path, t->name);
-    size_t hstart = p[6] == 1 ? 10 : 12;
-    if (p[6] < 1 || p[6] > 3 || len < hstart)
-        return dnc_fail(DNC_EINVAL, "%s: tensor '%s': unknown .npy version %d", w->path,
-                        t->name, p[6]);
-    size_t hlen = (size_t)le(p + 8, p[6] == 1 ? 2 : 4);
-    if (hlen > len - hstart)
-        return dnc_fail(DNC_EINVAL, "%s: tensor '%s': truncated .npy header (%zu bytes "
-                                    "announced, %zu present)",
-                        w->path, t->name, hlen, len - hstart);
-    char *h = malloc(hlen + 1);
-    if (!h)
-        return dnc_fail(DNC_ENOMEM, "out of memory reading %s", w->path);
-    memcpy(h, p + hstart, hlen);
-    h[hlen] = '\0';
-    dnc_status st = npy_header(w, t, h);
-    free(h);
-    if (st || (st = set_count(w, t)))
+    w->bufs = bufs;
+    char label[512];
+    snprintf(label, sizeof label, "%s: tensor %s", w->path, t->name);
+    dnc_npy a;
+    dnc_status st = dnc_npy_parse(p, len, label, &a);
+    if (st)
         return st;
-    t->data = p + hstart + hlen;
-    size_t have = len - hstart - hlen;
-    if (t->dt != DT_OTHER && have < t->count * esize(t->dt)) {
-        char b[128];
-        return dnc_fail(DNC_EINVAL, "%s: truncated: tensor '%s' (%s, shape %s) needs %zu "
-                                    "bytes of data, %zu present",
-                        w->path, t->name, t->dtname, shape_str(t, b, sizeof b),
-                        t->count * esize(t->dt), have);
+    if (a.ndim > MAX_DIMS) {
+        dnc_npy_free(&a);
+        return dnc_fail(DNC_EINVAL, "%s: tensor '%s' has %zu dimensions (at most %d read)",
+                        w->path, t->name, a.ndim, MAX_DIMS);
     }
-    return DNC_OK;
+    snprintf(t->dtname, sizeof t->dtname, "%s", a.dtype);
+    t->ndim = a.ndim;
+    memcpy(t->shape, a.shape, a.ndim * sizeof *a.shape);
+    t->dt = a.dtype[1] == 'f' ? DT_F64 : DT_OTHER; /* converted to double by the reader */
+    w->bufs[w->nbufs++] = (unsigned char *)a.v;    /* owned from now on */
+    t->data = (const unsigned char *)a.v;
+    return set_count(w, t);
 }
 
 /* ------------------------------------------------------------------ npz */
@@ -752,8 +667,8 @@ dnc_status dnc_weights_open(const char *path, dnc_weights **out)
             st = dnc_fail(DNC_ENOMEM, "out of memory reading %s", path);
         else {
             const tensor *W = &w->t[0];
-            *b = (tensor){b->name, DT_F64, "zero", 1, {W->ndim ? W->shape[0] : 0}, false,
-                          NULL, 0}; /* no data: converts to zeros */
+            *b = (tensor){.name = b->name, .dt = DT_F64, .dtname = "zero", .ndim = 1,
+                          .shape = {W->ndim ? W->shape[0] : 0}}; /* no data: zeros */
             b->count = b->shape[0];
         }
     }
@@ -807,7 +722,7 @@ static dnc_status convert(const dnc_weights *w, const tensor *t, double *x)
     size_t rows = t->shape[0], cols = t->ndim == 2 ? t->shape[1] : 1;
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++) {
-            size_t src = t->fortran ? c * rows + r : r * cols + c;
+            size_t src = r * cols + c;
             double v = t->data ? element(t, src) : 0.0; /* no data: the zero bias */
             if (!isfinite(v)) {
                 if (t->ndim == 2)
