@@ -3,6 +3,9 @@
 
   propagate_numpy.py [SECONDS]           measurements as CSV lines
   propagate_numpy.py --report OURS NUMPY  the combined table (markdown)
+  propagate_numpy.py --serve              reads "N B L" lines, answers the
+                                          seconds of one run each (for the
+                                          paired runs of bench_propagate)
 
 Per layer, like dnncrit: draw the layer's Gaussian weights, scale them,
 GEMM (H = Phi W^T + b, NumPy's BLAS), tanh, and the per-layer q and mean
@@ -126,8 +129,19 @@ def report(ours_path, numpy_path):
           "propagation the weights never leave the cache).")
 
 
+def serve():
+    rng = np.random.default_rng(1)
+    for line in sys.stdin:
+        n, b, depth = (int(v) for v in line.split())
+        t0 = time.perf_counter()
+        propagate(rng, n, b, depth)
+        print(f"{time.perf_counter() - t0:.6f}", flush=True)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--report":
+    if len(sys.argv) == 2 and sys.argv[1] == "--serve":
+        serve()
+    elif len(sys.argv) == 4 and sys.argv[1] == "--report":
         report(sys.argv[2], sys.argv[3])
     else:
         if len(sys.argv) > 1:
