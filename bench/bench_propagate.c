@@ -244,8 +244,9 @@ static prop_ctx prop_setup(size_t N, size_t B, dnc_product_kind product)
     c.o.net.sigma_w = 1.2;
     c.o.net.sigma_b = 0.1;
     c.o.batch = B;
+    /* a quarter of the work of propagation() (many pairs, a shared machine) */
     double per_layer = B <= 16 ? (double)N * N : 2.0 * B * N * N / 512;
-    c.o.net.depth = (size_t)fmax(2, round((double)((size_t)1 << 26) / per_layer));
+    c.o.net.depth = (size_t)fmax(2, round((double)((size_t)1 << 24) / per_layer));
     return c;
 }
 

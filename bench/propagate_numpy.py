@@ -85,6 +85,35 @@ def load(path):
     return rows
 
 
+def paired_report(ours):
+    def cell(what, n, b, fmt="{:.2f}"):
+        if (what, n, b) not in ours:
+            return "n/a"
+        m, lo, hi = (ours[(what + s, n, b)] for s in ("", "_lo", "_hi"))
+        return f"{fmt.format(m)} ({fmt.format(lo)}-{fmt.format(hi)})"
+
+    pct = "{:.0%}"
+    print("\nPaired, interleaved (A, B, A, B, ... in one process; median and range over the pairs):\n")
+    print(f"DGEMM (OpenBLAS, n = 2048) GFLOP/s: 1 thread {cell('paired_dgemm_gflops_t1', 2048, 0, '{:.1f}')}, "
+          f"2 threads {cell('paired_dgemm_gflops_t2', 2048, 0, '{:.1f}')}\n")
+    print("| width N | batch B | product | threads | propagation rate / DGEMM rate at the same thread count |")
+    print("|---:|---:|---|---:|---:|")
+    for n in (1024, 2048):
+        for prod in ("openblas", "portable"):
+            for t in (1, 2):
+                print(f"| {n} | 256 | {prod} | {t} | {cell(f'paired_dgemm_fraction_{prod}_t{t}', n, 256, pct)} |")
+    print("\n| width N | batch B | product | time(1 thread) / time(2 threads), idle | same, with a busy-loop process |")
+    print("|---:|---:|---|---:|---:|")
+    for n, b in ((512, 2), (1024, 256)):
+        for prod in ("openblas", "portable"):
+            print(f"| {n} | {b} | {prod} | {cell(f'paired_t1_over_t2_{prod}_idle', n, b)} "
+                  f"| {cell(f'paired_t1_over_t2_{prod}_busy', n, b)} |")
+    print("\n| width N | batch B | time(NumPy) / time(dnncrit 1 thread) | time(NumPy) / time(dnncrit 2 threads) |")
+    print("|---:|---:|---:|---:|")
+    for n, b in ((512, 2), (1024, 256)):
+        print(f"| {n} | {b} | {cell('paired_numpy_over_dnncrit_t1', n, b)} | {cell('paired_numpy_over_dnncrit_t2', n, b)} |")
+
+
 def report(ours_path, numpy_path):
     ours, npy = load(ours_path), load(numpy_path)
     peak = ours[("dgemm_peak", 2048, 0)]
@@ -123,6 +152,7 @@ def report(ours_path, numpy_path):
     print(f"| dnncrit dnc_normal_fill, 1 thread | {ours_one:.3g} | {ours_all / ours_one:.2f} |")
     print(f"| numpy default_rng().standard_normal | {gen:.3g} | {ours_all / gen:.2f} |")
     print(f"| numpy.random.standard_normal (legacy) | {legacy:.3g} | {ours_all / legacy:.2f} |")
+    paired_report(ours)
     frac = ours_all * 8e-9 / bw
     print(f"\nWriting the samples at {ours_all * 8e-9:.2f} GB/s uses {100 * frac:.0f}% of the triad "
           "bandwidth: generation is compute-bound, not memory-bound (and inside dnncrit "

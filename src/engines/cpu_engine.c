@@ -322,7 +322,10 @@ static dnc_status cpu_engine_init(cpu_engine *e, const dnc_propagate_opts *o)
     size_t r0 = block_rows(n0, N, rows, e->openblas);
     if (r0 > e->R)
         e->R = r0;
-    e->nthreads = omp_get_max_threads();
+    /* the threads an OpenMP parallel region would get here: one inside an
+     * active region when nesting is off (e.g. a sweep's points on threads) */
+    e->nthreads = omp_get_active_level() >= omp_get_max_active_levels() ? 1
+                                                                        : omp_get_max_threads();
     e->D = malloc(N * sizeof *e->D);
     e->work = malloc(dnc_obs_cosine_workspace(B) * sizeof *e->work);
     if (!o->provider)
