@@ -102,6 +102,14 @@ def paired_report(ours):
         for prod in ("openblas", "portable"):
             for t in (1, 2):
                 print(f"| {n} | 256 | {prod} | {t} | {cell(f'paired_dgemm_fraction_{prod}_t{t}', n, 256, pct)} |")
+    gen1, dg1 = ours.get(("normals_threads_1", 0, 0)), ours.get(("paired_dgemm_gflops_t1", 2048, 0))
+    if gen1 and dg1:
+        # per weight: 2 B flops at the DGEMM rate, plus one Gaussian draw
+        t_gemm, t_gen = 2 * 256 / (dg1 * 1e9), 1 / gen1
+        print(f"\nCeiling set by drawing the weights alone (B = 256, one thread): a weight costs "
+              f"{t_gemm * 1e9:.1f} ns of DGEMM (2 B flops at {dg1:.1f} GFLOP/s) and {t_gen * 1e9:.1f} ns "
+              f"to draw ({gen1:.3g} normals/s), so at most {t_gemm / (t_gemm + t_gen):.0%} of the DGEMM rate "
+              "before any other cost.")
     print("\n| width N | batch B | product | time(1 thread) / time(2 threads), idle | same, with a busy-loop process |")
     print("|---:|---:|---|---:|---:|")
     for n, b in ((512, 2), (1024, 256)):

@@ -24,6 +24,7 @@
 #include "engines/engine.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,9 +251,16 @@ static dnc_status cpu_activate(void *ctx, dnc_activation act, const double *H, s
 static dnc_status cpu_all_finite(void *ctx, const double *x, size_t n, bool *finite)
 {
     (void)ctx;
-    *finite = true;
-    for (size_t i = 0; i < n && *finite; i++)
-        *finite = isfinite(x[i]);
+    /* an exponent of all ones is inf or NaN: an integer OR over the bits,
+     * without an early exit, which the compiler vectorises */
+    const uint64_t expo = 0x7FF0000000000000ull;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, x + i, sizeof u);
+        bad |= (u & expo) == expo;
+    }
+    *finite = !bad;
     return DNC_OK;
 }
 
