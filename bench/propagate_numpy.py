@@ -110,7 +110,7 @@ def paired_report(ours):
               f"{t_gemm * 1e9:.1f} ns of DGEMM (2 B flops at {dg1:.1f} GFLOP/s) and {t_gen * 1e9:.1f} ns "
               f"to draw ({gen1:.3g} normals/s), so at most {t_gemm / (t_gemm + t_gen):.0%} of the DGEMM rate "
               "before any other cost.")
-    print("\n| width N | batch B | product | time(1 thread) / time(2 threads), idle | same, with a busy-loop process |")
+    print("\n| width N | batch B | product | time(1 thread) / time(2 threads) | same, beside an extra busy-loop process |")
     print("|---:|---:|---|---:|---:|")
     for n, b in ((512, 2), (1024, 256)):
         for prod in ("openblas", "portable"):
