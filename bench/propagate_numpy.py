@@ -3,6 +3,9 @@
 
   propagate_numpy.py [SECONDS]           measurements as CSV lines
   propagate_numpy.py --report OURS NUMPY  the combined table (markdown)
+  propagate_numpy.py --serve              reads "N B L" lines, answers the
+                                          seconds of one run each (for the
+                                          paired runs of bench_propagate)
 
 Per layer, like dnncrit: draw the layer's Gaussian weights, scale them,
 GEMM (H = Phi W^T + b, NumPy's BLAS), tanh, and the per-layer q and mean
@@ -82,6 +85,43 @@ def load(path):
     return rows
 
 
+def paired_report(ours):
+    def cell(what, n, b, fmt="{:.2f}"):
+        if (what, n, b) not in ours:
+            return "n/a"
+        m, lo, hi = (ours[(what + s, n, b)] for s in ("", "_lo", "_hi"))
+        return f"{fmt.format(m)} ({fmt.format(lo)}-{fmt.format(hi)})"
+
+    pct = "{:.0%}"
+    print("\nPaired, interleaved (A, B, A, B, ... in one process; median and range over the pairs):\n")
+    print(f"DGEMM (OpenBLAS, n = 2048) GFLOP/s: 1 thread {cell('paired_dgemm_gflops_t1', 2048, 0, '{:.1f}')}, "
+          f"2 threads {cell('paired_dgemm_gflops_t2', 2048, 0, '{:.1f}')}\n")
+    print("| width N | batch B | product | threads | propagation rate / DGEMM rate at the same thread count |")
+    print("|---:|---:|---|---:|---:|")
+    for n in (1024, 2048):
+        for prod in ("openblas", "portable"):
+            for t in (1, 2):
+                print(f"| {n} | 256 | {prod} | {t} | {cell(f'paired_dgemm_fraction_{prod}_t{t}', n, 256, pct)} |")
+    gen1, dg1 = ours.get(("normals_threads_1", 0, 0)), ours.get(("paired_dgemm_gflops_t1", 2048, 0))
+    if gen1 and dg1:
+        # per weight: 2 B flops at the DGEMM rate, plus one Gaussian draw
+        t_gemm, t_gen = 2 * 256 / (dg1 * 1e9), 1 / gen1
+        print(f"\nCeiling set by drawing the weights alone (B = 256, one thread): a weight costs "
+              f"{t_gemm * 1e9:.1f} ns of DGEMM (2 B flops at {dg1:.1f} GFLOP/s) and {t_gen * 1e9:.1f} ns "
+              f"to draw ({gen1:.3g} normals/s), so at most {t_gemm / (t_gemm + t_gen):.0%} of the DGEMM rate "
+              "before any other cost.")
+    print("\n| width N | batch B | product | time(1 thread) / time(2 threads) | same, beside an extra busy-loop process |")
+    print("|---:|---:|---|---:|---:|")
+    for n, b in ((512, 2), (1024, 256)):
+        for prod in ("openblas", "portable"):
+            print(f"| {n} | {b} | {prod} | {cell(f'paired_t1_over_t2_{prod}_idle', n, b)} "
+                  f"| {cell(f'paired_t1_over_t2_{prod}_busy', n, b)} |")
+    print("\n| width N | batch B | time(NumPy) / time(dnncrit 1 thread) | time(NumPy) / time(dnncrit 2 threads) |")
+    print("|---:|---:|---:|---:|")
+    for n, b in ((512, 2), (1024, 256)):
+        print(f"| {n} | {b} | {cell('paired_numpy_over_dnncrit_t1', n, b)} | {cell('paired_numpy_over_dnncrit_t2', n, b)} |")
+
+
 def report(ours_path, numpy_path):
     ours, npy = load(ours_path), load(numpy_path)
     peak = ours[("dgemm_peak", 2048, 0)]
@@ -120,14 +160,26 @@ def report(ours_path, numpy_path):
     print(f"| dnncrit dnc_normal_fill, 1 thread | {ours_one:.3g} | {ours_all / ours_one:.2f} |")
     print(f"| numpy default_rng().standard_normal | {gen:.3g} | {ours_all / gen:.2f} |")
     print(f"| numpy.random.standard_normal (legacy) | {legacy:.3g} | {ours_all / legacy:.2f} |")
+    paired_report(ours)
     frac = ours_all * 8e-9 / bw
     print(f"\nWriting the samples at {ours_all * 8e-9:.2f} GB/s uses {100 * frac:.0f}% of the triad "
           "bandwidth: generation is compute-bound, not memory-bound (and inside dnncrit "
           "propagation the weights never leave the cache).")
 
 
+def serve():
+    rng = np.random.default_rng(1)
+    for line in sys.stdin:
+        n, b, depth = (int(v) for v in line.split())
+        t0 = time.perf_counter()
+        propagate(rng, n, b, depth)
+        print(f"{time.perf_counter() - t0:.6f}", flush=True)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--report":
+    if len(sys.argv) == 2 and sys.argv[1] == "--serve":
+        serve()
+    elif len(sys.argv) == 4 and sys.argv[1] == "--report":
         report(sys.argv[2], sys.argv[3])
     else:
         if len(sys.argv) > 1:

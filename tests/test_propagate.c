@@ -250,6 +250,27 @@ static void test_matches_naive_many_blocks(void **state)
     check_against_naive(o);
 }
 
+/* Batches of 64 and more: the large-batch weight blocks, and the bias,
+ * activation and Gram loops split over threads (rows x N >= 2^14 numbers,
+ * B^2 N / 2 >= 2^20 multiply-adds). The tolerances above hold: K <= 400
+ * terms per sum (portable: every H bit equal; the Gram's entries are
+ * sequential sums of N = 400 terms against the naive loop's, a few ulp
+ * times 400 < 1e-13 on a cosine), and the mean over 3160 pairs only
+ * averages those errors. */
+static void test_matches_naive_large_batch(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = small_opts();
+    o.net.width = 400;
+    o.net.input_width = 300;
+    o.net.depth = 3;
+    o.batch = 80;
+    check_against_naive(o);
+    o.corr = DNC_CORR_POST;
+    o.residual_alpha = 0.5; /* layers 2, 3 residual */
+    check_against_naive(o);
+}
+
 /* ---- determinism */
 static capture run_capture(dnc_propagate_opts o, const double *X, size_t B, int threads,
                            dnc_propagate_result *res)
@@ -285,20 +306,20 @@ static void assert_same_layers(const capture *a, size_t ia, const capture *b, si
 
 /* Both products promise the same bits for any thread count and on a
  * rerun (with the same OpenBLAS kernel, for `openblas`): 1, 2 and 3
- * threads, and 1 thread again. */
-static void check_identical_over_threads(dnc_product_kind product)
+ * threads, 1 thread again, and 4 threads (more than the pool has cores). */
+static void check_identical_over_threads_at(dnc_propagate_opts o, dnc_product_kind product,
+                                           size_t B)
 {
-    dnc_propagate_opts o = determinism_opts();
     o.product = product;
-    o.batch = 5;
-    double *X = malloc(5 * 300 * sizeof *X);
+    o.batch = B;
+    double *X = malloc(B * dnc_mlp_input_width(&o.net) * sizeof *X);
     assert_int_equal(dnc_make_inputs(&o, X), DNC_OK);
     dnc_propagate_result r1, r2;
-    capture c1 = run_capture(o, X, 5, 1, &r1);
-    const int threads[] = {2, 3, 1};
+    capture c1 = run_capture(o, X, B, 1, &r1);
+    const int threads[] = {2, 3, 1, 4};
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
-        capture c2 = run_capture(o, X, 5, threads[t], &r2);
-        assert_same_layers(&c1, 0, &c2, 0, 5);
+        capture c2 = run_capture(o, X, B, threads[t], &r2);
+        assert_same_layers(&c1, 0, &c2, 0, B);
         size_t L = o.net.depth;
         assert_memory_equal(r1.q, r2.q, L * sizeof(double));
         assert_memory_equal(r1.c, r2.c, L * sizeof(double));
@@ -310,11 +331,36 @@ static void check_identical_over_threads(dnc_product_kind product)
     free(c1.H), free(X);
 }
 
+static void check_identical_over_threads(dnc_product_kind product)
+{
+    check_identical_over_threads_at(determinism_opts(), product, 5);
+}
+
 static void test_bitwise_identical_over_threads_and_reruns(void **state)
 {
     (void)state;
     check_identical_over_threads(DNC_PRODUCT_PORTABLE);
     check_identical_over_threads(DNC_PRODUCT_OPENBLAS);
+}
+
+/* The same at batch sizes where every loop of the CPU engine runs on
+ * threads (large-batch weight blocks; bias, activation and Gram split over
+ * threads: see the thresholds in cpu_engine.c), with post-activation
+ * correlations and residual layers (whose bias-and-residual update is
+ * split too). */
+static void test_bitwise_identical_over_threads_large_batch(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = determinism_opts();
+    o.net.depth = 3;
+    for (int p = 0; p <= 1; p++) {
+        check_identical_over_threads_at(o, (dnc_product_kind)p, 96);
+        dnc_propagate_opts post = o;
+        post.corr = DNC_CORR_POST;
+        post.net.input_width = 0;
+        post.residual_alpha = 0.4;
+        check_identical_over_threads_at(post, (dnc_product_kind)p, 70);
+    }
 }
 
 /* Propagating {x1..x4} together, or {x1,x2} and {x3,x4}, or one by one
@@ -919,7 +965,9 @@ int main(void)
         cmocka_unit_test(test_matches_naive_post_relu_wide_input),
         cmocka_unit_test(test_matches_naive_residual),
         cmocka_unit_test(test_matches_naive_many_blocks),
+        cmocka_unit_test(test_matches_naive_large_batch),
         cmocka_unit_test(test_bitwise_identical_over_threads_and_reruns),
+        cmocka_unit_test(test_bitwise_identical_over_threads_large_batch),
         cmocka_unit_test(test_bitwise_identical_over_batch_splits),
         cmocka_unit_test(test_openblas_batch_splits_where_measured),
         cmocka_unit_test(test_provider_reproduces_generated_weights),

@@ -35,7 +35,7 @@ DNC_BEGIN_DECLS
 typedef enum { DNC_CORR_PRE = 0, DNC_CORR_POST = 1 } dnc_corr_kind;
 
 /* How H = A W^T is computed, and what each guarantees (bit for bit).
- * OPENBLAS: cblas_dgemm, single-threaded inside the engine's OpenMP loop
+ * OPENBLAS: cblas_dgemm, single-threaded inside the engine's parallel loop
  *   over weight blocks (a partition fixed by the shapes), the batch padded
  *   to an even number of rows. Guarantees: the same results for any thread
  *   count and on a rerun with the same OpenBLAS kernel (same machine or

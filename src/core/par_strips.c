@@ -6,7 +6,7 @@
 enum { MAX_HELPERS = 255 };
 
 typedef struct {
-    dnc_strip_fn fn;
+    dnc_strip_worker_fn fn;
     void *ctx;
     size_t n;
     atomic_size_t next; /* the next unclaimed strip */
@@ -24,13 +24,13 @@ static struct {
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
           PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
 
-static void claim_strips(strip_job *j)
+static void claim_strips(strip_job *j, int worker)
 {
     for (;;) {
         size_t s = atomic_fetch_add(&j->next, 1);
         if (s >= j->n)
             return;
-        j->fn(j->ctx, s);
+        j->fn(j->ctx, s, worker);
     }
 }
 
@@ -46,10 +46,10 @@ static void *helper_main(void *arg)
         strip_job *j = pool.job;
         if (!j || j->joined >= j->helpers)
             continue;
-        j->joined++;
+        int worker = ++j->joined; /* 1 .. helpers; the caller is 0 */
         j->active++;
         pthread_mutex_unlock(&pool.lock);
-        claim_strips(j);
+        claim_strips(j, worker);
         pthread_mutex_lock(&pool.lock);
         if (--j->active == 0)
             pthread_cond_broadcast(&pool.finished);
@@ -57,11 +57,11 @@ static void *helper_main(void *arg)
     return NULL;
 }
 
-void dnc_par_strips(size_t n, int threads, dnc_strip_fn fn, void *ctx)
+void dnc_par_strips_w(size_t n, int threads, dnc_strip_worker_fn fn, void *ctx)
 {
     if (threads < 2 || n < 2 || pthread_mutex_trylock(&pool.in_use) != 0) {
         for (size_t s = 0; s < n; s++)
-            fn(ctx, s);
+            fn(ctx, s, 0);
         return;
     }
     strip_job j = {.fn = fn, .ctx = ctx, .n = n};
@@ -81,7 +81,7 @@ void dnc_par_strips(size_t n, int threads, dnc_strip_fn fn, void *ctx)
     pool.generation++;
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
-    claim_strips(&j);
+    claim_strips(&j, 0);
     /* Every strip is claimed; wait for those still running in helpers. A
      * helper that wakes up later finds no job and sleeps again. */
     pthread_mutex_lock(&pool.lock);
@@ -90,4 +90,22 @@ void dnc_par_strips(size_t n, int threads, dnc_strip_fn fn, void *ctx)
         pthread_cond_wait(&pool.finished, &pool.lock);
     pthread_mutex_unlock(&pool.lock);
     pthread_mutex_unlock(&pool.in_use);
+}
+
+typedef struct {
+    dnc_strip_fn fn;
+    void *ctx;
+} plain_strips;
+
+static void plain_strip(void *ctx, size_t s, int worker)
+{
+    (void)worker;
+    const plain_strips *p = ctx;
+    p->fn(p->ctx, s);
+}
+
+void dnc_par_strips(size_t n, int threads, dnc_strip_fn fn, void *ctx)
+{
+    plain_strips p = {fn, ctx};
+    dnc_par_strips_w(n, threads, plain_strip, &p);
 }

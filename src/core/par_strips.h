@@ -19,4 +19,10 @@ typedef void (*dnc_strip_fn)(void *ctx, size_t strip);
 
 void dnc_par_strips(size_t n, int threads, dnc_strip_fn fn, void *ctx);
 
+/* The same, telling each strip which worker runs it: 0 for the caller,
+ * 1 .. threads - 1 for helpers, so that a strip can use per-worker scratch
+ * (e.g. scratch[worker]) with at most `threads` slots in use. */
+typedef void (*dnc_strip_worker_fn)(void *ctx, size_t strip, int worker);
+void dnc_par_strips_w(size_t n, int threads, dnc_strip_worker_fn fn, void *ctx);
+
 #endif

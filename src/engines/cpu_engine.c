@@ -6,13 +6,25 @@
  * the condition under which OpenBLAS's Haswell-family kernels give a row
  * the same bits whatever the other rows; its Nehalem and AVX-512 kernels
  * do not) or with dnc_gemm_nt, whose every element is summed in the same
- * order on every CPU (see detgemm.h). Threads (OpenMP) take whole blocks,
- * a partition fixed by the shapes, and the weights of a block stay in
- * cache between generation and use. The tangent vector of the Lyapunov computation rides along as one
- * extra row of A, so it costs no extra pass over the weights. */
+ * order on every CPU (see detgemm.h). Threads take whole blocks, a
+ * partition fixed by the shapes, and the weights of a block stay in cache
+ * between generation and use. The tangent vector of the Lyapunov
+ * computation rides along as one extra row of A, so it costs no extra pass
+ * over the weights.
+ *
+ * Threads: every parallel loop (the weight blocks, the bias and activation,
+ * the Gram matrix of the observables) runs on dnc_par_strips, not on an
+ * OpenMP team. Its helpers sleep between loops and the caller never waits
+ * for a helper that has not started, so on a loaded machine a second
+ * thread cannot make a propagation slower than one (an OpenMP team spins
+ * at its barriers and waits for a descheduled member). Loops below a work
+ * threshold, fixed by the shapes, stay on the calling thread. Each strip
+ * writes its own outputs, with a partition fixed by the shapes, so no
+ * result depends on the thread count. */
 #include "engines/engine.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +33,7 @@
 #include <omp.h>
 
 #include "core/blas_threads.h"
+#include "core/par_strips.h"
 #include "core/detgemm.h"
 #include "dnncrit/observables.h"
 
@@ -35,22 +48,35 @@ typedef struct {
     double *Wpack; /* nthreads x packing workspace of dnc_gemm_nt_ws */
     size_t pack_size;
     double *D;     /* N: phi'(h) of input 0, for the tangent */
-    double *work;  /* dnc_obs_cosine_workspace */
-    double *packed; /* B x N: the rows of a strided matrix, for the cosine */
+    double *work;  /* dnc_obs_cosine_workspace: the Gram matrix */
 } cpu_engine;
 
-/* Rows per weight block: a block of about 256 KiB stays in L2 between
- * generation and use, and many blocks per layer balance the threads. A
- * large batch re-reads A once per block, so it gets 1 MiB blocks. The
- * choice depends on the shapes only, never on the thread count (and with
- * the portable product it cannot change results at all). */
-static size_t block_rows(size_t fan_in, size_t N, size_t rows)
+/* Work thresholds below which a loop stays on the calling thread (waking a
+ * helper costs some 10 us, and on a loaded machine far more): about 0.1 ms
+ * of work each. They depend on the shapes only. */
+#define LINEAR_PAR_WEIGHTS ((size_t)1 << 17) /* weights drawn per layer */
+#define ELEMENT_PAR ((size_t)1 << 14)        /* activations per layer */
+#define GRAM_PAR_MADDS ((size_t)1 << 20)     /* multiply-adds of the Gram matrix */
+/* Rows of the Gram matrix per strip: whole 12-row panels of dnc_gemm_nt. */
+enum { GRAM_COLS = 24 };
+
+/* Rows per weight block. Small batches: a block of about 256 KiB stays in
+ * L2 between generation and use. Large batches (B >= 64) do 2 B flops per
+ * weight, so the block's trip through the cache matters less than the
+ * cost of each product call: OpenBLAS repacks all of A once per block,
+ * which costs about 1/R of the product, so their blocks go up to 8 MiB.
+ * Both keep at least 8 blocks per layer to share among threads. Rows come
+ * in whole 12-row panels of dnc_gemm_nt (portable) or multiples of 4
+ * (OpenBLAS: 1024 = 8 x 128 equal blocks). The choice depends on the
+ * shapes and the product only, never on the thread count (and with the
+ * portable product it cannot change results at all). */
+static size_t block_rows(size_t fan_in, size_t N, size_t rows, bool openblas)
 {
-    size_t target = rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
-    size_t R = target / fan_in;
+    size_t target = rows >= 64 ? (size_t)1 << 20 : rows > 8 ? (size_t)1 << 17 : (size_t)1 << 15;
+    size_t R = target / fan_in, unit = openblas ? 4 : 12;
     if (R > N / 8) /* at least ~8 blocks per layer to share among threads */
         R = N / 8;
-    R = R < 12 ? 12 : R - R % 12; /* whole 12-row panels of dnc_gemm_nt */
+    R = R < unit ? unit : R - R % unit;
     return R > N ? N : R;
 }
 
@@ -60,7 +86,6 @@ static void cpu_engine_free(cpu_engine *e)
     free(e->Wpack);
     free(e->D);
     free(e->work);
-    free(e->packed);
     free(e);
 }
 
@@ -99,7 +124,7 @@ static dnc_status cpu_move(void *ctx, double *dst, const double *src, size_t n)
 }
 
 /* H[:, r0:r0+nr] = A W_blk^T, with W_blk row-major nr x K. */
-static void block_product(const cpu_engine *e, size_t rows, size_t K, const double *A,
+static void block_product(const cpu_engine *e, int worker, size_t rows, size_t K, const double *A,
                           size_t lda, const double *Wb, size_t r0, size_t nr, double *H,
                           size_t ldh)
 {
@@ -109,8 +134,32 @@ static void block_product(const cpu_engine *e, size_t rows, size_t K, const doub
                     A, (int)lda, Wb, (int)K, 0.0, H + r0, (int)ldh);
         return;
     }
-    double *pack = e->Wpack + (size_t)omp_get_thread_num() * e->pack_size;
+    double *pack = e->Wpack + (size_t)worker * e->pack_size;
     dnc_gemm_nt_ws(rows, nr, K, A, lda, Wb, K, H + r0, ldh, pack);
+}
+
+typedef struct {
+    const cpu_engine *e;
+    const dnc_mlp_config *cfg;
+    size_t layer, rows, lda, ldh, N, K;
+    const double *W_given, *A;
+    double *H;
+} linear_job;
+
+/* One weight block: drawn (or taken from W_given) and multiplied. */
+static void linear_strip(void *ctx, size_t blk, int worker)
+{
+    const linear_job *j = ctx;
+    const cpu_engine *e = j->e;
+    size_t r0 = blk * e->R, nr = r0 + e->R <= j->N ? e->R : j->N - r0;
+    if (j->W_given) {
+        block_product(e, worker, j->rows, j->K, j->A, j->lda, j->W_given + r0 * j->K, r0, nr,
+                      j->H, j->ldh);
+    } else {
+        double *Wb = e->Wblk + (size_t)worker * e->R * e->kmax;
+        dnc_mlp_layer_weight_rows(j->cfg, j->layer, r0, nr, Wb);
+        block_product(e, worker, j->rows, j->K, j->A, j->lda, Wb, r0, nr, j->H, j->ldh);
+    }
 }
 
 static dnc_status cpu_linear(void *ctx, const dnc_mlp_config *cfg, size_t layer,
@@ -118,50 +167,79 @@ static dnc_status cpu_linear(void *ctx, const dnc_mlp_config *cfg, size_t layer,
                              double *H, size_t ldh)
 {
     const cpu_engine *e = ctx;
-    size_t N = cfg->width, K = dnc_mlp_fan_in(cfg, layer), R = e->R;
-    long nblocks = (long)((N + R - 1) / R);
-    /* small layers: a fork/join costs more than it saves (far more on a
-     * loaded machine); the result is the same either way */
-#pragma omp parallel for schedule(dynamic, 1) if (N * K >= ((size_t)1 << 17))
-    for (long blk = 0; blk < nblocks; blk++) {
-        size_t r0 = (size_t)blk * R;
-        size_t nr = r0 + R <= N ? R : N - r0;
-        if (W_given) {
-            block_product(e, rows, K, A, lda, W_given + r0 * K, r0, nr, H, ldh);
-        } else {
-            double *Wb = e->Wblk + (size_t)omp_get_thread_num() * R * e->kmax;
-            dnc_mlp_layer_weight_rows(cfg, layer, r0, nr, Wb);
-            block_product(e, rows, K, A, lda, Wb, r0, nr, H, ldh);
+    linear_job j = {e,   cfg, layer, rows, lda, ldh, cfg->width, dnc_mlp_fan_in(cfg, layer),
+                    W_given, A,   H};
+    size_t nblocks = (j.N + e->R - 1) / e->R;
+    /* small layers: waking a helper costs more than it saves */
+    int threads = j.N * j.K >= LINEAR_PAR_WEIGHTS ? e->nthreads : 1;
+    dnc_par_strips_w(nblocks, threads, linear_strip, &j);
+    return DNC_OK;
+}
+
+/* Rows per element-wise strip: about 8192 numbers, fixed by the shapes. */
+static size_t strip_rows(size_t N)
+{
+    size_t r = ((size_t)1 << 13) / (N ? N : 1);
+    return r ? r : 1;
+}
+
+typedef struct {
+    cpu_engine *e;
+    double *H, *A;
+    const double *bias, *Hprev;
+    double alpha;
+    dnc_activation act;
+    size_t B, rows, N, lda, per;
+} elem_job;
+
+static void finish_strip(void *ctx, size_t s, int worker)
+{
+    (void)worker;
+    const elem_job *j = ctx;
+    size_t r1 = (s + 1) * j->per < j->rows ? (s + 1) * j->per : j->rows;
+    for (size_t r = s * j->per; r < r1; r++) {
+        double *h = j->H + r * j->N;
+        if (r < j->B)
+            for (size_t i = 0; i < j->N; i++)
+                h[i] += j->bias[i];
+        if (j->Hprev) {
+            const double *hp = j->Hprev + r * j->N;
+            for (size_t i = 0; i < j->N; i++)
+                h[i] = hp[i] + j->alpha * h[i];
         }
     }
-    return DNC_OK;
 }
 
 static dnc_status cpu_finish(void *ctx, double *H, const double *bias, const double *Hprev,
                              double alpha, size_t B, size_t rows, size_t N)
 {
-    (void)ctx;
-    for (size_t r = 0; r < rows; r++) {
-        double *h = H + r * N;
-        if (r < B)
-            for (size_t i = 0; i < N; i++)
-                h[i] += bias[i];
-        if (Hprev) {
-            const double *hp = Hprev + r * N;
-            for (size_t i = 0; i < N; i++)
-                h[i] = hp[i] + alpha * h[i];
-        }
-    }
+    cpu_engine *e = ctx;
+    elem_job j = {.e = e, .H = H, .bias = bias, .Hprev = Hprev, .alpha = alpha, .B = B,
+                  .rows = rows, .N = N, .per = strip_rows(N)};
+    int threads = rows * N >= ELEMENT_PAR ? e->nthreads : 1;
+    dnc_par_strips_w((rows + j.per - 1) / j.per, threads, finish_strip, &j);
     return DNC_OK;
+}
+
+static void activate_strip(void *ctx, size_t s, int worker)
+{
+    (void)worker;
+    const elem_job *j = ctx;
+    size_t b1 = (s + 1) * j->per < j->B ? (s + 1) * j->per : j->B;
+    for (size_t b = s * j->per; b < b1; b++)
+        dnc_phi_array(j->act, j->H + b * j->N, j->A + b * j->lda, b == 0 ? j->e->D : NULL,
+                      j->N);
 }
 
 static dnc_status cpu_activate(void *ctx, dnc_activation act, const double *H, size_t B,
                                size_t rows, size_t N, double *A, size_t lda)
 {
     cpu_engine *e = ctx;
-    for (size_t b = 0; b < B; b++)
-        dnc_phi_array(act, H + b * N, A + b * lda, b == 0 ? e->D : NULL, N);
-    if (rows > B) {
+    elem_job j = {.e = e, .H = (double *)H, .A = A, .act = act, .B = B, .rows = rows, .N = N,
+                  .lda = lda, .per = strip_rows(N)};
+    int threads = B * N >= ELEMENT_PAR ? e->nthreads : 1;
+    dnc_par_strips_w((B + j.per - 1) / j.per, threads, activate_strip, &j);
+    if (rows > B) { /* the tangent, after e->D is complete */
         const double *v = H + B * N;
         double *u = A + B * lda;
         for (size_t i = 0; i < N; i++)
@@ -173,21 +251,45 @@ static dnc_status cpu_activate(void *ctx, dnc_activation act, const double *H, s
 static dnc_status cpu_all_finite(void *ctx, const double *x, size_t n, bool *finite)
 {
     (void)ctx;
-    *finite = true;
-    for (size_t i = 0; i < n && *finite; i++)
-        *finite = isfinite(x[i]);
+    /* an exponent of all ones is inf or NaN: an integer OR over the bits,
+     * without an early exit, which the compiler vectorises */
+    const uint64_t expo = 0x7FF0000000000000ull;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, x + i, sizeof u);
+        bad |= (u & expo) == expo;
+    }
+    *finite = !bad;
     return DNC_OK;
 }
 
-/* Rows of Y (row stride ld) packed contiguously, in e->packed. */
-static const double *contiguous_rows(cpu_engine *e, const double *Y, size_t rows, size_t N,
-                                     size_t ld)
+typedef struct {
+    const cpu_engine *e;
+    const double *Y;
+    size_t B, N, ld, nblocks;
+    double *G;
+} gram_job;
+
+/* Columns [c0, c0 + nc) of the upper triangle (and diagonal) of G = Y Y^T:
+ * rows b < c0 + nc. The largest blocks go first (strip 0 is the last
+ * block), which only balances the threads. With the portable product
+ * every entry is one dnc_gemm_nt element (a sequential sum: the bits of
+ * dnc_obs_mean_cosine); with OpenBLAS one cblas_dgemm per block, the same
+ * bits for any thread count with a given kernel. */
+static void gram_strip(void *ctx, size_t s, int worker)
 {
-    if (ld == N)
-        return Y;
-    for (size_t r = 0; r < rows; r++)
-        memcpy(e->packed + r * N, Y + r * ld, N * sizeof *Y);
-    return e->packed;
+    const gram_job *j = ctx;
+    const cpu_engine *e = j->e;
+    size_t c0 = (j->nblocks - 1 - s) * GRAM_COLS;
+    size_t nc = j->B - c0 < GRAM_COLS ? j->B - c0 : GRAM_COLS;
+    if (e->openblas)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(c0 + nc), (int)nc, (int)j->N,
+                    1.0, j->Y, (int)j->ld, j->Y + c0 * j->ld, (int)j->ld, 0.0, j->G + c0,
+                    (int)j->B);
+    else
+        dnc_gemm_nt_ws(c0 + nc, nc, j->N, j->Y, j->ld, j->Y + c0 * j->ld, j->ld, j->G + c0, j->B,
+                       e->Wpack + (size_t)worker * e->pack_size);
 }
 
 static dnc_status cpu_gram_stats(void *ctx, const double *Y, size_t rows, size_t N, size_t ld,
@@ -197,10 +299,14 @@ static dnc_status cpu_gram_stats(void *ctx, const double *Y, size_t rows, size_t
     if (norms2)
         for (size_t r = 0; r < rows; r++)
             norms2[r] = dnc_dot(Y + r * ld, Y + r * ld, N);
-    if (cosine)
-        *cosine = rows < 2 ? NAN
-                           : dnc_obs_mean_cosine(contiguous_rows(e, Y, rows, N, ld), rows, N,
-                                                 e->work);
+    if (cosine && rows < 2)
+        *cosine = NAN;
+    else if (cosine) {
+        gram_job j = {e, Y, rows, N, ld, (rows + GRAM_COLS - 1) / GRAM_COLS, e->work};
+        int threads = rows * rows * N / 2 >= GRAM_PAR_MADDS ? e->nthreads : 1;
+        dnc_par_strips_w(j.nblocks, threads, gram_strip, &j);
+        *cosine = dnc_obs_mean_cosine_gram(e->work, rows);
+    }
     return DNC_OK;
 }
 
@@ -220,23 +326,23 @@ static dnc_status cpu_engine_init(cpu_engine *e, const dnc_propagate_opts *o)
     size_t N = o->net.width, n0 = dnc_mlp_input_width(&o->net);
     e->openblas = o->product == DNC_PRODUCT_OPENBLAS;
     e->kmax = n0 > N ? n0 : N;
-    e->R = block_rows(N, N, rows);
-    size_t r0 = block_rows(n0, N, rows);
+    e->R = block_rows(N, N, rows, e->openblas);
+    size_t r0 = block_rows(n0, N, rows, e->openblas);
     if (r0 > e->R)
         e->R = r0;
-    e->nthreads = omp_get_max_threads();
+    /* the threads an OpenMP parallel region would get here: one inside an
+     * active region when nesting is off (e.g. a sweep's points on threads) */
+    e->nthreads = omp_get_active_level() >= omp_get_max_active_levels() ? 1
+                                                                        : omp_get_max_threads();
     e->D = malloc(N * sizeof *e->D);
     e->work = malloc(dnc_obs_cosine_workspace(B) * sizeof *e->work);
-    if (e->kmax != N && o->corr == DNC_CORR_POST)
-        e->packed = malloc(B * N * sizeof *e->packed);
     if (!o->provider)
         e->Wblk = malloc((size_t)e->nthreads * e->R * e->kmax * sizeof *e->Wblk);
-    if (!e->openblas) {
-        e->pack_size = dnc_gemm_nt_workspace(e->R, e->kmax);
+    if (!e->openblas) { /* the weight blocks' panels, or the Gram's */
+        e->pack_size = dnc_gemm_nt_workspace(e->R > GRAM_COLS ? e->R : GRAM_COLS, e->kmax);
         e->Wpack = malloc((size_t)e->nthreads * e->pack_size * sizeof *e->Wpack);
     }
-    if (!e->D || !e->work || (e->kmax != N && o->corr == DNC_CORR_POST && !e->packed) ||
-        (!o->provider && !e->Wblk) || (!e->openblas && !e->Wpack))
+    if (!e->D || !e->work || (!o->provider && !e->Wblk) || (!e->openblas && !e->Wpack))
         return dnc_fail(DNC_ENOMEM, "out of memory for width %zu, batch %zu", N, B);
     return DNC_OK;
 }
