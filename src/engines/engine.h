@@ -3,7 +3,7 @@
  * observables, the finite check, the tangent renormalisation, the provider
  * and observer calls) is written once over them in propagate.c; each
  * engine supplies them:
- *   cpu_engine.c        the CPU: OpenMP threads over row blocks of W, each
+ *   cpu_engine.c        the CPU: dnc_par_strips threads over row blocks of W, each
  *                       block drawn and multiplied while in cache (OpenBLAS
  *                       or the portable dnc_gemm_nt product)
  *   cuda/cuda_engine.cu the GPU: Philox weights drawn on the device, cuBLAS
