@@ -7,7 +7,10 @@
 #   THREADS (default 2), REPS (paired runs per row, default 5; at most 3, 2
 #   and 1 at N = 16384, 32768 and 65536, where one explicit layer takes
 #   seconds to a minute),
-#   NMAX (largest N, default 65536), LARGE=0 skips the large cases.
+#   NMAX (largest N, default 65536), LARGE=0 skips the large cases,
+#   OMP_WAIT_POLICY (default passive: on a machine shared with other jobs,
+#   threads spinning at a barrier take the core their partner needs; on
+#   2 cores at load 20 that made 2 threads 2.7x slower than 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -16,10 +19,11 @@ if [ ! -x "$build/bench/bench_ensemble" ]; then
   cmake --build "$build" -j2 --target bench_ensemble >/dev/null
 fi
 export OMP_NUM_THREADS=${THREADS:-2}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 large=--large
 [ "${LARGE:-1}" = 0 ] && large=
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "load before: $(uptime)"
+echo "threads $OMP_NUM_THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY; load before: $(uptime)"
 "$build/bench/bench_ensemble" --reps "${REPS:-5}" --nmax "${NMAX:-65536}" $large
 echo
 echo "load after: $(uptime)"
