@@ -34,23 +34,13 @@
 #include "dnncrit/io.h"
 #include "dnncrit/propagate.h"
 #include "dnncrit/rng.h"
+#include "yardsticks.h"
 
 static double budget = 0.5;
 
-/* Runs f until `budget` seconds have passed (at least twice), returns the
- * best time of one call. */
 static double best_time(void (*f)(void *), void *ctx)
 {
-    double best = INFINITY, start = dnc_wall_time();
-    int reps = 0;
-    while (reps < 2 || dnc_wall_time() - start < budget) {
-        double t0 = dnc_wall_time();
-        f(ctx);
-        double t = dnc_wall_time() - t0;
-        best = t < best ? t : best;
-        reps++;
-    }
-    return best;
+    return yard_best_time(f, ctx, budget);
 }
 
 typedef struct {
@@ -110,65 +100,20 @@ static void sgemm_peak(void)
     free(g.A), free(g.B), free(g.C);
 }
 
-typedef struct {
-    size_t n;
-    double *a, *b, *c;
-} triad_ctx;
-
-static void run_triad(void *p)
-{
-    triad_ctx *t = p;
-    long n = (long)t->n;
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < n; i++)
-        t->a[i] = t->b[i] + 3.0 * t->c[i];
-}
-
 static double triad_bandwidth(void)
 {
-    triad_ctx t = {(size_t)1 << 24, NULL, NULL, NULL}; /* 3 x 128 MiB */
-    t.a = malloc(t.n * sizeof(double));
-    t.b = malloc(t.n * sizeof(double));
-    t.c = malloc(t.n * sizeof(double));
-    long n = (long)t.n;
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < n; i++)
-        t.a[i] = 0, t.b[i] = 1, t.c[i] = 2;
-    double s = best_time(run_triad, &t);
-    double gbs = 3.0 * 8.0 * (double)t.n / s * 1e-9; /* STREAM counting */
+    double gbs = yard_triad_bandwidth(budget);
     printf("triad_bandwidth,0,0,%.3f,GB/s\n", gbs);
-    free(t.a), free(t.b), free(t.c);
     return gbs;
-}
-
-typedef struct {
-    size_t n;
-    double *x;
-    uint32_t layer;
-} fill_ctx;
-
-static void run_fill(void *p)
-{
-    fill_ctx *f = p;
-    dnc_normal_fill(7, DNC_STREAM_WEIGHT, f->layer++, 0, f->x, f->n);
 }
 
 static void normals(double bandwidth)
 {
-    fill_ctx f = {(size_t)1 << 24, NULL, 0};
-    f.x = malloc(f.n * sizeof(double));
-    memset(f.x, 0, f.n * sizeof(double));
-    double t = best_time(run_fill, &f);
-    double rate = (double)f.n / t;
+    double rate = yard_normal_rate(budget, 0);
     printf("normals_threads_%d,0,0,%.4g,samples/s\n", omp_get_max_threads(), rate);
     /* writing the samples is the only memory traffic: 8 bytes each */
     printf("normals_bandwidth_fraction,0,0,%.3f,of triad\n", rate * 8e-9 / bandwidth);
-    int saved = omp_get_max_threads();
-    omp_set_num_threads(1);
-    t = best_time(run_fill, &f);
-    omp_set_num_threads(saved);
-    printf("normals_threads_1,0,0,%.4g,samples/s\n", (double)f.n / t);
-    free(f.x);
+    printf("normals_threads_1,0,0,%.4g,samples/s\n", yard_normal_rate(budget, 1));
 }
 
 typedef struct {

@@ -52,6 +52,16 @@ bool dnc_activation_is_smooth(dnc_activation act);
  * Used by engines that carry the difference of two signals (damage). */
 double dnc_phi_diff(dnc_activation act, double x, double d);
 
+/* The batch form of the two above, sharing the work on x among `rows`
+ * differences: y[i] = phi(x[i]), dy[i] = phi'(x[i]) (dy may be NULL) and
+ * Y[r * ldy + i] = dnc_phi_diff(act, x[i], D[r * ldd + i]) (the same bits)
+ * for i < n, r < rows. y and dy agree with dnc_phi and dnc_dphi to a few
+ * ulps (tanh: from exp(-2|x|), one libm call per x and per difference).
+ * work: n doubles of scratch. */
+void dnc_phi_diff_rows(dnc_activation act, const double *x, double *y, double *dy, size_t n,
+                       const double *D, size_t ldd, double *Y, size_t ldy, size_t rows,
+                       double *work);
+
 /* y[i] = phi(x[i]) and d[i] = phi'(x[i]) for i < n; d may be NULL. */
 void dnc_phi_array(dnc_activation act, const double *x, double *y, double *d, size_t n);
 void dnc_phi_arrayf(dnc_activation act, const float *x, float *y, float *d, size_t n);

@@ -115,8 +115,8 @@ typedef struct {
     dnc_device_kind device;   /* CPU engine or CUDA backend (device.h); the
                                * CUDA backend takes the openblas product only */
     dnc_engine_kind engine;   /* explicit network or ensemble sampling (above);
-                               * the ensemble's sums are sequential whatever
-                               * `product` says */
+                               * the ensemble's sums are in a fixed order
+                               * (chunked) whatever `product` says */
 } dnc_propagate_opts;
 
 typedef struct {

@@ -119,14 +119,73 @@ static double erf_diff(double x, double y)
     return erf(y) - erf(x); /* opposite signs: no cancellation */
 }
 
+/* What tanh_diff needs of x, computed once per x: e = exp(-2|x|) to a few
+ * ulps (through expm1 near 0, where 1 + expm1 keeps them) and tanh(x) from
+ * it: tanh|x| = (1 - e) / (1 + e) = -expm1(-2|x|) / (2 + expm1(-2|x|)). */
+static double tanh_prepare(double x, double *e)
+{
+    double ax = fabs(x), t;
+    if (ax < 0.5) {
+        double m = expm1(-2 * ax);
+        *e = 1 + m;
+        t = -m / (2 + m);
+    } else {
+        *e = exp(-2 * ax);
+        t = (1 - *e) / (1 + *e);
+    }
+    return x < 0 ? -t : t;
+}
+
+/* tanh(x + d) - tanh(x) from t = tanh x and e = exp(-2|x|). On one side of 0
+ * (s the sign of x, |y| = |x| + s d), with g = exp(-2 s d), f = g - 1:
+ *   tanh|y| - tanh|x| = 2 (e - e_y) / ((1 + e)(1 + e_y)),  e - e_y = -e f,
+ * e_y = e g: a product of accurate factors however small d is (no
+ * cancellation), f through expm1 where |2 d| < 1/4 (elsewhere exp - 1 keeps
+ * f to a few ulps and exp is the faster call). Across 0 the plain difference
+ * has no cancellation: tanh|y| = (1 - e_y) / (1 + e_y) as in tanh_prepare.
+ * One libm call. */
+static double tanh_diff(double x, double d, double t, double e)
+{
+    if (d == 0)
+        return 0.0;
+    double y = x + d, s = x < 0 ? -1.0 : 1.0;
+    if (s * y < 0) {
+        double ay = fabs(y), ty;
+        if (ay < 0.5) {
+            ty = tanh(ay);
+        } else {
+            double ey = exp(-2 * ay);
+            ty = (1 - ey) / (1 + ey);
+        }
+        return -s * ty - t;
+    }
+    double a = -2 * s * d; /* -2 s d <= 2 |x| */
+    if (a > 600) { /* exp(a) would overflow; |y| < |x| - 300, so e_y >> e */
+        double ey = exp(-2 * fabs(y));
+        return s * 2 * (e - ey) / ((1 + e) * (1 + ey));
+    }
+    double f, ey;
+    if (fabs(a) < 0.25) {
+        f = expm1(a);
+        ey = e * (1 + f);
+    } else {
+        double g = exp(a);
+        f = g - 1;
+        ey = e * g;
+    }
+    return s * (-2 * e * f) / ((1 + e) * (1 + ey));
+}
+
 double dnc_phi_diff(dnc_activation act, double x, double d)
 {
     if (d == 0)
         return 0.0;
     double y = x + d;
     switch (act) {
-    case DNC_ACT_TANH: /* tanh y - tanh x = sinh(y - x) / (cosh x cosh y) */
-        return sinh(d) / (cosh(x) * cosh(y));
+    case DNC_ACT_TANH: {
+        double e, t = tanh_prepare(x, &e);
+        return tanh_diff(x, d, t, e);
+    }
     case DNC_ACT_SIGMOID: /* sigmoid(u) = (1 + tanh(u/2)) / 2 */
         return 0.5 * sinh(0.5 * d) / (cosh(0.5 * x) * cosh(0.5 * y));
     case DNC_ACT_RELU:
@@ -141,6 +200,28 @@ double dnc_phi_diff(dnc_activation act, double x, double d)
     if (fabs(d) >= 1e-5)
         return act == DNC_ACT_ERF ? erf_diff(x, y) : dnc_phi(act, y) - dnc_phi(act, x);
     return d * dnc_dphi(act, x + 0.5 * d);
+}
+
+void dnc_phi_diff_rows(dnc_activation act, const double *x, double *y, double *dy, size_t n,
+                       const double *D, size_t ldd, double *Y, size_t ldy, size_t rows,
+                       double *work)
+{
+    if (act != DNC_ACT_TANH) {
+        dnc_phi_array(act, x, y, dy, n);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t i = 0; i < n; i++)
+                Y[r * ldy + i] = dnc_phi_diff(act, x[i], D[r * ldd + i]);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double t = tanh_prepare(x[i], &work[i]);
+        y[i] = t;
+        if (dy)
+            dy[i] = 1.0 - t * t;
+    }
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < n; i++)
+            Y[r * ldy + i] = tanh_diff(x[i], D[r * ldd + i], y[i], work[i]);
 }
 
 void dnc_phi_array(dnc_activation act, const double *x, double *y, double *d, size_t n)
