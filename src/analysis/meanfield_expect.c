@@ -15,6 +15,7 @@ dnc_status dnc_mf_quad_init(quad *w)
     w->outer = gsl_integration_workspace_alloc(WS_LIMIT);
     w->inner = gsl_integration_workspace_alloc(WS_LIMIT);
     w->mehler = NULL; /* on first use */
+    w->lattice = NULL;
     w->failed = false;
     w->inner_bad = 0;
     if (!w->outer || !w->inner) {
@@ -30,6 +31,7 @@ void dnc_mf_quad_free(quad *w)
     gsl_integration_workspace_free(w->outer);
     gsl_integration_workspace_free(w->inner);
     dnc_mf_mehler_free(w->mehler);
+    dnc_mf_lattice_free(w->lattice);
 }
 
 /* rho = 1 - c is passed separately so that s = sqrt(rho (2 - rho)) keeps
@@ -48,6 +50,9 @@ double dnc_mf_expect2(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv 
     if (smooth && quad_mode == DNC_MF_QUAD_AUTO &&
         (kind == P_SQDIFF ? dnc_mf_mehler_sqdiff(w, act, q, rho, &v)
                           : dnc_mf_mehler_product(w, act, a, b, q, rho, &v)))
+        return v;
+    if (smooth && quad_mode == DNC_MF_QUAD_AUTO &&
+        dnc_mf_expect2_lattice(w, act, kind, a, b, q, rho, &v))
         return v;
     if (smooth && quad_mode != DNC_MF_QUAD_ADAPTIVE && dnc_mf_expect2_trap(&p, q, &v))
         return v;

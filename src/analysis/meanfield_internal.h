@@ -30,10 +30,12 @@
 #define MAX_BREAKS 8
 
 struct mehler_work;
+struct lattice_work;
 
 typedef struct {
     gsl_integration_workspace *outer, *inner;
     struct mehler_work *mehler; /* Hermite coefficients and their scratch */
+    struct lattice_work *lattice; /* the (v, w) lattice rule's arrays */
     bool failed;
     double inner_bad; /* max over z1 of npdf(z1) * (error of a non-converged inner integral) */
 } quad;
@@ -70,6 +72,11 @@ int dnc_mf_kinks(dnc_activation act, double x[2]);
 double dnc_mf_expect1(quad *w, dnc_activation act, dnc_mf_deriv d, g1_kind kind, double q);
 double dnc_mf_pair_outer(double z1, void *vp);
 bool dnc_mf_expect2_trap(pair_ctx *p, double q, double *out);
+/* The (u1 + u2, u1 - u2) lattice rule for smooth phi; false when it declines
+ * (lattice too long) or does not converge. */
+bool dnc_mf_expect2_lattice(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                            dnc_mf_deriv b, double q, double rho, double *out);
+void dnc_mf_lattice_free(struct lattice_work *lw);
 
 /* ---- meanfield_mehler.c: the Hermite (Mehler) expansion */
 void dnc_mf_mehler_free(struct mehler_work *mw);
