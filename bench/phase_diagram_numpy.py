@@ -13,6 +13,12 @@ rho_star,phase). tanh only, as the benchmark's grid.
 
 Usage: phase_diagram_numpy.py SB_LO SB_HI NB SW_LO SW_HI NW OUT.csv [NODES]
 Prints the seconds the grid took (without interpreter start-up).
+       phase_diagram_numpy.py --accuracy REF.csv A.csv [B.csv ...]
+Worst relative deviation of each CSV from the reference on the reference's
+grid points (matched to 1e-9): q_star where the reference has q* > 1e-12
+(at sigma_b = 0 the marginal q* -> 0 is rounding noise), chi_1 everywhere,
+rho_star and xi_c where the reference is chaotic (rho* > 0, finite xi_c),
+and the number of points whose phase differs.
 """
 import sys
 import time
@@ -25,7 +31,44 @@ MAXIT = 200
 BLOCK = 64
 
 
+def read_csv(path):
+    rows = {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            v = line.strip().split(",")
+            rows[(round(float(v[0]), 9), round(float(v[1]), 9))] = [float(x) for x in v[2:]]
+    return rows
+
+
+def accuracy(ref_path, paths):
+    ref = read_csv(ref_path)
+    print("%-28s %6s %10s %10s %10s %10s %8s" % ("file", "points", "q_star", "chi_1",
+                                                   "rho_star", "xi_c", "phase!="))
+    for path in paths:
+        got = read_csv(path)
+        worst = [0.0] * 4
+        bad_phase = n = 0
+        for key, r in ref.items():
+            g = got.get(key)
+            if g is None or np.isnan(r[4]):
+                continue
+            n += 1
+            chaotic = r[4] == 1
+            for i, (col, use) in enumerate([(0, r[0] > 1e-12 and np.isfinite(r[0])), (1, True),
+                                            (3, chaotic and r[3] > 0),
+                                            (2, chaotic and np.isfinite(r[2]))]):
+                if use:
+                    e = abs(g[col] - r[col]) / abs(r[col]) if np.isfinite(g[col]) else np.inf
+                    worst[i] = max(worst[i], e)
+            bad_phase += g[4] != r[4]
+        print("%-28s %6d %10.2e %10.2e %10.2e %10.2e %8d" % (path, n, *worst, bad_phase))
+
+
 def main():
+    if sys.argv[1] == "--accuracy":
+        accuracy(sys.argv[2], sys.argv[3:])
+        return
     sb_lo, sb_hi, nb, sw_lo, sw_hi, nw = sys.argv[1:7]
     out = sys.argv[7]
     nodes = int(sys.argv[8]) if len(sys.argv) > 8 else 64

@@ -206,7 +206,7 @@ static void c_map_derivs(quad *w, const dnc_mf_params *p, double q, double rho, 
     dnc_activation act = p->activation;
     double e1 = act == DNC_ACT_RELU
                     ? relu_dprod(rho)
-                    : dnc_mf_expect2(w, act, P_PRODUCT, DNC_MF_DPHI, DNC_MF_DPHI, q, rho);
+                    : dnc_mf_expect2_once(w, act, P_PRODUCT, DNC_MF_DPHI, DNC_MF_DPHI, q, rho);
     *df = sw2 * q * e1 / qn;
     if (!d2f)
         return;

@@ -80,6 +80,21 @@ double dnc_mf_expect2(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv 
     return v;
 }
 
+/* One expectation at a q where no others follow (f'(c*) for xi_c): beyond
+ * q = 1 one lattice sum is cheaper than a set of Hermite coefficients
+ * (tanh, q = 8: ~30 us against ~200 us; the phase diagram of
+ * README's benchmark spends 20% less time), so the lattice rule goes
+ * first there; both are accurate to ~1e-14. */
+double dnc_mf_expect2_once(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                           dnc_mf_deriv b, double q, double rho)
+{
+    double v;
+    if (q > 1 && dnc_activation_is_smooth(act) && dnc_mf_quadrature_mode() == DNC_MF_QUAD_AUTO &&
+        dnc_mf_expect2_lattice(w, act, kind, a, b, q, rho, &v))
+        return v;
+    return dnc_mf_expect2(w, act, kind, a, b, q, rho);
+}
+
 /* ---------------------------------------------------------------------------
  * Public expectations */
 

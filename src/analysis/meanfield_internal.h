@@ -89,6 +89,10 @@ dnc_status dnc_mf_quad_init(quad *w);
 void dnc_mf_quad_free(quad *w);
 double dnc_mf_expect2(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a, dnc_mf_deriv b,
                       double q, double rho);
+/* dnc_mf_expect2 for a single expectation at this q (none others follow
+ * that could reuse Hermite coefficients): the lattice rule first. */
+double dnc_mf_expect2_once(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                           dnc_mf_deriv b, double q, double rho);
 dnc_status dnc_mf_check_q_c(double q, double c);
 dnc_status dnc_mf_check_act(dnc_activation act);
 dnc_status dnc_mf_quad_result(quad *w, double v, const char *what, double *out);
