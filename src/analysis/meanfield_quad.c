@@ -368,32 +368,36 @@ static bool lattice_level(quad *w, dnc_activation act, pair_kind kind, dnc_mf_de
     const double *fc = f + K, *gc = g + K; /* index -K..K */
     for (long i = -(long)I; i <= (long)I; i++) {
         const double *fi = fc + i, *gi = gc + i;
-        double rf = 0, rc = 0, ra = 0;
-        /* j = 0: u1 = u2 */
-        double t0 = kind == P_SQDIFF ? 0.0 : fi[0] * gi[0];
-        rf = pw[0] * t0;
-        rc = rf;
-        ra = fabs(rf);
-        /* j and -j together: F(u1, u2) + F(u2, u1) */
-        for (long j = 1; j <= (long)J; j++) {
-            double t;
-            if (kind == P_SQDIFF) {
-                double d = fi[j] - fi[-j];
-                t = 2 * d * d;
-            } else {
-                t = fi[j] * gi[-j] + fi[-j] * gi[j];
+        /* j = 0 (u1 = u2), then j and -j together, F(u1, u2) + F(u2, u1),
+         * odd and even j in separate sums (J is even): the coarse rule
+         * takes the even ones */
+        double even = kind == P_SQDIFF ? 0.0 : pw[0] * fi[0] * gi[0];
+        double odd = 0, abs_even = fabs(even), abs_odd = 0;
+        if (kind == P_SQDIFF) {
+            for (long j = 1; j < (long)J; j += 2) {
+                double d1 = fi[j] - fi[-j], d2 = fi[j + 1] - fi[-j - 1];
+                odd += pw[j] * d1 * d1;
+                even += pw[j + 1] * d2 * d2;
             }
-            t *= pw[j];
-            rf += t;
-            ra += fabs(t);
-            if (!(j & 1))
-                rc += t;
+            odd *= 2;
+            even *= 2;
+            abs_odd = odd;
+            abs_even = even;
+        } else {
+            for (long j = 1; j < (long)J; j += 2) {
+                double t1 = pw[j] * (fi[j] * gi[-j] + fi[-j] * gi[j]);
+                double t2 = pw[j + 1] * (fi[j + 1] * gi[-j - 1] + fi[-j - 1] * gi[j + 1]);
+                odd += t1;
+                even += t2;
+                abs_odd += fabs(t1);
+                abs_even += fabs(t2);
+            }
         }
         double p = pv[i < 0 ? -i : i];
-        sf += p * rf;
-        af += p * ra;
+        sf += p * (even + odd);
+        af += p * (abs_even + abs_odd);
         if (!(i & 1))
-            sc += p * rc;
+            sc += p * even;
     }
     *fine = sf * h * h;
     *coarse = sc * 4 * h * h;
