@@ -20,6 +20,7 @@ grid points (matched to 1e-9): q_star where the reference has q* > 1e-12
 rho_star and xi_c where the reference is chaotic (rho* > 0, finite xi_c),
 and the number of points whose phase differs.
 """
+import os
 import sys
 import time
 
@@ -43,7 +44,7 @@ def read_csv(path):
 
 def accuracy(ref_path, paths):
     ref = read_csv(ref_path)
-    print("%-28s %6s %10s %10s %10s %10s %8s" % ("file", "points", "q_star", "chi_1",
+    print("%-12s %6s %10s %10s %10s %10s %8s" % ("file", "points", "q_star", "chi_1",
                                                    "rho_star", "xi_c", "phase!="))
     for path in paths:
         got = read_csv(path)
@@ -62,7 +63,8 @@ def accuracy(ref_path, paths):
                     e = abs(g[col] - r[col]) / abs(r[col]) if np.isfinite(g[col]) else np.inf
                     worst[i] = max(worst[i], e)
             bad_phase += g[4] != r[4]
-        print("%-28s %6d %10.2e %10.2e %10.2e %10.2e %8d" % (path, n, *worst, bad_phase))
+        print("%-12s %6d %10.2e %10.2e %10.2e %10.2e %8d" % (os.path.basename(path), n, *worst,
+                                                             bad_phase))
 
 
 def main():

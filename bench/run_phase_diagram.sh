@@ -5,7 +5,9 @@
 # NumPy N2, ... per round), one thread each; then the accuracy of each
 # against the adaptive Gauss-Kronrod reference (bench_phase_reference) on
 # the 11 x 15 points of the reference grid, which are points of the timed
-# default grid.
+# default grid. Times are whole processes: NumPy's include the interpreter
+# and `import numpy` (timed alone as py-import), dnncrit's the critical line
+# of its JSON and the output files.
 # usage: bench/run_phase_diagram.sh [BUILD_DIR]
 #   ROUNDS=5, NODES="64 128", OLD=path/to/older/dnncrit (timed alongside),
 #   REF=file caches the reference CSV (about 30 s of CPU to compute)
@@ -40,6 +42,7 @@ for r in $(seq "$rounds"); do
   if [ -n "${OLD:-}" ]; then
     echo "old $(cpu "$OLD" phase-diagram --activation tanh --threads 1 --quiet --out "$tmp/old")" >>"$tmp/times"
   fi
+  echo "py-import $(cpu /usr/bin/python3 -c 'import numpy')" >>"$tmp/times"
   for n in $nodes; do
     echo "numpy$n $(cpu /usr/bin/python3 bench/phase_diagram_numpy.py $grid_b $grid_w "$tmp/np$n.csv" "$n")" >>"$tmp/times"
   done
@@ -65,5 +68,5 @@ echo "accuracy against the adaptive reference (11 x 15 points of the grid):"
 files="$tmp/dnc.csv"
 [ -n "${OLD:-}" ] && files="$files $tmp/old.csv"
 for n in $nodes; do files="$files $tmp/np$n.csv"; done
-/usr/bin/python3 bench/phase_diagram_numpy.py --accuracy "$ref" $files | sed "s|$tmp/||"
+/usr/bin/python3 bench/phase_diagram_numpy.py --accuracy "$ref" $files
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,9 +10,11 @@
  * - Two-dimensional expectations of smooth activations: by default from
  *   the Hermite (Mehler) expansion of phi, one-dimensional coefficients
  *   with a bounded truncation error (see meanfield_mehler.c). Where it
- *   converges too slowly (large q), and for kinked activations, they are
- *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2),
- *   s = sqrt(1 - c^2), inner integral over z2 for each z1. The inner
+ *   converges too slowly (large q), on the (u1 + u2, u1 - u2) lattice
+ *   (meanfield_quad.c: phi once per lattice point). Where that declines
+ *   (rho <~ 1e-6), and for kinked activations, they are nested:
+ *   u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2), inner
+ *   integral over z2 for each z1. The inner
  *   integrand stays smooth in z2 even as s -> 0, so nothing degenerates near
  *   c = 1; at |c| = 1 the inner integral is replaced by its exact limit.
  * - The correlation map is iterated for rho = 1 - c through

@@ -2,7 +2,8 @@
  * the quadrature workspace and its constants, the kinds of one- and
  * two-dimensional expectations, and the functions one module calls in
  * another. The modules, bottom to top: meanfield_quad.c (trapezoidal and
- * Gauss-Kronrod quadrature, one- and two-dimensional), meanfield_mehler.c
+ * Gauss-Kronrod quadrature, one- and two-dimensional, and the lattice
+ * rule for two dimensions), meanfield_mehler.c
  * (the Hermite expansion), meanfield_expect.c (workspaces, the choice of
  * method for two-dimensional expectations, the public expectations),
  * meanfield.c (maps, fixed point, analysis) and meanfield_critical.c
