@@ -470,14 +470,18 @@ static void test_phase_diagram_matches_pointwise(void **state)
  * E[erf'(u1) erf'(u2)] = (4/pi) / sqrt((1 + 2q)^2 - 4 q^2 c^2), and
  * E[erf(u1) erf'(u2)] = 0 (odd integrand). The rule accepts a step when it
  * and the doubled step agree to 1e-7; its error is then ~1e-14 (geometric
- * convergence). Measured worst 2.3e-15 relative here; tolerance 1e-12.
- * Every call must accept (q up to 60, where the Hermite expansion of erf
- * does not converge and this rule is the default). */
+ * convergence), plus rounding over up to ~1e6 terms (typically
+ * sqrt(n) eps / 10). Measured worst 9e-15 relative here; tolerance 5e-14,
+ * which the rule's first version missed (E[erf erf] at q = 200, c = 0.75:
+ * 1.4e-13, a step accepted too early, see LAT_H_MAX). Every call must
+ * accept (q up to 200, where the Hermite expansion of erf does not
+ * converge and this rule is the default). */
 static void test_lattice_rule_erf_closed_forms(void **state)
 {
     (void)state;
-    static const double q_grid[] = {0.05, 0.4, 3.7, 25.0, 60.0};
-    static const double rhos[] = {1e-3, 0.05, 0.5, 1.0, 1.5, 1.99};
+    static const double q_grid[] = {0.05, 0.4, 3.7, 25.0, 60.0, 200.0};
+    static const double rhos[] = {1e-3, 0.05, 0.25, 0.5, 1.0, 1.5, 1.75, 1.99};
+    const double tol = 5e-14;
     quad w;
     assert_int_equal(dnc_mf_quad_init(&w), DNC_OK);
     double worst = 0;
@@ -491,17 +495,24 @@ static void test_lattice_rule_erf_closed_forms(void **state)
             assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_SQDIFF, DNC_MF_PHI, DNC_MF_PHI,
                                                q, rho, &v));
             worst = fmax(worst, fabs(v - sq_want) / sq_want);
-            assert_close(v, sq_want, 1e-12, "lattice E[(erf(u1) - erf(u2))^2]");
+            assert_close(v, sq_want, tol, "lattice E[(erf(u1) - erf(u2))^2]");
+            /* E[erf erf] = (2/pi) asin(A c), against the scale E[erf^2] */
+            assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_PRODUCT, DNC_MF_PHI, DNC_MF_PHI,
+                                               q, rho, &v));
+            double pp = 2 / PI * asin(A * c), e2 = 2 / PI * asin(A);
+            worst = fmax(worst, fabs(v - pp) / e2);
+            if (!(fabs(v - pp) <= tol * e2))
+                fail_msg("lattice E[erf erf] q=%g c=%g: %.17g vs %.17g", q, c, v, pp);
             double d = (1 + 2 * q) * (1 + 2 * q) - 4 * q * q * c * c;
             assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_PRODUCT, DNC_MF_DPHI,
                                                DNC_MF_DPHI, q, rho, &v));
             worst = fmax(worst, fabs(v - 4 / PI / sqrt(d)) * PI * sqrt(d) / 4);
-            assert_close(v, 4 / PI / sqrt(d), 1e-12, "lattice E[erf' erf']");
+            assert_close(v, 4 / PI / sqrt(d), tol, "lattice E[erf' erf']");
             /* odd: 0 against the Cauchy-Schwarz scale sqrt(E[erf^2] E[erf'^2]) */
             double scale = sqrt(2 / PI * asin(A) * 4 / PI / sqrt(1 + 4 * q));
             assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_PRODUCT, DNC_MF_PHI,
                                                DNC_MF_DPHI, q, rho, &v));
-            if (!(fabs(v) <= 1e-12 * scale))
+            if (!(fabs(v) <= tol * scale))
                 fail_msg("lattice E[erf erf'] q=%g rho=%g: %.3g, want 0", q, rho, v);
         }
     dnc_mf_quad_free(&w);
