@@ -293,11 +293,11 @@ bool dnc_mf_expect2_trap(pair_ctx *p, double q, double *out)
  * pass gives both: the coarse lattice is the even (i, j)); as in the
  * z-space rule above the finer sum is then accurate to ~TRAP_TOL^2. The
  * accepted step resolves both Gaussians (h <= sd / 4) and phi's scale in u
- * (h <= LAT_H_MAX = 1/4, half the z-space rule's dnc_mf_trap_h_accept in u
- * units, see below). This is
- * what two-dimensional expectations of smooth activations use when the
- * Hermite expansion does not converge (tanh at large q): the z-space rule
- * needs a tanh per node of the 2D grid. Small rho (or rho near 2) makes the
+ * (h <= LAT_H_MAX = 1/4, at large q half the z-space rule's
+ * dnc_mf_trap_h_accept in u units, see below). This is what
+ * two-dimensional expectations of smooth activations use when the Hermite
+ * expansion does not converge (tanh at large q): the z-space rule needs a
+ * tanh per node of the 2D grid. Small rho (or rho near 2) makes the
  * lattice long (h <= sd_w / 4 while v spans 20 sd_v); beyond LAT_MAX_WORK
  * multiply-adds it declines and the z-space rule runs. */
 
