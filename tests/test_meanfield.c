@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "analysis/meanfield_internal.h" /* white box: the lattice rule itself */
 #include "dnncrit/meanfield.h"
 #include "testutil.h"
 
@@ -463,6 +464,225 @@ static void test_phase_diagram_matches_pointwise(void **state)
                      DNC_EINVAL);
 }
 
+/* ---- the (u1 + u2, u1 - u2) lattice rule (meanfield_quad.c), called
+ * directly, against erf's closed forms (test_erf_closed_forms,
+ * erf_rho_map_exact): E[(erf(u1) - erf(u2))^2] = (4/pi)(asin a - asin b),
+ * E[erf'(u1) erf'(u2)] = (4/pi) / sqrt((1 + 2q)^2 - 4 q^2 c^2), and
+ * E[erf(u1) erf'(u2)] = 0 (odd integrand). The rule accepts a step when it
+ * and the doubled step agree to 1e-7; its error is then ~1e-14 (geometric
+ * convergence), plus rounding over up to ~1e6 terms (typically
+ * sqrt(n) eps / 10). Measured worst 9e-15 relative here; tolerance 5e-14,
+ * which the rule's first version missed (E[erf erf] at q = 200, c = 0.75:
+ * 1.4e-13, a step accepted too early, see LAT_H_MAX). Every call must
+ * accept (q up to 200, where the Hermite expansion of erf does not
+ * converge and this rule is the default). */
+static void test_lattice_rule_erf_closed_forms(void **state)
+{
+    (void)state;
+    static const double q_grid[] = {0.05, 0.4, 3.7, 25.0, 60.0, 200.0};
+    static const double rhos[] = {1e-3, 0.05, 0.25, 0.5, 1.0, 1.5, 1.75, 1.99};
+    const double tol = 5e-14;
+    quad w;
+    assert_int_equal(dnc_mf_quad_init(&w), DNC_OK);
+    double worst = 0;
+    for (size_t i = 0; i < sizeof q_grid / sizeof q_grid[0]; i++)
+        for (size_t j = 0; j < sizeof rhos / sizeof rhos[0]; j++) {
+            double q = q_grid[i], rho = rhos[j], c = 1 - rho, v;
+            double A = 2 * q / (1 + 2 * q);
+            double sq_want = 4 / PI * (asin(A) - asin(A * c));
+            if (c >= 0) /* erf_rho_map_exact's cancellation-free difference */
+                sq_want = 2 * erf_rho_map_exact(1.0, 0.0, q, rho) * (2 / PI * asin(A));
+            assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_SQDIFF, DNC_MF_PHI, DNC_MF_PHI,
+                                               q, rho, &v));
+            worst = fmax(worst, fabs(v - sq_want) / sq_want);
+            assert_close(v, sq_want, tol, "lattice E[(erf(u1) - erf(u2))^2]");
+            /* E[erf erf] = (2/pi) asin(A c), against the scale E[erf^2] */
+            assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_PRODUCT, DNC_MF_PHI, DNC_MF_PHI,
+                                               q, rho, &v));
+            double pp = 2 / PI * asin(A * c), e2 = 2 / PI * asin(A);
+            worst = fmax(worst, fabs(v - pp) / e2);
+            if (!(fabs(v - pp) <= tol * e2))
+                fail_msg("lattice E[erf erf] q=%g c=%g: %.17g vs %.17g", q, c, v, pp);
+            double d = (1 + 2 * q) * (1 + 2 * q) - 4 * q * q * c * c;
+            assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_PRODUCT, DNC_MF_DPHI,
+                                               DNC_MF_DPHI, q, rho, &v));
+            worst = fmax(worst, fabs(v - 4 / PI / sqrt(d)) * PI * sqrt(d) / 4);
+            assert_close(v, 4 / PI / sqrt(d), tol, "lattice E[erf' erf']");
+            /* odd: 0 against the Cauchy-Schwarz scale sqrt(E[erf^2] E[erf'^2]) */
+            double scale = sqrt(2 / PI * asin(A) * 4 / PI / sqrt(1 + 4 * q));
+            assert_true(dnc_mf_expect2_lattice(&w, DNC_ACT_ERF, P_PRODUCT, DNC_MF_PHI,
+                                               DNC_MF_DPHI, q, rho, &v));
+            if (!(fabs(v) <= tol * scale))
+                fail_msg("lattice E[erf erf'] q=%g rho=%g: %.3g, want 0", q, rho, v);
+        }
+    dnc_mf_quad_free(&w);
+    print_message("lattice rule vs erf closed forms: worst rel. error %.2g\n", worst);
+}
+
+/* tanh at q* >~ 13, where the Hermite expansion stops at its 2000-term cap
+ * (Mehler declines: checked) and the default is the lattice rule: the rho
+ * map and f'(c) against adaptive Gauss-Kronrod, the independent reference
+ * (which integrates (phi(u1) - phi(u2))^2 pointwise: ~eps / sqrt(2 rho),
+ * 1e-14 at rho = 1e-3). Measured worst 1.8e-15; tolerance 1e-12. */
+static void test_lattice_rule_tanh_large_q(void **state)
+{
+    (void)state;
+    static const double q_grid[] = {16.0, 20.0, 40.0};
+    static const double rhos[] = {1e-3, 0.1, 0.6, 1.0, 1.8};
+    dnc_mf_params p = {DNC_ACT_TANH, 3.0, 1.0};
+    double worst = 0;
+    for (size_t i = 0; i < sizeof q_grid / sizeof q_grid[0]; i++) {
+        quad w;
+        double v;
+        assert_int_equal(dnc_mf_quad_init(&w), DNC_OK);
+        assert_false(dnc_mf_mehler_sqdiff(&w, DNC_ACT_TANH, q_grid[i], 0.5, &v));
+        dnc_mf_quad_free(&w);
+        for (size_t j = 0; j < sizeof rhos / sizeof rhos[0]; j++) {
+            double q = q_grid[i], rho = rhos[j], r, ref, df, dref;
+            assert_int_equal(dnc_mf_rho_map(&p, q, rho, &r, NULL), DNC_OK);
+            assert_int_equal(dnc_mf_c_map_derivatives(&p, q, 1 - rho, &df, NULL), DNC_OK);
+            dnc_mf_set_quadrature(DNC_MF_QUAD_ADAPTIVE);
+            dnc_status s1 = dnc_mf_rho_map(&p, q, rho, &ref, NULL);
+            dnc_status s2 = dnc_mf_c_map_derivatives(&p, q, 1 - rho, &dref, NULL);
+            dnc_mf_set_quadrature(DNC_MF_QUAD_AUTO);
+            assert_int_equal(s1, DNC_OK);
+            assert_int_equal(s2, DNC_OK);
+            assert_close(r, ref, 1e-12, "tanh rho map, large q, vs adaptive");
+            assert_close(df, dref, 1e-12, "tanh f'(c), large q, vs adaptive");
+            worst = fmax(worst, fmax(fabs(r - ref) / ref, fabs(df - dref) / dref));
+        }
+    }
+    print_message("tanh, large q, vs adaptive: worst rel. deviation %.2g\n", worst);
+}
+
+/* Root of g on [lo, hi] (g(lo), g(hi) of opposite signs) by bisection to
+ * the last bit: the slow, obviously correct reference. */
+static double bisect(double (*g)(double, const double *), const double *par, double lo,
+                     double hi)
+{
+    double glo = g(lo, par);
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (lo + hi), gm = g(mid, par);
+        if (!(mid > lo && mid < hi))
+            break;
+        if ((gm > 0) == (glo > 0)) {
+            lo = mid;
+            glo = gm;
+        } else {
+            hi = mid;
+        }
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* erf length map gap: q' - q with E[erf(sqrt(q) z)^2] = (2/pi) asin(2q / (1 + 2q)) */
+static double erf_q_gap(double q, const double *par)
+{
+    return par[0] * par[0] * 2 / PI * asin(2 * q / (1 + 2 * q)) + par[1] * par[1] - q;
+}
+
+static double erf_rho_gap(double rho, const double *par)
+{
+    return erf_rho_map_exact(par[0], par[1], par[2], rho) - rho;
+}
+
+/* The phase diagram of erf over a grid reaching q* ~ 40 (the lattice rule
+ * beyond q ~ 25, Mehler below) against its closed forms: q* as the root of the
+ * closed-form length map, chi_1 = sigma_w^2 (4/pi) / sqrt(1 + 4 q*), on the
+ * chaotic side rho* as the root of the exact rho map and
+ * xi_c = -1 / ln f'(c*), f'(c) = sigma_w^2 q* E[erf'(u1) erf'(u2)] / q*.
+ * The library finds q* to 1e-14 and rho* to 1e-12 relative (Brent), so
+ * rho* and xi_c (which amplifies the error of f'(c*) near chi_1 = 1) are
+ * held to 1e-10, q* and chi_1 to 1e-12. Measured worst: q* 1.2e-15, chi_1
+ * 6.3e-16, rho* 4.4e-14, xi_c 1e-13. */
+static void test_phase_diagram_erf_closed_forms(void **state)
+{
+    (void)state;
+    double sb[] = {0.0, 0.3, 1.0, 2.0}, sw[] = {0.6, 1.1, 1.7, 2.5, 4.0, 6.0};
+    enum { NB = 4, NW = 6 };
+    dnc_mf_point out[NB * NW];
+    dnc_status st[NB * NW];
+    assert_int_equal(dnc_mf_phase_diagram(DNC_ACT_ERF, sb, NB, sw, NW, out, st, NULL, NULL),
+                     DNC_OK);
+    double wq = 0, wc = 0, wr = 0, wx = 0;
+    size_t chaotic = 0;
+    for (size_t k = 0; k < NB * NW; k++) {
+        assert_int_equal(st[k], DNC_OK);
+        const dnc_mf_point *o = &out[k];
+        double par[3] = {sw[k % NW], sb[k / NW], 0};
+        double sw2 = par[0] * par[0];
+        if (par[1] == 0 && !(o->q_star > 0)) { /* ordered at q* = 0: chi_1 = sw^2 erf'(0)^2 */
+            assert_close(o->chi_1, sw2 * 4 / PI, 1e-14, "erf chi_1 at q* = 0");
+            continue;
+        }
+        /* q* >= sigma_b^2 and q' - q < 0 beyond sw^2 + sb^2 (E[erf^2] < 1) */
+        double q = bisect(erf_q_gap, par, fmax(par[1] * par[1], 1e-300),
+                          sw2 + par[1] * par[1] + 1);
+        wq = fmax(wq, fabs(o->q_star - q) / q);
+        assert_close(o->q_star, q, 1e-12, "erf q*");
+        double chi = sw2 * 4 / PI / sqrt(1 + 4 * q);
+        wc = fmax(wc, fabs(o->chi_1 - chi) / chi);
+        assert_close(o->chi_1, chi, 1e-12, "erf chi_1");
+        assert_int_equal(o->phase, chi < 1 ? DNC_MF_ORDERED : DNC_MF_CHAOTIC);
+        if (o->phase != DNC_MF_CHAOTIC)
+            continue;
+        chaotic++;
+        par[2] = q;
+        /* the stable fixed point: rho' > rho just above 0, < rho at 2 - */
+        double rho = bisect(erf_rho_gap, par, 1e-9, 2.0);
+        wr = fmax(wr, fabs(o->rho_star - rho) / rho);
+        assert_close(o->rho_star, rho, 1e-10, "erf rho*");
+        double c = 1 - rho, d = (1 + 2 * q) * (1 + 2 * q) - 4 * q * q * c * c;
+        double xi = -1 / log(sw2 * 4 / PI / sqrt(d));
+        wx = fmax(wx, fabs(o->xi_c - xi) / xi);
+        assert_close(o->xi_c, xi, 1e-10, "erf xi_c");
+    }
+    assert_true(chaotic >= 8);
+    assert_true(out[NB * NW - 1].q_star > 30); /* erf's expansion stops at q ~ 25 */
+    print_message("erf phase diagram vs closed forms: q* %.2g chi_1 %.2g rho* %.2g xi_c %.2g\n",
+                  wq, wc, wr, wx);
+}
+
+/* tanh over a grid reaching q* ~ 20, default against the independent
+ * references (the z-space trapezoidal rule for everything two-dimensional,
+ * adaptive Gauss-Kronrod for all of it), every field of every point;
+ * tolerances as in test_phase_diagram_erf_closed_forms. relu: chi_1 =
+ * sigma_w^2 / 2 exactly at every point. */
+static void test_phase_diagram_against_references(void **state)
+{
+    (void)state;
+    double sb[] = {0.2, 1.0, 2.0}, sw[] = {0.8, 1.6, 2.9, 4.0};
+    enum { NB = 3, NW = 4, N = NB * NW };
+    dnc_mf_point got[N], ref[N];
+    dnc_status st[N], sr[N];
+    static const dnc_mf_quadrature modes[] = {DNC_MF_QUAD_TRAPEZOID, DNC_MF_QUAD_ADAPTIVE};
+    assert_int_equal(dnc_mf_phase_diagram(DNC_ACT_TANH, sb, NB, sw, NW, got, st, NULL, NULL),
+                     DNC_OK);
+    for (size_t m = 0; m < 2; m++) {
+        dnc_mf_set_quadrature(modes[m]);
+        dnc_status s = dnc_mf_phase_diagram(DNC_ACT_TANH, sb, NB, sw, NW, ref, sr, NULL, NULL);
+        dnc_mf_set_quadrature(DNC_MF_QUAD_AUTO);
+        assert_int_equal(s, DNC_OK);
+        for (size_t k = 0; k < N; k++) {
+            assert_int_equal(st[k], DNC_OK);
+            assert_int_equal(sr[k], DNC_OK);
+            assert_close(got[k].q_star, ref[k].q_star, 1e-12, "tanh q*");
+            assert_close(got[k].chi_1, ref[k].chi_1, 1e-12, "tanh chi_1");
+            assert_int_equal(got[k].phase, ref[k].phase);
+            if (got[k].phase == DNC_MF_CHAOTIC) {
+                assert_close(got[k].rho_star, ref[k].rho_star, 1e-10, "tanh rho*");
+                assert_close(got[k].xi_c, ref[k].xi_c, 1e-10, "tanh xi_c");
+            }
+        }
+    }
+    assert_true(got[N - 1].q_star > 16);
+    assert_int_equal(dnc_mf_phase_diagram(DNC_ACT_RELU, sb, NB, sw, NW, got, st, NULL, NULL),
+                     DNC_OK);
+    for (size_t k = 0; k < N; k++)
+        if (!st[k])
+            assert_close(got[k].chi_1, sw[k % NW] * sw[k % NW] / 2, 1e-15, "relu chi_1");
+}
+
 static void test_bad_parameters(void **state)
 {
     (void)state;
@@ -507,6 +727,10 @@ int main(void)
         cmocka_unit_test(test_trajectory_matches_scalar_maps),
         cmocka_unit_test(test_odd_activation_c_star_zero),
         cmocka_unit_test(test_phase_diagram_matches_pointwise),
+        cmocka_unit_test(test_lattice_rule_erf_closed_forms),
+        cmocka_unit_test(test_lattice_rule_tanh_large_q),
+        cmocka_unit_test(test_phase_diagram_erf_closed_forms),
+        cmocka_unit_test(test_phase_diagram_against_references),
         cmocka_unit_test(test_bad_parameters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

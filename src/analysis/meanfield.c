@@ -10,9 +10,11 @@
  * - Two-dimensional expectations of smooth activations: by default from
  *   the Hermite (Mehler) expansion of phi, one-dimensional coefficients
  *   with a bounded truncation error (see meanfield_mehler.c). Where it
- *   converges too slowly (large q), and for kinked activations, they are
- *   nested: u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2),
- *   s = sqrt(1 - c^2), inner integral over z2 for each z1. The inner
+ *   converges too slowly (large q), on the (u1 + u2, u1 - u2) lattice
+ *   (meanfield_quad.c: phi once per lattice point). Where that declines
+ *   (rho <~ 1e-6), and for kinked activations, they are nested:
+ *   u1 = sqrt(q) z1, u2 = sqrt(q) (c z1 + s z2), s = sqrt(1 - c^2), inner
+ *   integral over z2 for each z1. The inner
  *   integrand stays smooth in z2 even as s -> 0, so nothing degenerates near
  *   c = 1; at |c| = 1 the inner integral is replaced by its exact limit.
  * - The correlation map is iterated for rho = 1 - c through
@@ -100,19 +102,31 @@ static double q_map(quad *w, const dnc_mf_params *p, double q)
     return p->sigma_w * p->sigma_w * e + p->sigma_b * p->sigma_b;
 }
 
-/* rho' and q' from (q, rho); with_bias = false gives the scale-free
- * (sigma_b -> 0 relative to q) map used when q* is 0 or infinite. */
-void dnc_mf_rho_map_with(quad *w, const dnc_mf_params *p, double q, double rho, bool with_bias,
-                         double *rho_next, double *q_next)
+/* q' from q; with_bias = false gives the scale-free (sigma_b -> 0 relative
+ * to q) map used when q* is 0 or infinite. */
+static double q_next_for(quad *w, const dnc_mf_params *p, double q, bool with_bias)
+{
+    double qn = q_map(w, p, q);
+    return with_bias ? qn : qn - p->sigma_b * p->sigma_b;
+}
+
+/* rho' from (q, rho) and q' = q_next_for(q): callers that map many rho at
+ * one q compute q' once. */
+static double rho_next_for(quad *w, const dnc_mf_params *p, double q, double rho, double qn)
 {
     double sw2 = p->sigma_w * p->sigma_w;
-    double qn = q_map(w, p, q);
-    if (!with_bias)
-        qn -= p->sigma_b * p->sigma_b;
     double dist = p->activation == DNC_ACT_RELU
                       ? relu_sqdiff(q, rho)
                       : dnc_mf_expect2(w, p->activation, P_SQDIFF, DNC_MF_PHI, DNC_MF_PHI, q, rho);
-    *rho_next = qn > 0 ? 0.5 * sw2 * dist / qn : NAN;
+    return qn > 0 ? 0.5 * sw2 * dist / qn : NAN;
+}
+
+/* rho' and q' from (q, rho). */
+void dnc_mf_rho_map_with(quad *w, const dnc_mf_params *p, double q, double rho, bool with_bias,
+                         double *rho_next, double *q_next)
+{
+    double qn = q_next_for(w, p, q, with_bias);
+    *rho_next = rho_next_for(w, p, q, rho, qn);
     if (q_next)
         *q_next = qn;
 }
@@ -194,7 +208,7 @@ static void c_map_derivs(quad *w, const dnc_mf_params *p, double q, double rho, 
     dnc_activation act = p->activation;
     double e1 = act == DNC_ACT_RELU
                     ? relu_dprod(rho)
-                    : dnc_mf_expect2(w, act, P_PRODUCT, DNC_MF_DPHI, DNC_MF_DPHI, q, rho);
+                    : dnc_mf_expect2_once(w, act, P_PRODUCT, DNC_MF_DPHI, DNC_MF_DPHI, q, rho);
     *df = sw2 * q * e1 / qn;
     if (!d2f)
         return;
@@ -390,16 +404,14 @@ typedef struct {
     quad *w;
     const dnc_mf_params *p;
     double q;
-    bool with_bias;
+    double q_next; /* q_next_for(q): the same for every rho */
 } cfix_ctx;
 
 /* rho' - rho: positive where rho grows. */
 static double rho_gap(double rho, void *vp)
 {
     cfix_ctx *x = vp;
-    double rn;
-    dnc_mf_rho_map_with(x->w, x->p, x->q, rho, x->with_bias, &rn, NULL);
-    return rn - rho;
+    return rho_next_for(x->w, x->p, x->q, rho, x->q_next) - rho;
 }
 
 /* Stable fixed point rho* in (0, 2] of the rho map: the first + to -
@@ -485,7 +497,7 @@ dnc_status dnc_mf_analyse_with(quad *w, const dnc_mf_params *p, dnc_mf_point *o)
         o->phase = o->chi_1 < 1 ? DNC_MF_ORDERED : DNC_MF_CHAOTIC;
     o->rho_star = 0;
     if (o->phase == DNC_MF_CHAOTIC && qe > 0) {
-        cfix_ctx x = {w, p, qe, with_bias};
+        cfix_ctx x = {w, p, qe, q_next_for(w, p, qe, with_bias)};
         if ((st = find_rho_star(&x, o->chi_1, &o->rho_star)))
             return st;
     }

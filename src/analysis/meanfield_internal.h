@@ -2,7 +2,8 @@
  * the quadrature workspace and its constants, the kinds of one- and
  * two-dimensional expectations, and the functions one module calls in
  * another. The modules, bottom to top: meanfield_quad.c (trapezoidal and
- * Gauss-Kronrod quadrature, one- and two-dimensional), meanfield_mehler.c
+ * Gauss-Kronrod quadrature, one- and two-dimensional, and the lattice
+ * rule for two dimensions), meanfield_mehler.c
  * (the Hermite expansion), meanfield_expect.c (workspaces, the choice of
  * method for two-dimensional expectations, the public expectations),
  * meanfield.c (maps, fixed point, analysis) and meanfield_critical.c
@@ -30,10 +31,12 @@
 #define MAX_BREAKS 8
 
 struct mehler_work;
+struct lattice_work;
 
 typedef struct {
     gsl_integration_workspace *outer, *inner;
     struct mehler_work *mehler; /* Hermite coefficients and their scratch */
+    struct lattice_work *lattice; /* the (v, w) lattice rule's arrays */
     bool failed;
     double inner_bad; /* max over z1 of npdf(z1) * (error of a non-converged inner integral) */
 } quad;
@@ -70,6 +73,11 @@ int dnc_mf_kinks(dnc_activation act, double x[2]);
 double dnc_mf_expect1(quad *w, dnc_activation act, dnc_mf_deriv d, g1_kind kind, double q);
 double dnc_mf_pair_outer(double z1, void *vp);
 bool dnc_mf_expect2_trap(pair_ctx *p, double q, double *out);
+/* The (u1 + u2, u1 - u2) lattice rule for smooth phi; false when it declines
+ * (lattice too long) or does not converge. */
+bool dnc_mf_expect2_lattice(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                            dnc_mf_deriv b, double q, double rho, double *out);
+void dnc_mf_lattice_free(struct lattice_work *lw);
 
 /* ---- meanfield_mehler.c: the Hermite (Mehler) expansion */
 void dnc_mf_mehler_free(struct mehler_work *mw);
@@ -82,6 +90,10 @@ dnc_status dnc_mf_quad_init(quad *w);
 void dnc_mf_quad_free(quad *w);
 double dnc_mf_expect2(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a, dnc_mf_deriv b,
                       double q, double rho);
+/* dnc_mf_expect2 for a single expectation at this q (none others follow
+ * that could reuse Hermite coefficients): the lattice rule first. */
+double dnc_mf_expect2_once(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                           dnc_mf_deriv b, double q, double rho);
 dnc_status dnc_mf_check_q_c(double q, double c);
 dnc_status dnc_mf_check_act(dnc_activation act);
 dnc_status dnc_mf_quad_result(quad *w, double v, const char *what, double *out);

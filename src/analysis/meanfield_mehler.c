@@ -294,6 +294,11 @@ static level_result mehler_level(struct mehler_work *mw, struct hermite_set *s, 
         if (k == k_res / 2)
             t_half = t;
         if (k == k_res) { /* higher k would not be resolved by the coarse step */
+            /* At the cap a finer step cannot help: the tails are those of
+             * phi, not of the grid (tanh at q = 16 used to refine four
+             * times, 2 ms, before giving up at the same k). */
+            if (k_res >= MEHLER_KMAX)
+                return LEVEL_GIVE_UP;
             *h_next = mehler_next_h(h, k_res, t_half, t);
             return LEVEL_REFINE;
         }

@@ -280,3 +280,155 @@ bool dnc_mf_expect2_trap(pair_ctx *p, double q, double *out)
     }
     return false;
 }
+
+/* ---- two dimensions on one lattice: u1 = v + w, u2 = v - w
+ *
+ * v = (u1 + u2) / 2 and w = (u1 - u2) / 2 are independent centred Gaussians
+ * with variances q (2 - rho) / 2 and q rho / 2. With v and w on grids of the
+ * same step h (v = i h, w = j h), u1 = (i + j) h and u2 = (i - j) h lie on
+ * one lattice, so phi is evaluated once per lattice point (O(n) calls)
+ * and the two-dimensional trapezoidal sum costs only multiply-adds:
+ *   E[F(u1, u2)] ~ h^2 sum_i p_v(i h) sum_j p_w(j h) F(f[i + j], g[i - j]).
+ * The step halves until the sums on steps 2h and h agree to TRAP_TOL (one
+ * pass gives both: the coarse lattice is the even (i, j)); as in the
+ * z-space rule above the finer sum is then accurate to ~TRAP_TOL^2. The
+ * accepted step resolves both Gaussians (h <= sd / 4) and phi's scale in u
+ * (h <= LAT_H_MAX = 1/4, at large q half the z-space rule's
+ * dnc_mf_trap_h_accept in u units, see below). This is what
+ * two-dimensional expectations of smooth activations use when the Hermite
+ * expansion does not converge (tanh at large q): the z-space rule needs a
+ * tanh per node of the 2D grid. Small rho (or rho near 2) makes the
+ * lattice long (h <= sd_w / 4 while v spans 20 sd_v); beyond LAT_MAX_WORK
+ * multiply-adds it declines and the z-space rule runs. */
+
+#define LAT_MAX_HALF 65536 /* largest |lattice index| */
+#define LAT_MAX_WORK 4000000.0 /* (2 I + 1)(J + 1) per level */
+#define LAT_LEVELS 8
+/* Largest accepted step in u. For entire phi the step-2h sum can already
+ * agree with the step-h sum to TRAP_TOL while the latter is not yet at
+ * TRAP_TOL^2: erf, q = 200, c = 0.75 had 1.4e-13 at h = 1/2 (1e-16 at
+ * 1/4, against the closed form). tanh (poles at +-i pi/2) converges only
+ * from h = 1/4 anyway, so the cap costs it nothing. */
+#define LAT_H_MAX 0.25
+
+struct lattice_work {
+    size_t cap;   /* entries of each array */
+    double *buf;  /* f, g (lattice values), pv, pw (weights) */
+};
+
+void dnc_mf_lattice_free(struct lattice_work *lw)
+{
+    if (lw) {
+        free(lw->buf);
+        free(lw);
+    }
+}
+
+static double *lattice_buf(quad *w, size_t n)
+{
+    if (!w->lattice && !(w->lattice = calloc(1, sizeof *w->lattice)))
+        return NULL;
+    struct lattice_work *lw = w->lattice;
+    if (lw->cap < n) {
+        double *b = realloc(lw->buf, 4 * n * sizeof *b);
+        if (!b)
+            return NULL;
+        lw->buf = b;
+        lw->cap = n;
+    }
+    return lw->buf;
+}
+
+/* One level: the sums on steps h (fine) and 2h (coarse). */
+static bool lattice_level(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                          dnc_mf_deriv b, double sd_v, double sd_w, double h, double *fine,
+                          double *coarse, double *abs_fine)
+{
+    /* I, J even so that the coarse lattice ends on the same points */
+    size_t I = 2 * (size_t)ceil(Z_MAX * sd_v / (2 * h));
+    size_t J = 2 * (size_t)ceil(Z_MAX * sd_w / (2 * h));
+    if (I + J > LAT_MAX_HALF || (2.0 * (double)I + 1) * ((double)J + 1) > LAT_MAX_WORK)
+        return false;
+    size_t K = I + J, n = 2 * K + 1;
+    double *buf = lattice_buf(w, n);
+    if (!buf)
+        return false;
+    size_t cap = w->lattice->cap;
+    double *f = buf, *g = buf + cap, *pv = buf + 2 * cap, *pw = buf + 3 * cap;
+    bool same = kind == P_SQDIFF || a == b;
+    dnc_mf_deriv da = kind == P_SQDIFF ? DNC_MF_PHI : a;
+    for (size_t k = 0; k < n; k++) {
+        double u = ((double)k - (double)K) * h;
+        f[k] = dnc_mf_deriv_at(act, da, u);
+        g[k] = same ? f[k] : dnc_mf_deriv_at(act, b, u);
+    }
+    double cv = INV_SQRT_2PI / sd_v, cw = INV_SQRT_2PI / sd_w;
+    for (size_t i = 0; i <= I; i++) {
+        double x = (double)i * h / sd_v;
+        pv[i] = cv * exp(-0.5 * x * x);
+    }
+    for (size_t j = 0; j <= J; j++) {
+        double x = (double)j * h / sd_w;
+        pw[j] = cw * exp(-0.5 * x * x);
+    }
+    double sf = 0, sc = 0, af = 0;
+    const double *fc = f + K, *gc = g + K; /* index -K..K */
+    for (long i = -(long)I; i <= (long)I; i++) {
+        const double *fi = fc + i, *gi = gc + i;
+        /* j = 0 (u1 = u2), then j and -j together, F(u1, u2) + F(u2, u1),
+         * odd and even j in separate sums (J is even): the coarse rule
+         * takes the even ones */
+        double even = kind == P_SQDIFF ? 0.0 : pw[0] * fi[0] * gi[0];
+        double odd = 0, abs_even = fabs(even), abs_odd = 0;
+        if (kind == P_SQDIFF) {
+            for (long j = 1; j < (long)J; j += 2) {
+                double d1 = fi[j] - fi[-j], d2 = fi[j + 1] - fi[-j - 1];
+                odd += pw[j] * d1 * d1;
+                even += pw[j + 1] * d2 * d2;
+            }
+            odd *= 2;
+            even *= 2;
+            abs_odd = odd;
+            abs_even = even;
+        } else {
+            for (long j = 1; j < (long)J; j += 2) {
+                double t1 = pw[j] * (fi[j] * gi[-j] + fi[-j] * gi[j]);
+                double t2 = pw[j + 1] * (fi[j + 1] * gi[-j - 1] + fi[-j - 1] * gi[j + 1]);
+                odd += t1;
+                even += t2;
+                abs_odd += fabs(t1);
+                abs_even += fabs(t2);
+            }
+        }
+        double p = pv[i < 0 ? -i : i];
+        sf += p * (even + odd);
+        af += p * (abs_even + abs_odd);
+        if (!(i & 1))
+            sc += p * even;
+    }
+    *fine = sf * h * h;
+    *coarse = sc * 4 * h * h;
+    *abs_fine = af * h * h;
+    return true;
+}
+
+bool dnc_mf_expect2_lattice(quad *w, dnc_activation act, pair_kind kind, dnc_mf_deriv a,
+                            dnc_mf_deriv b, double q, double rho, double *out)
+{
+    double sd_v = sqrt(q * fmax(2.0 - rho, 0.0) / 2), sd_w = sqrt(q * rho / 2);
+    if (!(sd_v > 0) || !(sd_w > 0) || !isfinite(sd_v) || !isfinite(sd_w))
+        return false;
+    double h = fmin(LAT_H_MAX, 0.25 * fmin(sd_v, sd_w));
+    for (int level = 0; level < LAT_LEVELS; level++, h /= 2) {
+        double fine, coarse, abs_fine;
+        if (!lattice_level(w, act, kind, a, b, sd_v, sd_w, h, &fine, &coarse, &abs_fine))
+            return false;
+        if (!isfinite(fine))
+            return false;
+        if (trap_converged(fine, coarse, abs_fine)) {
+            *out = fine;
+            return true;
+        }
+    }
+    return false;
+}
