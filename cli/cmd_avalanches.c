@@ -99,7 +99,7 @@ void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
 }
 
 static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t min_count,
-               int argc, char **argv)
+               size_t ccdf_rows, int argc, char **argv)
 {
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
@@ -140,7 +140,7 @@ static int run(const cli_netaval_args *a, bool compare, size_t bootstrap, size_t
         for (size_t l = 0; l < res.depth; l++)
             fprintf(fp, "%zu,%.10g,%.10g\n", l + 1, res.rho_mean[l], res.chi_layer[l]);
         if (analysed)
-            st = cli_write_avalanche_outputs(&os, a->out, &res.av, &an, r);
+            st = cli_write_avalanche_outputs(&os, a->out, &res.av, &an, ccdf_rows, r);
         else
             cJSON_AddStringToObject(r, "analysis_error", reason);
     }
@@ -172,27 +172,34 @@ typedef struct {
     cli_netaval_args a;
     bool compare;
     size_t bootstrap, min_count;
+    const char *ccdf_rows;
 } aval_cmd;
 
 static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     (void)cli;
     const aval_cmd *c = ctx;
-    return run(&c->a, c->compare, c->bootstrap, c->min_count, argc, argv);
+    size_t rows;
+    if (cli_ccdf_rows_parse(c->ccdf_rows, &rows))
+        return cli_failf("avalanches", "--ccdf-rows must be 'all' or an integer >= 2, got '%s'",
+                         c->ccdf_rows) + 1;
+    return run(&c->a, c->compare, c->bootstrap, c->min_count, rows, argc, argv);
 }
 
 int cmd_avalanches(int argc, char **argv)
 {
     const char *plot = NULL;
-    aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10};
+    aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10,
+                  .ccdf_rows = CLI_CCDF_ROWS_DEFAULT};
     cli_opt opts[32] = {
         CLI_PARAM(dnc_net_param_width, &c.a.net.width),
         CLI_PARAM(dnc_net_param_sigma_w, &c.a.net.sigma_w),
         CLI_OPT("compare", CLI_OPT_FLAG, &c.compare, "likelihood-ratio tests against alternatives"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &c.bootstrap, "goodness-of-fit bootstrap replicas (0: skip)"),
         CLI_OPT("min-count", CLI_OPT_SIZE, &c.min_count, "avalanches per duration for <S>(T) and collapse"),
+        CLI_CCDF_ROWS_OPTION(&c.ccdf_rows),
     };
-    size_t n = 5;
+    size_t n = 6;
     cli_netaval_add_options(&c.a, opts, &n);
     opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "avalanches",
