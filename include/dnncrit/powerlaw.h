@@ -74,7 +74,8 @@ dnc_status dnc_pl_drop_nonpositive(double *x, size_t *n, size_t *dropped);
  * which then need no sort of their own. */
 dnc_status dnc_pl_sorted(const double *x, size_t n, const dnc_pl_opts *opts, double **sorted);
 
-/* Sorts x[0..n) ascending in place (any values but NaN; -0 before +0):
+/* Sorts x[0..n) ascending in place (any values but NaN; -0 and +0 are
+ * equal and come in either order):
  * a radix sort on the bit patterns, the sort of the fits. */
 void dnc_pl_sort(double *x, size_t n);
 
