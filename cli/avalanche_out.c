@@ -197,11 +197,11 @@ static void ccdf_row(FILE *fp, const double *s, size_t n, size_t i, const dnc_pl
 dnc_status cli_write_ccdf_csv(FILE *fp, const double *s, size_t n, const dnc_pl_fit *fit,
                               size_t rows)
 {
-    if (n == 0)
-        return dnc_fail(DNC_EINVAL, "ccdf: no data");
     double frac = (double)fit->n_tail / (double)n;
     dnc_result_write_header(fp, DNC_RESULT_CCDF);
-    if (rows == 0 || !(s[0] > 0)) { /* every distinct value */
+    if (n == 0) {
+        /* the header alone */
+    } else if (rows == 0 || !(s[0] > 0)) { /* every distinct value */
         for (size_t i = 0; i < n; i++)
             if (i == 0 || s[i] != s[i - 1])
                 ccdf_row(fp, s, n, i, fit, frac);
