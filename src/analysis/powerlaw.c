@@ -143,9 +143,10 @@ dnc_status dnc_pl_fit_sorted(const double *sorted, size_t n, const dnc_pl_opts *
     return dnc_pl_fit_core(sorted, n, opts, fit);
 }
 
-/* Positive integers below 2^52 with a range of at most 4n + 2^16 (the
+/* Positive integers below 2^52 with a range of at most n + 2^16 (the
  * usual discrete data: sizes, counts): a counting sort, O(n + range), the
- * same doubles back. False (x untouched) otherwise. */
+ * same doubles back, in no more memory than the radix sort's buffer (plus
+ * 512 KiB). False (x untouched) otherwise. */
 static bool counting_sort(double *x, size_t n)
 {
     double lo = INFINITY, hi = 0;
@@ -156,7 +157,7 @@ static bool counting_sort(double *x, size_t n)
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
     }
-    if (n == 0 || hi - lo > 4.0 * (double)n + 65536)
+    if (n == 0 || hi - lo > (double)n + 65536)
         return false;
     size_t range = (size_t)(hi - lo) + 1;
     size_t *cnt = calloc(range, sizeof *cnt);
