@@ -2,7 +2,9 @@
 
 #include "cli.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,12 +162,6 @@ size_t cli_pl_fit_warnings(const char *cmd, const char *what, const dnc_pl_fit *
     return nw;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void fput_num(FILE *fp, double v, const char *end)
 {
     if (isfinite(v))
@@ -174,37 +170,67 @@ static void fput_num(FILE *fp, double v, const char *end)
         fprintf(fp, "nan%s", end);
 }
 
-dnc_status cli_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
+int cli_ccdf_rows_parse(const char *s, size_t *rows)
 {
-    double *s = malloc((n ? n : 1) * sizeof *s);
-    if (!s)
-        return dnc_fail(DNC_ENOMEM, "out of memory");
-    memcpy(s, x, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_dbl);
+    if (strcmp(s, "all") == 0) {
+        *rows = 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end || errno || v < 2 || v > SIZE_MAX / 2)
+        return -1;
+    *rows = (size_t)v;
+    return 0;
+}
+
+static void ccdf_row(FILE *fp, const double *s, size_t n, size_t i, const dnc_pl_fit *fit,
+                     double frac)
+{
+    double fitv = s[i] >= fit->xmin && s[i] <= fit->xmax ? frac * dnc_pl_ccdf(fit, s[i]) : NAN;
+    fput_num(fp, s[i], ",");
+    fput_num(fp, (double)(n - i) / (double)n, ",");
+    fput_num(fp, fitv, "\n");
+}
+
+dnc_status cli_write_ccdf_csv(FILE *fp, const double *s, size_t n, const dnc_pl_fit *fit,
+                              size_t rows)
+{
     double frac = (double)fit->n_tail / (double)n;
     dnc_result_write_header(fp, DNC_RESULT_CCDF);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && s[j] == s[i])
-            j++;
-        double fitv = s[i] >= fit->xmin && s[i] <= fit->xmax ? frac * dnc_pl_ccdf(fit, s[i]) : NAN;
-        fput_num(fp, s[i], ",");
-        fput_num(fp, (double)(n - i) / (double)n, ",");
-        fput_num(fp, fitv, "\n");
-        i = j;
+    if (n == 0) {
+        /* the header alone */
+    } else if (rows == 0 || !(s[0] > 0)) { /* every distinct value */
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || s[i] != s[i - 1])
+                ccdf_row(fp, s, n, i, fit, frac);
+    } else {
+        /* the first distinct value at or above each of rows + 1 log-spaced
+         * points t_j = s[0] (s[n-1] / s[0])^(j / rows), j = 0..rows: evenly
+         * spread on a log-log plot, both ends included, each value once.
+         * ccdf_data stays exact: the fraction of samples >= x. */
+        double l0 = log(s[0]), step = (log(s[n - 1]) - l0) / (double)rows;
+        size_t i = 0, last = SIZE_MAX;
+        for (size_t j = 0; j <= rows; j++) {
+            double t = j == 0 ? s[0] : j == rows ? s[n - 1] : fmin(exp(l0 + step * (double)j), s[n - 1]);
+            while (i < n && s[i] < t)
+                i++;
+            if (i == n || (last != SIZE_MAX && s[i] == s[last]))
+                continue;
+            ccdf_row(fp, s, n, i, fit, frac);
+            last = i;
+        }
     }
-    free(s);
     return ferror(fp) ? dnc_fail(DNC_EIO, "write error") : DNC_OK;
 }
 
-dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit)
+dnc_status cli_write_pdf_csv(FILE *fp, const double *s, size_t n, const dnc_pl_fit *fit)
 {
     enum { CAP = 400 };
-    double c[CAP], d[CAP], lo = INFINITY;
-    for (size_t i = 0; i < n; i++)
-        lo = fmin(lo, x[i]);
+    double c[CAP], d[CAP], lo = n ? s[0] : INFINITY;
     size_t nb;
-    dnc_status st = dnc_pl_log_histogram(x, n, fit->discrete, lo, pow(10, 0.1), c, d, CAP, &nb);
+    dnc_status st = dnc_pl_log_histogram(s, n, fit->discrete, lo, pow(10, 0.1), c, d, CAP, &nb);
     if (st)
         return st;
     double frac = (double)fit->n_tail / (double)n;
@@ -221,25 +247,33 @@ dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_f
 }
 
 static dnc_status write_dist_pair(cli_outset *o, const char *prefix, const char *name,
-                                  const double *x, size_t n, const dnc_pl_fit *fit)
+                                  const double *x, size_t n, const dnc_pl_fit *fit,
+                                  size_t ccdf_rows)
 {
     char suffix[64];
     FILE *fp;
+    double *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    memcpy(s, x, n * sizeof *s);
+    dnc_pl_sort(s, n);
     snprintf(suffix, sizeof suffix, "_%s.csv", name);
     dnc_status st = cli_outset_open(o, prefix, suffix, &fp);
     if (!st)
-        st = cli_write_ccdf_csv(fp, x, n, fit);
+        st = cli_write_ccdf_csv(fp, s, n, fit, ccdf_rows);
     snprintf(suffix, sizeof suffix, "_%s_pdf.csv", name);
     if (!st)
         st = cli_outset_open(o, prefix, suffix, &fp);
     if (!st)
-        st = cli_write_pdf_csv(fp, x, n, fit);
+        st = cli_write_pdf_csv(fp, s, n, fit);
+    free(s);
     return st;
 }
 
 dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
                                        const dnc_avalanches *av,
-                                       const dnc_avalanche_analysis *an, cJSON *results)
+                                       const dnc_avalanche_analysis *an, size_t ccdf_rows,
+                                       cJSON *results)
 {
     FILE *fp;
     dnc_status st = cli_outset_open(o, prefix, "_avalanches.csv", &fp);
@@ -248,8 +282,9 @@ dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
     dnc_result_write_header(fp, DNC_RESULT_AVALANCHE_LIST);
     for (size_t i = 0; i < av->count; i++)
         fprintf(fp, "%zu,%zu,%.10g,%.10g\n", i, av->start[i], av->size[i], av->duration[i]);
-    if ((st = write_dist_pair(o, prefix, "sizes", av->size, av->count, &an->size)) ||
-        (st = write_dist_pair(o, prefix, "durations", av->duration, av->count, &an->duration)))
+    if ((st = write_dist_pair(o, prefix, "sizes", av->size, av->count, &an->size, ccdf_rows)) ||
+        (st = write_dist_pair(o, prefix, "durations", av->duration, av->count, &an->duration,
+                              ccdf_rows)))
         return st;
     if (an->gamma_ok && (st = cli_outset_open(o, prefix, "_sizedur.csv", &fp)))
         return st;

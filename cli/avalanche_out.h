@@ -41,11 +41,26 @@ cJSON *cli_json_pl_fit(const dnc_pl_fit *f, double p_boot, const dnc_pl_compare 
 size_t cli_pl_fit_warnings(const char *cmd, const char *what, const dnc_pl_fit *f,
                            double p_boot, cJSON *warnings);
 
-/* x, ccdf_data, ccdf_fit: one row per distinct value (the fit scaled by
- * the tail fraction so it lies on the data; nan outside [xmin, xmax]). */
-dnc_status cli_write_ccdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
-/* x, density_data, density_fit on log-spaced bins (ratio 10^0.1). */
-dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_fit *fit);
+/* Rows of the CCDF CSV by default (--ccdf-rows): log-spaced, see below. */
+#define CLI_CCDF_ROWS_DEFAULT "200"
+#define CLI_CCDF_ROWS_OPTION(target_)                                                          \
+    CLI_OPT("ccdf-rows", CLI_OPT_STRING, (target_),                                            \
+            "rows of the CCDF CSV: N log-spaced (at most N + 1, both ends included) or 'all' "  \
+            "(one per distinct value)")
+/* "all" -> 0, an integer N >= 2 -> N; -1 for anything else. */
+int cli_ccdf_rows_parse(const char *s, size_t *rows);
+
+/* x, ccdf_data, ccdf_fit from ascending data s[0..n) (dnc_pl_sorted,
+ * dnc_pl_sort): rows = 0: one row per distinct value; rows = N: the first
+ * distinct value at or above each of N + 1 log-spaced points from s[0] to
+ * s[n-1] (both included; every row when s[0] <= 0). ccdf_data is the exact
+ * fraction of samples >= x; the fit is scaled by the tail fraction so it
+ * lies on the data, nan outside [xmin, xmax]. */
+dnc_status cli_write_ccdf_csv(FILE *fp, const double *s, size_t n, const dnc_pl_fit *fit,
+                              size_t rows);
+/* x, density_data, density_fit on log-spaced bins (ratio 10^0.1), from
+ * ascending data s[0..n) (one pass). */
+dnc_status cli_write_pdf_csv(FILE *fp, const double *s, size_t n, const dnc_pl_fit *fit);
 
 /* Every CSV of an avalanche analysis under PREFIX: _avalanches (one row
  * per avalanche), _sizes/_sizes_pdf, _durations/_durations_pdf, _sizedur
@@ -54,7 +69,8 @@ dnc_status cli_write_pdf_csv(FILE *fp, const double *x, size_t n, const dnc_pl_f
  * avalanche sizes: ..." on stderr). */
 dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
                                        const dnc_avalanches *av,
-                                       const dnc_avalanche_analysis *an, cJSON *results);
+                                       const dnc_avalanche_analysis *an, size_t ccdf_rows,
+                                       cJSON *results);
 void cli_print_avalanche_summary(const dnc_avalanche_analysis *an);
 
 #endif

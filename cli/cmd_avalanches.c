@@ -143,7 +143,8 @@ static int use_weights(const cli_command *cli, const char *path, dnc_net_aval_op
 }
 
 static int run(const cli_command *cli, const cli_netaval_args *a, const char *weights,
-               bool compare, size_t bootstrap, size_t min_count, int argc, char **argv)
+               bool compare, size_t bootstrap, size_t min_count, size_t ccdf_rows, int argc,
+               char **argv)
 {
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
@@ -195,7 +196,7 @@ static int run(const cli_command *cli, const cli_netaval_args *a, const char *we
         for (size_t l = 0; l < res.depth; l++)
             fprintf(fp, "%zu,%.10g,%.10g\n", l + 1, res.rho_mean[l], res.chi_layer[l]);
         if (analysed)
-            st = cli_write_avalanche_outputs(&os, a->out, &res.av, &an, r);
+            st = cli_write_avalanche_outputs(&os, a->out, &res.av, &an, ccdf_rows, r);
         else
             cJSON_AddStringToObject(r, "analysis_error", reason);
     }
@@ -236,18 +237,24 @@ typedef struct {
     const char *weights;
     bool compare;
     size_t bootstrap, min_count;
+    const char *ccdf_rows;
 } aval_cmd;
 
 static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     const aval_cmd *c = ctx;
-    return run(cli, &c->a, c->weights, c->compare, c->bootstrap, c->min_count, argc, argv);
+    size_t rows;
+    if (cli_ccdf_rows_parse(c->ccdf_rows, &rows))
+        return cli_failf("avalanches", "--ccdf-rows must be 'all' or an integer >= 2, got '%s'",
+                         c->ccdf_rows) + 1;
+    return run(cli, &c->a, c->weights, c->compare, c->bootstrap, c->min_count, rows, argc, argv);
 }
 
 int cmd_avalanches(int argc, char **argv)
 {
     const char *plot = NULL;
-    aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10};
+    aval_cmd c = {.a = cli_netaval_args_default("avalanches"), .min_count = 10,
+                  .ccdf_rows = CLI_CCDF_ROWS_DEFAULT};
     cli_opt opts[32] = {
         CLI_PARAM(dnc_net_param_width, &c.a.net.width),
         CLI_PARAM(dnc_net_param_sigma_w, &c.a.net.sigma_w),
@@ -257,6 +264,7 @@ int cmd_avalanches(int argc, char **argv)
         CLI_OPT("weights", CLI_OPT_STRING, &c.weights,
          "your own network instead of random ones: a safetensors, .npz or .npy file as for "
          "propagate --weights (sets the widths and depth; one network)"),
+        CLI_CCDF_ROWS_OPTION(&c.ccdf_rows),
     };
     size_t n = 6;
     cli_netaval_add_options(&c.a, opts, &n);

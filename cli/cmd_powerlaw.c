@@ -16,7 +16,7 @@
 #include "dnncrit/table.h"
 
 typedef struct {
-    const char *column, *out;
+    const char *column, *out, *ccdf_rows;
     bool discrete, compare, quiet;
     double xmin, xmax;
     size_t min_tail, bootstrap, threads, exhaustive, grid;
@@ -50,6 +50,7 @@ static void add_config(cJSON *root, const pl_args *a, const char *file)
     cJSON_AddBoolToObject(c, "compare", a->compare);
     cJSON_AddNumberToObject(c, "seed", (double)a->seed);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
+    cJSON_AddStringToObject(c, "ccdf_rows", a->ccdf_rows);
     cJSON_AddStringToObject(c, "out", a->out);
 }
 
@@ -75,13 +76,13 @@ static void print_summary(const dnc_pl_fit *f, size_t dropped, double p,
     printf("  time %.3f s\n", secs);
 }
 
-static int run(const pl_args *a, const char *file, int argc, char **argv)
+static int run(const pl_args *a, size_t ccdf_rows, const char *file, int argc, char **argv)
 {
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
     double t0 = dnc_wall_time();
     dnc_pl_opts o = build_opts(a);
-    double *x = NULL, p = NAN;
+    double *x = NULL, *sorted = NULL, p = NAN;
     size_t n = 0;
     dnc_pl_fit f;
     dnc_pl_compare cmp[DNC_PL_ALT_COUNT];
@@ -93,8 +94,12 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
     if (!st && n == 0)
         st = dnc_fail(DNC_EINVAL, "%s: all %zu samples are <= 0: nothing to fit", file, n_read);
     double t_read = dnc_wall_time() - t0, cpu0 = (double)clock() / CLOCKS_PER_SEC;
+    /* one sort, for the fit and the plot CSVs; bootstrap and comparisons
+     * take the data as read */
     if (!st)
-        st = dnc_pl_fit_data(x, n, &o, &f);
+        st = dnc_pl_sorted(x, n, &o, &sorted);
+    if (!st)
+        st = dnc_pl_fit_sorted(sorted, n, &o, &f);
     double t_fit = dnc_wall_time() - t0 - t_read;
     double cpu_fit = (double)clock() / CLOCKS_PER_SEC - cpu0;
     if (!st && a->bootstrap)
@@ -106,11 +111,11 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
     if (!st)
         st = cli_outset_open(&os, a->out, ".csv", &fp);
     if (!st)
-        st = cli_write_ccdf_csv(fp, x, n, &f);
+        st = cli_write_ccdf_csv(fp, sorted, n, &f, ccdf_rows);
     if (!st)
         st = cli_outset_open(&os, a->out, "_pdf.csv", &fp);
     if (!st)
-        st = cli_write_pdf_csv(fp, x, n, &f);
+        st = cli_write_pdf_csv(fp, sorted, n, &f);
     if (!st) {
         cJSON *root = dnc_run_record_new("powerlaw", argc, argv);
         add_config(root, a, file);
@@ -133,6 +138,7 @@ static int run(const pl_args *a, const char *file, int argc, char **argv)
     if (!st && !a->quiet)
         print_summary(&f, dropped, p, a->compare ? cmp : NULL, dnc_wall_time() - t0);
     free(x);
+    free(sorted);
     return st ? cli_fail("powerlaw") : 0;
 }
 
@@ -141,14 +147,18 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
     const pl_args *a = ctx;
     if (a->xmax < 0 || a->xmin < 0)
         return cli_failf("powerlaw", "--xmin and --xmax must be >= 0") + 1;
-    return run(a, cli->positional[0], argc, argv);
+    size_t rows;
+    if (cli_ccdf_rows_parse(a->ccdf_rows, &rows))
+        return cli_failf("powerlaw", "--ccdf-rows must be 'all' or an integer >= 2, got '%s'",
+                         a->ccdf_rows) + 1;
+    return run(a, rows, cli->positional[0], argc, argv);
 }
 
 int cmd_powerlaw(int argc, char **argv)
 {
     const char *plot = NULL;
     dnc_pl_opts d = dnc_pl_opts_default();
-    pl_args a = {.column = "1", .out = "powerlaw", .discrete = false, .compare = false,
+    pl_args a = {.column = "1", .out = "powerlaw", .ccdf_rows = CLI_CCDF_ROWS_DEFAULT, .discrete = false, .compare = false,
                  .quiet = false, .xmin = 0, .xmax = 0, .min_tail = d.min_tail, .bootstrap = 0,
                  .threads = 0, .exhaustive = d.exhaustive, .grid = d.grid, .seed = 1};
     cli_opt opts[] = {
@@ -167,6 +177,7 @@ int cmd_powerlaw(int argc, char **argv)
         CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed of the bootstrap"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv, PREFIX_pdf.csv, PREFIX.json"),
+        CLI_CCDF_ROWS_OPTION(&a.ccdf_rows),
         CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no summary on stdout"),
         CLI_PLOT_OPTION(plot),
     };
@@ -176,7 +187,8 @@ int cmd_powerlaw(int argc, char **argv)
                               "maximum likelihood (Clauset, Shalizi & Newman 2009): xmin by KS "
                               "minimisation, standard error, bootstrap goodness of fit and "
                               "likelihood-ratio tests against other heavy tails. Writes the "
-                              "empirical CCDF with the fitted line (PREFIX.csv), a log-binned "
+                              "empirical CCDF with the fitted line (PREFIX.csv, 201 log-spaced "
+                              "rows unless --ccdf-rows all), a log-binned "
                               "density (PREFIX_pdf.csv) and the run record (PREFIX.json).",
                    .example = "dnncrit powerlaw sizes.csv --discrete --bootstrap 200 --compare --out fit",
                    .opts = opts,

@@ -20,7 +20,7 @@
 #include "dnncrit/result.h"
 
 typedef struct {
-    const char *format, *out;
+    const char *format, *out, *ccdf_rows;
     double bin_width, gamma_tmin, gamma_tmax, collapse_tmin, collapse_tmax, m;
     size_t rebin, bootstrap, threads, min_count, kmax, min_tail, avalanches, units, grid;
     size_t max_size, max_duration;
@@ -224,7 +224,7 @@ static dnc_status write_branching(cli_outset *os, const char *prefix,
     return DNC_OK;
 }
 
-static int run(const raster_args *a, const char *file, int argc, char **argv)
+static int run(const raster_args *a, size_t ccdf_rows, const char *file, int argc, char **argv)
 {
     if (a->threads > 0)
         omp_set_num_threads((int)a->threads);
@@ -260,7 +260,7 @@ static int run(const raster_args *a, const char *file, int argc, char **argv)
         cli_json_number(res, "susceptibility", chi);
         if (a->simulate)
             cJSON_AddNumberToObject(res, "cut_avalanches", (double)cut);
-        st = cli_write_avalanche_outputs(&os, a->out, &av, &an, res);
+        st = cli_write_avalanche_outputs(&os, a->out, &av, &an, ccdf_rows, res);
         if (!st && have_br)
             st = write_branching(&os, a->out, &br, res);
         dnc_run_record_finish(root, t0);
@@ -306,13 +306,17 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
     if (!known)
         return cli_failf("raster", "--format must be auto, dense, npy, events or nwb, got '%s'",
                          a->format) + 1;
-    return run(a, cli->npositional ? cli->positional[0] : NULL, argc, argv);
+    size_t rows;
+    if (cli_ccdf_rows_parse(a->ccdf_rows, &rows))
+        return cli_failf("raster", "--ccdf-rows must be 'all' or an integer >= 2, got '%s'",
+                         a->ccdf_rows) + 1;
+    return run(a, rows, cli->npositional ? cli->positional[0] : NULL, argc, argv);
 }
 
 int cmd_raster(int argc, char **argv)
 {
     const char *plot = NULL;
-    raster_args a = {.format = "auto", .out = "raster", .bin_width = 0, .gamma_tmin = 0,
+    raster_args a = {.format = "auto", .out = "raster", .ccdf_rows = CLI_CCDF_ROWS_DEFAULT, .bin_width = 0, .gamma_tmin = 0,
                      .gamma_tmax = 0, .collapse_tmin = 0, .collapse_tmax = 0, .m = 1.0,
                      .rebin = 1, .bootstrap = 0, .threads = 0, .min_count = 10, .kmax = 20,
                      .min_tail = 10, .avalanches = 20000, .units = 100, .grid = 20,
@@ -353,6 +357,7 @@ int cmd_raster(int argc, char **argv)
         CLI_OPT("seed", CLI_OPT_U64, &a.seed, "random seed (bootstrap, simulation)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix"),
+        CLI_CCDF_ROWS_OPTION(&a.ccdf_rows),
         CLI_OPT("quiet", CLI_OPT_FLAG, &a.quiet, "no summary on stdout"),
         CLI_PLOT_OPTION(plot),
     };

@@ -17,6 +17,7 @@
 #include "dnncrit/io.h"
 #include "dnncrit/powerlaw.h"
 #include "dnncrit/rng.h"
+#include "dnncrit/table.h"
 #include "testutil.h"
 
 static void write_file(const char *path, const char *text)
@@ -88,6 +89,114 @@ static void test_powerlaw_cli(void **state)
     assert_int_equal(tu_run_cli(dir, "powerlaw %s/data.csv --column 2 --xmin 1 --out %s/fit2 --quiet", dir, dir), 0);
     snprintf(jp, sizeof jp, "%s/fit2.json", dir);
     assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-9);
+    free(u);
+    free(x);
+    tu_rmtree_free(dir);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static dnc_table read_result_csv(const char *path)
+{
+    dnc_table t;
+    dnc_table_opts o = {.cells = DNC_TABLE_NUMBERS, .need_header = true};
+    if (dnc_table_read(path, &o, &t) != DNC_OK)
+        fail_msg("%s", dnc_last_error());
+    assert_int_equal(t.ncols, 3);
+    return t;
+}
+
+/* The CCDF CSV: by default the first distinct value at or above each of
+ * 201 log-spaced points from the smallest to the largest sample (computed
+ * here from the definition), each with its exact empirical CCDF;
+ * --ccdf-rows all: one row per distinct value; bad counts are usage errors. */
+static void test_powerlaw_ccdf_rows(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    size_t n = 5000;
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
+    dnc_uniform_fill(11, DNC_STREAM_USER, 0, 0, u, n);
+    dnc_pl_fit truth = {.alpha = 2.2, .xmin = 1, .xmax = INFINITY};
+    dnc_pl_sample(&truth, u, x, n);
+    FILE *fp = fopen(tu_path(dir, "d.txt"), "w");
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, "%.17g\n", x[i]);
+    fclose(fp);
+    qsort(x, n, sizeof *x, cmp_double);
+    const size_t rows_opt[] = {200, 50, 0};
+    for (int k = 0; k < 3; k++) {
+        size_t R = rows_opt[k];
+        char arg[32];
+        snprintf(arg, sizeof arg, R ? "--ccdf-rows %zu" : "--ccdf-rows all", R);
+        if (k == 0)
+            arg[0] = '\0'; /* the default */
+        assert_int_equal(tu_run_cli(dir, "powerlaw %s/d.txt --xmin 1 %s --out %s/c --quiet", dir,
+                                    arg, dir), 0);
+        dnc_table t = read_result_csv(tu_path(dir, "c.csv"));
+        /* the rows wanted: every distinct value, or the first at or above each point */
+        size_t nw = 0, *want = malloc((n + 1) * sizeof *want);
+        for (size_t j = 0; R ? j <= R : j < n; j++) {
+            size_t i = j;
+            if (R) {
+                double t_j = j == R ? x[n - 1] : x[0] * pow(x[n - 1] / x[0], (double)j / (double)R);
+                for (i = 0; x[i] < t_j && i < n - 1; i++)
+                    ;
+            }
+            while (i > 0 && x[i - 1] == x[i])
+                i--;
+            if (nw == 0 || x[want[nw - 1]] != x[i])
+                want[nw++] = i;
+        }
+        if (R)
+            assert_true(nw <= R + 1);
+        else
+            assert_int_equal(nw, n); /* all distinct */
+        assert_int_equal(t.nrows, nw);
+        for (size_t r = 0; r < nw; r++) {
+            double xv = t.v[3 * r], cd = t.v[3 * r + 1];
+            /* x printed with %.10g: a relative 1e-9 */
+            assert_true(fabs(xv - x[want[r]]) <= 1e-9 * x[want[r]]);
+            assert_true(fabs(cd - (double)(n - want[r]) / (double)n) < 1e-12);
+        }
+        assert_true(t.v[0] == x[0] || fabs(t.v[0] - x[0]) <= 1e-9 * x[0]);
+        assert_true(t.v[1] == 1);
+        assert_true(fabs(t.v[3 * (nw - 1) + 1] - 1.0 / (double)n) < 1e-15);
+        dnc_table_free(&t);
+        free(want);
+    }
+    const char *bad[] = {"1", "0", "-3", "abc", "2x", ""};
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; b++)
+        assert_int_equal(tu_run_cli(dir, "powerlaw %s/d.txt --ccdf-rows '%s' --out %s/bad --quiet",
+                                    dir, bad[b], dir), 2);
+    assert_false(tu_exists(tu_path(dir, "bad.json")));
+    /* raster shares the writer and the option: --ccdf-rows all gives one
+     * row per distinct avalanche size */
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --avalanches 3000 --seed 2 --ccdf-rows all "
+                                     "--out %s/r --quiet", dir), 0);
+    assert_int_equal(tu_run_cli(dir, "raster --simulate --avalanches 3000 --seed 2 --ccdf-rows 1 "
+                                     "--out %s/r2 --quiet", dir), 2);
+    assert_int_equal(tu_run_cli(dir, "avalanches --ccdf-rows none --out %s/a2 --quiet", dir), 2);
+    dnc_table av, sz = read_result_csv(tu_path(dir, "r_sizes.csv"));
+    dnc_table_opts o = {.cells = DNC_TABLE_NUMBERS, .need_header = true};
+    assert_int_equal(dnc_table_read(tu_path(dir, "r_avalanches.csv"), &o, &av), DNC_OK);
+    double *s = malloc(av.nrows * sizeof *s);
+    long col = dnc_table_col(&av, "size");
+    assert_true(col >= 0);
+    for (size_t i = 0; i < av.nrows; i++)
+        s[i] = av.v[i * av.ncols + (size_t)col];
+    qsort(s, av.nrows, sizeof *s, cmp_double);
+    size_t distinct = 0;
+    for (size_t i = 0; i < av.nrows; i++)
+        distinct += i == 0 || s[i] != s[i - 1];
+    assert_int_equal(sz.nrows, distinct);
+    free(s);
+    dnc_table_free(&av);
+    dnc_table_free(&sz);
     free(u);
     free(x);
     tu_rmtree_free(dir);
@@ -479,6 +588,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_powerlaw_cli),
+        cmocka_unit_test(test_powerlaw_ccdf_rows),
         cmocka_unit_test(test_powerlaw_drops_nonpositive_and_reads_stdin),
         cmocka_unit_test(test_powerlaw_small_tail_warning),
         cmocka_unit_test(test_bad_input_leaves_nothing),

@@ -178,6 +178,93 @@ static void test_default_xmin_is_exact_ks_minimum(void **state)
     }
 }
 
+/* Brute-force discrete KS scan, written independently of the library: for
+ * every distinct value v as xmin (tail of at least min_tail samples), the
+ * Hurwitz-zeta MLE by golden-section search, then the KS distance on both
+ * sides of every distinct tail value with P(X <= x) = 1 - zeta(a, x + 1) /
+ * zeta(a, v). Returns the xmin with the smallest distance (the smallest on
+ * ties); *gap: how far the runner-up is above the minimum. */
+static double brute_force_xmin_discrete(const double *x, size_t n, size_t min_tail, double *gap)
+{
+    double *s = malloc(n * sizeof *s);
+    memcpy(s, x, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_dbl);
+    double best = INFINITY, second = INFINITY, xbest = NAN;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && s[i] == s[i - 1])
+            continue;
+        size_t m = n - i;
+        if (m < min_tail)
+            break;
+        double v = s[i], sl = 0;
+        for (size_t j = i; j < n; j++)
+            sl += log(s[j]);
+        if (s[n - 1] == v)
+            continue;
+        /* golden section on the concave log-likelihood */
+        double lo = 1.0001, hi = 30, g = (sqrt(5.0) - 1) / 2;
+        double c = hi - g * (hi - lo), d = lo + g * (hi - lo);
+#define LL(a) (-(a) * sl - (double)m * log(gsl_sf_hzeta((a), v)))
+        double fc = LL(c), fd = LL(d);
+        while (hi - lo > 1e-11) {
+            if (fc > fd) {
+                hi = d, d = c, fd = fc;
+                c = hi - g * (hi - lo), fc = LL(c);
+            } else {
+                lo = c, c = d, fc = fd;
+                d = lo + g * (hi - lo), fd = LL(d);
+            }
+        }
+#undef LL
+        double a = 0.5 * (lo + hi), Z = gsl_sf_hzeta(a, v), D = 0;
+        for (size_t j = i; j < n;) {
+            size_t e = j;
+            while (e < n && s[e] == s[j])
+                e++;
+            double Fb = 1 - gsl_sf_hzeta(a, s[j]) / Z, Fa = 1 - gsl_sf_hzeta(a, s[j] + 1) / Z;
+            D = fmax(D, fmax(fabs((double)(j - i) / (double)m - Fb),
+                             fabs((double)(e - i) / (double)m - Fa)));
+            j = e;
+        }
+        if (D < best) {
+            second = best;
+            best = D;
+            xbest = v;
+        } else if (D < second) {
+            second = D;
+        }
+    }
+    free(s);
+    *gap = second - best;
+    return xbest;
+}
+
+/* The discrete default xmin is the KS minimum over every distinct value,
+ * as brute force finds it: a quarter of the samples multiplied by 2, 3, 4
+ * put the minimum inside the range (xmin 8, 17, 32 for these seeds, the
+ * runner-up 0.0008-0.0035 above it). */
+static void test_discrete_xmin_is_exact_ks_minimum(void **state)
+{
+    (void)state;
+    const uint32_t seeds[] = {61, 62, 63};
+    for (int t = 0; t < 3; t++) {
+        size_t n = 6000;
+        double *x = pl_samples(2.1, 1.0, INFINITY, true, n, seeds[t]);
+        for (size_t i = 0; i < n / 4; i++)
+            x[i] = (double)(2 + t) * x[i]; /* bumps on multiples: a non-trivial scan */
+        double gap, want = brute_force_xmin_discrete(x, n, 10, &gap);
+        /* brute force's alpha is good to ~1e-10, its distances to ~1e-10:
+         * far below the runner-up gap, so the argmin is well posed */
+        assert_true(gap > 1e-7);
+        dnc_pl_opts o = dnc_pl_opts_default();
+        o.discrete = true;
+        dnc_pl_fit f = fit_or_die(x, n, o);
+        if (f.xmin != want)
+            fail_msg("seed %u: xmin %g, brute force %g (gap %g)", seeds[t], f.xmin, want, gap);
+        free(x);
+    }
+}
+
 /* plfit (Nepusz) is an independent implementation of the same estimators:
  * at a fixed xmin the continuous MLE is a closed form, so the two must
  * agree to rounding; plfit's discrete LBFGS maximum to its tolerance. */
@@ -411,6 +498,127 @@ static void test_bad_input(void **state)
     assert_int_equal(dnc_pl_fit_data(ok, 5, &o, &f), DNC_EINVAL);
 }
 
+/* dnc_pl_sort against qsort, bit for bit, on every path it takes: small n
+ * (qsort itself), positive integers in a small range (counting sort),
+ * integers in a wide range and non-integers (radix), negatives, zeros of
+ * both signs and duplicates (radix on sign-adjusted keys); bit for bit
+ * where there are no zeros. */
+static void test_sort_matches_qsort(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {1, 7, 4096, 4097, 30000};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        double *u = malloc(n * sizeof *u), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        dnc_uniform_fill(99, TEST_STREAM, (uint32_t)si, 0, u, n);
+        for (int kind = 0; kind < 5; kind++) {
+            for (size_t i = 0; i < n; i++) {
+                double v = u[i];
+                switch (kind) {
+                case 0: a[i] = floor(1 + 50 * v); break;                  /* counting */
+                case 1: a[i] = floor(1 + 1e12 * v * v); break;            /* wide integers */
+                case 2: a[i] = pow(1 - v, -1 / 1.5); break;               /* Pareto */
+                case 3: a[i] = (v - 0.5) * 1e3; break;                    /* both signs */
+                default: a[i] = i % 3 == 0 ? 0.0 : i % 3 == 1 ? -0.0 : floor(10 * v) - 5; break;
+                }
+            }
+            memcpy(b, a, n * sizeof *b);
+            qsort(b, n, sizeof *b, cmp_dbl);
+            dnc_pl_sort(a, n);
+            /* -0 and +0 compare equal: either order is sorted */
+            for (size_t i = 0; i < n; i++)
+                if (a[i] != b[i])
+                    fail_msg("n %zu kind %d: sorted[%zu] = %.17g, qsort %.17g", n, kind, i, a[i], b[i]);
+            if (kind < 4) /* no zeros: the same bits */
+                assert_memory_equal(a, b, n * sizeof *a);
+        }
+        free(u);
+        free(a);
+        free(b);
+    }
+}
+
+/* The log histogram against the direct count of its definition (bin k holds
+ * e_k <= x < e_{k+1}, edges grown one by one from lo), on sorted and on
+ * shuffled data: the same counts and densities bit for bit. */
+static void test_log_histogram_matches_direct_count(void **state)
+{
+    (void)state;
+    size_t n = 20000;
+    for (int discrete = 0; discrete < 2; discrete++) {
+        double *x = pl_samples(2.2, 1.0, INFINITY, discrete, n, 77);
+        double *s = malloc(n * sizeof *s);
+        memcpy(s, x, n * sizeof *s);
+        qsort(s, n, sizeof *s, cmp_dbl);
+        enum { CAP = 400 };
+        double lo = discrete ? 2 : 1.3, ratio = pow(10, 0.1);
+        double c1[CAP], d1[CAP], c2[CAP], d2[CAP];
+        size_t nb1, nb2;
+        assert_int_equal(dnc_pl_log_histogram(x, n, discrete, lo, ratio, c1, d1, CAP, &nb1), DNC_OK);
+        assert_int_equal(dnc_pl_log_histogram(s, n, discrete, lo, ratio, c2, d2, CAP, &nb2), DNC_OK);
+        size_t nb = 0;
+        double e0 = discrete ? ceil(lo) : lo;
+        while (nb < CAP && e0 <= s[n - 1]) {
+            double e1 = discrete ? fmax(e0 + 1, ceil(e0 * ratio)) : e0 * ratio;
+            size_t cnt = 0;
+            for (size_t i = 0; i < n; i++)
+                cnt += x[i] >= e0 && x[i] < e1;
+            double dens = (double)cnt / ((double)n * (e1 - e0));
+            double cen = discrete ? sqrt(e0 * (e1 - 1)) : sqrt(e0 * e1);
+            assert_true(nb < nb1 && nb < nb2);
+            assert_true(d1[nb] == dens && d2[nb] == dens);
+            assert_true(c1[nb] == cen && c2[nb] == cen);
+            nb++;
+            e0 = e1;
+        }
+        assert_int_equal(nb1, nb);
+        assert_int_equal(nb2, nb);
+        free(x);
+        free(s);
+    }
+}
+
+/* dnc_pl_sorted + dnc_pl_fit_sorted (the CLI's one sort) give the fit of
+ * dnc_pl_fit_data bit for bit, and a bad sample is named by its place in
+ * the data as given, not in the sorted copy. */
+static void test_sorted_path_equals_fit_data(void **state)
+{
+    (void)state;
+    size_t n = 5000;
+    for (int discrete = 0; discrete < 2; discrete++) {
+        double *x = pl_samples(2.5, 1.0, INFINITY, discrete, n, 31);
+        dnc_pl_opts o = dnc_pl_opts_default();
+        o.discrete = discrete;
+        dnc_pl_fit a = fit_or_die(x, n, o), b;
+        double *s;
+        assert_int_equal(dnc_pl_sorted(x, n, &o, &s), DNC_OK);
+        for (size_t i = 1; i < n; i++)
+            assert_true(s[i - 1] <= s[i]);
+        assert_int_equal(dnc_pl_fit_sorted(s, n, &o, &b), DNC_OK);
+        assert_memory_equal(&a, &b, sizeof a);
+        free(s);
+        free(x);
+    }
+    dnc_pl_opts o = dnc_pl_opts_default();
+    o.discrete = true;
+    double bad[] = {9, 3, 2.5, 1, 7};
+    double *s = (double *)1;
+    assert_int_equal(dnc_pl_sorted(bad, 5, &o, &s), DNC_EINVAL);
+    assert_null(s);
+    assert_non_null(strstr(dnc_last_error(), "sample 3 is 2.5"));
+    /* unsorted or invalid input to fit_sorted still fails with the first offender */
+    dnc_pl_fit f;
+    double uns[] = {1, 3, 2, 4, 5};
+    assert_int_equal(dnc_pl_fit_sorted(uns, 5, &o, &f), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "not sorted at sample 3"));
+    double neg[] = {-1, 2, 3, 4, 5};
+    assert_int_equal(dnc_pl_fit_sorted(neg, 5, &o, &f), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "sample 1 is -1"));
+    double nanv[] = {1, 2, NAN, 4, 5};
+    assert_int_equal(dnc_pl_fit_sorted(nanv, 5, &o, &f), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "sample 3"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_discrete_xmin_scan),
         cmocka_unit_test(test_grid_scan_close_to_exhaustive),
         cmocka_unit_test(test_default_xmin_is_exact_ks_minimum),
+        cmocka_unit_test(test_discrete_xmin_is_exact_ks_minimum),
         cmocka_unit_test(test_agrees_with_plfit),
         cmocka_unit_test(test_truncated_power_law),
         cmocka_unit_test(test_discrete_sampler_matches_pmf),
@@ -426,6 +635,9 @@ int main(void)
         cmocka_unit_test(test_lr_favours_power_law_on_power_law_data),
         cmocka_unit_test(test_bootstrap_reproducible_across_threads),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_sort_matches_qsort),
+        cmocka_unit_test(test_log_histogram_matches_direct_count),
+        cmocka_unit_test(test_sorted_path_equals_fit_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

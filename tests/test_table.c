@@ -311,6 +311,76 @@ static void test_read_column(void **state)
     tu_rmtree_free(dir);
 }
 
+/* One-column files take a fast path for plain decimals (exact when the
+ * significand has <= 19 digits, <= 2^53, and |exponent| <= 22; strtod
+ * otherwise): every value must equal strtod's bit for bit, at the edges of
+ * the fast path and beyond them, and anything that is not one number per
+ * line must read as before (comments, blanks, CRLF, extra fields, nan). */
+static void test_read_column_numbers_exact(void **state)
+{
+    (void)state;
+    static const char *cells[] = {
+        "0", "-0", "+0.0", "7", "007", "-42", "+.5", "5.", "0.000123", "123456789012345678",
+        "1234567890123456789", "12345678901234567890", "9007199254740992", "9007199254740993",
+        "18014398509481985", "1e22", "1e23", "1.7976931348623157e308", "1e-22",
+        "1e-23", "1.23456789012e-5", "3.14159265358979323846", "2.2250738585072014e-308",
+        "0.1", "0.3", "1E5", "1e+05", "1e-05", "0x1p3", "6.02214076e23", "9999999999999999e-22",
+        "0.00000000000000000000001"};
+    size_t nc = sizeof cells / sizeof *cells;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/n.txt", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (size_t i = 0; i < nc; i++)
+        fprintf(fp, i % 3 == 0 ? "%s\n" : i % 3 == 1 ? "  %s \r\n" : "\t%s\t\n", cells[i]);
+    /* random printf output: %.12g (the benchmark's), %.17g, integers */
+    uint64_t r = 88172645463325252u;
+    size_t nr = 3000;
+    double *want = malloc((nc + nr) * sizeof *want);
+    for (size_t i = 0; i < nc; i++)
+        want[i] = strtod(cells[i], NULL);
+    char buf[64];
+    for (size_t i = 0; i < nr; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        double u = (double)(r >> 11) / 9007199254740992.0;
+        double v = pow(1 - u, -1 / 1.5) * (i % 5 == 0 ? 1e-9 : 1);
+        snprintf(buf, sizeof buf, i % 3 == 0 ? "%.12g" : i % 3 == 1 ? "%.17g" : "%.0f", v);
+        fprintf(fp, "%s\n", buf);
+        want[nc + i] = strtod(buf, NULL);
+    }
+    fclose(fp);
+    double *x;
+    size_t n;
+    if (dnc_table_read_column(path, NULL, &x, &n) != DNC_OK)
+        fail_msg("%s", dnc_last_error());
+    assert_int_equal(n, nc + nr);
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&x[i], &want[i], sizeof x[i]) != 0)
+            fail_msg("value %zu ('%s'): read %.17g, strtod %.17g", i, i < nc ? cells[i] : "random",
+                     x[i], want[i]);
+    free(x);
+    free(want);
+    /* lines that are not one number keep the general grammar */
+    write_file(path, "1\n# c\n\n  \n2 # note\n3,9\n4;8\n5 6\n\"7\"\n8\r\n");
+    assert_int_equal(dnc_table_read_column(path, NULL, &x, &n), DNC_OK);
+    const double lines[] = {1, 2, 3, 4, 5, 7, 8}; /* "5 6": field 1 is 5 */
+    assert_int_equal(n, 7);
+    for (size_t i = 0; i < n; i++)
+        assert_true(x[i] == lines[i]);
+    free(x);
+    write_file(path, "1\n2\n1e999\n");
+    assert_int_equal(dnc_table_read_column(path, NULL, &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "n.txt:3: field 1 '1e999' is not a finite number"));
+    write_file(path, "1\n2\n3x\n");
+    assert_int_equal(dnc_table_read_column(path, NULL, &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "n.txt:3: field 1 '3x'"));
+    write_file(path, "1\n2\n-\n");
+    assert_int_equal(dnc_table_read_column(path, NULL, &x, &n), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "n.txt:3"));
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_no_header_and_ncols),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_read_column),
+        cmocka_unit_test(test_read_column_numbers_exact),
         cmocka_unit_test(test_read_gzip_like_plain),
         cmocka_unit_test(test_read_corrupt),
     };

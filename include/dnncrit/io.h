@@ -22,7 +22,8 @@ typedef struct {
 } dnc_afile;
 
 dnc_status dnc_afile_open(dnc_afile *f, const char *path);
-/* Flushes, checks for write errors, closes and renames. Frees f. */
+/* Flushes, checks for write errors, closes and renames (no fsync: atomic
+ * for readers and against a crash of the process, not a power cut). Frees f. */
 dnc_status dnc_afile_commit(dnc_afile *f);
 /* Closes and deletes the temporary file. Safe on a zeroed/closed f. */
 void dnc_afile_abort(dnc_afile *f);

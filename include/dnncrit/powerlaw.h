@@ -68,6 +68,17 @@ dnc_status dnc_pl_fit_data(const double *x, size_t n, const dnc_pl_opts *opts, d
  * naming the sample (1-based, in the original order); x is then unchanged. */
 dnc_status dnc_pl_drop_nonpositive(double *x, size_t *n, size_t *dropped);
 
+/* Checks x[0..n) as dnc_pl_fit_data does (the error names the sample in
+ * the order given) and returns an ascending copy in *sorted (the caller
+ * frees it): the input of dnc_pl_fit_sorted, and of the plot writers,
+ * which then need no sort of their own. */
+dnc_status dnc_pl_sorted(const double *x, size_t n, const dnc_pl_opts *opts, double **sorted);
+
+/* Sorts x[0..n) ascending in place (any values but NaN; -0 and +0 are
+ * equal and come in either order):
+ * a radix sort on the bit patterns, the sort of the fits. */
+void dnc_pl_sort(double *x, size_t n);
+
 /* The same on data already sorted ascending (saves the sort). */
 dnc_status dnc_pl_fit_sorted(const double *sorted, size_t n, const dnc_pl_opts *opts,
                              dnc_pl_fit *fit);
@@ -127,7 +138,8 @@ dnc_status dnc_pl_compare_alt(const double *x, size_t n, const dnc_pl_fit *fit, 
                               dnc_pl_compare *out);
 
 /* Log-spaced density histogram of x >= lo (edges lo * ratio^k), for plots.
- * Discrete data use integer bin widths. Fills up to cap bins; *nbins set. */
+ * Discrete data use integer bin widths. Fills up to cap bins; *nbins set.
+ * O(n) on ascending data, O(n log cap) otherwise. */
 dnc_status dnc_pl_log_histogram(const double *x, size_t n, bool discrete, double lo,
                                 double ratio, double *centre, double *density, size_t cap,
                                 size_t *nbins);

@@ -3,6 +3,7 @@
 #include "dnncrit/powerlaw.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,14 @@ dnc_pl_opts dnc_pl_opts_default(void)
 
 /* ---------------------------------------------------------------------
  * Fits. */
-dnc_status dnc_pl_validate_data(const double *x, size_t n, const dnc_pl_opts *o)
+/* v is an integer (finite v; inline, where floor may be a call) */
+static inline bool is_integer(double v)
 {
-    if (n == 0)
-        return dnc_fail(DNC_EINVAL, "powerlaw: no data");
+    return !(fabs(v) < 4503599627370496.0) || (double)(int64_t)v == v;
+}
+
+static dnc_status validate_opts(const dnc_pl_opts *o)
+{
     if (!(o->xmax > 0) || isnan(o->xmax))
         return dnc_fail(DNC_EINVAL, "powerlaw: xmax must be > 0, got %g", o->xmax);
     if (isnan(o->xmin) || isinf(o->xmin))
@@ -32,11 +37,21 @@ dnc_status dnc_pl_validate_data(const double *x, size_t n, const dnc_pl_opts *o)
         return dnc_fail(DNC_EINVAL, "powerlaw: xmax (%g) must exceed xmin (%g)", o->xmax, o->xmin);
     if (o->discrete && o->xmin > 0 && o->xmin != floor(o->xmin))
         return dnc_fail(DNC_EINVAL, "powerlaw: discrete xmin must be an integer, got %g", o->xmin);
+    return DNC_OK;
+}
+
+dnc_status dnc_pl_validate_data(const double *x, size_t n, const dnc_pl_opts *o)
+{
+    if (n == 0)
+        return dnc_fail(DNC_EINVAL, "powerlaw: no data");
+    dnc_status st = validate_opts(o);
+    if (st)
+        return st;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || x[i] <= 0)
             return dnc_fail(DNC_EINVAL, "powerlaw: sample %zu is %g; power laws need finite x > 0",
                             i + 1, x[i]);
-        if (o->discrete && x[i] != floor(x[i]))
+        if (o->discrete && !is_integer(x[i]))
             return dnc_fail(DNC_EINVAL,
                             "powerlaw: sample %zu is %g, not an integer (discrete fit)", i + 1, x[i]);
     }
@@ -111,47 +126,108 @@ dnc_status dnc_pl_fit_core(const double *sorted, size_t n, const dnc_pl_opts *o,
 dnc_status dnc_pl_fit_sorted(const double *sorted, size_t n, const dnc_pl_opts *opts,
                              dnc_pl_fit *fit)
 {
-    dnc_status st = dnc_pl_validate_data(sorted, n, opts);
+    /* ascending data are finite and > 0 when both ends are: one pass checks
+     * the order (and integers); only a failure takes the full check, for
+     * its message naming the first offender */
+    bool quick = n > 0 && sorted[0] > 0 && sorted[n - 1] < INFINITY;
+    for (size_t i = 1; quick && i < n; i++)
+        quick = sorted[i] >= sorted[i - 1];
+    for (size_t i = 0; quick && opts->discrete && i < n; i++)
+        quick = is_integer(sorted[i]);
+    dnc_status st = quick ? validate_opts(opts) : dnc_pl_validate_data(sorted, n, opts);
     if (st)
         return st;
-    for (size_t i = 1; i < n; i++)
+    for (size_t i = 1; !quick && i < n; i++)
         if (sorted[i] < sorted[i - 1])
             return dnc_fail(DNC_EINVAL, "powerlaw: data not sorted at sample %zu", i + 1);
     return dnc_pl_fit_core(sorted, n, opts, fit);
 }
 
-/* LSD radix sort of positive doubles (their bit patterns order like the
- * values), 16 bits per pass; falls back to qsort when memory is short. */
+/* Positive integers below 2^52 with a range of at most n + 2^16 (the
+ * usual discrete data: sizes, counts): a counting sort, O(n + range), the
+ * same doubles back, in no more memory than the radix sort's buffer (plus
+ * 512 KiB). False (x untouched) otherwise. */
+static bool counting_sort(double *x, size_t n)
+{
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        if (!(v >= 1 && v < 4503599627370496.0) || (double)(int64_t)v != v)
+            return false;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    if (n == 0 || hi - lo > (double)n + 65536)
+        return false;
+    size_t range = (size_t)(hi - lo) + 1;
+    size_t *cnt = calloc(range, sizeof *cnt);
+    if (!cnt)
+        return false;
+    int64_t base = (int64_t)lo;
+    for (size_t i = 0; i < n; i++)
+        cnt[(int64_t)x[i] - base]++;
+    size_t i = 0;
+    for (size_t k = 0; k < range; k++)
+        for (size_t c = cnt[k]; c > 0; c--)
+            x[i++] = (double)(base + (int64_t)k);
+    free(cnt);
+    return true;
+}
+
+/* LSD radix sort of doubles, 11 bits per pass (2048 counters: the scatter
+ * stays in cache), on keys that order like the values (positive: sign bit
+ * set; negative: every bit flipped). One read counts all six digits; a
+ * pass whose digit is the same for every value moves nothing and is
+ * skipped. Small n, or memory short: qsort. */
+#define RADIX_BITS 11
+#define RADIX_PASSES 6
+#define RADIX_SIZE (1u << RADIX_BITS)
+static inline uint64_t sort_key(uint64_t u) { return u >> 63 ? ~u : u | (UINT64_C(1) << 63); }
+static inline uint64_t sort_unkey(uint64_t k) { return k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k; }
+
 void dnc_pl_sort_positive(double *x, size_t n)
 {
+    if (n > 4096 && counting_sort(x, n))
+        return;
     uint64_t *a = (uint64_t *)(void *)x, *b = n > 4096 ? malloc(n * sizeof *b) : NULL;
-    size_t *cnt = b ? malloc(65536 * sizeof *cnt) : NULL;
+    size_t *cnt = b ? calloc(RADIX_PASSES * RADIX_SIZE, sizeof *cnt) : NULL;
     if (!b || !cnt) {
         free(b);
         free(cnt);
         qsort(x, n, sizeof *x, dnc_pl_cmp_double);
         return;
     }
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(cnt, 0, 65536 * sizeof *cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[(a[i] >> shift) & 0xffff]++;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = sort_key(a[i]);
+        a[i] = k;
+        for (int p = 0; p < RADIX_PASSES; p++)
+            cnt[p * RADIX_SIZE + ((k >> (p * RADIX_BITS)) & (RADIX_SIZE - 1))]++;
+    }
+    for (int pass = 0; pass < RADIX_PASSES; pass++) {
+        size_t *c = cnt + (size_t)pass * RADIX_SIZE;
+        int shift = RADIX_BITS * pass;
+        if (c[(a[0] >> shift) & (RADIX_SIZE - 1)] == n)
+            continue; /* one digit for all: the order stays */
         size_t sum = 0;
-        for (size_t k = 0; k < 65536; k++) {
-            size_t c = cnt[k];
-            cnt[k] = sum;
-            sum += c;
+        for (size_t k = 0; k < RADIX_SIZE; k++) {
+            size_t v = c[k];
+            c[k] = sum;
+            sum += v;
         }
         for (size_t i = 0; i < n; i++)
-            b[cnt[(a[i] >> shift) & 0xffff]++] = a[i];
+            b[c[(a[i] >> shift) & (RADIX_SIZE - 1)]++] = a[i];
         uint64_t *t = a;
         a = b;
         b = t;
     }
-    /* four passes: the sorted data are back in x */
-    free(b == (uint64_t *)(void *)x ? a : b);
+    uint64_t *out = (uint64_t *)(void *)x;
+    for (size_t i = 0; i < n; i++)
+        out[i] = sort_unkey(a[i]);
+    free(a == out ? b : a);
     free(cnt);
 }
+
+void dnc_pl_sort(double *x, size_t n) { dnc_pl_sort_positive(x, n); }
 
 dnc_status dnc_pl_sorted_copy(const double *x, size_t n, double **out)
 {
@@ -161,6 +237,13 @@ dnc_status dnc_pl_sorted_copy(const double *x, size_t n, double **out)
     memcpy(*out, x, n * sizeof **out);
     dnc_pl_sort_positive(*out, n);
     return DNC_OK;
+}
+
+dnc_status dnc_pl_sorted(const double *x, size_t n, const dnc_pl_opts *opts, double **sorted)
+{
+    *sorted = NULL;
+    dnc_status st = dnc_pl_validate_data(x, n, opts);
+    return st ? st : dnc_pl_sorted_copy(x, n, sorted);
 }
 
 dnc_status dnc_pl_fit_data(const double *x, size_t n, const dnc_pl_opts *opts, dnc_pl_fit *fit)
@@ -201,28 +284,74 @@ double dnc_pl_pdf(const dnc_pl_fit *fit, double x)
 
 /* ---------------------------------------------------------------------
  * Log-binned density for plots. */
+/* The bin of x among edges e[0..nb] (e[b] <= x < e[b+1]), nb when none. */
+static size_t bin_of(const double *e, size_t nb, double x)
+{
+    if (!(x >= e[0] && x < e[nb]))
+        return nb;
+    size_t lo = 0, hi = nb; /* e[lo] <= x < e[hi] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x >= e[mid])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 dnc_status dnc_pl_log_histogram(const double *x, size_t n, bool discrete, double lo,
                                 double ratio, double *centre, double *density, size_t cap,
                                 size_t *nbins)
 {
     if (!(lo > 0) || !(ratio > 1))
         return dnc_fail(DNC_EINVAL, "histogram: need lo > 0 and ratio > 1, got %g and %g", lo, ratio);
+    bool sorted = true;
+    for (size_t i = 1; sorted && i < n; i++)
+        sorted = x[i] >= x[i - 1];
     double xmax = 0;
-    for (size_t i = 0; i < n; i++)
-        xmax = fmax(xmax, x[i]);
-    size_t nb = 0;
-    double e0 = discrete ? ceil(lo) : lo;
-    while (nb < cap && e0 <= xmax) {
-        double e1 = discrete ? fmax(e0 + 1, ceil(e0 * ratio)) : e0 * ratio;
-        size_t cnt = 0;
+    if (sorted && n > 0)
+        xmax = x[n - 1] > 0 ? x[n - 1] : 0;
+    else
         for (size_t i = 0; i < n; i++)
-            cnt += x[i] >= e0 && x[i] < e1;
-        double width = e1 - e0;
-        centre[nb] = discrete ? sqrt(e0 * (e1 - 1)) : sqrt(e0 * e1);
-        density[nb] = (double)cnt / ((double)n * width);
-        nb++;
-        e0 = e1;
+            xmax = x[i] > xmax ? x[i] : xmax;
+    /* the edges first (the same sequence as bin-by-bin), then one pass over
+     * the data: a sweep when sorted, a binary search per value otherwise */
+    double *e = malloc((cap + 1) * sizeof *e);
+    size_t *cnt = calloc(cap + 1, sizeof *cnt);
+    if (!e || !cnt) {
+        free(e);
+        free(cnt);
+        return dnc_fail(DNC_ENOMEM, "histogram: out of memory");
     }
+    size_t nb = 0;
+    e[0] = discrete ? ceil(lo) : lo;
+    while (nb < cap && e[nb] <= xmax) {
+        e[nb + 1] = discrete ? fmax(e[nb] + 1, ceil(e[nb] * ratio)) : e[nb] * ratio;
+        nb++;
+    }
+    if (sorted) {
+        size_t i = 0;
+        while (i < n && !(x[i] >= e[0]))
+            i++;
+        for (size_t b = 0; b < nb; b++) {
+            size_t j = i;
+            while (j < n && x[j] < e[b + 1])
+                j++;
+            cnt[b] = j - i;
+            i = j;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            cnt[bin_of(e, nb, x[i])]++;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        double width = e[b + 1] - e[b];
+        centre[b] = discrete ? sqrt(e[b] * (e[b + 1] - 1)) : sqrt(e[b] * e[b + 1]);
+        density[b] = (double)cnt[b] / ((double)n * width);
+    }
+    free(e);
+    free(cnt);
     *nbins = nb;
     return DNC_OK;
 }

@@ -402,6 +402,7 @@ typedef struct {
     double D;
     size_t hint[SCAN_HINTS];
     size_t nh, next;
+    unsigned char *seen; /* [candidates] evaluated already (may be NULL) */
 } scan_best;
 
 static void remember_point(scan_best *b, size_t where)
@@ -435,6 +436,8 @@ static double eval_candidate(const pl_data *d, size_t k, scan_best *b, double *s
 
 static void scan_update(const pl_data *d, size_t k, double *scratch, scan_best *b)
 {
+    if (b->seen)
+        b->seen[k] = 1;
     double D = eval_candidate(d, k, b, scratch);
     if (D < b->D || (D == b->D && k < b->k)) { /* ties: the smallest xmin, as brute force */
         b->D = D;
@@ -525,12 +528,20 @@ dnc_status dnc_pl_scan_xmin(const pl_data *d, const dnc_pl_opts *o, double *scra
         st = grid_refine(d, 0, hi, o->exhaustive, G, scratch, &b);
     } else {
         /* exact: every candidate, ascending, against the best so far; a
-         * near-optimal seed from the grid makes most rejections O(1) */
-        if (hi + 1 > EXACT_SEED_MIN)
+         * near-optimal seed from the grid makes most rejections O(1). A
+         * candidate the grid tried is not tried again: it lost to the best
+         * of that moment, whose distance only falls later and whose index
+         * only falls on ties, so it would lose again (the same choice,
+         * without refitting its alpha: up to 2G fits fewer). */
+        if (hi + 1 > EXACT_SEED_MIN) {
+            b.seen = calloc(hi + 1, 1); /* without it: the same result, slower */
             st = grid_refine(d, 0, hi, G, G, scratch, &b);
+        }
         for (size_t k = 0; !st && k <= hi; k++)
-            if (k != b.k)
+            if (k != b.k && !(b.seen && b.seen[k]))
                 scan_update(d, k, scratch, &b);
+        free(b.seen);
+        b.seen = NULL;
     }
     if (st)
         return st;
