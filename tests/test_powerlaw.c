@@ -578,6 +578,20 @@ static void test_log_histogram_matches_direct_count(void **state)
     }
 }
 
+/* Two fits equal field by field, doubles bit for bit (comparing the structs
+ * with memcmp would also compare their padding bytes, which differ between
+ * builds). */
+static void assert_fits_identical(const dnc_pl_fit *a, const dnc_pl_fit *b)
+{
+    assert_int_equal(a->discrete, b->discrete);
+    assert_int_equal(a->xmin_fixed, b->xmin_fixed);
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->n_tail, b->n_tail);
+    const double x[] = {a->alpha, a->alpha_err, a->xmin, a->xmax, a->ks, a->loglik};
+    const double y[] = {b->alpha, b->alpha_err, b->xmin, b->xmax, b->ks, b->loglik};
+    assert_memory_equal(x, y, sizeof x);
+}
+
 /* dnc_pl_sorted + dnc_pl_fit_sorted (the CLI's one sort) give the fit of
  * dnc_pl_fit_data bit for bit, and a bad sample is named by its place in
  * the data as given, not in the sorted copy. */
@@ -595,7 +609,7 @@ static void test_sorted_path_equals_fit_data(void **state)
         for (size_t i = 1; i < n; i++)
             assert_true(s[i - 1] <= s[i]);
         assert_int_equal(dnc_pl_fit_sorted(s, n, &o, &b), DNC_OK);
-        assert_memory_equal(&a, &b, sizeof a);
+        assert_fits_identical(&a, &b);
         free(s);
         free(x);
     }
