@@ -11,6 +11,8 @@
   ratio MF FILE...               writes ratio_<FILE>: layer, R = <rho>/rho_mf, R_err (the
                                  departure from mean field, for dnncrit fss --column R)
   table FILE...                  R = <rho>/rho_mf at l = x N, x = 1/8 .. 8, per ratio_ FILE
+  kbias N MF FULL BLOCK...       R at l = x N from the FULL run and from each BLOCK (fewer
+                                 networks, disjoint seeds): the bias of a mean over few networks
   figures "SIZES"                writes acceptance.gp, rho_<act>.gp, width.gp
 
 Reads `dnncrit propagate` CSVs (layer, rho, rho_err, rho_mf columns).
@@ -167,6 +169,29 @@ def table(files):
         print(row)
 
 
+def window_mean(d, col, x, N):
+    sel = [i for i, l in enumerate(d["layer"]) if x * N / 1.1 <= l <= 1.1 * x * N]
+    return sum(d[col][i] for i in sel) / len(sel)
+
+
+def kbias(N, mf, full, blocks):
+    N, m = int(N), read(mf)["rho"]
+    xs = [0.25, 0.5, 1, 2, 4]
+
+    def rvals(path):
+        d = read(path)
+        d["R"] = [r / m[int(l) - 1] for l, r in zip(d["layer"], d["rho"])]
+        return [window_mean(d, "R", x, N) for x in xs]
+    f = rvals(full)
+    bs = [rvals(b) for b in blocks]
+    print("    x:                       " + "".join(f"{x:>9g}" for x in xs))
+    print(f"    all networks:            " + "".join(f"{v:9.3f}" for v in f))
+    med = [sorted(b[j] for b in bs)[len(bs) // 2] for j in range(len(xs))]
+    below = [sum(b[j] < f[j] for b in bs) for j in range(len(xs))]
+    print(f"    median of {len(bs)} blocks:     " + "".join(f"{v:9.3f}" for v in med))
+    print(f"    blocks below all:        " + "".join(f"{v:>6d}/{len(bs)}" for v in below))
+
+
 def jload(path):
     import json
     with open(path) as f:
@@ -321,4 +346,5 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"accept": accept, "mu": lambda *a: mu(a[0], a[1], a[2], a[3:]), "figures": figures,
      "offcrit": lambda *a: offcrit(a[0], a[1:]),
-     "ratio": lambda *a: ratio(a[0], a[1:]), "table": lambda *a: table(a), "lyap": lambda *a: lyap(a[0], a[1:])}[cmd](*args)
+     "ratio": lambda *a: ratio(a[0], a[1:]), "table": lambda *a: table(a),
+     "kbias": lambda *a: kbias(a[0], a[1], a[2], a[3:]), "lyap": lambda *a: lyap(a[0], a[1:])}[cmd](*args)

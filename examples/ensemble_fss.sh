@@ -105,6 +105,12 @@ for m in 0.8 0.9 0.95 0.975 0.9875 1.0125 1.025 1.05 1.1 1.2; do
     "$BIN" meanfield --activation tanh --sigma-w "$sw" --sigma-b 0.3 --quiet --out "mfo_$sw"
     echo "$BIN propagate --engine ensemble --networks $OFF_K --width $OFF_N --depth $OFF_D --sigma-w $sw --sigma-b 0.3 --activation tanh --threads 1 --quiet --out offc_$sw" >>tasks.txt
 done
+# the bias of a mean over few networks: 10 disjoint blocks of 24 networks (the
+# K of the largest N) at N = 256, where the full run has 1000
+KB_N=256
+for blk in 0 1 2 3 4 5 6 7 8 9; do
+    echo "$BIN propagate --engine ensemble --networks 24 --seed $((1 + 24 * blk)) --width $KB_N --depth $((8 * KB_N)) --sigma-w $SW_TANH --sigma-b 0.3 --activation tanh --threads 1 --quiet --out kbias_tanh_b$blk" >>tasks.txt
+done
 # finite-width phase boundary: the Lyapunov exponent around sigma_w^c
 for N in $LY_SIZES; do
     for m in 0.98 1 1.02 1.04 1.06 1.08 1.1 1.12 1.14 1.16; do
@@ -170,6 +176,9 @@ for act in tanh erf relu; do
 done
 wait
 cat step2_tanh.txt step2_erf.txt step2_relu.txt
+
+echo "-- the bias of few networks: R at l = x N, tanh, N = $KB_N, all networks vs blocks of 24"
+$PY "$HERE/ensemble_fss.py" kbias $KB_N mf_tanh.csv fss_tanh_N$KB_N.csv kbias_tanh_b*.csv
 
 echo
 echo "== 3. width requirement N >~ mu L (10% from mean field)"
