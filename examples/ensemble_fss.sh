@@ -105,6 +105,11 @@ for m in 0.8 0.9 0.95 0.975 0.9875 1.0125 1.025 1.05 1.1 1.2; do
     "$BIN" meanfield --activation tanh --sigma-w "$sw" --sigma-b 0.3 --quiet --out "mfo_$sw"
     echo "$BIN propagate --engine ensemble --networks $OFF_K --width $OFF_N --depth $OFF_D --sigma-w $sw --sigma-b 0.3 --activation tanh --threads 1 --quiet --out offc_$sw" >>tasks.txt
 done
+# tanh again at the two largest sizes with 4x the networks (full mode only)
+if [ $QUICK -eq 0 ]; then
+    echo "$BIN propagate --engine ensemble --networks 400 --width 1024 --depth 8192 --sigma-w $SW_TANH --sigma-b 0.3 --activation tanh --threads 1 --quiet --out fssK_tanh_N1024" >>tasks.txt
+    echo "$BIN propagate --engine ensemble --networks 96 --width 2048 --depth 16384 --sigma-w $SW_TANH --sigma-b 0.3 --activation tanh --threads 1 --quiet --out fssK_tanh_N2048" >>tasks.txt
+fi
 # the bias of a mean over few networks: 10 disjoint blocks of 24 networks (the
 # K of the largest N) at N = 256, where the full run has 1000
 KB_N=256
@@ -179,6 +184,24 @@ cat step2_tanh.txt step2_erf.txt step2_relu.txt
 
 echo "-- the bias of few networks: R at l = x N, tanh, N = $KB_N, all networks vs blocks of 24"
 $PY "$HERE/ensemble_fss.py" kbias $KB_N mf_tanh.csv fss_tanh_N$KB_N.csv kbias_tanh_b*.csv
+
+if [ $QUICK -eq 0 ]; then
+    echo "-- tanh with 400 networks at N = 1024 and 96 at N = 2048 (instead of 100 and 24)"
+    kf="fss_tanh_N64.csv fss_tanh_N128.csv fss_tanh_N256.csv fss_tanh_N512.csv fssK_tanh_N1024.csv fssK_tanh_N2048.csv"
+    $PY "$HERE/ensemble_fss.py" ratio mf_tanh.csv fssK_tanh_N1024.csv fssK_tanh_N2048.csv
+    fss $kf --sizes "$SZ" --column rho --tmin 30 --nboot 40 --a0 1 --b0 1 --out collapseK_tanh
+    fss $(for f in $kf; do printf ' ratio_%s' "$f"; done) --sizes "$SZ" --column R --tmin 30 \
+        --nboot 40 --a0 0 --b0 1 --out collapseKR_tanh
+    $PY "$HERE/ensemble_fss.py" table ratio_fssK_tanh_N1024.csv ratio_fssK_tanh_N2048.csv
+    for p in "512 ratio_fss_tanh_N512.csv ratio_fssK_tanh_N1024.csv 1024" \
+        "1024 ratio_fssK_tanh_N1024.csv ratio_fssK_tanh_N2048.csv 2048"; do
+        set -- $p
+        printf '   N = %s,%s:' "$1" "$4"
+        fss "$2" "$3" --sizes "$1,$4" --column R --tmin 30 --nboot 20 --a0 0 --b0 1 \
+            --out "pairKR_tanh_$1" | grep ' b = ' | tr -d '\n'
+        echo
+    done
+fi
 
 echo
 echo "== 3. width requirement N >~ mu L (10% from mean field)"
