@@ -23,7 +23,8 @@
 # Full mode: N = 64 .. 2048, about 1e10 unit-layers (~11 min of one core at
 # 1.5e7 unit-layers/s, B = 2); measured 2026-12-07 on the shared 2-core
 # development machine (load average 13-23): 33 min for the propagate runs with
-# --jobs 2, ~8 min for the collapses. --quick: ~30 s of CPU (6 min wall at that
+# --jobs 2, ~8 min for the collapses; the extra tanh runs at N = 1024, 2048
+# (6.6e9 unit-layers) 7 min at load ~4. --quick: ~30 s of CPU (6 min wall at that
 # load). 4. and 5. add beta, nu_par off criticality and the finite-width
 # Lyapunov zero crossing. Reruns resume: runs whose PREFIX.json exists are
 # skipped. See docs/ensemble.md for the results.
