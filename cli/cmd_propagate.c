@@ -183,9 +183,12 @@ static void print_summary(const prop_args *a, const dnc_propagate_opts *o,
         printf("Lyapunov exponent (mean log growth per layer): lambda = %.6f \u00b1 %.6f "
                "(standard error over the %zu layers)\n",
                r->lyapunov, cli_lyapunov_error(r), r->depth);
-    printf("time %.3f s, %.2f GFLOP/s (%s product, %s)\n", r->seconds,
-           r->seconds > 0 ? r->flops / r->seconds * 1e-9 : 0.0, dnc_product_name(o->product),
-           r->device);
+    double gflops = r->seconds > 0 ? r->flops / r->seconds * 1e-9 : 0.0;
+    if (o->engine == DNC_ENGINE_ENSEMBLE) /* no product: the sums are its own */
+        printf("time %.3f s, %.2f GFLOP/s (%s)\n", r->seconds, gflops, r->device);
+    else
+        printf("time %.3f s, %.2f GFLOP/s (%s product, %s)\n", r->seconds, gflops,
+               dnc_product_name(o->product), r->device);
 }
 
 static int run(void *ctx, const cli_command *cli, int argc, char **argv)

@@ -133,7 +133,8 @@ typedef struct {
     double *q_err, *c_err, *rho_err, *lyap_err;
     double lyapunov_err; /* standard error of lyapunov over the networks (NAN: one) */
     double seconds;   /* wall time of the propagation */
-    double flops;     /* floating-point operations in GEMMs */
+    double flops;     /* floating-point operations of the linear maps (the GEMMs; for the
+                       * ensemble engine its Gram matrices and sampling) */
     char device[160]; /* where it ran, for run records */
 } dnc_propagate_result;
 

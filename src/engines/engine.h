@@ -72,6 +72,9 @@ typedef struct {
     /* true: linear already adds the bias (the algorithm neither draws it nor
      * hands it to finish) */
     bool bias_in_linear;
+    /* Optional (NULL: the GEMM's 2 rows K N): floating-point operations of one
+     * linear on `rows` rows of fan-in K into width N, for the run record. */
+    double (*linear_flops)(size_t rows, size_t K, size_t N);
     void (*close)(void *ctx);
 } dnc_engine_ops;
 

@@ -663,6 +663,14 @@ static dnc_status ens_divide(void *ctx, double *x, size_t n, double s)
     return DNC_OK;
 }
 
+/* The Gram matrix of the rows (rows (rows + 1) K) and the sampling (2 rows^2 N,
+ * the factor applied to the unit noise); the Cholesky's rows^3 / 3 is noise. */
+static double ens_linear_flops(size_t rows, size_t K, size_t N)
+{
+    double m = (double)rows;
+    return m * (m + 1) * (double)K + 2 * m * m * (double)N;
+}
+
 dnc_status dnc_ensemble_engine_check(const dnc_propagate_opts *o)
 {
     if (o->provider)
@@ -738,6 +746,7 @@ dnc_status dnc_ensemble_engine_open_variant(dnc_engine_ops *ops, const dnc_propa
     ops->pair_stats = ens_pair_stats;
     ops->divide = ens_divide;
     ops->bias_in_linear = true;
+    ops->linear_flops = ens_linear_flops;
     ops->close = ens_close;
     return DNC_OK;
 }

@@ -362,8 +362,9 @@ static dnc_status record_preactivations(propagation *p, size_t layer, dnc_propag
     for (size_t b = 0; b < p->B; b++)
         total += p->norms2[b] / (double)p->N;
     res->q[l] = total / (double)p->B;
-    res->flops += 2.0 * (double)p->rows * (double)p->N *
-                  (double)dnc_mlp_fan_in(&p->o->net, layer);
+    size_t K = dnc_mlp_fan_in(&p->o->net, layer);
+    res->flops += p->ops->linear_flops ? p->ops->linear_flops(p->rows, K, p->N)
+                                       : 2.0 * (double)p->rows * (double)p->N * (double)K;
     return st;
 }
 
