@@ -12,7 +12,9 @@
 
 #include "dnncrit/activation.h"
 #include "dnncrit/io.h"
+#include "dnncrit/network.h"
 #include "dnncrit/param.h"
+#include "dnncrit/weights.h"
 
 typedef enum {
     CLI_OPT_FLAG,       /* bool *; "--name" alone, or "name = true|false" in a config */
@@ -163,6 +165,15 @@ int cli_run(cli_command *cli, int argc, char **argv, const cli_runner *r);
  * returns fn's exit code. */
 int cli_run_recorded(const char *command, int argc, char **argv,
                          int (*fn)(void *ctx, cJSON *record), void *ctx);
+
+/* --weights FILE (weights_option.c). cli_weights_drawn_option: whether one of
+ * the `drawn` options (those describing a random network: "width", ...) was
+ * given, with the error set. cli_weights_open: the file's network into *w
+ * and its widths and depth into net, with a note on stderr when a readout of
+ * another width is left out. */
+bool cli_weights_drawn_option(const cli_command *cli, const char *const *drawn, size_t n);
+dnc_status cli_weights_open(const char *command, const char *path, dnc_mlp_config *net,
+                            dnc_weights **w);
 
 /* Every subcommand: int cmd_NAME(int argc, char **argv), argv[0] = NAME. */
 typedef int (*cli_command_fn)(int argc, char **argv);

@@ -111,13 +111,8 @@ static int use_weights(const cli_command *cli, const char *path, dnc_net_aval_op
                        dnc_weights **w)
 {
     static const char *const drawn[] = {"width", "depth", "sigma-w", "sigma-b"};
-    for (size_t i = 0; i < sizeof drawn / sizeof drawn[0]; i++)
-        if (cli_seen(cli, drawn[i])) {
-            dnc_fail(DNC_EINVAL, "--%s does not apply with --weights (the file gives the "
-                                 "layer widths, depth and every weight)",
-                     drawn[i]);
-            return 2;
-        }
+    if (cli_weights_drawn_option(cli, drawn, sizeof drawn / sizeof drawn[0]))
+        return 2;
     if (cli_seen(cli, "networks") && o->networks != 1) {
         dnc_fail(DNC_EINVAL, "--networks must be 1 with --weights (one given network; use more "
                              "--inputs), got %zu",
@@ -130,13 +125,8 @@ static int use_weights(const cli_command *cli, const char *path, dnc_net_aval_op
         return 2;
     }
     o->networks = 1;
-    bool dropped = false;
-    if (dnc_weights_open(path, w) || dnc_weights_mlp_config(*w, &o->net, &dropped))
+    if (cli_weights_open("avalanches", path, &o->net, w))
         return 1;
-    if (dropped)
-        fprintf(stderr, "dnncrit avalanches: note: %s: the last layer '%s' is not used: its "
-                        "width differs from the hidden width %zu (a readout)\n",
-                path, dnc_weights_layer_name(*w, dnc_weights_nlayers(*w)), o->net.width);
     o->provider = dnc_weights_provide;
     o->provider_ctx = *w;
     return 0;

@@ -30,13 +30,8 @@ static bool weights_conflict(const cli_command *cli, const prop_args *a)
     static const char *const drawn[] = {"width", "depth", "input-width", "sigma-w", "sigma-b"};
     if (!a->weights)
         return false;
-    for (size_t i = 0; i < sizeof drawn / sizeof drawn[0]; i++)
-        if (cli_seen(cli, drawn[i])) {
-            dnc_fail(DNC_EINVAL, "--%s does not apply with --weights (the file gives the "
-                                 "layer widths, depth and every weight)",
-                     drawn[i]);
-            return true;
-        }
+    if (cli_weights_drawn_option(cli, drawn, sizeof drawn / sizeof drawn[0]))
+        return true;
     if (strcmp(a->engine, "ensemble") == 0 || a->networks > 1) {
         dnc_fail(DNC_EINVAL, "%s does not apply with --weights (one given network, with its "
                              "weights)",
@@ -47,26 +42,12 @@ static bool weights_conflict(const cli_command *cli, const prop_args *a)
 }
 
 /* The network of --weights FILE: its widths into o->net, its layers as the
- * weight provider. The readout note goes to stderr even under --quiet: the
- * last layer of the file is not in the results. */
+ * weight provider. */
 static dnc_status use_weights(const prop_args *a, dnc_propagate_opts *o, dnc_weights **w)
 {
-    dnc_status st = dnc_weights_open(a->weights, w);
-    bool dropped = false;
-    if (!st)
-        st = dnc_weights_mlp_config(*w, &o->net, &dropped);
+    dnc_status st = cli_weights_open("propagate", a->weights, &o->net, w);
     if (st)
         return st;
-    if (dropped) {
-        size_t L = dnc_weights_nlayers(*w), out, in;
-        dnc_weights_layer_shape(*w, L, &out, &in);
-        fprintf(stderr,
-                "dnncrit propagate: note: %s: the last layer '%s' (%zu x %zu) is not "
-                "propagated: its width differs from the hidden width %zu (a readout); layers "
-                "1..%zu are\n",
-                a->weights, dnc_weights_layer_name(*w, L), out, in, o->net.width,
-                o->net.depth);
-    }
     o->provider = dnc_weights_provide;
     o->provider_ctx = *w;
     return DNC_OK;
