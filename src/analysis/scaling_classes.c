@@ -65,8 +65,11 @@ static const dnc_uclass classes[] = {
      .tie_break = "at c = 0 its avalanche exponents are those of mean-field DP: spreading "
                   "exponents (which ABBM does not define) or a change of drive (tau and alpha "
                   "move with c) tell them apart"},
-    /* Short-range elasticity (Durin & Zapperi, PRL 84, 4705 (2000): tau = 1.27(3),
-     * alpha = 1.5(1), 1/(sigma nu z) = 1.77(12), their quoted uncertainties). */
+    /* Short-range elasticity: the central values tau ~ 1.27, alpha ~ 1.5,
+     * 1/(sigma nu z) ~ 1.77 of Durin & Zapperi, PRL 84, 4705 (2000), as
+     * shared/science.md gives them. The class errors 0.03, 0.1, 0.12 are
+     * dnncrit's working assumption for the spread between materials, not
+     * numbers checked against the paper's tables. */
     {.name = "Barkhausen short range",
      .value = {AVALANCHE_ONLY, 1.27, 1.5, 1.77},
      .error = {AVALANCHE_ONLY, 0.03, 0.1, 0.12},
