@@ -133,7 +133,9 @@ static void run_prop(void *p)
     dnc_propagate_result_free(&r);
 }
 
-static void propagation(size_t N, size_t B, dnc_product_kind product)
+/* The benchmark's network: tanh, sigma_w 1.2, sigma_b 0.1, width N, batch B,
+ * deep enough for 2^log2_work weights (B <= 16) or 512 x that many flops. */
+static prop_ctx prop_setup(size_t N, size_t B, dnc_product_kind product, int log2_work)
 {
     prop_ctx c = {dnc_propagate_opts_default(), 0, 0};
     c.o.product = product;
@@ -141,10 +143,16 @@ static void propagation(size_t N, size_t B, dnc_product_kind product)
     c.o.net.sigma_w = 1.2;
     c.o.net.sigma_b = 0.1;
     c.o.batch = B;
-    /* about 2^26 weights (B = 2) or 2^35 flops (B = 256) per run */
     double per_layer = B <= 16 ? (double)N * N : 2.0 * B * N * N / 512;
-    size_t L = (size_t)fmax(2, round((double)((size_t)1 << 26) / per_layer));
-    c.o.net.depth = L;
+    c.o.net.depth = (size_t)fmax(2, round((double)((size_t)1 << log2_work) / per_layer));
+    return c;
+}
+
+static void propagation(size_t N, size_t B, dnc_product_kind product)
+{
+    /* about 2^26 weights (B = 2) or 2^35 flops (B = 256) per run */
+    prop_ctx c = prop_setup(N, B, product, 26);
+    size_t L = c.o.net.depth;
     double t = best_time(run_prop, &c);
     const char *name = dnc_product_name(product);
     printf("propagate_gflops_%s,%zu,%zu,%.4g,GFLOP/s\n", name, N, B, c.flops / t * 1e-9);
@@ -181,20 +189,6 @@ static double time_once(void (*f)(void *), void *ctx)
     return dnc_wall_time() - t0;
 }
 
-static prop_ctx prop_setup(size_t N, size_t B, dnc_product_kind product)
-{
-    prop_ctx c = {dnc_propagate_opts_default(), 0, 0};
-    c.o.product = product;
-    c.o.net.width = N;
-    c.o.net.sigma_w = 1.2;
-    c.o.net.sigma_b = 0.1;
-    c.o.batch = B;
-    /* a quarter of the work of propagation() (many pairs, a shared machine) */
-    double per_layer = B <= 16 ? (double)N * N : 2.0 * B * N * N / 512;
-    c.o.net.depth = (size_t)fmax(2, round((double)((size_t)1 << 24) / per_layer));
-    return c;
-}
-
 static double prop_seconds(prop_ctx *c, int threads)
 {
     omp_set_num_threads(threads);
@@ -211,7 +205,7 @@ static double dgemm_seconds(gemm_ctx *g, int threads)
 static void paired_dgemm_fraction(size_t N, size_t B, dnc_product_kind product, int threads,
                                   gemm_ctx *g)
 {
-    prop_ctx c = prop_setup(N, B, product);
+    prop_ctx c = prop_setup(N, B, product, 24); /* a quarter of propagation()'s work: many pairs */
     double gflop = 2.0 * (double)g->n * (double)g->n * (double)g->n;
     double *r = malloc((size_t)pairs * sizeof *r);
     run_prop(&c); /* warm up (and learn the flop count) */
@@ -251,7 +245,7 @@ static void busy_loop_stop(pid_t pid)
 /* time(1 thread) / time(2 threads), paired (A, B, A, B, ...). */
 static void paired_two_vs_one(size_t N, size_t B, dnc_product_kind product, const char *tag)
 {
-    prop_ctx c = prop_setup(N, B, product);
+    prop_ctx c = prop_setup(N, B, product, 24); /* a quarter of propagation()'s work: many pairs */
     double *r = malloc((size_t)pairs * sizeof *r);
     run_prop(&c);
     for (int i = 0; i < pairs; i++) {
@@ -307,7 +301,7 @@ static void numpy_stop(numpy_server *s)
 
 static void paired_numpy(numpy_server *s, size_t N, size_t B, int threads)
 {
-    prop_ctx c = prop_setup(N, B, DNC_PRODUCT_OPENBLAS);
+    prop_ctx c = prop_setup(N, B, DNC_PRODUCT_OPENBLAS, 24);
     double *r = malloc((size_t)pairs * sizeof *r);
     run_prop(&c);
     numpy_seconds(s, &c);
