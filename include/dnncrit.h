@@ -45,6 +45,7 @@
 /* app: sweeps, figures, reports */
 #include "dnncrit/plot.h"
 #include "dnncrit/report.h"
+#include "dnncrit/reproduce.h"
 #include "dnncrit/result.h"
 #include "dnncrit/sweep.h"
 #include "dnncrit/train_sweep.h"

@@ -89,6 +89,11 @@ typedef struct {
     const double *inputs;  /* optional B x C_0 x S user inputs; overrides generation */
     dnc_corr_kind corr;
     double threshold;      /* rho(x) > threshold counts as active */
+    /* > 0: after each layer, every site with 0 < rho(x) < damage_cutoff is
+     * reset to zero damage (all inputs take input 0's state at that site), so
+     * that rho(x) = 0 is exactly absorbing. 0: off (smooth activations then
+     * never reach rho(x) = 0 except at the floating-point floor). */
+    double damage_cutoff;
     dnc_conv_algo algo;
     dnc_layer_observer observer;          /* H as B rows of N = C S */
     void *observer_ctx;

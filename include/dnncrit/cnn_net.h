@@ -17,6 +17,17 @@ DNC_BEGIN_DECLS
 #define DNC_CNN_MAX_SITES ((size_t)1 << 24)
 #define DNC_CNN_MAX_CHANNELS ((size_t)1 << 14)
 
+/* How weights are shared across the lattice. */
+typedef enum {
+    DNC_CNN_SHARED = 0, /* a CNN: one kernel and bias per layer, used at every site */
+    DNC_CNN_LOCAL       /* locally connected: an independent kernel and bias at every site
+                           (the control without temporal disorder) */
+} dnc_cnn_sharing;
+
+/* "shared", "local". */
+dnc_status dnc_cnn_sharing_parse(const char *name, dnc_cnn_sharing *out);
+const char *dnc_cnn_sharing_name(dnc_cnn_sharing s);
+
 typedef struct {
     int dims;              /* 1 or 2 */
     size_t channels;       /* C */
@@ -31,6 +42,7 @@ typedef struct {
     bool residual;         /* residual blocks (alpha = 0: every h^l = x when C_0 = C) */
     double residual_alpha;
     uint64_t seed;
+    dnc_cnn_sharing sharing; /* default DNC_CNN_SHARED */
 } dnc_cnn_config;
 
 /* Defaults: 1D, C = 16, k = 3, L_x = 256, L = 100, tanh, sigma_w = 1,

@@ -319,6 +319,8 @@ dnc_status dnc_cnn_opts_validate(const dnc_cnn_opts *opts)
     if (!isfinite(opts->threshold) || opts->threshold < 0)
         return dnc_fail(DNC_EINVAL, "activity threshold must be a finite number >= 0, got %g",
                         opts->threshold);
+    if (opts->damage_cutoff != 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "the damage cut-off is not implemented yet");
     if (opts->corr != DNC_CORR_PRE && opts->corr != DNC_CORR_POST)
         return dnc_fail(DNC_EINVAL, "invalid correlation kind %d", (int)opts->corr);
     if (opts->algo < DNC_CONV_AUTO || opts->algo > DNC_CONV_DIRECT)

@@ -3,6 +3,7 @@
 #include "dnncrit/cnn_net.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "models/network_common.h"
 
@@ -67,6 +68,8 @@ dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg)
         st = dnc_network_validate_init(cfg->activation, cfg->sigma_w, cfg->sigma_b);
     if (st)
         return st;
+    if (cfg->sharing != DNC_CNN_SHARED)
+        return dnc_fail(DNC_EUNSUPPORTED, "locally connected networks are not implemented yet");
     if (cfg->residual && !isfinite(cfg->residual_alpha))
         return dnc_fail(DNC_EINVAL, "residual alpha must be finite, got %g", cfg->residual_alpha);
     return DNC_OK;
@@ -100,4 +103,21 @@ void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W)
 void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
 {
     dnc_network_bias(cfg->seed, layer, cfg->channels, cfg->sigma_b, b);
+}
+
+dnc_status dnc_cnn_sharing_parse(const char *name, dnc_cnn_sharing *out)
+{
+    if (name && !strcmp(name, "shared"))
+        *out = DNC_CNN_SHARED;
+    else if (name && !strcmp(name, "local"))
+        *out = DNC_CNN_LOCAL;
+    else
+        return dnc_fail(DNC_EINVAL, "weight sharing must be 'shared' or 'local', got '%s'",
+                        name ? name : "(null)");
+    return DNC_OK;
+}
+
+const char *dnc_cnn_sharing_name(dnc_cnn_sharing s)
+{
+    return s == DNC_CNN_LOCAL ? "local" : "shared";
 }
