@@ -24,6 +24,7 @@
     X("sweep", cmd_sweep, "run a parameter sweep (threads or MPI ranks), resumable") \
     X("plot", cmd_plot, "render the figure of a result (PREFIX.json) as PNG, SVG or PDF") \
     X("report", cmd_report, "one self-contained HTML report of every result in a directory") \
+    X("reproduce", cmd_reproduce, "reproduce a paper: measure and judge each of its claims (claims.csv, report.html)") \
     X("version", cmd_version, "print the version and the libraries it was built with")
 
 #define CLI_DECLARE_COMMAND(name, fn, desc) int fn(int argc, char **argv);

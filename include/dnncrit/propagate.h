@@ -157,6 +157,11 @@ void dnc_propagate_result_free(dnc_propagate_result *res);
  * given network). */
 dnc_status dnc_propagate_networks(const dnc_propagate_opts *opts, size_t networks,
                                   dnc_propagate_result *res);
+/* The same, also keeping every network's rho: rho_each[k * depth + l] is
+ * network k's (seed opts->net.seed + k) rho at layer l + 1, the series a
+ * bootstrap over networks needs (rho_each: networks x depth; NULL: none). */
+dnc_status dnc_propagate_networks_rho(const dnc_propagate_opts *opts, size_t networks,
+                                      double *rho_each, dnc_propagate_result *res);
 
 /* "openblas" / "portable"; parsing returns DNC_EINVAL naming `s`. */
 const char *dnc_product_name(dnc_product_kind p);

@@ -13,6 +13,7 @@ DNC_BEGIN_DECLS
 #include <stdint.h>
 
 #include "dnncrit/error.h"
+#include "dnncrit/plot.h"
 
 typedef enum {
     DNC_VERDICT_SUPPORTED = 0,
@@ -31,11 +32,12 @@ typedef struct {
     double paper_value; /* the number the verdict compares with (NaN: qualitative) */
     double measured;    /* dnncrit's number */
     double error;       /* its 1-sigma error, statistical and systematic combined */
-    char detail[512];   /* what was measured, how, window, counts: shown in report.html */
+    char detail[1024];   /* what was measured, how, window, counts: shown in report.html */
     dnc_verdict verdict;
     char rule[256];     /* the rule that gave the verdict, with its numbers */
-    char command[512];  /* a dnncrit command line that measures it */
+    char command[1024]; /* a dnncrit command line (sh) that measures it */
     char figure[128];   /* figure file name inside the output directory, or "" */
+    char note[256];     /* why there is no figure, or another remark ("": none) */
 } dnc_claim;
 
 /* The verdict rule. m +- e is the measurement, p the paper's value and alt
@@ -65,6 +67,58 @@ typedef struct {
  * inconclusive verdict when the measurement itself failed to decide; a
  * non-OK status only for errors (bad options, I/O, out of memory). */
 typedef dnc_status (*dnc_claim_fn)(const dnc_reproduce_opts *o, dnc_claim *out);
+
+/* A claim function's figure: renders fig to o->out_dir/name (PNG) and sets
+ * c->figure = name. Without gnuplot, or when rendering fails, it renders
+ * nothing and says why in c->note; the claim stands on its numbers, so this
+ * returns DNC_OK in both cases (a non-OK status only for a bad argument). */
+dnc_status dnc_claim_figure(const dnc_reproduce_opts *o, dnc_claim *c, const dnc_figure *fig,
+                            const char *name);
+
+/* ---- Studies: a paper's claims, in the order they are run and reported. */
+typedef struct {
+    const char *name; /* the claim's short name, as in claims.csv */
+    dnc_claim_fn fn;
+} dnc_study_claim;
+
+typedef struct {
+    const char *name;  /* command-line name, e.g. "tamai2025" */
+    const char *paper; /* the reference, e.g. "K. Tamai et al., Phys. Rev. Research (2025)" */
+    const dnc_study_claim *claims;
+    size_t nclaims;
+} dnc_study;
+
+/* The registry (src/app/reproduce_studies.c): *list gets the studies. */
+size_t dnc_studies(const dnc_study *const **list);
+/* The study called name; DNC_EINVAL naming it and the known studies otherwise. */
+dnc_status dnc_study_find(const char *name, const dnc_study **out);
+
+/* Called before claim i of n (done NULL) and after it (done: its result,
+ * seconds: its wall time). */
+typedef void (*dnc_reproduce_progress_fn)(void *ctx, size_t i, size_t n, const char *name,
+                                          const dnc_claim *done, double seconds);
+
+typedef struct {
+    dnc_claim *claims; /* [n], in the study's order */
+    double *seconds;   /* [n] wall time of each claim */
+    size_t n;
+    double wall_s;     /* the whole run, outputs included */
+    bool figures;      /* gnuplot was available */
+} dnc_reproduce_result;
+
+/* Runs every claim of the study and writes into o->out_dir (created if
+ * missing): claims.csv, reproduce.json (run record of argc/argv: config,
+ * version, every claim with its detail and rule, timings), report.html (self-
+ * contained: figures embedded) and the claims' figures. The claims work in a
+ * private folder inside out_dir whose files are moved in only when every
+ * claim and output succeeded: a claim that fails aborts the run with the
+ * error "claim 'NAME' of STUDY: <its message>" and leaves out_dir as it was.
+ * progress may be NULL; res may be NULL (else free with
+ * dnc_reproduce_result_free). */
+dnc_status dnc_reproduce_run(const dnc_study *study, const dnc_reproduce_opts *o,
+                             dnc_reproduce_progress_fn progress, void *progress_ctx, int argc,
+                             char **argv, dnc_reproduce_result *res);
+void dnc_reproduce_result_free(dnc_reproduce_result *res);
 
 DNC_END_DECLS
 #endif

@@ -17,6 +17,7 @@
 #include "dnncrit/plot.h"
 #include "dnncrit/result.h"
 #include "dnncrit/version.h"
+#include "app/report_html.h"
 
 dnc_report_opts dnc_report_opts_default(void)
 {
@@ -112,7 +113,7 @@ static dnc_status collect(const char *dir, int depth, path_list *list)
 
 /* ------------------------------------------------------------ writing */
 
-static void html_text(FILE *fp, const char *s)
+void dnc_html_text(FILE *fp, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -128,7 +129,7 @@ static void html_text(FILE *fp, const char *s)
     }
 }
 
-static void html_number(FILE *fp, double v)
+void dnc_html_number(FILE *fp, double v)
 {
     if (isnan(v))
         fputs("–", fp);
@@ -136,26 +137,43 @@ static void html_number(FILE *fp, double v)
         fprintf(fp, "%.6g", v);
 }
 
+bool dnc_html_embed_png(FILE *fp, const char *path, const char *alt)
+{
+    char *png;
+    size_t len;
+    if (dnc_read_file(path, &png, &len))
+        return false;
+    char *b64 = dnc_base64((const unsigned char *)png, len);
+    free(png);
+    if (!b64)
+        return false;
+    fputs("<figure><img alt=\"", fp);
+    dnc_html_text(fp, alt);
+    fprintf(fp, "\" src=\"data:image/png;base64,%s\"></figure>\n", b64);
+    free(b64);
+    return true;
+}
+
 static void html_json_value(FILE *fp, const cJSON *it);
 
 static void html_json_value(FILE *fp, const cJSON *it)
 {
     if (cJSON_IsNumber(it)) {
-        html_number(fp, it->valuedouble);
+        dnc_html_number(fp, it->valuedouble);
     } else if (cJSON_IsString(it)) {
-        html_text(fp, it->valuestring);
+        dnc_html_text(fp, it->valuestring);
     } else if (cJSON_IsObject(it) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(it, "value"))) {
-        html_number(fp, cJSON_GetObjectItemCaseSensitive(it, "value")->valuedouble);
+        dnc_html_number(fp, cJSON_GetObjectItemCaseSensitive(it, "value")->valuedouble);
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(it, "error");
         if (cJSON_IsNumber(e)) {
             fputs(" ± ", fp);
-            html_number(fp, e->valuedouble);
+            dnc_html_number(fp, e->valuedouble);
         }
     } else if (cJSON_IsObject(it) && it->child) {
         fputs("<table class=\"sub\">", fp);
         for (const cJSON *k = it->child; k; k = k->next) {
             fputs("<tr><th>", fp);
-            html_text(fp, k->string);
+            dnc_html_text(fp, k->string);
             fputs("</th><td>", fp);
             html_json_value(fp, k);
             fputs("</td></tr>", fp);
@@ -166,7 +184,7 @@ static void html_json_value(FILE *fp, const cJSON *it)
         fputs("<table class=\"sub\"><tr>", fp);
         for (const cJSON *k = it->child->child; k; k = k->next) {
             fputs("<th>", fp);
-            html_text(fp, k->string);
+            dnc_html_text(fp, k->string);
             fputs("</th>", fp);
         }
         fputs("</tr>\n", fp);
@@ -187,7 +205,7 @@ static void html_json_value(FILE *fp, const cJSON *it)
         char *s = cJSON_PrintUnformatted(it);
         if (s && strlen(s) > 300)
             strcpy(s + 290, " …");
-        html_text(fp, s ? s : "?");
+        dnc_html_text(fp, s ? s : "?");
         free(s);
     }
 }
@@ -199,7 +217,7 @@ static void key_value_table(FILE *fp, const char *caption, const cJSON *obj)
     fprintf(fp, "<table class=\"kv\"><caption>%s</caption>\n", caption);
     for (const cJSON *it = obj->child; it; it = it->next) {
         fputs("<tr><th>", fp);
-        html_text(fp, it->string);
+        dnc_html_text(fp, it->string);
         fputs("</th><td>", fp);
         html_json_value(fp, it);
         fputs("</td></tr>\n", fp);
@@ -222,14 +240,14 @@ static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char 
             is_err[err[c]] = true;
     }
     fputs("<table class=\"data\"><caption>", fp);
-    html_text(fp, csv_name);
+    dnc_html_text(fp, csv_name);
     fprintf(fp, ": %zu rows%s</caption>\n<tr>", t->nrows,
             t->nrows > max_rows ? " (first rows shown)" : "");
     for (size_t c = 0; c < t->ncols; c++) {
         if (is_err[c])
             continue;
         fputs("<th>", fp);
-        html_text(fp, t->names[c]);
+        dnc_html_text(fp, t->names[c]);
         fputs("</th>", fp);
     }
     fputs("</tr>\n", fp);
@@ -241,12 +259,12 @@ static void csv_table(FILE *fp, const dnc_table *t, size_t max_rows, const char 
             fputs("<td>", fp);
             const char *text = dnc_table_text(t, r, c);
             if (text)
-                html_text(fp, text);
+                dnc_html_text(fp, text);
             else
-                html_number(fp, t->v[r * t->ncols + c]);
+                dnc_html_number(fp, t->v[r * t->ncols + c]);
             if (err[c] >= 0) {
                 fputs(" ± ", fp);
-                html_number(fp, t->v[r * t->ncols + (size_t)err[c]]);
+                dnc_html_number(fp, t->v[r * t->ncols + (size_t)err[c]]);
             }
             fputs("</td>", fp);
         }
@@ -290,32 +308,23 @@ static bool embed_figure(FILE *fp, const char *json_path, const cJSON *rec, cons
     dnc_figure_free(fig);
     if (st) {
         fputs("<p class=\"warn\">figure not rendered: ", fp);
-        html_text(fp, dnc_last_error());
+        dnc_html_text(fp, dnc_last_error());
         fputs("</p>\n", fp);
         return false;
     }
-    char *png;
-    size_t len;
-    bool ok = false;
-    if (!dnc_read_file(path, &png, &len)) {
-        char *b64 = dnc_base64((const unsigned char *)png, len);
-        if (b64) {
-            fprintf(fp, "<figure><img alt=\"figure %zu\" src=\"data:image/png;base64,%s\">"
-                        "</figure>\n", index, b64);
-            ok = true;
-        }
-        free(b64);
-        free(png);
-    }
+    char alt[32];
+    snprintf(alt, sizeof alt, "figure %zu", index);
+    bool ok = dnc_html_embed_png(fp, path, alt);
     unlink(path);
     return ok;
 }
 
-static void write_head(FILE *fp, const char *dir)
+void dnc_html_head(FILE *fp, const char *title, const char *subject, const char *extra_css)
 {
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>dnncrit "
-          "report: ", fp);
-    html_text(fp, dir);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", fp);
+    dnc_html_text(fp, title);
+    fputs(": ", fp);
+    dnc_html_text(fp, subject);
     fputs("</title>\n<style>\n"
           "body{font-family:sans-serif;max-width:1600px;margin:2em auto;padding:0 1em;"
           "color:#222}\n"
@@ -327,14 +336,19 @@ static void write_head(FILE *fp, const char *dir)
           "table.sub{margin:0;font-size:.95em}table.sub th,table.sub td{border-color:#e4e4e4}\n"
           "img{max-width:100%;border:1px solid #eee}\n.warn{color:#a00}\n"
           "code{background:#f4f4f4;padding:0 .3em}\n"
-          "nav li{margin:.1em 0}\n</style></head><body>\n", fp);
+          "nav li{margin:.1em 0}\n", fp);
+    if (extra_css)
+        fputs(extra_css, fp);
+    fputs("</style></head><body>\n", fp);
     char stamp[40];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    fputs("<h1>dnncrit report: <code>", fp);
-    html_text(fp, dir);
+    fputs("<h1>", fp);
+    dnc_html_text(fp, title);
+    fputs(": <code>", fp);
+    dnc_html_text(fp, subject);
     fprintf(fp, "</code></h1>\n<p>Generated %s by dnncrit %s.</p>\n", stamp, DNNCRIT_VERSION);
 }
 
@@ -343,9 +357,9 @@ static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc
                          size_t index, size_t *nfig)
 {
     fprintf(fp, "<h2 id=\"r%zu\">", index);
-    html_text(fp, cJSON_GetObjectItemCaseSensitive(rec, "command")->valuestring);
+    dnc_html_text(fp, cJSON_GetObjectItemCaseSensitive(rec, "command")->valuestring);
     fputs(": <code>", fp);
-    html_text(fp, path);
+    dnc_html_text(fp, path);
     fputs("</code></h2>\n", fp);
     const cJSON *argv = cJSON_GetObjectItemCaseSensitive(rec, "argv");
     if (cJSON_IsArray(argv)) {
@@ -353,7 +367,7 @@ static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc
         for (const cJSON *a = argv->child; a; a = a->next)
             if (cJSON_IsString(a)) {
                 fputc(' ', fp);
-                html_text(fp, a->valuestring);
+                dnc_html_text(fp, a->valuestring);
             }
         fputs("</code></p>\n", fp);
     }
@@ -385,9 +399,9 @@ static void write_result(FILE *fp, const char *path, const cJSON *rec, const dnc
 static void write_skipped(FILE *fp, const char *path, const char *why)
 {
     fputs("<p class=\"warn\">skipped <code>", fp);
-    html_text(fp, path);
+    dnc_html_text(fp, path);
     fputs("</code>: ", fp);
-    html_text(fp, why);
+    dnc_html_text(fp, why);
     fputs("</p>\n", fp);
 }
 
@@ -511,13 +525,13 @@ static void write_contents(FILE *fp, const report_entry *es, size_t n)
         if (es[i].state != ENTRY_RESULT)
             continue;
         fprintf(fp, "<li><a href=\"#r%zu\">", i);
-        html_text(fp, command_of(&es[i]));
+        dnc_html_text(fp, command_of(&es[i]));
         fputs("</a>: <code>", fp);
-        html_text(fp, es[i].path);
+        dnc_html_text(fp, es[i].path);
         fputs("</code>", fp);
         if (es[i].note) {
             fputs(" <span class=\"warn\">(", fp);
-            html_text(fp, es[i].note);
+            dnc_html_text(fp, es[i].note);
             fputs(")</span>", fp);
         }
         fputs("</li>\n", fp);
@@ -532,10 +546,10 @@ static bool short_value(FILE *fp, const cJSON *it)
     const cJSON *first = cJSON_IsArray(it) ? it->child : NULL;
     if (first && cJSON_IsNumber(first)) {
         int n = cJSON_GetArraySize(it);
-        html_number(fp, first->valuedouble);
+        dnc_html_number(fp, first->valuedouble);
         if (n > 1) {
             fputs(" … ", fp);
-            html_number(fp, cJSON_GetArrayItem(it, n - 1)->valuedouble);
+            dnc_html_number(fp, cJSON_GetArrayItem(it, n - 1)->valuedouble);
             fprintf(fp, " (%d values)", n);
         }
         return true;
@@ -558,7 +572,7 @@ static void short_pair(FILE *fp, const cJSON *it, size_t *shown)
     fclose(mem);
     if (ok && len < 120) {
         fputs(*shown ? ", " : "", fp);
-        html_text(fp, it->string);
+        dnc_html_text(fp, it->string);
         fprintf(fp, " = %s", buf);
         (*shown)++;
     }
@@ -606,15 +620,15 @@ static void write_summary(FILE *fp, const report_entry *es, size_t n)
         if (e->state != ENTRY_RESULT)
             continue;
         fprintf(fp, "<tr><td><a href=\"#r%zu\">", i);
-        html_text(fp, command_of(e));
+        dnc_html_text(fp, command_of(e));
         fputs("</a></td><td><code>", fp);
-        html_text(fp, e->path);
+        dnc_html_text(fp, e->path);
         fputs("</code></td><td>", fp);
         key_parameters(fp, e->rec);
         fputs("</td><td>", fp);
         key_results(fp, e->rec, command_of(e));
         fputs("</td><td class=\"warn\">", fp);
-        html_text(fp, e->note ? e->note : "");
+        dnc_html_text(fp, e->note ? e->note : "");
         fputs("</td></tr>\n", fp);
     }
     fputs("</table>\n", fp);
@@ -637,7 +651,7 @@ static void write_entry(FILE *fp, report_entry *e, size_t index, const dnc_repor
     write_result(fp, e->path, e->rec, &e->t, e->has_table, &without_figure, tmpdir, index, nfig);
     if (e->note) {
         fputs("<p class=\"warn\">", fp);
-        html_text(fp, e->note);
+        dnc_html_text(fp, e->note);
         fputs(" (listed from its run record only)</p>\n", fp);
     }
 }
@@ -645,7 +659,7 @@ static void write_entry(FILE *fp, report_entry *e, size_t index, const dnc_repor
 static void write_body(FILE *fp, const char *dir, report_entry *es, size_t n,
                        const dnc_report_opts *o, const char *tmpdir, size_t *nfig)
 {
-    write_head(fp, dir);
+    dnc_html_head(fp, "dnncrit report", dir, NULL);
     if (!o->figures)
         fputs("<p class=\"warn\">Figures omitted (gnuplot not available or disabled).</p>\n", fp);
     write_contents(fp, es, n);

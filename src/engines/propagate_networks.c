@@ -108,7 +108,7 @@ static dnc_status run_block(const dnc_propagate_opts *o, size_t k0, size_t n,
 }
 
 static dnc_status run_networks(const dnc_propagate_opts *o, size_t K, accumulator *acc,
-                               dnc_propagate_result *res)
+                               double *rho_each, dnc_propagate_result *res)
 {
     dnc_propagate_result *slots = calloc(BLOCK, sizeof *slots);
     if (!slots)
@@ -122,6 +122,9 @@ static dnc_status run_networks(const dnc_propagate_opts *o, size_t K, accumulato
         for (size_t i = 0; i < n; i++) {
             if (!st) {
                 accumulate(acc, &slots[i]);
+                if (rho_each)
+                    memcpy(rho_each + (k0 + i) * slots[i].depth, slots[i].rho,
+                           slots[i].depth * sizeof *rho_each);
                 res->flops += slots[i].flops;
                 memcpy(res->device, slots[i].device, sizeof res->device);
             }
@@ -136,6 +139,12 @@ static dnc_status run_networks(const dnc_propagate_opts *o, size_t K, accumulato
 
 dnc_status dnc_propagate_networks(const dnc_propagate_opts *o, size_t K,
                                   dnc_propagate_result *res)
+{
+    return dnc_propagate_networks_rho(o, K, NULL, res);
+}
+
+dnc_status dnc_propagate_networks_rho(const dnc_propagate_opts *o, size_t K, double *rho_each,
+                                      dnc_propagate_result *res)
 {
     memset(res, 0, sizeof *res);
     dnc_status st = dnc_propagate_validate(o);
@@ -155,7 +164,7 @@ dnc_status dnc_propagate_networks(const dnc_propagate_opts *o, size_t K,
         return st;
     }
     double t0 = dnc_wall_time();
-    st = run_networks(o, K, &acc, res);
+    st = run_networks(o, K, &acc, rho_each, res);
     if (!st) {
         res->depth = L;
         res->networks = K;

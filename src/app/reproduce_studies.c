@@ -1,0 +1,28 @@
+/* The study registry of `dnncrit reproduce` (dnncrit/reproduce.h): a study
+ * is its name, its paper and its claims in the order they are run and
+ * reported. Adding a claim is one line in its study's table. */
+#include "dnncrit/reproduce.h"
+
+#include "app/reproduce_tamai_mlp.h"
+
+/* Tamai et al., Phys. Rev. Research (2025), arXiv:2307.02284; docs/reproduce.md. */
+static const dnc_study_claim tamai2025_claims[] = {
+    {"MLP class", dnc_tamai_mlp_class},
+    {"kappa collapse", dnc_tamai_kappa_collapse},
+    {"finite-size scaling", dnc_tamai_fss},
+    {"finite-width boundary", dnc_tamai_width_boundary},
+};
+
+static const dnc_study tamai2025 = {
+    "tamai2025",
+    "K. Tamai et al., Phys. Rev. Research (2025), arXiv:2307.02284 (the full text was not "
+    "available: the claims are those the README and docs/ensemble.md attribute to it)",
+    tamai2025_claims, sizeof tamai2025_claims / sizeof tamai2025_claims[0]};
+
+static const dnc_study *const studies[] = {&tamai2025};
+
+size_t dnc_studies(const dnc_study *const **list)
+{
+    *list = studies;
+    return sizeof studies / sizeof studies[0];
+}
