@@ -37,12 +37,13 @@ void dnc_claim_judge(dnc_claim *c, double m, double e, double p, double alt)
         c->verdict = DNC_VERDICT_INCONCLUSIVE;
     if (isfinite(alt))
         snprintf(c->rule, sizeof c->rule,
-                 "|m - paper|/err = %.2f, |m - alternative %.4g|/err = %.2f; supported if <= 2 "
-                 "and > 2, not supported if the first > 3",
+                 "|m - paper|/err = %.2f, |m - alternative %.4g|/err = %.2f: supported if the "
+                 "first <= 2 and the second > 2, not supported if the first > 3, else inconclusive",
                  z, alt, za);
     else
         snprintf(c->rule, sizeof c->rule,
-                 "|m - paper|/err = %.2f; supported if <= 2, not supported if > 3", z);
+                 "|m - paper|/err = %.2f: supported if <= 2, not supported if > 3, else "
+                 "inconclusive", z);
 }
 
 static void csv_text(FILE *fp, const char *s, const char *sep)

@@ -172,7 +172,7 @@ static dnc_status class_figure(const dnc_reproduce_opts *o, dnc_claim *c, const 
                                const dnc_decay_result *d, double kappa, double alt,
                                const char *alt_name)
 {
-    dnc_figure *fig = dnc_figure_new("tanh MLP at its critical point (sigma_b = 0.3)");
+    dnc_figure *fig = dnc_figure_new("tanh MLP at its critical point (σ_b = 0.3)");
     if (!fig)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     dnc_status st = DNC_OK;
@@ -380,7 +380,7 @@ static dnc_status kc_figure(const dnc_reproduce_opts *o, dnc_claim *c, const kc_
 
 dnc_status dnc_tamai_kappa_collapse(const dnc_reproduce_opts *o, dnc_claim *c)
 {
-    size_t N = o->quick ? 8192 : 32768, L = o->quick ? 400 : 2000, K = o->quick ? 16 : 32;
+    size_t N = o->quick ? 16384 : 32768, L = o->quick ? 400 : 2000, K = o->quick ? 16 : 32;
     size_t l0 = L / 2;
     snprintf(c->paper, sizeof c->paper,
              "at criticality rho(l) -> 1/(kappa l) with the mean-field metric factor kappa, "
