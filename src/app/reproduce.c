@@ -1,8 +1,9 @@
-/* Claims, their verdict rule and claims.csv (dnncrit/reproduce.h). */
+/* Claims, their verdict rule, claims.csv and a claim's figure (dnncrit/reproduce.h). */
 #include "dnncrit/reproduce.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnncrit/io.h"
@@ -80,4 +81,31 @@ dnc_status dnc_claims_write_csv(const char *path, const dnc_claim *claims, size_
         csv_text(f.fp, c->command, "\n");
     }
     return dnc_afile_commit(&f);
+}
+
+dnc_status dnc_claim_figure(const dnc_reproduce_opts *o, dnc_claim *c, const dnc_figure *fig,
+                            const char *name)
+{
+    if (!o || !o->out_dir || !c || !fig || !name || !*name || strchr(name, '/') ||
+        strlen(name) >= sizeof c->figure)
+        return dnc_fail(DNC_EINVAL, "claim figure: needs an output folder, a figure and a "
+                                    "plain file name shorter than %zu characters",
+                        sizeof c->figure);
+    c->figure[0] = '\0';
+    if (!dnc_plot_available()) {
+        snprintf(c->note, sizeof c->note, "no figure: gnuplot is not available");
+        return DNC_OK;
+    }
+    size_t n = strlen(o->out_dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    if (!path)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    snprintf(path, n, "%s/%s", o->out_dir, name);
+    if (dnc_figure_render(fig, path, DNC_PLOT_PNG) == DNC_OK)
+        snprintf(c->figure, sizeof c->figure, "%s", name);
+    else
+        snprintf(c->note, sizeof c->note, "figure not rendered: %s", dnc_last_error());
+    dnc_clear_error();
+    free(path);
+    return DNC_OK;
 }

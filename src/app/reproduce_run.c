@@ -15,52 +15,6 @@
 #include "dnncrit/io.h"
 #include "app/report_html.h"
 
-dnc_status dnc_claim_figure(const dnc_reproduce_opts *o, dnc_claim *c, const dnc_figure *fig,
-                            const char *name)
-{
-    if (!o || !o->out_dir || !c || !fig || !name || !*name || strchr(name, '/') ||
-        strlen(name) >= sizeof c->figure)
-        return dnc_fail(DNC_EINVAL, "claim figure: needs an output folder, a figure and a "
-                                    "plain file name shorter than %zu characters",
-                        sizeof c->figure);
-    c->figure[0] = '\0';
-    if (!dnc_plot_available()) {
-        snprintf(c->note, sizeof c->note, "no figure: gnuplot is not available");
-        return DNC_OK;
-    }
-    size_t n = strlen(o->out_dir) + strlen(name) + 2;
-    char *path = malloc(n);
-    if (!path)
-        return dnc_fail(DNC_ENOMEM, "out of memory");
-    snprintf(path, n, "%s/%s", o->out_dir, name);
-    if (dnc_figure_render(fig, path, DNC_PLOT_PNG) == DNC_OK)
-        snprintf(c->figure, sizeof c->figure, "%s", name);
-    else
-        snprintf(c->note, sizeof c->note, "figure not rendered: %s", dnc_last_error());
-    dnc_clear_error();
-    free(path);
-    return DNC_OK;
-}
-
-/* ------------------------------------------------------------ registry */
-
-dnc_status dnc_study_find(const char *name, const dnc_study **out)
-{
-    const dnc_study *const *list;
-    size_t n = dnc_studies(&list);
-    for (size_t i = 0; name && i < n; i++)
-        if (strcmp(list[i]->name, name) == 0) {
-            *out = list[i];
-            return DNC_OK;
-        }
-    char known[256] = "";
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(known);
-        snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", list[i]->name);
-    }
-    return dnc_fail(DNC_EINVAL, "unknown study '%s' (known: %s)", name ? name : "", known);
-}
-
 /* ------------------------------------------------------------ staging */
 
 static char *join(const char *dir, const char *name)

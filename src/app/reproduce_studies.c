@@ -3,6 +3,9 @@
  * reported. Adding a claim is one line in its study's table. */
 #include "dnncrit/reproduce.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "app/reproduce_tamai_mlp.h"
 
 /* Tamai et al., Phys. Rev. Research (2025), arXiv:2307.02284; docs/reproduce.md. */
@@ -25,4 +28,21 @@ size_t dnc_studies(const dnc_study *const **list)
 {
     *list = studies;
     return sizeof studies / sizeof studies[0];
+}
+
+dnc_status dnc_study_find(const char *name, const dnc_study **out)
+{
+    const dnc_study *const *list;
+    size_t n = dnc_studies(&list);
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(list[i]->name, name) == 0) {
+            *out = list[i];
+            return DNC_OK;
+        }
+    char known[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(known);
+        snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", list[i]->name);
+    }
+    return dnc_fail(DNC_EINVAL, "unknown study '%s' (known: %s)", name ? name : "", known);
 }
