@@ -3,12 +3,13 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "dnncrit/reproduce.h"
 
 typedef struct {
-    const char *out_dir;
+    const char *out_dir, *claims;
     uint64_t seed;
     size_t threads;
     bool quick, quiet, list;
@@ -37,6 +38,44 @@ static void progress(void *ctx, size_t i, size_t n, const char *name, const dnc_
                 n, name, dnc_verdict_name(done->verdict), done->measured, done->error, seconds);
 }
 
+/* The claims of `study` named in the comma-separated list `names`, in the
+ * study's order, into *sub (its claims in `buf`, room for study->nclaims);
+ * false (message on stderr) when a name is not one of the study's claims. */
+static bool select_claims(const dnc_study *study, const char *names, dnc_study *sub,
+                          dnc_study_claim *buf)
+{
+    *sub = *study;
+    sub->claims = buf;
+    sub->nclaims = 0;
+    bool *want = calloc(study->nclaims, sizeof *want);
+    if (!want)
+        return false;
+    bool ok = true;
+    for (const char *p = names; ok && *p;) {
+        size_t len = strcspn(p, ",");
+        size_t k = 0;
+        while (k < study->nclaims && !(strlen(study->claims[k].name) == len &&
+                                       strncmp(study->claims[k].name, p, len) == 0))
+            k++;
+        if (k == study->nclaims) {
+            fprintf(stderr, "dnncrit reproduce: error: %s has no claim '%.*s' (its claims: ",
+                    study->name, (int)len, p);
+            for (size_t i = 0; i < study->nclaims; i++)
+                fprintf(stderr, "%s%s", i ? ", " : "", study->claims[i].name);
+            fprintf(stderr, ")\n");
+            ok = false;
+        } else {
+            want[k] = true;
+        }
+        p += len + (p[len] == ',');
+    }
+    for (size_t k = 0; ok && k < study->nclaims; k++)
+        if (want[k])
+            buf[sub->nclaims++] = study->claims[k];
+    free(want);
+    return ok && sub->nclaims > 0;
+}
+
 static int run(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     reproduce_args *a = ctx;
@@ -57,6 +96,16 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
         fprintf(stderr, "dnncrit reproduce: error: --out-dir DIR is required\n");
         return CLI_EXIT_USAGE;
     }
+    dnc_study sub;
+    dnc_study_claim *buf = NULL;
+    if (a->claims) {
+        buf = calloc(study->nclaims ? study->nclaims : 1, sizeof *buf);
+        if (!buf || !select_claims(study, a->claims, &sub, buf)) {
+            free(buf);
+            return CLI_EXIT_USAGE;
+        }
+        study = &sub;
+    }
     if (a->threads)
         omp_set_num_threads((int)a->threads);
     dnc_reproduce_opts o = {.quick = a->quick,
@@ -65,10 +114,12 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
                             .seed = a->seed,
                             .threads = a->threads ? (int)a->threads : omp_get_max_threads()};
     dnc_reproduce_result r;
-    if (dnc_reproduce_run(study, &o, a->quiet ? NULL : progress, (void *)study->name, argc, argv,
-                          &r))
+    dnc_status st = dnc_reproduce_run(study, &o, a->quiet ? NULL : progress, (void *)study->name,
+                                      argc, argv, &r);
+    free(buf);
+    if (st)
         return cli_fail("reproduce");
-    cli_say(a->quiet, "%s (%s): %zu claims in %.0f s\n", study->name,
+    cli_say(a->quiet, "%s (%s): %zu claims in %.0f s\n", cli->positional[0],
             a->quick ? "quick" : "full", r.n, r.wall_s);
     for (size_t i = 0; i < r.n; i++)
         cli_say(a->quiet, "  %-24s %-14s measured %.4g +- %.2g (paper %.4g)\n", r.claims[i].claim,
@@ -90,6 +141,8 @@ int cmd_reproduce(int argc, char **argv)
                 "reduced sizes: the whole study in about 10 minutes on 2 cores"),
         CLI_OPT("seed", CLI_OPT_U64, &a.seed, "first network seed (and bootstrap seed)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
+        CLI_OPT("claim", CLI_OPT_STRING, &a.claims,
+                "run only these claims of STUDY (comma-separated names, as --list shows them)"),
         CLI_OPT("list", CLI_OPT_FLAG, &a.list, "list the studies and their claims, then exit"),
         CLI_QUIET_OPTION(&a.quiet),
     };

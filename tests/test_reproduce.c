@@ -2,8 +2,10 @@
  * of a tiny test-only study end to end, a failing claim that leaves nothing
  * behind, and the command's exit codes. The studies' real claims run in the
  * slow test reproduce_tamai2025_quick (tests/reproduce_quick_check.sh). */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -191,6 +193,15 @@ static void test_run_end_to_end(void **state)
     snprintf(out, sizeof out, "%s/new/out", dir); /* created, parents too */
     dnc_reproduce_opts o = {.quick = true, .out_dir = out, .quiet = true, .seed = 7, .threads = 1};
     char *argv[] = {"reproduce", "teststudy", "--quick"};
+    /* the working folder of an earlier run that was killed: removed */
+    assert_int_equal(dnc_make_dirs(out), DNC_OK);
+    long dead = 4194303; /* above Linux's default pid_max; checked below */
+    while (dead > 2 && !(kill((pid_t)dead, 0) != 0 && errno == ESRCH))
+        dead--;
+    char stale[4300];
+    snprintf(stale, sizeof stale, "%s/.reproduce.tmp.%ld", out, dead);
+    assert_int_equal(dnc_make_dirs(stale), DNC_OK);
+    tu_write_file(tu_path(stale, "half.png"), "x", 1);
     int calls[2] = {0, 0};
     dnc_reproduce_result r;
     assert_int_equal(dnc_reproduce_run(&good_study, &o, count_calls, calls, 3, argv, &r), DNC_OK);
@@ -299,6 +310,12 @@ static void test_cli(void **state)
     assert_false(tu_exists(tu_path(dir, "o2")));
     assert_false(tu_exists(tu_path(dir, "o3")));
     assert_false(tu_exists(tu_path(dir, "o4")));
+    assert_int_equal(tu_run_cli(dir, "reproduce tamai2025 --claim 'MLP class,nope' --out-dir %s/o5", dir), 2);
+    text = tu_read(tu_path(dir, "stderr"));
+    assert_non_null(strstr(text, "no claim 'nope'"));
+    assert_non_null(strstr(text, "finite-width boundary")); /* the claims are listed */
+    free(text);
+    assert_false(tu_exists(tu_path(dir, "o5")));
     assert_int_equal(tu_run_cli(dir, "reproduce --help"), 0);
     tu_rmtree_free(dir);
 }

@@ -3,11 +3,14 @@
 #include "dnncrit/reproduce.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -17,6 +20,8 @@
 
 /* ------------------------------------------------------------ staging */
 
+static dnc_status empty_stage(const char *stage, const char *into);
+
 static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -24,6 +29,28 @@ static char *join(const char *dir, const char *name)
     if (p)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
+}
+
+/* Working folders of earlier runs that were killed (their process is gone):
+ * removed, so that an interrupted run leaves nothing behind for long. */
+static void remove_stale_stages(const char *out_dir)
+{
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid;
+        char rest;
+        if (sscanf(e->d_name, ".reproduce.tmp.%ld%c", &pid, &rest) != 1 || pid <= 0 ||
+            pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *stage = join(out_dir, e->d_name);
+        if (stage)
+            empty_stage(stage, NULL);
+        free(stage);
+    }
+    closedir(d);
 }
 
 /* The claims' private folder inside out_dir. */
@@ -280,8 +307,10 @@ dnc_status dnc_reproduce_run(const dnc_study *study, const dnc_reproduce_opts *o
     double t0 = dnc_wall_time();
     dnc_status st = dnc_make_dirs(opts->out_dir);
     char *stage = NULL;
-    if (!st)
+    if (!st) {
+        remove_stale_stages(opts->out_dir);
         st = make_stage(opts->out_dir, &stage);
+    }
     if (st)
         return st;
     dnc_reproduce_result r = {0};
