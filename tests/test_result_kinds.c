@@ -62,6 +62,7 @@ static const struct {
      "sigma_w,sigma_b,depth,width,test_acc_mean,test_acc_err,diverged_frac,chi1_mf,xi_c,"
      "sigma_w_crit,dist_crit,depth_over_xi,kappa_L,chi1_weights_init,susceptibility_init"},
     {DNC_RESULT_SWEEP, "index"},
+    {DNC_RESULT_CLAIMS, "claim,paper,measured,error,verdict,command"},
 };
 enum { NPINNED = sizeof pinned / sizeof pinned[0] };
 
@@ -88,6 +89,7 @@ static const struct {
     {"train", DNC_RESULT_TRAIN_HISTORY},
     {"train-sweep", DNC_RESULT_TRAIN_SWEEP_POINTS},
     {"sweep", DNC_RESULT_SWEEP},
+    {"reproduce", DNC_RESULT_CLAIMS},
 };
 enum { NPINNED_RECORDS = sizeof pinned_records / sizeof pinned_records[0] };
 

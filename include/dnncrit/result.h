@@ -49,6 +49,7 @@ typedef enum {
     DNC_RESULT_TRAIN_SWEEP_POINTS,    /* train-sweep sweep.csv: one row per trained network */
     DNC_RESULT_TRAIN_SWEEP_LANDSCAPE, /* train-sweep landscape.csv */
     DNC_RESULT_SWEEP,           /* sweep table.csv: open after index */
+    DNC_RESULT_CLAIMS,          /* reproduce claims.csv: one row per claim, text and numbers */
     DNC_RESULT_NKINDS
 } dnc_result_kind;
 
@@ -110,6 +111,8 @@ enum { DNC_TSL_SIGMA_W, DNC_TSL_SIGMA_B, DNC_TSL_DEPTH, DNC_TSL_WIDTH, DNC_TSL_T
 /* table.csv of sweep: index, then the swept parameters and the sweep
  * type's observables (dnc_sweep_csv_header, sweep.h). */
 enum { DNC_SWEEP_INDEX };
+enum { DNC_CLAIMS_CLAIM, DNC_CLAIMS_PAPER, DNC_CLAIMS_MEASURED, DNC_CLAIMS_ERROR,
+       DNC_CLAIMS_VERDICT, DNC_CLAIMS_COMMAND };
 
 /* One column: its name, and other spellings a reader also accepts (results
  * written by hand or by other tools), NULL-terminated or NULL. */

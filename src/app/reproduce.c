@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dnncrit/io.h"
+#include "dnncrit/result.h"
 
 const char *dnc_verdict_name(dnc_verdict v)
 {
@@ -70,7 +71,7 @@ dnc_status dnc_claims_write_csv(const char *path, const dnc_claim *claims, size_
     dnc_status st = dnc_afile_open(&f, path);
     if (st)
         return st;
-    fputs("claim,paper,measured,error,verdict,command\n", f.fp);
+    dnc_result_write_header(f.fp, DNC_RESULT_CLAIMS);
     for (size_t i = 0; i < n; i++) {
         const dnc_claim *c = &claims[i];
         csv_text(f.fp, c->claim, ",");

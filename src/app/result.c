@@ -116,6 +116,9 @@ static const dnc_result_kind_info kinds[DNC_RESULT_NKINDS] = {
                               "the swept parameters and the observables of the sweep type "
                               "(dnc_sweep_csv_header)",
                               {"index", NULL}),
+    [DNC_RESULT_CLAIMS] = KIND("reproduce claims", NULL, {"claim", NULL}, {"paper", NULL},
+                               {"measured", NULL}, {"error", NULL}, {"verdict", NULL},
+                               {"command", NULL}),
 };
 
 const dnc_result_kind_info *dnc_result_kind_get(dnc_result_kind kind)
@@ -206,6 +209,8 @@ static const dnc_result_record records[] = {
      OUTS({"csv", DNC_RESULT_TRAIN_SWEEP_POINTS},
           {"landscape", DNC_RESULT_TRAIN_SWEEP_LANDSCAPE})},
     {"sweep", DNC_RESULT_SWEEP, KEYS("points", "failed"), OUTS({"csv", DNC_RESULT_SWEEP})},
+    {"reproduce", DNC_RESULT_CLAIMS, KEYS("supported", "not_supported", "inconclusive"),
+     OUTS({"claims", DNC_RESULT_CLAIMS})},
     {NULL, DNC_RESULT_NKINDS, NULL, NULL},
 };
 
