@@ -261,6 +261,31 @@ static void test_run_end_to_end(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Without gnuplot: tables only, the report and the claim say why. */
+static void test_run_without_gnuplot(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    setenv("DNNCRIT_GNUPLOT", "/nonexistent/gnuplot", 1);
+    assert_false(dnc_plot_available());
+    dnc_reproduce_opts o = {.quick = true, .out_dir = dir, .quiet = true, .seed = 1};
+    char *argv[] = {"reproduce"};
+    dnc_reproduce_result r;
+    dnc_status st = dnc_reproduce_run(&good_study, &o, NULL, NULL, 1, argv, &r);
+    unsetenv("DNNCRIT_GNUPLOT");
+    assert_int_equal(st, DNC_OK);
+    assert_false(r.figures);
+    assert_string_equal(r.claims[0].figure, "");
+    assert_non_null(strstr(r.claims[0].note, "gnuplot"));
+    char *html = tu_read(tu_path(dir, "report.html"));
+    assert_non_null(strstr(html, "gnuplot is not available"));
+    assert_null(strstr(html, "<img"));
+    free(html);
+    assert_int_equal(tu_count_entries(dir), 3); /* no figure */
+    dnc_reproduce_result_free(&r);
+    tu_rmtree_free(dir);
+}
+
 static void test_failing_claim_leaves_nothing(void **state)
 {
     (void)state;
@@ -327,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_run_end_to_end),
+        cmocka_unit_test(test_run_without_gnuplot),
         cmocka_unit_test(test_failing_claim_leaves_nothing),
         cmocka_unit_test(test_cli),
     };
