@@ -226,6 +226,14 @@ dnc_status dnc_tamai_mlp_class(const dnc_reproduce_opts *o, dnc_claim *c)
     dnc_mf_point mf;
     if ((st = dnc_mf_analyse(&mp, &mf)))
         return st;
+    c->command[0] = '\0';
+    append(c->command, sizeof c->command, "for s in $(seq %llu %llu); do ",
+           (unsigned long long)o->seed, (unsigned long long)(o->seed + K - 1));
+    append(c->command, sizeof c->command,
+           "dnncrit propagate --engine ensemble --seed $s --width %zu --depth %zu --sigma-w %.17g "
+           "--sigma-b 0.3 --activation tanh --quiet --out mlp_s$s; done; dnncrit exponents "
+           "mlp_s*.csv --tmin %g --seed %llu --out mlp_delta",
+           N, L, swc, tmin, (unsigned long long)o->seed);
     dnc_series s;
     dnc_propagate_result r;
     if ((st = ensemble(o, DNC_ACT_TANH, swc, N, L, K, false, &s, &r)))
@@ -264,17 +272,7 @@ dnc_status dnc_tamai_mlp_class(const dnc_reproduce_opts *o, dnc_claim *c)
     dnc_series_free(&s);
     if (!st)
         st = off_critical(o, swc, c);
-    if (st)
-        return st;
-    c->command[0] = '\0';
-    append(c->command, sizeof c->command, "for s in $(seq %llu %llu); do ",
-           (unsigned long long)o->seed, (unsigned long long)(o->seed + K - 1));
-    append(c->command, sizeof c->command,
-           "dnncrit propagate --engine ensemble --seed $s --width %zu --depth %zu --sigma-w %.17g "
-           "--sigma-b 0.3 --activation tanh --quiet --out mlp_s$s; done; dnncrit exponents "
-           "mlp_s*.csv --tmin %g --seed %llu --out mlp_delta",
-           N, L, swc, tmin, (unsigned long long)o->seed);
-    return DNC_OK;
+    return st;
 }
 
 /* ================================================================ kappa collapse */
