@@ -356,6 +356,17 @@ dnc_status dnc_net_protocol_parse(const char *s, dnc_net_protocol *p);
 dnc_status dnc_net_activity_mask(dnc_net_rule rule, dnc_threshold_scope scope, double threshold,
                                  dnc_activation act, const double *H, size_t B, size_t N,
                                  unsigned char *active, double *work);
+/* The within-layer binning of one stream: n events at times ev_t (sorted,
+ * non-decreasing; inputs 0, 1, ...) of units ev_u in [0, units), binned at
+ * `bin_width` inputs (0: the mean inter-event interval (t_last - t_first) /
+ * (n - 1) rounded to a whole number >= 1) by dnc_activity_from_events; the
+ * runs of non-empty bins of the event counts (dnc_avalanches_from_activity)
+ * are appended to av, those touching either end of the stream are dropped
+ * and counted in *cut. A stream with < 2 events, all at one time, or without
+ * a complete avalanche appends none (not an error). *bin_used: the width. */
+dnc_status dnc_stream_avalanches(const double *ev_t, const double *ev_u, size_t n, size_t units,
+                                 double bin_width, dnc_avalanches *av, size_t *cut,
+                                 double *bin_used);
 /* Layer-time avalanches of one activity sequence A[0..L) (A[l] active units
  * of layer l + 1): the runs of A > 0 appended to av (start = first layer,
  * from 1); a run reaching A[L-1] is not appended and adds 1 to *cut. */

@@ -480,25 +480,44 @@ static dnc_status within_layer(const dnc_net_aval_opts *o, size_t k, size_t n0, 
         *s1 += rho;
         *s2 += rho * rho;
     }
+    double used = 0;
+    st = dnc_stream_avalanches(ev_t, ev_u, n, N, o->bin_width, &res->av, &res->cut, &used);
+    if (used > 0)
+        res->bin_width = used;
+    return st;
+}
+
+dnc_status dnc_stream_avalanches(const double *ev_t, const double *ev_u, size_t n, size_t units,
+                                 double bin_width, dnc_avalanches *out, size_t *cut,
+                                 double *bin_used)
+{
+    *bin_used = 0;
+    if (!(bin_width >= 0) || !isfinite(bin_width))
+        return dnc_fail(DNC_EINVAL, "the bin width must be a finite number of inputs > 0 (0: "
+                                    "the mean inter-event interval), got %g",
+                        bin_width);
     if (n < 2 || ev_t[n - 1] == ev_t[0])
         return DNC_OK; /* no events, or all at one time: no avalanche in this stream */
-    double dt = o->bin_width, used;
+    double dt = bin_width;
+    if (dt == 0) /* the mean inter-event interval, in whole inputs (>= 1) */
+        dt = fmax(1, round((ev_t[n - 1] - ev_t[0]) / (double)(n - 1)));
     dnc_activity a = {0};
-    if (dt == 0) { /* the mean inter-event interval, in whole inputs (>= 1) */
-        double iei = (ev_t[n - 1] - ev_t[0]) / (double)(n - 1);
-        dt = fmax(1, round(iei));
-    }
-    st = dnc_activity_from_events(ev_t, ev_u, n, N, dt, "within-layer stream", &a, &used);
     dnc_avalanches av = {0};
+    dnc_status st = dnc_activity_from_events(ev_t, ev_u, n, units, dt, "within-layer stream", &a,
+                                             bin_used);
     if (!st) {
-        res->bin_width = used;
-        res->cut += (a.count[0] > 0) + (a.bins > 1 && a.count[a.bins - 1] > 0);
+        size_t quiet = 0;
+        for (size_t b = 0; b < a.bins; b++)
+            quiet += a.count[b] == 0;
+        /* the runs touching the ends: one if no bin is quiet */
+        *cut += quiet == 0 ? 1 : (size_t)(a.count[0] > 0) + (size_t)(a.count[a.bins - 1] > 0);
         /* a stream with no complete avalanche adds none (not a failure) */
         if (dnc_avalanches_from_activity(a.count, a.bins, false, &av) == DNC_OK)
             for (size_t i = 0; i < av.count && !st; i++)
-                st = dnc_avalanches_append(&res->av, av.profile + av.offset[i],
+                st = dnc_avalanches_append(out, av.profile + av.offset[i],
                                            (size_t)av.duration[i], av.start[i]);
-        dnc_clear_error();
+        else
+            dnc_clear_error();
     }
     dnc_avalanches_free(&av);
     dnc_activity_free(&a);

@@ -1,0 +1,418 @@
+/* Avalanche protocols of network avalanches (dnncrit/avalanche.h): threshold
+ * scopes on activations whose active set is known, the percentile rule's
+ * exact active fraction, the external field against a naive forward pass,
+ * the within-layer (Beggs-Plenz) binning and the layer-time cut on the
+ * critical branching process (tau = 3/2, alpha = 2), bad options. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dnncrit/avalanche.h"
+#include "dnncrit/rng.h"
+
+/* Two-pass population standard deviation of n values v[k * stride]. */
+static double sd2(const double *v, size_t n, size_t stride)
+{
+    double m = 0, s = 0;
+    for (size_t k = 0; k < n; k++)
+        m += v[k * stride] / (double)n;
+    for (size_t k = 0; k < n; k++)
+        s += (v[k * stride] - m) * (v[k * stride] - m) / (double)n;
+    return sqrt(s);
+}
+
+/* B = 4 inputs x N = 3 units; column 2 has a much larger spread than the
+ * others, so that the unit scope and the layer scope disagree. */
+static const double H[12] = {0.1, -0.2, 3.0,  -0.4, 0.05, -5.0,
+                             0.3, 0.25, 1.0,  -0.07, -0.35, 7.0};
+
+static void test_scopes_known_sets(void **state)
+{
+    (void)state;
+    const size_t B = 4, N = 3, n = B * N;
+    unsigned char act[12];
+    double work[15];
+    /* global, pre: |h| > 0.28 */
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_PRE, DNC_SCOPE_GLOBAL, 0.28, DNC_ACT_TANH, H,
+                                           B, N, act, work), DNC_OK);
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(act[k], fabs(H[k]) > 0.28);
+    /* global, abs: |tanh h| > 0.28 */
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_ABS, DNC_SCOPE_GLOBAL, 0.28, DNC_ACT_TANH, H,
+                                           B, N, act, work), DNC_OK);
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(act[k], fabs(tanh(H[k])) > 0.28);
+    /* layer: |h| > 0.5 s, s the standard deviation of all 12 values (s ~ 3.3:
+     * only the three large entries of column 2 pass 1.65) */
+    double s = sd2(H, n, 1);
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_PRE, DNC_SCOPE_LAYER, 0.5, DNC_ACT_TANH, H, B,
+                                           N, act, work), DNC_OK);
+    size_t cnt = 0;
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(act[k], fabs(H[k]) > 0.5 * s);
+        cnt += act[k];
+    }
+    assert_int_equal(cnt, 3);
+    /* the std rule is pre with the layer scope, in either scope */
+    unsigned char act2[12];
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_STD, DNC_SCOPE_GLOBAL, 0.5, DNC_ACT_TANH, H, B,
+                                           N, act2, work), DNC_OK);
+    assert_memory_equal(act, act2, n);
+    /* unit: |h_bi| > 1.0 s_i, s_i over the 4 inputs of unit i */
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_PRE, DNC_SCOPE_UNIT, 1.0, DNC_ACT_TANH, H, B, N,
+                                           act, work), DNC_OK);
+    cnt = 0;
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(act[b * N + i], fabs(H[b * N + i]) > sd2(H + i, B, N));
+            cnt += act[b * N + i];
+        }
+    /* units 0 and 1 (small spread) now have active entries too */
+    assert_true(act[6] || act[9] || act[4] || act[10]);
+    assert_true(cnt > 3);
+    /* the unit scope needs two inputs */
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_PRE, DNC_SCOPE_UNIT, 1.0, DNC_ACT_TANH, H, 1, N,
+                                           act, work), DNC_EINVAL);
+    assert_int_equal(dnc_net_activity_mask(DNC_NET_DAMAGE, DNC_SCOPE_GLOBAL, 1.0, DNC_ACT_TANH, H,
+                                           B, N, act, work), DNC_EINVAL);
+}
+
+/* Percentile p: exactly k = round(p n / 100) entries active, the k largest
+ * |v| (distinct values), checked by rank against a naive count. */
+static void test_percentile_exact(void **state)
+{
+    (void)state;
+    const size_t B = 4, N = 3, n = B * N;
+    unsigned char act[12];
+    double work[15];
+    const double ps[] = {1, 10, 25, 50, 90, 99};
+    for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++) {
+        size_t k = (size_t)llround(ps[q] / 100 * (double)n);
+        assert_int_equal(dnc_net_activity_mask(DNC_NET_ABS, DNC_SCOPE_PERCENTILE, ps[q],
+                                               DNC_ACT_TANH, H, B, N, act, work), DNC_OK);
+        size_t cnt = 0;
+        for (size_t j = 0; j < n; j++) {
+            size_t above = 0; /* entries with a strictly larger |tanh h| */
+            for (size_t m = 0; m < n; m++)
+                above += fabs(tanh(H[m])) > fabs(tanh(H[j]));
+            assert_int_equal(act[j], above < k);
+            cnt += act[j];
+        }
+        assert_int_equal(cnt, k);
+    }
+}
+
+/* Through the network: every layer's mean activity is exactly k / (B N)
+ * (Gaussian pre-activations are distinct with probability 1). */
+static void test_percentile_network_fraction(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 32;
+    o.net.depth = 6;
+    o.networks = 2;
+    o.inputs = 10;
+    o.rule = DNC_NET_PRE;
+    o.scope = DNC_SCOPE_PERCENTILE;
+    o.threshold = 12.5; /* k = 40 of 320 */
+    dnc_net_aval_result r;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+    for (size_t l = 0; l < r.depth; l++)
+        assert_float_equal(r.rho_mean[l], 40.0 / 320.0, 1e-15);
+    dnc_net_aval_result_free(&r);
+}
+
+/* Naive forward pass with the field: h^1 = W x + b + f, h^{l+1} = W
+ * tanh(h^l) + b + f; per-layer mean fraction of |h| > thr over the inputs. */
+static void naive_field(const dnc_net_aval_opts *o, double f, double *rho)
+{
+    size_t N = o->net.width, L = o->net.depth;
+    double *x = malloc(N * sizeof *x), *h = malloc(N * sizeof *h);
+    double *W = malloc(N * N * sizeof *W), *b = malloc(N * sizeof *b);
+    memset(rho, 0, L * sizeof *rho);
+    for (size_t j = 0; j < o->inputs; j++) {
+        dnc_normal_fill(o->net.seed, DNC_STREAM_INPUT, (uint32_t)j, 0, x, N);
+        for (size_t l = 1; l <= L; l++) {
+            dnc_mlp_layer_weights(&o->net, l, W);
+            dnc_mlp_layer_bias(&o->net, l, b);
+            size_t cnt = 0;
+            for (size_t r = 0; r < N; r++) {
+                double s = b[r] + f;
+                for (size_t c = 0; c < N; c++)
+                    s += W[r * N + c] * x[c];
+                h[r] = s;
+                cnt += fabs(s) > o->threshold;
+            }
+            rho[l - 1] += (double)cnt / (double)N / (double)o->inputs;
+            for (size_t r = 0; r < N; r++)
+                x[r] = tanh(h[r]);
+        }
+    }
+    free(x);
+    free(h);
+    free(W);
+    free(b);
+}
+
+/* The field h against the naive pass; h = 0 is the undriven run bitwise
+ * (avalanche sizes and layer activity); in the ordered phase (sigma_w =
+ * 0.8) the undriven activity dies out while h = 0.2 sustains it. */
+static void test_field(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 24;
+    o.net.depth = 30;
+    o.net.sigma_w = 0.8;
+    o.net.sigma_b = 0;
+    o.networks = 1;
+    o.inputs = 12;
+    o.rule = DNC_NET_PRE;
+    o.threshold = 0.1;
+    double rho[30];
+    const double fields[] = {0, 0.2, -0.2};
+    dnc_net_aval_result r0 = {0};
+    for (size_t q = 0; q < 3; q++) {
+        o.field = fields[q];
+        dnc_net_aval_result r;
+        assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+        naive_field(&o, fields[q], rho);
+        /* a unit at |h| within rounding of the threshold could flip between
+         * summation orders; at these sizes none does, so agreement is to
+         * the rounding of the mean (1e-12) */
+        for (size_t l = 0; l < 30; l++)
+            assert_float_equal(r.rho_mean[l], rho[l], 1e-12);
+        if (q == 0)
+            r0 = r;
+        else {
+            assert_true(r.rho_mean[29] > 0.5);  /* |h| ~ |f| / (1 - sigma_w^2 ...) > 0.1 */
+            dnc_net_aval_result_free(&r);
+        }
+    }
+    assert_true(r0.rho_mean[29] < 0.2); /* the undriven ordered network decays */
+    dnc_net_aval_opts u = dnc_net_aval_opts_default(); /* never given a field */
+    u.net = o.net;
+    u.networks = 1;
+    u.inputs = 12;
+    u.rule = DNC_NET_PRE;
+    u.threshold = 0.1;
+    dnc_net_aval_result ru;
+    assert_int_equal(dnc_net_avalanches(&u, &ru), DNC_OK);
+    assert_memory_equal(ru.rho_mean, r0.rho_mean, 30 * sizeof(double));
+    assert_int_equal(ru.av.count, r0.av.count);
+    if (ru.av.count)
+        assert_memory_equal(ru.av.size, r0.av.size, ru.av.count * sizeof(double));
+    dnc_net_aval_result_free(&ru);
+    dnc_net_aval_result_free(&r0);
+}
+
+/* Events of a count activity: count[t] events at time t (units 0, 1, ...
+ * mod `units`): what the within-layer protocol makes of a layer's raster. */
+static size_t events_of(const dnc_activity *a, size_t units, double **t, double **u)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < a->bins; b++)
+        n += (size_t)a->count[b];
+    *t = malloc(n * sizeof **t);
+    *u = malloc(n * sizeof **u);
+    size_t k = 0;
+    for (size_t b = 0; b < a->bins; b++)
+        for (size_t e = 0; e < (size_t)a->count[b]; e++, k++) {
+            (*t)[k] = (double)b;
+            (*u)[k] = (double)(e % units);
+        }
+    return n;
+}
+
+/* The critical branching process (m = 1, one seed, gap 2 quiet bins)
+ * through the within-layer binning: bin width 1 and the default (the mean
+ * inter-event interval < 1, rounded up to 1) give back every avalanche but
+ * the first and last, and tau = 3/2, alpha = 2. Tolerances: 20000
+ * avalanches give standard errors ~0.01 (tau) and ~0.03 (alpha) at the
+ * fitted xmin; we allow 4 errors plus 0.03 for the finite-size bias of the
+ * discrete fit at small xmin. Bin width 3 (> gap) merges neighbours:
+ * fewer, larger avalanches. */
+static void test_within_layer_branching(void **state)
+{
+    (void)state;
+    const size_t n_av = 20000, units = 100;
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 2000,
+                             .max_size = 1000000, .seed = 21};
+    dnc_activity a;
+    size_t cut_sim;
+    assert_int_equal(dnc_branching_activity(&bo, n_av, 2, units, &a, &cut_sim), DNC_OK);
+    double *t, *u;
+    size_t n = events_of(&a, units, &t, &u);
+    size_t kept = n_av - cut_sim;
+    dnc_avalanches av = {0}, av0 = {0}, av3 = {0};
+    size_t cut = 0, cut0 = 0, cut3 = 0;
+    double used, used0, used3;
+    assert_int_equal(dnc_stream_avalanches(t, u, n, units, 1, &av, &cut, &used), DNC_OK);
+    assert_float_equal(used, 1, 0);
+    assert_int_equal(av.count + 2, kept); /* the first and last touch the ends */
+    assert_int_equal(cut, 2);
+    assert_int_equal(dnc_stream_avalanches(t, u, n, units, 0, &av0, &cut0, &used0), DNC_OK);
+    assert_float_equal(used0, 1, 0);
+    assert_int_equal(av0.count, av.count);
+    assert_memory_equal(av0.size, av.size, av.count * sizeof(double));
+    assert_int_equal(dnc_stream_avalanches(t, u, n, units, 3, &av3, &cut3, &used3), DNC_OK);
+    assert_true(av3.count < av.count);
+    dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    dnc_avalanche_analysis an;
+    assert_int_equal(dnc_avalanche_analyse(&av, &ao, &an), DNC_OK);
+    assert_true(fabs(an.size.alpha - 1.5) < 4 * an.size.alpha_err + 0.03);
+    assert_true(fabs(an.duration.alpha - 2.0) < 4 * an.duration.alpha_err + 0.03);
+    dnc_avalanche_analysis_free(&an);
+    dnc_avalanches_free(&av);
+    dnc_avalanches_free(&av0);
+    dnc_avalanches_free(&av3);
+    dnc_activity_free(&a);
+    free(t);
+    free(u);
+}
+
+/* Layer-time: branching avalanches placed from layer 1 in networks of L
+ * layers come back unchanged when T < L and are cut when T >= L (they
+ * reach the last layer); the kept ones give tau = 3/2, alpha = 2 (errors
+ * as above). */
+static void test_layer_time_branching(void **state)
+{
+    (void)state;
+    const size_t n_av = 20000, L = 400;
+    dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 100000,
+                             .max_size = 10000000, .seed = 22};
+    dnc_avalanches br;
+    assert_int_equal(dnc_branching_avalanches(&bo, n_av, &br, NULL), DNC_OK);
+    double *A = calloc(L, sizeof *A);
+    dnc_avalanches av = {0};
+    size_t cut = 0, expect_cut = 0;
+    for (size_t i = 0; i < br.count; i++) {
+        size_t T = (size_t)br.duration[i];
+        memset(A, 0, L * sizeof *A);
+        memcpy(A, br.profile + br.offset[i], (T < L ? T : L) * sizeof *A);
+        expect_cut += T >= L;
+        assert_int_equal(dnc_avalanches_from_layers(A, L, &av, &cut), DNC_OK);
+    }
+    assert_int_equal(cut, expect_cut);
+    assert_int_equal(av.count + cut, br.count);
+    assert_true(cut > 0); /* P(T >= 400) ~ 2/400: about 100 of 20000 */
+    size_t k = 0;
+    for (size_t i = 0; i < br.count; i++)
+        if (br.duration[i] < (double)L) {
+            assert_float_equal(av.size[k], br.size[i], 0);
+            assert_int_equal(av.start[k], 1);
+            k++;
+        }
+    dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    dnc_avalanche_analysis an;
+    assert_int_equal(dnc_avalanche_analyse(&av, &ao, &an), DNC_OK);
+    assert_true(fabs(an.size.alpha - 1.5) < 4 * an.size.alpha_err + 0.03);
+    assert_true(fabs(an.duration.alpha - 2.0) < 4 * an.duration.alpha_err + 0.03);
+    dnc_avalanche_analysis_free(&an);
+    dnc_avalanches_free(&av);
+    dnc_avalanches_free(&br);
+    free(A);
+}
+
+/* The within-layer protocol on a network: the mean activity of the layer
+ * under the percentile scope is p exactly; the avalanches are runs of
+ * non-empty bins (sizes >= 1, a whole number of events). */
+static void test_within_layer_network(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.width = 32;
+    o.net.depth = 8;
+    o.networks = 2;
+    o.inputs = 500;
+    o.rule = DNC_NET_PRE;
+    o.scope = DNC_SCOPE_PERCENTILE;
+    o.threshold = 1; /* k = 160 of 16000 */
+    o.protocol = DNC_PROTOCOL_WITHIN_LAYER;
+    o.layer = 5;
+    o.stream_corr = 0.9;
+    dnc_net_aval_result r;
+    assert_int_equal(dnc_net_avalanches(&o, &r), DNC_OK);
+    assert_int_equal(r.depth, 1);
+    assert_float_equal(r.rho_mean[0], 0.01, 1e-15);
+    assert_true(r.av.count > 10);
+    assert_true(r.bin_width >= 1);
+    double events = 0;
+    for (size_t i = 0; i < r.av.count; i++) {
+        assert_true(r.av.size[i] >= 1 && r.av.size[i] == floor(r.av.size[i]));
+        events += r.av.size[i];
+    }
+    assert_true(events <= 320); /* at most all 2 x 160 events */
+    dnc_net_aval_result_free(&r);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.rule = DNC_NET_PRE;
+    o.scope = DNC_SCOPE_PERCENTILE;
+    const double bad_p[] = {0, -1, 100, 150, NAN};
+    for (size_t q = 0; q < 5; q++) {
+        o.threshold = bad_p[q];
+        assert_int_not_equal(dnc_net_aval_opts_validate(&o), DNC_OK);
+    }
+    o = dnc_net_aval_opts_default();
+    o.field = NAN;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+    o.field = INFINITY;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+    o.field = 0.3;
+    o.engine = DNC_ENGINE_ENSEMBLE;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EUNSUPPORTED);
+    o = dnc_net_aval_opts_default();
+    o.scope = DNC_SCOPE_LAYER; /* damage takes the global scope */
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+    o.rule = DNC_NET_PRE;
+    o.protocol = DNC_PROTOCOL_WITHIN_LAYER;
+    const size_t bad_layer[] = {0, 51};
+    for (size_t q = 0; q < 2; q++) {
+        o.layer = bad_layer[q];
+        assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+        assert_non_null(strstr(dnc_last_error(), "layer"));
+    }
+    o.layer = 50;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_OK);
+    o.bin_width = -1;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+    o.bin_width = 0;
+    o.stream_corr = 1;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+    o.stream_corr = 0;
+    o.rule = DNC_NET_DAMAGE;
+    assert_int_equal(dnc_net_aval_opts_validate(&o), DNC_EINVAL);
+    dnc_threshold_scope sc;
+    dnc_net_protocol pr;
+    assert_int_equal(dnc_threshold_scope_parse("layers", &sc), DNC_EINVAL);
+    assert_int_equal(dnc_threshold_scope_parse("percentile", &sc), DNC_OK);
+    assert_int_equal(sc, DNC_SCOPE_PERCENTILE);
+    assert_int_equal(dnc_net_protocol_parse("beggs", &pr), DNC_EINVAL);
+    assert_int_equal(dnc_net_protocol_parse("within-layer", &pr), DNC_OK);
+    assert_string_equal(dnc_net_protocol_name(pr), "within-layer");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scopes_known_sets),
+        cmocka_unit_test(test_percentile_exact),
+        cmocka_unit_test(test_percentile_network_fraction),
+        cmocka_unit_test(test_field),
+        cmocka_unit_test(test_within_layer_branching),
+        cmocka_unit_test(test_layer_time_branching),
+        cmocka_unit_test(test_within_layer_network),
+        cmocka_unit_test(test_bad_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
