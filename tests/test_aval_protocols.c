@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "dnncrit/avalanche.h"
 #include "dnncrit/rng.h"
+#include "testutil.h"
 
 /* Two-pass population standard deviation of n values v[k * stride]. */
 static double sd2(const double *v, size_t n, size_t stride)
@@ -233,7 +235,7 @@ static size_t events_of(const dnc_activity *a, size_t units, double **t, double 
 /* The critical branching process (m = 1, one seed, gap 2 quiet bins)
  * through the within-layer binning: bin width 1 and the default (the mean
  * inter-event interval < 1, rounded up to 1) give back every avalanche but
- * the first and last, and tau = 3/2, alpha = 2. Tolerances: 20000
+ * the first and last, and tau = 3/2, alpha = 2. Tolerances: 10000
  * avalanches give standard errors ~0.01 (tau) and ~0.03 (alpha) at the
  * fitted xmin; we allow 4 errors plus 0.03 for the finite-size bias of the
  * discrete fit at small xmin. Bin width 3 (> gap) merges neighbours:
@@ -241,7 +243,7 @@ static size_t events_of(const dnc_activity *a, size_t units, double **t, double 
 static void test_within_layer_branching(void **state)
 {
     (void)state;
-    const size_t n_av = 20000, units = 100;
+    const size_t n_av = 10000, units = 100;
     dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 2000,
                              .max_size = 1000000, .seed = 21};
     dnc_activity a;
@@ -284,7 +286,7 @@ static void test_within_layer_branching(void **state)
 static void test_layer_time_branching(void **state)
 {
     (void)state;
-    const size_t n_av = 20000, L = 400;
+    const size_t n_av = 10000, L = 400;
     dnc_branching_opts bo = {.m = 1.0, .seeds = 1, .max_duration = 100000,
                              .max_size = 10000000, .seed = 22};
     dnc_avalanches br;
@@ -301,7 +303,7 @@ static void test_layer_time_branching(void **state)
     }
     assert_int_equal(cut, expect_cut);
     assert_int_equal(av.count + cut, br.count);
-    assert_true(cut > 0); /* P(T >= 400) ~ 2/400: about 100 of 20000 */
+    assert_true(cut > 0); /* P(T >= 400) ~ 2/400: about 50 of 10000 */
     size_t k = 0;
     for (size_t i = 0; i < br.count; i++)
         if (br.duration[i] < (double)L) {
@@ -402,6 +404,57 @@ static void test_bad_options(void **state)
     assert_string_equal(dnc_net_protocol_name(pr), "within-layer");
 }
 
+/* The CLI: bad values are usage errors (exit 2) and leave no file; a good
+ * within-layer run records the protocol, scope and field in its config. */
+static void test_cli(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *bad[] = {
+        "--rule pre --threshold-scope percentile --threshold 100",
+        "--rule pre --threshold-scope percentile --threshold 250",
+        "--rule pre --threshold-scope layers",
+        "--threshold-scope unit", /* damage takes the global scope */
+        "--field nan",
+        "--field inf",
+        "--rule pre --protocol within-layer --layer 0",
+        "--rule pre --protocol within-layer --layer 11",
+        "--protocol within-layer --layer 5", /* damage */
+        "--rule pre --protocol beggs",
+        "--rule pre --protocol within-layer --layer 5 --bin-width -1",
+        "--rule pre --protocol within-layer --layer 5 --stream-corr 1",
+        "--rule pre --field 0.1 --engine ensemble",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        int rc = tu_run_cli(dir, "avalanches --width 8 --depth 10 --networks 1 --inputs 20 %s "
+                                 "--out %s/bad --quiet",
+                            bad[k], dir);
+        if (rc != 2)
+            fail_msg("'%s' gave exit %d, expected 2", bad[k], rc);
+        assert_false(tu_exists(tu_path(dir, "bad.json")));
+    }
+    assert_int_equal(tu_run_cli(dir, "avalanches --width 16 --depth 6 --networks 1 --inputs 300 "
+                                     "--rule pre --threshold-scope percentile --threshold 2 "
+                                     "--protocol within-layer --layer 3 --stream-corr 0.8 "
+                                     "--field 0.05 --out %s/w --quiet",
+                                dir),
+                     0);
+    char *text = tu_read(tu_path(dir, "w.json"));
+    assert_non_null(text);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    cJSON *c = cJSON_GetObjectItem(root, "config");
+    assert_string_equal(cJSON_GetObjectItem(c, "protocol")->valuestring, "within-layer");
+    assert_string_equal(cJSON_GetObjectItem(c, "threshold_scope")->valuestring, "percentile");
+    assert_float_equal(cJSON_GetObjectItem(c, "field")->valuedouble, 0.05, 0);
+    assert_float_equal(cJSON_GetObjectItem(c, "layer")->valuedouble, 3, 0);
+    assert_float_equal(cJSON_GetObjectItem(c, "stream_corr")->valuedouble, 0.8, 0);
+    cJSON *r = cJSON_GetObjectItem(root, "results");
+    assert_true(cJSON_GetObjectItem(r, "bin_width_used")->valuedouble >= 1);
+    cJSON_Delete(root);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_layer_time_branching),
         cmocka_unit_test(test_within_layer_network),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
