@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -452,6 +453,33 @@ static void test_cli(void **state)
     cJSON *r = cJSON_GetObjectItem(root, "results");
     assert_true(cJSON_GetObjectItem(r, "bin_width_used")->valuedouble >= 1);
     cJSON_Delete(root);
+    /* the sweep type scans the field like sigma_w, with a threshold scope */
+    FILE *fp = fopen(tu_path(dir, "f.cfg"), "w");
+    assert_non_null(fp);
+    fputs("type = avalanches\nsigma_w = 1\nfield = 0,0.05\nwidth = 12\ndepth = 8\n"
+          "networks = 1\ninputs = 10\nrule = pre\nthreshold_scope = percentile\n"
+          "threshold = 20\nfit = false\n",
+          fp);
+    fclose(fp);
+    assert_int_equal(tu_run_cli(dir, "sweep %s/f.cfg --out-dir %s/sw --threads 1 --quiet", dir, dir),
+                     0);
+    for (int k = 0; k < 2; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "sw/points/%d.json", k);
+        text = tu_read(tu_path(dir, name));
+        assert_non_null(text);
+        root = cJSON_Parse(text);
+        free(text);
+        cJSON *pc = cJSON_GetObjectItem(root, "params");
+        assert_non_null(pc);
+        assert_float_equal(cJSON_GetObjectItem(pc, "field")->valuedouble, k ? 0.05 : 0, 0);
+        /* percentile 20 of 12 x 10: 24 active per layer, rho = 0.2 in every layer */
+        cJSON *rho = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "detail"), "rho_mean");
+        assert_non_null(rho);
+        for (int l = 0; l < cJSON_GetArraySize(rho); l++)
+            assert_float_equal(cJSON_GetArrayItem(rho, l)->valuedouble, 0.2, 1e-12);
+        cJSON_Delete(root);
+    }
     tu_rmtree_free(dir);
 }
 
