@@ -328,7 +328,9 @@ typedef struct {
     double size_cutoff;  /* S_c of dnc_avalanche_size_cutoff on the completed sizes */
     double survival;     /* cut / seeded: P(T >= depth) */
     double mean_S, mean_T, max_S;
-    double bin_width;    /* within-layer: the bin width used (inputs); 0 otherwise */
+    double bin_width;    /* within-layer: the bin width used (inputs; with the default
+                          * each stream takes its own mean IEI: the last stream's);
+                          * 0 otherwise */
 } dnc_net_aval_result;
 
 /* The cutoff of an avalanche-size distribution: P(S) ~ S^-tau exp(-S / S_c)
