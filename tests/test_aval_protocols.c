@@ -2,7 +2,9 @@
  * scopes on activations whose active set is known, the percentile rule's
  * exact active fraction, the external field against a naive forward pass,
  * the within-layer (Beggs-Plenz) binning and the layer-time cut on the
- * critical branching process (tau = 3/2, alpha = 2), bad options. */
+ * critical branching process (tau = 3/2, alpha = 2) and on seeded 1+1
+ * directed percolation (alpha = 1.16, tau = 1.108, gamma = 1.47), bad
+ * options, the CLI and the sweep type. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
