@@ -28,9 +28,24 @@ void cli_netaval_add_options(cli_netaval_args *a, cli_opt *opts, size_t *n)
     opts[k++] = (cli_opt)CLI_OPT("inputs", CLI_OPT_SIZE, &a->inputs, "inputs (pairs for damage) per network");
     opts[k++] = (cli_opt)CLI_OPT("input-q", CLI_OPT_DOUBLE, &a->input_q, "variance per input component");
     opts[k++] = (cli_opt)CLI_OPT("rule", CLI_OPT_STRING, &a->rule,
-                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|) or std (|h| / layer std)");
+                          "activity: damage (|h'-h| of a perturbed copy), abs (|phi(h)|), std (|h| / layer std) or pre (|h|)");
     opts[k++] = (cli_opt)CLI_OPT("threshold", CLI_OPT_DOUBLE, &a->threshold,
-                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std 1)");
+                          "activity threshold (0: rule default: damage 2 x delta/sqrt(N0), abs 0.5, std and pre 1; "
+                          "percentile scope: p = 10 percent)");
+    opts[k++] = (cli_opt)CLI_OPT("threshold-scope", CLI_OPT_STRING, &a->scope,
+                          "abs/std/pre: global (|v| > threshold), layer (> threshold x std of v over the layer's "
+                          "units and inputs), unit (> threshold x std of the unit's v over the inputs) or "
+                          "percentile (the top threshold %% of |v| in the layer)");
+    opts[k++] = (cli_opt)CLI_PARAM(dnc_propagate_param_field, &a->field);
+    opts[k++] = (cli_opt)CLI_OPT("protocol", CLI_OPT_STRING, &a->protocol,
+                          "layer-time (layers are time bins, one avalanche run per input) or within-layer "
+                          "(Beggs-Plenz: --layer's units as electrodes, the --inputs as a stream in time, "
+                          "events binned in time)");
+    opts[k++] = (cli_opt)CLI_OPT("layer", CLI_OPT_SIZE, &a->layer, "within-layer: the layer observed (1..depth)");
+    opts[k++] = (cli_opt)CLI_OPT("bin-width", CLI_OPT_DOUBLE, &a->bin_width,
+                          "within-layer: time bin in inputs (0: the mean inter-event interval, rounded, >= 1)");
+    opts[k++] = (cli_opt)CLI_OPT("stream-corr", CLI_OPT_DOUBLE, &a->stream_corr,
+                          "within-layer: correlation r of consecutive inputs of the stream, AR(1), in [0, 1)");
     opts[k++] = (cli_opt)CLI_OPT("delta", CLI_OPT_DOUBLE, &a->delta, "damage: perturbation of one input unit");
     opts[k++] = (cli_opt)CLI_PARAM_HELP(dnc_propagate_param_engine, &a->engine,
                           "explicit: the inputs of a network share its drawn weights; ensemble: "
@@ -48,7 +63,9 @@ cli_netaval_args cli_netaval_args_default(const char *out)
     dnc_net_aval_opts d = dnc_net_aval_opts_default();
     cli_netaval_args a = {.net = d.net, .networks = d.networks, .inputs = d.inputs,
                           .input_q = d.input_q, .rule = "damage", .engine = "explicit", .threshold = 0,
-                          .delta = d.delta, .threads = 0, .out = out, .quiet = false};
+                          .delta = d.delta, .scope = "global", .protocol = "layer-time",
+                          .field = d.field, .bin_width = d.bin_width, .stream_corr = d.stream_corr,
+                          .layer = 0, .threads = 0, .out = out, .quiet = false};
     a.net.sigma_w = 1.0;
     return a;
 }
@@ -57,7 +74,9 @@ dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
 {
     *o = dnc_net_aval_opts_default();
     dnc_status st = dnc_net_rule_parse(a->rule, &o->rule);
-    if (st || (st = dnc_engine_kind_parse(a->engine, &o->engine)))
+    if (st || (st = dnc_engine_kind_parse(a->engine, &o->engine)) ||
+        (st = dnc_threshold_scope_parse(a->scope, &o->scope)) ||
+        (st = dnc_net_protocol_parse(a->protocol, &o->protocol)))
         return st;
     if (a->threshold < 0)
         return dnc_fail(DNC_EINVAL, "--threshold must be > 0 (or 0 for the rule's default), got %g",
@@ -67,10 +86,15 @@ dnc_status cli_netaval_build(const cli_netaval_args *a, dnc_net_aval_opts *o)
     o->inputs = a->inputs;
     o->input_q = a->input_q;
     o->delta = a->delta;
-    o->threshold = a->threshold > 0 ? a->threshold
-                   : o->rule == DNC_NET_DAMAGE ? 2.0
-                   : o->rule == DNC_NET_ABS    ? 0.5
-                                               : 1.0;
+    o->threshold = a->threshold > 0                 ? a->threshold
+                   : o->scope == DNC_SCOPE_PERCENTILE ? 10.0
+                   : o->rule == DNC_NET_DAMAGE        ? 2.0
+                   : o->rule == DNC_NET_ABS           ? 0.5
+                                                      : 1.0;
+    o->field = a->field;
+    o->layer = a->layer;
+    o->bin_width = a->bin_width;
+    o->stream_corr = a->stream_corr;
     o->quiet = true;
     return dnc_net_aval_opts_validate(o);
 }
@@ -86,6 +110,14 @@ void cli_netaval_json_config(cJSON *c, const dnc_net_aval_opts *o)
     cJSON_AddStringToObject(c, "rule", dnc_net_rule_name(o->rule));
     cJSON_AddStringToObject(c, "engine", dnc_engine_kind_name(o->engine));
     cJSON_AddNumberToObject(c, "threshold", o->threshold);
+    cJSON_AddStringToObject(c, "threshold_scope", dnc_threshold_scope_name(o->scope));
+    cJSON_AddNumberToObject(c, "field", o->field);
+    cJSON_AddStringToObject(c, "protocol", dnc_net_protocol_name(o->protocol));
+    if (o->protocol == DNC_PROTOCOL_WITHIN_LAYER) {
+        cJSON_AddNumberToObject(c, "layer", (double)o->layer);
+        cJSON_AddNumberToObject(c, "bin_width", o->bin_width);
+        cJSON_AddNumberToObject(c, "stream_corr", o->stream_corr);
+    }
     cJSON_AddNumberToObject(c, "delta", o->delta);
     cJSON_AddNumberToObject(c, "seed", (double)o->net.seed);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
@@ -96,6 +128,8 @@ void cli_netaval_json_point(cJSON *r, const dnc_net_aval_result *res)
     cJSON_AddNumberToObject(r, "seeded", (double)res->seeded);
     cJSON_AddNumberToObject(r, "completed", (double)res->av.count);
     cJSON_AddNumberToObject(r, "cut", (double)res->cut);
+    if (res->bin_width > 0)
+        cJSON_AddNumberToObject(r, "bin_width_used", res->bin_width);
     cli_json_number(r, "survival", res->survival);
     cli_json_value_error(r, "susceptibility", res->chi, res->chi_err);
     cli_json_number(r, "size_susceptibility", res->chi_S);
@@ -184,7 +218,8 @@ static int run(const cli_command *cli, const cli_netaval_args *a, const char *we
     if (!st) {
         dnc_result_write_header(fp, DNC_RESULT_AVALANCHE_LAYERS);
         for (size_t l = 0; l < res.depth; l++)
-            fprintf(fp, "%zu,%.10g,%.10g\n", l + 1, res.rho_mean[l], res.chi_layer[l]);
+            fprintf(fp, "%zu,%.10g,%.10g\n", o.protocol == DNC_PROTOCOL_WITHIN_LAYER ? o.layer : l + 1,
+                    res.rho_mean[l], res.chi_layer[l]);
         if (analysed)
             st = cli_write_avalanche_outputs(&os, a->out, &res.av, &an, ccdf_rows, r);
         else
@@ -207,9 +242,20 @@ static int run(const cli_command *cli, const cli_netaval_args *a, const char *we
                    dnc_activation_name(o.net.activation), o.net.width, o.net.depth,
                    o.net.sigma_w, o.net.sigma_b, dnc_net_rule_name(o.rule), o.threshold,
                    o.networks, o.inputs);
-        printf("  completed %zu, %zu still active at the last layer (depth %zu; survival %.3f); "
-               "chi = %.4g, <S^2>/<S> = %.4g\n",
-               res.av.count, res.cut, res.depth, res.survival, res.chi, res.chi_S);
+        if (o.scope != DNC_SCOPE_GLOBAL || o.field != 0 || o.protocol != DNC_PROTOCOL_LAYER_TIME)
+            printf("  threshold scope %s, field h = %g, protocol %s\n",
+                   dnc_threshold_scope_name(o.scope), o.field, dnc_net_protocol_name(o.protocol));
+        if (o.protocol == DNC_PROTOCOL_WITHIN_LAYER)
+            printf("  within-layer: layer %zu, stream of %zu inputs (r = %g) per network, bin "
+                   "width %g inputs, %zu edge avalanches dropped\n",
+                   o.layer, o.inputs, o.stream_corr, res.bin_width, res.cut);
+        if (o.protocol == DNC_PROTOCOL_WITHIN_LAYER)
+            printf("  completed %zu; chi = N var(rho_t) over the stream = %.4g, <S^2>/<S> = %.4g\n",
+                   res.av.count, res.chi, res.chi_S);
+        else
+            printf("  completed %zu, %zu still active at the last layer (depth %zu; survival "
+                   "%.3f); chi = %.4g, <S^2>/<S> = %.4g\n",
+                   res.av.count, res.cut, res.depth, res.survival, res.chi, res.chi_S);
         if (analysed)
             cli_print_avalanche_summary(&an);
     }

@@ -13,6 +13,9 @@ typedef struct {
     double input_q;
     const char *rule, *engine;
     double threshold, delta;
+    const char *scope, *protocol;
+    double field, bin_width, stream_corr;
+    size_t layer;
     size_t threads;
     const char *out;
     bool quiet;

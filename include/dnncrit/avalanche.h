@@ -230,38 +230,89 @@ dnc_status dnc_branching_activity(const dnc_branching_opts *o, size_t n, size_t 
 dnc_status dnc_branching_driven(double m, double h, double p_obs, size_t steps, uint64_t seed,
                                 double *A);
 
-/* ---- Avalanches through the layers of random networks (layers = time
- * bins). Activity of unit i in layer l, by rule:
+/* ---- Avalanches in random networks (docs/avalanches.md, "Protocols").
+ *
+ * Activity of unit i in layer l, by rule:
  *  DNC_NET_DAMAGE (default): damage spreading. Each input x comes with a
  *      copy x + delta e_k perturbed in one input unit k; unit i is active
  *      when |h'_i - h_i| > threshold * delta / sqrt(N0) (pre-activations;
  *      the scale is the typical first-layer damage per unit / sigma_w).
- *  DNC_NET_ABS: |phi(h_i)| > threshold.
+ *  DNC_NET_ABS: |phi(h_i)| > threshold (v = phi(h)).
  *  DNC_NET_STD: |h_i| > threshold * (standard deviation of h over the
- *      layer's units and inputs).
- * Per input, an avalanche is a run of active layers between quiet layers;
- * a run still active at the last layer is cut (counted, not analysed). */
-typedef enum { DNC_NET_DAMAGE = 0, DNC_NET_ABS = 1, DNC_NET_STD = 2 } dnc_net_rule;
+ *      layer's units and inputs): the rule pre with the layer scope.
+ *  DNC_NET_PRE: |h_i| > threshold (v = h, the pre-activation).
+ *
+ * Threshold scope (the activity rules abs, std, pre; damage takes global
+ * only): how the threshold theta is turned into the cut on |v| in layer l,
+ * from the statistics of that layer over the B inputs of one network:
+ *  DNC_SCOPE_GLOBAL (default): |v| > theta (std: theta s_l as above).
+ *  DNC_SCOPE_LAYER: |v| > theta s_l, s_l the standard deviation of v over
+ *      the layer's N units and B inputs (population form, mean removed).
+ *  DNC_SCOPE_UNIT: |v_i| > theta s_{l,i}, s_{l,i} the standard deviation
+ *      of unit i's v over the B inputs (needs B >= 2).
+ *  DNC_SCOPE_PERCENTILE: theta = p in (0, 100): the k = round(p B N / 100)
+ *      largest |v| of the layer (over its units and inputs) are active
+ *      (|v| >= the k-th largest; ties at the cut all count). The layer's
+ *      mean activity is fixed at p % whatever the network does, so rho_l
+ *      says nothing about the phase; only how the active units are spread
+ *      over inputs (and the avalanches) does.
+ *
+ * Protocols:
+ *  DNC_PROTOCOL_LAYER_TIME (default): layers are time bins. Per input, an
+ *      avalanche is a run of active layers between quiet layers; a run
+ *      still active at the last layer is cut (counted, not analysed).
+ *  DNC_PROTOCOL_WITHIN_LAYER (Beggs & Plenz 2003): the N units of layer
+ *      `layer` are electrodes and the B = inputs inputs of one network are
+ *      presented one after another as a stream, input t at time t (an
+ *      AR(1) stream: x_0 = g_0, x_t = r x_{t-1} + sqrt(1 - r^2) g_t with
+ *      g_t the N(0, input_q) draws of the layer-time protocol, r =
+ *      stream_corr in [0, 1); r = 0: independent inputs). Every active
+ *      (unit, t) is an event; events are binned in time (width bin_width
+ *      inputs, or 0: the mean inter-event interval of the stream rounded to
+ *      a whole number of inputs >= 1) by dnc_activity_from_events, and
+ *      avalanches are the runs of non-empty bins of the event counts
+ *      (dnc_avalanches_from_activity; runs touching either end of a stream
+ *      are dropped and counted in cut). Only damage is refused here.
+ *
+ * External field (both protocols): `field` h is added to every bias of
+ * every layer (dnc_propagate_opts.field): h^{l+1} = W phi(h^l) + b + h.
+ * h = 0 is the undriven network (bitwise the run without the field). */
+typedef enum { DNC_NET_DAMAGE = 0, DNC_NET_ABS = 1, DNC_NET_STD = 2, DNC_NET_PRE = 3 } dnc_net_rule;
+typedef enum {
+    DNC_SCOPE_GLOBAL = 0,
+    DNC_SCOPE_LAYER = 1,
+    DNC_SCOPE_UNIT = 2,
+    DNC_SCOPE_PERCENTILE = 3
+} dnc_threshold_scope;
+typedef enum { DNC_PROTOCOL_LAYER_TIME = 0, DNC_PROTOCOL_WITHIN_LAYER = 1 } dnc_net_protocol;
 
 typedef struct {
     dnc_mlp_config net; /* network k uses seed net.seed + k */
     size_t networks;    /* networks per parameter point */
-    size_t inputs;      /* inputs (pairs for damage) per network */
+    size_t inputs;      /* inputs (pairs for damage) per network; the stream length
+                         * for within-layer */
     double input_q;     /* per-component variance of the N(0, q) inputs */
     dnc_net_rule rule;
-    double threshold;   /* default 2 (damage), 0.5 (abs), 1 (std) */
+    double threshold;   /* default 2 (damage), 0.5 (abs), 1 (std, pre); percentile: p */
     double delta;       /* damage: input perturbation (default 1e-3) */
     dnc_engine_kind engine; /* explicit (default): the inputs of network k share its
                              * weights; ensemble: each input (pair) is sampled on a
                              * network of its own (seed + k inputs + j), which leaves
                              * every per-input statistic's law unchanged; refuses the
-                             * std rule (it thresholds a whole batch together) */
+                             * std rule, the scopes other than global and within-layer
+                             * (they need the inputs of one network together) and a field */
     bool quiet;
     /* A given network instead of Philox weights (e.g. dnc_weights_provide of
      * dnncrit/weights.h with net's widths from dnc_weights_mlp_config): one
      * network, so networks must be 1; NULL: random networks. */
     dnc_weight_provider provider;
     void *provider_ctx;
+    dnc_threshold_scope scope; /* default global */
+    double field;              /* external field h (default 0) */
+    dnc_net_protocol protocol; /* default layer-time */
+    size_t layer;              /* within-layer: the layer observed, 1..depth */
+    double bin_width;          /* within-layer: bin width in inputs (0: mean IEI) */
+    double stream_corr;        /* within-layer: r of the AR(1) input stream, [0, 1) */
 } dnc_net_aval_opts;
 
 typedef struct {
@@ -277,6 +328,9 @@ typedef struct {
     double size_cutoff;  /* S_c of dnc_avalanche_size_cutoff on the completed sizes */
     double survival;     /* cut / seeded: P(T >= depth) */
     double mean_S, mean_T, max_S;
+    double bin_width;    /* within-layer: the bin width used (inputs; with the default
+                          * each stream takes its own mean IEI: the last stream's);
+                          * 0 otherwise */
 } dnc_net_aval_result;
 
 /* The cutoff of an avalanche-size distribution: P(S) ~ S^-tau exp(-S / S_c)
@@ -291,6 +345,34 @@ dnc_status dnc_avalanche_size_cutoff(const double *sizes, size_t n, double *s_c,
 dnc_net_aval_opts dnc_net_aval_opts_default(void);
 const char *dnc_net_rule_name(dnc_net_rule r);
 dnc_status dnc_net_rule_parse(const char *s, dnc_net_rule *r);
+/* "global" / "layer" / "unit" / "percentile"; parsing fails naming `s`. */
+const char *dnc_threshold_scope_name(dnc_threshold_scope sc);
+dnc_status dnc_threshold_scope_parse(const char *s, dnc_threshold_scope *sc);
+/* "layer-time" / "within-layer"; parsing fails naming `s`. */
+const char *dnc_net_protocol_name(dnc_net_protocol p);
+dnc_status dnc_net_protocol_parse(const char *s, dnc_net_protocol *p);
+/* The activity rule and scope on B activations of N units (rows of H, v =
+ * phi(h) for abs, h for std and pre; not damage): active[b N + i] = 1 when
+ * unit i of row b is active, else 0. The code of dnc_net_avalanches, for
+ * tests and other callers; `work` holds B N + N doubles. */
+dnc_status dnc_net_activity_mask(dnc_net_rule rule, dnc_threshold_scope scope, double threshold,
+                                 dnc_activation act, const double *H, size_t B, size_t N,
+                                 unsigned char *active, double *work);
+/* The within-layer binning of one stream: n events at times ev_t (sorted,
+ * non-decreasing; inputs 0, 1, ...) of units ev_u in [0, units), binned at
+ * `bin_width` inputs (0: the mean inter-event interval (t_last - t_first) /
+ * (n - 1) rounded to a whole number >= 1) by dnc_activity_from_events; the
+ * runs of non-empty bins of the event counts (dnc_avalanches_from_activity)
+ * are appended to av, those touching either end of the stream are dropped
+ * and counted in *cut. A stream with < 2 events, all at one time, or without
+ * a complete avalanche appends none (not an error). *bin_used: the width. */
+dnc_status dnc_stream_avalanches(const double *ev_t, const double *ev_u, size_t n, size_t units,
+                                 double bin_width, dnc_avalanches *av, size_t *cut,
+                                 double *bin_used);
+/* Layer-time avalanches of one activity sequence A[0..L) (A[l] active units
+ * of layer l + 1): the runs of A > 0 appended to av (start = first layer,
+ * from 1); a run reaching A[L-1] is not appended and adds 1 to *cut. */
+dnc_status dnc_avalanches_from_layers(const double *A, size_t L, dnc_avalanches *av, size_t *cut);
 /* The checks dnc_net_avalanches makes before running (network, counts,
  * threshold, delta, input_q), for a caller that refuses bad options early. */
 dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o);

@@ -86,7 +86,14 @@ dnc_status dnc_engine_kind_parse(const char *s, dnc_engine_kind *out);
     {"networks", DNC_PARAM_SIZE, (def),                                                      \
      "independent networks K (seeds seed..seed+K-1): per-layer mean and standard error",     \
      "[1,1048576]"}
+/* The external field h: a constant added to every bias of every layer,
+ * h^{l+1} = W phi(h^l) + b + h (layer 1: W x + b + h), so that it drives
+ * every layer alike; h = 0 is the undriven network. */
+#define DNC_PROPAGATE_PARAM_FIELD(def)                                                        \
+    {"field", DNC_PARAM_DOUBLE, (def),                                                       \
+     "external field h added to every bias of every layer (0: undriven)", "(-inf,inf)"}
 extern const dnc_param dnc_propagate_param_engine;   /* "engine": explicit|ensemble */
+extern const dnc_param dnc_propagate_param_field;    /* "field": h, finite */
 extern const dnc_param dnc_propagate_param_networks; /* "networks": K >= 1 */
 
 /* Supplies layer `layer`'s weights (row-major width x fan_in) and bias
@@ -114,6 +121,8 @@ typedef struct {
     dnc_product_kind product; /* GEMM backend (see above) */
     dnc_device_kind device;   /* CPU engine or CUDA backend (device.h); the
                                * CUDA backend takes the openblas product only */
+    double field;             /* external field h added to every bias (0: none;
+                               * explicit engine only) */
     dnc_engine_kind engine;   /* explicit network or ensemble sampling (above);
                                * the ensemble's sums are in a fixed order
                                * (chunked) whatever `product` says */

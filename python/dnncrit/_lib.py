@@ -67,7 +67,8 @@ class PropagateOpts(Struct):
                 ("provider_ctx", ctypes.c_void_p), ("observer", ctypes.c_void_p),
                 ("observer_ctx", ctypes.c_void_p), ("quiet", ctypes.c_bool),
                 ("residual_alpha", ctypes.c_double), ("product", ctypes.c_int),
-                ("device", ctypes.c_int), ("engine", ctypes.c_int)]
+                ("device", ctypes.c_int), ("field", ctypes.c_double),
+                ("engine", ctypes.c_int)]
 
 
 class PropagateResult(Struct):

@@ -10,8 +10,12 @@ static const dnc_sweep_param avalanches_params[] = {
     {"networks", DNC_SWEEP_SIZE, "4", "networks per point (network k has seed seed + k)", NULL},
     {"inputs", DNC_SWEEP_SIZE, "64", "inputs (perturbed pairs for damage) per network", NULL},
     {"input_q", DNC_SWEEP_DOUBLE, "1", "per-component variance of the inputs", NULL},
-    {"rule", DNC_SWEEP_CHOICE, "damage", "activity rule: damage spreading, |phi(h)|, |h|/std",
-     "damage,abs,std"},
+    {"rule", DNC_SWEEP_CHOICE, "damage", "activity rule: damage spreading, |phi(h)|, |h|/std, |h|",
+     "damage,abs,std,pre"},
+    {"threshold_scope", DNC_SWEEP_CHOICE, "global",
+     "activity rules: threshold as given, x layer std, x unit std, or top p% of the layer",
+     "global,layer,unit,percentile"},
+    DNC_PROPAGATE_PARAM_FIELD("0"),
     {"threshold", DNC_SWEEP_DOUBLE, "0", "activity threshold (0: the rule's default)", NULL},
     {"delta", DNC_SWEEP_DOUBLE, "0.001", "damage: input perturbation", NULL},
     {"fit", DNC_SWEEP_BOOL, "true", "fit tau, alpha, gamma (power laws, <S>(T))", NULL},
@@ -28,7 +32,7 @@ static dnc_net_aval_opts avalanches_opts_of(const dnc_sweep_point *p)
     dnc_net_aval_opts o = dnc_net_aval_opts_default();
     dnc_net_rule rule = (dnc_net_rule)dnc_sweep_get_choice(p, "rule");
     if (rule != o.rule) { /* the library's default threshold belongs to its default rule */
-        static const double thresholds[] = {2, 0.5, 1};
+        static const double thresholds[] = {2, 0.5, 1, 1};
         o.threshold = thresholds[rule];
     }
     o.net = network_of(p);
@@ -36,6 +40,10 @@ static dnc_net_aval_opts avalanches_opts_of(const dnc_sweep_point *p)
     o.inputs = dnc_sweep_get_size(p, "inputs");
     o.input_q = dnc_sweep_get_double(p, "input_q");
     o.rule = rule;
+    o.scope = (dnc_threshold_scope)dnc_sweep_get_choice(p, "threshold_scope");
+    if (o.scope == DNC_SCOPE_PERCENTILE)
+        o.threshold = 10;
+    o.field = dnc_sweep_get_double(p, "field");
     if (dnc_sweep_get_double(p, "threshold") > 0)
         o.threshold = dnc_sweep_get_double(p, "threshold");
     o.delta = dnc_sweep_get_double(p, "delta");

@@ -39,6 +39,7 @@ dnc_propagate_opts dnc_propagate_opts_default(void)
 
 const dnc_param dnc_propagate_param_engine = DNC_PROPAGATE_PARAM_ENGINE("explicit");
 const dnc_param dnc_propagate_param_networks = DNC_PROPAGATE_PARAM_NETWORKS("1");
+const dnc_param dnc_propagate_param_field = DNC_PROPAGATE_PARAM_FIELD("0");
 
 const char *dnc_engine_kind_name(dnc_engine_kind e)
 {
@@ -119,6 +120,12 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *o)
     if (!isfinite(o->residual_alpha) || o->residual_alpha < 0)
         return dnc_fail(DNC_EINVAL, "residual_alpha must be a finite number >= 0, got %g",
                         o->residual_alpha);
+    if ((est = dnc_param_check_double(&dnc_propagate_param_field, "the field h", o->field)))
+        return est;
+    if (o->field != 0 && o->engine == DNC_ENGINE_ENSEMBLE)
+        return dnc_fail(DNC_EUNSUPPORTED, "the ensemble engine takes no external field (got h = "
+                                          "%g): use the explicit engine",
+                        o->field);
     if (o->inputs)
         return validate_inputs(o, dnc_mlp_input_width(&o->net));
     return validate_generated_input_stats(o);
@@ -193,15 +200,24 @@ static void tangent0(const dnc_propagate_opts *o, double *v)
 
 /* Layer `layer`'s bias b (N) and, with a weight provider, its weights W
  * (N x fan_in) checked finite; without one, the Philox bias only. */
+static void add_field(const dnc_propagate_opts *o, double *b)
+{
+    if (o->field != 0) /* h = 0 leaves the bias bitwise as it is */
+        for (size_t i = 0; i < o->net.width; i++)
+            b[i] += o->field;
+}
+
 static dnc_status layer_params(const dnc_propagate_opts *o, size_t layer, double *W, double *b)
 {
     if (!o->provider) {
         dnc_mlp_layer_bias(&o->net, layer, b);
+        add_field(o, b);
         return DNC_OK;
     }
     dnc_status st = o->provider(o->provider_ctx, layer, W, b);
     if (st)
         return st;
+    add_field(o, b);
     size_t n = o->net.width * dnc_mlp_fan_in(&o->net, layer);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(W[i]))
