@@ -127,5 +127,24 @@ typedef struct {
 dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t bootstrap,
                          uint64_t seed, dnc_correlation *out);
 
+/* The statistic of one resample: idx[0..n) are the drawn item numbers. */
+typedef double (*dnc_resample_stat)(const size_t *idx, size_t n, void *ctx);
+
+typedef struct {
+    size_t kept;       /* resamples with a finite statistic */
+    double lo, hi, se; /* 95% percentile interval and the standard deviation of the
+                          resampled statistic; NAN when kept < 20 */
+} dnc_bootstrap_ci;
+
+/* The percentile bootstrap behind dnc_correlate, for any statistic. The
+ * items 0..n-1 fall into ngroups consecutive groups of group_size[g] items
+ * (one group: plain resampling; several: stratified, e.g. the seeds of each
+ * grid cell); each of the nboot resamples draws group_size[g] items with
+ * replacement inside every group, in item order, draw i being item
+ * offset_g + floor(u group_size[g]) with u = dnc_uniform_at(seed,
+ * DNC_STREAM_BOOTSTRAP, resample, 0, i). Fewer than 20 resamples give NAN. */
+dnc_status dnc_bootstrap(const size_t *group_size, size_t ngroups, size_t nboot, uint64_t seed,
+                         dnc_resample_stat stat, void *ctx, dnc_bootstrap_ci *out);
+
 DNC_END_DECLS
 #endif
