@@ -19,8 +19,8 @@ dnc_status dnc_train_sweep_sigma_w(const dnc_train_sweep_spec *s, double value, 
         return DNC_OK;
     double crit;
     dnc_status st = dnc_mf_critical_sigma_w(s->base.net.activation, sigma_b, &crit);
-    if (st)
-        return dnc_fail(st, "sigma_w relative to the critical one: %s at sigma_b = %g has none (%s)",
+    if (st) /* a grid the activation cannot have: bad input */
+        return dnc_fail(DNC_EINVAL, "sigma_w relative to the critical one: %s at sigma_b = %g has none (%s)",
                         dnc_activation_name(s->base.net.activation), sigma_b, dnc_last_error());
     *sigma_w = value * crit;
     return DNC_OK;
