@@ -15,7 +15,9 @@
 # 3000/1000 images, 3 epochs of SGD (lr 0.01, momentum 0.9, batch 64):
 # 720 trainings, about 30 minutes on 2 shared cores.
 # --quick: 2 sigma_b, L = 4,16,48, width 64, 2 seeds, 1500/500 images,
-# 2 epochs: 108 trainings, about 30 s; its verdict is always inconclusive.
+# 2 epochs: 108 trainings; its verdict is always inconclusive. Measured: the
+# claim function alone 20 s (load average ~4), this script 754 s (load ~10,
+# the train-sweeps one point at a time) on the shared 2-core machine.
 #
 # usage: examples/kappa_window.sh [--quick] [OUTDIR]
 #   (DNNCRIT=path/to/dnncrit, KAPPA_WINDOW=path/to/bench_kappa_window to override)
@@ -40,7 +42,7 @@ for act in tanh erf gelu; do
   sb=$sb_tanh; [ "$act" = gelu ] && sb=$sb_gelu
   "$bin" train-sweep --sigma-w-relative --sigma-w 0.7,1,1.4 --sigma-b "$sb" \
     --activation "$act" "${sizes[@]}" --lr 0.01 --momentum 0.9 --batch-size 64 \
-    --obs-inputs 0 --bootstrap 200 --threads 2 --quiet --out-dir "$out/tamai_train/$act"
+    --obs-inputs 0 --bootstrap 200 --threads 1 --quiet --out-dir "$out/tamai_train/$act"
 done
 "$claim" $quick "$out" 2
 end=$(date +%s)

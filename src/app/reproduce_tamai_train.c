@@ -427,8 +427,10 @@ static dnc_status draw(const char *path, const dnc_tamai_design *d, const cell_i
 
 static void stat_text(char *buf, size_t len, const char *name, const dnc_tamai_stat *t)
 {
-    snprintf(buf, len, "%s %.3f [%.3f, %.3f] se %.3f (%zu/%zu cells)", name, t->value,
-             t->ci.lo, t->ci.hi, t->ci.se, t->n_a, t->n_b);
+    int k = snprintf(buf, len, "%s %.3f [%.3f, %.3f] se %.3f (%zu", name, t->value, t->ci.lo,
+                     t->ci.hi, t->ci.se, t->n_a);
+    if (k > 0 && (size_t)k < len)
+        snprintf(buf + k, len - (size_t)k, t->n_b ? "/%zu cells)" : " cells)", t->n_b);
 }
 
 dnc_status dnc_tamai_claim_training(const dnc_reproduce_opts *o, dnc_claim *out)
