@@ -13,7 +13,8 @@
 #
 # Full: 4 sigma_b per activation, L = 4,8,16,32,64, width 128, 4 seeds,
 # 3000/1000 images, 3 epochs of SGD (lr 0.01, momentum 0.9, batch 64):
-# 720 trainings, about 30 minutes on 2 shared cores.
+# 720 trainings; measured 42 min wall (20 min CPU) for the claim function
+# on the shared 2-core machine (load average 6-10, two points at a time).
 # --quick: 2 sigma_b, L = 4,16,48, width 64, 2 seeds, 1500/500 images,
 # 2 epochs: 108 trainings; its verdict is always inconclusive. Measured: the
 # claim function alone 20 s (load average ~4), this script 754 s (load ~10,
