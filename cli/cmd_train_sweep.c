@@ -18,7 +18,7 @@ typedef struct {
     const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out_dir;
     size_t train_size, test_size, seeds, threads, bootstrap;
     uint64_t data_seed, seed0;
-    bool quiet;
+    bool quiet, sigma_w_relative;
     dnc_train_config cfg;
     double t0; /* when the command started */
     const char *plot;
@@ -73,6 +73,7 @@ static int make_spec(const train_sweep_args *a, dnc_train_sweep_spec *s, size_t 
     s->seed0 = a->seed0;
     s->bootstrap = a->bootstrap;
     s->quiet = a->quiet;
+    s->sigma_w_relative = a->sigma_w_relative;
     return 0;
 }
 
@@ -215,6 +216,9 @@ int cmd_train_sweep(int argc, char **argv)
     }
     cli_opt opts[] = {
         CLI_PARAM_LIST(dnc_net_param_sigma_w, &a.sigma_w, "weight scales sigma_w"),
+        CLI_OPT("sigma-w-relative", CLI_OPT_FLAG, &a.sigma_w_relative,
+                "--sigma-w values are multiples of the critical sigma_w (chi_1 = 1) of the "
+                "activation at each sigma_b: 1 = edge of chaos"),
         CLI_PARAM_LIST(dnc_net_param_sigma_b, &a.sigma_b, "bias standard deviations sigma_b"),
         CLI_PARAM_LIST(dnc_net_param_depth, &a.depth, "hidden layers L"),
         CLI_PARAM_LIST(dnc_net_param_width, &a.width, "hidden units N"),

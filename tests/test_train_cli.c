@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "dnncrit/meanfield.h"
 #include "dnncrit/train_report.h"
 #include "dnncrit/train_sweep.h"
 #include "testutil.h"
@@ -155,6 +156,10 @@ static void test_train_cli_errors(void **state)
     expect_cli_error("train-sweep --outdir d --depth 2.5", 2,
                      "--outdir is deprecated, use --out-dir");
     expect_cli_error("train-sweep --outdir d --depth 2.5", 2, "whole number");
+    /* gelu's critical line starts near sigma_b = 0.42 */
+    expect_cli_error("train-sweep --sigma-w-relative --activation gelu --sigma-b 0.05 "
+                     "--out-dir d",
+                     2, "gelu at sigma_b = 0.05 has none");
 }
 
 static void sleep_ms(long ms)
@@ -301,6 +306,57 @@ static void test_train_sweep_range_grid_resumes(void **state)
     tu_rmtree_free(dir);
 }
 
+/* --sigma-w-relative: the grid values are multiples of the critical sigma_w
+ * of the activation at each sigma_b (dnc_mf_critical_sigma_w, bit for bit);
+ * the point at 1 has chi_1 = 1; spec.json says so; resuming keeps them. */
+static void test_train_sweep_relative_grid(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *args = "train-sweep --sigma-w-relative --sigma-w 0.5,1 --sigma-b 0.1,0.3 "
+                       "--activation erf --depth 2 --width 8 --seeds 1 --epochs 1 "
+                       "--obs-inputs 0 --train-size 100 --test-size 50 --bootstrap 20 "
+                       "--threads 1 --quiet --out-dir out";
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    char out[4096];
+    snprintf(out, sizeof out, "%s/out", dir);
+    expect_counts(out, 4, 0);
+    /* points: sigma_w outermost, then sigma_b */
+    const double rel[4] = {0.5, 0.5, 1, 1}, sb[4] = {0.1, 0.3, 0.1, 0.3};
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "points/%d.json", i);
+        char *text = tu_read(tu_path(out, name));
+        assert_non_null(text);
+        cJSON *point = cJSON_Parse(text);
+        free(text);
+        double crit;
+        assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_ERF, sb[i], &crit), DNC_OK);
+        const cJSON *sw = cJSON_GetObjectItem(cJSON_GetObjectItem(point, "point"), "sigma_w");
+        assert_true(cJSON_IsNumber(sw) && sw->valuedouble == rel[i] * crit);
+        const cJSON *chi = cJSON_GetObjectItem(cJSON_GetObjectItem(point, "mean_field"), "chi1");
+        assert_true(cJSON_IsNumber(chi));
+        if (rel[i] == 1)
+            assert_true(fabs(chi->valuedouble - 1) < 1e-8); /* crit is good to 1e-8 */
+        else
+            assert_true(chi->valuedouble < 0.7);
+        cJSON_Delete(point);
+    }
+    char *spec = tu_read(tu_path(out, "spec.json"));
+    assert_non_null(spec);
+    assert_non_null(strstr(spec, "\"sigma_w_relative\":\ttrue"));
+    free(spec);
+    assert_int_equal(tu_run_cli(dir, "%s", args), 0);
+    expect_counts(out, 0, 4);
+    /* the same values without the flag are another sweep */
+    const char *absolute = "train-sweep --sigma-w 0.5,1 --sigma-b 0.1,0.3 --activation erf "
+                           "--depth 2 --width 8 --seeds 1 --epochs 1 --obs-inputs 0 "
+                           "--train-size 100 --test-size 50 --bootstrap 20 --threads 1 --quiet "
+                           "--out-dir out";
+    assert_int_equal(tu_run_cli(dir, "%s", absolute), 2);
+    tu_rmtree_free(dir);
+}
+
 /* --lr 1e6 blows the loss up to ~5e6 (2e6 x ln 10) in epoch 1: the run
  * stops there, says so on stderr, is marked diverged in run.json and exits
  * 0 (a result, not a crash). The healthy run of test_train_cli_outputs is
@@ -425,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_train_same_bytes_on_rerun_and_any_threads),
         cmocka_unit_test(test_sweep_resume_gives_same_table),
         cmocka_unit_test(test_train_sweep_range_grid_resumes),
+        cmocka_unit_test(test_train_sweep_relative_grid),
         cmocka_unit_test(test_train_divergence_reported),
         cmocka_unit_test(test_correlation_statistics),
         cmocka_unit_test(test_observables_at_init),

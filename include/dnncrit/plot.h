@@ -39,6 +39,9 @@ typedef struct {
     double *x, *y, *err; /* err NULL unless given */
     size_t n;
     int color; /* 0: next colour of the palette; k >= 1: palette colour k */
+    int marker; /* points: 0 = filled circle; k >= 1 = gnuplot point type k (5 filled
+                   square, 9 filled triangle, 4 open square, 6 open circle, ...); set
+                   it on the series after dnc_panel_add_series* */
 } dnc_plot_series;
 
 /* A heat map on a regular grid: z[iy * nx + ix] at (x[ix], y[iy]), drawn

@@ -75,12 +75,23 @@ typedef struct {
     uint64_t seed0;
     size_t bootstrap; /* resamples for the bootstrap intervals */
     bool quiet;
+    /* The sigma_w values are multiples of the critical sigma_w (chi_1 = 1,
+     * dnc_mf_critical_sigma_w of base.net.activation) at each point's
+     * sigma_b: 1 is the edge of chaos on every sigma_b, below 1 ordered,
+     * above 1 chaotic. spec.json then holds "sigma_w_relative": true. */
+    bool sigma_w_relative;
 } dnc_train_sweep_spec;
 
 size_t dnc_train_sweep_npoints(const dnc_train_sweep_spec *s);
-/* Point i: sigma_w outermost, then sigma_b, depth, width, seed fastest. */
-void dnc_train_sweep_point_config(const dnc_train_sweep_spec *s, size_t index,
-                                  dnc_train_config *cfg);
+/* The sigma_w a grid value `value` stands for at this sigma_b: the value
+ * itself, or value x critical sigma_w when s->sigma_w_relative (DNC_ENUM,
+ * naming the activation and sigma_b, when there is no critical point). */
+dnc_status dnc_train_sweep_sigma_w(const dnc_train_sweep_spec *s, double value, double sigma_b,
+                                   double *sigma_w);
+/* Point i: sigma_w outermost, then sigma_b, depth, width, seed fastest;
+ * fails only as dnc_train_sweep_sigma_w does. */
+dnc_status dnc_train_sweep_point_config(const dnc_train_sweep_spec *s, size_t index,
+                                        dnc_train_config *cfg);
 
 typedef struct {
     size_t npoints, ran, reused;
@@ -115,6 +126,25 @@ typedef struct {
 
 dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t bootstrap,
                          uint64_t seed, dnc_correlation *out);
+
+/* The statistic of one resample: idx[0..n) are the drawn item numbers. */
+typedef double (*dnc_resample_stat)(const size_t *idx, size_t n, void *ctx);
+
+typedef struct {
+    size_t kept;       /* resamples with a finite statistic */
+    double lo, hi, se; /* 95% percentile interval and the standard deviation of the
+                          resampled statistic; NAN when kept < 20 */
+} dnc_bootstrap_ci;
+
+/* The percentile bootstrap behind dnc_correlate, for any statistic. The
+ * items 0..n-1 fall into ngroups consecutive groups of group_size[g] items
+ * (one group: plain resampling; several: stratified, e.g. the seeds of each
+ * grid cell); each of the nboot resamples draws group_size[g] items with
+ * replacement inside every group, in item order, draw i being item
+ * offset_g + floor(u group_size[g]) with u = dnc_uniform_at(seed,
+ * DNC_STREAM_BOOTSTRAP, resample, 0, i). Fewer than 20 resamples give NAN. */
+dnc_status dnc_bootstrap(const size_t *group_size, size_t ngroups, size_t nboot, uint64_t seed,
+                         dnc_resample_stat stat, void *ctx, dnc_bootstrap_ci *out);
 
 DNC_END_DECLS
 #endif

@@ -1,5 +1,6 @@
 /* Correlation coefficients with confidence intervals (dnc_correlate):
- * Pearson and Spearman, Fisher-z intervals and a percentile bootstrap. */
+ * Pearson and Spearman, Fisher-z intervals and a percentile bootstrap; the
+ * bootstrap itself (dnc_bootstrap), for any statistic of resampled items. */
 #include "dnncrit/train_sweep.h"
 
 #include <math.h>
@@ -78,36 +79,86 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+dnc_status dnc_bootstrap(const size_t *group_size, size_t ngroups, size_t nboot, uint64_t seed,
+                         dnc_resample_stat stat, void *ctx, dnc_bootstrap_ci *out)
+{
+    *out = (dnc_bootstrap_ci){.lo = NAN, .hi = NAN, .se = NAN};
+    size_t n = 0;
+    for (size_t g = 0; g < ngroups; g++)
+        n += group_size[g];
+    if (nboot < 20 || n == 0)
+        return DNC_OK;
+    size_t *idx = malloc(n * sizeof *idx);
+    double *reps = malloc(nboot * sizeof *reps);
+    if (!idx || !reps) {
+        free(idx);
+        free(reps);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu bootstrap resamples of %zu items",
+                        nboot, n);
+    }
+    size_t kept = 0;
+    for (size_t b = 0; b < nboot; b++) {
+        for (size_t g = 0, i = 0, off = 0; g < ngroups; off += group_size[g++])
+            for (size_t j = 0; j < group_size[g]; j++, i++) {
+                size_t k = (size_t)(dnc_uniform_at(seed, DNC_STREAM_BOOTSTRAP, (uint32_t)b, 0, i) *
+                                    (double)group_size[g]);
+                idx[i] = off + (k < group_size[g] ? k : group_size[g] - 1);
+            }
+        double r = stat(idx, n, ctx);
+        if (isfinite(r))
+            reps[kept++] = r;
+    }
+    out->kept = kept;
+    if (kept >= 20) {
+        qsort(reps, kept, sizeof *reps, cmp_double);
+        out->lo = reps[(size_t)floor(0.025 * (double)(kept - 1))];
+        out->hi = reps[(size_t)ceil(0.975 * (double)(kept - 1))];
+        double m = 0, v = 0;
+        for (size_t i = 0; i < kept; i++)
+            m += reps[i];
+        m /= (double)kept;
+        for (size_t i = 0; i < kept; i++)
+            v += (reps[i] - m) * (reps[i] - m);
+        out->se = sqrt(v / (double)(kept - 1));
+    }
+    free(idx);
+    free(reps);
+    return DNC_OK;
+}
+
+/* The Spearman coefficient of a resample of the pairs (x, y). */
+typedef struct {
+    const double *x, *y;
+    double *bx, *by, *rx, *ry; /* n each */
+} spearman_ctx;
+
+static double spearman_of_resample(const size_t *idx, size_t n, void *ctx)
+{
+    spearman_ctx *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        c->bx[i] = c->x[idx[i]];
+        c->by[i] = c->y[idx[i]];
+    }
+    return spearman(c->bx, c->by, n, c->rx, c->ry);
+}
+
 static void bootstrap_interval(const double *x, const double *y, size_t n, size_t nboot,
                                uint64_t seed, double *lo, double *hi)
 {
     *lo = *hi = NAN;
     if (nboot < 20 || n < 4)
         return;
-    double *bx = malloc(4 * n * sizeof *bx), *stat = malloc(nboot * sizeof *stat);
-    size_t kept = 0;
-    if (bx && stat) {
-        double *by = bx + n, *rx = bx + 2 * n, *ry = bx + 3 * n;
-        for (size_t b = 0; b < nboot; b++) {
-            for (size_t i = 0; i < n; i++) {
-                size_t k = (size_t)(dnc_uniform_at(seed, DNC_STREAM_BOOTSTRAP, (uint32_t)b, 0, i) *
-                                    (double)n);
-                k = k < n ? k : n - 1;
-                bx[i] = x[k];
-                by[i] = y[k];
-            }
-            double r = spearman(bx, by, n, rx, ry);
-            if (isfinite(r))
-                stat[kept++] = r;
+    double *buf = malloc(4 * n * sizeof *buf);
+    if (buf) {
+        spearman_ctx c = {x, y, buf, buf + n, buf + 2 * n, buf + 3 * n};
+        dnc_bootstrap_ci ci;
+        if (dnc_bootstrap(&n, 1, nboot, seed, spearman_of_resample, &c, &ci) == DNC_OK) {
+            *lo = ci.lo;
+            *hi = ci.hi;
         }
-        if (kept >= 20) {
-            qsort(stat, kept, sizeof *stat, cmp_double);
-            *lo = stat[(size_t)floor(0.025 * (double)(kept - 1))];
-            *hi = stat[(size_t)ceil(0.975 * (double)(kept - 1))];
-        }
+        dnc_clear_error();
     }
-    free(bx);
-    free(stat);
+    free(buf);
 }
 
 dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t bootstrap,

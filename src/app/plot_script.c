@@ -70,16 +70,22 @@ static size_t series_data(const dnc_plot_series *s, const dnc_plot_panel *p, dnc
     return kept;
 }
 
-static const char *style_spec(dnc_plot_style st)
+/* The style of a series: its marker (gnuplot point type, 7 = filled
+ * circle unless the series names another) and palette colour. */
+static void emit_style(dnc_strbuf *b, const dnc_plot_series *s, int color)
 {
-    switch (st) {
-    case DNC_STYLE_POINTS: return "with points pt 7 ps 0.8";
-    case DNC_STYLE_LINESPOINTS: return "with linespoints pt 7 ps 0.7 lw 2";
-    case DNC_STYLE_ERRORBARS: return "using 1:2:3:4 with yerrorbars pt 7 ps 0.7 lw 1.5";
-    case DNC_STYLE_STEPS: return "with steps lw 2";
-    case DNC_STYLE_DASHED: return "with lines lw 2.5 dt 2";
-    default: return "with lines lw 2.5";
+    int pt = s->marker > 0 ? s->marker : 7;
+    switch (s->style) {
+    case DNC_STYLE_POINTS: dnc_sb_printf(b, " with points pt %d ps 0.8", pt); break;
+    case DNC_STYLE_LINESPOINTS: dnc_sb_printf(b, " with linespoints pt %d ps 0.7 lw 2", pt); break;
+    case DNC_STYLE_ERRORBARS:
+        dnc_sb_printf(b, " using 1:2:3:4 with yerrorbars pt %d ps 0.7 lw 1.5", pt);
+        break;
+    case DNC_STYLE_STEPS: dnc_sb_puts(b, " with steps lw 2"); break;
+    case DNC_STYLE_DASHED: dnc_sb_puts(b, " with lines lw 2.5 dt 2"); break;
+    default: dnc_sb_puts(b, " with lines lw 2.5"); break;
     }
+    dnc_sb_printf(b, " lt %d", color);
 }
 
 static void sb_range(dnc_strbuf *b, const char *axis, double lo, double hi)
@@ -443,7 +449,7 @@ static void emit_panel(dnc_script_build *sb, const dnc_plot_panel *p, const char
         dnc_sb_puts(b, first ? "plot " : ", \\\n     ");
         first = false;
         sb_datafile(b, datadir, sb->ndata - 1);
-        dnc_sb_printf(b, " %s lt %d", style_spec(s->style), color);
+        emit_style(b, s, color);
         if (s->label) {
             dnc_sb_puts(b, " title ");
             dnc_sb_quoted(b, s->label);

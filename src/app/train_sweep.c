@@ -34,8 +34,10 @@ static dnc_status validate_spec(const dnc_train_sweep_spec *s)
         return dnc_fail(DNC_EINVAL, "sweep has %zu points, at most 1000000 allowed", n);
     for (size_t i = 0; i < n; i++) {
         dnc_train_config c;
-        dnc_train_sweep_point_config(s, i, &c);
-        dnc_status st = dnc_train_config_validate(&c);
+        dnc_status st = dnc_train_sweep_point_config(s, i, &c);
+        if (st)
+            return dnc_fail(st, "point %zu: %s", i, dnc_last_error());
+        st = dnc_train_config_validate(&c);
         if (st)
             return dnc_fail(st, "point %zu: %s", i, dnc_last_error());
     }
@@ -53,24 +55,25 @@ static const dnc_sweep_param grid_params[] = {
     DNC_NET_PARAM_WIDTH(NULL),   DNC_NET_PARAM_SEED(NULL),
 };
 
-static dnc_train_config grid_config_of(const dnc_sweep_point *p)
+static dnc_status grid_config_of(const dnc_sweep_point *p, dnc_train_config *c)
 {
     const dnc_train_sweep_spec *s = p->context;
-    dnc_train_config c = s->base;
-    c.net.sigma_w = dnc_sweep_get_double(p, "sigma_w");
-    c.net.sigma_b = dnc_sweep_get_double(p, "sigma_b");
-    c.net.depth = dnc_sweep_get_size(p, "depth");
-    c.net.width = dnc_sweep_get_size(p, "width");
-    c.net.seed = dnc_sweep_get_u64(p, "seed");
-    c.quiet = true;
-    return c;
+    *c = s->base;
+    c->net.sigma_b = dnc_sweep_get_double(p, "sigma_b");
+    c->net.depth = dnc_sweep_get_size(p, "depth");
+    c->net.width = dnc_sweep_get_size(p, "width");
+    c->net.seed = dnc_sweep_get_u64(p, "seed");
+    c->quiet = true;
+    return dnc_train_sweep_sigma_w(s, dnc_sweep_get_double(p, "sigma_w"), c->net.sigma_b,
+                                   &c->net.sigma_w);
 }
 
 static dnc_status grid_run(const dnc_sweep_point *p, double *row, cJSON *detail)
 {
     const dnc_train_sweep_spec *s = p->context;
-    dnc_train_config c = grid_config_of(p);
-    return dnc_sweep_train_run(&c, &s->data, row, detail);
+    dnc_train_config c;
+    dnc_status st = grid_config_of(p, &c);
+    return st ? st : dnc_sweep_train_run(&c, &s->data, row, detail);
 }
 
 /* Defined with the read-back below. */
@@ -151,6 +154,8 @@ static cJSON *spec_json(const dnc_train_sweep_spec *s)
     cJSON_DeleteItemFromObject(j, "width");
     cJSON_DeleteItemFromObject(j, "seed");
     cJSON_AddItemToObject(j, "sigma_w", cJSON_CreateDoubleArray(s->sigma_w, (int)s->n_sigma_w));
+    if (s->sigma_w_relative) /* only then: older sweeps keep their spec.json */
+        cJSON_AddTrueToObject(j, "sigma_w_relative");
     cJSON_AddItemToObject(j, "sigma_b", cJSON_CreateDoubleArray(s->sigma_b, (int)s->n_sigma_b));
     cJSON *d = cJSON_AddArrayToObject(j, "depth");
     for (size_t i = 0; i < s->n_depth; i++)
@@ -212,9 +217,10 @@ static cJSON *grid_record(const dnc_sweep *sw, const dnc_sweep_point *p, const d
 static bool grid_finished(const dnc_sweep *sw, const dnc_sweep_point *p, const cJSON *file)
 {
     (void)sw;
-    dnc_train_config c = grid_config_of(p);
+    dnc_train_config c;
     dnc_train_point_result r;
-    bool ok = dnc_train_point_from_json(file, &r) == DNC_OK && r.sigma_w == c.net.sigma_w &&
+    bool ok = grid_config_of(p, &c) == DNC_OK &&
+              dnc_train_point_from_json(file, &r) == DNC_OK && r.sigma_w == c.net.sigma_w &&
               r.sigma_b == c.net.sigma_b && r.depth == c.net.depth &&
               r.width == c.net.width && r.seed == c.net.seed;
     dnc_clear_error();
