@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/reproduce_tamai_mlp.h"
+#include "app/reproduce_tamai_train.h"
 
 /* Tamai et al., Phys. Rev. Research (2025), arXiv:2307.02284; docs/reproduce.md. */
 static const dnc_study_claim tamai2025_claims[] = {
@@ -14,6 +15,7 @@ static const dnc_study_claim tamai2025_claims[] = {
     {"kappa collapse", dnc_tamai_kappa_collapse},
     {"finite-size scaling", dnc_tamai_fss},
     {"finite-width boundary", dnc_tamai_width_boundary},
+    {"training", dnc_tamai_claim_training},
 };
 
 static const dnc_study tamai2025 = {
