@@ -225,6 +225,26 @@ static void test_relu_critical_point(void **state)
     assert_close(sw * sw, 2.0, 1e-8, "relu critical sigma_w^2 with bias");
 }
 
+/* gelu's critical line ends near sigma_b = 0.42: below it q* jumps between
+ * branches and chi_1 jumps across 1 (0.962 -> 1.013 at sigma_b = 0.4) without
+ * reaching it. A root finder converges to the jump; the jump must be refused,
+ * and every sigma_w returned must have chi_1 = 1. */
+static void test_critical_point_is_a_root_not_a_jump(void **state)
+{
+    (void)state;
+    double sw;
+    assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_GELU, 0.4, &sw), DNC_ENUM);
+    assert_non_null(strstr(dnc_last_error(), "jumps"));
+    const double sbs[] = {0.45, 0.6, 1.0};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(dnc_mf_critical_sigma_w(DNC_ACT_GELU, sbs[i], &sw), DNC_OK);
+        dnc_mf_params p = {DNC_ACT_GELU, sw, sbs[i]};
+        dnc_mf_point o;
+        assert_int_equal(dnc_mf_analyse(&p, &o), DNC_OK);
+        assert_close(o.chi_1, 1.0, 1e-6, "gelu chi_1 at the returned critical sigma_w");
+    }
+}
+
 /* rho' = rho - a rho^{3/2} + ..., a = 2 sqrt2 / (3 pi) at sigma_w^2 = 2,
  * sigma_b = 0; so rho(l) -> 4 / (a l)^2 = 9 pi^2 / (2 l^2). Relative
  * corrections are O(ln l / l) (next term of the expansion), < 3% at
@@ -732,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_phase_diagram_erf_closed_forms),
         cmocka_unit_test(test_phase_diagram_against_references),
         cmocka_unit_test(test_bad_parameters),
+        cmocka_unit_test(test_critical_point_is_a_root_not_a_jump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,22 @@ static bool zero_branch_critical(chi_ctx *x, double *sigma_w)
     return true;
 }
 
+/* Brent converges to a sign change, which is a jump, not a root, where q*
+ * jumps between branches (gelu near sigma_b = 0.4, where the critical line
+ * ends): accept only a sigma_w where chi_1 is 1. */
+static dnc_status check_root(chi_ctx *x, double sw)
+{
+    double g = chi_gap(sw, x);
+    if (x->st)
+        return x->st;
+    if (isfinite(g) && fabs(g) < 1e-6)
+        return DNC_OK;
+    double below = chi_gap(sw * (1 - 1e-9), x), above = chi_gap(sw * (1 + 1e-9), x);
+    return dnc_fail(DNC_ENUM, "%s, sigma_b = %g: chi_1 jumps from %.6g to %.6g at sigma_w = %.9g "
+                              "(q* changes branch) without reaching 1; no critical point",
+                    dnc_activation_name(x->p.activation), x->p.sigma_b, below + 1, above + 1, sw);
+}
+
 #define SW_SCAN_MIN 0.05
 #define SW_SCAN_MAX 100.0
 #define SW_SCAN_FACTOR 1.2
@@ -126,6 +142,8 @@ dnc_status dnc_mf_critical_sigma_w(dnc_activation act, double sigma_b, double *s
         if (!st && (x.st || w.failed))
             st = x.st ? x.st : dnc_fail(DNC_ENUM, "mean field: quadrature failed near the "
                                                   "critical point");
+        if (!st)
+            st = check_root(&x, *sigma_w);
     }
     dnc_mf_quad_free(&w);
     return st;
