@@ -86,33 +86,6 @@ static dnc_status run_point(const cli_netaval_args *a, size_t width, double sigm
     return st ? st : dnc_net_avalanches(&o, r);
 }
 
-/* The response d rho / dh at h: rho of the same networks and inputs (same
- * seeds) at h + dh and h - dh, central difference per network; mean and
- * standard error over the networks. */
-static dnc_status response(const cli_netaval_args *a, size_t width, double sigma_w, double h,
-                           double dh, double *resp, double *err)
-{
-    dnc_net_aval_result rp, rm;
-    dnc_status st = run_point(a, width, sigma_w, h + dh, &rp);
-    if (st)
-        return st;
-    if ((st = run_point(a, width, sigma_w, h - dh, &rm))) {
-        dnc_net_aval_result_free(&rp);
-        return st;
-    }
-    double s = 0, s2 = 0, n = (double)rp.networks;
-    for (size_t k = 0; k < rp.networks; k++) {
-        double d = (rp.rho_net[k] - rm.rho_net[k]) / (2 * dh);
-        s += d;
-        s2 += d * d;
-    }
-    *resp = s / n;
-    *err = n >= 2 ? sqrt(fmax(s2 / n - *resp * *resp, 0) / (n - 1)) : NAN;
-    dnc_net_aval_result_free(&rp);
-    dnc_net_aval_result_free(&rm);
-    return DNC_OK;
-}
-
 static dnc_status scan(const cli_netaval_args *a, const grid *g, scan_point *pts)
 {
     size_t ns = g->sw->n, nf = g->fields->n, np = g->widths->n * nf * ns;
@@ -129,8 +102,15 @@ static dnc_status scan(const cli_netaval_args *a, const grid *g, scan_point *pts
         pts[i] = (scan_point){sw, r.chi, r.chi_err, r.chi_S, r.survival, r.mean_S, r.mean_T,
                               r.max_S, r.size_cutoff, r.av.count, width, h, r.rho, NAN, NAN};
         dnc_net_aval_result_free(&r);
-        if (g->response)
-            st = response(a, width, sw, h, g->dh, &pts[i].response, &pts[i].response_err);
+        if (g->response) {
+            cli_netaval_args b = *a;
+            b.net.width = width;
+            b.net.sigma_w = sw;
+            b.field = h;
+            dnc_net_aval_opts o;
+            if (!(st = cli_netaval_build(&b, &o)))
+                st = dnc_net_field_response(&o, g->dh, &pts[i].response, &pts[i].response_err);
+        }
         dnc_progress_update(&prog, i + 1);
     }
     dnc_progress_finish(&prog);

@@ -401,6 +401,18 @@ dnc_status dnc_avalanches_from_layers(const double *A, size_t L, dnc_avalanches 
 dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o);
 dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res);
 void dnc_net_aval_result_free(dnc_net_aval_result *res);
+/* The response of the activity to the external field, d rho / dh at h =
+ * o->field: rho (dnc_net_aval_result.rho, the fraction of active units
+ * averaged over the second half of the layers) of the same networks and
+ * inputs (same seeds) at h + dh and h - dh, the central difference taken
+ * per network (rho_net) and averaged; *err: the standard error of that
+ * mean over the networks (NAN with one). Pairing removes the sampling noise
+ * of the networks and inputs common to both runs (common random numbers);
+ * the mean of the per-network differences equals the difference of the
+ * means, so the estimator's only bias is the O(dh^2) truncation of the
+ * central difference. dh > 0 and finite. */
+dnc_status dnc_net_field_response(const dnc_net_aval_opts *o, double dh, double *resp,
+                                  double *err);
 
 DNC_END_DECLS
 #endif

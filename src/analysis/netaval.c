@@ -720,3 +720,32 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
         dnc_net_aval_result_free(res);
     return st;
 }
+
+dnc_status dnc_net_field_response(const dnc_net_aval_opts *o, double dh, double *resp,
+                                  double *err)
+{
+    if (!(dh > 0) || !isfinite(dh))
+        return dnc_fail(DNC_EINVAL, "the field step dh must be finite and > 0, got %g", dh);
+    dnc_net_aval_opts op = *o, om = *o;
+    op.field = o->field + dh;
+    om.field = o->field - dh;
+    dnc_net_aval_result rp, rm;
+    dnc_status st = dnc_net_avalanches(&op, &rp);
+    if (st)
+        return st;
+    if ((st = dnc_net_avalanches(&om, &rm))) {
+        dnc_net_aval_result_free(&rp);
+        return st;
+    }
+    double s = 0, s2 = 0, n = (double)rp.networks;
+    for (size_t k = 0; k < rp.networks; k++) {
+        double d = (rp.rho_net[k] - rm.rho_net[k]) / (2 * dh);
+        s += d;
+        s2 += d * d;
+    }
+    *resp = s / n;
+    *err = rp.networks >= 2 ? sqrt(fmax(s2 / n - *resp * *resp, 0) / (n - 1)) : NAN;
+    dnc_net_aval_result_free(&rp);
+    dnc_net_aval_result_free(&rm);
+    return DNC_OK;
+}
