@@ -271,7 +271,7 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
         /* chi_max ~ N^a per field; the first field also under the old keys */
         double *wx = hz + nf, *wy = wx + nw, *wz = wy + nw, *wc = wz + nw;
         cJSON *fl = cJSON_AddArrayToObject(r, "finite_size_scaling_by_field");
-        for (size_t ih = nf; ih-- > 0;) {
+        for (size_t ih = 0; ih < nf; ih++) {
             double s, e, a0, ae;
             for (size_t iw = 0; iw < nw; iw++) {
                 size_t c2 = iw * nf + ih;
