@@ -1,4 +1,4 @@
-/* dnncrit susceptibility: scan sigma_w (and widths) of random MLPs, measure
+/* dnncrit susceptibility: scan sigma_w (and widths, and external fields h) of random MLPs, measure
  * the activity susceptibility chi = N var(rho) and avalanche statistics at
  * every point, locate the peak of chi per width and compare it with the
  * mean-field critical sigma_w; finite-size scaling of the peak height and
@@ -403,7 +403,10 @@ int cmd_susceptibility(int argc, char **argv)
                               "avalanche size susceptibility <S^2>/<S>, survival to the last "
                               "layer. Reports the peak of chi per width, its position relative to "
                               "the mean-field critical sigma_w and finite-size scaling exponents "
-                              "of the peak height and of the avalanche cutoff.",
+                              "of the peak height and of the avalanche cutoff. With --field a,b,c: the scan "
+                              "for each external field h, the response d rho/dh by paired runs "
+                              "at h +- --field-step, and the Widom line (the peak per width and "
+                              "h, its h -> 0 intercept, chi_max ~ N^a per h).",
                    .example = "dnncrit susceptibility --sigma-w 0.8:1.6:17 --widths 64,128,256 --out scan",
                    .opts = opts,
                    .nopts = n};
