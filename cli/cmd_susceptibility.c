@@ -394,7 +394,7 @@ int cmd_susceptibility(int argc, char **argv)
                 "each point also gets the response d rho/dh by paired runs at h +- --field-step "
                 "on the same networks (default: h = 0 alone, no response)");
     opts[n++] = (cli_opt)CLI_OPT_IN("field-step", CLI_OPT_DOUBLE, &s.dh,
-                                    "dh of the response's central difference (default 0.005)",
+                                    "dh of the response's central difference",
                                     "(0,inf)");
     opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "susceptibility",
