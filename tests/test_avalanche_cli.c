@@ -584,6 +584,82 @@ static void test_network_commands(void **state)
     tu_rmtree_free(dir);
 }
 
+/* Field k of CSV line `line` (0: header) as a string copy. */
+static char *csv_field(const char *csv, size_t line, size_t k)
+{
+    const char *p = csv;
+    for (size_t i = 0; i < line && p; i++)
+        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+    assert_non_null(p);
+    for (size_t i = 0; i < k; i++) {
+        p = strpbrk(p, ",\n");
+        assert_true(p && *p == ',');
+        p++;
+    }
+    size_t n = strcspn(p, ",\n");
+    char *s = malloc(n + 1);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* The susceptibility field grid: without --field the scan is the h = 0 run
+ * (the first 11 columns and rho bitwise those of --field 0); the response
+ * column is the naive central difference of rho between two runs at h +- dh
+ * (same seeds: the same networks), to the 10 digits the CSV prints; bad
+ * field grids are usage errors that write nothing. */
+static void test_susceptibility_field(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *base = "susceptibility --sigma-w 1.4,1.6,1.8 --widths 16 --depth 8 --sigma-b 0.3 "
+                       "--inputs 12 --networks 3 --quiet";
+    assert_int_equal(tu_run_cli(dir, "%s --out %s/n", base, dir), 0);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0,0.05 --field-step 0.02 --out %s/f", base, dir), 0);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0.03 --out %s/p", base, dir), 0);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0.07 --out %s/m", base, dir), 0);
+    char *n = tu_read(tu_path(dir, "n.csv")), *f = tu_read(tu_path(dir, "f.csv"));
+    char *p = tu_read(tu_path(dir, "p.csv")), *m = tu_read(tu_path(dir, "m.csv"));
+    assert_true(n && f && p && m);
+    for (size_t line = 1; line <= 3; line++) {
+        for (size_t k = 0; k <= 12; k++) {
+            if (k == 11)
+                continue; /* field: 0 in both */
+            char *a = csv_field(n, line, k), *b = csv_field(f, line, k);
+            assert_string_equal(a, b);
+            free(a);
+            free(b);
+        }
+        char *r = csv_field(n, line, 13);
+        assert_string_equal(r, "nan"); /* no --field: no response runs */
+        free(r);
+        /* h = 0.05 rows are lines 4..6 of f; dh = 0.02 */
+        char *rs = csv_field(f, line + 3, 13), *hp = csv_field(p, line, 12),
+             *hm = csv_field(m, line, 12);
+        double naive = (strtod(hm, NULL) - strtod(hp, NULL)) / 0.04;
+        assert_true(fabs(strtod(rs, NULL) - naive) < 1e-8 * (1 + fabs(naive)));
+        free(rs);
+        free(hp);
+        free(hm);
+    }
+    free(n);
+    free(f);
+    free(p);
+    free(m);
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/f.json", dir);
+    assert_int_equal(json_array_size(jp, "results", "peaks"), 2);
+    size_t before = tu_count_entries(dir);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0.1,0 --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0,0 --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0,x --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0,inf --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0 --field-step 0 --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --field 0,0.1 --engine ensemble --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_count_entries(dir), before);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_raster_cli_reads_gzip),
         cmocka_unit_test(test_raster_cli_supercritical),
         cmocka_unit_test(test_network_commands),
+        cmocka_unit_test(test_susceptibility_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

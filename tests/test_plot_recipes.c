@@ -263,6 +263,26 @@ static void test_avalanche_recipes(void **state)
     run("susceptibility --sigma-w 0.9,1.2 --widths 16 --depth 10 --networks 1 --inputs 20 "
         "--out sus --quiet");
     check("sus", 2);
+    /* a field grid: chi and dρ/dh per field, the avalanche panels of the
+     * first field and the Widom line (sigma_w of the chi peak against h) */
+    run("susceptibility --sigma-w 1.3,1.5,1.7 --widths 16,24 --depth 10 --sigma-b 0.3 "
+        "--networks 2 --inputs 20 --field 0,0.05 --out susf --quiet");
+    check("susf", 8);
+    {
+        cJSON *rec;
+        dnc_table t;
+        bool has;
+        assert_int_equal(tu_load_result(dir, "susf", &rec, &t, &has), DNC_OK);
+        dnc_figure *fig;
+        assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, dir, &fig), DNC_OK);
+        assert_int_equal(fig->npanels, 8);
+        assert_non_null(strstr(fig->panels[7]->title, "Widom line"));
+        assert_int_equal(fig->panels[7]->nseries, 2); /* one per width */
+        dnc_figure_free(fig);
+        cJSON_Delete(rec);
+        if (has)
+            dnc_table_free(&t);
+    }
     write_raster(tu_path(dir, "raster.csv"));
     run("raster raster.csv --format dense --out rec --quiet");
     check("rec", 3);

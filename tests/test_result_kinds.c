@@ -49,7 +49,8 @@ static const struct {
     {DNC_RESULT_EXPONENTS, "param,t,y,err,delta_eff,delta_eff_err,kappa_t,kappa_t_y"},
     {DNC_RESULT_FSS, "size,t,y,err,x_scaled,y_scaled,err_scaled"},
     {DNC_RESULT_SUSCEPTIBILITY, "width,sigma_w,chi,chi_err,size_susceptibility,survival,"
-                                "mean_size,mean_duration,max_size,completed,size_cutoff"},
+                                "mean_size,mean_duration,max_size,completed,size_cutoff,field,rho,"
+                                "response,response_err"},
     {DNC_RESULT_TRAIN_HISTORY, "epoch,train_loss,train_acc,test_loss,test_acc,rho_first,"
                                "rho_last,rho_mean,q_last,lyapunov,chi1_lyap,chi1_weights,"
                                "susceptibility"},

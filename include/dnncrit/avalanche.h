@@ -324,6 +324,11 @@ typedef struct {
     double *chi_layer;   /* [depth] N var(rho_l) over inputs and networks */
     double chi;          /* mean of chi_layer over the second half of the layers */
     double chi_err;      /* jackknife over networks (NAN with one network) */
+    double rho;          /* mean of rho_mean over the second half of the layers (the
+                          * activity whose variance chi is; within-layer: the stream's) */
+    double *rho_net;     /* [networks] the same for network k alone (paired responses
+                          * between runs on the same networks, e.g. d rho / d field) */
+    size_t networks;
     double chi_S;        /* <S^2>/<S> of completed avalanches */
     double size_cutoff;  /* S_c of dnc_avalanche_size_cutoff on the completed sizes */
     double survival;     /* cut / seeded: P(T >= depth) */
@@ -341,6 +346,24 @@ typedef struct {
  * largest size or <S^2>/<S>, S_c is a parameter of the distribution, so its
  * growth with N, S_c ~ N^D, is a well-defined exponent. */
 dnc_status dnc_avalanche_size_cutoff(const double *sizes, size_t n, double *s_c, double *tau);
+
+/* The peak of a curve y(x) sampled at n >= 1 increasing x: the vertex of
+ * the parabola through the largest y_b and its two neighbours (x_b itself
+ * when b is an end of the scan, the parabola does not open downwards or its
+ * vertex leaves (x_{b-1}, x_{b+1})). x_res: half the mean grid step (the
+ * resolution of the scan). With y_err (may be NULL) and resamples >= 2: a
+ * parametric bootstrap, each y_i redrawn as y_i + y_err_i g_i (g_i from
+ * dnc_normal_at(seed, DNC_STREAM_BOOTSTRAP, r, 0, i) for resample r) and
+ * the peak found again; x_err: the standard deviation of the peak x over
+ * the resamples (NAN without). y = y_b, the largest sample, y_err its
+ * y_err (NAN without). Used by `susceptibility` and dnc_susc_scan_run. */
+typedef struct {
+    double x, x_res, x_err, y, y_err;
+    size_t index; /* b */
+    bool at_edge; /* b = 0 or n - 1: the peak may lie outside the scan */
+} dnc_curve_peak;
+dnc_status dnc_curve_peak_find(const double *x, const double *y, const double *y_err, size_t n,
+                               size_t resamples, uint64_t seed, dnc_curve_peak *pk);
 
 dnc_net_aval_opts dnc_net_aval_opts_default(void);
 const char *dnc_net_rule_name(dnc_net_rule r);
@@ -378,6 +401,18 @@ dnc_status dnc_avalanches_from_layers(const double *A, size_t L, dnc_avalanches 
 dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o);
 dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *res);
 void dnc_net_aval_result_free(dnc_net_aval_result *res);
+/* The response of the activity to the external field, d rho / dh at h =
+ * o->field: rho (dnc_net_aval_result.rho, the fraction of active units
+ * averaged over the second half of the layers) of the same networks and
+ * inputs (same seeds) at h + dh and h - dh, the central difference taken
+ * per network (rho_net) and averaged; *err: the standard error of that
+ * mean over the networks (NAN with one). Pairing removes the sampling noise
+ * of the networks and inputs common to both runs (common random numbers);
+ * the mean of the per-network differences equals the difference of the
+ * means, so the estimator's only bias is the O(dh^2) truncation of the
+ * central difference. dh > 0 and finite. */
+dnc_status dnc_net_field_response(const dnc_net_aval_opts *o, double dh, double *resp,
+                                  double *err);
 
 DNC_END_DECLS
 #endif

@@ -126,30 +126,6 @@ dnc_status dnc_width_scan_run(dnc_activation act, double sigma_w, double sigma_b
     return DNC_OK;
 }
 
-static void locate_peak(dnc_susc_scan *s)
-{
-    size_t b = 0;
-    for (size_t i = 1; i < s->n; i++)
-        if (s->chi[i] > s->chi[b])
-            b = i;
-    s->peak_sigma_w = s->sigma_w[b];
-    s->peak_chi = s->chi[b];
-    s->peak_err = 0.5 * (s->sigma_w[s->n - 1] - s->sigma_w[0]) / (double)(s->n - 1);
-    s->at_edge = b == 0 || b + 1 == s->n;
-    if (s->at_edge)
-        return;
-    double x0 = s->sigma_w[b - 1], x1 = s->sigma_w[b], x2 = s->sigma_w[b + 1];
-    double y0 = s->chi[b - 1], y1 = s->chi[b], y2 = s->chi[b + 1];
-    double d = (x0 - x1) * (x0 - x2) * (x1 - x2);
-    double a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / d;
-    double bb = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / d;
-    if (a < 0) {
-        double v = -bb / (2 * a);
-        if (v > x0 && v < x2)
-            s->peak_sigma_w = v;
-    }
-}
-
 dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, size_t width,
                              const double *sigma_w, size_t n, size_t networks, size_t inputs,
                              uint64_t seed, dnc_susc_scan *out)
@@ -176,6 +152,13 @@ dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, s
         out->chi[i] = r.chi;
         dnc_net_aval_result_free(&r);
     }
-    locate_peak(out);
+    dnc_curve_peak pk; /* refuses a sigma_w that does not increase */
+    dnc_status st = dnc_curve_peak_find(out->sigma_w, out->chi, NULL, n, 0, 0, &pk);
+    if (st)
+        return st;
+    out->peak_sigma_w = pk.x;
+    out->peak_chi = pk.y;
+    out->peak_err = pk.x_res;
+    out->at_edge = pk.at_edge;
     return DNC_OK;
 }

@@ -85,11 +85,73 @@ dnc_status dnc_net_protocol_parse(const char *s, dnc_net_protocol *p)
     return DNC_OK;
 }
 
+/* Index of the largest y and the parabola vertex through it and its neighbours. */
+static double parabola_peak(const double *x, const double *y, size_t n, size_t *bi)
+{
+    size_t b = 0;
+    for (size_t i = 1; i < n; i++)
+        if (y[i] > y[b])
+            b = i;
+    *bi = b;
+    if (b == 0 || b + 1 == n)
+        return x[b];
+    double x0 = x[b - 1], x1 = x[b], x2 = x[b + 1];
+    double y0 = y[b - 1], y1 = y[b], y2 = y[b + 1];
+    double d = (x0 - x1) * (x0 - x2) * (x1 - x2);
+    double A = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / d;
+    double B = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / d;
+    if (A < 0) {
+        double v = -B / (2 * A);
+        if (v > x0 && v < x2)
+            return v;
+    }
+    return x[b];
+}
+
+dnc_status dnc_curve_peak_find(const double *x, const double *y, const double *y_err, size_t n,
+                               size_t resamples, uint64_t seed, dnc_curve_peak *pk)
+{
+    if (n < 1 || !x || !y || !pk)
+        return dnc_fail(DNC_EINVAL, "curve peak: need n >= 1 points, got %zu", n);
+    for (size_t i = 1; i < n; i++)
+        if (!(x[i] > x[i - 1]))
+            return dnc_fail(DNC_EINVAL, "curve peak: x must increase (x[%zu] = %g after %g)", i,
+                            x[i], x[i - 1]);
+    size_t b;
+    pk->x = parabola_peak(x, y, n, &b);
+    pk->index = b;
+    pk->at_edge = b == 0 || b + 1 == n;
+    pk->y = y[b];
+    pk->y_err = y_err ? y_err[b] : NAN;
+    pk->x_res = n > 1 ? 0.5 * (x[n - 1] - x[0]) / (double)(n - 1) : NAN;
+    pk->x_err = NAN;
+    if (!y_err || resamples < 2)
+        return DNC_OK;
+    double *yr = malloc(n * sizeof *yr), s = 0, s2 = 0;
+    if (!yr)
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu points", n);
+    for (size_t r = 0; r < resamples; r++) {
+        for (size_t i = 0; i < n; i++)
+            yr[i] = y[i] + (isfinite(y_err[i]) ? y_err[i] : 0) *
+                               dnc_normal_at(seed, DNC_STREAM_BOOTSTRAP, (uint32_t)r, 0, i);
+        size_t bb;
+        double v = parabola_peak(x, yr, n, &bb);
+        s += v;
+        s2 += v * v;
+    }
+    free(yr);
+    double m = s / (double)resamples;
+    pk->x_err = sqrt(fmax(s2 / (double)resamples - m * m, 0) * (double)resamples /
+                     (double)(resamples - 1));
+    return DNC_OK;
+}
+
 void dnc_net_aval_result_free(dnc_net_aval_result *res)
 {
     dnc_avalanches_free(&res->av);
     free(res->rho_mean);
     free(res->chi_layer);
+    free(res->rho_net);
     memset(res, 0, sizeof *res);
 }
 
@@ -379,10 +441,26 @@ static double half_chi(const dnc_net_aval_result *r, const double *s1, const dou
     return chi / (double)nh;
 }
 
-static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2,
-                      const double *per, size_t nets, double count)
+static dnc_status summarise(dnc_net_aval_result *r, const double *s1, const double *s2,
+                            const double *per, size_t nets, double count)
 {
     r->chi = half_chi(r, s1, s2, per, SIZE_MAX, count, r->rho_mean, r->chi_layer);
+    /* rho over the second half of the layers, all networks and per network
+     * (equal numbers of inputs per network: count / nets) */
+    r->rho_net = malloc(nets * sizeof *r->rho_net);
+    if (!r->rho_net)
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu networks", nets);
+    size_t L = r->depth, nh = L - L / 2;
+    r->rho = 0;
+    for (size_t l = L / 2; l < L; l++)
+        r->rho += r->rho_mean[l] / (double)nh;
+    for (size_t k = 0; k < nets; k++) {
+        double m = 0;
+        for (size_t l = L / 2; l < L; l++)
+            m += per[k * 2 * L + l];
+        r->rho_net[k] = m / (count / (double)nets) / (double)nh;
+    }
+    r->networks = nets;
     r->chi_err = NAN;
     if (nets >= 2) {
         double js = 0, js2 = 0, cnt = count * (double)(nets - 1) / (double)nets;
@@ -410,6 +488,7 @@ static void summarise(dnc_net_aval_result *r, const double *s1, const double *s2
     r->mean_T = n > 0 ? T / n : NAN;
     r->max_S = mx;
     r->survival = (double)r->cut / (double)r->seeded;
+    return DNC_OK;
 }
 
 /* One propagation of `inputs` inputs (pairs) from X; activity into A. */
@@ -581,7 +660,7 @@ static dnc_status net_within(const dnc_net_aval_opts *o, dnc_net_aval_result *re
     }
     if (!st) {
         /* the layer-time summary with one "layer" (per: network k's sums at 2k, 2k + 1) */
-        summarise(res, &s1, &s2, per, o->networks, (double)res->seeded);
+        st = summarise(res, &s1, &s2, per, o->networks, (double)res->seeded);
         res->survival = NAN; /* no seeded avalanches to survive */
     }
     free(X);
@@ -631,7 +710,7 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
         }
     }
     if (!st)
-        summarise(res, s1, s2, per, o->networks, (double)res->seeded);
+        st = summarise(res, s1, s2, per, o->networks, (double)res->seeded);
     free(per);
     free(X);
     free(A);
@@ -640,4 +719,33 @@ dnc_status dnc_net_avalanches(const dnc_net_aval_opts *o, dnc_net_aval_result *r
     if (st)
         dnc_net_aval_result_free(res);
     return st;
+}
+
+dnc_status dnc_net_field_response(const dnc_net_aval_opts *o, double dh, double *resp,
+                                  double *err)
+{
+    if (!(dh > 0) || !isfinite(dh))
+        return dnc_fail(DNC_EINVAL, "the field step dh must be finite and > 0, got %g", dh);
+    dnc_net_aval_opts op = *o, om = *o;
+    op.field = o->field + dh;
+    om.field = o->field - dh;
+    dnc_net_aval_result rp, rm;
+    dnc_status st = dnc_net_avalanches(&op, &rp);
+    if (st)
+        return st;
+    if ((st = dnc_net_avalanches(&om, &rm))) {
+        dnc_net_aval_result_free(&rp);
+        return st;
+    }
+    double s = 0, s2 = 0, n = (double)rp.networks;
+    for (size_t k = 0; k < rp.networks; k++) {
+        double d = (rp.rho_net[k] - rm.rho_net[k]) / (2 * dh);
+        s += d;
+        s2 += d * d;
+    }
+    *resp = s / n;
+    *err = rp.networks >= 2 ? sqrt(fmax(s2 / n - *resp * *resp, 0) / (n - 1)) : NAN;
+    dnc_net_aval_result_free(&rp);
+    dnc_net_aval_result_free(&rm);
+    return DNC_OK;
 }

@@ -200,40 +200,129 @@ dnc_status dnc_recipe_powerlaw(dnc_recipe_ctx *r)
     return st;
 }
 
+/* The Widom line of a field scan: the sigma_w of the chi peak against h,
+ * one series per width (results.peaks[], bootstrap error bars). */
+static dnc_status widom_panel(dnc_recipe_ctx *r, double swc)
+{
+    const cJSON *peaks =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "peaks");
+    size_t n = (size_t)cJSON_GetArraySize(peaks);
+    if (n == 0)
+        return DNC_OK;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *e = malloc(n * sizeof *e);
+    double *w = malloc(n * sizeof *w);
+    dnc_plot_panel *p = dnc_recipe_panel(r, "Widom line: χ peak", "field h", "σ_w at the χ peak");
+    dnc_status st = x && y && e && w && p ? DNC_OK : DNC_ENOMEM;
+    size_t nw = 0;
+    for (size_t i = 0; !st && i < n; i++) {
+        const cJSON *pk = cJSON_GetArrayItem(peaks, (int)i);
+        double wi = NAN, d;
+        dnc_recipe_entry_value(pk, "width", &wi, &d);
+        bool seen = false;
+        for (size_t k = 0; k < nw; k++)
+            seen |= w[k] == wi;
+        if (!seen)
+            w[nw++] = wi;
+    }
+    for (size_t k = 0; !st && k < nw; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *pk = cJSON_GetArrayItem(peaks, (int)i);
+            double wi = NAN, h = NAN, v = NAN, d;
+            dnc_recipe_entry_value(pk, "width", &wi, &d);
+            dnc_recipe_entry_value(pk, "field", &h, &d);
+            dnc_recipe_entry_value(pk, "peak_sigma_w", &v, &d);
+            if (wi != w[k])
+                continue;
+            e[m] = NAN;
+            dnc_recipe_entry_value(pk, "peak_sigma_w_bootstrap_error", &e[m], &d);
+            if (!isfinite(e[m]))
+                e[m] = 0;
+            x[m] = h, y[m] = v, m++;
+        }
+        char label[64];
+        snprintf(label, sizeof label, "N = %g", w[k]);
+        st = dnc_panel_add_series_color(p, label, DNC_STYLE_ERRORBARS, x, y, e, m, (int)(k % 8) + 1);
+    }
+    if (!st && isfinite(swc))
+        st = dnc_panel_add_refline(p, false, swc, "mean-field σ_w^c");
+    if (!st)
+        p->key = strdup("top left");
+    free(x);
+    free(y);
+    free(e);
+    free(w);
+    return st;
+}
+
 dnc_status dnc_recipe_susceptibility(dnc_recipe_ctx *r)
 {
     const dnc_table *t = r->t;
     long cw = dnc_recipe_col(r, DNC_SUS_SIGMA_W), cn = dnc_recipe_col(r, DNC_SUS_WIDTH),
-         cc = dnc_recipe_col(r, DNC_SUS_CHI);
+         cc = dnc_recipe_col(r, DNC_SUS_CHI), cf = dnc_recipe_col(r, DNC_SUS_FIELD);
     dnc_status st = dnc_recipe_need_cols("susceptibility", cw, cc);
     if (st)
         return st;
     double swc = NAN;
     dnc_recipe_result_value(r->rec, "meanfield_critical_sigma_w", &swc, NULL);
+    /* a field scan: the sigma_w panels show each field's rows, the first
+     * field's for the avalanche panels, and the Widom line */
+    size_t nf = cf >= 0 ? dnc_recipe_count_distinct(t, cf) : 1;
+    double *buf = nf > 1 ? malloc((t->nrows ? t->nrows : 1) * t->ncols * sizeof *buf) : NULL;
+    if (nf > 1 && !buf)
+        return DNC_ENOMEM;
+    dnc_recipe_groups gr = {0};
+    if (nf > 1 && (st = dnc_recipe_find_groups(t, cf, 6, &gr))) {
+        free(buf);
+        return st;
+    }
     static const struct {
         size_t col;
         const char *title, *ylabel;
     } panels[] = {
         {DNC_SUS_CHI, "susceptibility", "χ = N(⟨ρ^2⟩ − ⟨ρ⟩^2)"},
+        {DNC_SUS_RESPONSE, "response to the field", "dρ/dh"},
         {DNC_SUS_SIZE_SUSCEPTIBILITY, "avalanche-size susceptibility", "⟨S^2⟩/⟨S⟩"},
         {DNC_SUS_SURVIVAL, "survival of seeded perturbations", "P_s"},
         {DNC_SUS_MEAN_SIZE, "mean avalanche size", "⟨S⟩"},
     };
     for (size_t i = 0; !st && i < sizeof panels / sizeof panels[0]; i++) {
         long c = dnc_recipe_col(r, panels[i].col);
-        if (c < 0)
-            continue;
-        dnc_plot_panel *p = dnc_recipe_panel(r, panels[i].title, "σ_w", panels[i].ylabel);
-        if (!p)
-            return DNC_ENOMEM;
-        p->key = strdup("top left");
-        p->logy = i == 3 && dnc_recipe_wants_log(t, c);
-        st = cn >= 0 ? dnc_recipe_add_grouped(p, t, cn, cw, c, dnc_recipe_err_col(t, c), "N = %g",
-                                              DNC_STYLE_LINESPOINTS, 12)
-                     : dnc_recipe_add_col_series(p, t, cw, c, dnc_recipe_err_col(t, c), NULL,
-                                                 DNC_STYLE_LINESPOINTS, 1);
-        if (!st && isfinite(swc))
-            st = dnc_panel_add_refline(p, true, swc, "mean-field σ_w^c");
+        if (c < 0 || (panels[i].col == DNC_SUS_RESPONSE && nf < 2))
+            continue; /* the response exists only with a field grid */
+        size_t reps = nf > 1 && i < 2 ? gr.n : 1;
+        for (size_t f = 0; !st && f < reps; f++) {
+            dnc_table sub = *t;
+            char title[128];
+            snprintf(title, sizeof title, "%s", panels[i].title);
+            if (nf > 1) {
+                sub.nrows = 0;
+                sub.text = NULL;
+                for (size_t row = 0; row < t->nrows; row++)
+                    if (t->v[row * t->ncols + (size_t)cf] == gr.keys[f])
+                        memcpy(buf + sub.nrows++ * t->ncols, t->v + row * t->ncols,
+                               t->ncols * sizeof *buf);
+                sub.v = buf;
+                snprintf(title, sizeof title, "%s, h = %g", panels[i].title, gr.keys[f]);
+            }
+            dnc_plot_panel *p = dnc_recipe_panel(r, title, "σ_w", panels[i].ylabel);
+            if (!p) {
+                st = DNC_ENOMEM;
+                break;
+            }
+            p->key = strdup("top left");
+            p->logy = panels[i].col == DNC_SUS_MEAN_SIZE && dnc_recipe_wants_log(&sub, c);
+            st = cn >= 0 ? dnc_recipe_add_grouped(p, &sub, cn, cw, c, dnc_recipe_err_col(&sub, c),
+                                                  "N = %g", DNC_STYLE_LINESPOINTS, 12)
+                         : dnc_recipe_add_col_series(p, &sub, cw, c, dnc_recipe_err_col(&sub, c),
+                                                     NULL, DNC_STYLE_LINESPOINTS, 1);
+            if (!st && isfinite(swc))
+                st = dnc_panel_add_refline(p, true, swc, "mean-field σ_w^c");
+        }
     }
+    if (!st && nf > 1)
+        st = widom_panel(r, swc);
+    free(buf);
+    free(gr.keys);
     return st;
 }
