@@ -8,7 +8,7 @@
  * usage: bench_spreading --system cnn|dp --grid P1,P2,... [options]
  *   CNN: --dims --channels --kernel --size-x --size-y --depth --activation
  *        --sigma-b --sharing shared|local --cutoff EPS --threshold --active
- *        --batch
+ *        --batch --seed-size X (seed-start lattice; depth capped at the light cone)
  *   DP:  --model bond1d|bond2d|... --L --tmax --runs
  *   both: --samples --seed --tmin --tmax-fit --late-tmin --per-decade
  *        --growth-tmin --nboot
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     so.decay.nboot = 200;
     enum { O_DIMS = 256, O_CH, O_K, O_X, O_Y, O_DEPTH, O_ACT, O_SB, O_SHARING, O_CUT, O_THR,
            O_ACTIVE, O_BATCH, O_MODEL, O_L, O_TMAX, O_RUNS, O_SAMPLES, O_SEED, O_TMIN, O_TMAXF,
-           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID };
+           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX };
     static const struct option lo[] = {
         {"dims", 1, 0, O_DIMS}, {"channels", 1, 0, O_CH}, {"kernel", 1, 0, O_K},
         {"size-x", 1, 0, O_X}, {"size-y", 1, 0, O_Y}, {"depth", 1, 0, O_DEPTH},
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         {"late-tmin", 1, 0, O_LATE}, {"per-decade", 1, 0, O_PD}, {"growth-tmin", 1, 0, O_GT},
         {"nboot", 1, 0, O_NBOOT}, {"collapse-sizes", 1, 0, O_CS}, {"collapse-param", 1, 0, O_CP},
         {"collapse-class", 1, 0, O_CC}, {"collapse-tmin", 1, 0, O_CT}, {"dump", 1, 0, O_DUMP},
-        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {0, 0, 0, 0}};
+        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -140,6 +140,7 @@ int main(int argc, char **argv)
         case O_DUMP: dump = optarg; break;
         case O_SYS: system = optarg; break;
         case O_GRID: grid = optarg; break;
+        case O_SEEDX: sys.seed_size = strtoul(optarg, NULL, 10); break;
         default: return 2;
         }
     }
@@ -155,12 +156,12 @@ int main(int argc, char **argv)
     printf("system = %s\n", system);
     if (sys.kind == DNC_SPREAD_CNN)
         printf("cnn = dims %d C %zu k %zu X %zu Y %zu depth %zu %s sigma_b %g sharing %s cutoff "
-               "%g threshold %g order %s samples %zu\n",
+               "%g threshold %g order %s samples %zu seed_size %zu\n",
                sys.cnn.net.dims, sys.cnn.net.channels, sys.cnn.net.kernel, sys.cnn.net.size_x,
                sys.cnn.net.dims == 2 ? sys.cnn.net.size_y : 1, sys.cnn.net.depth,
                dnc_activation_name(sys.cnn.net.activation), sys.cnn.net.sigma_b,
                dnc_cnn_sharing_name(sys.cnn.net.sharing), cutoff, sys.cnn.threshold,
-               sys.active_density ? "active" : "rho", sys.samples);
+               sys.active_density ? "active" : "rho", sys.samples, sys.seed_size);
     else
         printf("dp = %s L %zu tmax %zu samples %zu runs %zu\n", dnc_dp_model_name(sys.dp.model),
                sys.dp.L, sys.dp.tmax, sys.samples, sys.dp.runs);

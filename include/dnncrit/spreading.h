@@ -58,6 +58,11 @@ typedef struct {
     bool active_density;   /* CNN: density and mass from active sites instead of rho */
     double growth_tmin;    /* the one-layer growth statistics use steps l >= growth_tmin */
     bool full, seed;       /* which protocols to run (both by default) */
+    /* CNN seed start: linear lattice size (0: the full start's). Its depth is
+     * min(net.depth, X / (2 r)), r = (k - 1) / 2: damage spreads at most r
+     * sites per layer each way, so it never wraps around the periodic
+     * lattice (a wrapped cluster would saturate N(l) and bend ln N down). */
+    size_t seed_size;
 } dnc_spread_system;
 
 /* One parameter value: the series of both protocols (t >= 1) and the
@@ -104,7 +109,10 @@ typedef struct {
     double pc_sigma;         /* |pc_full - pc_spread| / sqrt(e^2 + e^2) (NAN if either is) */
     size_t at;               /* grid index nearest pc_full (the middle one if NAN) */
     /* at grid point `at`: the quoted estimates (plain fit or extrapolation, by
-     * dnc_decay_fit's rule; the systematic error added in quadrature) */
+     * dnc_decay_fit's rule; the systematic error added in quadrature). When
+     * P(l) is constant over the window (every sample survives), delta' = 0
+     * with the resolution error -ln(1 - 1/ns) / ln(tmax/tmin), the decay
+     * of one sample lost over the window, instead of the bootstrap's 0. */
     dnc_estimate delta, delta_prime, theta;
     double rapidity_sigma;   /* |delta - delta'| / sqrt(e^2 + e'^2) */
     dnc_estimate growth_var; /* of the full start at `at` */

@@ -162,7 +162,24 @@ static void sample_steps(dnc_series *s, const double *y, size_t steps)
 static dnc_status cnn_protocol(const dnc_spread_system *sys, double param, bool seed_start,
                                const double *t, size_t nt, dnc_spread_point *pt)
 {
-    size_t L = sys->cnn.net.depth, ns = sys->samples, S = dnc_cnn_sites(&sys->cnn.net);
+    dnc_cnn_opts base = sys->cnn;
+    if (seed_start) {
+        size_t r = (base.net.kernel - 1) / 2, X = sys->seed_size ? sys->seed_size : base.net.size_x;
+        base.net.size_x = X;
+        if (base.net.dims == 2)
+            base.net.size_y = X;
+        size_t cap = r ? X / (2 * r) : base.net.depth;
+        if (base.net.depth > cap)
+            base.net.depth = cap;
+        if (base.net.depth < 2)
+            return dnc_fail(DNC_EINVAL, "spreading: seed lattice %zu allows fewer than 2 layers "
+                            "inside the light cone", X);
+        size_t keep = 0;
+        while (keep < nt && t[keep] <= (double)base.net.depth)
+            keep++;
+        nt = keep;
+    }
+    size_t L = base.net.depth, ns = sys->samples, S = dnc_cnn_sites(&base.net);
     double *a = malloc(ns * L * sizeof *a), *b = NULL;
     if (seed_start)
         b = malloc(ns * L * sizeof *b);
@@ -173,7 +190,7 @@ static dnc_status cnn_protocol(const dnc_spread_system *sys, double param, bool 
     }
     dnc_status st = DNC_OK;
     for (size_t i = 0; i < ns && !st; i++) {
-        dnc_cnn_opts o = sys->cnn;
+        dnc_cnn_opts o = base;
         o.net.sigma_w = param;
         o.net.seed = sys->cnn.net.seed + i;
         o.input_c = 0;
@@ -203,7 +220,7 @@ static dnc_status cnn_protocol(const dnc_spread_system *sys, double param, bool 
                                   &pt->growth_var);
         }
     } else if (!st) {
-        double X = (double)sys->cnn.net.size_x;
+        double X = (double)base.net.size_x;
         if (!(st = series_on_times(&pt->mass, t, nt, ns, param, X)) &&
             !(st = series_on_times(&pt->survival, t, nt, ns, param, X))) {
             sample_steps(&pt->mass, a, L);
@@ -394,6 +411,16 @@ dnc_status dnc_spread_analyze(const dnc_spread_point *pts, size_t n, const dnc_s
         (st = quoted_fit(&p->survival, &o->decay, 1, &a->delta_prime)) ||
         (st = quoted_fit(&p->mass, &o->decay, -1, &a->theta)))
         goto fail;
+    if (!(a->delta_prime.error > 0)) {
+        /* P(l) constant over the window (e.g. every network survives): the
+         * bootstrap gives 0; the resolution of ns samples bounds the decay
+         * by one sample lost over the window's decades */
+        double t0 = o->decay.tmin > p->survival.t[0] ? o->decay.tmin : p->survival.t[0];
+        double t1 = o->decay.tmax > 0 ? o->decay.tmax : p->survival.t[p->survival.nt - 1];
+        double ns = (double)p->survival.ns;
+        if (t1 > t0)
+            a->delta_prime.error = -log1p(-1.0 / ns) / log(t1 / t0);
+    }
     a->rapidity_sigma = fabs(a->delta.value - a->delta_prime.value) /
                         hypot(a->delta.error, a->delta_prime.error);
     a->growth_var = p->growth_var;
