@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     so.decay.nboot = 200;
     enum { O_DIMS = 256, O_CH, O_K, O_X, O_Y, O_DEPTH, O_ACT, O_SB, O_SHARING, O_CUT, O_THR,
            O_ACTIVE, O_BATCH, O_MODEL, O_L, O_TMAX, O_RUNS, O_SAMPLES, O_SEED, O_TMIN, O_TMAXF,
-           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX };
+           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX, O_AT };
     static const struct option lo[] = {
         {"dims", 1, 0, O_DIMS}, {"channels", 1, 0, O_CH}, {"kernel", 1, 0, O_K},
         {"size-x", 1, 0, O_X}, {"size-y", 1, 0, O_Y}, {"depth", 1, 0, O_DEPTH},
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         {"late-tmin", 1, 0, O_LATE}, {"per-decade", 1, 0, O_PD}, {"growth-tmin", 1, 0, O_GT},
         {"nboot", 1, 0, O_NBOOT}, {"collapse-sizes", 1, 0, O_CS}, {"collapse-param", 1, 0, O_CP},
         {"collapse-class", 1, 0, O_CC}, {"collapse-tmin", 1, 0, O_CT}, {"dump", 1, 0, O_DUMP},
-        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {0, 0, 0, 0}};
+        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {"at", 1, 0, O_AT}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -140,6 +140,7 @@ int main(int argc, char **argv)
         case O_DUMP: dump = optarg; break;
         case O_SYS: system = optarg; break;
         case O_GRID: grid = optarg; break;
+        case O_AT: so.at_param = atof(optarg); break;
         case O_SEEDX: sys.seed_size = strtoul(optarg, NULL, 10); break;
         default: return 2;
         }
@@ -181,6 +182,7 @@ int main(int argc, char **argv)
         return die("analyze");
     printf("pc_full = %.5f +- %.5f\npc_spread = %.5f +- %.5f\npc_diff_sigma = %.2f\n",
            a.pc_full.value, a.pc_full.error, a.pc_spread.value, a.pc_spread.error, a.pc_sigma);
+    printf("at_target = %.5f\n", a.at_target);
     printf("at = %g\ndelta = %.4f +- %.4f\ndelta_prime = %.4f +- %.4f\ntheta = %.4f +- %.4f\n"
            "rapidity_sigma = %.2f\ngrowth_var = %.4g +- %.2g\n",
            params[a.at], a.delta.value, a.delta.error, a.delta_prime.value, a.delta_prime.error,

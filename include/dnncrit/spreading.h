@@ -100,6 +100,10 @@ dnc_status dnc_growth_stats(const double *y, size_t ns, size_t nt, size_t t0, si
 typedef struct {
     dnc_decay_opts decay; /* window and bootstrap of every fit (delta, delta', theta, curvature) */
     double late_tmin;     /* Griffiths test: effective theta over [late_tmin, end] (0: end / 4) */
+    /* where delta, delta', theta are measured: the grid point nearest at_param;
+     * NAN (default): nearest the inverse-variance mean of the critical points
+     * of both protocols (the finite ones; the middle point if neither is) */
+    double at_param;
 } dnc_spread_opts;
 
 typedef struct {
@@ -107,7 +111,8 @@ typedef struct {
     dnc_estimate pc_full;    /* critical point from the full start (curvature of ln rho) */
     dnc_estimate pc_spread;  /* from the seed start (curvature of ln N) */
     double pc_sigma;         /* |pc_full - pc_spread| / sqrt(e^2 + e^2) (NAN if either is) */
-    size_t at;               /* grid index nearest pc_full (the middle one if NAN) */
+    size_t at;               /* grid index of the exponents (dnc_spread_opts.at_param) */
+    double at_target;        /* the parameter value `at` is nearest to */
     /* at grid point `at`: the quoted estimates (plain fit or extrapolation, by
      * dnc_decay_fit's rule; the systematic error added in quadrature). When
      * P(l) is constant over the window (every sample survives), delta' = 0

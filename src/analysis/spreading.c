@@ -311,7 +311,7 @@ dnc_status dnc_spread_simulate(const dnc_spread_system *sys, double param, dnc_s
 
 dnc_spread_opts dnc_spread_opts_default(void)
 {
-    return (dnc_spread_opts){.decay = dnc_decay_opts_default(), .late_tmin = 0};
+    return (dnc_spread_opts){.decay = dnc_decay_opts_default(), .late_tmin = 0, .at_param = NAN};
 }
 
 dnc_estimate dnc_decay_quoted(const dnc_decay_result *r, double sign)
@@ -398,11 +398,22 @@ dnc_status dnc_spread_analyze(const dnc_spread_point *pts, size_t n, const dnc_s
     a->pc_sigma = fabs(a->pc_full.value - a->pc_spread.value) /
                   hypot(a->pc_full.error, a->pc_spread.error);
     a->at = n / 2;
-    if (isfinite(a->pc_full.value)) {
+    double target = o->at_param, wsum = 0, wx = 0;
+    const dnc_estimate *pcs[2] = {&a->pc_full, &a->pc_spread};
+    for (int k = 0; k < 2 && !isfinite(target); k++)
+        if (isfinite(pcs[k]->value) && pcs[k]->error > 0) {
+            double w = 1.0 / (pcs[k]->error * pcs[k]->error);
+            wsum += w;
+            wx += w * pcs[k]->value;
+        }
+    if (!isfinite(target) && wsum > 0)
+        target = wx / wsum;
+    a->at_target = target;
+    if (isfinite(target)) {
         double best = INFINITY;
         for (size_t i = 0; i < n; i++)
-            if (fabs(pts[i].param - a->pc_full.value) < best) {
-                best = fabs(pts[i].param - a->pc_full.value);
+            if (fabs(pts[i].param - target) < best) {
+                best = fabs(pts[i].param - target);
                 a->at = i;
             }
     }
