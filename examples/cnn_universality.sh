@@ -33,7 +33,7 @@ c16) run c16 $CNN1 --channels 16 --grid 1.40,1.44,1.48,1.52,1.56 ;;
 c4) run c4 $CNN1 --channels 4 --grid 1.90,2.00,2.10,2.20,2.30 ;;
 c64) run c64 $CNN1 --channels 64 --grid 1.38,1.40,1.42,1.44,1.46 ;;
 c16k5) run c16k5 $CNN1 --channels 16 --kernel 5 --grid 1.40,1.44,1.48,1.52,1.56 ;;
-c16erf) run c16erf $CNN1 --channels 16 --activation erf --grid 1.30,1.35,1.40,1.45,1.50 ;;
+c16erf) run c16erf $CNN1 --channels 16 --activation erf --grid 1.24,1.28,1.32,1.36,1.40 ;;
 2d16) run 2d16 --system cnn --dims 2 --kernel 3 --sigma-b 0.3 --channels 16 --size-x 32 \
         --size-y 32 --seed-size 96 --depth 300 --samples 12 --tmin 10 --nboot 200 \
         --grid 1.36,1.40,1.44,1.48,1.52 --collapse-sizes 16,24,32 --collapse-tmin 5 ;;

@@ -143,7 +143,7 @@ dnc_status dnc_spread_figure(const dnc_spread_point *pt, const char *cls, double
 typedef struct {
     int dims;
     const char *cls;
-    size_t C, X, depth, samples;
+    size_t C, X, seed_X, depth, samples;
     double tmin;
     const double *grid;
     size_t ngrid;
@@ -164,6 +164,7 @@ static dnc_status run_claim(const dnc_reproduce_opts *o, const cnn_claim_setup *
     sys.cnn.net.activation = DNC_ACT_TANH;
     sys.cnn.net.seed = o->seed ? o->seed : 1;
     sys.samples = cs->samples;
+    sys.seed_size = cs->seed_X;
     dnc_spread_opts so = dnc_spread_opts_default();
     so.decay.tmin = cs->tmin;
     so.decay.nboot = 200;
@@ -204,25 +205,48 @@ static dnc_status run_claim(const dnc_reproduce_opts *o, const cnn_claim_setup *
         dnc_claim_judge(out, m.value, hypot(m.error, c->error[k]), c->value[k], mf->value[k]);
         out->verdict = v;
         snprintf(out->rule, sizeof out->rule, "%s", why);
-        snprintf(out->detail, sizeof out->detail,
-                 "measured %s; C = %zu, k = 3, tanh, sigma_b = 0.3, lattice %zu%s%zu, %zu layers, "
-                 "%zu networks, sigma_w grid %g..%g (%zu points), fits l >= %g. "
-                 "pc(full) = %.4f(%.0f), pc(seed) = %.4f(%.0f); at sigma_w = %g: delta = "
-                 "%.3f(%.0f), delta' = %.3f(%.0f), theta = %.3f(%.0f), one-layer growth "
-                 "variance %.3g(%.0f)",
-                 decide == 0 ? "delta" : decide == 2 ? "theta" : "delta'", cs->C, cs->X,
-                 cs->dims == 2 ? "x" : " (1D), X = ", cs->dims == 2 ? cs->X : cs->X, cs->depth,
-                 cs->samples, cs->grid[0], cs->grid[cs->ngrid - 1], cs->ngrid, cs->tmin,
-                 a.pc_full.value, 1e4 * a.pc_full.error, a.pc_spread.value,
-                 1e4 * a.pc_spread.error, pts[a.at].param, a.delta.value, 1e3 * a.delta.error,
-                 a.delta_prime.value, 1e3 * a.delta_prime.error, a.theta.value,
-                 1e3 * a.theta.error, a.growth_var.value, 1e3 * a.growth_var.error);
+        char lat[64], seedlat[64];
+        snprintf(lat, sizeof lat, cs->dims == 2 ? "%zux%zu" : "%zu", cs->X, cs->X);
+        snprintf(seedlat, sizeof seedlat, cs->dims == 2 ? "%zux%zu" : "%zu", cs->seed_X,
+                 cs->seed_X);
+        size_t seed_depth = cs->depth < cs->seed_X / 2 ? cs->depth : cs->seed_X / 2;
+        /* plain text for the report, through a memory stream (no length limit),
+         * then cut to the field */
+        char *dbuf = NULL;
+        size_t dlen = 0;
+        FILE *mem = open_memstream(&dbuf, &dlen);
+        if (mem) {
+            fprintf(mem,
+                 "shown: %s; C %zu, k 3, tanh, sigma_b 0.3; full start %s sites, %zu layers; "
+                 "seed start %s sites, %zu layers; %zu networks; sigma_w %.3g..%.3g (%zu); "
+                 "l >= %g. pc(full) %.4g +- %.2g, pc(seed) %.4g +- %.2g; at %.4g: delta "
+                 "%.3g +- %.2g, delta' %.3g +- %.2g, theta %.3g +- %.2g; growth var %.3g +- %.2g",
+                 decide == 0 ? "delta" : decide == 2 ? "theta" : "delta'", cs->C, lat, cs->depth,
+                 seedlat, seed_depth, cs->samples, cs->grid[0], cs->grid[cs->ngrid - 1],
+                 cs->ngrid, cs->tmin, a.pc_full.value, a.pc_full.error, a.pc_spread.value,
+                 a.pc_spread.error, pts[a.at].param, a.delta.value, a.delta.error,
+                 a.delta_prime.value, a.delta_prime.error, a.theta.value, a.theta.error,
+                 a.growth_var.value, a.growth_var.error);
+            fclose(mem);
+            size_t keep = dlen < sizeof out->detail - 1 ? dlen : sizeof out->detail - 1;
+            memcpy(out->detail, dbuf, keep);
+            out->detail[keep] = 0;
+        }
+        free(dbuf);
+        char ysz[32] = "", yszs[32] = "";
+        if (cs->dims == 2) {
+            snprintf(ysz, sizeof ysz, " --size-y %zu", cs->X);
+            snprintf(yszs, sizeof yszs, " --size-y %zu", cs->seed_X);
+        }
         snprintf(out->command, sizeof out->command,
-                 "dnncrit cnn --dims %d --channels %zu --kernel 3 --size-x %zu%s --depth %zu "
-                 "--sigma-w %g --sigma-b 0.3 --seeds %zu --perturb 1 --quiet --out seed && "
-                 "dnncrit exponents seed.seeds.csv --column nact --tmin %g",
-                 cs->dims, cs->C, cs->X, cs->dims == 2 ? " --size-y 32" : "", cs->depth,
-                 pts[a.at].param, cs->samples, cs->tmin);
+                 "dnncrit cnn --dims %d --channels %zu --size-x %zu%s --depth %zu --sigma-w %g "
+                 "--sigma-b 0.3 --seeds %zu --quiet --out full && dnncrit exponents "
+                 "full.seeds.csv --column rho --tmin %g && dnncrit cnn --dims %d --channels %zu "
+                 "--size-x %zu%s --depth %zu --sigma-w %g --sigma-b 0.3 --seeds %zu --perturb 1 "
+                 "--quiet --out seed && dnncrit exponents seed.seeds.csv --column surv --tmin %g",
+                 cs->dims, cs->C, cs->X, ysz, cs->depth, pts[a.at].param, cs->samples, cs->tmin,
+                 cs->dims, cs->C, cs->seed_X, yszs, seed_depth, pts[a.at].param, cs->samples,
+                 cs->tmin);
         if (o->out_dir) {
             char path[1024], title[128];
             snprintf(path, sizeof path, "%s/%s", o->out_dir, cs->figure);
@@ -241,14 +265,16 @@ static dnc_status run_claim(const dnc_reproduce_opts *o, const cnn_claim_setup *
     return st;
 }
 
-static const double grid1d[] = {1.40, 1.44, 1.48, 1.52, 1.56, 1.60};
-static const double grid2d[] = {1.30, 1.38, 1.46, 1.54, 1.62, 1.70};
+/* grids bracketing the full-start critical points of the study (docs/cnn.md) */
+static const double grid1d[] = {1.40, 1.44, 1.48, 1.52, 1.56};
+static const double grid2d[] = {1.36, 1.40, 1.44, 1.48, 1.52};
 
 dnc_status dnc_tamai_claim_cnn1d(const dnc_reproduce_opts *o, dnc_claim *out)
 {
     if (!o || !out)
         return dnc_fail(DNC_EINVAL, "claim: no options or output");
     cnn_claim_setup cs = {.dims = 1, .cls = "DP 1+1", .C = 16, .X = o->quick ? 256 : 512,
+                          .seed_X = o->quick ? 1024 : 4096,
                           .depth = o->quick ? 1000 : 3000, .samples = o->quick ? 24 : 64,
                           .tmin = 30, .grid = grid1d,
                           .ngrid = sizeof grid1d / sizeof grid1d[0],
@@ -260,7 +286,7 @@ dnc_status dnc_tamai_claim_cnn2d(const dnc_reproduce_opts *o, dnc_claim *out)
 {
     if (!o || !out)
         return dnc_fail(DNC_EINVAL, "claim: no options or output");
-    cnn_claim_setup cs = {.dims = 2, .cls = "DP 2+1", .C = 16, .X = 32,
+    cnn_claim_setup cs = {.dims = 2, .cls = "DP 2+1", .C = 16, .X = 32, .seed_X = o->quick ? 96 : 128,
                           .depth = o->quick ? 300 : 1000, .samples = o->quick ? 12 : 48,
                           .tmin = 20, .grid = grid2d,
                           .ngrid = sizeof grid2d / sizeof grid2d[0],
