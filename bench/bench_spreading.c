@@ -14,6 +14,8 @@
  *        --growth-tmin --nboot
  *        --collapse-sizes X1,X2,... --collapse-param P --collapse-class NAME
  *        --collapse-tmin T
+ *        --windows T1,T2,...  (the analysis again from l >= Ti, same data)
+ *        --at P  (exponents at the grid point nearest P)
  *        --dump PREFIX   (writes PREFIX_<i>.csv: t,density,mass,survival means) */
 #include <getopt.h>
 #include <math.h>
@@ -72,7 +74,7 @@ static void dump_point(const char *prefix, size_t i, const dnc_spread_point *p)
 
 int main(int argc, char **argv)
 {
-    const char *system = "cnn", *grid = NULL, *csizes = NULL, *cclass = NULL, *dump = NULL;
+    const char *system = "cnn", *grid = NULL, *windows = NULL, *csizes = NULL, *cclass = NULL, *dump = NULL;
     dnc_spread_system sys = dnc_spread_system_default(DNC_SPREAD_CNN);
     dnc_spread_opts so = dnc_spread_opts_default();
     sys.cnn.net.sigma_b = 0.3;
@@ -83,7 +85,7 @@ int main(int argc, char **argv)
     so.decay.nboot = 200;
     enum { O_DIMS = 256, O_CH, O_K, O_X, O_Y, O_DEPTH, O_ACT, O_SB, O_SHARING, O_CUT, O_THR,
            O_ACTIVE, O_BATCH, O_MODEL, O_L, O_TMAX, O_RUNS, O_SAMPLES, O_SEED, O_TMIN, O_TMAXF,
-           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX, O_AT };
+           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX, O_AT, O_WIN };
     static const struct option lo[] = {
         {"dims", 1, 0, O_DIMS}, {"channels", 1, 0, O_CH}, {"kernel", 1, 0, O_K},
         {"size-x", 1, 0, O_X}, {"size-y", 1, 0, O_Y}, {"depth", 1, 0, O_DEPTH},
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
         {"late-tmin", 1, 0, O_LATE}, {"per-decade", 1, 0, O_PD}, {"growth-tmin", 1, 0, O_GT},
         {"nboot", 1, 0, O_NBOOT}, {"collapse-sizes", 1, 0, O_CS}, {"collapse-param", 1, 0, O_CP},
         {"collapse-class", 1, 0, O_CC}, {"collapse-tmin", 1, 0, O_CT}, {"dump", 1, 0, O_DUMP},
-        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {"at", 1, 0, O_AT}, {0, 0, 0, 0}};
+        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {"at", 1, 0, O_AT}, {"windows", 1, 0, O_WIN}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -140,6 +142,7 @@ int main(int argc, char **argv)
         case O_DUMP: dump = optarg; break;
         case O_SYS: system = optarg; break;
         case O_GRID: grid = optarg; break;
+        case O_WIN: windows = optarg; break;
         case O_AT: so.at_param = atof(optarg); break;
         case O_SEEDX: sys.seed_size = strtoul(optarg, NULL, 10); break;
         default: return 2;
@@ -193,6 +196,25 @@ int main(int argc, char **argv)
                params[i], a.curv_full[i], a.curv_full_err[i], a.curv_seed[i], a.curv_seed_err[i],
                a.theta_late[i], a.theta_late_err[i], pts[i].growth_mean.value,
                pts[i].growth_var.value, pts[i].growth_var.error);
+    if (windows) {
+        double W[16];
+        size_t nw = parse_list(windows, W, 16);
+        printf("| window l >= | pc full | pc seed | z(pc) | at | delta | delta' | theta | "
+               "z(delta - delta') |\n");
+        for (size_t w = 0; w < nw; w++) {
+            dnc_spread_opts o2 = so;
+            o2.decay.tmin = W[w];
+            dnc_spread_analysis b;
+            if (dnc_spread_analyze(pts, n, &o2, &b))
+                return die("analyze (window)");
+            printf("| %g | %.4f +- %.4f | %.4f +- %.4f | %.2f | %g | %.3f +- %.3f | %.3f +- %.3f | "
+                   "%.3f +- %.3f | %.2f |\n",
+                   W[w], b.pc_full.value, b.pc_full.error, b.pc_spread.value, b.pc_spread.error,
+                   b.pc_sigma, params[b.at], b.delta.value, b.delta.error, b.delta_prime.value,
+                   b.delta_prime.error, b.theta.value, b.theta.error, b.rapidity_sigma);
+            dnc_spread_analysis_free(&b);
+        }
+    }
     if (csizes) {
         double X[16];
         size_t nx = parse_list(csizes, X, 16);
