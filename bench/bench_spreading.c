@@ -16,6 +16,7 @@
  *        --collapse-tmin T
  *        --windows T1,T2,...  (the analysis again from l >= Ti, same data)
  *        --at P  (exponents at the grid point nearest P)
+ *        --figure PATH.png  (N, P and rho at the exponents' point, class slopes)
  *        --dump PREFIX   (writes PREFIX_<i>.csv: t,density,mass,survival means) */
 #include <getopt.h>
 #include <math.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/reproduce_tamai_cnn.h"
 #include "dnncrit/spreading.h"
 
 static size_t parse_list(const char *s, double *v, size_t max)
@@ -74,7 +76,7 @@ static void dump_point(const char *prefix, size_t i, const dnc_spread_point *p)
 
 int main(int argc, char **argv)
 {
-    const char *system = "cnn", *grid = NULL, *windows = NULL, *csizes = NULL, *cclass = NULL, *dump = NULL;
+    const char *system = "cnn", *grid = NULL, *windows = NULL, *figure = NULL, *csizes = NULL, *cclass = NULL, *dump = NULL;
     dnc_spread_system sys = dnc_spread_system_default(DNC_SPREAD_CNN);
     dnc_spread_opts so = dnc_spread_opts_default();
     sys.cnn.net.sigma_b = 0.3;
@@ -85,7 +87,7 @@ int main(int argc, char **argv)
     so.decay.nboot = 200;
     enum { O_DIMS = 256, O_CH, O_K, O_X, O_Y, O_DEPTH, O_ACT, O_SB, O_SHARING, O_CUT, O_THR,
            O_ACTIVE, O_BATCH, O_MODEL, O_L, O_TMAX, O_RUNS, O_SAMPLES, O_SEED, O_TMIN, O_TMAXF,
-           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX, O_AT, O_WIN };
+           O_LATE, O_PD, O_GT, O_NBOOT, O_CS, O_CP, O_CC, O_CT, O_DUMP, O_SYS, O_GRID, O_SEEDX, O_AT, O_WIN, O_FIG };
     static const struct option lo[] = {
         {"dims", 1, 0, O_DIMS}, {"channels", 1, 0, O_CH}, {"kernel", 1, 0, O_K},
         {"size-x", 1, 0, O_X}, {"size-y", 1, 0, O_Y}, {"depth", 1, 0, O_DEPTH},
@@ -97,7 +99,7 @@ int main(int argc, char **argv)
         {"late-tmin", 1, 0, O_LATE}, {"per-decade", 1, 0, O_PD}, {"growth-tmin", 1, 0, O_GT},
         {"nboot", 1, 0, O_NBOOT}, {"collapse-sizes", 1, 0, O_CS}, {"collapse-param", 1, 0, O_CP},
         {"collapse-class", 1, 0, O_CC}, {"collapse-tmin", 1, 0, O_CT}, {"dump", 1, 0, O_DUMP},
-        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {"at", 1, 0, O_AT}, {"windows", 1, 0, O_WIN}, {0, 0, 0, 0}};
+        {"system", 1, 0, O_SYS}, {"grid", 1, 0, O_GRID}, {"seed-size", 1, 0, O_SEEDX}, {"at", 1, 0, O_AT}, {"windows", 1, 0, O_WIN}, {"figure", 1, 0, O_FIG}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -143,6 +145,7 @@ int main(int argc, char **argv)
         case O_SYS: system = optarg; break;
         case O_GRID: grid = optarg; break;
         case O_WIN: windows = optarg; break;
+        case O_FIG: figure = optarg; break;
         case O_AT: so.at_param = atof(optarg); break;
         case O_SEEDX: sys.seed_size = strtoul(optarg, NULL, 10); break;
         default: return 2;
@@ -196,6 +199,18 @@ int main(int argc, char **argv)
                params[i], a.curv_full[i], a.curv_full_err[i], a.curv_seed[i], a.curv_seed_err[i],
                a.theta_late[i], a.theta_late_err[i], pts[i].growth_mean.value,
                pts[i].growth_var.value, pts[i].growth_var.error);
+    int dims = sys.kind == DNC_SPREAD_CNN ? sys.cnn.net.dims
+                                          : (sys.dp.model == DNC_DP_BOND_2D ? 2 : 1);
+    const char *cls = cclass ? cclass : (dims == 2 ? "DP 2+1" : "DP 1+1");
+    char why[256];
+    dnc_verdict v = dnc_spread_verdict(&a, cls, NAN, why, sizeof why, NULL);
+    printf("verdict (%s, without collapse) = %s: %s\n", cls, dnc_verdict_name(v), why);
+    if (figure) {
+        char title[128];
+        snprintf(title, sizeof title, "%s at %g", system, params[a.at]);
+        if (dnc_spread_figure(&pts[a.at], cls, so.decay.tmin, title, figure))
+            return die("figure");
+    }
     if (windows) {
         double W[16];
         size_t nw = parse_list(windows, W, 16);
@@ -238,9 +253,6 @@ int main(int argc, char **argv)
         }
         dnc_collapse_opts co = dnc_collapse_opts_default();
         co.tmin = ctmin;
-        int dims = sys.kind == DNC_SPREAD_CNN ? sys.cnn.net.dims
-                                              : (sys.dp.model == DNC_DP_BOND_2D ? 2 : 1);
-        const char *cls = cclass ? cclass : (dims == 2 ? "DP 2+1" : "DP 1+1");
         double S1, S2;
         size_t o1, o2;
         if (dnc_spread_collapse_class(cs, nx, &co, cls, dims, &S1, &o1) ||
@@ -254,6 +266,8 @@ int main(int argc, char **argv)
         if (dnc_collapse(cs, nx, &co, &cr) == DNC_OK)
             printf("collapse_free: a = %.3f +- %.3f, b = %.3f +- %.3f, S = %.3g\n", cr.a.value,
                    cr.a.error, cr.b.value, cr.b.error, cr.quality);
+        v = dnc_spread_verdict(&a, cls, S1, why, sizeof why, NULL);
+        printf("verdict (%s, with collapse) = %s: %s\n", cls, dnc_verdict_name(v), why);
         for (size_t j = 0; j < nx; j++)
             dnc_series_free(&cs[j]);
         free(cs);
