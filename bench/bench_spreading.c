@@ -188,6 +188,8 @@ int main(int argc, char **argv)
         return die("analyze");
     printf("pc_full = %.5f +- %.5f\npc_spread = %.5f +- %.5f\npc_diff_sigma = %.2f\n",
            a.pc_full.value, a.pc_full.error, a.pc_spread.value, a.pc_spread.error, a.pc_sigma);
+    printf("bracket_full = [%g, %g]\nbracket_spread = [%g, %g]\n", a.bracket_full[0],
+           a.bracket_full[1], a.bracket_spread[0], a.bracket_spread[1]);
     printf("at_target = %.5f\n", a.at_target);
     printf("at = %g\ndelta = %.4f +- %.4f\ndelta_prime = %.4f +- %.4f\ntheta = %.4f +- %.4f\n"
            "rapidity_sigma = %.2f\ngrowth_var = %.4g +- %.2g\n",

@@ -115,6 +115,8 @@ static void test_dp1_exponents_and_critical_points(void **state)
     assert_true(a.theta_late[0] < a.theta_late[2]);
     /* curvatures change sign across p_c in both protocols */
     assert_true(a.curv_seed[0] < 0 && a.curv_seed[2] > 0);
+    assert_true(a.bracket_spread[0] < a.bracket_spread[1]);
+    assert_true(a.bracket_spread[0] >= grid[0] && a.bracket_spread[1] <= grid[2]);
     /* the one-step growth variance is finite and positive */
     assert_true(a.growth_var.value > 0 && a.growth_var.error > 0);
     /* verdict rule: DP 1+1 is not rejected, DP 2+1 (theta 0.23, delta 0.45) is */

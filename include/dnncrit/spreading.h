@@ -111,6 +111,10 @@ typedef struct {
     dnc_estimate pc_full;    /* critical point from the full start (curvature of ln rho) */
     dnc_estimate pc_spread;  /* from the seed start (curvature of ln N) */
     double pc_sigma;         /* |pc_full - pc_spread| / sqrt(e^2 + e^2) (NAN if either is) */
+    /* the first sign change of each protocol's curvature between neighbouring
+     * grid points (lower, upper parameter; NAN when none): the line fit of
+     * dnc_critical_point assumes a linear curvature, this does not */
+    double bracket_full[2], bracket_spread[2];
     size_t at;               /* grid index of the exponents (dnc_spread_opts.at_param) */
     double at_target;        /* the parameter value `at` is nearest to */
     /* at grid point `at`: the quoted estimates (plain fit or extrapolation, by

@@ -349,7 +349,7 @@ static dnc_status quoted_fit(const dnc_series *s, const dnc_decay_opts *o, doubl
 /* critical point over one protocol's series; its curvatures into cv/ce */
 static dnc_status protocol_critical(const dnc_spread_point *pts, size_t n, size_t which,
                                     const dnc_decay_opts *o, dnc_estimate *pc, double *cv,
-                                    double *ce)
+                                    double *ce, double *bracket)
 {
     dnc_series *s = malloc(n * sizeof *s);
     if (!s)
@@ -362,6 +362,22 @@ static dnc_status protocol_critical(const dnc_spread_point *pts, size_t n, size_
     if (st)
         return st;
     *pc = r.critical;
+    bracket[0] = bracket[1] = NAN;
+    if (r.bracket != (size_t)-1) { /* r.bracket indexes the series sorted by parameter */
+        double lo = NAN, hi = NAN;
+        for (size_t k = 0; k < n; k++) { /* the bracket-th and next smallest parameters */
+            double v = pts[k].param;
+            size_t below = 0;
+            for (size_t j = 0; j < n; j++)
+                below += pts[j].param < v;
+            if (below == r.bracket)
+                lo = v;
+            if (below == r.bracket + 1)
+                hi = v;
+        }
+        bracket[0] = lo;
+        bracket[1] = hi;
+    }
     memcpy(cv, r.curvature, n * sizeof *cv);
     memcpy(ce, r.curvature_err, n * sizeof *ce);
     dnc_critical_result_free(&r);
@@ -391,9 +407,9 @@ dnc_status dnc_spread_analyze(const dnc_spread_point *pts, size_t n, const dnc_s
         }
     dnc_status st;
     if ((st = protocol_critical(pts, n, 0, &o->decay, &a->pc_full, a->curv_full,
-                                a->curv_full_err)) ||
+                                a->curv_full_err, a->bracket_full)) ||
         (st = protocol_critical(pts, n, 1, &o->decay, &a->pc_spread, a->curv_seed,
-                                a->curv_seed_err)))
+                                a->curv_seed_err, a->bracket_spread)))
         goto fail;
     a->pc_sigma = fabs(a->pc_full.value - a->pc_spread.value) /
                   hypot(a->pc_full.error, a->pc_spread.error);
