@@ -21,7 +21,7 @@ enum { OBS_Q, OBS_C, OBS_RHO, OBS_ACTIVE, OBS_N };
 
 typedef struct {
     size_t dims, threads, seeds;
-    const char *out, *corr, *algo;
+    const char *out, *corr, *algo, *sharing;
     bool raster, quiet;
     dnc_cnn_opts opts;
     double t0; /* when the command started */
@@ -209,6 +209,8 @@ static void add_config(cJSON *rec, const cnn_args *a)
     cJSON_AddNumberToObject(c, "perturb", (double)o->perturb_width);
     cJSON_AddStringToObject(c, "corr", o->corr == DNC_CORR_POST ? "post" : "pre");
     cJSON_AddNumberToObject(c, "threshold", o->threshold);
+    cJSON_AddStringToObject(c, "sharing", dnc_cnn_sharing_name(o->net.sharing));
+    cJSON_AddNumberToObject(c, "damage_cutoff", o->damage_cutoff);
     cJSON_AddStringToObject(c, "algo", a->algo);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
 }
@@ -233,7 +235,9 @@ static dnc_status write_json(const char *path, const char *csv_name, const char 
     dnc_conv_shape sh = {a->opts.net.dims, a->opts.net.channels, a->opts.net.channels,
                          a->opts.net.kernel, a->opts.net.size_x, a->opts.net.size_y};
     cJSON_AddStringToObject(res, "conv_algorithm",
-                            dnc_conv_algo_name(dnc_conv_resolve(&sh, a->opts.algo)));
+                            a->opts.net.sharing == DNC_CNN_LOCAL
+                                ? "local"
+                                : dnc_conv_algo_name(dnc_conv_resolve(&sh, a->opts.algo)));
     cJSON *outs = cJSON_AddObjectToObject(rec, "outputs");
     cJSON_AddStringToObject(outs, "csv", csv_name);
     cJSON_AddStringToObject(outs, "seeds_csv", seeds_name);
@@ -329,6 +333,8 @@ static dnc_status finish_args(cnn_args *a)
     else
         return dnc_fail(DNC_EINVAL, "--corr must be pre or post, got '%s'", a->corr);
     dnc_status st = dnc_conv_algo_parse(a->algo, &o->algo);
+    if (!st)
+        st = dnc_cnn_sharing_parse(a->sharing, &o->net.sharing);
     if (st)
         return st;
     if (o->batch < 2)
@@ -359,6 +365,7 @@ int cmd_cnn(int argc, char **argv)
 {
     const char *plot = NULL;
     cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
+                  .sharing = "shared",
                   .opts = dnc_cnn_opts_default(), .t0 = dnc_wall_time()};
     dnc_cnn_config *n = &a.opts.net;
     n->residual_alpha = 0.0; /* shown as the default; residual blocks stay off unless given */
@@ -384,8 +391,15 @@ int cmd_cnn(int argc, char **argv)
         CLI_OPT("perturb", CLI_OPT_SIZE, &a.opts.perturb_width,
          "damage spreading: inputs differ only in a central window of this width (0: everywhere)"),
         CLI_OPT("threshold", CLI_OPT_DOUBLE, &a.opts.threshold, "a site is active when rho(x) > this"),
+        CLI_OPT_IN("damage-cutoff", CLI_OPT_DOUBLE, &a.opts.damage_cutoff,
+         "after each layer reset sites with 0 < rho(x) < X to zero damage (input 0's state), "
+         "making rho(x) = 0 absorbing; active sites are then those with nonzero damage (0: off)",
+         "[0,inf)"),
         CLI_OPT("corr", CLI_OPT_STRING, &a.corr, "pre or post: correlations of h or of phi(h)"),
-        CLI_OPT("algo", CLI_OPT_STRING, &a.algo, "convolution: auto, im2col, direct"),
+        CLI_OPT("sharing", CLI_OPT_STRING, &a.sharing,
+         "shared (a CNN: one kernel per layer) or local (locally connected: an independent "
+         "kernel and bias at every site)"),
+        CLI_OPT("algo", CLI_OPT_STRING, &a.algo, "convolution: auto, im2col, direct (shared only)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json"),
         CLI_OPT("raster", CLI_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz"),

@@ -1,6 +1,8 @@
 /* cnn: convolutions against a slow naive reference, periodic wrap, the
  * 1x1 / one-site reduction to an MLP, light cone of damage spreading,
- * thread determinism, residual identity, bad input, and the CLI. */
+ * thread determinism, residual identity, locally connected networks
+ * against a naive per-site loop, the damage cut-off, bad input, and the CLI. */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -452,6 +454,480 @@ static void test_wide_cnn_follows_mean_field(void **state)
     }
 }
 
+/* ------------------------------------------- locally connected networks */
+
+/* Slow reference for a locally connected network, written from the stream
+ * convention documented in cnn_net.h, not from cnn_net.c: kernel row o of
+ * site s in layer l is the normal sequence (seed, DNC_STREAM_WEIGHT, l, s C + o)
+ * times sigma_w / sqrt(fan_in), bias o of site s is element s C + o of
+ * (seed, DNC_STREAM_BIAS, l, 0) times sigma_b. Propagates B inputs through
+ * `depth` tanh layers (residual as in cnn.h) with explicit modular indexing;
+ * H holds h^l of every layer: depth x B x C x S. */
+static void naive_local_propagate(const dnc_cnn_config *net, const double *X, size_t B,
+                                  double *H)
+{
+    long Lx = (long)net->size_x, Ly = net->dims == 2 ? (long)net->size_y : 1, k = (long)net->kernel;
+    long kyn = net->dims == 2 ? k : 1, r = (k - 1) / 2, ry = net->dims == 2 ? r : 0;
+    long C = (long)net->channels, C0 = net->input_channels ? (long)net->input_channels : C;
+    long S = Lx * Ly, T = kyn * k;
+    double *a = malloc((size_t)(B * (size_t)(C0 > C ? C0 : C) * (size_t)S) * sizeof *a);
+    double *h = calloc((size_t)B * (size_t)C * (size_t)S, sizeof *h);
+    double *bias = malloc((size_t)(S * C) * sizeof *bias);
+    memcpy(a, X, (size_t)B * (size_t)C0 * (size_t)S * sizeof *a);
+    if (net->residual && C0 == C)
+        memcpy(h, X, (size_t)B * (size_t)C * (size_t)S * sizeof *h);
+    for (long l = 1; l <= (long)net->depth; l++) {
+        long Cin = l == 1 ? C0 : C, fan = Cin * T;
+        double *w = malloc((size_t)fan * sizeof *w);
+        dnc_normal_fill(net->seed, DNC_STREAM_BIAS, (uint32_t)l, 0, bias, (size_t)(S * C));
+        bool res = net->residual && Cin == C;
+        double *out = H + (size_t)(l - 1) * B * (size_t)(C * S);
+        for (long b = 0; b < (long)B; b++)
+            for (long y = 0; y < Ly; y++)
+                for (long x = 0; x < Lx; x++) {
+                    long s = y * Lx + x;
+                    for (long o = 0; o < C; o++) {
+                        dnc_normal_fill(net->seed, DNC_STREAM_WEIGHT, (uint32_t)l,
+                                        (uint32_t)(s * C + o), w, (size_t)fan);
+                        double acc = net->sigma_b > 0 ? net->sigma_b * bias[s * C + o] : 0.0;
+                        for (long i = 0; i < Cin; i++)
+                            for (long ty = 0; ty < kyn; ty++)
+                                for (long tx = 0; tx < k; tx++) {
+                                    long xs = ((x + tx - r) % Lx + Lx) % Lx;
+                                    long ys = ((y + ty - ry) % Ly + Ly) % Ly;
+                                    acc += net->sigma_w / sqrt((double)fan) *
+                                           w[i * T + ty * k + tx] *
+                                           a[(b * Cin + i) * S + ys * Lx + xs];
+                                }
+                        size_t j = (size_t)((b * C + o) * S + s);
+                        out[j] = res ? h[j] + net->residual_alpha * acc : acc;
+                    }
+                }
+        for (size_t j = 0; j < B * (size_t)(C * S); j++) {
+            h[j] = out[j];
+            a[j] = tanh(out[j]);
+        }
+        free(w);
+    }
+    free(a);
+    free(h);
+    free(bias);
+}
+
+/* Keeps h^l of every layer: depth x B x N. */
+static dnc_status keep_all_h(void *ctx, size_t layer, const double *H, size_t B, size_t N)
+{
+    memcpy((double *)ctx + (layer - 1) * B * N, H, B * N * sizeof *H);
+    return DNC_OK;
+}
+
+static void check_local_against_naive(int dims, size_t Lx, size_t Ly, size_t C, size_t C0,
+                                      size_t k, bool residual)
+{
+    enum { B = 2, L = 3 };
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.dims = dims;
+    o.net.size_x = Lx;
+    o.net.size_y = Ly;
+    o.net.channels = C;
+    o.net.input_channels = C0;
+    o.net.kernel = k;
+    o.net.depth = L;
+    o.net.sigma_w = 1.4;
+    o.net.sigma_b = 0.3;
+    o.net.residual = residual;
+    o.net.residual_alpha = 0.7;
+    o.net.seed = 5;
+    o.net.sharing = DNC_CNN_LOCAL;
+    o.batch = B;
+    o.input_c = 0.4;
+    size_t S = Lx * (dims == 2 ? Ly : 1), C0e = C0 ? C0 : C, n = L * B * C * S;
+    double *X = malloc(B * C0e * S * sizeof *X);
+    double *got = malloc(n * sizeof *got), *ref = malloc(n * sizeof *ref);
+    assert_int_equal(dnc_cnn_make_inputs(&o, X), DNC_OK);
+    o.inputs = X;
+    o.observer = keep_all_h;
+    o.observer_ctx = got;
+    dnc_cnn_result res;
+    assert_int_equal(dnc_cnn_propagate(&o, &res), DNC_OK);
+    naive_local_propagate(&o.net, X, B, ref);
+    /* Sums of C_in k^d <= 144 products of O(1) numbers through 3 layers with
+     * |tanh'| <= 1 and sigma_w = 1.4: rounding differences of a few ulps grow
+     * by at most ~sigma_w sqrt(fan_in) per layer, far below 1e-11; a wrong
+     * weight, bias or site index changes h by O(1). */
+    for (size_t j = 0; j < n; j++)
+        if (fabs(got[j] - ref[j]) > 1e-11)
+            fail_msg("dims %d C %zu C0 %zu k %zu residual %d: h[%zu] = %.17g, naive %.17g", dims,
+                     C, C0, k, residual, j, got[j], ref[j]);
+    dnc_cnn_result_free(&res);
+    free(X);
+    free(got);
+    free(ref);
+}
+
+static void test_local_matches_naive(void **state)
+{
+    (void)state;
+    check_local_against_naive(1, 11, 1, 5, 3, 3, false); /* C_in != C_out */
+    check_local_against_naive(1, 9, 1, 4, 0, 1, false);  /* 1x1 kernel */
+    check_local_against_naive(1, 7, 1, 3, 0, 5, true);   /* residual, layer 1 included */
+    check_local_against_naive(1, 8, 1, 4, 2, 3, true);   /* residual from layer 2 on */
+    check_local_against_naive(2, 5, 4, 3, 2, 3, false);  /* non-square 2D, C_in != C_out */
+    check_local_against_naive(2, 4, 3, 4, 0, 1, false);
+}
+
+/* One site (k = 1): the local network's only kernel is the shared one
+ * (site 0 = rows 0 .. C-1), so the two propagations agree bitwise. The shared
+ * side runs the direct loop, whose summation order (bias, then (i, t)) is the
+ * local loop's; im2col's DGEMM would sum in another order. */
+static void test_local_one_site_equals_shared(void **state)
+{
+    (void)state;
+    enum { C = 12, C0 = 5, L = 6, B = 3 };
+    for (int with_bias = 0; with_bias < 2; with_bias++) {
+        dnc_cnn_opts o = dnc_cnn_opts_default();
+        o.net.channels = C;
+        o.net.input_channels = C0;
+        o.net.kernel = 1;
+        o.net.size_x = 1;
+        o.net.depth = L;
+        o.net.sigma_w = 1.3;
+        o.net.sigma_b = with_bias ? 0.2 : 0.0;
+        o.net.seed = 77;
+        o.batch = B;
+        o.input_c = 0.3;
+        double hs[L * B * C], hl[L * B * C];
+        o.observer = keep_all_h;
+        o.algo = DNC_CONV_DIRECT;
+        o.observer_ctx = hs;
+        dnc_cnn_result rs, rl;
+        assert_int_equal(dnc_cnn_propagate(&o, &rs), DNC_OK);
+        o.algo = DNC_CONV_AUTO;
+        o.net.sharing = DNC_CNN_LOCAL;
+        o.observer_ctx = hl;
+        assert_int_equal(dnc_cnn_propagate(&o, &rl), DNC_OK);
+        assert_memory_equal(hs, hl, sizeof hs);
+        assert_memory_equal(rs.q, rl.q, L * sizeof(double));
+        assert_memory_equal(rs.rho, rl.rho, L * sizeof(double));
+        dnc_cnn_result_free(&rs);
+        dnc_cnn_result_free(&rl);
+    }
+}
+
+static void test_local_weights_differ_between_sites(void **state)
+{
+    (void)state;
+    dnc_cnn_config c = dnc_cnn_config_default();
+    c.channels = 4;
+    c.input_channels = 3;
+    c.kernel = 3;
+    c.sigma_b = 0.5;
+    c.sharing = DNC_CNN_LOCAL;
+    enum { NS = 50 };
+    size_t fan = dnc_cnn_fan_in(&c, 1), m = c.channels * fan; /* 4 x 9 */
+    double *W = malloc(NS * m * sizeof *W), *bias = malloc(NS * 4 * sizeof *bias);
+    double shared_W[4 * 9], shared_b[4], one[4 * 12], oneb[4]; /* layer 2: fan_in 4 x 3 */
+    dnc_cnn_local_weights(&c, 1, 0, NS, W);
+    dnc_cnn_local_bias(&c, 1, 0, NS, bias);
+    dnc_cnn_layer_weights(&c, 1, shared_W);
+    dnc_cnn_layer_bias(&c, 1, shared_b);
+    /* site 0 is the shared kernel and bias */
+    assert_memory_equal(W, shared_W, sizeof shared_W);
+    assert_memory_equal(bias, shared_b, sizeof shared_b);
+    /* a block is the sites drawn one by one (the engine draws per site) */
+    dnc_cnn_local_weights(&c, 1, 17, 1, one);
+    dnc_cnn_local_bias(&c, 1, 17, 1, oneb);
+    assert_memory_equal(W + 17 * m, one, m * sizeof *one);
+    assert_memory_equal(bias + 17 * 4, oneb, sizeof oneb);
+    /* every site has its own numbers: no entry repeats between two sites
+     * (continuous normals: equal doubles only by a stream mix-up) */
+    for (size_t s = 1; s < NS; s++)
+        for (size_t j = 0; j < m; j++)
+            assert_true(W[s * m + j] != W[(s - 1) * m + j] && W[s * m + j] != W[j]);
+    /* and the scale of W ~ N(0, sigma_w^2 / fan_in): mean of W^2 fan_in / sigma_w^2
+     * over 1800 numbers is 1 with standard error sqrt(2/1800) = 0.033; 5 of them */
+    double ms = 0;
+    for (size_t j = 0; j < NS * m; j++)
+        ms += W[j] * W[j];
+    ms *= (double)fan / (double)(NS * m);
+    assert_true(fabs(ms - 1.0) < 5 * sqrt(2.0 / (NS * m)));
+    /* another layer is another kernel */
+    dnc_cnn_local_weights(&c, 2, 0, 1, one);
+    assert_true(one[0] != W[0]);
+    free(W);
+    free(bias);
+}
+
+/* A spatially uniform input: the shared CNN is translation invariant (every
+ * site the same h up to rounding), the local network is not. */
+static void test_local_breaks_translation_invariance(void **state)
+{
+    (void)state;
+    enum { C = 6, S = 16, B = 2 };
+    double X[B * C * S];
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < C; i++)
+            for (size_t s = 0; s < S; s++)
+                X[(b * C + i) * S + s] = sin(1.0 + (double)(b * C + i));
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.channels = C;
+    o.net.size_x = S;
+    o.net.depth = 2;
+    o.net.sigma_b = 0.3;
+    o.inputs = X;
+    double h[B * C * S];
+    o.observer = keep_last_h;
+    o.observer_ctx = h;
+    for (int local = 0; local < 2; local++) {
+        o.net.sharing = local ? DNC_CNN_LOCAL : DNC_CNN_SHARED;
+        dnc_cnn_result r;
+        assert_int_equal(dnc_cnn_propagate(&o, &r), DNC_OK);
+        double spread = 0;
+        for (size_t bc = 0; bc < B * C; bc++)
+            for (size_t s = 1; s < S; s++)
+                spread = fmax(spread, fabs(h[bc * S + s] - h[bc * S]));
+        /* shared: the same sums at every site, rounding only (1e-12); local:
+         * independent O(1) pre-activations per site */
+        if (local)
+            assert_true(spread > 0.1);
+        else
+            assert_true(spread < 1e-12);
+        dnc_cnn_result_free(&r);
+    }
+}
+
+static void test_local_bitwise_deterministic_over_threads(void **state)
+{
+    (void)state;
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.dims = 2;
+    o.net.size_x = 12;
+    o.net.size_y = 10;
+    o.net.channels = 8;
+    o.net.depth = 6;
+    o.net.sigma_w = 1.5;
+    o.net.sigma_b = 0.1;
+    o.net.sharing = DNC_CNN_LOCAL;
+    o.batch = 3;
+    o.perturb_width = 4;
+    o.damage_cutoff = 1e-3;
+    o.threshold = 1e-4;
+    size_t n = 3 * 8 * 12 * 10;
+    double *h1 = malloc(n * sizeof *h1), *h2 = malloc(n * sizeof *h2);
+    dnc_cnn_result r1, r2;
+    run_with_threads(o, 1, &r1, h1);
+    run_with_threads(o, 2, &r2, h2);
+    assert_memory_equal(h1, h2, n * sizeof *h1);
+    assert_memory_equal(r1.q, r2.q, 6 * sizeof(double));
+    assert_memory_equal(r1.rho, r2.rho, 6 * sizeof(double));
+    assert_memory_equal(r1.active, r2.active, 6 * sizeof(double));
+    dnc_cnn_result_free(&r1);
+    dnc_cnn_result_free(&r2);
+    free(h1);
+    free(h2);
+    omp_set_num_threads(2);
+    openblas_set_num_threads(2);
+}
+
+/* ------------------------------------------------------- damage cut-off */
+
+typedef struct {
+    double *h;   /* depth x B x N */
+    double *rho; /* depth x S */
+    size_t S;
+} trace;
+
+static dnc_status trace_rho(void *ctx, size_t layer, const double *rho_x, size_t S)
+{
+    trace *t = ctx;
+    memcpy(t->rho + (layer - 1) * S, rho_x, S * sizeof *rho_x);
+    return DNC_OK;
+}
+
+static dnc_status trace_h(void *ctx, size_t layer, const double *H, size_t B, size_t N)
+{
+    trace *t = ctx;
+    return keep_all_h(t->h, layer, H, B, N);
+}
+
+static void run_traced(dnc_cnn_opts o, trace *t, dnc_cnn_result *res)
+{
+    size_t S = dnc_cnn_sites(&o.net), N = o.net.channels * S;
+    t->S = S;
+    t->h = malloc(o.net.depth * o.batch * N * sizeof *t->h);
+    t->rho = malloc(o.net.depth * S * sizeof *t->rho);
+    o.observer = trace_h;
+    o.observer_ctx = t;
+    o.site_observer = trace_rho;
+    o.site_observer_ctx = t;
+    assert_int_equal(dnc_cnn_propagate(&o, res), DNC_OK);
+}
+
+static void trace_free(trace *t)
+{
+    free(t->h);
+    free(t->rho);
+}
+
+static dnc_cnn_opts cutoff_opts(dnc_cnn_sharing sharing)
+{
+    dnc_cnn_opts o = dnc_cnn_opts_default();
+    o.net.size_x = 48;
+    o.net.channels = 6;
+    o.net.depth = 25;
+    o.net.sigma_w = 1.45;
+    o.net.sigma_b = 0.3;
+    o.net.sharing = sharing;
+    o.batch = 3;
+    o.perturb_width = 6;
+    return o;
+}
+
+/* eps = 0 is off: the same bits as eps = DBL_MIN when no site has
+ * 0 < rho(x) < DBL_MIN (checked), i.e. the reset code changes nothing when
+ * it resets nothing; the other tests run eps = 0 against naive references. */
+static void test_cutoff_zero_is_unchanged(void **state)
+{
+    (void)state;
+    for (int sh = 0; sh < 2; sh++) {
+        dnc_cnn_opts o = cutoff_opts((dnc_cnn_sharing)sh);
+        o.threshold = 0;
+        trace t0, t1;
+        dnc_cnn_result r0, r1;
+        run_traced(o, &t0, &r0);
+        o.damage_cutoff = DBL_MIN;
+        run_traced(o, &t1, &r1);
+        size_t L = o.net.depth, S = t0.S, n = L * o.batch * o.net.channels * S;
+        for (size_t j = 0; j < L * S; j++)
+            assert_true(t0.rho[j] == 0 || t0.rho[j] >= DBL_MIN);
+        assert_memory_equal(t0.h, t1.h, n * sizeof(double));
+        assert_memory_equal(t0.rho, t1.rho, L * S * sizeof(double));
+        assert_memory_equal(r0.q, r1.q, L * sizeof(double));
+        assert_memory_equal(r0.rho, r1.rho, L * sizeof(double));
+        assert_memory_equal(r0.active, r1.active, L * sizeof(double));
+        dnc_cnn_result_free(&r0);
+        dnc_cnn_result_free(&r1);
+        trace_free(&t0);
+        trace_free(&t1);
+    }
+}
+
+/* eps above any rho (rho <= 2): every damaged site is reset at once, so the
+ * observables (taken after the reset) show rho = 0 and no active site at every
+ * layer, every input's h is input 0's bitwise, and input 0 itself follows the
+ * network exactly as without the cut-off (the reset never touches it). */
+static void test_cutoff_huge_resets_everything(void **state)
+{
+    (void)state;
+    for (int sh = 0; sh < 2; sh++) {
+        for (int post = 0; post < 2; post++) {
+            dnc_cnn_opts o = cutoff_opts((dnc_cnn_sharing)sh);
+            o.corr = post ? DNC_CORR_POST : DNC_CORR_PRE;
+            o.perturb_width = 0; /* damage everywhere */
+            trace t0, t1;
+            dnc_cnn_result r0, r1;
+            run_traced(o, &t0, &r0);
+            o.damage_cutoff = 1e300;
+            run_traced(o, &t1, &r1);
+            size_t L = o.net.depth, B = o.batch, N = o.net.channels * t0.S;
+            assert_true(r0.rho[0] > 0.1 && r0.active[0] == 1.0); /* there was damage */
+            for (size_t l = 0; l < L; l++) {
+                assert_float_equal(r1.rho[l], 0.0, 0);
+                assert_float_equal(r1.active[l], 0.0, 0);
+                assert_float_equal(r1.c[l], 1.0, 0);
+                for (size_t s = 0; s < t1.S; s++)
+                    assert_float_equal(t1.rho[l * t1.S + s], 0.0, 0);
+                const double *H = t1.h + l * B * N;
+                for (size_t b = 1; b < B; b++)
+                    assert_memory_equal(H + b * N, H, N * sizeof *H);
+                assert_memory_equal(H, t0.h + l * B * N, N * sizeof *H);
+            }
+            dnc_cnn_result_free(&r0);
+            dnc_cnn_result_free(&r1);
+            trace_free(&t0);
+            trace_free(&t1);
+        }
+    }
+}
+
+/* Ordered phase (sigma_w = 0.6): without the cut-off rho decays smoothly and
+ * never reaches 0; with it the damage dies at some layer, and from there on
+ * rho(x) = 0 at every site and all inputs are bitwise input 0: absorbing. */
+static void test_cutoff_makes_zero_absorbing(void **state)
+{
+    (void)state;
+    for (int sh = 0; sh < 2; sh++) {
+        dnc_cnn_opts o = cutoff_opts((dnc_cnn_sharing)sh);
+        o.net.sigma_w = 0.6;
+        o.net.depth = 40;
+        trace t0, t1;
+        dnc_cnn_result r0, r1;
+        run_traced(o, &t0, &r0);
+        o.damage_cutoff = 1e-3;
+        run_traced(o, &t1, &r1);
+        size_t L = o.net.depth, B = o.batch, N = o.net.channels * t0.S, dead = L;
+        assert_true(r0.rho[L - 1] > 0); /* smooth: no exact zero without the cut-off */
+        for (size_t l = 0; l < L && dead == L; l++)
+            if (r1.active[l] == 0)
+                dead = l;
+        assert_true(dead > 0 && dead < L - 5); /* it died, and there are layers to watch */
+        for (size_t l = dead; l < L; l++) {
+            assert_float_equal(r1.rho[l], 0.0, 0);
+            assert_float_equal(r1.active[l], 0.0, 0);
+            for (size_t s = 0; s < t1.S; s++)
+                assert_float_equal(t1.rho[l * t1.S + s], 0.0, 0);
+            const double *H = t1.h + l * B * N;
+            for (size_t b = 1; b < B; b++)
+                assert_memory_equal(H + b * N, H, N * sizeof *H);
+        }
+        dnc_cnn_result_free(&r0);
+        dnc_cnn_result_free(&r1);
+        trace_free(&t0);
+        trace_free(&t1);
+    }
+}
+
+/* With the cut-off the light cone still bounds the damage (the reset only
+ * removes damage), every damaged site has rho(x) >= eps after the reset, and
+ * the active fraction is the fraction of sites with nonzero damage. */
+static void test_cutoff_light_cone(void **state)
+{
+    (void)state;
+    for (int sh = 0; sh < 2; sh++) {
+        enum { Lx = 64, W = 4, L = 10 };
+        dnc_cnn_opts o = dnc_cnn_opts_default();
+        o.net.size_x = Lx;
+        o.net.kernel = 5;
+        o.net.channels = 8;
+        o.net.depth = L;
+        o.net.sigma_w = 2.0;
+        o.net.sharing = (dnc_cnn_sharing)sh;
+        o.perturb_width = W;
+        o.damage_cutoff = 1e-2;
+        trace t;
+        dnc_cnn_result res;
+        run_traced(o, &t, &res);
+        long lo = (Lx - W) / 2, hi = lo + W - 1, r = 2;
+        size_t resets = 0;
+        for (long l = 1; l <= L; l++) {
+            size_t nonzero = 0;
+            for (long x = 0; x < Lx; x++) {
+                double rx = t.rho[(l - 1) * Lx + x];
+                if (x < lo - l * r || x > hi + l * r)
+                    assert_float_equal(rx, 0.0, 0);
+                assert_true(rx == 0 || rx >= o.damage_cutoff);
+                nonzero += rx != 0;
+                resets += rx == 0 && x >= lo - l * r && x <= hi + l * r;
+            }
+            assert_true(nonzero > 0);
+            assert_float_equal(res.active[l - 1], (double)nonzero / Lx, 0);
+        }
+        assert_true(resets > 0); /* the cut-off acted inside the cone */
+        dnc_cnn_result_free(&res);
+        trace_free(&t);
+    }
+}
+
 static void expect_invalid(dnc_cnn_opts o, const char *fragment)
 {
     dnc_cnn_result res;
@@ -493,6 +969,24 @@ static void test_bad_configurations(void **state)
     X[5] = NAN;
     o.inputs = X;
     expect_invalid(o, "input value 5");
+    o = dnc_cnn_opts_default();
+    o.damage_cutoff = -1e-3;
+    expect_invalid(o, "damage cut-off");
+    o.damage_cutoff = NAN;
+    expect_invalid(o, "damage cut-off");
+    o.damage_cutoff = 1e-8; /* below the default threshold 1e-6 */
+    expect_invalid(o, "threshold");
+    o = dnc_cnn_opts_default();
+    o.net.sharing = (dnc_cnn_sharing)7;
+    expect_invalid(o, "sharing 7");
+    o.net.sharing = DNC_CNN_LOCAL;
+    o.algo = DNC_CONV_IM2COL;
+    expect_invalid(o, "'im2col' applies to shared weights only");
+    o = dnc_cnn_opts_default();
+    o.net.sharing = DNC_CNN_LOCAL;
+    o.net.size_x = (size_t)1 << 24;
+    o.net.channels = 512; /* 2^33 kernel rows */
+    expect_invalid(o, "2^32");
 }
 
 /* ------------------------------------------------------------- CLI */
@@ -542,10 +1036,13 @@ static void test_cli_writes_csv_json_raster(void **state)
     tu_rmtree_free(dir);
 }
 
-static void check_cli_rejects(const char *args, const char *fragment)
+/* expect_rc: 2 (usage) or 1 (failed run); 0 accepts either */
+static void check_cli_exit(const char *args, const char *fragment, int expect_rc)
 {
     char *dir = tu_tmpdir();
     int rc = tu_run_cli(dir, "cnn %s --quiet --out %s/run", args, dir);
+    if (expect_rc)
+        assert_int_equal(rc, expect_rc);
     assert_true(rc == 1 || rc == 2);
     char *err = tu_read(tu_path(dir, "stderr"));
     assert_non_null(err);
@@ -559,9 +1056,19 @@ static void check_cli_rejects(const char *args, const char *fragment)
     tu_rmtree_free(dir);
 }
 
+static void check_cli_rejects(const char *args, const char *fragment)
+{
+    check_cli_exit(args, fragment, 0);
+}
+
 static void test_cli_bad_input(void **state)
 {
     (void)state;
+    check_cli_exit("--damage-cutoff -0.1", "damage-cutoff", 2);
+    check_cli_exit("--damage-cutoff nan", "damage-cutoff", 2);
+    check_cli_exit("--sharing diagonal", "sharing", 2);
+    check_cli_exit("--damage-cutoff 1e-8", "threshold", 2);
+    check_cli_exit("--sharing local --algo direct", "'direct' applies to shared weights only", 2);
     check_cli_rejects("--kernel 4", "odd");
     check_cli_rejects("--size-x 3 --kernel 5", "larger than the lattice");
     check_cli_rejects("--channels 0", "channels");
@@ -570,6 +1077,24 @@ static void test_cli_bad_input(void **state)
     check_cli_rejects("--corr middle", "corr");
     check_cli_rejects("--seeds 0", "seeds");
     check_cli_rejects("--activation linear --sigma-w 1e100 --depth 8 --raster", "non-finite");
+}
+
+static void test_cli_local_cutoff_recorded(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    int rc = tu_run_cli(dir,
+                        "cnn --sharing local --damage-cutoff 1e-4 --size-x 16 --channels 4 "
+                        "--depth 5 --perturb 1 --quiet --out %s/run",
+                        dir);
+    assert_int_equal(rc, 0);
+    char *json = tu_read(tu_path(dir, "run.json"));
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"sharing\":\t\"local\""));
+    assert_non_null(strstr(json, "\"damage_cutoff\":\t0.0001"));
+    assert_non_null(strstr(json, "\"conv_algorithm\":\t\"local\""));
+    free(json);
+    tu_rmtree_free(dir);
 }
 
 int main(void)
@@ -585,9 +1110,19 @@ int main(void)
         cmocka_unit_test(test_algorithms_agree_in_propagation),
         cmocka_unit_test(test_residual_alpha_zero_is_identity),
         cmocka_unit_test(test_wide_cnn_follows_mean_field),
+        cmocka_unit_test(test_local_matches_naive),
+        cmocka_unit_test(test_local_one_site_equals_shared),
+        cmocka_unit_test(test_local_weights_differ_between_sites),
+        cmocka_unit_test(test_local_breaks_translation_invariance),
+        cmocka_unit_test(test_local_bitwise_deterministic_over_threads),
+        cmocka_unit_test(test_cutoff_zero_is_unchanged),
+        cmocka_unit_test(test_cutoff_huge_resets_everything),
+        cmocka_unit_test(test_cutoff_makes_zero_absorbing),
+        cmocka_unit_test(test_cutoff_light_cone),
         cmocka_unit_test(test_bad_configurations),
         cmocka_unit_test(test_cli_writes_csv_json_raster),
         cmocka_unit_test(test_cli_bad_input),
+        cmocka_unit_test(test_cli_local_cutoff_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,14 @@
  * MLP of network.h with width C. Only one layer's weights (C x C_in k^d)
  * exist at a time.
  *
+ * Locally connected networks (net.sharing = DNC_CNN_LOCAL): the same layers
+ * with an independent kernel W^l_{s,o,i,t} and bias b^l_{s,o} at every site s
+ * (same distributions, streams in cnn_net.h: site 0 has the shared kernel).
+ * The kernel of a site is drawn where it is used (C_in k^d C normals per site
+ * and layer), so memory stays O(threads C C_in k^d); the cost per layer is
+ * that drawing (docs/cnn.md). The convolution algorithm (algo) applies to
+ * shared weights only and must stay DNC_CONV_AUTO.
+ *
  * Tensors are stored input-major, then channel, then site:
  * H[(b * C + c) * S + s], s = y * L_x + x, S = L_x L_y.
  *
@@ -27,7 +35,11 @@
  *                |v_a/|v_a| - v_b/|v_b||^2 / 2 so that identical sites give exactly 0.
  *                A site where one vector is zero and the other is not counts as 1.
  *   rho(l)     = mean over sites of rho(x, l); c(l) = 1 - rho(l)
- *   active(l)  = fraction of sites with rho(x, l) > threshold (the DP-like density). */
+ *   active(l)  = fraction of sites with rho(x, l) > threshold (the DP-like density).
+ * With the damage cut-off on (damage_cutoff = eps > 0) every observable of a
+ * layer, and what the observers see, is taken AFTER the reset, i.e. on the
+ * state the next layer receives: rho(x, l) is 0 or >= eps, and active(l) is
+ * the fraction of sites with nonzero damage (threshold <= eps is required). */
 #ifndef DNNCRIT_CNN_H
 #define DNNCRIT_CNN_H
 #include "dnncrit/export.h"
@@ -89,10 +101,15 @@ typedef struct {
     const double *inputs;  /* optional B x C_0 x S user inputs; overrides generation */
     dnc_corr_kind corr;
     double threshold;      /* rho(x) > threshold counts as active */
-    /* > 0: after each layer, every site with 0 < rho(x) < damage_cutoff is
-     * reset to zero damage (all inputs take input 0's state at that site), so
-     * that rho(x) = 0 is exactly absorbing. 0: off (smooth activations then
-     * never reach rho(x) = 0 except at the floating-point floor). */
+    /* > 0: after each layer, every site with 0 < rho(x) < damage_cutoff (rho(x)
+     * as dnc_cnn_site_rho computes it for `corr`) is reset to zero damage:
+     * every input b > 0 takes input 0's pre-activation h (all C channels, and
+     * so phi(h)) at that site, so rho(x) = 0 there exactly and stays 0 unless
+     * a neighbour re-infects it: rho(x) = 0 is exactly absorbing. Input 0 is
+     * never changed. Needs threshold <= damage_cutoff; a site then counts as
+     * active iff its damage is nonzero after the reset. 0: off (bitwise the
+     * propagation without it; smooth activations then never reach rho(x) = 0
+     * except outside the light cone or at the floating-point floor). */
     double damage_cutoff;
     dnc_conv_algo algo;
     dnc_layer_observer observer;          /* H as B rows of N = C S */

@@ -49,7 +49,8 @@ typedef struct {
  * sigma_b = 0, plain (no residual), seed 1. */
 dnc_cnn_config dnc_cnn_config_default(void);
 /* Rejects even or zero kernels, kernels larger than the lattice, zero
- * channels or sites, non-finite or non-positive sigma_w, sigma_b < 0. */
+ * channels or sites, non-finite or non-positive sigma_w, sigma_b < 0, an
+ * unknown sharing, and local networks with S C > 2^32. */
 dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg);
 
 size_t dnc_cnn_sites(const dnc_cnn_config *cfg);        /* S = L_x (L_y) */
@@ -62,6 +63,26 @@ size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer); /* C_in k^d */
  * scaled by sigma_w / sqrt(fan_in). b: C entries, (seed, DNC_STREAM_BIAS, layer, 0). */
 void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W);
 void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b);
+
+/* Locally connected networks (sharing = DNC_CNN_LOCAL): site s of layer l has
+ * its own C x fan_in(l) kernel and C biases, in the row space of the shared
+ * kernel extended over the lattice:
+ *   kernel row o of site s = weight row s C + o of layer l, i.e. the normal
+ *                            sequence (seed, DNC_STREAM_WEIGHT, l, s C + o) of
+ *                            length fan_in in the order (i, ty, tx), scaled by
+ *                            sigma_w / sqrt(fan_in);
+ *   bias o of site s       = element s C + o of (seed, DNC_STREAM_BIAS, l, 0),
+ *                            scaled by sigma_b.
+ * Site 0 therefore has exactly the shared network's kernel and bias
+ * (dnc_cnn_layer_weights / dnc_cnn_layer_bias), and a one-site local network
+ * is the shared one. Rows are 32-bit counters: a local network needs
+ * S C <= 2^32 (checked by dnc_cnn_config_validate).
+ * W: nsites x C x fan_in(layer) for sites site0 .. site0 + nsites - 1;
+ * b: nsites x C. Nothing is stored: callers draw the sites they need. */
+void dnc_cnn_local_weights(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
+                           double *W);
+void dnc_cnn_local_bias(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
+                        double *b);
 
 DNC_END_DECLS
 #endif

@@ -214,6 +214,69 @@ dnc_status dnc_conv_forward(const dnc_conv_shape *sh, dnc_conv_algo algo, const 
     return DNC_OK;
 }
 
+/* ------------------------------------------- locally connected layer */
+
+/* out_o(s) = b_{s,o} + sum_{i,t} W_{s,o,i,t} in_i(s + t - r) for B inputs, with
+ * the kernel and bias of each site drawn from Philox where they are used
+ * (dnc_cnn_local_weights / dnc_cnn_local_bias): memory O(threads C fan_in),
+ * not O(S C fan_in). Every output is a sum in the fixed order (bias, then
+ * (i, ty, tx)) of one site's own numbers, so the result does not depend on
+ * the thread count; the order is that of conv_direct, so a one-site lattice
+ * gives the shared network's numbers bitwise. No BLAS: at B = 2 a site is a
+ * matrix-vector product, and drawing C fan_in normals per site costs more
+ * than the products (docs/cnn.md). */
+static dnc_status conv_local(const dnc_cnn_config *net, size_t layer, const double *in, size_t B,
+                             double *out)
+{
+    size_t Lx = net->size_x, Ly = dnc_cnn_size_y(net), S = Lx * Ly, k = net->kernel;
+    size_t Cin = dnc_cnn_in_channels(net, layer), C = net->channels, T = dnc_cnn_taps(net);
+    size_t K = Cin * T, kyn = net->dims == 2 ? k : 1;
+    long r = (long)(k - 1) / 2, ry = net->dims == 2 ? r : 0;
+    bool use_bias = net->sigma_b > 0;
+    int failed = 0;
+#pragma omp parallel
+    {
+        double *W = malloc((C * K + C + B * K) * sizeof *W);
+        size_t *src = malloc(T * sizeof *src);
+        if (!W || !src) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp barrier
+        if (!failed) {
+            double *bias = W + C * K, *P = bias + C;
+#pragma omp for schedule(static)
+            for (long sl = 0; sl < (long)S; sl++) {
+                size_t s = (size_t)sl, x = s % Lx, y = s / Lx;
+                for (size_t ty = 0; ty < kyn; ty++)
+                    for (size_t tx = 0; tx < k; tx++)
+                        src[ty * k + tx] = wrap((long)y + (long)ty - ry, Ly) * Lx +
+                                           wrap((long)x + (long)tx - r, Lx);
+                for (size_t b = 0; b < B; b++)
+                    for (size_t i = 0; i < Cin; i++)
+                        for (size_t t = 0; t < T; t++)
+                            P[b * K + i * T + t] = in[(b * Cin + i) * S + src[t]];
+                dnc_cnn_local_weights(net, layer, s, 1, W);
+                if (use_bias)
+                    dnc_cnn_local_bias(net, layer, s, 1, bias);
+                for (size_t b = 0; b < B; b++)
+                    for (size_t o = 0; o < C; o++) {
+                        const double *w = W + o * K, *p = P + b * K;
+                        double acc = use_bias ? bias[o] : 0.0;
+                        for (size_t j = 0; j < K; j++)
+                            acc += w[j] * p[j];
+                        out[(b * C + o) * S + s] = acc;
+                    }
+            }
+        }
+        free(W);
+        free(src);
+    }
+    if (failed)
+        return dnc_fail(DNC_ENOMEM, "out of memory for a local kernel of %zu x %zu", C, K);
+    return DNC_OK;
+}
+
 /* ------------------------------------------------------- observables */
 
 /* acc[s] += rho(x_s) of the pair (a, b): 1 - cos over C channels at stride
@@ -246,6 +309,20 @@ static void add_pair_rho(const double *a, const double *b, size_t C, size_t S, d
     }
 }
 
+/* Spatial mean of rho_x and the fraction of sites with rho_x > threshold. */
+static void site_summary(const double *rho_x, size_t S, double threshold, double *rho_mean,
+                         double *active)
+{
+    double total = 0;
+    size_t n_active = 0;
+    for (size_t s = 0; s < S; s++) {
+        total += rho_x[s];
+        n_active += rho_x[s] > threshold;
+    }
+    *rho_mean = total / (double)S;
+    *active = (double)n_active / (double)S;
+}
+
 dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
                             double *rho_x, double *rho_mean, double *active)
 {
@@ -258,17 +335,11 @@ dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, doubl
     for (size_t a = 0; a < B; a++)
         for (size_t b = a + 1; b < B; b++)
             add_pair_rho(v + a * C * S, v + b * C * S, C, S, scratch, rho_x);
-    double total = 0;
-    size_t n_active = 0;
-    for (size_t s = 0; s < S; s++) {
-        if (npairs > 0)
+    if (npairs > 0)
+        for (size_t s = 0; s < S; s++)
             rho_x[s] /= npairs;
-        total += rho_x[s];
-        n_active += rho_x[s] > threshold;
-    }
     free(scratch);
-    *rho_mean = total / (double)S;
-    *active = (double)n_active / (double)S;
+    site_summary(rho_x, S, threshold, rho_mean, active);
     return DNC_OK;
 }
 
@@ -319,12 +390,24 @@ dnc_status dnc_cnn_opts_validate(const dnc_cnn_opts *opts)
     if (!isfinite(opts->threshold) || opts->threshold < 0)
         return dnc_fail(DNC_EINVAL, "activity threshold must be a finite number >= 0, got %g",
                         opts->threshold);
-    if (opts->damage_cutoff != 0)
-        return dnc_fail(DNC_EUNSUPPORTED, "the damage cut-off is not implemented yet");
+    if (!isfinite(opts->damage_cutoff) || opts->damage_cutoff < 0)
+        return dnc_fail(DNC_EINVAL, "damage cut-off must be a finite number >= 0, got %g",
+                        opts->damage_cutoff);
+    if (opts->damage_cutoff > 0 && opts->threshold > opts->damage_cutoff)
+        return dnc_fail(DNC_EINVAL,
+                        "activity threshold %g is above the damage cut-off %g: with the cut-off "
+                        "on, the active sites are those with nonzero damage (rho >= cut-off), "
+                        "so the threshold must be <= the cut-off",
+                        opts->threshold, opts->damage_cutoff);
     if (opts->corr != DNC_CORR_PRE && opts->corr != DNC_CORR_POST)
         return dnc_fail(DNC_EINVAL, "invalid correlation kind %d", (int)opts->corr);
     if (opts->algo < DNC_CONV_AUTO || opts->algo > DNC_CONV_DIRECT)
         return dnc_fail(DNC_EINVAL, "invalid convolution algorithm %d", (int)opts->algo);
+    if (opts->net.sharing == DNC_CNN_LOCAL && opts->algo != DNC_CONV_AUTO)
+        return dnc_fail(DNC_EINVAL,
+                        "convolution algorithm '%s' applies to shared weights only: a locally "
+                        "connected network has its own per-site loop (use auto)",
+                        dnc_conv_algo_name(opts->algo));
     return DNC_OK;
 }
 
@@ -460,10 +543,15 @@ static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const do
     const dnc_cnn_config *net = &opts->net;
     size_t n = opts->batch * net->channels * dnc_cnn_sites(net);
     dnc_conv_shape sh = layer_shape(net, layer);
-    dnc_cnn_layer_weights(net, layer, bf->W);
-    dnc_cnn_layer_bias(net, layer, bf->bias);
-    dnc_status st = dnc_conv_forward(&sh, opts->algo, bf->W, net->sigma_b > 0 ? bf->bias : NULL,
-                                     input, opts->batch, bf->f, bf->work);
+    dnc_status st;
+    if (net->sharing == DNC_CNN_LOCAL) {
+        st = conv_local(net, layer, input, opts->batch, bf->f);
+    } else {
+        dnc_cnn_layer_weights(net, layer, bf->W);
+        dnc_cnn_layer_bias(net, layer, bf->bias);
+        st = dnc_conv_forward(&sh, opts->algo, bf->W, net->sigma_b > 0 ? bf->bias : NULL, input,
+                              opts->batch, bf->f, bf->work);
+    }
     if (st)
         return st;
     if (net->residual && dnc_cnn_in_channels(net, layer) == net->channels) {
@@ -480,6 +568,29 @@ static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const do
     return DNC_OK;
 }
 
+/* The damage cut-off: every site with 0 < rho(x) < eps takes input 0's
+ * state (h and phi(h), all channels) in every input b > 0, so rho(x) = 0
+ * there exactly; rho_x is updated to match. */
+static void cut_damage(const dnc_cnn_opts *opts, cnn_buffers *bf)
+{
+    size_t B = opts->batch, C = opts->net.channels, S = dnc_cnn_sites(&opts->net);
+    double eps = opts->damage_cutoff;
+    for (size_t s = 0; s < S; s++) {
+        if (!(bf->rho_x[s] > 0 && bf->rho_x[s] < eps))
+            continue;
+        for (size_t b = 1; b < B; b++)
+            for (size_t c = 0; c < C; c++) {
+                bf->h[(b * C + c) * S + s] = bf->h[c * S + s];
+                bf->a[(b * C + c) * S + s] = bf->a[c * S + s];
+            }
+        bf->rho_x[s] = 0;
+    }
+}
+
+/* The observables of layer `layer`, after the damage cut-off when it is on:
+ * q, rho, active and what the observers see all describe the state that the
+ * next layer receives. With the cut-off on, a site is active when its damage
+ * is nonzero (then rho(x) >= eps >= threshold). */
 static dnc_status observe_layer(const dnc_cnn_opts *opts, size_t layer, cnn_buffers *bf,
                                 dnc_cnn_result *res)
 {
@@ -491,10 +602,14 @@ static dnc_status observe_layer(const dnc_cnn_opts *opts, size_t layer, cnn_buff
             return dnc_fail(DNC_ENUM, "non-finite pre-activation at layer %zu (sigma_w too large?)",
                             layer);
     size_t l = layer - 1;
-    res->q[l] = mean_square(bf->h, C * S, B);
     const double *v = opts->corr == DNC_CORR_POST ? bf->a : bf->h;
     dnc_status st = dnc_cnn_site_rho(v, B, C, S, opts->threshold, bf->rho_x, &res->rho[l],
                                      &res->active[l]);
+    if (!st && opts->damage_cutoff > 0) {
+        cut_damage(opts, bf);
+        site_summary(bf->rho_x, S, 0.0, &res->rho[l], &res->active[l]);
+    }
+    res->q[l] = mean_square(bf->h, C * S, B);
     res->c[l] = 1.0 - res->rho[l];
     if (!st && opts->observer)
         st = opts->observer(opts->observer_ctx, layer, bf->h, B, C * S);

@@ -25,6 +25,7 @@ dnc_cnn_config dnc_cnn_config_default(void)
         .residual = false,
         .residual_alpha = 1.0,
         .seed = 1,
+        .sharing = DNC_CNN_SHARED,
     };
     return c;
 }
@@ -68,8 +69,15 @@ dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg)
         st = dnc_network_validate_init(cfg->activation, cfg->sigma_w, cfg->sigma_b);
     if (st)
         return st;
-    if (cfg->sharing != DNC_CNN_SHARED)
-        return dnc_fail(DNC_EUNSUPPORTED, "locally connected networks are not implemented yet");
+    if (cfg->sharing != DNC_CNN_SHARED && cfg->sharing != DNC_CNN_LOCAL)
+        return dnc_fail(DNC_EINVAL, "invalid weight sharing %d (expected shared or local)",
+                        (int)cfg->sharing);
+    if (cfg->sharing == DNC_CNN_LOCAL &&
+        dnc_cnn_sites(cfg) > (((size_t)UINT32_MAX + 1) / cfg->channels))
+        return dnc_fail(DNC_EINVAL,
+                        "a locally connected network needs sites x channels <= 2^32, got %zu x "
+                        "%zu",
+                        dnc_cnn_sites(cfg), cfg->channels);
     if (cfg->residual && !isfinite(cfg->residual_alpha))
         return dnc_fail(DNC_EINVAL, "residual alpha must be finite, got %g", cfg->residual_alpha);
     return DNC_OK;
@@ -103,6 +111,20 @@ void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W)
 void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
 {
     dnc_network_bias(cfg->seed, layer, cfg->channels, cfg->sigma_b, b);
+}
+
+void dnc_cnn_local_weights(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
+                           double *W)
+{
+    dnc_network_weight_rows(cfg->seed, layer, site0 * cfg->channels, nsites * cfg->channels,
+                            dnc_cnn_fan_in(cfg, layer), cfg->sigma_w, W);
+}
+
+void dnc_cnn_local_bias(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
+                        double *b)
+{
+    dnc_network_bias_range(cfg->seed, layer, site0 * cfg->channels, nsites * cfg->channels,
+                           cfg->sigma_b, b);
 }
 
 dnc_status dnc_cnn_sharing_parse(const char *name, dnc_cnn_sharing *out)

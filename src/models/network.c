@@ -18,11 +18,17 @@ void dnc_network_weight_rows(uint64_t seed, size_t layer, size_t row0, size_t nr
     }
 }
 
-void dnc_network_bias(uint64_t seed, size_t layer, size_t n, double sigma_b, double *b)
+void dnc_network_bias_range(uint64_t seed, size_t layer, size_t first, size_t n, double sigma_b,
+                            double *b)
 {
-    dnc_normal_fill(seed, DNC_STREAM_BIAS, (uint32_t)layer, 0, b, n);
+    dnc_normal_fill_at(seed, DNC_STREAM_BIAS, (uint32_t)layer, 0, first, b, n);
     for (size_t i = 0; i < n; i++)
         b[i] *= sigma_b;
+}
+
+void dnc_network_bias(uint64_t seed, size_t layer, size_t n, double sigma_b, double *b)
+{
+    dnc_network_bias_range(seed, layer, 0, n, sigma_b, b);
 }
 
 size_t dnc_mlp_input_width(const dnc_mlp_config *cfg)

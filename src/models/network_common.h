@@ -24,5 +24,8 @@ void dnc_network_weight_rows(uint64_t seed, size_t layer, size_t row0, size_t nr
                              size_t fan_in, double sigma_w, double *W);
 /* n biases of layer `layer`: (seed, DNC_STREAM_BIAS, layer, 0) scaled by sigma_b */
 void dnc_network_bias(uint64_t seed, size_t layer, size_t n, double sigma_b, double *b);
+/* Elements first .. first + n - 1 of the same sequence (dnc_network_bias is first = 0). */
+void dnc_network_bias_range(uint64_t seed, size_t layer, size_t first, size_t n, double sigma_b,
+                            double *b);
 
 #endif
