@@ -37,7 +37,10 @@ c16erf) run c16erf $CNN1 --channels 16 --activation erf --grid 1.24,1.28,1.32,1.
 2d16) run 2d16 --system cnn --dims 2 --kernel 3 --sigma-b 0.3 --channels 16 --size-x 32 \
         --size-y 32 --seed-size 96 --depth 300 --samples 12 --tmin 10 --nboot 200 \
         --grid 1.36,1.40,1.44,1.48,1.52 --collapse-sizes 16,24,32 --collapse-tmin 5 --windows 5,10,20 ;;
-local16) run local16 $CNN1 --channels 16 --sharing local --grid 1.40,1.44,1.48,1.52,1.56 ;;
+local16) run local16 --system cnn --dims 1 --kernel 3 --sigma-b 0.3 --channels 16 \
+        --sharing local --size-x 128 --seed-size 384 --depth 400 --samples 12 --tmin 30 \
+        --nboot 200 --grid 1.38,1.40,1.42,1.44,1.46 --collapse-sizes 32,64,128 \
+        --collapse-tmin 10 --windows 10,30,100 ;;
 cut) for eps in 1e-2 1e-4 1e-6 1e-8 1e-10; do
         run cut$eps $CNN1 --channels 16 --cutoff $eps --threshold 0 --active \
             --grid 1.40,1.44,1.48,1.52,1.56
