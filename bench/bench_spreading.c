@@ -222,8 +222,11 @@ int main(int argc, char **argv)
             dnc_spread_opts o2 = so;
             o2.decay.tmin = W[w];
             dnc_spread_analysis b;
-            if (dnc_spread_analyze(pts, n, &o2, &b))
-                return die("analyze (window)");
+            if (dnc_spread_analyze(pts, n, &o2, &b)) {
+                printf("| %g | (too few points: %s) |\n", W[w], dnc_last_error());
+                dnc_clear_error();
+                continue;
+            }
             printf("| %g | %.4f +- %.4f | %.4f +- %.4f | %.2f | %g | %.3f +- %.3f | %.3f +- %.3f | "
                    "%.3f +- %.3f | %.2f |\n",
                    W[w], b.pc_full.value, b.pc_full.error, b.pc_spread.value, b.pc_spread.error,

@@ -19,8 +19,13 @@ PARTS=${*:-dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 local16 cut}
 mkdir -p "$OUT"
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 cd "$OUT"
-run() { name=$1; shift; echo "== $name: $*"; nice -n 5 "$BIN" "$@" --dump "$name" --figure "$name.png" >"$name.txt" 2>"$name.log"; cat "$name.txt"; }
-CNN1="--system cnn --dims 1 --kernel 3 --sigma-b 0.3 --size-x 256 --seed-size 1024 --depth 1000 --samples 16 --tmin 30 --nboot 200 --collapse-sizes 64,128,256 --collapse-tmin 10 --windows 10,30,100,300"
+run() {
+    name=$1; shift; echo "== $name: $*"
+    nice -n 5 "$BIN" "$@" --dump "$name" --figure "$name.png" >"$name.txt" 2>"$name.log" ||
+        echo "part $name failed: $(tail -n 1 "$name.log")"
+    cat "$name.txt"
+}
+CNN1="--system cnn --dims 1 --kernel 3 --sigma-b 0.3 --size-x 256 --seed-size 1024 --depth 1000 --samples 16 --tmin 30 --nboot 200 --collapse-sizes 64,128,256 --collapse-tmin 10 --windows 10,30,100"
 for p in $PARTS; do
 case $p in
 dp1) run dp1 --system dp --model bond1d --L 512 --tmax 1000 --samples 16 --runs 200 \
