@@ -214,6 +214,48 @@ static void test_bad_input(void **state)
     dnc_spread_point_free(&two[1]);
 }
 
+/* The class collapse is dnc_collapse_quality at the class exponents: DP 1+1
+ * beta/nu_perp = 0.276486/1.096854, z = 1.580745 (Jensen 1999); mean field
+ * in units of sites N = X^d: a = b = d/2. Synthetic curves that collapse
+ * exactly with the DP exponents: y = X^-a f(t / X^b), f(u) = exp(-u) / (1 + u). */
+static void test_collapse_class(void **state)
+{
+    (void)state;
+    const double a = 0.276486 / 1.096854, b = 1.580745, X[3] = {16, 32, 64};
+    dnc_series s[3];
+    for (int j = 0; j < 3; j++) {
+        assert_int_equal(dnc_series_alloc(&s[j], 60, 1, true), DNC_OK);
+        s[j].size = X[j];
+        for (size_t k = 0; k < 60; k++) {
+            double t = pow(10.0, 0.05 * (double)k), u = t / pow(X[j], b);
+            s[j].t[k] = t;
+            s[j].y[k] = pow(X[j], -a) * exp(-u) / (1 + u);
+            s[j].err[k] = 0.01 * s[j].y[k];
+        }
+    }
+    dnc_collapse_opts o = dnc_collapse_opts_default();
+    double S, S_ref, S_mf, S_mf_ref;
+    size_t n, n_ref;
+    assert_int_equal(dnc_spread_collapse_class(s, 3, &o, "DP 1+1", 1, &S, &n), DNC_OK);
+    assert_int_equal(dnc_collapse_quality(s, 3, &o, a, b, &S_ref, &n_ref), DNC_OK);
+    assert_true(S == S_ref && n == n_ref && n > 0);
+    /* exact collapse: only the linear interpolation of the other curves in
+     * (ln t, ln y) at 20 points per decade, ~0.15% against 1% error bars,
+     * S ~ 0.02 */
+    assert_true(S < 0.1);
+    assert_int_equal(dnc_spread_collapse_class(s, 3, &o, "mean field", 2, &S_mf, &n), DNC_OK);
+    assert_int_equal(dnc_collapse_quality(s, 3, &o, 1.0, 1.0, &S_mf_ref, &n_ref), DNC_OK);
+    assert_true(S_mf == S_mf_ref);
+    assert_true(S_mf > 100 * S); /* the wrong exponents do not collapse these curves */
+    assert_int_equal(dnc_spread_collapse_class(s, 3, &o, "no class", 1, &S, &n), DNC_EINVAL);
+    assert_int_equal(dnc_spread_collapse_class(s, 3, &o, "DP 1+1", 4, &S, &n), DNC_EINVAL);
+    /* a class without beta, nu_perp (avalanche exponents only) */
+    assert_int_equal(dnc_spread_collapse_class(s, 3, &o, "Barkhausen short range", 1, &S, &n),
+                     DNC_EINVAL);
+    for (int j = 0; j < 3; j++)
+        dnc_series_free(&s[j]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_dp1_exponents_and_critical_points),
         cmocka_unit_test(test_cnn_protocols),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_collapse_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
