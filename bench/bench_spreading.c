@@ -195,10 +195,14 @@ int main(int argc, char **argv)
            "rapidity_sigma = %.2f\ngrowth_var = %.4g +- %.2g\n",
            params[a.at], a.delta.value, a.delta.error, a.delta_prime.value, a.delta_prime.error,
            a.theta.value, a.theta.error, a.rapidity_sigma, a.growth_var.value, a.growth_var.error);
-    printf("| param | curv full | curv seed | theta_late | growth mean | growth var |\n");
+    printf("| param | curv full | curv seed | delta | delta' | theta | theta_late | growth mean "
+           "| growth var |\n");
     for (size_t i = 0; i < n; i++)
-        printf("| %g | %.3f +- %.3f | %.3f +- %.3f | %.3f +- %.3f | %.4g | %.4g +- %.2g |\n",
+        printf("| %g | %.3f +- %.3f | %.3f +- %.3f | %.3f +- %.3f | %.3f +- %.3f | %.3f +- %.3f | "
+               "%.3f +- %.3f | %.4g | %.4g +- %.2g |\n",
                params[i], a.curv_full[i], a.curv_full_err[i], a.curv_seed[i], a.curv_seed_err[i],
+               a.delta_all[i].value, a.delta_all[i].error, a.delta_prime_all[i].value,
+               a.delta_prime_all[i].error, a.theta_all[i].value, a.theta_all[i].error,
                a.theta_late[i], a.theta_late_err[i], pts[i].growth_mean.value,
                pts[i].growth_var.value, pts[i].growth_var.error);
     int dims = sys.kind == DNC_SPREAD_CNN ? sys.cnn.net.dims

@@ -113,6 +113,10 @@ static void test_dp1_exponents_and_critical_points(void **state)
     /* Griffiths test: the late effective theta rises through p_c (absorbing
      * side below, active side above) */
     assert_true(a.theta_late[0] < a.theta_late[2]);
+    /* the exponents at `at` are those of the per-point arrays */
+    assert_true(a.theta_all[1].value == a.theta.value && a.delta_all[1].value == a.delta.value);
+    assert_true(a.delta_prime_all[1].value == a.delta_prime.value &&
+                a.delta_prime_all[1].error == a.delta_prime.error);
     /* curvatures change sign across p_c in both protocols */
     assert_true(a.curv_seed[0] < 0 && a.curv_seed[2] > 0);
     assert_true(a.bracket_spread[0] < a.bracket_spread[1]);

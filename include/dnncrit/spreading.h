@@ -129,6 +129,10 @@ typedef struct {
      * curvatures of both protocols */
     double *param, *theta_late, *theta_late_err;
     double *curv_full, *curv_full_err, *curv_seed, *curv_seed_err;
+    /* the quoted delta, delta', theta at every grid point (same window; NAN
+     * where the fit fails): how much the exponents depend on where they are
+     * measured */
+    dnc_estimate *delta_all, *delta_prime_all, *theta_all;
 } dnc_spread_analysis;
 
 dnc_spread_opts dnc_spread_opts_default(void);

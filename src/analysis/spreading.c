@@ -331,6 +331,9 @@ void dnc_spread_analysis_free(dnc_spread_analysis *a)
     free(a->curv_full_err);
     free(a->curv_seed);
     free(a->curv_seed_err);
+    free(a->delta_all);
+    free(a->delta_prime_all);
+    free(a->theta_all);
     memset(a, 0, sizeof *a);
 }
 
@@ -384,6 +387,19 @@ static dnc_status protocol_critical(const dnc_spread_point *pts, size_t n, size_
     return DNC_OK;
 }
 
+/* P(l) constant over the window (e.g. every network survives): the
+ * bootstrap gives 0; the resolution of ns samples bounds the decay by one
+ * sample lost over the window's decades */
+static void survival_floor(const dnc_spread_point *p, const dnc_decay_opts *o, dnc_estimate *d)
+{
+    if (!isfinite(d->value) || d->error > 0)
+        return;
+    double t0 = o->tmin > p->survival.t[0] ? o->tmin : p->survival.t[0];
+    double t1 = o->tmax > 0 ? o->tmax : p->survival.t[p->survival.nt - 1];
+    if (t1 > t0)
+        d->error = -log1p(-1.0 / (double)p->survival.ns) / log(t1 / t0);
+}
+
 dnc_status dnc_spread_analyze(const dnc_spread_point *pts, size_t n, const dnc_spread_opts *o,
                               dnc_spread_analysis *a)
 {
@@ -405,6 +421,13 @@ dnc_status dnc_spread_analyze(const dnc_spread_point *pts, size_t n, const dnc_s
             dnc_spread_analysis_free(a);
             return dnc_fail(DNC_ENOMEM, "spreading analysis: out of memory");
         }
+    a->delta_all = calloc(n, sizeof *a->delta_all);
+    a->delta_prime_all = calloc(n, sizeof *a->delta_prime_all);
+    a->theta_all = calloc(n, sizeof *a->theta_all);
+    if (!a->delta_all || !a->delta_prime_all || !a->theta_all) {
+        dnc_spread_analysis_free(a);
+        return dnc_fail(DNC_ENOMEM, "spreading analysis: out of memory");
+    }
     dnc_status st;
     if ((st = protocol_critical(pts, n, 0, &o->decay, &a->pc_full, a->curv_full,
                                 a->curv_full_err, a->bracket_full)) ||
@@ -438,19 +461,20 @@ dnc_status dnc_spread_analyze(const dnc_spread_point *pts, size_t n, const dnc_s
         (st = quoted_fit(&p->survival, &o->decay, 1, &a->delta_prime)) ||
         (st = quoted_fit(&p->mass, &o->decay, -1, &a->theta)))
         goto fail;
-    if (!(a->delta_prime.error > 0)) {
-        /* P(l) constant over the window (e.g. every network survives): the
-         * bootstrap gives 0; the resolution of ns samples bounds the decay
-         * by one sample lost over the window's decades */
-        double t0 = o->decay.tmin > p->survival.t[0] ? o->decay.tmin : p->survival.t[0];
-        double t1 = o->decay.tmax > 0 ? o->decay.tmax : p->survival.t[p->survival.nt - 1];
-        double ns = (double)p->survival.ns;
-        if (t1 > t0)
-            a->delta_prime.error = -log1p(-1.0 / ns) / log(t1 / t0);
-    }
+    survival_floor(p, &o->decay, &a->delta_prime);
     a->rapidity_sigma = fabs(a->delta.value - a->delta_prime.value) /
                         hypot(a->delta.error, a->delta_prime.error);
     a->growth_var = p->growth_var;
+    for (size_t i = 0; i < n; i++) {
+        const dnc_series *ser[3] = {&pts[i].density, &pts[i].survival, &pts[i].mass};
+        dnc_estimate *dst[3] = {&a->delta_all[i], &a->delta_prime_all[i], &a->theta_all[i]};
+        for (int k = 0; k < 3; k++)
+            if (quoted_fit(ser[k], &o->decay, k == 2 ? -1 : 1, dst[k])) {
+                dnc_clear_error(); /* e.g. N = 0 over the window below p_c */
+                *dst[k] = (dnc_estimate){NAN, NAN};
+            }
+        survival_floor(&pts[i], &o->decay, &a->delta_prime_all[i]);
+    }
     for (size_t i = 0; i < n; i++) {
         dnc_decay_opts late = o->decay;
         double end = pts[i].mass.t[pts[i].mass.nt - 1];
