@@ -36,7 +36,10 @@ dp2) run dp2 --system dp --model bond2d --L 64 --tmax 300 --samples 16 --runs 20
         --collapse-sizes 16,32,64 --collapse-param 0.287338 --collapse-tmin 4 ;;
 c16) run c16 $CNN1 --channels 16 --grid 1.40,1.44,1.48,1.52,1.56 ;;
 c4) run c4 $CNN1 --channels 4 --grid 1.90,2.00,2.10,2.20,2.30 ;;
-c64) run c64 $CNN1 --channels 64 --grid 1.38,1.40,1.42,1.44,1.46 ;;
+c64) run c64 --system cnn --dims 1 --kernel 3 --sigma-b 0.3 --channels 64 --size-x 256 \
+        --seed-size 512 --depth 500 --samples 8 --tmin 30 --nboot 200 \
+        --grid 1.38,1.40,1.42,1.44,1.46 --collapse-sizes 64,128,256 --collapse-tmin 10 \
+        --windows 10,30,100 ;;
 c16k5) run c16k5 $CNN1 --channels 16 --kernel 5 --grid 1.40,1.44,1.48,1.52,1.56 ;;
 c16erf) run c16erf $CNN1 --channels 16 --activation erf --grid 1.24,1.28,1.32,1.36,1.40 ;;
 2d16) run 2d16 --system cnn --dims 2 --kernel 3 --sigma-b 0.3 --channels 16 --size-x 32 \
