@@ -250,7 +250,7 @@ static dnc_status dp_protocol(const dnc_spread_system *sys, double param, bool s
     if (st)
         return st;
     pt->seconds += r.seconds;
-    size_t T = r.ntimes - 1, ns = sys->samples; /* r.t = 0..tmax */
+    size_t ns = sys->samples; /* r.t = 0..tmax, every step */
     double X = (double)sys->dp.L;
     if (!seed_start) {
         size_t t0 = (size_t)ceil(sys->growth_tmin);
@@ -273,7 +273,6 @@ static dnc_status dp_protocol(const dnc_spread_system *sys, double param, bool s
                 pt->survival.y[i * nt + k] = r.surv[i * r.ntimes + (size_t)t[k]];
             }
     }
-    (void)T;
     dnc_dp_result_free(&r);
     return st;
 }
