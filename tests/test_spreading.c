@@ -136,6 +136,13 @@ static void test_dp1_exponents_and_critical_points(void **state)
                          DNC_VERDICT_SUPPORTED);
     assert_int_equal(dnc_spread_verdict(&a, "no such class", NAN, why, sizeof why, &decide),
                      DNC_VERDICT_INCONCLUSIVE);
+    /* a density that did not move (zero error) is not a measurement: never "DP",
+     * and not "not DP" on its account alone */
+    dnc_spread_analysis frozen = a;
+    frozen.delta = (dnc_estimate){0.0, 0.0};
+    assert_int_equal(dnc_spread_verdict(&frozen, "DP 1+1", NAN, why, sizeof why, &decide),
+                     DNC_VERDICT_INCONCLUSIVE);
+    assert_non_null(strstr(why, "z(delta) = nan"));
     dnc_spread_analysis_free(&a);
     for (int i = 0; i < 3; i++)
         dnc_spread_point_free(&pts[i]);

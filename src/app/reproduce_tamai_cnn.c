@@ -19,8 +19,12 @@ static const dnc_uclass *find_class(const char *name)
     return NULL;
 }
 
+/* An estimate without a positive error comes from a series that did not
+ * move (e.g. an active density stuck at 1): not a measurement, NAN. */
 static double zdiff(dnc_estimate m, double v, double e)
 {
+    if (!(m.error > 0))
+        return NAN;
     return fabs(m.value - v) / hypot(m.error, e);
 }
 

@@ -19,7 +19,9 @@
  *                           measured: NAN);
  *   inconclusive            otherwise.
  * why (may be NULL) gets the z values and the reason. *decide gets the index
- * (0 delta, 1 delta', 2 theta, 3 pc) of the largest z. */
+ * (0 delta, 1 delta', 2 theta, 3 pc) of the largest z. An exponent whose
+ * error is not positive (a series that did not move, e.g. an active density
+ * stuck at 1) counts as not measured (z = NAN), which bars "supported". */
 dnc_verdict dnc_spread_verdict(const dnc_spread_analysis *a, const char *cls, double collapse_S,
                                char *why, size_t nwhy, int *decide);
 
