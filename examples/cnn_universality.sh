@@ -7,7 +7,7 @@
 # finite-size collapse with DP and mean-field exponents.
 #
 # Usage: examples/cnn_universality.sh [OUTDIR] [PART...]
-#   PART: dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 local16 localcut cut cutrho   (default: all)
+#   PART: dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 2d4 local16 localcut cut cutrho   (default: all)
 # Driver: build/bench/bench_spreading (BENCH=path). Fixed seeds: the numbers
 # are the same on every run. Runtime on the loaded 2-core machine: see
 # docs/cnn.md (each part prints its own CPU seconds).
@@ -15,7 +15,7 @@ set -eu
 BIN=${BENCH:-$(dirname "$0")/../build/bench/bench_spreading}
 OUT=${1:-cnn_universality_out}
 [ $# -gt 0 ] && shift
-PARTS=${*:-dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 local16 localcut cut cutrho}
+PARTS=${*:-dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 2d4 local16 localcut cut cutrho}
 mkdir -p "$OUT"
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 cd "$OUT"
@@ -45,6 +45,9 @@ c16erf) run c16erf $CNN1 --channels 16 --activation erf --grid 1.24,1.28,1.32,1.
 2d16) run 2d16 --system cnn --dims 2 --kernel 3 --sigma-b 0.3 --channels 16 --size-x 32 \
         --size-y 32 --seed-size 96 --depth 300 --samples 12 --tmin 10 --nboot 200 \
         --grid 1.36,1.40,1.44,1.48,1.52 --collapse-sizes 16,24,32 --collapse-tmin 5 --windows 5,10,20 ;;
+2d4) run 2d4 --system cnn --dims 2 --kernel 3 --sigma-b 0.3 --channels 4 --size-x 32 \
+        --size-y 32 --seed-size 96 --depth 300 --samples 12 --tmin 10 --nboot 200 \
+        --grid 1.6,1.8,2.0,2.2,2.4 --collapse-sizes 16,24,32 --collapse-tmin 5 --windows 5,10,20 ;;
 local16) run local16 --system cnn --dims 1 --kernel 3 --sigma-b 0.3 --channels 16 \
         --sharing local --size-x 128 --seed-size 384 --depth 400 --samples 12 --tmin 30 \
         --nboot 200 --grid 1.38,1.40,1.42,1.44,1.46 --collapse-sizes 32,64,128 \
