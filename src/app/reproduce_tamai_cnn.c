@@ -206,7 +206,9 @@ static dnc_status run_claim(const dnc_reproduce_opts *o, const cnn_claim_setup *
             m = a.delta_prime;
             k = DNC_EXP_DELTA;
         }
-        dnc_claim_judge(out, m.value, hypot(m.error, c->error[k]), c->value[k], mf->value[k]);
+        /* + 0.0: a survival that never fell gives -0, shown as 0 */
+        dnc_claim_judge(out, m.value + 0.0, hypot(m.error, c->error[k]), c->value[k],
+                        mf->value[k]);
         out->verdict = v;
         snprintf(out->rule, sizeof out->rule, "%s", why);
         char lat[64], seedlat[64];
