@@ -58,7 +58,7 @@ localcut) run localcut --system cnn --dims 1 --kernel 3 --sigma-b 0.3 --channels
         --windows 10,20,50 ;;
 cutrho) run cutrho1e-6 $CNN1 --channels 16 --cutoff 1e-6 --threshold 0 \
         --grid 1.40,1.44,1.48,1.52,1.56 ;;
-cut) for eps in 1e-2 1e-4 1e-6 1e-8 1e-10; do
+cut) for eps in 1e-2 1e-3 1e-4 1e-6 1e-8 1e-10; do
         run cut$eps $CNN1 --channels 16 --cutoff $eps --threshold 0 --active \
             --grid 1.40,1.44,1.48,1.52,1.56
      done ;;
