@@ -7,7 +7,7 @@
 # finite-size collapse with DP and mean-field exponents.
 #
 # Usage: examples/cnn_universality.sh [OUTDIR] [PART...]
-#   PART: dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 2d4 local16 localcut cut cutrho   (default: all)
+#   PART: dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 2d4 local16 localcut cut cutrho cutfine   (default: all)
 # Driver: build/bench/bench_spreading (BENCH=path). Fixed seeds: the numbers
 # are the same on every run. Runtime on the loaded 2-core machine: see
 # docs/cnn.md (each part prints its own CPU seconds).
@@ -15,7 +15,7 @@ set -eu
 BIN=${BENCH:-$(dirname "$0")/../build/bench/bench_spreading}
 OUT=${1:-cnn_universality_out}
 [ $# -gt 0 ] && shift
-PARTS=${*:-dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 2d4 local16 localcut cut cutrho}
+PARTS=${*:-dp1 dp2 c16 c4 c64 c16k5 c16erf 2d16 2d4 local16 localcut cut cutrho cutfine}
 mkdir -p "$OUT"
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 cd "$OUT"
@@ -56,6 +56,8 @@ localcut) run localcut --system cnn --dims 1 --kernel 3 --sigma-b 0.3 --channels
         --sharing local --cutoff 1e-6 --threshold 0 --active --size-x 64 --seed-size 256 \
         --depth 300 --samples 8 --tmin 20 --nboot 200 --grid 1.38,1.40,1.42,1.44,1.46 \
         --windows 10,20,50 ;;
+cutfine) run cutfine1e-3 $CNN1 --channels 16 --cutoff 1e-3 --threshold 0 --active \
+        --samples 32 --grid 1.46,1.47,1.48,1.49,1.50,1.51 ;;
 cutrho) run cutrho1e-6 $CNN1 --channels 16 --cutoff 1e-6 --threshold 0 \
         --grid 1.40,1.44,1.48,1.52,1.56 ;;
 cut) for eps in 1e-2 1e-3 1e-4 1e-6 1e-8 1e-10; do
