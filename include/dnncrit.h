@@ -37,6 +37,7 @@
 #include "dnncrit/meanfield.h"
 #include "dnncrit/powerlaw.h"
 #include "dnncrit/scaling.h"
+#include "dnncrit/spreading.h"
 
 /* training */
 #include "dnncrit/train.h"

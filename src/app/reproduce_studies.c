@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/reproduce_tamai_cnn.h"
 #include "app/reproduce_tamai_mlp.h"
 #include "app/reproduce_tamai_train.h"
 
@@ -15,6 +16,8 @@ static const dnc_study_claim tamai2025_claims[] = {
     {"kappa collapse", dnc_tamai_kappa_collapse},
     {"finite-size scaling", dnc_tamai_fss},
     {"finite-width boundary", dnc_tamai_width_boundary},
+    {"1D CNN", dnc_tamai_claim_cnn1d},
+    {"2D CNN", dnc_tamai_claim_cnn2d},
     {"training", dnc_tamai_claim_training},
 };
 
