@@ -8,6 +8,7 @@
 
 #include "dnncrit/io.h"
 #include "dnncrit/result.h"
+#include "dnncrit/sweep.h"
 
 const char *dnc_verdict_name(dnc_verdict v)
 {
@@ -97,11 +98,9 @@ dnc_status dnc_claim_figure(const dnc_reproduce_opts *o, dnc_claim *c, const dnc
         snprintf(c->note, sizeof c->note, "no figure: gnuplot is not available");
         return DNC_OK;
     }
-    size_t n = strlen(o->out_dir) + strlen(name) + 2;
-    char *path = malloc(n);
+    char *path = dnc_sweep_path(o->out_dir, name);
     if (!path)
         return dnc_fail(DNC_ENOMEM, "out of memory");
-    snprintf(path, n, "%s/%s", o->out_dir, name);
     if (dnc_figure_render(fig, path, DNC_PLOT_PNG) == DNC_OK)
         snprintf(c->figure, sizeof c->figure, "%s", name);
     else

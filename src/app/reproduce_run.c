@@ -16,20 +16,12 @@
 #include <cjson/cJSON.h>
 
 #include "dnncrit/io.h"
+#include "dnncrit/sweep.h"
 #include "app/report_html.h"
 
 /* ------------------------------------------------------------ staging */
 
 static dnc_status empty_stage(const char *stage, const char *into);
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
 
 /* Working folders of earlier runs that were killed (their process is gone):
  * removed, so that an interrupted run leaves nothing behind for long. */
@@ -45,7 +37,7 @@ static void remove_stale_stages(const char *out_dir)
         if (sscanf(e->d_name, ".reproduce.tmp.%ld%c", &pid, &rest) != 1 || pid <= 0 ||
             pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        char *stage = join(out_dir, e->d_name);
+        char *stage = dnc_sweep_path(out_dir, e->d_name);
         if (stage)
             empty_stage(stage, NULL);
         free(stage);
@@ -58,7 +50,7 @@ static dnc_status make_stage(const char *out_dir, char **stage)
 {
     char name[64];
     snprintf(name, sizeof name, ".reproduce.tmp.%ld", (long)getpid());
-    *stage = join(out_dir, name);
+    *stage = dnc_sweep_path(out_dir, name);
     if (!*stage)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     if (mkdir(*stage, 0777) != 0) {
@@ -81,7 +73,8 @@ static dnc_status empty_stage(const char *stage, const char *into)
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        char *from = join(stage, e->d_name), *to = into ? join(into, e->d_name) : NULL;
+        char *from = dnc_sweep_path(stage, e->d_name);
+        char *to = into ? dnc_sweep_path(into, e->d_name) : NULL;
         if (!from || (into && !to))
             st = st ? st : dnc_fail(DNC_ENOMEM, "out of memory");
         else if (to && !st && rename(from, to) != 0)
@@ -201,7 +194,7 @@ static void report_claim(FILE *fp, const dnc_claim *c, size_t i, double seconds,
     fputs("</pre>\n", fp);
     bool shown = false;
     if (c->figure[0]) {
-        char *path = join(stage, c->figure);
+        char *path = dnc_sweep_path(stage, c->figure);
         shown = path && dnc_html_embed_png(fp, path, c->figure);
         free(path);
         if (shown) {
@@ -324,8 +317,9 @@ dnc_status dnc_reproduce_run(const dnc_study *study, const dnc_reproduce_opts *o
     o.out_dir = stage;
     if (!st)
         st = run_claims(study, &o, progress, progress_ctx, &r);
-    char *csv = join(stage, "claims.csv"), *json = join(stage, "reproduce.json"),
-         *html = join(stage, "report.html");
+    char *csv = dnc_sweep_path(stage, "claims.csv");
+    char *json = dnc_sweep_path(stage, "reproduce.json");
+    char *html = dnc_sweep_path(stage, "report.html");
     if (!st && (!csv || !json || !html))
         st = dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st)
