@@ -3,7 +3,8 @@
  * whole networks (1D, one site with k = 1 and a small periodic lattice)
  * against a naive loop written from the documented equations and Philox
  * streams, the light cone under batch statistics, thread-count independence,
- * bad input and the CLI's run record. */
+ * bad input, the CLI's run record, and the ResNet avalanches of
+ * dnc_cnn_avalanches against a naive count of the same layers. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <omp.h>
 
+#include "dnncrit/avalanche.h"
 #include "dnncrit/cnn.h"
 #include "dnncrit/rng.h"
 #include "testutil.h"
@@ -409,6 +411,137 @@ static void test_cli_records_norm_and_block(void **state)
     tu_rmtree_free(dir);
 }
 
+
+/* dnc_cnn_avalanches against a naive count: the same networks propagated
+ * with an observer keeping h^l, unit (c, s) of input b active when |h| >
+ * theta times the standard deviation of h^l over the batch (the layer
+ * scope), runs of layers with activity cut by hand. */
+static void test_cnn_avalanches_match_naive_count(void **state)
+{
+    (void)state;
+    enum { B = 4, C = 4, S = 16, L = 30, NET = 3 };
+    dnc_cnn_aval_opts o = dnc_cnn_aval_opts_default();
+    o.cnn.net.channels = C;
+    o.cnn.net.size_x = S;
+    o.cnn.net.depth = L;
+    o.cnn.net.sigma_w = 1.5;
+    o.cnn.net.sigma_b = 0.3;
+    o.cnn.net.residual = true;
+    o.cnn.net.norm = DNC_CNN_NORM_BATCH_TRAIN;
+    o.cnn.net.block = 2;
+    o.cnn.batch = B;
+    o.networks = NET;
+    o.threshold = 2.5; /* ~1 % of 64 units per input: layers with and without activity */
+    dnc_cnn_aval_result r;
+    assert_int_equal(dnc_cnn_avalanches(&o, &r), DNC_OK);
+    size_t n = B * C * S, count = 0, cut = 0;
+    double size_sum = 0, active[L] = {0};
+    double *H = malloc(L * n * sizeof *H);
+    for (size_t k = 0; k < NET; k++) {
+        dnc_cnn_opts co = o.cnn;
+        co.net.seed += k;
+        co.observer = keep_all_h;
+        co.observer_ctx = H;
+        dnc_cnn_result cr;
+        assert_int_equal(dnc_cnn_propagate(&co, &cr), DNC_OK);
+        dnc_cnn_result_free(&cr);
+        double A[B][L];
+        for (size_t l = 0; l < L; l++) {
+            const double *h = H + l * n;
+            double m = 0, v = 0;
+            for (size_t j = 0; j < n; j++)
+                m += h[j] / (double)n;
+            for (size_t j = 0; j < n; j++)
+                v += (h[j] - m) * (h[j] - m) / (double)n;
+            for (size_t b = 0; b < B; b++) {
+                A[b][l] = 0;
+                for (size_t j = 0; j < C * S; j++)
+                    A[b][l] += fabs(h[b * C * S + j]) > o.threshold * sqrt(v);
+                active[l] += A[b][l] / (double)(C * S) / (double)(B * NET);
+            }
+        }
+        for (size_t b = 0; b < B; b++) {
+            size_t l = 0;
+            while (l < L) {
+                if (A[b][l] == 0) {
+                    l++;
+                    continue;
+                }
+                double sz = 0;
+                while (l < L && A[b][l] > 0)
+                    sz += A[b][l++];
+                if (l == L)
+                    cut++;
+                else {
+                    count++;
+                    size_sum += sz;
+                }
+            }
+        }
+    }
+    assert_true(count > 10 && cut < B * NET); /* the case has avalanches to count */
+    assert_int_equal(r.av.count, count);
+    assert_int_equal(r.cut, cut);
+    assert_int_equal(r.seeded, B * NET);
+    double got_sum = 0;
+    for (size_t i = 0; i < r.av.count; i++)
+        got_sum += r.av.size[i];
+    assert_true(got_sum == size_sum); /* integer counts: exact */
+    /* means of <= 12 fractions: rounding ~1e-16; the two orders of summation differ */
+    for (size_t l = 0; l < L; l++)
+        assert_true(fabs(r.active_mean[l] - active[l]) < 1e-14);
+    assert_true(r.analysed || r.analysis_error[0]);
+    dnc_cnn_aval_result_free(&r);
+    free(H);
+}
+
+/* The damage rule: one trial per network, activity = sites with rho(x) >
+ * threshold, i.e. the propagation's own active fraction times S. */
+static void test_cnn_avalanches_damage_sites(void **state)
+{
+    (void)state;
+    dnc_cnn_aval_opts o = dnc_cnn_aval_opts_default();
+    o.cnn.net.channels = 4;
+    o.cnn.net.size_x = 32;
+    o.cnn.net.depth = 20;
+    o.cnn.net.sigma_w = 1.2;
+    o.cnn.net.sigma_b = 0.3;
+    o.cnn.perturb_width = 1;
+    o.cnn.damage_cutoff = 1e-3;
+    o.cnn.batch = 2;
+    o.networks = 4;
+    o.rule = DNC_NET_DAMAGE;
+    o.scope = DNC_SCOPE_GLOBAL;
+    o.threshold = 1e-3;
+    dnc_cnn_aval_result r;
+    assert_int_equal(dnc_cnn_avalanches(&o, &r), DNC_OK);
+    assert_int_equal(r.seeded, 4);
+    double mean[20] = {0};
+    for (size_t k = 0; k < 4; k++) {
+        dnc_cnn_opts co = o.cnn;
+        co.net.seed += k;
+        co.threshold = o.threshold;
+        dnc_cnn_result cr;
+        assert_int_equal(dnc_cnn_propagate(&co, &cr), DNC_OK);
+        for (size_t l = 0; l < 20; l++)
+            mean[l] += cr.active[l] / 4;
+        dnc_cnn_result_free(&cr);
+    }
+    for (size_t l = 0; l < 20; l++) /* fractions of 32 sites: exact up to the sum order */
+        assert_true(fabs(r.active_mean[l] - mean[l]) < 1e-15);
+    dnc_cnn_aval_result_free(&r);
+    /* bad combinations */
+    o.scope = DNC_SCOPE_LAYER;
+    assert_int_equal(dnc_cnn_avalanches(&o, &r), DNC_EINVAL);
+    o.rule = DNC_NET_PRE;
+    o.scope = DNC_SCOPE_PERCENTILE;
+    o.threshold = 100;
+    assert_int_equal(dnc_cnn_avalanches(&o, &r), DNC_EINVAL);
+    o.threshold = 5;
+    o.networks = 0;
+    assert_int_equal(dnc_cnn_avalanches(&o, &r), DNC_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +553,8 @@ int main(void)
         cmocka_unit_test(test_local_one_site_block2_is_shared),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_cli_records_norm_and_block),
+        cmocka_unit_test(test_cnn_avalanches_match_naive_count),
+        cmocka_unit_test(test_cnn_avalanches_damage_sites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
