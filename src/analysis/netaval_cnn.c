@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/netaval_internal.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/cnn.h"
 
@@ -38,17 +39,12 @@ dnc_status dnc_cnn_aval_opts_validate(const dnc_cnn_aval_opts *o)
         return dnc_fail(DNC_EINVAL, "invalid threshold scope %d", (int)o->scope);
     if (!(o->threshold > 0) || !isfinite(o->threshold))
         return dnc_fail(DNC_EINVAL, "threshold must be > 0, got %g", o->threshold);
-    if (o->scope == DNC_SCOPE_PERCENTILE && !(o->threshold < 100))
-        return dnc_fail(DNC_EINVAL, "the percentile scope takes a threshold p in (0, 100) "
-                                    "(percent of the layer active), got %g",
-                        o->threshold);
-    if (o->rule == DNC_NET_DAMAGE && o->scope != DNC_SCOPE_GLOBAL)
-        return dnc_fail(DNC_EINVAL, "the threshold scope %s applies to the activity rules (abs, "
-                                    "std, pre); damage takes the global scope",
-                        dnc_threshold_scope_name(o->scope));
-    if ((o->rule == DNC_NET_DAMAGE || o->scope == DNC_SCOPE_UNIT) && o->cnn.batch < 2)
-        return dnc_fail(DNC_EINVAL, "the %s needs >= 2 inputs per network, got %zu",
-                        o->rule == DNC_NET_DAMAGE ? "damage rule" : "unit scope", o->cnn.batch);
+    if ((st = dnc_net_scope_validate(o->rule, o->scope, o->threshold, o->cnn.batch)))
+        return st;
+    if (o->rule == DNC_NET_DAMAGE && o->cnn.batch < 2)
+        return dnc_fail(DNC_EINVAL, "the damage rule compares inputs: it needs >= 2 per "
+                                    "network, got %zu",
+                        o->cnn.batch);
     if (o->rule == DNC_NET_DAMAGE && o->cnn.damage_cutoff > 0 &&
         o->threshold > o->cnn.damage_cutoff)
         return dnc_fail(DNC_EINVAL, "threshold %g is above the damage cut-off %g",
