@@ -21,8 +21,8 @@ enum { OBS_Q, OBS_C, OBS_RHO, OBS_ACTIVE, OBS_N };
 
 typedef struct {
     size_t dims, threads, seeds;
-    const char *out, *corr, *algo, *sharing;
-    bool raster, quiet;
+    const char *out, *corr, *algo, *sharing, *norm;
+    bool raster, quiet, residual;
     dnc_cnn_opts opts;
     double t0; /* when the command started */
 } cnn_args;
@@ -201,6 +201,8 @@ static void add_config(cJSON *rec, const cnn_args *a)
     cJSON_AddBoolToObject(c, "residual", o->net.residual);
     if (o->net.residual)
         cJSON_AddNumberToObject(c, "residual_alpha", o->net.residual_alpha);
+    cJSON_AddStringToObject(c, "norm", dnc_cnn_norm_name(o->net.norm));
+    cJSON_AddNumberToObject(c, "block", (double)o->net.block);
     cJSON_AddNumberToObject(c, "seed", (double)o->net.seed);
     cJSON_AddNumberToObject(c, "seeds", (double)a->seeds);
     cJSON_AddNumberToObject(c, "batch", (double)o->batch);
@@ -335,6 +337,8 @@ static dnc_status finish_args(cnn_args *a)
     dnc_status st = dnc_conv_algo_parse(a->algo, &o->algo);
     if (!st)
         st = dnc_cnn_sharing_parse(a->sharing, &o->net.sharing);
+    if (!st)
+        st = dnc_cnn_norm_parse(a->norm, &o->net.norm);
     if (st)
         return st;
     if (o->batch < 2)
@@ -351,7 +355,9 @@ static dnc_status finish_args(cnn_args *a)
 static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
 {
     cnn_args *a = ctx;
-    a->opts.net.residual = cli_seen(cli, "residual-alpha");
+    a->opts.net.residual = a->residual || cli_seen(cli, "residual-alpha");
+    if (a->residual && !cli_seen(cli, "residual-alpha"))
+        a->opts.net.residual_alpha = 1.0;
     if (finish_args(a))
         return cli_fail("cnn") + 1;
     if (a->threads) {
@@ -365,7 +371,7 @@ int cmd_cnn(int argc, char **argv)
 {
     const char *plot = NULL;
     cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
-                  .sharing = "shared",
+                  .sharing = "shared", .norm = "none",
                   .opts = dnc_cnn_opts_default(), .t0 = dnc_wall_time()};
     dnc_cnn_config *n = &a.opts.net;
     n->residual_alpha = 0.0; /* shown as the default; residual blocks stay off unless given */
@@ -382,6 +388,14 @@ int cmd_cnn(int argc, char **argv)
         CLI_PARAM(dnc_net_param_sigma_b, &n->sigma_b),
         CLI_OPT("residual-alpha", CLI_OPT_DOUBLE, &n->residual_alpha,
          "residual blocks h + alpha F(h), on only when this option is given"),
+        CLI_OPT("residual", CLI_OPT_FLAG, &a.residual,
+         "residual blocks h + alpha F(h) with alpha = 1 unless --residual-alpha is given"),
+        CLI_OPT("norm", CLI_OPT_STRING, &a.norm,
+         "normalisation before each activation of a block: none, batch-train (batch "
+         "statistics over inputs and sites; needs --batch >= 2, results depend on it) or "
+         "batch-eval (running statistics at initialisation: x / sqrt(1 + 1e-5))"),
+        CLI_OPT_IN("block", CLI_OPT_SIZE, &n->block,
+         "convolutions per block (layers >= 2): 1, or 2 (pre-activation basic block)", "[1,2]"),
         CLI_PARAM_HELP(dnc_net_param_seed, &n->seed, "first network seed"),
         CLI_OPT("seeds", CLI_OPT_SIZE, &a.seeds, "independent networks (seed, seed+1, ...)"),
         CLI_OPT("batch", CLI_OPT_SIZE, &a.opts.batch, "inputs per network (rho averages pairs)"),

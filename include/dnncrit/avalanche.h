@@ -22,6 +22,7 @@ DNC_BEGIN_DECLS
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dnncrit/cnn.h"
 #include "dnncrit/error.h"
 #include "dnncrit/network.h"
 #include "dnncrit/powerlaw.h"
@@ -413,6 +414,54 @@ void dnc_net_aval_result_free(dnc_net_aval_result *res);
  * central difference. dh > 0 and finite. */
 dnc_status dnc_net_field_response(const dnc_net_aval_opts *o, double dh, double *resp,
                                   double *err);
+
+/* ---- Layer-time avalanches in random CNNs and ResNets (cnn.h; docs/cnn.md,
+ * "ResNets with batch normalisation"). Network k (k < networks) is
+ * cnn.net with seed cnn.net.seed + k, propagated with the B = cnn.batch
+ * inputs of dnc_cnn_make_inputs (or cnn.inputs); layers are time bins.
+ *  rule abs, std or pre: unit (c, s) of input b is active at layer l by
+ *      dnc_net_activity_mask (rule, scope, threshold) on h^l of the whole
+ *      batch, N = C S units: the layer and percentile scopes are the
+ *      layer-dependent thresholds (threshold theta s_l, or the top p %).
+ *      A_l = active units of input b; every input is one trial (B per
+ *      network), its runs of layers with A_l > 0 are the avalanches.
+ *  rule damage: site x is active when rho(x, l) > threshold (cnn.h: the
+ *      damage between the inputs, with cnn.perturb_width, cnn.damage_cutoff
+ *      as given; cnn.threshold is replaced by `threshold`); A_l = active
+ *      sites; one trial per network. Global scope only.
+ * Avalanches still active at the last layer are cut (counted). The
+ * exponents: dnc_avalanche_analyse with `analysis` (tau = analysis.size.alpha,
+ * alpha = analysis.duration.alpha, gamma = analysis.sd.gamma, each with its
+ * error). */
+typedef struct {
+    dnc_cnn_opts cnn;       /* network, batch, inputs (observers must be unset) */
+    size_t networks;        /* >= 1 */
+    dnc_net_rule rule;      /* default pre */
+    dnc_threshold_scope scope; /* default layer */
+    double threshold;       /* default 2 (theta of the layer scope) */
+    dnc_avalanche_opts analysis;
+} dnc_cnn_aval_opts;
+
+typedef struct {
+    dnc_avalanches av;      /* completed avalanches */
+    size_t seeded;          /* trials: networks x B (activity rules) or networks (damage) */
+    size_t cut;             /* trials whose last avalanche reached the last layer */
+    size_t depth;
+    double *active_mean;    /* [depth] mean fraction of active units (sites) per layer */
+    dnc_avalanche_analysis analysis; /* valid when analysed */
+    bool analysed;          /* false: too few avalanches (analysis_error says why) */
+    char analysis_error[256];
+} dnc_cnn_aval_result;
+
+/* Defaults: dnc_cnn_opts_default with B = 8, 8 networks, rule pre, layer
+ * scope, threshold 2, dnc_avalanche_opts_default. */
+dnc_cnn_aval_opts dnc_cnn_aval_opts_default(void);
+dnc_status dnc_cnn_aval_opts_validate(const dnc_cnn_aval_opts *o);
+/* Runs the networks and cuts the avalanches; then fits them. A fit that
+ * fails (e.g. fewer than 10 avalanches) is not an error of the run: the
+ * result has analysed = false and the reason. */
+dnc_status dnc_cnn_avalanches(const dnc_cnn_aval_opts *o, dnc_cnn_aval_result *res);
+void dnc_cnn_aval_result_free(dnc_cnn_aval_result *res);
 
 DNC_END_DECLS
 #endif

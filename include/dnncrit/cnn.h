@@ -8,6 +8,28 @@
  *   h^{l+1} = W^{l+1} * phi(h^l) + b^{l+1}        (plain)
  *   h^{l+1} = h^l + alpha (W^{l+1} * phi(h^l) + b^{l+1})   (residual, l >= 1)
  *   h^1     = x + alpha (W^1 * x + b^1)           (residual and C_0 = C, as in propagate.h)
+ * Normalisation and blocks (net.norm, net.block; layer 1 is always the stem
+ * above): for l >= 1 the layer maps h^l to h^{l+1} through a block F,
+ *   h^{l+1} = F^{l+1}(h^l)                (plain)
+ *   h^{l+1} = h^l + alpha F^{l+1}(h^l)    (residual)
+ *   block 1: F(h) = W * phi(BN(h)) + b
+ *   block 2: F(h) = W_2 * phi(BN_2(W_1 * phi(BN_1(h)) + b_1)) + b_2
+ * (the pre-activation basic block of He et al., "Identity mappings in deep
+ * residual networks", ECCV 2016, with the convolutions' biases kept). BN is
+ * batch normalisation at initialisation (gamma = 1, beta = 0, eps =
+ * DNC_CNN_BN_EPS = 1e-5, as in PyTorch), per channel c:
+ *   none:        BN(v) = v (block 1 is then exactly the plain/residual layer above)
+ *   batch-train: BN(v)_c = (v_c - m_c) / sqrt(s2_c + eps), m_c and s2_c the mean
+ *                and biased variance of channel c over the B inputs and all S
+ *                sites of the batch (needs B >= 2). Every input's output then
+ *                depends on the other inputs of the batch through m_c, s2_c,
+ *                so results depend on B (statistics from B S samples). Sites
+ *                where two inputs agree still agree after BN: rho(x) = 0 stays
+ *                absorbing, and the light cone of damage spreading holds.
+ *   batch-eval:  BN(v) = (v - 0) / sqrt(1 + eps), the running statistics at
+ *                initialisation (mean 0, variance 1).
+ * Convolution j of a block uses dnc_cnn_block_weights / _bias (cnn_net.h).
+ *
  * where (W * a)_o(x) = sum_{i, t} W_{o,i,t} a_i(x + t - r), r = (k-1)/2,
  * t running over the k^d kernel taps (cross-correlation, as in PyTorch).
  * W_{o,i,t} ~ N(0, sigma_w^2 / fan_in) with fan_in = C_in k^d, b_o ~ N(0, sigma_b^2):
@@ -146,6 +168,12 @@ dnc_status dnc_cnn_make_inputs(const dnc_cnn_opts *opts, double *X);
  * the spatial mean of rho and the active fraction. Exposed for tests. */
 dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, double threshold,
                             double *rho_x, double *rho_mean, double *active);
+
+/* Batch normalisation at initialisation (the BN of the header comment) of v
+ * (B x C x S) into out (which may be v). batch-train needs B >= 2.
+ * Deterministic: fixed summation order, no threads. */
+dnc_status dnc_cnn_batch_norm(dnc_cnn_norm norm, const double *v, size_t B, size_t C, size_t S,
+                              double *out);
 
 DNC_END_DECLS
 #endif

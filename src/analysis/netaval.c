@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/netaval_internal.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/propagate.h"
 #include "dnncrit/rng.h"
@@ -286,6 +287,24 @@ static dnc_status observe(void *vctx, size_t layer, const double *H, size_t B, s
     return DNC_OK;
 }
 
+dnc_status dnc_net_scope_validate(dnc_net_rule rule, dnc_threshold_scope scope, double threshold,
+                                  size_t inputs)
+{
+    if (rule == DNC_NET_DAMAGE && scope != DNC_SCOPE_GLOBAL)
+        return dnc_fail(DNC_EINVAL, "the threshold scope %s applies to the activity rules (abs, "
+                                    "std, pre); damage takes the global scope",
+                        dnc_threshold_scope_name(scope));
+    if (scope == DNC_SCOPE_PERCENTILE && !(threshold < 100))
+        return dnc_fail(DNC_EINVAL, "the percentile scope takes a threshold p in (0, 100) "
+                                    "(percent of the layer active), got %g",
+                        threshold);
+    if (scope == DNC_SCOPE_UNIT && inputs < 2)
+        return dnc_fail(DNC_EINVAL, "the unit scope needs >= 2 inputs per network (a standard "
+                                    "deviation over the inputs), got %zu",
+                        inputs);
+    return DNC_OK;
+}
+
 dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o)
 {
     dnc_status st = dnc_mlp_config_validate(&o->net);
@@ -317,18 +336,8 @@ dnc_status dnc_net_aval_opts_validate(const dnc_net_aval_opts *o)
         return dnc_fail(DNC_EINVAL, "invalid threshold scope %d", (int)o->scope);
     if (o->protocol != DNC_PROTOCOL_LAYER_TIME && o->protocol != DNC_PROTOCOL_WITHIN_LAYER)
         return dnc_fail(DNC_EINVAL, "invalid avalanche protocol %d", (int)o->protocol);
-    if (o->rule == DNC_NET_DAMAGE && o->scope != DNC_SCOPE_GLOBAL)
-        return dnc_fail(DNC_EINVAL, "the threshold scope %s applies to the activity rules (abs, "
-                                    "std, pre); damage takes the global scope",
-                        dnc_threshold_scope_name(o->scope));
-    if (o->scope == DNC_SCOPE_PERCENTILE && !(o->threshold < 100))
-        return dnc_fail(DNC_EINVAL, "the percentile scope takes a threshold p in (0, 100) "
-                                    "(percent of the layer active), got %g",
-                        o->threshold);
-    if (o->scope == DNC_SCOPE_UNIT && o->inputs < 2)
-        return dnc_fail(DNC_EINVAL, "the unit scope needs >= 2 inputs per network (a standard "
-                                    "deviation over the inputs), got %zu",
-                        o->inputs);
+    if ((st = dnc_net_scope_validate(o->rule, o->scope, o->threshold, o->inputs)))
+        return st;
     if (o->engine == DNC_ENGINE_ENSEMBLE &&
         (o->scope != DNC_SCOPE_GLOBAL || o->protocol == DNC_PROTOCOL_WITHIN_LAYER))
         return dnc_fail(DNC_EUNSUPPORTED,

@@ -224,9 +224,9 @@ dnc_status dnc_conv_forward(const dnc_conv_shape *sh, dnc_conv_algo algo, const 
  * the thread count; the order is that of conv_direct, so a one-site lattice
  * gives the shared network's numbers bitwise. No BLAS: at B = 2 a site is a
  * matrix-vector product, and drawing C fan_in normals per site costs more
- * than the products (docs/cnn.md). */
-static dnc_status conv_local(const dnc_cnn_config *net, size_t layer, const double *in, size_t B,
-                             double *out)
+ * than the products (docs/cnn.md). `conv`: the convolution of the block (0 or 1). */
+static dnc_status conv_local(const dnc_cnn_config *net, size_t layer, size_t conv,
+                             const double *in, size_t B, double *out)
 {
     size_t Lx = net->size_x, Ly = dnc_cnn_size_y(net), S = Lx * Ly, k = net->kernel;
     size_t Cin = dnc_cnn_in_channels(net, layer), C = net->channels, T = dnc_cnn_taps(net);
@@ -256,9 +256,10 @@ static dnc_status conv_local(const dnc_cnn_config *net, size_t layer, const doub
                     for (size_t i = 0; i < Cin; i++)
                         for (size_t t = 0; t < T; t++)
                             P[b * K + i * T + t] = in[(b * Cin + i) * S + src[t]];
-                dnc_cnn_local_weights(net, layer, s, 1, W);
+                /* convolution `conv` of a block is "site" conv S + s (cnn_net.h) */
+                dnc_cnn_local_weights(net, layer, conv * S + s, 1, W);
                 if (use_bias)
-                    dnc_cnn_local_bias(net, layer, s, 1, bias);
+                    dnc_cnn_local_bias(net, layer, conv * S + s, 1, bias);
                 for (size_t b = 0; b < B; b++)
                     for (size_t o = 0; o < C; o++) {
                         const double *w = W + o * K, *p = P + b * K;
@@ -343,6 +344,43 @@ dnc_status dnc_cnn_site_rho(const double *v, size_t B, size_t C, size_t S, doubl
     return DNC_OK;
 }
 
+dnc_status dnc_cnn_batch_norm(dnc_cnn_norm norm, const double *v, size_t B, size_t C, size_t S,
+                              double *out)
+{
+    if (norm != DNC_CNN_NORM_NONE && norm != DNC_CNN_NORM_BATCH_TRAIN &&
+        norm != DNC_CNN_NORM_BATCH_EVAL)
+        return dnc_fail(DNC_EINVAL, "invalid normalisation %d", (int)norm);
+    if (norm == DNC_CNN_NORM_BATCH_TRAIN && B < 2)
+        return dnc_fail(DNC_EINVAL,
+                        "batch normalisation in training mode needs a batch of >= 2 inputs, got "
+                        "%zu (one input would be normalised by its own statistics alone)",
+                        B);
+    size_t n = B * S;
+    for (size_t c = 0; c < C; c++) {
+        double mean = 0, var = 1; /* inference mode: the running statistics at initialisation */
+        if (norm == DNC_CNN_NORM_BATCH_TRAIN) { /* two passes over the B S values of channel c */
+            double sum = 0, dev = 0;
+            for (size_t b = 0; b < B; b++)
+                for (size_t s = 0; s < S; s++)
+                    sum += v[(b * C + c) * S + s];
+            mean = sum / (double)n;
+            for (size_t b = 0; b < B; b++)
+                for (size_t s = 0; s < S; s++) {
+                    double d = v[(b * C + c) * S + s] - mean;
+                    dev += d * d;
+                }
+            var = dev / (double)n; /* biased, as PyTorch normalises */
+        }
+        double sd = norm == DNC_CNN_NORM_NONE ? 1.0 : sqrt(var + DNC_CNN_BN_EPS);
+        for (size_t b = 0; b < B; b++)
+            for (size_t s = 0; s < S; s++) {
+                size_t j = (b * C + c) * S + s;
+                out[j] = norm == DNC_CNN_NORM_NONE ? v[j] : (v[j] - mean) / sd;
+            }
+    }
+    return DNC_OK;
+}
+
 static double mean_square(const double *h, size_t n, size_t rows)
 {
     double total = 0;
@@ -379,6 +417,12 @@ dnc_status dnc_cnn_opts_validate(const dnc_cnn_opts *opts)
         return st;
     if (opts->batch == 0 || opts->batch > 4096)
         return dnc_fail(DNC_EINVAL, "batch must be between 1 and 4096, got %zu", opts->batch);
+    if (opts->net.norm == DNC_CNN_NORM_BATCH_TRAIN && opts->batch < 2)
+        return dnc_fail(DNC_EINVAL,
+                        "batch normalisation in training mode normalises over the batch: it "
+                        "needs >= 2 inputs, got %zu (one input would be normalised by its own "
+                        "spatial statistics, i.e. instance normalisation)",
+                        opts->batch);
     if (!isfinite(opts->input_q) || opts->input_q <= 0)
         return dnc_fail(DNC_EINVAL, "input q must be a finite number > 0, got %g", opts->input_q);
     if (!opts->inputs && (!isfinite(opts->input_c) || opts->input_c < 0 || opts->input_c > 1))
@@ -465,6 +509,7 @@ typedef struct {
     double *h;     /* B x C x S current pre-activations */
     double *a;     /* phi(h) */
     double *f;     /* next layer / residual branch */
+    double *u;     /* phi(BN(.)): a block's convolution input (norm or two convolutions) */
     double *W, *bias, *work, *rho_x;
 } cnn_buffers;
 
@@ -474,6 +519,7 @@ static void buffers_free(cnn_buffers *bf)
     free(bf->h);
     free(bf->a);
     free(bf->f);
+    free(bf->u);
     free(bf->W);
     free(bf->bias);
     free(bf->work);
@@ -506,11 +552,15 @@ static dnc_status buffers_alloc(const dnc_cnn_opts *opts, cnn_buffers *bf)
     bf->h = malloc(B * C * S * sizeof(double));
     bf->a = malloc(B * C * S * sizeof(double));
     bf->f = malloc(B * C * S * sizeof(double));
+    bool need_u = net->norm != DNC_CNN_NORM_NONE || net->block == 2;
+    if (need_u)
+        bf->u = malloc(B * C * S * sizeof(double));
     bf->W = malloc(C * cmax * T * sizeof(double));
     bf->bias = malloc(C * sizeof(double));
     bf->work = nwork ? malloc(nwork * sizeof(double)) : NULL;
     bf->rho_x = malloc(S * sizeof(double));
-    if ((!opts->inputs && !bf->x) || !bf->h || !bf->a || !bf->f || !bf->W || !bf->bias ||
+    if ((!opts->inputs && !bf->x) || !bf->h || !bf->a || !bf->f || (need_u && !bf->u) ||
+        !bf->W || !bf->bias ||
         (nwork && !bf->work) || !bf->rho_x) {
         buffers_free(bf);
         return dnc_fail(DNC_ENOMEM, "out of memory for a CNN with B = %zu, C = %zu, %zu sites",
@@ -535,29 +585,65 @@ static dnc_status result_alloc(size_t depth, size_t S, dnc_cnn_result *res)
     return DNC_OK;
 }
 
-/* One layer: f = W^l * input + b^l, then h = f (plain) or h += alpha f
- * (residual; layer 1 only when C_0 = C, with h^0 = x). */
-static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const double *input,
-                                cnn_buffers *bf)
+/* out = W * input + b with convolution `conv` of layer `layer` (shared or
+ * local weights); adds its flops. */
+static dnc_status conv_into(const dnc_cnn_opts *opts, size_t layer, size_t conv,
+                            const double *input, double *out, cnn_buffers *bf, double *flops)
 {
     const dnc_cnn_config *net = &opts->net;
-    size_t n = opts->batch * net->channels * dnc_cnn_sites(net);
     dnc_conv_shape sh = layer_shape(net, layer);
     dnc_status st;
     if (net->sharing == DNC_CNN_LOCAL) {
-        st = conv_local(net, layer, input, opts->batch, bf->f);
+        st = conv_local(net, layer, conv, input, opts->batch, out);
     } else {
-        dnc_cnn_layer_weights(net, layer, bf->W);
-        dnc_cnn_layer_bias(net, layer, bf->bias);
+        dnc_cnn_block_weights(net, layer, conv, bf->W);
+        dnc_cnn_block_bias(net, layer, conv, bf->bias);
         st = dnc_conv_forward(&sh, opts->algo, bf->W, net->sigma_b > 0 ? bf->bias : NULL, input,
-                              opts->batch, bf->f, bf->work);
+                              opts->batch, out, bf->work);
+    }
+    *flops += dnc_conv_flops(&sh, opts->batch);
+    return st;
+}
+
+/* out = phi(BN(v)) over the batch (out may be v). */
+static dnc_status norm_act(const dnc_cnn_opts *opts, const double *v, double *out)
+{
+    const dnc_cnn_config *net = &opts->net;
+    size_t B = opts->batch, C = net->channels, S = dnc_cnn_sites(net);
+    dnc_status st = dnc_cnn_batch_norm(net->norm, v, B, C, S, out);
+    if (!st)
+        dnc_phi_array(net->activation, out, out, NULL, B * C * S);
+    return st;
+}
+
+/* One layer (cnn.h): f = F^l(h^{l-1}), the stem W^1 * x + b^1 for layer 1,
+ * the block (one or two convolutions, each after phi(BN(.))) for l >= 2; then
+ * h = f (plain) or h += alpha f (residual; layer 1 only when C_0 = C, with
+ * h^0 = x). Without normalisation phi(h) is bf->a, computed by observe_layer. */
+static dnc_status forward_layer(const dnc_cnn_opts *opts, size_t layer, const double *x,
+                                cnn_buffers *bf, double *flops)
+{
+    const dnc_cnn_config *net = &opts->net;
+    size_t n = opts->batch * net->channels * dnc_cnn_sites(net);
+    const double *input = layer == 1 ? x : bf->a;
+    dnc_status st = DNC_OK;
+    if (layer > 1 && net->norm != DNC_CNN_NORM_NONE) {
+        st = norm_act(opts, bf->h, bf->u);
+        input = bf->u;
+    }
+    if (!st)
+        st = conv_into(opts, layer, 0, input, bf->f, bf, flops);
+    if (!st && layer > 1 && net->block == 2) {
+        st = norm_act(opts, bf->f, bf->u);
+        if (!st)
+            st = conv_into(opts, layer, 1, bf->u, bf->f, bf, flops);
     }
     if (st)
         return st;
     if (net->residual && dnc_cnn_in_channels(net, layer) == net->channels) {
         double alpha = net->residual_alpha;
         if (layer == 1) /* residual around the input too, as propagate.c does when N0 = N */
-            memcpy(bf->h, input, n * sizeof *bf->h);
+            memcpy(bf->h, x, n * sizeof *bf->h);
         for (size_t j = 0; j < n; j++)
             bf->h[j] += alpha * bf->f[j];
     } else {
@@ -650,9 +736,7 @@ dnc_status dnc_cnn_propagate(const dnc_cnn_opts *opts, dnc_cnn_result *res)
         x = bf.x;
     }
     for (size_t layer = 1; !st && layer <= net->depth; layer++) {
-        dnc_conv_shape sh = layer_shape(net, layer);
-        st = forward_layer(opts, layer, layer == 1 ? x : bf.a, &bf);
-        res->flops += dnc_conv_flops(&sh, opts->batch);
+        st = forward_layer(opts, layer, x, &bf, &res->flops);
         if (!st)
             st = observe_layer(opts, layer, &bf, res);
     }

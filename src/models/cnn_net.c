@@ -26,6 +26,8 @@ dnc_cnn_config dnc_cnn_config_default(void)
         .residual_alpha = 1.0,
         .seed = 1,
         .sharing = DNC_CNN_SHARED,
+        .norm = DNC_CNN_NORM_NONE,
+        .block = 1,
     };
     return c;
 }
@@ -72,12 +74,19 @@ dnc_status dnc_cnn_config_validate(const dnc_cnn_config *cfg)
     if (cfg->sharing != DNC_CNN_SHARED && cfg->sharing != DNC_CNN_LOCAL)
         return dnc_fail(DNC_EINVAL, "invalid weight sharing %d (expected shared or local)",
                         (int)cfg->sharing);
-    if (cfg->sharing == DNC_CNN_LOCAL &&
-        dnc_cnn_sites(cfg) > (((size_t)UINT32_MAX + 1) / cfg->channels))
+    if (cfg->norm != DNC_CNN_NORM_NONE && cfg->norm != DNC_CNN_NORM_BATCH_TRAIN &&
+        cfg->norm != DNC_CNN_NORM_BATCH_EVAL)
         return dnc_fail(DNC_EINVAL,
-                        "a locally connected network needs sites x channels <= 2^32, got %zu x "
-                        "%zu",
-                        dnc_cnn_sites(cfg), cfg->channels);
+                        "invalid normalisation %d (expected none, batch-train or batch-eval)",
+                        (int)cfg->norm);
+    if (cfg->block != 1 && cfg->block != 2)
+        return dnc_fail(DNC_EINVAL, "block must be 1 or 2 convolutions, got %zu", cfg->block);
+    if (cfg->sharing == DNC_CNN_LOCAL &&
+        dnc_cnn_sites(cfg) > (((size_t)UINT32_MAX + 1) / cfg->channels / cfg->block))
+        return dnc_fail(DNC_EINVAL,
+                        "a locally connected network needs block x sites x channels <= 2^32, "
+                        "got %zu x %zu x %zu",
+                        cfg->block, dnc_cnn_sites(cfg), cfg->channels);
     if (cfg->residual && !isfinite(cfg->residual_alpha))
         return dnc_fail(DNC_EINVAL, "residual alpha must be finite, got %g", cfg->residual_alpha);
     return DNC_OK;
@@ -102,15 +111,27 @@ size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer)
     return dnc_cnn_in_channels(cfg, layer) * dnc_cnn_taps(cfg);
 }
 
+
+void dnc_cnn_block_weights(const dnc_cnn_config *cfg, size_t layer, size_t conv, double *W)
+{
+    dnc_network_weight_rows(cfg->seed, layer, conv * cfg->channels, cfg->channels,
+                            dnc_cnn_fan_in(cfg, layer), cfg->sigma_w, W);
+}
+
+void dnc_cnn_block_bias(const dnc_cnn_config *cfg, size_t layer, size_t conv, double *b)
+{
+    dnc_network_bias_range(cfg->seed, layer, conv * cfg->channels, cfg->channels, cfg->sigma_b,
+                           b);
+}
+
 void dnc_cnn_layer_weights(const dnc_cnn_config *cfg, size_t layer, double *W)
 {
-    dnc_network_weight_rows(cfg->seed, layer, 0, cfg->channels, dnc_cnn_fan_in(cfg, layer),
-                            cfg->sigma_w, W);
+    dnc_cnn_block_weights(cfg, layer, 0, W);
 }
 
 void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
 {
-    dnc_network_bias(cfg->seed, layer, cfg->channels, cfg->sigma_b, b);
+    dnc_cnn_block_bias(cfg, layer, 0, b);
 }
 
 void dnc_cnn_local_weights(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
@@ -142,4 +163,22 @@ dnc_status dnc_cnn_sharing_parse(const char *name, dnc_cnn_sharing *out)
 const char *dnc_cnn_sharing_name(dnc_cnn_sharing s)
 {
     return s == DNC_CNN_LOCAL ? "local" : "shared";
+}
+
+static const char *const norm_names[] = {"none", "batch-train", "batch-eval"};
+
+dnc_status dnc_cnn_norm_parse(const char *name, dnc_cnn_norm *out)
+{
+    for (int k = 0; k < 3; k++)
+        if (name && !strcmp(name, norm_names[k])) {
+            *out = (dnc_cnn_norm)k;
+            return DNC_OK;
+        }
+    return dnc_fail(DNC_EINVAL, "normalisation must be none, batch-train or batch-eval, got '%s'",
+                    name ? name : "(null)");
+}
+
+const char *dnc_cnn_norm_name(dnc_cnn_norm n)
+{
+    return n >= DNC_CNN_NORM_NONE && n <= DNC_CNN_NORM_BATCH_EVAL ? norm_names[n] : "none";
 }
