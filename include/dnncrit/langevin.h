@@ -26,6 +26,8 @@ DNC_BEGIN_DECLS
 
 #include "dnncrit/avalanche.h"
 #include "dnncrit/error.h"
+#include "dnncrit/network.h"
+#include "dnncrit/propagate.h"
 
 typedef struct {
     double r, h, d1, d2;
@@ -59,6 +61,40 @@ typedef struct {
 dnc_status dnc_langevin_estimate(const double *x, const double *x_next, size_t n, size_t bins,
                                  size_t min_count, dnc_langevin_fit *out);
 void dnc_langevin_fit_free(dnc_langevin_fit *f);
+
+/* The couplings of a network: pairs of inputs propagated through
+ * `networks` random networks (dnc_propagate_networks_rho, batch 2) from
+ * `starts` starting distances rho_0 = 1 - input_c log-spaced from x_max
+ * down to x_min (start s uses seeds net.seed + s networks, ...: no two
+ * starts share a network), every (rho_l, rho_{l+1}) of every network and
+ * start, l = 1..depth-1, given to dnc_langevin_estimate. *q_mean (may be
+ * NULL): the mean over the layers of q^l (of the first start): the
+ * per-unit variance of the pre-activations that turns a distance x into a
+ * per-unit damage. */
+typedef struct {
+    dnc_mlp_config net;
+    size_t networks;        /* per start, >= 2 */
+    size_t starts;          /* >= 1 */
+    double x_min, x_max;    /* 0 < x_min <= x_max < 1 */
+    double input_q;         /* per-component variance of the inputs */
+    dnc_engine_kind engine; /* ensemble (default): rho resolved to ~1e-300 */
+    size_t bins, min_count; /* of dnc_langevin_estimate */
+    bool quiet;
+} dnc_langevin_net_opts;
+
+dnc_langevin_net_opts dnc_langevin_net_opts_default(void);
+dnc_status dnc_langevin_measure(const dnc_langevin_net_opts *o, dnc_langevin_fit *fit,
+                                double *q_mean);
+
+/* The scales of the network's damage avalanches (dnncrit/avalanche.h, rule
+ * damage: input unit k perturbed by delta, unit i of a layer active when
+ * |h'_i - h_i| > threshold delta / sqrt(N0)) in the distance x = 1 - cos:
+ * x0 = sigma_w^2 delta^2 / (2 N0 q_1), the expected distance at layer 1
+ * (q_1 = sigma_w^2 input_q + sigma_b^2), and x_obs = threshold^2 delta^2 /
+ * (4 N0 q), with which a unit whose damage is N(0, 2 q x) is active with
+ * probability erfc(sqrt(x_obs / x)). */
+dnc_status dnc_langevin_damage_scales(const dnc_mlp_config *net, double input_q, double delta,
+                                      double threshold, double q, double *x0, double *x_obs);
 
 /* Simulation of the reduced process (Euler-Maruyama, one step per layer):
  * trajectory i starts at x_1 = x0 and runs max_steps steps, its noise drawn

@@ -11,6 +11,7 @@
 #include "analysis/philox_gsl.h"
 #include "core/gsl_quiet.h"
 #include "dnncrit/langevin.h"
+#include "dnncrit/propagate.h"
 #include "dnncrit/rng.h"
 
 double dnc_langevin_drift(const dnc_langevin_couplings *c, double x)
@@ -299,5 +300,86 @@ dnc_status dnc_langevin_classify(const dnc_langevin_couplings *c, double x_ref,
         out->drift = c->r - c->d2 / 2;
         out->cutoff = out->drift == 0 ? INFINITY : c->d2 / (out->drift * out->drift);
     }
+    return DNC_OK;
+}
+
+dnc_langevin_net_opts dnc_langevin_net_opts_default(void)
+{
+    return (dnc_langevin_net_opts){.net = dnc_mlp_config_default(), .networks = 32, .starts = 8,
+                                   .x_min = 1e-9, .x_max = 0.5, .input_q = 1,
+                                   .engine = DNC_ENGINE_ENSEMBLE, .bins = 30, .min_count = 20,
+                                   .quiet = true};
+}
+
+dnc_status dnc_langevin_measure(const dnc_langevin_net_opts *o, dnc_langevin_fit *fit,
+                                double *q_mean)
+{
+    memset(fit, 0, sizeof *fit);
+    if (o->networks < 2 || o->starts < 1)
+        return dnc_fail(DNC_EINVAL, "langevin: need >= 2 networks and >= 1 start, got %zu, %zu",
+                        o->networks, o->starts);
+    if (!(o->x_min > 0) || !(o->x_max >= o->x_min) || !(o->x_max < 1))
+        return dnc_fail(DNC_EINVAL, "langevin: starting distances need 0 < x_min <= x_max < 1, "
+                                    "got %g, %g", o->x_min, o->x_max);
+    size_t L = o->net.depth, K = o->networks;
+    if (L < 2)
+        return dnc_fail(DNC_EINVAL, "langevin: need depth >= 2 for one-layer steps, got %zu", L);
+    if (o->starts > SIZE_MAX / K / L)
+        return dnc_fail(DNC_EINVAL, "langevin: too many starts x networks x layers");
+    size_t n = o->starts * K * (L - 1);
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *rho = malloc(K * L * sizeof *rho);
+    dnc_status st = DNC_OK;
+    if (!x || !y || !rho) {
+        st = dnc_fail(DNC_ENOMEM, "langevin: out of memory (%zu pairs)", n);
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t s = 0; s < o->starts && !st; s++) {
+        dnc_propagate_opts po = dnc_propagate_opts_default();
+        po.net = o->net;
+        po.net.seed = o->net.seed + (uint64_t)(s * K);
+        po.batch = 2;
+        po.input_q = o->input_q;
+        double lx = o->starts == 1 ? log(o->x_max)
+                                   : log(o->x_max) + (log(o->x_min) - log(o->x_max)) *
+                                                         (double)s / (double)(o->starts - 1);
+        po.input_c = 1 - exp(lx);
+        po.engine = o->engine;
+        po.quiet = o->quiet;
+        dnc_propagate_result res = {0};
+        if ((st = dnc_propagate_networks_rho(&po, K, rho, &res)))
+            break;
+        if (s == 0 && q_mean) {
+            double sq = 0;
+            for (size_t l = 0; l < L; l++)
+                sq += res.q[l];
+            *q_mean = sq / (double)L;
+        }
+        dnc_propagate_result_free(&res);
+        for (size_t j = 0; j < K; j++)
+            for (size_t l = 0; l + 1 < L; l++, k++) {
+                x[k] = rho[j * L + l];
+                y[k] = rho[j * L + l + 1];
+            }
+    }
+    if (!st)
+        st = dnc_langevin_estimate(x, y, n, o->bins, o->min_count, fit);
+done:
+    free(x);
+    free(y);
+    free(rho);
+    return st;
+}
+
+dnc_status dnc_langevin_damage_scales(const dnc_mlp_config *net, double input_q, double delta,
+                                      double threshold, double q, double *x0, double *x_obs)
+{
+    double n0 = (double)dnc_mlp_input_width(net), sw2 = net->sigma_w * net->sigma_w;
+    double q1 = sw2 * input_q + net->sigma_b * net->sigma_b;
+    if (!(delta > 0) || !(threshold > 0) || !(q > 0) || !isfinite(q) || !(q1 > 0) || !(n0 > 0))
+        return dnc_fail(DNC_EINVAL, "langevin: damage scales need delta, threshold, q, q_1 > 0 "
+                                    "(got %g, %g, %g, %g)", delta, threshold, q, q1);
+    *x0 = sw2 * delta * delta / (2 * n0 * q1);
+    *x_obs = threshold * threshold * delta * delta / (4 * n0 * q);
     return DNC_OK;
 }
