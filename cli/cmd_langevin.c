@@ -26,6 +26,7 @@ typedef struct {
     double x_min, x_max, input_q;
     size_t networks, inputs, trajectories;
     double threshold, delta;
+    double xmin_size, xmin_duration;
     size_t threads;
     const char *ccdf_rows;
     const char *out;
@@ -77,14 +78,17 @@ static dnc_status write_bins(cli_outset *os, const char *prefix, const dnc_lange
 
 /* One avalanche set analysed and written under PREFIX_<name>_*.csv, its
  * numbers in results.<name>; *an is kept for the summary. */
-static dnc_status one_side(cli_outset *os, const char *prefix, const char *name,
-                           const dnc_avalanches *av, size_t cut, uint64_t seed, size_t rows,
-                           cJSON *results, dnc_avalanche_analysis *an)
+static dnc_status one_side(cli_outset *os, const lg_args *a, const char *name,
+                           const dnc_avalanches *av, size_t cut, size_t rows, cJSON *results,
+                           dnc_avalanche_analysis *an)
 {
+    const char *prefix = a->out;
     cJSON *r = cJSON_AddObjectToObject(results, name);
     cJSON_AddNumberToObject(r, "cut", (double)cut);
     dnc_avalanche_opts ao = dnc_avalanche_opts_default();
-    ao.seed = seed;
+    ao.seed = a->net.seed;
+    ao.size_fit.xmin = a->xmin_size;
+    ao.duration_fit.xmin = a->xmin_duration;
     if (dnc_avalanche_analyse(av, &ao, an)) {
         cJSON_AddStringToObject(r, "analysis_error", dnc_last_error());
         cJSON_AddNumberToObject(r, "avalanches", (double)av->count);
@@ -208,6 +212,8 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     cJSON_AddNumberToObject(c, "trajectories", (double)traj);
     cJSON_AddNumberToObject(c, "threshold", a->threshold);
     cJSON_AddNumberToObject(c, "delta", a->delta);
+    cJSON_AddNumberToObject(c, "xmin_size", a->xmin_size);
+    cJSON_AddNumberToObject(c, "xmin_duration", a->xmin_duration);
     cJSON_AddNumberToObject(c, "seed", (double)a->net.seed);
     cJSON_AddNumberToObject(c, "threads", omp_get_max_threads());
     cJSON_AddStringToObject(c, "out", a->out);
@@ -216,9 +222,8 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     cli_json_number(r, "q_mean", q);
     json_class(r, &cls, x0, x_obs);
     if (!(st = write_bins(&os, a->out, &fit)) &&
-        !(st = one_side(&os, a->out, "network", &nres.av, nres.cut, a->net.seed, rows, r,
-                        &nan_)))
-        st = one_side(&os, a->out, "langevin", &sav, scut, a->net.seed, rows, r, &san);
+        !(st = one_side(&os, a, "network", &nres.av, nres.cut, rows, r, &nan_)))
+        st = one_side(&os, a, "langevin", &sav, scut, rows, r, &san);
     dnc_run_record_finish(root, t0);
     if (!st)
         st = cli_outset_commit(&os, a->out, root);
@@ -259,7 +264,8 @@ int cmd_langevin(int argc, char **argv)
     lg_args a = {.net = d.net, .engine = "ensemble", .fit_networks = m.networks,
                  .starts = m.starts, .bins = m.bins, .min_count = m.min_count, .x_min = m.x_min,
                  .x_max = m.x_max, .input_q = 1, .networks = 8, .inputs = 200,
-                 .trajectories = 0, .threshold = 2, .delta = d.delta, .threads = 0,
+                 .trajectories = 0, .threshold = 2, .delta = d.delta, .xmin_size = 0, .xmin_duration = 0,
+                 .threads = 0,
                  .ccdf_rows = CLI_CCDF_ROWS_DEFAULT, .out = "langevin", .quiet = false};
     cli_opt opts[] = {
         CLI_PARAM(dnc_net_param_width, &a.net.width),
@@ -286,6 +292,11 @@ int cmd_langevin(int argc, char **argv)
         CLI_OPT("threshold", CLI_OPT_DOUBLE, &a.threshold,
                 "damage threshold in units of delta / sqrt(N0) (as avalanches --rule damage)"),
         CLI_OPT("delta", CLI_OPT_DOUBLE, &a.delta, "perturbation of one input unit"),
+        CLI_OPT_IN("xmin-size", CLI_OPT_DOUBLE, &a.xmin_size,
+                   "smallest size of both size fits (0: each chosen by KS distance)", "[0,inf)"),
+        CLI_OPT_IN("xmin-duration", CLI_OPT_DOUBLE, &a.xmin_duration,
+                   "smallest duration of both duration fits (0: each chosen by KS distance)",
+                   "[0,inf)"),
         CLI_PARAM_HELP(dnc_net_param_seed, &a.net.seed, "random seed (networks, inputs, noise)"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP threads (0: default)"),
         CLI_CCDF_ROWS_OPTION(&a.ccdf_rows),

@@ -204,9 +204,6 @@ static const dnc_result_record records[] = {
     {"raster", DNC_RESULT_AVALANCHE_LIST,
      KEYS("avalanches", "tau", "alpha", "gamma", "crackling", "branching_ratio"),
      OUTS({"rk_csv", DNC_RESULT_BRANCHING}, AVALANCHE_OUTPUTS)},
-    {"langevin", DNC_RESULT_LANGEVIN_BINS, KEYS("couplings", "class", "network", "langevin"),
-     OUTS({"bins_csv", DNC_RESULT_LANGEVIN_BINS}, LANGEVIN_SIDE("network"),
-          LANGEVIN_SIDE("langevin"))},
     {"powerlaw", DNC_RESULT_CCDF, KEYS("fit", "alpha"),
      OUTS({"csv", DNC_RESULT_CCDF}, {"pdf_csv", DNC_RESULT_DENSITY})},
     {"susceptibility", DNC_RESULT_SUSCEPTIBILITY, KEYS("meanfield_critical_sigma_w", "peaks"),
@@ -229,6 +226,9 @@ static const dnc_result_record records[] = {
     {"sweep", DNC_RESULT_SWEEP, KEYS("points", "failed"), OUTS({"csv", DNC_RESULT_SWEEP})},
     {"reproduce", DNC_RESULT_CLAIMS, KEYS("supported", "not_supported", "inconclusive"),
      OUTS({"claims", DNC_RESULT_CLAIMS})},
+    {"langevin", DNC_RESULT_LANGEVIN_BINS, KEYS("couplings", "class", "network", "langevin"),
+     OUTS({"bins_csv", DNC_RESULT_LANGEVIN_BINS}, LANGEVIN_SIDE("network"),
+          LANGEVIN_SIDE("langevin"))},
     {NULL, DNC_RESULT_NKINDS, NULL, NULL},
 };
 
