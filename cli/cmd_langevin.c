@@ -63,7 +63,7 @@ static void json_class(cJSON *r, const dnc_langevin_class *k, double x0, double 
 static dnc_status write_bins(cli_outset *os, const char *prefix, const dnc_langevin_fit *f)
 {
     FILE *fp;
-    dnc_status st = cli_outset_open(os, prefix, "_bins.csv", &fp);
+    dnc_status st = cli_outset_open(os, prefix, ".csv", &fp);
     if (st)
         return st;
     dnc_result_write_header(fp, DNC_RESULT_LANGEVIN_BINS);

@@ -50,7 +50,7 @@ typedef enum {
     DNC_RESULT_TRAIN_SWEEP_LANDSCAPE, /* train-sweep landscape.csv */
     DNC_RESULT_SWEEP,           /* sweep table.csv: open after index */
     DNC_RESULT_CLAIMS,          /* reproduce claims.csv: one row per claim, text and numbers */
-    DNC_RESULT_LANGEVIN_BINS,   /* langevin _bins.csv: one-layer increment statistics per bin */
+    DNC_RESULT_LANGEVIN_BINS,   /* langevin PREFIX.csv: one-layer increment statistics per bin */
     DNC_RESULT_NKINDS
 } dnc_result_kind;
 

@@ -227,7 +227,7 @@ static const dnc_result_record records[] = {
     {"reproduce", DNC_RESULT_CLAIMS, KEYS("supported", "not_supported", "inconclusive"),
      OUTS({"claims", DNC_RESULT_CLAIMS})},
     {"langevin", DNC_RESULT_LANGEVIN_BINS, KEYS("couplings", "class", "network", "langevin"),
-     OUTS({"bins_csv", DNC_RESULT_LANGEVIN_BINS}, LANGEVIN_SIDE("network"),
+     OUTS({"csv", DNC_RESULT_LANGEVIN_BINS}, LANGEVIN_SIDE("network"),
           LANGEVIN_SIDE("langevin"))},
     {NULL, DNC_RESULT_NKINDS, NULL, NULL},
 };
