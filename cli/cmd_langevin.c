@@ -21,9 +21,9 @@
 
 typedef struct {
     dnc_mlp_config net;
-    const char *engine;
+    const char *engine, *drift;
     size_t fit_networks, starts, bins, min_count;
-    double x_min, x_max, input_q;
+    double x_min, x_max, input_q, fit_x_max;
     size_t networks, inputs, trajectories;
     double threshold, delta;
     double xmin_size, xmin_duration;
@@ -42,6 +42,8 @@ static void json_couplings(cJSON *r, const dnc_langevin_fit *f)
     cli_json_value_error(c, "D2", f->c.d2, f->err.d2);
     cli_json_number(c, "drift_chi2_dof", f->drift_chi2_dof);
     cli_json_number(c, "diffusion_chi2_dof", f->diffusion_chi2_dof);
+    cli_json_value_error(c, "log_drift", f->log_drift, f->log_drift_err);
+    cli_json_value_error(c, "ratio_mean", f->ratio_mean, f->ratio_mean_err);
     cJSON_AddNumberToObject(c, "pairs", (double)f->pairs);
     cJSON_AddNumberToObject(c, "bins", (double)f->nbins);
 }
@@ -136,6 +138,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     mo.input_q = a->input_q;
     mo.bins = a->bins;
     mo.min_count = a->min_count;
+    mo.fit_x_max = a->fit_x_max;
     dnc_net_aval_opts no = dnc_net_aval_opts_default();
     no.net = a->net;
     no.networks = a->networks;
@@ -156,6 +159,8 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
                                      "--min-count >= 2") + 1;
     if (a->net.depth < 2)
         return cli_failf("langevin", "--depth must be >= 2 (one-layer steps)") + 1;
+    if (strcmp(a->drift, "fit") != 0 && strcmp(a->drift, "log") != 0)
+        return cli_failf("langevin", "--drift must be fit or log, got '%s'", a->drift) + 1;
 
     dnc_progress pg;
     dnc_progress_start(&pg, "langevin", 3, a->quiet);
@@ -166,7 +171,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     cJSON *root = NULL;
     cli_outset os = {0};
     size_t scut = 0;
-    double q = NAN, x0 = NAN, x_obs = NAN;
+    double q = NAN, x0 = NAN, x_obs = NAN, sim_r = NAN;
     dnc_langevin_class cls;
     dnc_status st = dnc_langevin_measure(&mo, &fit, &q);
     dnc_progress_update(&pg, 1);
@@ -181,6 +186,9 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     if (!st) {
         dnc_langevin_sim_opts so = dnc_langevin_sim_opts_default();
         so.c = fit.c;
+        if (strcmp(a->drift, "log") == 0)
+            so.c.r = fit.log_drift + fit.c.d2 / 2;
+        sim_r = so.c.r;
         so.x0 = x0;
         so.max_steps = a->net.depth;
         so.units = a->net.width;
@@ -205,6 +213,8 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     cJSON_AddNumberToObject(c, "x_min", a->x_min);
     cJSON_AddNumberToObject(c, "x_max", a->x_max);
     cJSON_AddNumberToObject(c, "bins", (double)a->bins);
+    cJSON_AddNumberToObject(c, "fit_x_max", a->fit_x_max);
+    cJSON_AddStringToObject(c, "drift", a->drift);
     cJSON_AddNumberToObject(c, "min_count", (double)a->min_count);
     cJSON_AddNumberToObject(c, "input_q", a->input_q);
     cJSON_AddNumberToObject(c, "networks", (double)a->networks);
@@ -220,6 +230,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     cJSON *r = cJSON_AddObjectToObject(root, "results");
     json_couplings(r, &fit);
     cli_json_number(r, "q_mean", q);
+    cli_json_number(r, "simulated_r", sim_r);
     json_class(r, &cls, x0, x_obs);
     if (!(st = write_bins(&os, a->out, &fit)) &&
         !(st = one_side(&os, a, "network", &nres.av, nres.cut, rows, r, &nan_)))
@@ -237,6 +248,10 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
                "D1 = %.4g +- %.2g, D2 = %.4g +- %.2g\n",
                fit.pairs, fit.c.r, fit.err.r, fit.c.h, fit.err.h, fit.c.d1, fit.err.d1, fit.c.d2,
                fit.err.d2);
+        printf("  direct: mean ln(x'/x) = %.4g +- %.2g, mean x'/x - 1 = %.4g +- %.2g; "
+               "simulated with r = %.4g (--drift %s)\n",
+               fit.log_drift, fit.log_drift_err, fit.ratio_mean, fit.ratio_mean_err, sim_r,
+               a->drift);
         printf("  class at the damage scale x_obs = %.3g (x0 = %.3g, D1/D2 = %.3g): %s, "
                "closed-form alpha = %g, effective drift %.3g (cutoff ~%.3g layers)\n",
                x_obs, x0, cls.crossover, dnc_langevin_class_name(cls.kind), cls.alpha, cls.drift,
@@ -261,9 +276,9 @@ int cmd_langevin(int argc, char **argv)
     const char *plot = NULL;
     dnc_net_aval_opts d = dnc_net_aval_opts_default();
     dnc_langevin_net_opts m = dnc_langevin_net_opts_default();
-    lg_args a = {.net = d.net, .engine = "ensemble", .fit_networks = m.networks,
+    lg_args a = {.net = d.net, .engine = "ensemble", .drift = "fit", .fit_networks = m.networks,
                  .starts = m.starts, .bins = m.bins, .min_count = m.min_count, .x_min = m.x_min,
-                 .x_max = m.x_max, .input_q = 1, .networks = 8, .inputs = 200,
+                 .x_max = m.x_max, .input_q = 1, .fit_x_max = m.fit_x_max, .networks = 8, .inputs = 200,
                  .trajectories = 0, .threshold = 2, .delta = d.delta, .xmin_size = 0, .xmin_duration = 0,
                  .threads = 0,
                  .ccdf_rows = CLI_CCDF_ROWS_DEFAULT, .out = "langevin", .quiet = false};
@@ -283,7 +298,13 @@ int cmd_langevin(int argc, char **argv)
         CLI_OPT("x-min", CLI_OPT_DOUBLE, &a.x_min, "smallest starting distance rho_0"),
         CLI_OPT("x-max", CLI_OPT_DOUBLE, &a.x_max, "largest starting distance rho_0 (< 1)"),
         CLI_OPT("bins", CLI_OPT_SIZE, &a.bins, "bins in ln x of the one-layer statistics"),
+        CLI_OPT_IN("fit-x-max", CLI_OPT_DOUBLE, &a.fit_x_max,
+                   "fit the couplings on the steps from x <= this only (1: all; smaller: the "
+                   "small-x regime where the avalanches live)", "(0,1]"),
         CLI_OPT("min-count", CLI_OPT_SIZE, &a.min_count, "one-layer steps a bin needs"),
+        CLI_OPT("drift", CLI_OPT_STRING, &a.drift,
+                "r of the simulation: fit (the binned regression) or log (mean ln(x'/x) + D2/2: "
+                "the measured log drift, Ito-corrected)"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per input component"),
         CLI_PARAM(dnc_propagate_param_networks, &a.networks),
         CLI_OPT("inputs", CLI_OPT_SIZE, &a.inputs, "damage pairs per network for the avalanches"),

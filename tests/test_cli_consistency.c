@@ -107,6 +107,7 @@ static void test_bad_values_exit_2_in_every_subcommand(void **state)
         {"langevin --x-min 0", "langevin --x-min x"},
         {"langevin --bins 2", "langevin --xmin-size -1"},
         {"langevin --fit-networks 1", "langevin --activation nope"},
+        {"langevin --fit-x-max 2", "langevin --drift nope"},
         {"susceptibility --inputs 0", "susceptibility --sigma-w 1,x"},
         {"train --lr -1", "train --lr x"},
         {"train --depth 0", "train --width x"},

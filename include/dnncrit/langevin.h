@@ -51,6 +51,12 @@ double dnc_langevin_diffusion(const dnc_langevin_couplings *c, double x); /* B(x
 typedef struct {
     dnc_langevin_couplings c, err;
     double drift_chi2_dof, diffusion_chi2_dof;
+    /* Direct one-step statistics of the same pairs: the mean of x_next / x
+     * - 1 and, over the pairs with x_next > 0, of ln(x_next / x), each with
+     * sd / sqrt(n) (steps taken as independent). For a multiplicative
+     * process these are the log drift r - D2/2 and r themselves, without
+     * the binning and the model of A(x). */
+    double log_drift, log_drift_err, ratio_mean, ratio_mean_err;
     size_t pairs; /* pairs with x > 0 and both finite */
     size_t nbins; /* table rows: the bins with >= min_count pairs */
     double *x;    /* [nbins] mean x of the bin */
@@ -67,7 +73,9 @@ void dnc_langevin_fit_free(dnc_langevin_fit *f);
  * `starts` starting distances rho_0 = 1 - input_c log-spaced from x_max
  * down to x_min (start s uses seeds net.seed + s networks, ...: no two
  * starts share a network), every (rho_l, rho_{l+1}) of every network and
- * start, l = 1..depth-1, given to dnc_langevin_estimate. *q_mean (may be
+ * start, l = 1..depth-1, with rho_l <= fit_x_max, given to
+ * dnc_langevin_estimate (fit_x_max < 1 restricts the fit to the small-x
+ * regime of the expansion, where the avalanches live). *q_mean (may be
  * NULL): the mean over the layers of q^l (of the first start): the
  * per-unit variance of the pre-activations that turns a distance x into a
  * per-unit damage. */
@@ -79,6 +87,7 @@ typedef struct {
     double input_q;         /* per-component variance of the inputs */
     dnc_engine_kind engine; /* ensemble (default): rho resolved to ~1e-300 */
     size_t bins, min_count; /* of dnc_langevin_estimate */
+    double fit_x_max;       /* in (0, 1]: steps from rho_l above it are left out */
     bool quiet;
 } dnc_langevin_net_opts;
 

@@ -125,6 +125,29 @@ dnc_status dnc_langevin_estimate(const double *x, const double *x_next, size_t n
         q[SX] += u, q[SD] += v, q[SXX] += u * u, q[SDD] += v * v, q[SXD] += u * v;
         cnt[b]++;
     }
+    double su = 0, su2 = 0, sr = 0, sr2 = 0;
+    size_t nu = 0, nr = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(x[i] > 0) || !isfinite(x[i]) || !isfinite(x_next[i]))
+            continue;
+        double q = x_next[i] / x[i] - 1;
+        sr += q, sr2 += q * q, nr++;
+        if (x_next[i] > 0) {
+            double u = log(x_next[i] / x[i]);
+            su += u, su2 += u * u, nu++;
+        }
+    }
+    out->log_drift = out->log_drift_err = out->ratio_mean = out->ratio_mean_err = NAN;
+    if (nu >= 2) {
+        double m = (double)nu;
+        out->log_drift = su / m;
+        out->log_drift_err = sqrt(fmax(su2 / m - out->log_drift * out->log_drift, 0) / (m - 1));
+    }
+    if (nr >= 2) {
+        double m = (double)nr;
+        out->ratio_mean = sr / m;
+        out->ratio_mean_err = sqrt(fmax(sr2 / m - out->ratio_mean * out->ratio_mean, 0) / (m - 1));
+    }
     size_t nb = 0;
     for (size_t b = 0; b < bins; b++)
         nb += cnt[b] >= min_count;
@@ -308,7 +331,7 @@ dnc_langevin_net_opts dnc_langevin_net_opts_default(void)
     return (dnc_langevin_net_opts){.net = dnc_mlp_config_default(), .networks = 32, .starts = 8,
                                    .x_min = 1e-9, .x_max = 0.5, .input_q = 1,
                                    .engine = DNC_ENGINE_ENSEMBLE, .bins = 30, .min_count = 20,
-                                   .quiet = true};
+                                   .fit_x_max = 1, .quiet = true};
 }
 
 dnc_status dnc_langevin_measure(const dnc_langevin_net_opts *o, dnc_langevin_fit *fit,
@@ -321,6 +344,9 @@ dnc_status dnc_langevin_measure(const dnc_langevin_net_opts *o, dnc_langevin_fit
     if (!(o->x_min > 0) || !(o->x_max >= o->x_min) || !(o->x_max < 1))
         return dnc_fail(DNC_EINVAL, "langevin: starting distances need 0 < x_min <= x_max < 1, "
                                     "got %g, %g", o->x_min, o->x_max);
+    if (!(o->fit_x_max > 0) || !(o->fit_x_max <= 1))
+        return dnc_fail(DNC_EINVAL, "langevin: fit_x_max must be in (0, 1], got %g",
+                        o->fit_x_max);
     size_t L = o->net.depth, K = o->networks;
     if (L < 2)
         return dnc_fail(DNC_EINVAL, "langevin: need depth >= 2 for one-layer steps, got %zu", L);
@@ -357,13 +383,15 @@ dnc_status dnc_langevin_measure(const dnc_langevin_net_opts *o, dnc_langevin_fit
         }
         dnc_propagate_result_free(&res);
         for (size_t j = 0; j < K; j++)
-            for (size_t l = 0; l + 1 < L; l++, k++) {
+            for (size_t l = 0; l + 1 < L; l++) {
+                if (!(rho[j * L + l] <= o->fit_x_max))
+                    continue;
                 x[k] = rho[j * L + l];
-                y[k] = rho[j * L + l + 1];
+                y[k++] = rho[j * L + l + 1];
             }
     }
     if (!st)
-        st = dnc_langevin_estimate(x, y, n, o->bins, o->min_count, fit);
+        st = dnc_langevin_estimate(x, y, k, o->bins, o->min_count, fit);
 done:
     free(x);
     free(y);
