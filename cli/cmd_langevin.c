@@ -306,7 +306,8 @@ int cmd_langevin(int argc, char **argv)
                 "r of the simulation: fit (the binned regression) or log (mean ln(x'/x) + D2/2: "
                 "the measured log drift, Ito-corrected)"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per input component"),
-        CLI_PARAM(dnc_propagate_param_networks, &a.networks),
+        CLI_PARAM_HELP(dnc_propagate_param_networks, &a.networks,
+                       "networks of the damage avalanches (seeds seed..seed+K-1)"),
         CLI_OPT("inputs", CLI_OPT_SIZE, &a.inputs, "damage pairs per network for the avalanches"),
         CLI_OPT("trajectories", CLI_OPT_SIZE, &a.trajectories,
                 "trajectories of the reduced process (0: networks x inputs, as the network)"),
