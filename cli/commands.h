@@ -15,6 +15,7 @@
     X("fss", cmd_fss, "finite-size scaling data collapse with bootstrap errors") \
     X("classify", cmd_classify, "closest universality class to measured exponents") \
     X("avalanches", cmd_avalanches, "avalanches through the layers of random networks (damage spreading)") \
+    X("langevin", cmd_langevin, "reduced Langevin theory: couplings r, h, D1, D2 from the network, predicted vs measured avalanche exponents") \
     X("raster", cmd_raster, "avalanches, exponents and branching ratio of an activity raster") \
     X("powerlaw", cmd_powerlaw, "fit a power law to a column of numbers (Clauset et al. 2009)") \
     X("susceptibility", cmd_susceptibility, "susceptibility scan over sigma_w and widths: peak vs mean-field critical point") \

@@ -30,10 +30,11 @@
 #include "dnncrit/propagate.h"
 #include "dnncrit/weights.h"
 
-/* analysis: mean field, exponents and scaling, DP, avalanches, power laws */
+/* analysis: mean field, exponents and scaling, DP, avalanches, power laws, Langevin theory */
 #include "dnncrit/advise.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/dp.h"
+#include "dnncrit/langevin.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/powerlaw.h"
 #include "dnncrit/scaling.h"

@@ -64,7 +64,7 @@ static void test_out_naming_a_directory_is_a_usage_error(void **state)
     (void)state;
     static const char *commands[] = {
         "propagate", "critical", "meanfield", "phase-diagram", "dp",
-        "cnn", "avalanches", "susceptibility", "train", "advise",
+        "cnn", "avalanches", "susceptibility", "train", "advise", "langevin",
         "exponents x.csv", "fss x.csv", "classify", "raster x.txt", "powerlaw x.txt",
         "plot x.json", "report .",
     };
@@ -104,6 +104,10 @@ static void test_bad_values_exit_2_in_every_subcommand(void **state)
         {"avalanches --networks 0", "avalanches --networks x"},
         {"avalanches --width 0", "avalanches --delta x"},
         {"susceptibility --widths 0", "susceptibility --widths x"},
+        {"langevin --x-min 0", "langevin --x-min x"},
+        {"langevin --bins 2", "langevin --xmin-size -1"},
+        {"langevin --fit-networks 1", "langevin --activation nope"},
+        {"langevin --fit-x-max 2", "langevin --drift nope"},
         {"susceptibility --inputs 0", "susceptibility --sigma-w 1,x"},
         {"train --lr -1", "train --lr x"},
         {"train --depth 0", "train --width x"},
@@ -172,6 +176,8 @@ static void test_quiet_silences_every_command(void **state)
         "propagate --width 16 --depth 5 --out o",
         "cnn --depth 3 --seeds 1 --out o",
         "avalanches --width 16 --depth 5 --networks 2 --inputs 50 --out o",
+        "langevin --width 16 --depth 10 --fit-networks 4 --starts 3 --bins 4 --min-count 3 "
+        "--networks 2 --inputs 20 --out o",
         "demo --width 16 --depth 5 --seeds 1 --factors 1 --out-dir o",
         "exponents --simulate --out o",
         "classify --delta 0.161,0.003 --out o",

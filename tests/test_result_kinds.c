@@ -64,6 +64,7 @@ static const struct {
      "sigma_w_crit,dist_crit,depth_over_xi,kappa_L,chi1_weights_init,susceptibility_init"},
     {DNC_RESULT_SWEEP, "index"},
     {DNC_RESULT_CLAIMS, "claim,paper,measured,error,verdict,command"},
+    {DNC_RESULT_LANGEVIN_BINS, "x,n,mean,mean_err,var,var_err,drift_fit,diffusion_fit"},
 };
 enum { NPINNED = sizeof pinned / sizeof pinned[0] };
 
@@ -91,6 +92,7 @@ static const struct {
     {"train-sweep", DNC_RESULT_TRAIN_SWEEP_POINTS},
     {"sweep", DNC_RESULT_SWEEP},
     {"reproduce", DNC_RESULT_CLAIMS},
+    {"langevin", DNC_RESULT_LANGEVIN_BINS},
 };
 enum { NPINNED_RECORDS = sizeof pinned_records / sizeof pinned_records[0] };
 
@@ -374,6 +376,9 @@ static void test_avalanche_headers(void **state)
     run("susceptibility --sigma-w 0.9,1.2 --widths 8 --depth 6 --networks 1 --inputs 10 "
         "--threads 1 --out sus --quiet");
     assert_int_equal(check_record("sus.json"), 1);
+    run("langevin --width 32 --depth 20 --fit-networks 4 --starts 3 --bins 8 --min-count 5 "
+        "--networks 2 --inputs 100 --threads 1 --out lg --quiet");
+    assert_true(check_record("lg.json") >= 9); /* bins + two sets of avalanche CSVs */
 }
 
 static void test_training_and_sweep_headers(void **state)

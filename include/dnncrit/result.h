@@ -50,6 +50,7 @@ typedef enum {
     DNC_RESULT_TRAIN_SWEEP_LANDSCAPE, /* train-sweep landscape.csv */
     DNC_RESULT_SWEEP,           /* sweep table.csv: open after index */
     DNC_RESULT_CLAIMS,          /* reproduce claims.csv: one row per claim, text and numbers */
+    DNC_RESULT_LANGEVIN_BINS,   /* langevin PREFIX.csv: one-layer increment statistics per bin */
     DNC_RESULT_NKINDS
 } dnc_result_kind;
 
@@ -112,6 +113,8 @@ enum { DNC_TSL_SIGMA_W, DNC_TSL_SIGMA_B, DNC_TSL_DEPTH, DNC_TSL_WIDTH, DNC_TSL_T
 /* table.csv of sweep: index, then the swept parameters and the sweep
  * type's observables (dnc_sweep_csv_header, sweep.h). */
 enum { DNC_SWEEP_INDEX };
+enum { DNC_LGB_X, DNC_LGB_N, DNC_LGB_MEAN, DNC_LGB_MEAN_ERR, DNC_LGB_VAR, DNC_LGB_VAR_ERR,
+       DNC_LGB_DRIFT_FIT, DNC_LGB_DIFFUSION_FIT };
 enum { DNC_CLAIMS_CLAIM, DNC_CLAIMS_PAPER, DNC_CLAIMS_MEASURED, DNC_CLAIMS_ERROR,
        DNC_CLAIMS_VERDICT, DNC_CLAIMS_COMMAND };
 

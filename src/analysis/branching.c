@@ -1,6 +1,6 @@
 /* Galton-Watson branching process with Poisson offspring: the mean-field
  * reference for avalanche statistics. Poisson variates come from GSL's
- * gsl_ran_poisson driven by a Philox-backed gsl_rng, so every draw is a
+ * gsl_ran_poisson driven by the Philox-backed gsl_rng of philox_gsl.h, so every draw is a
  * function of (seed, stream, avalanche, draw index). */
 #include <math.h>
 #include <stdlib.h>
@@ -9,46 +9,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "analysis/philox_gsl.h"
 #include "dnncrit/avalanche.h"
 #include "dnncrit/rng.h"
-
-typedef struct {
-    uint64_t seed;
-    uint32_t stream, a;
-    uint64_t index; /* 32-bit words consumed */
-    uint32_t buf[4];
-} philox_state;
-
-static uint32_t next_word(philox_state *s)
-{
-    uint64_t blk = s->index >> 2;
-    if ((s->index & 3) == 0)
-        dnc_philox(s->seed, s->stream, s->a, (uint32_t)(blk >> 32), (uint32_t)blk, s->buf);
-    return s->buf[s->index++ & 3];
-}
-
-static unsigned long philox_get(void *vs) { return next_word(vs); }
-
-static double philox_get_double(void *vs)
-{
-    uint64_t hi = next_word(vs), lo = next_word(vs);
-    uint64_t bits = (hi << 21) ^ (lo >> 11);
-    return ((double)bits + 0.5) * 0x1.0p-53;
-}
-
-static void philox_set(void *vs, unsigned long s) { (void)vs, (void)s; }
-
-static const gsl_rng_type philox_type = {"dnncrit-philox", 0xffffffffUL, 0, sizeof(philox_state),
-                                         philox_set, philox_get, philox_get_double};
-
-static gsl_rng philox_rng(philox_state *st, uint64_t seed, uint32_t stream, uint32_t a)
-{
-    memset(st, 0, sizeof *st);
-    st->seed = seed;
-    st->stream = stream;
-    st->a = a;
-    return (gsl_rng){.type = &philox_type, .state = st};
-}
 
 static dnc_status validate(const dnc_branching_opts *o, size_t n)
 {
@@ -88,8 +51,8 @@ static bool next_generation(gsl_rng *r, double mu, double room, double *next)
  * alive after max_duration generations, or its size would pass max_size. */
 static size_t one_avalanche(const dnc_branching_opts *o, uint32_t i, double *prof)
 {
-    philox_state ps;
-    gsl_rng r = philox_rng(&ps, o->seed, DNC_STREAM_SIM, i);
+    dnc_philox_gsl_state ps;
+    gsl_rng r = dnc_philox_gsl(&ps, o->seed, DNC_STREAM_SIM, i);
     double A = (double)o->seeds, S = 0, cap = (double)o->max_size;
     size_t T = 0;
     while (A > 0) {
@@ -187,8 +150,8 @@ dnc_status dnc_branching_driven(double m, double h, double p_obs, size_t steps, 
         return dnc_fail(DNC_EINVAL,
                         "driven branching: need m >= 0, h > 0, 0 < p_obs <= 1 (got %g, %g, %g)", m,
                         h, p_obs);
-    philox_state ps;
-    gsl_rng r = philox_rng(&ps, seed, DNC_STREAM_SIM, UINT32_MAX - 1);
+    dnc_philox_gsl_state ps;
+    gsl_rng r = dnc_philox_gsl(&ps, seed, DNC_STREAM_SIM, UINT32_MAX - 1);
     double x = m < 1 ? h / (1 - m) : h;
     for (size_t t = 0; t < steps; t++) {
         x = gsl_ran_poisson(&r, m * x + h);

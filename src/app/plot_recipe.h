@@ -49,6 +49,7 @@ dnc_status dnc_recipe_cnn(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_avalanches(dnc_recipe_ctx *r); /* plot_recipes_avalanche.c */
 dnc_status dnc_recipe_powerlaw(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_susceptibility(dnc_recipe_ctx *r);
+dnc_status dnc_recipe_langevin(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_train(dnc_recipe_ctx *r); /* plot_recipes_train.c */
 dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r);
 dnc_status dnc_recipe_sweep(dnc_recipe_ctx *r);

@@ -80,6 +80,7 @@ static const recipe recipes[] = {
     {DNC_RESULT_AVALANCHE_LIST, dnc_recipe_avalanches, "avalanches of an activity raster"},
     {DNC_RESULT_CCDF, dnc_recipe_powerlaw, "power-law fit"},
     {DNC_RESULT_SUSCEPTIBILITY, dnc_recipe_susceptibility, "susceptibility scan"},
+    {DNC_RESULT_LANGEVIN_BINS, dnc_recipe_langevin, "reduced Langevin theory"},
     {DNC_RESULT_DEMO_LAYERS, dnc_recipe_demo, "edge of chaos"},
     {DNC_RESULT_CNN, dnc_recipe_cnn, "convolutional network"},
     {DNC_RESULT_PHASE_DIAGRAM, dnc_recipe_phase_diagram, "mean-field phase diagram"},

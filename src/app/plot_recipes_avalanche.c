@@ -326,3 +326,117 @@ dnc_status dnc_recipe_susceptibility(dnc_recipe_ctx *r)
     free(gr.keys);
     return st;
 }
+
+/* ------------------------------------------------------------- langevin */
+
+/* y / x^k against x from the bins table (and its error / x^k), with the
+ * fitted curve / x^k dashed: the drift A(x)/x = r - h x and the diffusion
+ * B(x)/x^2 = D1/x + D2, on which the two noises read apart. */
+static dnc_status langevin_bins_panel(dnc_recipe_ctx *r, const char *title, const char *yl,
+                                      size_t cy, size_t ce, size_t cf, int k, bool logy,
+                                      const char *fit_label)
+{
+    const dnc_table *t = r->t;
+    long cx = dnc_recipe_col(r, DNC_LGB_X), y = dnc_recipe_col(r, cy), e = dnc_recipe_col(r, ce),
+         f = dnc_recipe_col(r, cf);
+    if (cx < 0 || y < 0)
+        return DNC_OK;
+    dnc_plot_panel *p = dnc_recipe_panel(r, title, "x = ρ = 1 − c", yl);
+    if (!p)
+        return DNC_ENOMEM;
+    p->logx = true;
+    p->logy = logy;
+    p->key = strdup("top right");
+    size_t n = t->nrows;
+    double *x = dnc_table_column(t, (size_t)cx), *v = dnc_table_column(t, (size_t)y);
+    double *ev = e >= 0 ? dnc_table_column(t, (size_t)e) : NULL;
+    double *fv = f >= 0 ? dnc_table_column(t, (size_t)f) : NULL;
+    dnc_status st = x && v && (e < 0 || ev) && (f < 0 || fv) ? DNC_OK : DNC_ENOMEM;
+    for (size_t i = 0; !st && i < n; i++) {
+        double s = pow(x[i], k);
+        v[i] /= s;
+        if (ev)
+            ev[i] /= s;
+        if (fv)
+            fv[i] /= s;
+    }
+    if (!st)
+        st = dnc_panel_add_series_color(p, "network, per bin", ev ? DNC_STYLE_ERRORBARS
+                                                                  : DNC_STYLE_POINTS,
+                                        x, v, ev, n, 1);
+    if (!st && fv)
+        st = dnc_panel_add_series_color(p, fit_label, DNC_STYLE_DASHED, x, fv, NULL, n, 7);
+    free(x);
+    free(v);
+    free(ev);
+    free(fv);
+    return st;
+}
+
+/* The CCDFs of one quantity from both sides (network: measured, langevin:
+ * the reduced process) in one panel. */
+static dnc_status langevin_ccdf_panel(dnc_recipe_ctx *r, const char *what, const char *title,
+                                      const char *xl, const char *yl, const char *sym)
+{
+    static const char *const side[2] = {"network", "langevin"};
+    static const char *const name[2] = {"network (measured)", "Langevin (predicted)"};
+    dnc_plot_panel *p = NULL;
+    dnc_status st = DNC_OK;
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(r->rec, "results");
+    for (int s = 0; s < 2 && !st; s++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s_%s_csv", side[s], what);
+        dnc_table d;
+        if (!dnc_recipe_load_aux(r, key, &d))
+            continue;
+        long cx = dnc_result_col(&d, DNC_RESULT_CCDF, DNC_CCDF_X),
+             cd = dnc_result_col(&d, DNC_RESULT_CCDF, DNC_CCDF_DATA);
+        if (cx >= 0 && cd >= 0 && !p) {
+            p = dnc_recipe_panel(r, title, xl, yl);
+            if (!p)
+                st = DNC_ENOMEM;
+            else {
+                p->logx = p->logy = true;
+                p->key = strdup("bottom left");
+            }
+        }
+        if (!st && p && cx >= 0 && cd >= 0) {
+            double v = NAN, e = NAN;
+            dnc_recipe_entry_value(cJSON_GetObjectItemCaseSensitive(res, side[s]), sym, &v, &e);
+            char label[128];
+            snprintf(label, sizeof label, "%s, %s = %.3g ± %.2g", name[s],
+                     strcmp(sym, "tau") == 0 ? "τ" : "α", v, e);
+            st = dnc_recipe_add_col_series(p, &d, cx, cd, -1, label, DNC_STYLE_POINTS, s + 1);
+        }
+        dnc_table_free(&d);
+    }
+    return st;
+}
+
+dnc_status dnc_recipe_langevin(dnc_recipe_ctx *r)
+{
+    if (dnc_recipe_col(r, DNC_LGB_X) < 0 || dnc_recipe_col(r, DNC_LGB_VAR) < 0)
+        return dnc_fail(DNC_EUNSUPPORTED, "langevin: columns not found");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->rec, "results"), "couplings");
+    double rr = NAN, h = NAN, d1 = NAN, d2 = NAN, e;
+    dnc_recipe_entry_value(c, "r", &rr, &e);
+    dnc_recipe_entry_value(c, "h", &h, &e);
+    dnc_recipe_entry_value(c, "D1", &d1, &e);
+    dnc_recipe_entry_value(c, "D2", &d2, &e);
+    char la[96], lb[96];
+    snprintf(la, sizeof la, "r − h x, r = %.3g, h = %.3g", rr, h);
+    snprintf(lb, sizeof lb, "D_1/x + D_2, D_1 = %.2g, D_2 = %.3g", d1, d2);
+    dnc_status st = langevin_bins_panel(r, "one-layer drift", "⟨Δx⟩ / x", DNC_LGB_MEAN,
+                                        DNC_LGB_MEAN_ERR, DNC_LGB_DRIFT_FIT, 1, false, la);
+    if (!st)
+        st = langevin_bins_panel(r, "one-layer diffusion", "Var(Δx) / x^2", DNC_LGB_VAR,
+                                 DNC_LGB_VAR_ERR, DNC_LGB_DIFFUSION_FIT, 2, true, lb);
+    if (!st)
+        st = langevin_ccdf_panel(r, "durations", "avalanche durations", "duration T (layers)",
+                                 "P(T' ≥ T)", "alpha");
+    if (!st)
+        st = langevin_ccdf_panel(r, "sizes", "avalanche sizes", "size S (active units)",
+                                 "P(S' ≥ S)", "tau");
+    return st;
+}

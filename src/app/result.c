@@ -121,6 +121,10 @@ static const dnc_result_kind_info kinds[DNC_RESULT_NKINDS] = {
     [DNC_RESULT_CLAIMS] = KIND("reproduce claims", NULL, {"claim", NULL}, {"paper", NULL},
                                {"measured", NULL}, {"error", NULL}, {"verdict", NULL},
                                {"command", NULL}),
+    [DNC_RESULT_LANGEVIN_BINS] = KIND("langevin bins", NULL, {"x", ALSO("rho")}, {"n", NULL},
+                                      {"mean", NULL}, {"mean_err", NULL}, {"var", NULL},
+                                      {"var_err", NULL}, {"drift_fit", NULL},
+                                      {"diffusion_fit", NULL}),
 };
 
 const dnc_result_kind_info *dnc_result_kind_get(dnc_result_kind kind)
@@ -170,6 +174,15 @@ long dnc_result_col(const dnc_table *t, dnc_result_kind kind, size_t id)
         {"durations_pdf_csv", DNC_RESULT_DENSITY},                                           \
         {"sizedur_csv", DNC_RESULT_SIZE_DURATION}, {"shape_csv", DNC_RESULT_AVALANCHE_SHAPE}
 
+/* The avalanche outputs of one side of `langevin`: PREFIX_<side>_sizes.csv, ... */
+#define LANGEVIN_SIDE(side)                                                                  \
+    {side "_avalanches_csv", DNC_RESULT_AVALANCHE_LIST}, {side "_sizes_csv", DNC_RESULT_CCDF}, \
+        {side "_sizes_pdf_csv", DNC_RESULT_DENSITY},                                         \
+        {side "_durations_csv", DNC_RESULT_CCDF},                                            \
+        {side "_durations_pdf_csv", DNC_RESULT_DENSITY},                                     \
+        {side "_sizedur_csv", DNC_RESULT_SIZE_DURATION},                                     \
+        {side "_shape_csv", DNC_RESULT_AVALANCHE_SHAPE}
+
 /* One row per subcommand that writes a run record: "command" -> kind. */
 static const dnc_result_record records[] = {
     {"propagate", DNC_RESULT_PROPAGATION,
@@ -213,6 +226,9 @@ static const dnc_result_record records[] = {
     {"sweep", DNC_RESULT_SWEEP, KEYS("points", "failed"), OUTS({"csv", DNC_RESULT_SWEEP})},
     {"reproduce", DNC_RESULT_CLAIMS, KEYS("supported", "not_supported", "inconclusive"),
      OUTS({"claims", DNC_RESULT_CLAIMS})},
+    {"langevin", DNC_RESULT_LANGEVIN_BINS, KEYS("couplings", "class", "network", "langevin"),
+     OUTS({"csv", DNC_RESULT_LANGEVIN_BINS}, LANGEVIN_SIDE("network"),
+          LANGEVIN_SIDE("langevin"))},
     {NULL, DNC_RESULT_NKINDS, NULL, NULL},
 };
 
