@@ -32,6 +32,7 @@ typedef struct {
     double gamma, gamma_err;       /* <S>(T) ~ T^gamma */
     double gamma_tmin, gamma_tmax; /* the durations at the ends of the fit window */
     size_t gamma_durations;        /* durations used (each with >= min_count avalanches) */
+    char gamma_error[256];         /* why gamma was not fitted, when !gamma_ok */
     dnc_crackling cr;              /* predicted (alpha-1)/(tau-1) +- propagated error,
                                     * deviation gamma - predicted, z (propagated) */
     size_t boot_kept;              /* bootstrap resamples with a finite deviation */
@@ -55,6 +56,21 @@ typedef struct {
  * error. */
 dnc_status dnc_crackling_measure(const dnc_avalanches *av, const dnc_avalanche_opts *o,
                                  size_t nboot, uint64_t seed, dnc_crackling_measurement *out);
+
+/* The same at one point of random networks: the avalanches of
+ * dnc_net_avalanches(no) (any rule, protocol, field) measured by
+ * dnc_crackling_measure(ao, nboot, seed no->net.seed). The network result's
+ * counts come along: inputs seeded, avalanches cut at the last layer. */
+typedef struct {
+    double sigma_w, field;
+    size_t width, depth;
+    size_t seeded, cut;
+    double survival, chi, chi_err;
+    dnc_crackling_measurement m;
+} dnc_net_crackling;
+
+dnc_status dnc_net_crackling_measure(const dnc_net_aval_opts *no, const dnc_avalanche_opts *ao,
+                                     size_t nboot, dnc_net_crackling *out);
 
 DNC_END_DECLS
 #endif

@@ -65,6 +65,7 @@ dnc_status dnc_crackling_measure(const dnc_avalanches *av, const dnc_avalanche_o
     out->gamma_tmin = an.gamma_ok ? an.sd.tmin : NAN;
     out->gamma_tmax = an.gamma_ok ? an.sd.tmax : NAN;
     out->gamma_durations = an.gamma_ok ? an.sd.npoints : 0;
+    memcpy(out->gamma_error, an.gamma_error, sizeof out->gamma_error);
     out->cr = an.crackling;
     out->collapse_ok = an.collapse_ok;
     out->collapse_exponent = an.collapse_ok ? an.collapse.exponent : NAN;
@@ -104,5 +105,29 @@ dnc_status dnc_crackling_measure(const dnc_avalanches *av, const dnc_avalanche_o
         out->z = e > 0 ? out->cr.difference / e : NAN;
     }
     dnc_avalanche_analysis_free(&an);
+    return st;
+}
+
+dnc_status dnc_net_crackling_measure(const dnc_net_aval_opts *no, const dnc_avalanche_opts *ao,
+                                     size_t nboot, dnc_net_crackling *out)
+{
+    if (!no || !ao || !out)
+        return dnc_fail(DNC_EINVAL, "crackling: no options or output");
+    memset(out, 0, sizeof *out);
+    out->sigma_w = no->net.sigma_w;
+    out->field = no->field;
+    out->width = no->net.width;
+    out->depth = no->net.depth;
+    dnc_net_aval_result r;
+    dnc_status st = dnc_net_avalanches(no, &r);
+    if (st)
+        return st;
+    out->seeded = r.seeded;
+    out->cut = r.cut;
+    out->survival = r.survival;
+    out->chi = r.chi;
+    out->chi_err = r.chi_err;
+    st = dnc_crackling_measure(&r.av, ao, nboot, no->net.seed, &out->m);
+    dnc_net_aval_result_free(&r);
     return st;
 }
