@@ -36,6 +36,7 @@ typedef struct {
     double dh;
     size_t crackling;        /* --crackling B: bootstrap resamples at each peak (0: off) */
     size_t crackling_inputs; /* --crackling-inputs (0: --inputs) */
+    double tmin, tmax;       /* --crackling-tmin/-tmax: the duration window */
 } grid;
 
 /* Bootstrap resamples of the peak position (dnc_curve_peak_find). */
@@ -164,6 +165,10 @@ static dnc_status crackling_at_peaks(const cli_netaval_args *a, const grid *g,
     dnc_progress_start(&prog, "susceptibility --crackling", nc, a->quiet);
     dnc_status st = DNC_OK;
     dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    ao.gamma_tmin = g->tmin;
+    ao.gamma_tmax = g->tmax;
+    ao.duration_fit.xmax = g->tmax;
+    ao.collapse_tmax = g->tmax;
     for (size_t c = 0; c < nc && !st; c++) {
         cli_netaval_args b = *a;
         b.net.width = pts[c * ns].width;
@@ -303,6 +308,8 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
             cJSON_AddItemToArray(l, cJSON_CreateNumber(fields->v[i]));
         cli_json_number(c, "field_step", g->response ? g->dh : NAN);
         cJSON_AddNumberToObject(c, "crackling_bootstrap", (double)g->crackling);
+        cli_json_number(c, "crackling_tmin", g->tmin);
+        cli_json_number(c, "crackling_tmax", g->tmax);
         cJSON_AddNumberToObject(c, "crackling_inputs",
                                 (double)(g->crackling_inputs ? g->crackling_inputs : o0.inputs));
         cJSON_AddNumberToObject(c, "peak_resamples", PEAK_RESAMPLES);
@@ -453,6 +460,7 @@ typedef struct {
     cli_dlist sw, widths, fields;
     double dh;
     size_t crackling, crackling_inputs;
+    double tmin, tmax;
 } susc_args;
 
 /* The default --sigma-w and --widths lists where none was given; false
@@ -484,14 +492,14 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
     double h0 = 0;
     cli_dlist one = {.n = 1, .v = &h0};
     grid g = {&s->sw,  &s->widths,   s->fields.n ? &s->fields : &one, s->fields.n > 0, s->dh,
-              s->crackling, s->crackling_inputs};
+              s->crackling, s->crackling_inputs, s->tmin, s->tmax};
     return run(&s->a, &g, argc, argv);
 }
 
 int cmd_susceptibility(int argc, char **argv)
 {
     const char *plot = NULL;
-    susc_args s = {.a = cli_netaval_args_default("susceptibility"), .dh = 0.005};
+    susc_args s = {.a = cli_netaval_args_default("susceptibility"), .dh = 0.005, .tmax = INFINITY};
     cli_opt opts[32] = {
         CLI_PARAM_LIST(dnc_net_param_sigma_w, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)"),
         CLI_OPT("widths", CLI_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)"),
@@ -517,6 +525,15 @@ int cmd_susceptibility(int argc, char **argv)
         "< 20: propagated only)");
     opts[n++] = (cli_opt)CLI_OPT("crackling-inputs", CLI_OPT_SIZE, &s.crackling_inputs,
                                  "inputs per network of the --crackling runs (0: --inputs)");
+    opts[n++] = (cli_opt)CLI_OPT_IN("crackling-tmin", CLI_OPT_DOUBLE, &s.tmin,
+                                    "--crackling: smallest duration of the <S>(T) fit (0: the "
+                                    "duration fit's xmin)", "[0,inf)");
+    opts[n++] = (cli_opt)CLI_OPT_IN("crackling-tmax", CLI_OPT_DOUBLE, &s.tmax,
+                                    "--crackling: largest duration of the <S>(T) fit, the shape "
+                                    "collapse and the duration fit (a truncated power law; inf: "
+                                    "none), e.g. below "
+                                    "the depth, where the last layer cuts the durations",
+                                    "(0,inf]");
     opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "susceptibility",
                    .summary = "Scan sigma_w for each width: susceptibility chi = N var(rho) of the "
