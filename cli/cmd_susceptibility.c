@@ -530,10 +530,10 @@ int cmd_susceptibility(int argc, char **argv)
                                     "duration fit's xmin)", "[0,inf)");
     opts[n++] = (cli_opt)CLI_OPT_IN("crackling-tmax", CLI_OPT_DOUBLE, &s.tmax,
                                     "--crackling: largest duration of the <S>(T) fit, the shape "
-                                    "collapse and the duration fit (a truncated power law; inf: "
-                                    "none), e.g. below "
+                                    "collapse and the duration fit (a truncated power law; "
+                                    "default: no bound), e.g. below "
                                     "the depth, where the last layer cuts the durations",
-                                    "(0,inf]");
+                                    "(0,inf)");
     opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "susceptibility",
                    .summary = "Scan sigma_w for each width: susceptibility chi = N var(rho) of the "
