@@ -91,6 +91,7 @@ dnc_status dnc_crackling_measure(const dnc_avalanches *av, const dnc_avalanche_o
         free(c.S);
         free(c.T);
         if (!st) {
+            dnc_clear_error(); /* resamples whose fits failed are dropped, not errors */
             out->boot_kept = ci.kept;
             out->boot_err = ci.se;
             out->boot_lo = ci.lo;
