@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "dnncrit/network.h"
 #include "dnncrit/avalanche.h"
+#include "dnncrit/crackling.h"
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/propagate.h"
@@ -33,6 +34,9 @@ typedef struct {
     const cli_dlist *sw, *widths, *fields;
     bool response; /* --field given: d rho / dh by the paired +-dh runs */
     double dh;
+    size_t crackling;        /* --crackling B: bootstrap resamples at each peak (0: off) */
+    size_t crackling_inputs; /* --crackling-inputs (0: --inputs) */
+    double tmin, tmax;       /* --crackling-tmin/-tmax: the duration window */
 } grid;
 
 /* Bootstrap resamples of the peak position (dnc_curve_peak_find). */
@@ -148,6 +152,85 @@ static dnc_status check_lists(const cli_netaval_args *a, const grid *g)
     return DNC_OK;
 }
 
+/* The crackling relation at each chi peak (width, h): the avalanches of a
+ * run at the peak's sigma_w (dnc_net_crackling_measure). A point whose
+ * avalanches cannot be fitted (too few) is reported with its reason, not
+ * an error. */
+static dnc_status crackling_at_peaks(const cli_netaval_args *a, const grid *g,
+                                     const scan_point *pts, const dnc_curve_peak *pk,
+                                     dnc_net_crackling *cr, char (*why)[256])
+{
+    size_t ns = g->sw->n, nc = g->widths->n * g->fields->n;
+    dnc_progress prog;
+    dnc_progress_start(&prog, "susceptibility --crackling", nc, a->quiet);
+    dnc_status st = DNC_OK;
+    dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    ao.gamma_tmin = g->tmin;
+    ao.gamma_tmax = g->tmax;
+    ao.duration_fit.xmax = g->tmax;
+    ao.collapse_tmax = g->tmax;
+    for (size_t c = 0; c < nc && !st; c++) {
+        cli_netaval_args b = *a;
+        b.net.width = pts[c * ns].width;
+        b.net.sigma_w = pk[c].x;
+        b.field = pts[c * ns].field;
+        if (g->crackling_inputs)
+            b.inputs = g->crackling_inputs;
+        dnc_net_aval_opts o;
+        if (!(st = cli_netaval_build(&b, &o))) {
+            ao.seed = o.net.seed;
+            st = dnc_net_crackling_measure(&o, &ao, g->crackling, &cr[c]);
+            if (st == DNC_EINVAL || st == DNC_ENUM) { /* too few avalanches, no fit: a result */
+                snprintf(why[c], sizeof why[c], "%s", dnc_last_error());
+                dnc_clear_error();
+                st = DNC_OK;
+            }
+        }
+        dnc_progress_update(&prog, c + 1);
+    }
+    dnc_progress_finish(&prog);
+    return st;
+}
+
+static void json_crackling(cJSON *p, const dnc_net_crackling *c, const char *why)
+{
+    cJSON *o = cJSON_AddObjectToObject(p, "crackling");
+    const dnc_crackling_measurement *m = &c->m;
+    cli_json_number(o, "sigma_w", c->sigma_w);
+    cJSON_AddNumberToObject(o, "inputs_seeded", (double)c->seeded);
+    cJSON_AddNumberToObject(o, "cut", (double)c->cut);
+    cli_json_number(o, "survival", c->survival);
+    if (why[0]) {
+        cJSON_AddStringToObject(o, "error", why);
+        return;
+    }
+    cJSON_AddNumberToObject(o, "avalanches", (double)m->count);
+    cli_json_value_error(o, "tau", m->tau, m->tau_err);
+    cli_json_number(o, "tau_xmin", m->size_xmin);
+    cJSON_AddNumberToObject(o, "tau_tail", (double)m->size_tail);
+    cli_json_value_error(o, "alpha", m->alpha, m->alpha_err);
+    cli_json_number(o, "alpha_xmin", m->duration_xmin);
+    cJSON_AddNumberToObject(o, "alpha_tail", (double)m->duration_tail);
+    cli_json_value_error(o, "gamma", m->gamma, m->gamma_err);
+    cli_json_number(o, "gamma_tmin", m->gamma_tmin);
+    cli_json_number(o, "gamma_tmax", m->gamma_tmax);
+    cJSON_AddNumberToObject(o, "gamma_durations", (double)m->gamma_durations);
+    if (!m->gamma_ok)
+        cJSON_AddStringToObject(o, "gamma_error", m->gamma_error);
+    cli_json_value_error(o, "predicted_gamma", m->cr.predicted, m->cr.predicted_err);
+    cli_json_number(o, "deviation", m->cr.difference);
+    cli_json_number(o, "deviation_err_propagated", m->cr.difference_err);
+    cli_json_number(o, "deviation_err_bootstrap", m->boot_err);
+    cli_json_number(o, "deviation_bootstrap_lo", m->boot_lo);
+    cli_json_number(o, "deviation_bootstrap_hi", m->boot_hi);
+    cJSON_AddNumberToObject(o, "bootstrap_kept", (double)m->boot_kept);
+    cli_json_number(o, "deviation_err", m->err);
+    cli_json_number(o, "deviation_sigmas", m->z);
+    cli_json_value_error(o, "collapse_exponent", m->collapse_exponent, m->collapse_exponent_err);
+    cli_json_number(o, "collapse_cost", m->collapse_cost);
+    cJSON_AddNumberToObject(o, "collapse_durations", (double)m->collapse_durations);
+}
+
 static void json_peak(cJSON *p, const char *name, const dnc_curve_peak *pk)
 {
     char key[64];
@@ -177,7 +260,9 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
     scan_point *pts = calloc(np, sizeof *pts);
     dnc_curve_peak *pk = calloc(nw * nf, sizeof *pk), *pr = calloc(nw * nf, sizeof *pr);
     double *col = calloc(3 * ns + 3 * nf + 4 * nw, sizeof *col);
-    if (!pts || !pk || !pr || !col)
+    dnc_net_crackling *cr = g->crackling ? calloc(nw * nf, sizeof *cr) : NULL;
+    char(*why)[256] = g->crackling ? calloc(nw * nf, sizeof *why) : NULL;
+    if (!pts || !pk || !pr || !col || (g->crackling && (!cr || !why)))
         st = dnc_fail(DNC_ENOMEM, "out of memory");
     if (!st)
         st = scan(a, g, pts);
@@ -193,6 +278,8 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
         if (!st)
             st = dnc_curve_peak_find(x, y, ye, ns, PEAK_RESAMPLES, o0.net.seed, &pr[c]);
     }
+    if (!st && g->crackling)
+        st = crackling_at_peaks(a, g, pts, pk, cr, why);
     double sc = NAN;
     bool have_sc = dnc_mf_critical_sigma_w(o0.net.activation, o0.net.sigma_b, &sc) == DNC_OK;
     cJSON *root = NULL;
@@ -220,6 +307,11 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
         for (size_t i = 0; i < nf; i++)
             cJSON_AddItemToArray(l, cJSON_CreateNumber(fields->v[i]));
         cli_json_number(c, "field_step", g->response ? g->dh : NAN);
+        cJSON_AddNumberToObject(c, "crackling_bootstrap", (double)g->crackling);
+        cli_json_number(c, "crackling_tmin", g->tmin);
+        cli_json_number(c, "crackling_tmax", g->tmax);
+        cJSON_AddNumberToObject(c, "crackling_inputs",
+                                (double)(g->crackling_inputs ? g->crackling_inputs : o0.inputs));
         cJSON_AddNumberToObject(c, "peak_resamples", PEAK_RESAMPLES);
         cli_netaval_json_config(c, &o0);
         cJSON_AddStringToObject(c, "out", a->out);
@@ -242,6 +334,8 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
             cJSON_AddBoolToObject(p, "peak_at_scan_edge", pk[c2].at_edge);
             if (g->response)
                 json_peak(p, "response_peak", &pr[c2]);
+            if (g->crackling)
+                json_crackling(p, &cr[c2], why[c2]);
             cJSON_AddItemToArray(peaks, p);
         }
         /* sigma_w of the peak against h, per width: the line's h -> 0 intercept */
@@ -328,12 +422,36 @@ static int run(const cli_netaval_args *a, const grid *g, int argc, char **argv)
                        pr[c2].x, pr[c2].x_res, pr[c2].x_err, pr[c2].y, pr[c2].y_err,
                        pr[c2].at_edge ? "  (at the edge of the scan)" : "");
         }
+        for (size_t c2 = 0; g->crackling && c2 < nw * nf; c2++) {
+            const dnc_crackling_measurement *m = &cr[c2].m;
+            printf("crackling at the peak N = %zu, h = %g, sigma_w = %.4f: ", cr[c2].width,
+                   cr[c2].field, cr[c2].sigma_w);
+            if (why[c2][0]) {
+                printf("not measured: %s\n", why[c2]);
+                continue;
+            }
+            printf("%zu avalanches (%zu cut), tau %.3f +- %.3f (%zu in tail), alpha %.3f +- %.3f "
+                   "(%zu in tail); ",
+                   m->count, cr[c2].cut, m->tau, m->tau_err, m->size_tail, m->alpha, m->alpha_err,
+                   m->duration_tail);
+            if (!m->gamma_ok) {
+                printf("gamma not fitted: %s\n", m->gamma_error);
+                continue;
+            }
+            printf("gamma %.3f +- %.3f (T in [%g, %g], %zu durations); (alpha-1)/(tau-1) = %.3f "
+                   "+- %.3f, deviation %.3f +- %.3f (propagated %.3f, bootstrap %.3f): %.1f sigma\n",
+                   m->gamma, m->gamma_err, m->gamma_tmin, m->gamma_tmax, m->gamma_durations,
+                   m->cr.predicted, m->cr.predicted_err, m->cr.difference, m->err,
+                   m->cr.difference_err, m->boot_err, m->z);
+        }
     }
     cJSON_Delete(root);
     free(pts);
     free(pk);
     free(pr);
     free(col);
+    free(cr);
+    free(why);
     return st ? cli_fail("susceptibility") : 0;
 }
 
@@ -341,6 +459,8 @@ typedef struct {
     cli_netaval_args a;
     cli_dlist sw, widths, fields;
     double dh;
+    size_t crackling, crackling_inputs;
+    double tmin, tmax;
 } susc_args;
 
 /* The default --sigma-w and --widths lists where none was given; false
@@ -371,14 +491,15 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
     /* without --field: the one field h = 0, no response runs */
     double h0 = 0;
     cli_dlist one = {.n = 1, .v = &h0};
-    grid g = {&s->sw, &s->widths, s->fields.n ? &s->fields : &one, s->fields.n > 0, s->dh};
+    grid g = {&s->sw,  &s->widths,   s->fields.n ? &s->fields : &one, s->fields.n > 0, s->dh,
+              s->crackling, s->crackling_inputs, s->tmin, s->tmax};
     return run(&s->a, &g, argc, argv);
 }
 
 int cmd_susceptibility(int argc, char **argv)
 {
     const char *plot = NULL;
-    susc_args s = {.a = cli_netaval_args_default("susceptibility"), .dh = 0.005};
+    susc_args s = {.a = cli_netaval_args_default("susceptibility"), .dh = 0.005, .tmax = INFINITY};
     cli_opt opts[32] = {
         CLI_PARAM_LIST(dnc_net_param_sigma_w, &s.sw, "sigma_w values: a,b,c or lo:hi:n (default 0.8:1.6:9)"),
         CLI_OPT("widths", CLI_OPT_DLIST, &s.widths, "widths N: a,b,c (default 64,128)"),
@@ -396,6 +517,23 @@ int cmd_susceptibility(int argc, char **argv)
     opts[n++] = (cli_opt)CLI_OPT_IN("field-step", CLI_OPT_DOUBLE, &s.dh,
                                     "dh of the response's central difference",
                                     "(0,inf)");
+    opts[n++] = (cli_opt)CLI_OPT(
+        "crackling", CLI_OPT_SIZE, &s.crackling,
+        "at each chi peak (width, h): avalanches at the peak's sigma_w, tau, alpha, gamma (with "
+        "its fit window), (alpha-1)/(tau-1) and the deviation in sigmas, its error the larger of "
+        "the propagated one and a bootstrap over avalanches with this many resamples (0: off; "
+        "< 20: propagated only)");
+    opts[n++] = (cli_opt)CLI_OPT("crackling-inputs", CLI_OPT_SIZE, &s.crackling_inputs,
+                                 "inputs per network of the --crackling runs (0: --inputs)");
+    opts[n++] = (cli_opt)CLI_OPT_IN("crackling-tmin", CLI_OPT_DOUBLE, &s.tmin,
+                                    "--crackling: smallest duration of the <S>(T) fit (0: the "
+                                    "duration fit's xmin)", "[0,inf)");
+    opts[n++] = (cli_opt)CLI_OPT_IN("crackling-tmax", CLI_OPT_DOUBLE, &s.tmax,
+                                    "--crackling: largest duration of the <S>(T) fit, the shape "
+                                    "collapse and the duration fit (a truncated power law; "
+                                    "default: no bound), e.g. below "
+                                    "the depth, where the last layer cuts the durations",
+                                    "(0,inf)");
     opts[n++] = (cli_opt)CLI_PLOT_OPTION(plot);
     cli_command cli = {.command = "susceptibility",
                    .summary = "Scan sigma_w for each width: susceptibility chi = N var(rho) of the "
@@ -406,7 +544,8 @@ int cmd_susceptibility(int argc, char **argv)
                               "of the peak height and of the avalanche cutoff. With --field a,b,c: the scan "
                               "for each external field h, the response d rho/dh by paired runs "
                               "at h +- --field-step, and the Widom line (the peak per width and "
-                              "h, its h -> 0 intercept, chi_max ~ N^a per h).",
+                              "h, its h -> 0 intercept, chi_max ~ N^a per h). With --crackling B: the "
+                              "crackling relation at each peak.",
                    .example = "dnncrit susceptibility --sigma-w 0.8:1.6:17 --widths 64,128,256 --out scan",
                    .opts = opts,
                    .nopts = n};

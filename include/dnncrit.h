@@ -45,6 +45,7 @@
 #include "dnncrit/train_report.h"
 
 /* app: sweeps, figures, reports */
+#include "dnncrit/crackling.h"
 #include "dnncrit/plot.h"
 #include "dnncrit/report.h"
 #include "dnncrit/reproduce.h"

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""The slow test reproduce_tamai2025_quick: `dnncrit reproduce tamai2025 --quick`
-end to end. Checks the exit status, that claims.csv has the header and one row
+"""The slow tests reproduce_STUDY_quick: `dnncrit reproduce STUDY --quick`
+end to end (STUDY: tamai2025 by default, or ghavasieh2025). Checks the exit status, that claims.csv has the header and one row
 per claim that `dnncrit reproduce --list` names, in that order, each with an
 allowed verdict and finite numbers where the verdict is not inconclusive; that
 reproduce.json and report.html exist and agree with it; and that every
 `dnncrit SUBCOMMAND` in a claim's command is a real subcommand (--help: 0).
 
-Usage: reproduce_quick_check.py DNNCRIT_BIN"""
+Usage: reproduce_quick_check.py DNNCRIT_BIN [STUDY]"""
 import csv
 import json
 import math
@@ -17,6 +17,7 @@ import sys
 import tempfile
 
 BIN = sys.argv[1]
+STUDY = sys.argv[2] if len(sys.argv) > 2 else "tamai2025"
 VERDICTS = {"supported", "not supported", "inconclusive"}
 
 
@@ -31,15 +32,15 @@ if listing.returncode != 0:
 claims, in_study = [], False
 for line in listing.stdout.splitlines():
     if not line.startswith(" "):
-        in_study = line.startswith("tamai2025:")
+        in_study = line.startswith(STUDY + ":")
     elif in_study:
         claims.append(re.sub(r"^\s*\d+\.\s*", "", line))
 if len(claims) < 4:
-    fail(f"tamai2025 lists {len(claims)} claims: {claims}")
+    fail(f"{STUDY} lists {len(claims)} claims: {claims}")
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "repro")
-    run = subprocess.run([BIN, "reproduce", "tamai2025", "--quick", "--out-dir", out, "--quiet"],
+    run = subprocess.run([BIN, "reproduce", STUDY, "--quick", "--out-dir", out, "--quiet"],
                          capture_output=True, text=True)
     if run.returncode != 0:
         fail(f"exit {run.returncode}: {run.stderr}")

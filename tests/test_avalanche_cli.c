@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dnncrit/avalanche.h"
+#include "dnncrit/crackling.h"
 #include "dnncrit/io.h"
 #include "dnncrit/powerlaw.h"
 #include "dnncrit/rng.h"
@@ -660,6 +661,82 @@ static void test_susceptibility_field(void **state)
     tu_rmtree_free(dir);
 }
 
+/* --crackling: the avalanches at each chi peak are those of
+ * dnc_net_crackling_measure at the peak's sigma_w with the command's
+ * options (called here directly), the JSON reports the window and both
+ * errors, and the deviation is gamma minus the prediction. */
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (cJSON_IsObject(v))
+        v = cJSON_GetObjectItemCaseSensitive(v, "value");
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void test_susceptibility_crackling(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    const char *base = "susceptibility --sigma-w 1.1:1.5:3 --widths 32 --depth 20 --sigma-b 0.3 "
+                       "--networks 4 --inputs 40 --threads 1 --quiet";
+    assert_int_equal(tu_run_cli(dir, "%s --crackling 50 --crackling-inputs 300 --crackling-tmin 2 "
+                                     "--crackling-tmax 10 --out %s/c", base, dir), 0);
+    char jp[4096];
+    snprintf(jp, sizeof jp, "%s/c.json", dir);
+    cJSON *root = json_results(jp);
+    const cJSON *pk = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "results"), "peaks"), 0);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(pk, "crackling");
+    assert_non_null(c);
+    double sw = jnum(c, "sigma_w");
+    assert_true(sw == jnum(pk, "peak_sigma_w"));
+    /* the same measurement through the library */
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.activation = DNC_ACT_TANH;
+    o.net.width = 32;
+    o.net.depth = 20;
+    o.net.sigma_b = 0.3;
+    o.net.sigma_w = sw;
+    o.networks = 4;
+    o.inputs = 300;
+    o.quiet = true;
+    dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    ao.gamma_tmin = 2;
+    ao.gamma_tmax = ao.collapse_tmax = ao.duration_fit.xmax = 10;
+    dnc_net_crackling r;
+    assert_int_equal(dnc_net_crackling_measure(&o, &ao, 50, &r), DNC_OK);
+    assert_true(r.m.gamma_ok);
+    assert_true(jnum(c, "avalanches") == (double)r.m.count);
+    /* JSON numbers are printed to 15+ digits */
+    assert_true(fabs(jnum(c, "tau") - r.m.tau) < 1e-9 * r.m.tau);
+    assert_true(fabs(jnum(c, "gamma") - r.m.gamma) < 1e-9 * fabs(r.m.gamma));
+    assert_true(fabs(jnum(c, "deviation_err_bootstrap") - r.m.boot_err) < 1e-9 * r.m.boot_err);
+    /* the window asked for, and the deviation is gamma - (alpha-1)/(tau-1) */
+    assert_true(jnum(c, "gamma_tmin") >= 2 && jnum(c, "gamma_tmax") <= 10);
+    assert_true(jnum(c, "gamma_durations") >= 3);
+    double pred = (jnum(c, "alpha") - 1) / (jnum(c, "tau") - 1);
+    assert_true(fabs(jnum(c, "predicted_gamma") - pred) < 1e-9 * fabs(pred));
+    assert_true(fabs(jnum(c, "deviation") - (jnum(c, "gamma") - pred)) < 1e-9);
+    double err = jnum(c, "deviation_err");
+    assert_true(err == fmax(jnum(c, "deviation_err_propagated"), jnum(c, "deviation_err_bootstrap")));
+    assert_true(fabs(jnum(c, "deviation_sigmas") - jnum(c, "deviation") / err) < 1e-9);
+    cJSON_Delete(root);
+    /* without --crackling: no crackling block; bad values: usage errors, no output */
+    assert_int_equal(tu_run_cli(dir, "%s --out %s/n", base, dir), 0);
+    snprintf(jp, sizeof jp, "%s/n.json", dir);
+    root = json_results(jp);
+    pk = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "results"), "peaks"), 0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(pk, "crackling"));
+    cJSON_Delete(root);
+    size_t before = tu_count_entries(dir);
+    assert_int_equal(tu_run_cli(dir, "%s --crackling 5 --crackling-tmax 0 --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --crackling -1 --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_run_cli(dir, "%s --crackling 5 --crackling-tmin -1 --out %s/bad", base, dir), 2);
+    assert_int_equal(tu_count_entries(dir), before);
+    tu_rmtree_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -674,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_raster_cli_supercritical),
         cmocka_unit_test(test_network_commands),
         cmocka_unit_test(test_susceptibility_field),
+        cmocka_unit_test(test_susceptibility_crackling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

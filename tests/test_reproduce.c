@@ -18,6 +18,8 @@
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/reproduce.h"
+#include "dnncrit/scaling.h"
+#include "app/reproduce_ghavasieh.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ the rule */
@@ -67,6 +69,29 @@ static void test_rule_branches(void **state)
 }
 
 /* ------------------------------------------------------------ claims.csv */
+
+/* ghavasieh2025: the registry's claims in the documented order, and every
+ * branch of the class-family rule (docs/reproduce.md) at its edges. */
+static void test_ghavasieh_study(void **state)
+{
+    (void)state;
+    const dnc_study *s;
+    assert_int_equal(dnc_study_find("ghavasieh2025", &s), DNC_OK);
+    static const char *const doc[] = {"crackling relation", "Barkhausen class", "DP class",
+                                      "shape collapse"};
+    assert_int_equal(s->nclaims, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(s->claims[i].name, doc[i]);
+    const double tie = DNC_CLASSIFY_TIE_P;
+    assert_int_equal(dnc_ghavasieh_family_verdict(0.5, 0.001), DNC_VERDICT_SUPPORTED);
+    assert_int_equal(dnc_ghavasieh_family_verdict(tie, NAN), DNC_VERDICT_SUPPORTED);
+    assert_int_equal(dnc_ghavasieh_family_verdict(0.5, tie), DNC_VERDICT_INCONCLUSIVE); /* tie */
+    assert_int_equal(dnc_ghavasieh_family_verdict(0.01, 0.001), DNC_VERDICT_INCONCLUSIVE);
+    assert_int_equal(dnc_ghavasieh_family_verdict(0.0027, 0.5), DNC_VERDICT_INCONCLUSIVE);
+    assert_int_equal(dnc_ghavasieh_family_verdict(0.0026, 0.5), DNC_VERDICT_NOT_SUPPORTED);
+    assert_int_equal(dnc_ghavasieh_family_verdict(1e-90, NAN), DNC_VERDICT_NOT_SUPPORTED);
+    assert_int_equal(dnc_ghavasieh_family_verdict(NAN, 0.5), DNC_VERDICT_INCONCLUSIVE);
+}
 
 static void test_csv_quoting(void **state)
 {
@@ -351,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_rule_branches),
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_ghavasieh_study),
         cmocka_unit_test(test_run_end_to_end),
         cmocka_unit_test(test_run_without_gnuplot),
         cmocka_unit_test(test_failing_claim_leaves_nothing),

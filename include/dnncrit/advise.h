@@ -10,6 +10,7 @@ DNC_BEGIN_DECLS
 #include <stdint.h>
 
 #include "dnncrit/activation.h"
+#include "dnncrit/avalanche.h"
 #include "dnncrit/error.h"
 
 /* Schoenholz et al. 2017: signals (and gradients) survive, and networks
@@ -54,11 +55,23 @@ typedef struct {
     double chi[DNC_SUSC_MAX];
     double peak_sigma_w, peak_err, peak_chi;
     bool at_edge; /* maximum at an end of the scan: the peak may lie outside */
+    double chi_err[DNC_SUSC_MAX]; /* jackknife over networks (dnc_susc_scan_opts_run) */
+    double peak_boot_err;         /* bootstrap error of peak_sigma_w (dnc_susc_scan_opts_run
+                                   * with resamples >= 2; NAN otherwise) */
+    size_t peak_index;            /* the largest sampled chi */
 } dnc_susc_scan;
 
 dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, size_t width,
                              const double *sigma_w, size_t n, size_t networks, size_t inputs,
                              uint64_t seed, dnc_susc_scan *out);
+/* The same scan with any options of dnc_net_avalanches (rule, threshold,
+ * external field, networks, inputs, ...): base with net.sigma_w = sigma_w[i]
+ * at point i; chi_err from the result's jackknife and the peak by
+ * dnc_curve_peak_find with those errors and `resamples` parametric bootstrap
+ * resamples (seed base->net.seed): one point of the Widom line at base's
+ * width and field. */
+dnc_status dnc_susc_scan_opts_run(const dnc_net_aval_opts *base, const double *sigma_w, size_t n,
+                                  size_t resamples, dnc_susc_scan *out);
 
 DNC_END_DECLS
 #endif

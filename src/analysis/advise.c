@@ -126,39 +126,50 @@ dnc_status dnc_width_scan_run(dnc_activation act, double sigma_w, double sigma_b
     return DNC_OK;
 }
 
-dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, size_t width,
-                             const double *sigma_w, size_t n, size_t networks, size_t inputs,
-                             uint64_t seed, dnc_susc_scan *out)
+dnc_status dnc_susc_scan_opts_run(const dnc_net_aval_opts *base, const double *sigma_w, size_t n,
+                                  size_t resamples, dnc_susc_scan *out)
 {
     if (n < 3 || n > DNC_SUSC_MAX)
         return dnc_fail(DNC_EINVAL, "susceptibility scan needs 3 to %d points, got %zu",
                         DNC_SUSC_MAX, n);
     out->n = n;
     for (size_t i = 0; i < n; i++) {
-        dnc_net_aval_opts o = dnc_net_aval_opts_default();
-        o.net.activation = act;
-        o.net.depth = depth;
-        o.net.width = width;
+        dnc_net_aval_opts o = *base;
         o.net.sigma_w = sigma_w[i];
-        o.net.sigma_b = sigma_b;
-        o.net.seed = seed;
-        o.networks = networks;
-        o.inputs = inputs;
         dnc_net_aval_result r;
         dnc_status st = dnc_net_avalanches(&o, &r);
         if (st)
             return st;
         out->sigma_w[i] = sigma_w[i];
         out->chi[i] = r.chi;
+        out->chi_err[i] = r.chi_err;
         dnc_net_aval_result_free(&r);
     }
     dnc_curve_peak pk; /* refuses a sigma_w that does not increase */
-    dnc_status st = dnc_curve_peak_find(out->sigma_w, out->chi, NULL, n, 0, 0, &pk);
+    dnc_status st = dnc_curve_peak_find(out->sigma_w, out->chi, resamples >= 2 ? out->chi_err : NULL,
+                                        n, resamples, base->net.seed, &pk);
     if (st)
         return st;
     out->peak_sigma_w = pk.x;
     out->peak_chi = pk.y;
     out->peak_err = pk.x_res;
+    out->peak_boot_err = pk.x_err;
+    out->peak_index = pk.index;
     out->at_edge = pk.at_edge;
     return DNC_OK;
+}
+
+dnc_status dnc_susc_scan_run(dnc_activation act, double sigma_b, size_t depth, size_t width,
+                             const double *sigma_w, size_t n, size_t networks, size_t inputs,
+                             uint64_t seed, dnc_susc_scan *out)
+{
+    dnc_net_aval_opts o = dnc_net_aval_opts_default();
+    o.net.activation = act;
+    o.net.depth = depth;
+    o.net.width = width;
+    o.net.sigma_b = sigma_b;
+    o.net.seed = seed;
+    o.networks = networks;
+    o.inputs = inputs;
+    return dnc_susc_scan_opts_run(&o, sigma_w, n, 0, out);
 }

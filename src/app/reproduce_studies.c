@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/reproduce_ghavasieh.h"
 #include "app/reproduce_tamai_cnn.h"
 #include "app/reproduce_tamai_mlp.h"
 #include "app/reproduce_tamai_train.h"
@@ -27,7 +28,24 @@ static const dnc_study tamai2025 = {
     "available: the claims are those the README and docs/ensemble.md attribute to it)",
     tamai2025_claims, sizeof tamai2025_claims / sizeof tamai2025_claims[0]};
 
-static const dnc_study *const studies[] = {&tamai2025};
+/* Ghavasieh et al. (2025), arXiv:2509.22649; docs/reproduce.md. Two claims
+ * wait for measurements on other branches, each one line here when it lands:
+ *   {"susceptibility peak against learning", <claim fn>},
+ *   {"ResNet avalanches", <claim fn>}. */
+static const dnc_study_claim ghavasieh2025_claims[] = {
+    {"crackling relation", dnc_ghavasieh_crackling},
+    {"Barkhausen class", dnc_ghavasieh_barkhausen},
+    {"DP class", dnc_ghavasieh_dp},
+    {"shape collapse", dnc_ghavasieh_shape},
+};
+
+static const dnc_study ghavasieh2025 = {
+    "ghavasieh2025",
+    "Ghavasieh et al., arXiv:2509.22649 (2025) (the full text was not available: the claims "
+    "are those of its abstract, as docs/avalanches.md states them)",
+    ghavasieh2025_claims, sizeof ghavasieh2025_claims / sizeof ghavasieh2025_claims[0]};
+
+static const dnc_study *const studies[] = {&tamai2025, &ghavasieh2025};
 
 size_t dnc_studies(const dnc_study *const **list)
 {

@@ -1,0 +1,312 @@
+/* Ghavasieh et al. (2025), the claims at one Widom-line point
+ * (reproduce_ghavasieh.h). */
+#include "app/reproduce_ghavasieh.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dnncrit/advise.h"
+#include "dnncrit/crackling.h"
+#include "dnncrit/plot.h"
+#include "dnncrit/scaling.h"
+
+/* The point, fixed before any run (docs/reproduce.md): tanh, sigma_b = 0.3,
+ * L = 50, damage rule, the field h = 0.1 (the drive: "input-driven,
+ * quasi-critical"), the sigma_w grid of docs/avalanches.md around the chi
+ * peaks measured there; durations up to L/2 (the last layer cuts longer
+ * ones). Quick: N = 64; full: N = 128 with twice the networks. */
+typedef struct {
+    size_t width, depth, networks, inputs, aval_inputs, nboot;
+    double field, tmax;
+    double sw[9];
+    size_t nsw;
+} widom_setup;
+
+static widom_setup setup_of(const dnc_reproduce_opts *o)
+{
+    widom_setup s = {.width = o->quick ? 64 : 128,
+                     .depth = 50,
+                     .networks = o->quick ? 8 : 16,
+                     .inputs = 50,
+                     .aval_inputs = 1000,
+                     .nboot = 200,
+                     .field = 0.1,
+                     .tmax = 25,
+                     .nsw = 9};
+    for (size_t i = 0; i < s.nsw; i++)
+        s.sw[i] = 1.35 + 0.05 * (double)i;
+    return s;
+}
+
+typedef struct {
+    widom_setup s;
+    dnc_susc_scan scan;
+    dnc_net_crackling cr;
+    bool measured;   /* the crackling measurement ran */
+    char why[256];   /* why not */
+} widom_point;
+
+static dnc_status measure(const dnc_reproduce_opts *o, widom_point *w)
+{
+    memset(w, 0, sizeof *w);
+    w->s = setup_of(o);
+    dnc_net_aval_opts no = dnc_net_aval_opts_default();
+    no.net.activation = DNC_ACT_TANH;
+    no.net.sigma_b = 0.3;
+    no.net.depth = w->s.depth;
+    no.net.width = w->s.width;
+    no.net.seed = o->seed ? o->seed : 1;
+    no.networks = w->s.networks;
+    no.inputs = w->s.inputs;
+    no.field = w->s.field;
+    no.quiet = true;
+    if (!o->quiet)
+        fprintf(stderr, "  ghavasieh: chi along sigma_w (N = %zu, h = %g, %zu points)\n",
+                w->s.width, w->s.field, w->s.nsw);
+    dnc_status st = dnc_susc_scan_opts_run(&no, w->s.sw, w->s.nsw, 400, &w->scan);
+    if (st)
+        return st;
+    no.net.sigma_w = w->scan.peak_sigma_w;
+    no.inputs = w->s.aval_inputs;
+    dnc_avalanche_opts ao = dnc_avalanche_opts_default();
+    ao.seed = no.net.seed;
+    ao.gamma_tmax = w->s.tmax;
+    ao.duration_fit.xmax = w->s.tmax;
+    ao.collapse_tmax = w->s.tmax;
+    if (!o->quiet)
+        fprintf(stderr, "  ghavasieh: avalanches at the peak sigma_w = %.4f\n", no.net.sigma_w);
+    st = dnc_net_crackling_measure(&no, &ao, w->s.nboot, &w->cr);
+    if (st == DNC_EINVAL || st == DNC_ENUM) { /* too few avalanches, no fit: a result */
+        snprintf(w->why, sizeof w->why, "%s", dnc_last_error());
+        dnc_clear_error();
+        return DNC_OK;
+    }
+    w->measured = !st;
+    return st;
+}
+
+/* The command line that measures the same point. */
+static void command(const dnc_reproduce_opts *o, const widom_point *w, dnc_claim *c)
+{
+    const widom_setup *s = &w->s;
+    snprintf(c->command, sizeof c->command,
+             "dnncrit susceptibility --activation tanh --sigma-b 0.3 --depth %zu --sigma-w "
+             "%g:%g:%zu --widths %zu --field %g --networks %zu --inputs %zu --seed %llu "
+             "--crackling %zu --crackling-inputs %zu --crackling-tmax %g --out widom",
+             s->depth, s->sw[0], s->sw[s->nsw - 1], s->nsw, s->width, s->field, s->networks,
+             s->inputs, (unsigned long long)(o->seed ? o->seed : 1), s->nboot, s->aval_inputs,
+             s->tmax);
+}
+
+/* Where and what: the Widom point and the avalanche numbers. */
+static void detail(const widom_point *w, dnc_claim *c)
+{
+    const widom_setup *s = &w->s;
+    const dnc_crackling_measurement *m = &w->cr.m;
+    int k = snprintf(c->detail, sizeof c->detail,
+                     "tanh MLP, sigma_b 0.3, N %zu, L %zu, damage rule, field h = %g; chi peak "
+                     "along sigma_w %g..%g (%zu points, %zu networks x %zu inputs): sigma_w = "
+                     "%.4f +- %.3f (bootstrap %.3f)%s, chi = %.3g; avalanches there (%zu "
+                     "networks x %zu inputs): ",
+                     s->width, s->depth, s->field, s->sw[0], s->sw[s->nsw - 1], s->nsw,
+                     s->networks, s->inputs, w->scan.peak_sigma_w, w->scan.peak_err,
+                     w->scan.peak_boot_err, w->scan.at_edge ? " (at the edge of the scan)" : "",
+                     w->scan.peak_chi, s->networks, s->aval_inputs);
+    if (k < 0 || (size_t)k >= sizeof c->detail)
+        return;
+    if (!w->measured) {
+        snprintf(c->detail + k, sizeof c->detail - (size_t)k, "not measured: %s", w->why);
+        return;
+    }
+    snprintf(c->detail + k, sizeof c->detail - (size_t)k,
+             "%zu completed, %zu cut at the last layer; tau %.3f +- %.3f (S >= %g, %zu), alpha "
+             "%.3f +- %.3f (T in [%g, %g], %zu), gamma %.3f +- %.3f (T in [%g, %g], %zu "
+             "durations)%s%s; (alpha-1)/(tau-1) = %.3f +- %.3f; deviation %.3f +- %.3f "
+             "(propagated %.3f, bootstrap %.3f over %zu resamples); shape collapse exponent "
+             "%.3f +- %.3f, cost %.3g (%zu durations)",
+             m->count, w->cr.cut, m->tau, m->tau_err, m->size_xmin, m->size_tail, m->alpha,
+             m->alpha_err, m->duration_xmin, s->tmax, m->duration_tail, m->gamma, m->gamma_err,
+             m->gamma_tmin, m->gamma_tmax, m->gamma_durations, m->gamma_ok ? "" : ": ",
+             m->gamma_ok ? "" : m->gamma_error, m->cr.predicted, m->cr.predicted_err,
+             m->cr.difference, m->err, m->cr.difference_err, m->boot_err, m->boot_kept,
+             m->collapse_exponent, m->collapse_exponent_err, m->collapse_cost,
+             m->collapse_durations);
+}
+
+static dnc_status chi_figure(const dnc_reproduce_opts *o, const widom_point *w, dnc_claim *c)
+{
+    dnc_figure *fig = dnc_figure_new("χ along σ_w at h = 0.1 (damage rule)");
+    dnc_plot_panel *p = fig ? dnc_figure_add_panel(fig, "Widom-line point", "σ_w", "χ = N var ρ")
+                            : NULL;
+    dnc_status st = p ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    if (!st)
+        st = dnc_panel_add_series(p, "χ", DNC_STYLE_ERRORBARS, w->scan.sigma_w, w->scan.chi,
+                                  w->scan.chi_err, w->scan.n);
+    if (!st)
+        st = dnc_panel_add_refline(p, true, w->scan.peak_sigma_w, "peak (avalanches measured)");
+    if (!st)
+        st = dnc_claim_figure(o, c, fig, "ghavasieh_widom_chi.png");
+    dnc_figure_free(fig);
+    return st;
+}
+
+static void header(dnc_claim *c, const char *name, const char *paper)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->claim, sizeof c->claim, "%s", name);
+    snprintf(c->paper, sizeof c->paper, "%s", paper);
+}
+
+dnc_status dnc_ghavasieh_crackling(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    if (!o || !c)
+        return dnc_fail(DNC_EINVAL, "claim: no options or output");
+    widom_point w;
+    dnc_status st = measure(o, &w);
+    if (st)
+        return st;
+    header(c, "crackling relation",
+           "input-driven networks are quasi-critical and the crackling relation gamma = "
+           "(alpha - 1)/(tau - 1) holds approximately there (deviation 0)");
+    const dnc_crackling_measurement *m = &w.cr.m;
+    dnc_claim_judge(c, w.measured ? m->cr.difference : NAN, w.measured ? m->err : NAN, 0.0, NAN);
+    detail(&w, c);
+    command(o, &w, c);
+    return chi_figure(o, &w, c);
+}
+
+dnc_verdict dnc_ghavasieh_family_verdict(double p_in, double p_out)
+{
+    if (!isfinite(p_in))
+        return DNC_VERDICT_INCONCLUSIVE;
+    if (p_in < 0.0027)
+        return DNC_VERDICT_NOT_SUPPORTED;
+    if (p_in >= DNC_CLASSIFY_TIE_P && !(p_out >= DNC_CLASSIFY_TIE_P))
+        return DNC_VERDICT_SUPPORTED;
+    return DNC_VERDICT_INCONCLUSIVE;
+}
+
+static bool in_family(const char *cls, bool barkhausen)
+{
+    if (barkhausen)
+        return strncmp(cls, "Barkhausen", 10) == 0;
+    return strcmp(cls, "mean field") == 0 || strncmp(cls, "DP ", 3) == 0;
+}
+
+static dnc_status class_claim(const dnc_reproduce_opts *o, dnc_claim *c, bool barkhausen)
+{
+    if (!o || !c)
+        return dnc_fail(DNC_EINVAL, "claim: no options or output");
+    widom_point w;
+    dnc_status st = measure(o, &w);
+    if (st)
+        return st;
+    header(c, barkhausen ? "Barkhausen class" : "DP class",
+           barkhausen ? "finite-size scaling places DNN avalanches in a Barkhausen-noise class "
+                        "(mean field ABBM: tau = (3 - c)/2, alpha = 2 - c, gamma = 2; or short "
+                        "range: 1.27, 1.5, 1.77)"
+                      : "finite-size scaling places DNN avalanches in a directed-percolation "
+                        "class (mean field: tau = 3/2, alpha = 2, gamma = 2; or DP d+1)");
+    const dnc_crackling_measurement *m = &w.cr.m;
+    dnc_uclass_match mt[16];
+    size_t nm = 0;
+    if (w.measured) {
+        double v[DNC_NEXP], e[DNC_NEXP];
+        for (int k = 0; k < DNC_NEXP; k++)
+            v[k] = e[k] = NAN;
+        v[DNC_EXP_TAU] = m->tau, e[DNC_EXP_TAU] = m->tau_err;
+        v[DNC_EXP_ALPHA] = m->alpha, e[DNC_EXP_ALPHA] = m->alpha_err;
+        if (m->gamma_ok)
+            v[DNC_EXP_GAMMA] = m->gamma, e[DNC_EXP_GAMMA] = m->gamma_err;
+        if ((st = dnc_classify(v, e, mt, &nm)))
+            return st;
+    }
+    const dnc_uclass_match *best_in = NULL, *best_out = NULL;
+    for (size_t i = 0; i < nm; i++) { /* sorted best first */
+        if (mt[i].n == 0)
+            continue;
+        bool in = in_family(mt[i].uclass->name, barkhausen);
+        if (in && !best_in)
+            best_in = &mt[i];
+        if (!in && !best_out)
+            best_out = &mt[i];
+    }
+    /* shown: tau against the family's best class (at its fitted c for ABBM) */
+    double ctau = NAN;
+    if (best_in) {
+        const dnc_uclass *u = best_in->uclass;
+        ctau = u->value[DNC_EXP_TAU] + (isfinite(best_in->param) ? best_in->param * u->slope[DNC_EXP_TAU] : 0);
+    }
+    dnc_claim_judge(c, w.measured ? m->tau : NAN, w.measured ? m->tau_err : NAN, ctau, NAN);
+    double p_in = best_in ? best_in->p_value : NAN, p_out = best_out ? best_out->p_value : NAN;
+    c->verdict = dnc_ghavasieh_family_verdict(p_in, p_out);
+    snprintf(c->rule, sizeof c->rule,
+             "classify on tau, alpha%s: best %s class %s p = %.3g%s, best other %s p = %.3g; "
+             "supported if p >= %.4f and no other class ties, not supported if p < 0.0027",
+             w.measured && m->gamma_ok ? ", gamma" : "", barkhausen ? "Barkhausen" : "DP",
+             best_in ? best_in->uclass->name : "(none)", p_in,
+             best_in && isfinite(best_in->param) ? " (fitted c)" : "",
+             best_out ? best_out->uclass->name : "(none)", p_out, DNC_CLASSIFY_TIE_P);
+    detail(&w, c);
+    char cmd[sizeof c->command];
+    command(o, &w, c);
+    if (w.measured) {
+        int k = snprintf(cmd, sizeof cmd, "%s && dnncrit classify --tau %.4f,%.4f --alpha %.4f,%.4f",
+                         c->command, m->tau, m->tau_err, m->alpha, m->alpha_err);
+        if (k > 0 && (size_t)k < sizeof cmd && m->gamma_ok)
+            snprintf(cmd + k, sizeof cmd - (size_t)k, " --gamma %.4f,%.4f", m->gamma, m->gamma_err);
+        memcpy(c->command, cmd, sizeof cmd);
+    }
+    snprintf(c->note, sizeof c->note, "no figure: the chi scan of this point is "
+                                      "ghavasieh_widom_chi.png (crackling relation)");
+    return DNC_OK;
+}
+
+dnc_status dnc_ghavasieh_barkhausen(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    return class_claim(o, c, true);
+}
+
+dnc_status dnc_ghavasieh_dp(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    return class_claim(o, c, false);
+}
+
+/* A collapse whose rescaled profiles scatter by more than about 22 % rms
+ * (relative variance 0.05) is not a collapse, whatever its exponent. */
+#define SHAPE_COST_MAX 0.05
+
+dnc_status dnc_ghavasieh_shape(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    if (!o || !c)
+        return dnc_fail(DNC_EINVAL, "claim: no options or output");
+    widom_point w;
+    dnc_status st = measure(o, &w);
+    if (st)
+        return st;
+    header(c, "shape collapse",
+           "the mean avalanche shapes collapse, <A>(t, T) = T^(g - 1) F(t/T), with the exponent "
+           "of the crackling relation g = (alpha - 1)/(tau - 1)");
+    const dnc_crackling_measurement *m = &w.cr.m;
+    bool ok = w.measured && m->collapse_ok;
+    dnc_claim_judge(c, ok ? m->collapse_exponent : NAN,
+                    ok ? hypot(m->collapse_exponent_err, m->cr.predicted_err) : NAN,
+                    ok ? m->cr.predicted : NAN, NAN);
+    if (ok && m->collapse_cost > SHAPE_COST_MAX && c->verdict == DNC_VERDICT_SUPPORTED) {
+        c->verdict = DNC_VERDICT_INCONCLUSIVE;
+        size_t k = strlen(c->rule);
+        snprintf(c->rule + k, sizeof c->rule - k,
+                 "; but the collapse cost %.3g > %.2g: no collapse to judge", m->collapse_cost,
+                 SHAPE_COST_MAX);
+    } else {
+        size_t k = strlen(c->rule);
+        snprintf(c->rule + k, sizeof c->rule - k, "; collapse cost %.3g (a cost > %.2g bars "
+                 "supported)", ok ? m->collapse_cost : NAN, SHAPE_COST_MAX);
+    }
+    detail(&w, c);
+    command(o, &w, c);
+    snprintf(c->note, sizeof c->note, "no figure: the collapse is in the JSON of the command "
+                                      "(crackling.collapse_*)");
+    return DNC_OK;
+}
