@@ -201,6 +201,58 @@ static const dnc_study good_study = {"teststudy", "a test", good_claims, 2};
 static const dnc_study_claim bad_claims[] = {{"chi one", claim_chi1}, {"broken", claim_broken}};
 static const dnc_study bad_study = {"badstudy", "a test", bad_claims, 2};
 
+/* Two claims sharing one measurement through dnc_reproduce_shared: the first
+ * fills the block, the second must find it filled (measured = how many times
+ * the measurement ran, 1 when shared). */
+typedef struct {
+    int runs;
+    double value;
+} shared_block;
+
+static dnc_status claim_shared(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    shared_block local = {0};
+    shared_block *b = dnc_reproduce_shared(o, "test block", sizeof *b);
+    assert_non_null(b); /* inside a run the memo exists */
+    assert_null(dnc_reproduce_shared(o, "test block", sizeof *b + 1)); /* another size */
+    if (!b)
+        b = &local;
+    if (b->runs == 0) {
+        b->runs++;
+        b->value = 42.0;
+    }
+    dnc_claim_judge(c, b->value, 1.0, 42.0, NAN);
+    c->error = b->runs; /* read back below */
+    return DNC_OK;
+}
+
+static const dnc_study_claim shared_claims[] = {{"first", claim_shared}, {"second", claim_shared}};
+static const dnc_study shared_study = {"sharedstudy", "a test", shared_claims, 2};
+
+static void test_shared_measurement(void **state)
+{
+    (void)state;
+    dnc_reproduce_opts alone = {.quick = true};
+    assert_null(dnc_reproduce_shared(&alone, "test block", 8)); /* no run: no memo */
+    assert_null(dnc_reproduce_shared(NULL, "test block", 8));
+    char *dir = tu_tmpdir();
+    dnc_reproduce_opts o = {.quick = true, .out_dir = dir, .quiet = true, .seed = 1};
+    char *argv[] = {"reproduce", "sharedstudy"};
+    dnc_reproduce_result r;
+    assert_int_equal(dnc_reproduce_run(&shared_study, &o, NULL, NULL, 2, argv, &r), DNC_OK);
+    assert_null(o.memo); /* the caller's options are not changed */
+    assert_int_equal(r.n, 2);
+    assert_true(r.claims[0].measured == 42.0 && r.claims[1].measured == 42.0);
+    assert_true(r.claims[0].error == 1.0 && r.claims[1].error == 1.0); /* measured once */
+    /* a second run starts with an empty memo */
+    dnc_reproduce_result r2;
+    assert_int_equal(dnc_reproduce_run(&shared_study, &o, NULL, NULL, 2, argv, &r2), DNC_OK);
+    assert_true(r2.claims[0].error == 1.0);
+    dnc_reproduce_result_free(&r);
+    dnc_reproduce_result_free(&r2);
+    tu_rmtree_free(dir);
+}
+
 static void count_calls(void *ctx, size_t i, size_t n, const char *name, const dnc_claim *done,
                         double seconds)
 {
@@ -378,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_ghavasieh_study),
         cmocka_unit_test(test_run_end_to_end),
+        cmocka_unit_test(test_shared_measurement),
         cmocka_unit_test(test_run_without_gnuplot),
         cmocka_unit_test(test_failing_claim_leaves_nothing),
         cmocka_unit_test(test_cli),

@@ -61,7 +61,19 @@ typedef struct {
     bool quiet;          /* no progress on stderr */
     uint64_t seed;
     int threads;         /* 0: default */
+    /* Set by dnc_reproduce_run for the claims of one run (NULL otherwise):
+     * where dnc_reproduce_shared keeps the measurements claims share. */
+    struct dnc_reproduce_memo *memo;
 } dnc_reproduce_opts;
+
+/* A measurement that several claims of one study share, made once per run:
+ * the block of `size` bytes kept under `key` in o->memo, zeroed when first
+ * asked for and the same block for every later claim of the run (the caller
+ * marks in it whether it is filled). Freed when the run ends, so the block
+ * must not own other memory. NULL when o->memo is NULL (a claim called on
+ * its own), when key was first asked for with another size, or out of
+ * memory: the caller then measures into a block of its own. */
+void *dnc_reproduce_shared(const dnc_reproduce_opts *o, const char *key, size_t size);
 
 /* Measures one claim into *out (verdict included). DNC_OK with an
  * inconclusive verdict when the measurement itself failed to decide; a

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,46 @@ void dnc_reproduce_result_free(dnc_reproduce_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* ------------------------------------------------ shared measurements */
+
+struct dnc_reproduce_memo {
+    struct dnc_reproduce_memo *next;
+    char *key;
+    size_t size;
+    max_align_t data[]; /* size bytes */
+};
+
+void *dnc_reproduce_shared(const dnc_reproduce_opts *o, const char *key, size_t size)
+{
+    if (!o || !o->memo || !key)
+        return NULL;
+    struct dnc_reproduce_memo *head = o->memo; /* a sentinel: its next is the first entry */
+    for (struct dnc_reproduce_memo *m = head->next; m; m = m->next)
+        if (strcmp(m->key, key) == 0)
+            return m->size == size ? m->data : NULL;
+    struct dnc_reproduce_memo *m = calloc(1, sizeof *m + size);
+    char *k = m ? malloc(strlen(key) + 1) : NULL;
+    if (!k) {
+        free(m);
+        return NULL;
+    }
+    m->key = strcpy(k, key);
+    m->size = size;
+    m->next = head->next;
+    head->next = m;
+    return m->data;
+}
+
+static void memo_free(struct dnc_reproduce_memo *head)
+{
+    for (struct dnc_reproduce_memo *m = head->next, *next; m; m = next) {
+        next = m->next;
+        free(m->key);
+        free(m);
+    }
+    head->next = NULL;
+}
+
 static dnc_status run_claims(const dnc_study *study, const dnc_reproduce_opts *o,
                              dnc_reproduce_progress_fn progress, void *ctx,
                              dnc_reproduce_result *r)
@@ -313,10 +354,13 @@ dnc_status dnc_reproduce_run(const dnc_study *study, const dnc_reproduce_opts *o
     r.figures = dnc_plot_available();
     if (!r.claims || !r.seconds)
         st = dnc_fail(DNC_ENOMEM, "out of memory");
+    struct dnc_reproduce_memo memo = {0};
     dnc_reproduce_opts o = *opts;
     o.out_dir = stage;
+    o.memo = &memo;
     if (!st)
         st = run_claims(study, &o, progress, progress_ctx, &r);
+    memo_free(&memo);
     char *csv = dnc_sweep_path(stage, "claims.csv");
     char *json = dnc_sweep_path(stage, "reproduce.json");
     char *html = dnc_sweep_path(stage, "report.html");
