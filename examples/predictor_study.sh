@@ -3,9 +3,9 @@
 # "Which quantity predicts learning?"). Ghavasieh et al. (arXiv:2509.22649)
 # report that the susceptibility peak predicts learning better than the
 # distance to the critical point. This study trains MLPs on Fashion-MNIST
-# over sigma_w = 0.6 .. 2.0 x the critical sigma_w (8 values), sigma_b 0.05
-# and 0.5, depth 10 and 30, width 128, 2 seeds, for tanh and relu and a
-# budget of 1 and 3 epochs (4 train-sweeps of 32 cells), and ranks seven
+# over sigma_w = 0.6 .. 2.0 x the critical sigma_w (15 values), sigma_b 0.05
+# and 0.5, depth 10 and 30, width 128, 3 seeds, for tanh and relu and a
+# budget of 1 and 3 epochs (4 train-sweeps of 60 cells, 720 trainings), and ranks seven
 # candidate predictors by the Spearman correlation of the cell-mean test
 # accuracy with each, with bootstrap intervals over cells and the paired
 # bootstrap of |rho_best| - |rho_second| (dnc_predictors_rank).
@@ -33,8 +33,8 @@ start=$(date +%s)
 for act in tanh relu; do
   for epochs in 1 3; do
     "$bin" train-sweep --quiet \
-      --activation "$act" --sigma-w-relative --sigma-w 0.6:2.0:8 --sigma-b 0.05,0.5 \
-      --depth 10,30 --width 128 --seeds 2 --epochs "$epochs" \
+      --activation "$act" --sigma-w-relative --sigma-w 0.6:2.0:15 --sigma-b 0.05,0.5 \
+      --depth 10,30 --width 128 --seeds 3 --epochs "$epochs" \
       --train-size 2000 --test-size 1000 --lr 0.01 --momentum 0.9 --batch-size 64 \
       --obs-inputs 32 --threads 1 --bootstrap 1000 --susc-networks 4 --susc-inputs 16 \
       --out-dir "$out/${act}_e${epochs}"

@@ -432,6 +432,9 @@ static void test_correlation_statistics(void **state)
 
 /* Naive Spearman for data without ties: rank by counting, then Pearson of
  * the ranks (independent of correlation.c's sort-based ranks). */
+/* In double precision (cmocka's assert_float_equal compares floats). */
+#define assert_close(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
+
 static double naive_spearman(const double *x, const double *y, size_t n)
 {
     double rx[64], ry[64], m = (n + 1) / 2.0, sxy = 0, sxx = 0, syy = 0;
@@ -476,18 +479,18 @@ static void test_predictor_ranking(void **state)
     assert_int_equal(r.best, 0);
     assert_int_equal(r.second, 1);
     assert_int_equal(r.corr[0].n, N);
-    assert_float_equal(r.corr[0].spearman, -1, 1e-12);
-    assert_float_equal(r.corr[0].ci.lo, -1, 1e-12);
-    assert_float_equal(r.corr[0].ci.hi, -1, 1e-12);
+    assert_close(r.corr[0].spearman, -1, 1e-12);
+    assert_close(r.corr[0].ci.lo, -1, 1e-12);
+    assert_close(r.corr[0].ci.hi, -1, 1e-12);
     double rho1 = naive_spearman(x1, y, N);
     assert_true(fabs(rho1) < 0.8); /* the scatter makes it a weaker predictor */
-    assert_float_equal(r.corr[1].spearman, rho1, 1e-12);
+    assert_close(r.corr[1].spearman, rho1, 1e-12);
     assert_true(r.corr[1].ci.lo <= rho1 && rho1 <= r.corr[1].ci.hi);
     assert_int_equal(r.corr[2].n, 3);
     assert_true(isnan(r.corr[2].spearman));
     assert_true(isnan(r.corr[3].spearman));
     assert_int_equal(r.diff_n, N);
-    assert_float_equal(r.diff, 1 - fabs(rho1), 1e-12);
+    assert_close(r.diff, 1 - fabs(rho1), 1e-12);
     assert_true(r.diff_ci.lo > 0 && r.diff_ci.lo <= r.diff && r.diff <= r.diff_ci.hi);
     /* Swapping the order of the candidates does not change the winner. */
     const double *ys[2] = {x1, x0};
