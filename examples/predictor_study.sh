@@ -48,6 +48,8 @@ out = sys.argv[1]
 rows, md = [], []
 md.append("| activation | epochs | cells | best predictor | Spearman [95% CI] | second | Spearman [95% CI] | abs difference [95% CI] |")
 md.append("|---|---|---|---|---|---|---|---|")
+gh = ["| activation | epochs | Spearman, abs distance to susceptibility peak [95% CI] | Spearman, abs(chi_1 - 1) [95% CI] | abs difference peak - chi_1 [95% CI] |",
+      "|---|---|---|---|---|"]
 def f(v):
     return "n/a" if v is None else "%.2f" % v
 for act in ("tanh", "relu"):
@@ -58,6 +60,12 @@ for act in ("tanh", "relu"):
         for c in p["candidates"]:
             rows.append("%s,%d,%s,%d,%s,%s,%s" % (act, ep, c["name"], c["n"],
                         *("" if c[k] is None else "%.6g" % c[k] for k in ("spearman", "ci95_lo", "ci95_hi"))))
+        g = p["susceptibility_peak_vs_chi1"]
+        pk, c1 = cand["abs_distance_to_susceptibility_peak"], cand["abs_chi1_minus_1"]
+        gh.append("| %s | %d | %s [%s, %s] | %s [%s, %s] | %s [%s, %s] |" % (
+            act, ep, f(pk["spearman"]), f(pk["ci95_lo"]), f(pk["ci95_hi"]),
+            f(c1["spearman"]), f(c1["ci95_lo"]), f(c1["ci95_hi"]),
+            f(g["value"]), f(g["ci95_lo"]), f(g["ci95_hi"])))
         b, s, dd = cand.get(p["best"]), cand.get(p["second"]), p["difference"]
         md.append("| %s | %d | %d | %s | %s [%s, %s] | %s | %s [%s, %s] | %s [%s, %s] |" % (
             act, ep, p["cells"], p["best"], f(b["spearman"]), f(b["ci95_lo"]), f(b["ci95_hi"]),
@@ -67,8 +75,10 @@ with open(os.path.join(out, "predictors.csv"), "w") as fp:
     fp.write("activation,epochs,candidate,n,spearman,ci95_lo,ci95_hi\n")
     fp.write("\n".join(rows) + "\n")
 with open(os.path.join(out, "winners.md"), "w") as fp:
-    fp.write("\n".join(md) + "\n")
+    fp.write("\n".join(md) + "\n\n" + "\n".join(gh) + "\n")
 print("\n".join(md))
+print()
+print("\n".join(gh))
 print()
 print("all candidates (Spearman of cell-mean accuracy, bootstrap 95% CI over cells):")
 for r in rows:

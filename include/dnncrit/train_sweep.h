@@ -186,6 +186,14 @@ typedef struct {
 
 dnc_status dnc_predictors_rank(const double *const *x, size_t ncand, const double *y, size_t n,
                                size_t nboot, uint64_t seed, dnc_predictor_ranking *out);
+/* The paired comparison behind the ranking, for two given candidates:
+ * *diff = |Spearman(xa, y)| - |Spearman(xb, y)| on the *n_both cells where
+ * xa, xb and y are finite (NAN when fewer than 4), *ci its paired
+ * bootstrap over cells (the same resamples as dnc_predictors_rank with
+ * this seed). */
+dnc_status dnc_predictors_compare(const double *xa, const double *xb, const double *y, size_t n,
+                                  size_t nboot, uint64_t seed, size_t *n_both, double *diff,
+                                  dnc_bootstrap_ci *ci);
 
 /* A predictor study's verdict, read back from a train-sweep sweep.json
  * (results.predictors, results.depth_scale, config): the setting, the

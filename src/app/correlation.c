@@ -256,14 +256,35 @@ dnc_status dnc_predictors_rank(const double *const *x, size_t ncand, const doubl
             out->second = (int)k;
         }
     }
-    if (!st && out->second >= 0) {
-        c.xa = x[out->best];
-        c.xb = x[out->second];
-        out->diff = rank_stat(all, n, &c);
-        for (size_t i = 0; i < n; i++)
-            out->diff_n += isfinite(c.xa[i]) && isfinite(c.xb[i]) && isfinite(y[i]);
-        st = dnc_bootstrap(&n, 1, nboot, seed, rank_stat, &c, &out->diff_ci);
+    if (!st && out->second >= 0)
+        st = dnc_predictors_compare(x[out->best], x[out->second], y, n, nboot, seed,
+                                    &out->diff_n, &out->diff, &out->diff_ci);
+    free(buf);
+    free(all);
+    return st;
+}
+
+dnc_status dnc_predictors_compare(const double *xa, const double *xb, const double *y, size_t n,
+                                  size_t nboot, uint64_t seed, size_t *n_both, double *diff,
+                                  dnc_bootstrap_ci *ci)
+{
+    *n_both = 0;
+    *diff = NAN;
+    *ci = (dnc_bootstrap_ci){.lo = NAN, .hi = NAN, .se = NAN};
+    double *buf = malloc((5 * n + 1) * sizeof *buf);
+    size_t *all = malloc((n + 1) * sizeof *all);
+    if (!buf || !all) {
+        free(buf);
+        free(all);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu cells", n);
     }
+    for (size_t i = 0; i < n; i++) {
+        all[i] = i;
+        *n_both += isfinite(xa[i]) && isfinite(xb[i]) && isfinite(y[i]);
+    }
+    rank_ctx c = {xa, xb, y, buf, buf + n, buf + 2 * n, buf + 3 * n, buf + 4 * n};
+    *diff = rank_stat(all, n, &c);
+    dnc_status st = dnc_bootstrap(&n, 1, nboot, seed, rank_stat, &c, ci);
     free(buf);
     free(all);
     return st;

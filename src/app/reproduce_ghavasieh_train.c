@@ -88,21 +88,16 @@ dnc_status dnc_ghavasieh_predictor_run(const char *dir, const char *data_dir, in
                                   "abs_chi1_minus_1", t.source ? t.source : dir);
     dnc_predictor_ranking r;
     const double *xs[2] = {peak, chi1};
+    size_t nb;
     if (!st)
         st = dnc_predictors_rank(xs, 2, acc, t.nrows, 1000, seed, &r);
+    if (!st)
+        st = dnc_predictors_compare(peak, chi1, acc, t.nrows, 1000, seed, &nb, &out->diff,
+                                    &out->diff_ci);
     if (!st) {
         out->cells = t.nrows;
         out->peak = r.corr[0];
         out->chi1 = r.corr[1];
-        /* The ranking orients the difference best minus second: back to
-         * peak minus chi1. */
-        bool flip = r.best == 1;
-        out->diff = flip ? -r.diff : r.diff;
-        out->diff_ci = r.diff_ci;
-        if (flip) {
-            out->diff_ci.lo = -r.diff_ci.hi;
-            out->diff_ci.hi = -r.diff_ci.lo;
-        }
         out->seconds = dnc_wall_time() - t0;
     }
     free(acc);

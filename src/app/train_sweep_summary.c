@@ -298,7 +298,13 @@ static dnc_status ranking(const dnc_train_sweep_spec *s, const cell_stats *cells
     for (int k = 0; k < NPRED; k++)
         xs[k] = buf + k * ncells;
     dnc_predictor_ranking r;
+    size_t pair_n;
+    double pair;
+    dnc_bootstrap_ci pair_ci;
     dnc_status st = dnc_predictors_rank(xs, NPRED, acc, ncells, s->bootstrap, s->seed0, &r);
+    if (!st) /* Ghavasieh et al.'s comparison, whichever wins */
+        st = dnc_predictors_compare(xs[PRED_SUSC_PEAK], xs[PRED_CHI1], acc, ncells,
+                                    s->bootstrap, s->seed0, &pair_n, &pair, &pair_ci);
     free(buf);
     if (st)
         return st;
@@ -339,6 +345,18 @@ static dnc_status ranking(const dnc_train_sweep_spec *s, const cell_stats *cells
                           : r.diff_ci.lo > 0      ? "best is better than second"
                                                   : "best and second not separated";
     cJSON_AddStringToObject(d, "verdict", verdict);
+    cJSON *g = cJSON_AddObjectToObject(o, "susceptibility_peak_vs_chi1");
+    cJSON_AddStringToObject(g, "statistic",
+                            "|rho(abs_distance_to_susceptibility_peak)| - "
+                            "|rho(abs_chi1_minus_1)|, paired bootstrap over cells (> 0: the "
+                            "susceptibility peak predicts better, Ghavasieh et al. 2025)");
+    cJSON_AddNumberToObject(g, "n", (double)pair_n);
+    add_num(g, "value", pair);
+    add_num(g, "ci95_lo", pair_ci.lo);
+    add_num(g, "ci95_hi", pair_ci.hi);
+    if (print && isfinite(pair))
+        printf("  susceptibility peak vs |chi_1 - 1|: |rho| difference %.3f [%.3f, %.3f]\n",
+               pair, pair_ci.lo, pair_ci.hi);
     if (print && r.second >= 0)
         printf("  best %s, second %s: |rho| difference %.3f [%.3f, %.3f] (%s)\n",
                pred_names[r.best], pred_names[r.second], r.diff, r.diff_ci.lo, r.diff_ci.hi,
