@@ -113,7 +113,8 @@ static adv_pick pick(const adv_opts *o, const adv_result *r)
 {
     adv_pick k = {"abs_chi1_minus_1", NULL,
                   "default: the distance to the critical point |chi_1 - 1| (mean field, no "
-                  "training needed); the predictor study ranks it with the other candidates: "
+                  "training needed; depth/xi_c, the other candidate that wins a setting of the "
+                  "study, favours the same sigma_w*); the predictor study ranks them: "
                   "docs/training.md, \"Which quantity predicts learning?\", measured by "
                   "examples/predictor_study.sh; pass its sweep.json with --evidence to follow "
                   "the measured winner",
