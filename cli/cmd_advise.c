@@ -96,10 +96,11 @@ static const char *susc_evidence(const adv_opts *o, char *buf, size_t size)
 
 /* What the 6 xi_c bound assumes about training. */
 static const char budget_note[] =
-    "the bound assumes long training (Schoenholz et al. 2017 trained for many epochs); with a "
-    "short budget fewer layers per xi_c train: dnncrit measured c ~ 3 at 3 epochs of SGD "
-    "(README \"Training and trainability\", examples/trainability.sh) and brackets c at each "
-    "budget of the predictor study (docs/training.md, \"Which quantity predicts learning?\")";
+    "the factor 6 is Schoenholz et al. 2017's, measured with their training budget (MNIST and "
+    "CIFAR-10); it depends on the budget, not on the initialisation alone: with a short budget "
+    "fewer layers per xi_c train (dnncrit measured c ~ 3 at 3 epochs of SGD on 3000 images, "
+    "README \"Training and trainability\", examples/trainability.sh; the predictor study "
+    "brackets c at 1 and 3 epochs, docs/training.md, \"Which quantity predicts learning?\")";
 
 /* The predictor the recommendation follows: the study's winner with
  * --evidence, else the distance to the critical point. */

@@ -13,7 +13,8 @@
 # Sizes: 2000 training / 1000 test images (stratified), SGD lr 0.01,
 # momentum 0.9, batch 64, float32, 1 thread per run; susceptibility scans
 # with 4 networks x 16 input pairs at 13 sigma_w per line.
-# Measured runtime: see docs/training.md (2-core shared machine).
+# Measured runtime: 7 min 50 s wall, 3 min 50 s CPU (2026-12-07, the 2-core
+# development machine shared with other jobs); results in docs/training.md.
 #
 # Writes OUTDIR/<activation>_e<epochs>/ (each a train-sweep directory,
 # resumable), OUTDIR/predictors.csv (one row per setting and candidate),

@@ -545,7 +545,7 @@ static void test_predictors_and_advise_evidence(void **state)
     snprintf(want, sizeof want, "recommended initialisation (by the predictor %s)", best);
     assert_non_null(strstr(out, want));
     assert_non_null(strstr(out, "evidence (ts/sweep.json): tanh MLP, 1 epoch(s), 4 cells"));
-    assert_non_null(strstr(out, "training budget: the bound assumes long training"));
+    assert_non_null(strstr(out, "training budget: the factor 6 is Schoenholz et al. 2017's"));
     free(out);
     j = NULL;
     rec = tu_read(tu_path(dir, "adv.json"));

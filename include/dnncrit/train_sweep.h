@@ -210,9 +210,10 @@ typedef struct {
     double trained_max, failed_min; /* depth/xi_c: largest trained, smallest failed (NAN) */
 } dnc_predictor_evidence;
 
-/* DNC_EIO when the file cannot be read or parsed, DNC_EINVAL (naming the
- * missing item) when it is not a train-sweep record with a "predictors"
- * result, or names an unknown candidate. */
+/* Fails as dnc_read_json when the file cannot be read or parsed, with
+ * DNC_EINVAL (naming the file and the missing item) when it is not a
+ * train-sweep record with a "predictors" result or its best or second
+ * predictor is not among its candidates. */
 dnc_status dnc_predictor_evidence_read(const char *path, dnc_predictor_evidence *ev);
 
 /* The initialisation a candidate predictor favours, given the sign of its
