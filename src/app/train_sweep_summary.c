@@ -330,7 +330,10 @@ static dnc_status ranking(const dnc_train_sweep_spec *s, const cell_stats *cells
         cJSON_AddItemToArray(arr, j);
         if (print)
             printf("  %-45s %4zu  %6.3f [%6.3f, %6.3f]%s\n", pred_names[k], p->n, p->spearman,
-                   p->ci.lo, p->ci.hi, (int)k == r.best ? "  <- best" : "");
+                   p->ci.lo, p->ci.hi,
+                   (int)k == r.best                               ? "  <- best"
+                   : k == PRED_SUSC_PEAK && !s->susc_networks ? "  (no scan: --susc-networks)"
+                                                                  : "");
     }
     cJSON_AddItemToObject(o, "best", r.best >= 0 ? cJSON_CreateString(pred_names[r.best])
                                                  : cJSON_CreateNull());
