@@ -3,7 +3,8 @@
  * coefficients agree with a naive Spearman over the cells of its own
  * landscape.csv, the difference is |rho_peak| - |rho_chi1| with an interval
  * around it, and a rerun reuses every point and gives the same numbers.
- * 32 short trainings and 4 susceptibility scans: ~5-9 s on the 2-core machine. */
+ * 32 short trainings and 4 susceptibility scans, twice: ~5-9 s on the 2-core
+ * machine, labelled slow because it is too heavy for the valgrind pass. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
