@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "dnncrit/network.h"
@@ -9,6 +10,7 @@
 #include "dnncrit/io.h"
 #include "dnncrit/meanfield.h"
 #include "dnncrit/result.h"
+#include "dnncrit/train_sweep.h"
 #include "mf_common.h"
 
 #define SCAN_POINTS 17
@@ -21,6 +23,7 @@ typedef struct {
     size_t susc_inputs;
     const char *out;
     bool quiet, skip_susc;
+    const char *evidence; /* a predictor study's sweep.json, or NULL */
 } adv_opts;
 
 typedef struct {
@@ -34,6 +37,8 @@ typedef struct {
     double width_needed, rms_at_width;
     dnc_susc_scan susc;
     bool have_susc;
+    bool have_evidence;
+    dnc_predictor_evidence ev;
 } adv_result;
 
 #define SUSC_POINTS 9
@@ -89,6 +94,85 @@ static const char *susc_evidence(const adv_opts *o, char *buf, size_t size)
     return buf;
 }
 
+/* What the 6 xi_c bound assumes about training. */
+static const char budget_note[] =
+    "the factor 6 is Schoenholz et al. 2017's, measured with their training budget (MNIST and "
+    "CIFAR-10); it depends on the budget, not on the initialisation alone: with a short budget "
+    "fewer layers per xi_c train (dnncrit measured c ~ 3 at 3 epochs of SGD on 3000 images, "
+    "README \"Training and trainability\", examples/trainability.sh; the predictor study "
+    "brackets c at 1 and 3 epochs, docs/training.md, \"Which quantity predicts learning?\")";
+
+/* The predictor the recommendation follows: the study's winner with
+ * --evidence, else the distance to the critical point. */
+typedef struct {
+    const char *predictor, *why, *source;
+    dnc_predictor_favour favour;
+    double sigma_w; /* NAN: no recommendation */
+} adv_pick;
+
+static adv_pick pick(const adv_opts *o, const adv_result *r)
+{
+    adv_pick k = {"abs_chi1_minus_1", NULL,
+                  "default: the distance to the critical point |chi_1 - 1| (mean field, no "
+                  "training needed; depth/xi_c, the other candidate that wins a setting of the "
+                  "study, favours the same sigma_w*); the predictor study ranks them: "
+                  "docs/training.md, \"Which quantity predicts learning?\", measured by "
+                  "examples/predictor_study.sh; pass its sweep.json with --evidence to follow "
+                  "the measured winner",
+                  DNC_FAVOUR_CRITICAL, NAN};
+    if (r->have_evidence) {
+        k.predictor = r->ev.best;
+        k.source = o->evidence;
+        k.favour = dnc_predictor_favours(r->ev.best, r->ev.best_rho, &k.why);
+    } else {
+        dnc_predictor_favours(k.predictor, -1, &k.why);
+    }
+    if (k.favour == DNC_FAVOUR_CRITICAL)
+        k.sigma_w = r->sigma_w_star;
+    else if (k.favour == DNC_FAVOUR_SUSC_PEAK && r->have_susc)
+        k.sigma_w = r->susc.peak_sigma_w;
+    else if (k.favour == DNC_FAVOUR_SUSC_PEAK)
+        k.why = "the susceptibility peak was not measured (--skip-susceptibility)";
+    return k;
+}
+
+static void add_recommendation(cJSON *res, const adv_opts *o, const adv_result *r)
+{
+    adv_pick k = pick(o, r);
+    cJSON *rec = cJSON_AddObjectToObject(res, "recommendation");
+    cJSON_AddStringToObject(rec, "predictor", k.predictor);
+    cli_json_number(rec, "sigma_w", k.sigma_w);
+    cli_json_number(rec, "sigma_b", o->sigma_b);
+    cJSON_AddStringToObject(rec, "why", k.why);
+    cJSON_AddStringToObject(rec, "source", k.source);
+    if (!r->have_evidence)
+        return;
+    const dnc_predictor_evidence *e = &r->ev;
+    cJSON *ev = cJSON_AddObjectToObject(rec, "evidence");
+    cJSON_AddStringToObject(ev, "activation", e->activation);
+    cJSON_AddNumberToObject(ev, "epochs", (double)e->epochs);
+    cJSON_AddNumberToObject(ev, "cells", (double)e->cells);
+    cJSON_AddBoolToObject(ev, "same_activation",
+                          strcmp(e->activation, dnc_activation_name(o->act)) == 0);
+    cJSON *b = cJSON_AddObjectToObject(ev, "best");
+    cJSON_AddStringToObject(b, "name", e->best);
+    cli_json_number(b, "spearman", e->best_rho);
+    cli_json_number(b, "ci95_lo", e->best_lo);
+    cli_json_number(b, "ci95_hi", e->best_hi);
+    cJSON *s2 = cJSON_AddObjectToObject(ev, "second");
+    cJSON_AddStringToObject(s2, "name", e->second);
+    cli_json_number(s2, "spearman", e->second_rho);
+    cli_json_number(s2, "ci95_lo", e->second_lo);
+    cli_json_number(s2, "ci95_hi", e->second_hi);
+    cJSON *d = cJSON_AddObjectToObject(ev, "difference");
+    cli_json_number(d, "value", e->diff);
+    cli_json_number(d, "ci95_lo", e->diff_lo);
+    cli_json_number(d, "ci95_hi", e->diff_hi);
+    cJSON_AddBoolToObject(d, "separated", e->diff_lo > 0);
+    cli_json_number(ev, "max_depth_over_xi_trained", e->trained_max);
+    cli_json_number(ev, "min_depth_over_xi_failed", e->failed_min);
+}
+
 static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
 {
     cJSON *ci = cJSON_AddObjectToObject(res, "critical_init");
@@ -109,6 +193,7 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
                             "Schoenholz et al. 2017: trainable when depth < 6 xi_c; xi_c = "
                             "-1/ln chi_1 (ordered), -1/ln f'(c*) (chaotic), infinite at "
                             "sigma_w*; edges by bisection of 6 xi_c(sigma_w) = depth");
+    cJSON_AddStringToObject(td, "training_budget", budget_note);
     cJSON *scan = cJSON_AddArrayToObject(td, "xi_c_scan");
     for (int i = 0; i < SCAN_POINTS; i++) {
         cJSON *j = cJSON_CreateObject();
@@ -136,6 +221,7 @@ static void add_results(cJSON *res, const adv_opts *o, const adv_result *r)
                             "dnc_propagate at the critical init, 3 widths x seeds networks, RMS "
                             "over layers and seeds of rho^l - rho_mf^l, fitted a / sqrt(N); "
                             "width_needed = (a / rho_tol)^2");
+    add_recommendation(res, o, r);
     cJSON *su = cJSON_AddObjectToObject(res, "susceptibility_init");
     cJSON_AddBoolToObject(su, "available", r->have_susc);
     if (!r->have_susc) {
@@ -171,6 +257,32 @@ static void write_csv(FILE *fp, const adv_opts *o, const adv_result *r)
     }
 }
 
+static void print_recommendation(const adv_opts *o, const adv_result *r)
+{
+    adv_pick k = pick(o, r);
+    printf("\nrecommended initialisation (by the predictor %s):\n", k.predictor);
+    if (isfinite(k.sigma_w))
+        printf("  sigma_w = %.6g, sigma_b = %g: %s\n", k.sigma_w, o->sigma_b, k.why);
+    else
+        printf("  none from this predictor: %s\n", k.why);
+    if (!r->have_evidence) {
+        printf("  evidence: %s\n", k.source);
+        return;
+    }
+    const dnc_predictor_evidence *e = &r->ev;
+    printf("  evidence (%s): %s MLP, %zu epoch(s), %zu cells; Spearman of test accuracy with "
+           "%s %.3f [%.3f, %.3f], second %s %.3f [%.3f, %.3f]; |rho| difference %.3f "
+           "[%.3f, %.3f] (%s)\n",
+           o->evidence, e->activation, e->epochs, e->cells, e->best, e->best_rho, e->best_lo,
+           e->best_hi, e->second, e->second_rho, e->second_lo, e->second_hi, e->diff, e->diff_lo,
+           e->diff_hi,
+           e->diff_lo > 0 ? "the winner is separated from the second"
+                          : "not separated: the second predicts about as well");
+    if (strcmp(e->activation, dnc_activation_name(o->act)) != 0)
+        printf("  note: the evidence was measured for %s, this advice is for %s\n",
+               e->activation, dnc_activation_name(o->act));
+}
+
 static void print_report(const adv_opts *o, const adv_result *r)
 {
     printf("advice for a %s MLP, depth %zu, width %zu, sigma_b = %g (no training)\n\n",
@@ -180,6 +292,12 @@ static void print_report(const adv_opts *o, const adv_result *r)
     printf("  evidence: mean-field root of chi_1 = 1 (chi_1 there = %.12g)\n\n", r->crit.chi_1);
     printf("trainable depth (Schoenholz et al. 2017: L < %g xi_c):\n", o->factor);
     printf("  depth %zu is trainable for sigma_w in [%.6g, %.6g]\n", o->depth, r->lo, r->hi);
+    printf("  training budget: %s\n", budget_note);
+    if (r->have_evidence && (isfinite(r->ev.trained_max) || isfinite(r->ev.failed_min)))
+        printf("  at %zu epoch(s) the evidence trained up to depth/xi_c = %.3g; the smallest "
+               "depth/xi_c that failed: %.3g (cells that fail for another reason, e.g. a large "
+               "kappa L at the edge of chaos, lower it) (%s, %s)\n",
+               r->ev.epochs, r->ev.trained_max, r->ev.failed_min, r->ev.activation, o->evidence);
     printf("  xi_c along sigma_w (sigma_b fixed):\n    %-10s %-12s %-12s %s\n", "sigma_w",
            "chi_1", "xi_c", "L < 6 xi_c");
     for (int i = 0; i < SCAN_POINTS; i++)
@@ -196,6 +314,7 @@ static void print_report(const adv_opts *o, const adv_result *r)
            o->width, r->rms_at_width, o->rho_tol, r->width_needed);
     if (!r->have_susc) {
         printf("susceptibility-maximising initialisation: skipped\n");
+        print_recommendation(o, r);
         return;
     }
     printf("susceptibility-maximising initialisation: sigma_w = %.4f +- %.4f (%.3f x sigma_w*)%s\n",
@@ -206,6 +325,7 @@ static void print_report(const adv_opts *o, const adv_result *r)
         printf(" %.3g:%.3g", r->susc.sigma_w[i], r->susc.chi[i]);
     char evidence[512];
     printf("\n  evidence: %s\n", susc_evidence(o, evidence, sizeof evidence));
+    print_recommendation(o, r);
 }
 
 static int run(const adv_opts *o, int argc, char **argv)
@@ -214,6 +334,14 @@ static int run(const adv_opts *o, int argc, char **argv)
     adv_result *r = calloc(1, sizeof *r);
     if (!r)
         return cli_failf("advise", "out of memory");
+    /* The evidence first: a bad file fails before the (slow) measurements. */
+    if (o->evidence) {
+        if (dnc_predictor_evidence_read(o->evidence, &r->ev)) {
+            free(r);
+            return cli_fail("advise");
+        }
+        r->have_evidence = true;
+    }
     if (compute(o, r)) {
         free(r);
         return cli_fail("advise");
@@ -229,6 +357,8 @@ static int run(const adv_opts *o, int argc, char **argv)
     cJSON_AddNumberToObject(cfg, "seeds", (double)o->seeds);
     cJSON_AddNumberToObject(cfg, "seed", (double)o->seed);
     cJSON_AddStringToObject(cfg, "out", o->out);
+    if (o->evidence)
+        cJSON_AddStringToObject(cfg, "evidence", o->evidence);
     add_results(cJSON_AddObjectToObject(rec, "results"), o, r);
     dnc_run_record_finish(rec, t0);
     mf_text csv = {0};
@@ -278,7 +408,7 @@ static int check_and_run(void *ctx, const cli_command *cli, int argc, char **arg
 int cmd_advise(int argc, char **argv)
 {
     adv_opts o = {DNC_ACT_TANH, 50, 512, 4, 0.3, 0.02, DNC_TRAINABLE_FACTOR, 1, 16, "advise",
-                  false, false};
+                  false, false, NULL};
     cli_opt opts[] = {
         CLI_PARAM(dnc_net_param_activation, &o.act),
         CLI_PARAM_DOMAIN(dnc_net_param_depth, &o.depth, "number of layers L", "[1,100000]"),
@@ -293,6 +423,9 @@ int cmd_advise(int argc, char **argv)
          "input pairs per network in the susceptibility scan"),
         CLI_OPT("skip-susceptibility", CLI_OPT_FLAG, &o.skip_susc,
          "skip the (slowest) susceptibility scan"),
+        CLI_OPT("evidence", CLI_OPT_STRING, &o.evidence,
+                "a predictor study's train-sweep sweep.json (examples/predictor_study.sh): "
+                "recommend the initialisation its best predictor favours, with its evidence"),
         CLI_OPT("out", CLI_OPT_STRING, &o.out, "output prefix: PREFIX.json and PREFIX.csv"),
         CLI_QUIET_OPTION(&o.quiet),
     };
@@ -303,8 +436,10 @@ int cmd_advise(int argc, char **argv)
                               "the sigma_w axis (CSV: sigma_w,chi_1,xi_c,trainable), the width "
                               "needed for finite-width propagation to follow mean field "
                               "(measured at three widths), the susceptibility-maximising sigma_w "
-                              "(finite-width scan of chi = N var(rho)), and the evidence for "
-                              "each number.",
+                              "(finite-width scan of chi = N var(rho)), the initialisation "
+                              "recommended by the best predictor of learning (the distance to "
+                              "the critical point, or with --evidence the winner of a "
+                              "predictor study), and the evidence for each number.",
                    .example = "dnncrit advise --activation tanh --depth 50 --width 512",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};

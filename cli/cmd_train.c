@@ -112,7 +112,7 @@ static void note_divergence(const dnc_train_result *r)
     const dnc_train_epoch *last = &r->epochs[r->nepochs - 1];
     fprintf(stderr,
             "dnncrit train: note: training diverged in epoch %zu (train loss %g: not finite, or "
-            "above %g x max(initial loss, ln classes)); stopped there, results marked "
+            "above %g x max(initial loss, ln classes); or a weight not finite); stopped there, results marked "
             "\"diverged\": true\n",
             last->epoch, last->train_loss, DNC_TRAIN_BLOWUP);
 }

@@ -16,7 +16,7 @@
 typedef struct {
     cli_dlist sigma_w, sigma_b, depth, width;
     const char *dataset_dir, *normalise, *optimizer, *precision, *device, *model, *out_dir;
-    size_t train_size, test_size, seeds, threads, bootstrap;
+    size_t train_size, test_size, seeds, threads, bootstrap, susc_networks, susc_inputs;
     uint64_t data_seed, seed0;
     bool quiet, sigma_w_relative;
     dnc_train_config cfg;
@@ -74,6 +74,8 @@ static int make_spec(const train_sweep_args *a, dnc_train_sweep_spec *s, size_t 
     s->bootstrap = a->bootstrap;
     s->quiet = a->quiet;
     s->sigma_w_relative = a->sigma_w_relative;
+    s->susc_networks = a->susc_networks;
+    s->susc_inputs = a->susc_inputs;
     return 0;
 }
 
@@ -192,7 +194,7 @@ int cmd_train_sweep(int argc, char **argv)
 {
     train_sweep_args a = {.dataset_dir = DNC_FASHION_MNIST_DIR, .normalise = "standard",
                     .optimizer = "sgd", .precision = "float", .device = "cpu", .model = "mlp", .train_size = 2000,
-                    .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1,
+                    .test_size = 1000, .seeds = 2, .bootstrap = 1000, .data_seed = 1, .susc_inputs = 16,
                     .seed0 = 1, .cfg = dnc_train_config_default(), .t0 = dnc_wall_time()};
     a.cfg.epochs = 2;
     a.cfg.obs_inputs = 32;
@@ -243,6 +245,12 @@ int cmd_train_sweep(int argc, char **argv)
         CLI_OPT("data-seed", CLI_OPT_U64, &a.data_seed, "seed of the subset choice"),
         CLI_OPT("normalise", CLI_OPT_STRING, &a.normalise, "standard, unit or none"),
         CLI_OPT("bootstrap", CLI_OPT_SIZE, &a.bootstrap, "bootstrap resamples for the CIs"),
+        CLI_OPT("susc-networks", CLI_OPT_SIZE, &a.susc_networks,
+                "networks per point of a susceptibility scan (chi = N var(rho), 13 sigma_w "
+                "over each (sigma_b, depth, width) line) for the predictor \"distance to the "
+                "susceptibility peak\"; 0 = no scan"),
+        CLI_OPT("susc-inputs", CLI_OPT_SIZE, &a.susc_inputs,
+                "input pairs per network in the susceptibility scan"),
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "threads per training run (0 = default)"),
         CLI_OPT("out-dir", CLI_OPT_STRING, &a.out_dir, "output directory (resumable)"),
         CLI_OPT_ALIAS_OF("outdir", "out-dir"),

@@ -348,6 +348,35 @@ static void test_training_and_sweep_recipes(void **state)
             }
     write_result("ts", "train-sweep", "\"lines\":[]", csv);
     check("ts", 3); /* landscape heat map, accuracy vs sigma_w, vs distance */
+    /* With a predictor ranking: one more panel, the coefficients at x = 0, 1
+     * with the interval of the first as a vertical bar. */
+    write_result("tsp", "train-sweep",
+                 "\"lines\":[],\"predictors\":{\"best\":\"kappa_L\",\"candidates\":["
+                 "{\"name\":\"kappa_L\",\"spearman\":-0.5,\"ci95_lo\":-0.7,\"ci95_hi\":-0.2},"
+                 "{\"name\":\"abs_lyapunov_init\",\"spearman\":0.1,\"ci95_lo\":null,"
+                 "\"ci95_hi\":null}],\"difference\":{\"value\":0.4,\"ci95_lo\":0.1,"
+                 "\"ci95_hi\":0.6}}",
+                 csv);
+    {
+        cJSON *rec;
+        dnc_table t;
+        bool has;
+        assert_int_equal(tu_load_result(dir, "tsp", &rec, &t, &has), DNC_OK);
+        dnc_figure *fig;
+        assert_int_equal(dnc_plot_figure_for_result_in(rec, has ? &t : NULL, dir, &fig), DNC_OK);
+        const dnc_plot_panel *q = fig->panels[fig->npanels - 1];
+        assert_non_null(strstr(q->title, "predicts learning"));
+        assert_int_equal(q->nxticlabels, 2);
+        assert_int_equal(q->nseries, 2); /* one interval, the points */
+        assert_true(q->series[0].n == 2 && q->series[0].y[0] == -0.7 && q->series[0].y[1] == -0.2);
+        assert_true(q->series[1].n == 2 && q->series[1].y[0] == -0.5 && q->series[1].y[1] == 0.1);
+        assert_non_null(strstr(q->note, "kappa"));
+        dnc_figure_free(fig);
+        cJSON_Delete(rec);
+        if (has)
+            dnc_table_free(&t);
+    }
+    check("tsp", 4);
     /* a propagation sweep, run for real */
     assert_int_equal(dnc_write_text_atomic(tu_path(dir, "sweep.cfg"),
                                            "type = propagate\nactivation = tanh\n"

@@ -61,7 +61,8 @@ static const struct {
      "susceptibility_final"},
     {DNC_RESULT_TRAIN_SWEEP_LANDSCAPE,
      "sigma_w,sigma_b,depth,width,test_acc_mean,test_acc_err,diverged_frac,chi1_mf,xi_c,"
-     "sigma_w_crit,dist_crit,depth_over_xi,kappa_L,chi1_weights_init,susceptibility_init"},
+     "sigma_w_crit,dist_crit,depth_over_xi,kappa_L,chi1_weights_init,susceptibility_init,"
+     "abs_chi1_minus_1,sigma_w_susc_peak,abs_dist_susc_peak,abs_lyapunov_init"},
     {DNC_RESULT_SWEEP, "index"},
     {DNC_RESULT_CLAIMS, "claim,paper,measured,error,verdict,command"},
     {DNC_RESULT_LANGEVIN_BINS, "x,n,mean,mean_err,var,var_err,drift_fit,diffusion_fit"},

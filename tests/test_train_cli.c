@@ -430,6 +430,171 @@ static void test_correlation_statistics(void **state)
     assert_true(c.pearson < -0.9);
 }
 
+/* Naive Spearman for data without ties: rank by counting, then Pearson of
+ * the ranks (independent of correlation.c's sort-based ranks). */
+/* In double precision (cmocka's assert_float_equal compares floats). */
+#define assert_close(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
+
+static double naive_spearman(const double *x, const double *y, size_t n)
+{
+    double rx[64], ry[64], m = (n + 1) / 2.0, sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        rx[i] = ry[i] = 1;
+        for (size_t j = 0; j < n; j++) {
+            rx[i] += x[j] < x[i];
+            ry[i] += y[j] < y[i];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rx[i] - m) * (ry[i] - m);
+        sxx += (rx[i] - m) * (rx[i] - m);
+        syy += (ry[i] - m) * (ry[i] - m);
+    }
+    return sxy / sqrt(sxx * syy);
+}
+
+/* Which predictor wins, on a synthetic table with a known rank order:
+ * accuracy y is a strictly decreasing function of candidate 0 (Spearman -1
+ * exactly, in every bootstrap resample too), candidate 1 is y plus large
+ * deterministic scatter (|rho| well below 1), candidate 2 has only 3 finite
+ * cells (no coefficient), candidate 3 is constant (no coefficient). So 0
+ * wins, 1 is second, and the paired difference 1 - |rho_1| has an interval
+ * above 0; the coefficients match a naive Spearman. */
+static void test_predictor_ranking(void **state)
+{
+    (void)state;
+    enum { N = 40 };
+    double y[N], x0[N], x1[N], x2[N], x3[N];
+    for (int i = 0; i < N; i++) {
+        y[i] = 0.1 + 0.02 * i;
+        x0[i] = exp(-0.1 * i);                          /* monotone decreasing in y */
+        x1[i] = y[i] + 0.6 * sin(12.9898 * (i + 1.0)); /* y + scatter of amplitude 0.6 */
+        x2[i] = i < 3 ? i : NAN;
+        x3[i] = 2.5;
+    }
+    const double *xs[4] = {x0, x1, x2, x3};
+    dnc_predictor_ranking r;
+    assert_int_equal(dnc_predictors_rank(xs, 4, y, N, 400, 7, &r), DNC_OK);
+    assert_int_equal(r.ncand, 4);
+    assert_int_equal(r.best, 0);
+    assert_int_equal(r.second, 1);
+    assert_int_equal(r.corr[0].n, N);
+    assert_close(r.corr[0].spearman, -1, 1e-12);
+    assert_close(r.corr[0].ci.lo, -1, 1e-12);
+    assert_close(r.corr[0].ci.hi, -1, 1e-12);
+    double rho1 = naive_spearman(x1, y, N);
+    assert_true(fabs(rho1) < 0.8); /* the scatter makes it a weaker predictor */
+    assert_close(r.corr[1].spearman, rho1, 1e-12);
+    assert_true(r.corr[1].ci.lo <= rho1 && rho1 <= r.corr[1].ci.hi);
+    assert_int_equal(r.corr[2].n, 3);
+    assert_true(isnan(r.corr[2].spearman));
+    assert_true(isnan(r.corr[3].spearman));
+    assert_int_equal(r.diff_n, N);
+    assert_close(r.diff, 1 - fabs(rho1), 1e-12);
+    assert_true(r.diff_ci.lo > 0 && r.diff_ci.lo <= r.diff && r.diff <= r.diff_ci.hi);
+    /* Swapping the order of the candidates does not change the winner. */
+    const double *ys[2] = {x1, x0};
+    assert_int_equal(dnc_predictors_rank(ys, 2, y, N, 400, 7, &r), DNC_OK);
+    assert_int_equal(r.best, 1);
+    assert_int_equal(r.second, 0);
+    /* Too many candidates: refused. */
+    const double *many[DNC_PREDICTORS_MAX + 1];
+    for (int k = 0; k <= DNC_PREDICTORS_MAX; k++)
+        many[k] = x0;
+    assert_int_equal(dnc_predictors_rank(many, DNC_PREDICTORS_MAX + 1, y, N, 0, 1, &r),
+                     DNC_EINVAL);
+}
+
+/* A small sweep with the susceptibility scan has every candidate in
+ * results.predictors and the peak in landscape.csv; advise --evidence
+ * follows its winner and shows it; malformed evidence files are refused
+ * (exit 1, error naming the file, no output). */
+static void test_predictors_and_advise_evidence(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    assert_int_equal(tu_run_cli(dir, "train-sweep --sigma-w-relative --sigma-w 0.6,1,1.4,1.8 "
+                                     "--depth 3 --width 16 --seeds 1 --epochs 1 --obs-inputs 4 "
+                                     "--train-size 200 --test-size 100 --bootstrap 50 "
+                                     "--susc-networks 2 --susc-inputs 3 --threads 1 "
+                                     "--out-dir ts --quiet"),
+                     0);
+    char *rec = tu_read(tu_path(dir, "ts/sweep.json"));
+    cJSON *j = cJSON_Parse(rec);
+    free(rec);
+    const cJSON *p = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "predictors");
+    assert_non_null(p);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(p, "candidates")), 7);
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "best")));
+    const cJSON *line = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "lines"), 0);
+    assert_non_null(cJSON_GetObjectItem(line, "susceptibility_scan"));
+    char best[64];
+    snprintf(best, sizeof best, "%s", cJSON_GetObjectItem(p, "best")->valuestring);
+    cJSON_Delete(j);
+    char *land = tu_read(tu_path(dir, "ts/landscape.csv"));
+    assert_non_null(strstr(land, ",abs_chi1_minus_1,sigma_w_susc_peak,abs_dist_susc_peak,"
+                                 "abs_lyapunov_init\n"));
+    free(land);
+
+    assert_int_equal(tu_run_cli(dir, "advise --depth 3 --width 16 --seeds 2 --sigma-b 0.05 "
+                                     "--skip-susceptibility --evidence ts/sweep.json --out adv"),
+                     0);
+    char *out = tu_read(tu_path(dir, "stdout"));
+    char want[128];
+    snprintf(want, sizeof want, "recommended initialisation (by the predictor %s)", best);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "evidence (ts/sweep.json): tanh MLP, 1 epoch(s), 4 cells"));
+    assert_non_null(strstr(out, "training budget: the factor 6 is Schoenholz et al. 2017's"));
+    free(out);
+    j = NULL;
+    rec = tu_read(tu_path(dir, "adv.json"));
+    j = cJSON_Parse(rec);
+    free(rec);
+    const cJSON *rc = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "recommendation");
+    assert_string_equal(cJSON_GetObjectItem(rc, "predictor")->valuestring, best);
+    assert_non_null(cJSON_GetObjectItem(rc, "evidence"));
+    cJSON_Delete(j);
+
+    /* Without --evidence: the default predictor, recommending sigma_w*. */
+    assert_int_equal(tu_run_cli(dir, "advise --depth 3 --width 16 --seeds 2 --sigma-b 0.05 "
+                                     "--skip-susceptibility --out adv0"),
+                     0);
+    out = tu_read(tu_path(dir, "stdout"));
+    assert_non_null(strstr(out, "recommended initialisation (by the predictor abs_chi1_minus_1)"));
+    free(out);
+
+    static const char *const bad[] = {
+        "{not json",
+        "{\"command\": \"train\", \"config\": {}, \"results\": {}}",
+        "{\"command\": \"train-sweep\", \"config\": {\"activation\": \"tanh\", \"epochs\": 1}, "
+        "\"results\": {}}",
+        "{\"command\": \"train-sweep\", \"config\": {\"activation\": \"tanh\", \"epochs\": 1}, "
+        "\"results\": {\"predictors\": {\"best\": \"kappa_L\", \"second\": \"x\", \"cells\": 4, "
+        "\"candidates\": [], \"difference\": {}}}}",
+    };
+    static const char *const why[] = {"evidence.json", "not a train-sweep record",
+                                      "no config or no results.predictors",
+                                      "candidates has no 'kappa_L'"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        tu_write_file(tu_path(dir, "evidence.json"), bad[k], strlen(bad[k]));
+        assert_int_equal(tu_run_cli(dir, "advise --depth 3 --width 16 --seeds 2 "
+                                         "--skip-susceptibility --evidence evidence.json "
+                                         "--out bad"),
+                         1);
+        char *err = tu_read(tu_path(dir, "stderr"));
+        assert_non_null(strstr(err, "dnncrit advise: error:"));
+        assert_non_null(strstr(err, why[k]));
+        free(err);
+        assert_false(tu_exists(tu_path(dir, "bad.json")));
+    }
+    assert_int_equal(tu_run_cli(dir, "advise --depth 3 --width 16 --seeds 2 "
+                                     "--skip-susceptibility --evidence missing.json --out bad"),
+                     1);
+    assert_false(tu_exists(tu_path(dir, "bad.json")));
+    tu_rmtree_free(dir);
+}
+
 /* At initialisation the weight-based chi_1 estimate and the Lyapunov one
  * measure the same mean squared Jacobian gain: for width 256 and depth 12
  * they agree within the finite-size scatter (relative ~ 1/sqrt(N) per
@@ -484,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_train_sweep_relative_grid),
         cmocka_unit_test(test_train_divergence_reported),
         cmocka_unit_test(test_correlation_statistics),
+        cmocka_unit_test(test_predictor_ranking),
+        cmocka_unit_test(test_predictors_and_advise_evidence),
         cmocka_unit_test(test_observables_at_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

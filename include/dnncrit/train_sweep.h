@@ -80,7 +80,16 @@ typedef struct {
      * sigma_b: 1 is the edge of chaos on every sigma_b, below 1 ordered,
      * above 1 chaotic. spec.json then holds "sigma_w_relative": true. */
     bool sigma_w_relative;
+    /* The susceptibility peak of each (sigma_b, depth, width) line, for the
+     * predictor "distance to the susceptibility peak": susc_networks > 0
+     * runs dnc_susc_scan_run (chi = N var(rho), advise.h) once per line at
+     * DNC_TRAIN_SWEEP_SUSC_POINTS sigma_w evenly spaced over the line's
+     * sigma_w range, susc_networks networks x susc_inputs input pairs, seed
+     * seed0; 0 (the default) skips it and the predictor is absent. */
+    size_t susc_networks, susc_inputs;
 } dnc_train_sweep_spec;
+
+#define DNC_TRAIN_SWEEP_SUSC_POINTS 13
 
 size_t dnc_train_sweep_npoints(const dnc_train_sweep_spec *s);
 /* The sigma_w a grid value `value` stands for at this sigma_b: the value
@@ -145,6 +154,77 @@ typedef struct {
  * DNC_STREAM_BOOTSTRAP, resample, 0, i). Fewer than 20 resamples give NAN. */
 dnc_status dnc_bootstrap(const size_t *group_size, size_t ngroups, size_t nboot, uint64_t seed,
                          dnc_resample_stat stat, void *ctx, dnc_bootstrap_ci *out);
+
+/* Which quantity predicts learning: the Spearman coefficient of y (e.g.
+ * the seed-mean test accuracy of each grid cell) with each of ncand
+ * candidate predictors x[k][0..n), over the cells where both are finite,
+ * with a 95% percentile bootstrap interval that resamples cells
+ * (dnc_bootstrap, one group of n items, seed `seed`: every candidate sees
+ * the same resamples). The best candidate has the largest |Spearman|, the
+ * second the next; diff = |rho_best| - |rho_second| on the cells where
+ * both are finite, and its interval is the paired bootstrap (the same
+ * resampled cells for both coefficients), so "best" comes with an
+ * interval: diff_ci.lo > 0 says the best is better than the second. A
+ * candidate with fewer than 4 finite cells has no coefficient (NAN) and
+ * cannot win. */
+#define DNC_PREDICTORS_MAX 8
+
+typedef struct {
+    size_t n;            /* cells with finite x and y */
+    double spearman;     /* on those cells; NAN when n < 4 or x or y is constant */
+    dnc_bootstrap_ci ci; /* resampling cells */
+} dnc_predictor_corr;
+
+typedef struct {
+    size_t ncand;
+    dnc_predictor_corr corr[DNC_PREDICTORS_MAX];
+    int best, second;         /* candidate indices; -1 when fewer than 1 (2) have a coefficient */
+    size_t diff_n;            /* cells where both are finite */
+    double diff;              /* |rho_best| - |rho_second| on those cells */
+    dnc_bootstrap_ci diff_ci; /* paired bootstrap of diff */
+} dnc_predictor_ranking;
+
+dnc_status dnc_predictors_rank(const double *const *x, size_t ncand, const double *y, size_t n,
+                               size_t nboot, uint64_t seed, dnc_predictor_ranking *out);
+/* The paired comparison behind the ranking, for two given candidates:
+ * *diff = |Spearman(xa, y)| - |Spearman(xb, y)| on the *n_both cells where
+ * xa, xb and y are finite (NAN when fewer than 4), *ci its paired
+ * bootstrap over cells (the same resamples as dnc_predictors_rank with
+ * this seed). */
+dnc_status dnc_predictors_compare(const double *xa, const double *xb, const double *y, size_t n,
+                                  size_t nboot, uint64_t seed, size_t *n_both, double *diff,
+                                  dnc_bootstrap_ci *ci);
+
+/* A predictor study's verdict, read back from a train-sweep sweep.json
+ * (results.predictors, results.depth_scale, config): the setting, the
+ * winner and the runner-up with their Spearman coefficients and intervals,
+ * the paired difference, and the trainable depth/xi_c measured at that
+ * budget. For `dnncrit advise --evidence`. */
+typedef struct {
+    char activation[32];
+    size_t epochs, cells;
+    char best[64], second[64];
+    double best_rho, best_lo, best_hi;
+    double second_rho, second_lo, second_hi;
+    double diff, diff_lo, diff_hi;
+    double trained_max, failed_min; /* depth/xi_c: largest trained, smallest failed (NAN) */
+} dnc_predictor_evidence;
+
+/* Fails as dnc_read_json when the file cannot be read or parsed, with
+ * DNC_EINVAL (naming the file and the missing item) when it is not a
+ * train-sweep record with a "predictors" result or its best or second
+ * predictor is not among its candidates. */
+dnc_status dnc_predictor_evidence_read(const char *path, dnc_predictor_evidence *ev);
+
+/* The initialisation a candidate predictor favours, given the sign of its
+ * Spearman coefficient with accuracy: the critical sigma_w* (|chi_1 - 1|,
+ * the distance to the critical line, depth/xi_c and |lambda| are smallest
+ * there), the susceptibility peak (the distance to it, or the initial
+ * susceptibility itself), or none (a coefficient of the other sign: the
+ * data favour moving away; kappa L, which at fixed sigma_b does not pick a
+ * sigma_w; an unknown name). *why says which and why, in words. */
+typedef enum { DNC_FAVOUR_NONE, DNC_FAVOUR_CRITICAL, DNC_FAVOUR_SUSC_PEAK } dnc_predictor_favour;
+dnc_predictor_favour dnc_predictor_favours(const char *name, double spearman, const char **why);
 
 DNC_END_DECLS
 #endif

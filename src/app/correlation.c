@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dnncrit/rng.h"
 
@@ -182,4 +183,109 @@ dnc_status dnc_correlate(const double *x, const double *y, size_t n, size_t boot
     bootstrap_interval(fx, fy, m, bootstrap, seed, &out->boot_lo, &out->boot_hi);
     free(fx);
     return DNC_OK;
+}
+
+/* ------------------------------------------------- predictor ranking */
+
+/* |Spearman| of candidates a and b (b < 0: a alone, signed) over a
+ * resample of the cells, on the cells where the candidates and y are
+ * finite. */
+typedef struct {
+    const double *xa, *xb, *y;
+    double *bx, *bz, *by, *rx, *ry; /* n each */
+} rank_ctx;
+
+static double rank_stat(const size_t *idx, size_t n, void *ctx)
+{
+    rank_ctx *c = ctx;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = idx[i];
+        if (!isfinite(c->xa[k]) || !isfinite(c->y[k]) || (c->xb && !isfinite(c->xb[k])))
+            continue;
+        c->bx[m] = c->xa[k];
+        c->bz[m] = c->xb ? c->xb[k] : 0;
+        c->by[m++] = c->y[k];
+    }
+    if (m < 4)
+        return NAN;
+    double ra = spearman(c->bx, c->by, m, c->rx, c->ry);
+    if (!c->xb)
+        return ra;
+    double rb = spearman(c->bz, c->by, m, c->rx, c->ry);
+    return fabs(ra) - fabs(rb);
+}
+
+dnc_status dnc_predictors_rank(const double *const *x, size_t ncand, const double *y, size_t n,
+                               size_t nboot, uint64_t seed, dnc_predictor_ranking *out)
+{
+    memset(out, 0, sizeof *out);
+    out->best = out->second = -1;
+    out->diff = NAN;
+    out->diff_ci = (dnc_bootstrap_ci){.lo = NAN, .hi = NAN, .se = NAN};
+    if (ncand > DNC_PREDICTORS_MAX)
+        return dnc_fail(DNC_EINVAL, "%zu candidate predictors, at most %d", ncand,
+                        DNC_PREDICTORS_MAX);
+    out->ncand = ncand;
+    double *buf = malloc((5 * n + 1) * sizeof *buf);
+    size_t *all = malloc((n + 1) * sizeof *all);
+    if (!buf || !all) {
+        free(buf);
+        free(all);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu cells", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        all[i] = i;
+    rank_ctx c = {NULL, NULL, y, buf, buf + n, buf + 2 * n, buf + 3 * n, buf + 4 * n};
+    dnc_status st = DNC_OK;
+    for (size_t k = 0; k < ncand && !st; k++) {
+        dnc_predictor_corr *p = &out->corr[k];
+        c.xa = x[k];
+        c.xb = NULL;
+        p->spearman = rank_stat(all, n, &c);
+        for (size_t i = 0; i < n; i++)
+            p->n += isfinite(x[k][i]) && isfinite(y[i]);
+        st = dnc_bootstrap(&n, 1, nboot, seed, rank_stat, &c, &p->ci);
+        if (!isfinite(p->spearman))
+            continue;
+        double a = fabs(p->spearman);
+        if (out->best < 0 || a > fabs(out->corr[out->best].spearman)) {
+            out->second = out->best;
+            out->best = (int)k;
+        } else if (out->second < 0 || a > fabs(out->corr[out->second].spearman)) {
+            out->second = (int)k;
+        }
+    }
+    if (!st && out->second >= 0)
+        st = dnc_predictors_compare(x[out->best], x[out->second], y, n, nboot, seed,
+                                    &out->diff_n, &out->diff, &out->diff_ci);
+    free(buf);
+    free(all);
+    return st;
+}
+
+dnc_status dnc_predictors_compare(const double *xa, const double *xb, const double *y, size_t n,
+                                  size_t nboot, uint64_t seed, size_t *n_both, double *diff,
+                                  dnc_bootstrap_ci *ci)
+{
+    *n_both = 0;
+    *diff = NAN;
+    *ci = (dnc_bootstrap_ci){.lo = NAN, .hi = NAN, .se = NAN};
+    double *buf = malloc((5 * n + 1) * sizeof *buf);
+    size_t *all = malloc((n + 1) * sizeof *all);
+    if (!buf || !all) {
+        free(buf);
+        free(all);
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu cells", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        all[i] = i;
+        *n_both += isfinite(xa[i]) && isfinite(xb[i]) && isfinite(y[i]);
+    }
+    rank_ctx c = {xa, xb, y, buf, buf + n, buf + 2 * n, buf + 3 * n, buf + 4 * n};
+    *diff = rank_stat(all, n, &c);
+    dnc_status st = dnc_bootstrap(&n, 1, nboot, seed, rank_stat, &c, ci);
+    free(buf);
+    free(all);
+    return st;
 }

@@ -65,9 +65,89 @@ dnc_status dnc_recipe_train(dnc_recipe_ctx *r)
     return st;
 }
 
+/* The predictor ranking of a train-sweep record (results.predictors): the
+ * Spearman coefficient of the cell-mean accuracy with each candidate, its
+ * bootstrap 95% interval as a vertical bar, the winner named in the note.
+ * Nothing when the record has no ranking (older sweeps). */
+static dnc_status predictor_panel(dnc_recipe_ctx *r)
+{
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(r->rec, "results");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(res, "predictors");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "candidates");
+    int n = cJSON_GetArraySize(arr);
+    if (!cJSON_IsArray(arr) || n < 1 || n > 16)
+        return DNC_OK;
+    static const struct {
+        const char *name, *label;
+    } short_names[] = {{"abs_chi1_minus_1", "|χ_1−1|"},
+                       {"abs_distance_to_critical_line", "|σ_w−σ_w^c|"},
+                       {"abs_distance_to_susceptibility_peak", "|σ_w−σ_w^{peak}|"},
+                       {"susceptibility_init", "χ_{init}"},
+                       {"kappa_L", "κL"},
+                       {"abs_lyapunov_init", "|λ|"},
+                       {"depth_over_xi_c", "L/ξ_c"}};
+    const char *labels[16];
+    double x[16], y[16];
+    size_t m = 0;
+    dnc_plot_panel *q = dnc_recipe_panel(r, "which quantity predicts learning (grid cells)",
+                                         "candidate", "Spearman with test accuracy");
+    if (!q)
+        return DNC_ENOMEM;
+    dnc_status st = DNC_OK;
+    for (int i = 0; i < n && !st; i++) {
+        const cJSON *c = cJSON_GetArrayItem(arr, i);
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
+        labels[i] = cJSON_IsString(nm) ? nm->valuestring : "?";
+        for (size_t k = 0; k < sizeof short_names / sizeof short_names[0]; k++)
+            if (strcmp(labels[i], short_names[k].name) == 0)
+                labels[i] = short_names[k].label;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "spearman");
+        const cJSON *lo = cJSON_GetObjectItemCaseSensitive(c, "ci95_lo");
+        const cJSON *hi = cJSON_GetObjectItemCaseSensitive(c, "ci95_hi");
+        if (cJSON_IsNumber(v)) {
+            x[m] = i;
+            y[m++] = v->valuedouble;
+        }
+        if (cJSON_IsNumber(lo) && cJSON_IsNumber(hi)) {
+            double bx[2] = {i, i}, by[2] = {lo->valuedouble, hi->valuedouble};
+            st = dnc_panel_add_series_color(q, i == 0 ? "bootstrap 95% CI" : NULL,
+                                            DNC_STYLE_LINES, bx, by, NULL, 2, 1);
+        }
+    }
+    if (!st)
+        st = dnc_panel_add_series_color(q, "Spearman", DNC_STYLE_POINTS, x, y, NULL, m, 2);
+    if (!st)
+        st = dnc_panel_set_xticlabels(q, labels, (size_t)n);
+    if (!st)
+        st = dnc_panel_add_refline(q, false, 0.0, NULL);
+    const cJSON *best = cJSON_GetObjectItemCaseSensitive(p, "best");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "difference");
+    const cJSON *dv = cJSON_GetObjectItemCaseSensitive(d, "value");
+    const cJSON *dl = cJSON_GetObjectItemCaseSensitive(d, "ci95_lo");
+    const cJSON *dh = cJSON_GetObjectItemCaseSensitive(d, "ci95_hi");
+    if (!st && cJSON_IsString(best) && cJSON_IsNumber(dv) && cJSON_IsNumber(dl) &&
+        cJSON_IsNumber(dh)) {
+        char note[240];
+        char *esc = dnc_plot_escape(best->valuestring); /* a name with underscores */
+        if (esc)
+            snprintf(note, sizeof note, "best: %s; |ρ| − |ρ_{second}| = %.2f [%.2f, %.2f]", esc,
+                     dv->valuedouble, dl->valuedouble, dh->valuedouble);
+        st = esc ? dnc_panel_set_note(q, note) : dnc_fail(DNC_ENOMEM, "out of memory");
+        free(esc);
+    }
+    if (!st) {
+        q->ymin = -1;
+        q->ymax = 1;
+        q->xmin = -0.5;
+        q->xmax = n - 0.5;
+        q->key = strdup("bottom left");
+    }
+    return st;
+}
+
 /* Accuracy landscape of train-sweep: over (sigma_b, sigma_w) when several
  * sigma_b were trained, and against sigma_w, the distance to the critical
- * line and depth / xi_c. */
+ * line and depth / xi_c; the predictor ranking when the record has one. */
 dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r)
 {
     const dnc_table *t = r->t;
@@ -134,6 +214,8 @@ dnc_status dnc_recipe_train_sweep(dnc_recipe_ctx *r)
         q->logx = dnc_recipe_all_positive(t, cx);
         st = dnc_recipe_add_col_series(q, t, cx, ca, -1, NULL, DNC_STYLE_POINTS, 3);
     }
+    if (!st)
+        st = predictor_panel(r);
     return st;
 }
 

@@ -113,7 +113,8 @@ static const dnc_result_kind_info kinds[DNC_RESULT_NKINDS] = {
         {"width", NULL}, {"test_acc_mean", NULL}, {"test_acc_err", NULL},
         {"diverged_frac", NULL}, {"chi1_mf", NULL}, {"xi_c", NULL}, {"sigma_w_crit", NULL},
         {"dist_crit", NULL}, {"depth_over_xi", NULL}, {"kappa_L", NULL},
-        {"chi1_weights_init", NULL}, {"susceptibility_init", NULL}),
+        {"chi1_weights_init", NULL}, {"susceptibility_init", NULL}, {"abs_chi1_minus_1", NULL},
+        {"sigma_w_susc_peak", NULL}, {"abs_dist_susc_peak", NULL}, {"abs_lyapunov_init", NULL}),
     [DNC_RESULT_SWEEP] = KIND("sweep table",
                               "the swept parameters and the observables of the sweep type "
                               "(dnc_sweep_csv_header)",

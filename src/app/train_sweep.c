@@ -32,6 +32,9 @@ static dnc_status validate_spec(const dnc_train_sweep_spec *s)
     size_t n = dnc_train_sweep_npoints(s);
     if (n > 1000000)
         return dnc_fail(DNC_EINVAL, "sweep has %zu points, at most 1000000 allowed", n);
+    if (s->susc_networks && (s->susc_inputs < 2 || s->susc_inputs > 10000))
+        return dnc_fail(DNC_EINVAL, "susceptibility scan: inputs must be in [2, 10000], got %zu",
+                        s->susc_inputs);
     for (size_t i = 0; i < n; i++) {
         dnc_train_config c;
         dnc_status st = dnc_train_sweep_point_config(s, i, &c);
@@ -171,6 +174,10 @@ static cJSON *spec_json(const dnc_train_sweep_spec *s)
     cJSON_AddNumberToObject(j, "data_seed", (double)s->data.seed);
     cJSON_AddStringToObject(j, "normalise", dnc_normalisation_name(s->data.norm));
     cJSON_AddNumberToObject(j, "bootstrap", (double)s->bootstrap);
+    if (s->susc_networks) { /* only then: older sweeps keep their spec.json */
+        cJSON_AddNumberToObject(j, "susc_networks", (double)s->susc_networks);
+        cJSON_AddNumberToObject(j, "susc_inputs", (double)s->susc_inputs);
+    }
     return j;
 }
 

@@ -37,17 +37,39 @@ static void apply_threads(int threads)
         omp_set_num_threads(threads);
 }
 
+/* Whether every parameter is finite (a blown-up step can leave inf or NaN
+ * weights behind a finite loss: relu passes NaN as 0). */
+static dnc_status params_finite(const dnc_mlp_model *m, bool *finite)
+{
+    size_t n = dnc_mlp_model_nparams(m);
+    double *theta = malloc(n * sizeof *theta);
+    if (!theta)
+        return dnc_fail(DNC_ENOMEM, "out of memory for %zu parameters", n);
+    dnc_mlp_model_get_params(m, theta);
+    *finite = true;
+    for (size_t i = 0; i < n && *finite; i++)
+        *finite = isfinite(theta[i]);
+    free(theta);
+    return DNC_OK;
+}
+
+/* Losses, accuracies and observables of the current network; *blown when
+ * a loss or a parameter is not finite (then the observables are NAN). */
 static dnc_status evaluate_epoch(dnc_mlp_model *m, const dnc_dataset *train,
-                                 const dnc_dataset *test, dnc_train_epoch *e)
+                                 const dnc_dataset *test, dnc_train_epoch *e, bool *blown)
 {
     dnc_status st = dnc_mlp_evaluate(m, train, &e->train_loss, &e->train_acc);
     if (!st)
         st = dnc_mlp_evaluate(m, test, &e->test_loss, &e->test_acc);
+    bool finite = true;
+    if (!st)
+        st = params_finite(m, &finite);
     if (st)
         return st;
+    *blown = !finite || !isfinite(e->train_loss) || !isfinite(e->test_loss);
     size_t obs_inputs = dnc_mlp_model_config(m)->obs_inputs;
     size_t nobs = obs_inputs < test->count ? obs_inputs : test->count;
-    if (nobs >= 2)
+    if (nobs >= 2 && !*blown)
         return dnc_mlp_observables(m, test->x, nobs, &e->obs);
     e->obs = (dnc_train_observables){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     return DNC_OK;
@@ -139,8 +161,9 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
     if (!res->epochs || !perm || !xb || !yb)
         st = dnc_fail(DNC_ENOMEM, "out of memory for training buffers");
     dnc_train_epoch e = {0};
+    bool blown = false;
     if (!st)
-        st = evaluate_epoch(m, train, test, &e);
+        st = evaluate_epoch(m, train, test, &e, &blown);
     if (!st)
         st = append_epoch(res, &e, cb, ctx);
     dnc_progress prog;
@@ -156,10 +179,10 @@ dnc_status dnc_train(const dnc_train_config *cfg, const dnc_dataset *train,
         /* A diverged run still gets its (last) epoch evaluated: the sweep
          * needs the accuracy it ended with. */
         e = (dnc_train_epoch){.epoch = ep, .seconds = dt};
-        st = evaluate_epoch(m, train, test, &e);
+        st = evaluate_epoch(m, train, test, &e, &blown);
         if (!st)
             st = append_epoch(res, &e, cb, ctx);
-        if (!st && loss_blew_up(res, &e, cfg->nclasses))
+        if (!st && (blown || loss_blew_up(res, &e, cfg->nclasses)))
             res->diverged = true;
     }
     dnc_progress_finish(&prog);
