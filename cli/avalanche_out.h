@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "dnncrit/avalanche.h"
+#include "dnncrit/crackling.h"
 #include "dnncrit/io.h"
 #include "dnncrit/powerlaw.h"
 
@@ -72,5 +73,11 @@ dnc_status cli_write_avalanche_outputs(cli_outset *o, const char *prefix,
                                        const dnc_avalanche_analysis *an, size_t ccdf_rows,
                                        cJSON *results);
 void cli_print_avalanche_summary(const dnc_avalanche_analysis *an);
+
+/* The members of a crackling measurement (dnc_crackling_measure) into o:
+ * avalanches, tau/alpha/gamma with errors, xmins, tails and the gamma
+ * window, the predicted gamma, the deviation with its propagated and
+ * bootstrap errors, z, and the shape collapse. */
+void cli_json_crackling(cJSON *o, const dnc_crackling_measurement *m);
 
 #endif

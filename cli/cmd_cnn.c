@@ -10,7 +10,9 @@
 #include <omp.h>
 #include <zlib.h>
 
+#include "avalanche_out.h"
 #include "cli.h"
+#include "dnncrit/crackling.h"
 #include "dnncrit/network.h"
 #include "plot_option.h"
 #include "dnncrit/cnn.h"
@@ -24,6 +26,14 @@ typedef struct {
     const char *out, *corr, *algo, *sharing, *norm;
     bool raster, quiet, residual;
     dnc_cnn_opts opts;
+    /* --avalanches: layer-time avalanches (dnc_cnn_avalanches) instead of the
+     * per-layer observables */
+    bool avalanches;
+    const char *rule, *scope;
+    double aval_threshold;
+    size_t crackling, ccdf_rows;
+    const char *ccdf;
+    const char *plot; /* --plot: the propagation's figure */
     double t0; /* when the command started */
 } cnn_args;
 
@@ -320,6 +330,106 @@ static int run(cnn_args *a, int argc, char **argv, double t0)
     return rc;
 }
 
+/* --avalanches: the avalanches of --seeds networks, their fits (the files of
+ * `dnncrit avalanches`) and, with --crackling B, the crackling relation with
+ * a bootstrap of B resamples. */
+static dnc_status avalanche_opts(const cnn_args *a, dnc_cnn_aval_opts *o)
+{
+    *o = dnc_cnn_aval_opts_default();
+    o->cnn = a->opts;
+    o->networks = a->seeds;
+    dnc_status st = dnc_net_rule_parse(a->rule, &o->rule);
+    if (!st)
+        st = dnc_threshold_scope_parse(a->scope, &o->scope);
+    if (st)
+        return st;
+    if (a->aval_threshold > 0)
+        o->threshold = a->aval_threshold;
+    else if (o->rule == DNC_NET_DAMAGE)
+        o->threshold = a->opts.threshold;
+    o->analysis.seed = a->opts.net.seed;
+    return dnc_cnn_aval_opts_validate(o);
+}
+
+static void add_avalanche_config(cJSON *rec, const dnc_cnn_aval_opts *o, const cnn_args *a)
+{
+    cJSON *c = cJSON_GetObjectItem(rec, "config");
+    cJSON_AddStringToObject(c, "rule", dnc_net_rule_name(o->rule));
+    cJSON_AddStringToObject(c, "threshold_scope", dnc_threshold_scope_name(o->scope));
+    cJSON_AddNumberToObject(c, "aval_threshold", o->threshold);
+    cJSON_AddNumberToObject(c, "crackling", (double)a->crackling);
+}
+
+static dnc_status avalanche_results(cJSON *r, const dnc_cnn_aval_result *res,
+                                    const dnc_cnn_aval_opts *o, const cnn_args *a,
+                                    cli_outset *os)
+{
+    cJSON_AddNumberToObject(r, "trials", (double)res->seeded);
+    cJSON_AddNumberToObject(r, "cut", (double)res->cut);
+    cJSON_AddNumberToObject(r, "avalanches", (double)res->av.count);
+    FILE *fp;
+    dnc_status st = cli_outset_open(os, a->out, "_layers.csv", &fp);
+    if (st)
+        return st;
+    fprintf(fp, "layer,active_mean\n");
+    for (size_t l = 0; l < res->depth; l++)
+        fprintf(fp, "%zu,%.10g\n", l + 1, res->active_mean[l]);
+    if (!res->analysed) {
+        cJSON_AddStringToObject(r, "analysis_error", res->analysis_error);
+        return DNC_OK;
+    }
+    st = cli_write_avalanche_outputs(os, a->out, &res->av, &res->analysis, a->ccdf_rows, r);
+    if (st || !a->crackling)
+        return st;
+    dnc_crackling_measurement m;
+    st = dnc_crackling_measure(&res->av, &o->analysis, a->crackling, o->cnn.net.seed, &m);
+    if (st == DNC_EINVAL || st == DNC_ENUM) { /* no fit: a result, said in the JSON */
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "crackling_bootstrap"), "error",
+                                dnc_last_error());
+        dnc_clear_error();
+        return DNC_OK;
+    }
+    if (!st)
+        cli_json_crackling(cJSON_AddObjectToObject(r, "crackling_bootstrap"), &m);
+    return st;
+}
+
+static int run_avalanches(cnn_args *a, int argc, char **argv, double t0)
+{
+    dnc_cnn_aval_opts o;
+    if (avalanche_opts(a, &o))
+        return cli_fail("cnn") + 1; /* bad options: a usage error */
+    dnc_cnn_aval_result res;
+    if (dnc_cnn_avalanches(&o, &res))
+        return cli_fail("cnn");
+    cJSON *rec = dnc_run_record_new("cnn", argc, argv);
+    dnc_status st = rec ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    cli_outset os = {0};
+    if (!st) {
+        add_config(rec, a);
+        add_avalanche_config(rec, &o, a);
+        st = avalanche_results(cJSON_AddObjectToObject(rec, "results"), &res, &o, a, &os);
+        dnc_run_record_finish(rec, t0);
+    }
+    if (!st)
+        st = cli_outset_commit(&os, a->out, rec);
+    else
+        cli_outset_abort(&os);
+    if (!st && !a->quiet) {
+        printf("cnn avalanches: %zu networks x %zu inputs, rule %s (%s threshold %g): %zu "
+               "avalanches, %zu trials active at the last layer\n",
+               a->seeds, a->opts.batch, dnc_net_rule_name(o.rule),
+               dnc_threshold_scope_name(o.scope), o.threshold, res.av.count, res.cut);
+        if (res.analysed)
+            cli_print_avalanche_summary(&res.analysis);
+        else
+            printf("not fitted: %s\n", res.analysis_error);
+    }
+    cJSON_Delete(rec);
+    dnc_cnn_aval_result_free(&res);
+    return st ? cli_fail("cnn") : 0;
+}
+
 static dnc_status finish_args(cnn_args *a)
 {
     dnc_cnn_opts *o = &a->opts;
@@ -348,6 +458,17 @@ static dnc_status finish_args(cnn_args *a)
         return dnc_fail(DNC_EINVAL, "--threads must be at most 1024, got %zu", a->threads);
     if (!a->out || !*a->out)
         return dnc_fail(DNC_EINVAL, "--out must name an output prefix");
+    if (cli_ccdf_rows_parse(a->ccdf, &a->ccdf_rows) != 0)
+        return dnc_fail(DNC_EINVAL, "--ccdf-rows must be an integer >= 2 or 'all', got '%s'",
+                        a->ccdf);
+    if (a->avalanches && a->raster)
+        return dnc_fail(DNC_EINVAL, "--raster writes rho(x, l) of the propagation; it does not "
+                                    "go with --avalanches");
+    if (a->avalanches && a->plot)
+        return dnc_fail(DNC_EINVAL, "--plot draws the propagation's figure; it does not go "
+                                    "with --avalanches");
+    if (!a->avalanches && a->crackling)
+        return dnc_fail(DNC_EINVAL, "--crackling needs --avalanches");
     return dnc_cnn_opts_validate(o);
 }
 
@@ -364,14 +485,14 @@ static int run_cmd(void *ctx, const cli_command *cli, int argc, char **argv)
         omp_set_num_threads((int)a->threads);
         openblas_set_num_threads((int)a->threads);
     }
-    return run(a, argc, argv, a->t0);
+    return a->avalanches ? run_avalanches(a, argc, argv, a->t0) : run(a, argc, argv, a->t0);
 }
 
 int cmd_cnn(int argc, char **argv)
 {
-    const char *plot = NULL;
     cnn_args a = {.dims = 1, .seeds = 1, .out = "cnn", .corr = "pre", .algo = "auto",
-                  .sharing = "shared", .norm = "none",
+                  .sharing = "shared", .norm = "none", .rule = "pre", .scope = "layer",
+                  .ccdf = CLI_CCDF_ROWS_DEFAULT,
                   .opts = dnc_cnn_opts_default(), .t0 = dnc_wall_time()};
     dnc_cnn_config *n = &a.opts.net;
     n->residual_alpha = 0.0; /* shown as the default; residual blocks stay off unless given */
@@ -417,8 +538,24 @@ int cmd_cnn(int argc, char **argv)
         CLI_OPT("threads", CLI_OPT_SIZE, &a.threads, "OpenMP and OpenBLAS threads (0: default)"),
         CLI_OPT("out", CLI_OPT_STRING, &a.out, "output prefix: PREFIX.csv (mean), PREFIX.seeds.csv, PREFIX.json"),
         CLI_OPT("raster", CLI_OPT_FLAG, &a.raster, "also write rho(x, l) to PREFIX.raster.csv.gz"),
+        CLI_OPT("avalanches", CLI_OPT_FLAG, &a.avalanches,
+         "layer-time avalanches of the --seeds networks instead: PREFIX_layers.csv, the "
+         "distribution CSVs and fits of `dnncrit avalanches`, PREFIX.json"),
+        CLI_OPT("rule", CLI_OPT_STRING, &a.rule,
+         "--avalanches: unit (c, x) active by pre (|h|), std (|h| / layer std), abs (|phi(h)|) "
+         "or damage (site x with rho(x) > --threshold)"),
+        CLI_OPT("threshold-scope", CLI_OPT_STRING, &a.scope,
+         "--avalanches, rules abs/std/pre: global, layer (x the layer's std: layer-dependent "
+         "thresholds), unit or percentile"),
+        CLI_OPT_IN("aval-threshold", CLI_OPT_DOUBLE, &a.aval_threshold,
+         "--avalanches: the activity threshold theta (0: 2 for abs/std/pre, --threshold for "
+         "damage)", "[0,inf)"),
+        CLI_OPT("crackling", CLI_OPT_SIZE, &a.crackling,
+         "--avalanches: also the crackling relation gamma - (alpha-1)/(tau-1) with a "
+         "bootstrap of this many resamples (0: off)"),
+        CLI_CCDF_ROWS_OPTION(&a.ccdf),
         CLI_QUIET_OPTION(&a.quiet),
-        CLI_PLOT_OPTION(plot),
+        CLI_PLOT_OPTION(a.plot),
     };
     cli_command cli = {.command = "cnn",
                    .summary = "Propagate input pairs through random periodic 1D/2D CNNs (same "
@@ -429,6 +566,6 @@ int cmd_cnn(int argc, char **argv)
                               "--depth 1000 --sigma-w 1.48 --sigma-b 0.3 --seeds 16 --out cnn1d",
                    .opts = opts,
                    .nopts = sizeof opts / sizeof opts[0]};
-    cli_runner r = {run_cmd, &a, &plot, &a.out, ".json"};
+    cli_runner r = {run_cmd, &a, &a.plot, &a.out, ".json"};
     return cli_run(&cli, argc, argv, &r);
 }

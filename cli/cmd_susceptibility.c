@@ -204,31 +204,7 @@ static void json_crackling(cJSON *p, const dnc_net_crackling *c, const char *why
         cJSON_AddStringToObject(o, "error", why);
         return;
     }
-    cJSON_AddNumberToObject(o, "avalanches", (double)m->count);
-    cli_json_value_error(o, "tau", m->tau, m->tau_err);
-    cli_json_number(o, "tau_xmin", m->size_xmin);
-    cJSON_AddNumberToObject(o, "tau_tail", (double)m->size_tail);
-    cli_json_value_error(o, "alpha", m->alpha, m->alpha_err);
-    cli_json_number(o, "alpha_xmin", m->duration_xmin);
-    cJSON_AddNumberToObject(o, "alpha_tail", (double)m->duration_tail);
-    cli_json_value_error(o, "gamma", m->gamma, m->gamma_err);
-    cli_json_number(o, "gamma_tmin", m->gamma_tmin);
-    cli_json_number(o, "gamma_tmax", m->gamma_tmax);
-    cJSON_AddNumberToObject(o, "gamma_durations", (double)m->gamma_durations);
-    if (!m->gamma_ok)
-        cJSON_AddStringToObject(o, "gamma_error", m->gamma_error);
-    cli_json_value_error(o, "predicted_gamma", m->cr.predicted, m->cr.predicted_err);
-    cli_json_number(o, "deviation", m->cr.difference);
-    cli_json_number(o, "deviation_err_propagated", m->cr.difference_err);
-    cli_json_number(o, "deviation_err_bootstrap", m->boot_err);
-    cli_json_number(o, "deviation_bootstrap_lo", m->boot_lo);
-    cli_json_number(o, "deviation_bootstrap_hi", m->boot_hi);
-    cJSON_AddNumberToObject(o, "bootstrap_kept", (double)m->boot_kept);
-    cli_json_number(o, "deviation_err", m->err);
-    cli_json_number(o, "deviation_sigmas", m->z);
-    cli_json_value_error(o, "collapse_exponent", m->collapse_exponent, m->collapse_exponent_err);
-    cli_json_number(o, "collapse_cost", m->collapse_cost);
-    cJSON_AddNumberToObject(o, "collapse_durations", (double)m->collapse_durations);
+    cli_json_crackling(o, m);
 }
 
 static void json_peak(cJSON *p, const char *name, const dnc_curve_peak *pk)

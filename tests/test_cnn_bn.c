@@ -15,6 +15,7 @@
 
 #include <cblas.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include <omp.h>
 
 #include "dnncrit/avalanche.h"
@@ -411,6 +412,71 @@ static void test_cli_records_norm_and_block(void **state)
     tu_rmtree_free(dir);
 }
 
+/* `cnn --avalanches` reports what dnc_cnn_avalanches measures on the same
+ * networks (count, trials cut, tau), with the crackling block when asked;
+ * options that do not go together are usage errors that write nothing. */
+static void test_cli_avalanches(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    int rc = tu_run_cli(dir,
+                        "cnn --size-x 32 --channels 4 --depth 40 --sigma-w 1.5 --sigma-b 0.3 "
+                        "--residual --block 2 --norm batch-train --batch 4 --seeds 24 "
+                        "--avalanches --rule pre --threshold-scope layer --aval-threshold 3 "
+                        "--crackling 20 --quiet --out %s/av",
+                        dir);
+    assert_int_equal(rc, 0);
+    dnc_cnn_aval_opts o = dnc_cnn_aval_opts_default();
+    o.cnn.net.channels = 4;
+    o.cnn.net.size_x = 32;
+    o.cnn.net.depth = 40;
+    o.cnn.net.sigma_w = 1.5;
+    o.cnn.net.sigma_b = 0.3;
+    o.cnn.net.residual = true;
+    o.cnn.net.residual_alpha = 1.0;
+    o.cnn.net.block = 2;
+    o.cnn.net.norm = DNC_CNN_NORM_BATCH_TRAIN;
+    o.cnn.batch = 4;
+    o.networks = 24;
+    o.threshold = 3.0;
+    dnc_cnn_aval_result r;
+    assert_int_equal(dnc_cnn_avalanches(&o, &r), DNC_OK);
+    char *text = tu_read(tu_path(dir, "av.json"));
+    assert_non_null(text);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    assert_non_null(root);
+    cJSON *res = cJSON_GetObjectItem(root, "results");
+    assert_non_null(res);
+    assert_int_equal((size_t)cJSON_GetObjectItem(res, "avalanches")->valuedouble, r.av.count);
+    assert_int_equal((size_t)cJSON_GetObjectItem(res, "cut")->valuedouble, r.cut);
+    cJSON *cr = cJSON_GetObjectItem(res, "crackling_bootstrap");
+    assert_non_null(cr);
+    if (r.analysed) { /* the same fit of the same sizes */
+        cJSON *tau = cJSON_GetObjectItem(cJSON_GetObjectItem(cr, "tau"), "value");
+        assert_non_null(tau);
+        assert_true(fabs(tau->valuedouble - r.analysis.size.alpha) <= 1e-12 * r.analysis.size.alpha);
+    }
+    cJSON_Delete(root);
+    dnc_cnn_aval_result_free(&r);
+    const char *bad[][2] = {{"--avalanches --raster", "raster"},
+                            {"--crackling 10", "--avalanches"},
+                            {"--avalanches --rule loud", "rule"},
+                            {"--avalanches --threshold-scope nowhere", "scope"}};
+    for (size_t i = 0; i < 4; i++) {
+        char *d = tu_tmpdir();
+        rc = tu_run_cli(d, "cnn --size-x 16 --channels 4 --depth 5 %s --quiet --out %s/run",
+                        bad[i][0], d);
+        assert_int_equal(rc, 2);
+        char *err = tu_read(tu_path(d, "stderr"));
+        assert_non_null(strstr(err, bad[i][1]));
+        free(err);
+        assert_int_equal(tu_count_entries(d), 2); /* stdout and stderr only */
+        tu_rmtree_free(d);
+    }
+    tu_rmtree_free(dir);
+}
+
 /* dnc_cnn_avalanches against a naive count: the same networks propagated
  * with an observer keeping h^l, unit (c, s) of input b active when |h| >
  * theta times the standard deviation of h^l over the batch (the layer
@@ -552,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_local_one_site_block2_is_shared),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_cli_records_norm_and_block),
+        cmocka_unit_test(test_cli_avalanches),
         cmocka_unit_test(test_cnn_avalanches_match_naive_count),
         cmocka_unit_test(test_cnn_avalanches_damage_sites),
     };

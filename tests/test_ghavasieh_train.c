@@ -55,7 +55,7 @@ static void test_quick_study(void **state)
     const char *out = tu_path(dir, "ghavasieh");
     char *sweep = strdup(out);
     dnc_ghavasieh_predictor g;
-    assert_int_equal(dnc_ghavasieh_predictor_run(sweep, NULL, 0, true, 1, &g), DNC_OK);
+    assert_int_equal(dnc_ghavasieh_predictor_run(sweep, NULL, 0, true, true, 1, &g), DNC_OK);
     print_message("ghavasieh quick study: %zu cells; Spearman(acc, |sigma_w - peak|) = %.3f "
                   "[%.3f, %.3f]; Spearman(acc, |chi_1 - 1|) = %.3f [%.3f, %.3f]; "
                   "|rho_peak| - |rho_chi1| = %.3f [%.3f, %.3f]; %.1f s\n",
@@ -84,7 +84,7 @@ static void test_quick_study(void **state)
 
     /* Resumed: every point reused, the same statistics. */
     dnc_ghavasieh_predictor h;
-    assert_int_equal(dnc_ghavasieh_predictor_run(sweep, NULL, 0, true, 1, &h), DNC_OK);
+    assert_int_equal(dnc_ghavasieh_predictor_run(sweep, NULL, 0, true, true, 1, &h), DNC_OK);
     assert_true(h.peak.spearman == g.peak.spearman && h.diff == g.diff &&
                 h.diff_ci.lo == g.diff_ci.lo && h.diff_ci.hi == g.diff_ci.hi);
     assert_true(h.seconds < g.seconds);

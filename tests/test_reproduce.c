@@ -2,6 +2,7 @@
  * of a tiny test-only study end to end, a failing claim that leaves nothing
  * behind, and the command's exit codes. The studies' real claims run in the
  * slow test reproduce_tamai2025_quick (tests/reproduce_quick_check.sh). */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -77,10 +78,11 @@ static void test_ghavasieh_study(void **state)
     (void)state;
     const dnc_study *s;
     assert_int_equal(dnc_study_find("ghavasieh2025", &s), DNC_OK);
-    static const char *const doc[] = {"crackling relation", "Barkhausen class", "DP class",
-                                      "shape collapse"};
-    assert_int_equal(s->nclaims, 4);
-    for (size_t i = 0; i < 4; i++)
+    static const char *const doc[] = {"crackling relation", "susceptibility peak against learning",
+                                      "Barkhausen class",   "DP class",
+                                      "ResNet avalanches",  "shape collapse"};
+    assert_int_equal(s->nclaims, 6);
+    for (size_t i = 0; i < 6; i++)
         assert_string_equal(s->claims[i].name, doc[i]);
     const double tie = DNC_CLASSIFY_TIE_P;
     assert_int_equal(dnc_ghavasieh_family_verdict(0.5, 0.001), DNC_VERDICT_SUPPORTED);
@@ -250,6 +252,65 @@ static void test_shared_measurement(void **state)
     assert_true(r2.claims[0].error == 1.0);
     dnc_reproduce_result_free(&r);
     dnc_reproduce_result_free(&r2);
+    tu_rmtree_free(dir);
+}
+
+/* A claim that leaves a folder of intermediate files (as a train-sweep does),
+ * with the run's seed in it. */
+static dnc_status claim_folder(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    char sub[4300], file[4400], text[32];
+    snprintf(sub, sizeof sub, "%s/sweep", o->out_dir);
+    assert_int_equal(dnc_make_dirs(sub), DNC_OK);
+    snprintf(file, sizeof file, "%s/point.txt", sub);
+    int n = snprintf(text, sizeof text, "seed %llu", (unsigned long long)o->seed);
+    tu_write_file(file, text, (size_t)n);
+    dnc_claim_judge(c, 1.0, 0.1, 1.0, NAN);
+    return DNC_OK;
+}
+
+static const dnc_study_claim folder_claims[] = {{"folder", claim_folder}};
+static const dnc_study folder_study = {"folderstudy", "a test", folder_claims, 1};
+static const dnc_study_claim folder_broken_claims[] = {{"folder", claim_folder},
+                                                       {"broken", claim_broken}};
+static const dnc_study folder_broken = {"folderbroken", "a test", folder_broken_claims, 2};
+
+/* A second run into the same output folder replaces the first run's folders;
+ * a failing run removes its folders and leaves the earlier results. */
+static void test_rerun_replaces_folders(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char *argv[] = {"reproduce", "folderstudy"};
+    char file[4400];
+    snprintf(file, sizeof file, "%s/sweep/point.txt", dir);
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        dnc_reproduce_opts o = {.quick = true, .out_dir = dir, .quiet = true, .seed = seed};
+        dnc_reproduce_result r;
+        assert_int_equal(dnc_reproduce_run(&folder_study, &o, NULL, NULL, 2, argv, &r), DNC_OK);
+        dnc_reproduce_result_free(&r);
+        char text[32] = "", want[32];
+        FILE *fp = fopen(file, "r");
+        assert_non_null(fp);
+        assert_non_null(fgets(text, sizeof text, fp));
+        fclose(fp);
+        snprintf(want, sizeof want, "seed %llu", (unsigned long long)seed);
+        assert_string_equal(text, want);
+    }
+    dnc_reproduce_opts o = {.quick = true, .out_dir = dir, .quiet = true, .seed = 3};
+    assert_int_not_equal(dnc_reproduce_run(&folder_broken, &o, NULL, NULL, 2, argv, NULL), DNC_OK);
+    dnc_clear_error();
+    FILE *fp = fopen(file, "r"); /* still the second run's */
+    char text[32] = "";
+    assert_non_null(fp);
+    assert_non_null(fgets(text, sizeof text, fp));
+    fclose(fp);
+    assert_string_equal(text, "seed 2");
+    DIR *d = opendir(dir); /* and no working folder is left */
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        assert_null(strstr(e->d_name, ".reproduce.tmp"));
+    closedir(d);
     tu_rmtree_free(dir);
 }
 
@@ -431,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_ghavasieh_study),
         cmocka_unit_test(test_run_end_to_end),
         cmocka_unit_test(test_shared_measurement),
+        cmocka_unit_test(test_rerun_replaces_folders),
         cmocka_unit_test(test_run_without_gnuplot),
         cmocka_unit_test(test_failing_claim_leaves_nothing),
         cmocka_unit_test(test_cli),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dnncrit/advise.h"
+#include "dnncrit/avalanche.h"
 #include "dnncrit/crackling.h"
 #include "dnncrit/plot.h"
 #include "dnncrit/scaling.h"
@@ -216,6 +217,21 @@ static bool in_family(const char *cls, bool barkhausen)
     return strcmp(cls, "mean field") == 0 || strncmp(cls, "DP ", 3) == 0;
 }
 
+/* dnc_classify on the avalanche exponents tau, alpha and (when fitted)
+ * gamma of m: the matches, best first. */
+static dnc_status classify_measurement(const dnc_crackling_measurement *m,
+                                       dnc_uclass_match mt[16], size_t *nm)
+{
+    double v[DNC_NEXP], e[DNC_NEXP];
+    for (int k = 0; k < DNC_NEXP; k++)
+        v[k] = e[k] = NAN;
+    v[DNC_EXP_TAU] = m->tau, e[DNC_EXP_TAU] = m->tau_err;
+    v[DNC_EXP_ALPHA] = m->alpha, e[DNC_EXP_ALPHA] = m->alpha_err;
+    if (m->gamma_ok)
+        v[DNC_EXP_GAMMA] = m->gamma, e[DNC_EXP_GAMMA] = m->gamma_err;
+    return dnc_classify(v, e, mt, nm);
+}
+
 static dnc_status class_claim(const dnc_reproduce_opts *o, dnc_claim *c, bool barkhausen)
 {
     if (!o || !c)
@@ -233,17 +249,8 @@ static dnc_status class_claim(const dnc_reproduce_opts *o, dnc_claim *c, bool ba
     const dnc_crackling_measurement *m = &w.cr.m;
     dnc_uclass_match mt[16];
     size_t nm = 0;
-    if (w.measured) {
-        double v[DNC_NEXP], e[DNC_NEXP];
-        for (int k = 0; k < DNC_NEXP; k++)
-            v[k] = e[k] = NAN;
-        v[DNC_EXP_TAU] = m->tau, e[DNC_EXP_TAU] = m->tau_err;
-        v[DNC_EXP_ALPHA] = m->alpha, e[DNC_EXP_ALPHA] = m->alpha_err;
-        if (m->gamma_ok)
-            v[DNC_EXP_GAMMA] = m->gamma, e[DNC_EXP_GAMMA] = m->gamma_err;
-        if ((st = dnc_classify(v, e, mt, &nm)))
-            return st;
-    }
+    if (w.measured && (st = classify_measurement(m, mt, &nm)))
+        return st;
     const dnc_uclass_match *best_in = NULL, *best_out = NULL;
     for (size_t i = 0; i < nm; i++) { /* sorted best first */
         if (mt[i].n == 0)
@@ -330,5 +337,128 @@ dnc_status dnc_ghavasieh_shape(const dnc_reproduce_opts *o, dnc_claim *c)
     command(o, &w, c);
     snprintf(c->note, sizeof c->note, "no figure: the collapse is in the JSON of the command "
                                       "(crackling.collapse_*)");
+    return DNC_OK;
+}
+
+/* ------------------------------------------------------ ResNet avalanches */
+
+/* The ResNet, fixed before any run (docs/reproduce.md): the standard
+ * initialisation of a ResNet (relu, He sigma_w^2 = 2, no biases), 1D, C = 16
+ * channels, 128 sites, k = 3, pre-activation blocks of two convolutions with
+ * batch normalisation in training mode over B = 8 inputs; a unit is active
+ * when |h| > 3.5 s_l, s_l the standard deviation of layer l (the layer scope:
+ * layer-dependent thresholds); avalanches with the layer as time. Quick: 128
+ * networks of depth 50; full: 256 of depth 100. */
+static dnc_cnn_aval_opts resnet_setup(const dnc_reproduce_opts *o)
+{
+    dnc_cnn_aval_opts a = dnc_cnn_aval_opts_default();
+    dnc_cnn_config *net = &a.cnn.net;
+    net->channels = 16;
+    net->size_x = 128;
+    net->kernel = 3;
+    net->activation = DNC_ACT_RELU;
+    net->sigma_w = sqrt(2.0);
+    net->sigma_b = 0.0;
+    net->residual = true;
+    net->residual_alpha = 1.0;
+    net->block = 2;
+    net->norm = DNC_CNN_NORM_BATCH_TRAIN;
+    net->depth = o->quick ? 50 : 100;
+    net->seed = o->seed ? o->seed : 1;
+    a.cnn.batch = 8;
+    a.networks = o->quick ? 128 : 256;
+    a.rule = DNC_NET_PRE;
+    a.scope = DNC_SCOPE_LAYER;
+    a.threshold = 3.5;
+    a.analysis.seed = net->seed;
+    return a;
+}
+
+dnc_status dnc_ghavasieh_resnet(const dnc_reproduce_opts *o, dnc_claim *c)
+{
+    if (!o || !c)
+        return dnc_fail(DNC_EINVAL, "claim: no options or output");
+    dnc_cnn_aval_opts a = resnet_setup(o);
+    const dnc_cnn_config *net = &a.cnn.net;
+    header(c, "ResNet avalanches",
+           "ResNets with convolutions and batch normalisation, with layer-dependent "
+           "thresholds, have critical avalanches: exponents of a known class and the "
+           "crackling relation gamma = (alpha - 1)/(tau - 1) (deviation 0)");
+    if (!o->quiet)
+        fprintf(stderr, "  ghavasieh: ResNet avalanches (%zu networks, depth %zu)\n", a.networks,
+                net->depth);
+    dnc_cnn_aval_result r;
+    dnc_status st = dnc_cnn_avalanches(&a, &r);
+    if (st)
+        return st;
+    dnc_crackling_measurement m;
+    bool measured = false;
+    char why[256] = "";
+    st = dnc_crackling_measure(&r.av, &a.analysis, 200, net->seed, &m);
+    if (st == DNC_EINVAL || st == DNC_ENUM) { /* too few avalanches, no fit: a result */
+        snprintf(why, sizeof why, "%s", dnc_last_error());
+        dnc_clear_error();
+        st = DNC_OK;
+    } else {
+        measured = !st;
+    }
+    size_t cut = r.cut, seeded = r.seeded;
+    dnc_cnn_aval_result_free(&r);
+    if (st)
+        return st;
+    /* critical avalanches: exponents in some class (the family rule with every
+     * class in the family) and the crackling relation (dnc_claim_judge) */
+    dnc_uclass_match mt[16];
+    size_t nm = 0;
+    if (measured && (st = classify_measurement(&m, mt, &nm)))
+        return st;
+    const dnc_uclass_match *best = nm > 0 && mt[0].n > 0 ? &mt[0] : NULL;
+    dnc_verdict in_class = dnc_ghavasieh_family_verdict(best ? best->p_value : NAN, NAN);
+    dnc_claim_judge(c, measured && m.gamma_ok ? m.cr.difference : NAN,
+                    measured && m.gamma_ok ? m.err : NAN, 0.0, NAN);
+    dnc_verdict crackles = c->verdict;
+    if (in_class == DNC_VERDICT_NOT_SUPPORTED || crackles == DNC_VERDICT_NOT_SUPPORTED)
+        c->verdict = DNC_VERDICT_NOT_SUPPORTED;
+    else if (in_class == DNC_VERDICT_SUPPORTED && crackles == DNC_VERDICT_SUPPORTED)
+        c->verdict = DNC_VERDICT_SUPPORTED;
+    else
+        c->verdict = DNC_VERDICT_INCONCLUSIVE;
+    char crackle_rule[sizeof c->rule];
+    memcpy(crackle_rule, c->rule, sizeof crackle_rule);
+    snprintf(c->rule, sizeof c->rule,
+             "needs both: a class (best %s p = %.3g; >= %.4f in, < 0.0027 out) and "
+             "crackling (%.150s)",
+             best ? best->uclass->name : "(none)", best ? best->p_value : NAN,
+             DNC_CLASSIFY_TIE_P, crackle_rule);
+    int k = snprintf(c->detail, sizeof c->detail,
+                     "1D ResNet: relu, sigma_w^2 = 2, no biases, C 16, 128 sites, k 3, "
+                     "pre-activation blocks of two convolutions, batch norm in training mode "
+                     "over B 8, depth %zu, %zu networks; unit active when |h| > 3.5 x the "
+                     "layer's standard deviation; %zu trials, %zu still active at the last "
+                     "layer; ",
+                     net->depth, a.networks, seeded, cut);
+    if (k > 0 && (size_t)k < sizeof c->detail) {
+        if (!measured)
+            snprintf(c->detail + k, sizeof c->detail - (size_t)k, "not measured: %s", why);
+        else
+            snprintf(c->detail + k, sizeof c->detail - (size_t)k,
+                     "%zu avalanches; tau %.3f +- %.3f (S >= %g, %zu), alpha %.3f +- %.3f (T >= "
+                     "%g, %zu), gamma %.3f +- %.3f (T in [%g, %g], %zu durations)%s%s; "
+                     "(alpha-1)/(tau-1) = %.3f +- %.3f; deviation %.3f +- %.3f (bootstrap "
+                     "%.3f over %zu resamples)",
+                     m.count, m.tau, m.tau_err, m.size_xmin, m.size_tail, m.alpha, m.alpha_err,
+                     m.duration_xmin, m.duration_tail, m.gamma, m.gamma_err, m.gamma_tmin,
+                     m.gamma_tmax, m.gamma_durations, m.gamma_ok ? "" : ": ",
+                     m.gamma_ok ? "" : m.gamma_error, m.cr.predicted, m.cr.predicted_err,
+                     m.cr.difference, m.err, m.boot_err, m.boot_kept);
+    }
+    snprintf(c->command, sizeof c->command,
+             "dnncrit cnn --dims 1 --channels 16 --size-x 128 --kernel 3 --activation relu "
+             "--sigma-w 1.41421356 --sigma-b 0 --residual --block 2 --norm batch-train "
+             "--batch 8 --depth %zu --seed %llu --seeds %zu --avalanches --rule pre "
+             "--threshold-scope layer --aval-threshold 3.5 --crackling 200 --out resnet",
+             net->depth, (unsigned long long)net->seed, a.networks);
+    snprintf(c->note, sizeof c->note, "no figure: the avalanche distributions are in the CSVs "
+                                      "of the command");
     return DNC_OK;
 }

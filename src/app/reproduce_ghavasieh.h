@@ -20,6 +20,11 @@ dnc_status dnc_ghavasieh_dp(const dnc_reproduce_opts *o, dnc_claim *c);
  * (alpha - 1)/(tau - 1). */
 dnc_status dnc_ghavasieh_shape(const dnc_reproduce_opts *o, dnc_claim *c);
 
+/* ResNets with convolutions and batch normalisation, with layer-dependent
+ * thresholds, have critical avalanches: the crackling deviation of a
+ * standard-initialised 1D ResNet (dnc_cnn_avalanches) against 0. */
+dnc_status dnc_ghavasieh_resnet(const dnc_reproduce_opts *o, dnc_claim *c);
+
 /* The class-family rule (a documented variant of dnc_claim_judge for class
  * claims). p_in: the best classify p-value among the family's classes, p_out:
  * the best among the other classes (NAN: none compared):

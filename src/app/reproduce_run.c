@@ -63,7 +63,46 @@ static dnc_status make_stage(const char *out_dir, char **stage)
     return DNC_OK;
 }
 
-/* Moves (into != NULL) or deletes every file of the stage, then removes it. */
+/* Removes path: a file, or a folder with everything in it (links are
+ * removed, not followed). Best effort: what cannot be removed stays. */
+static void remove_tree(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *child = dnc_sweep_path(path, e->d_name);
+            if (child)
+                remove_tree(child);
+            free(child);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* Moves into `into` a file or folder of the stage; an earlier run's folder of
+ * the same name is replaced (rename replaces files, but not a folder that
+ * is not empty). */
+static int move_replacing(const char *from, const char *to)
+{
+    struct stat sf, st;
+    if (stat(from, &sf) == 0 && S_ISDIR(sf.st_mode) && lstat(to, &st) == 0 &&
+        S_ISDIR(st.st_mode))
+        remove_tree(to);
+    return rename(from, to);
+}
+
+/* Moves (into != NULL) or deletes every file and folder of the stage, then
+ * removes it. */
 static dnc_status empty_stage(const char *stage, const char *into)
 {
     DIR *d = opendir(stage);
@@ -78,10 +117,10 @@ static dnc_status empty_stage(const char *stage, const char *into)
         char *to = into ? dnc_sweep_path(into, e->d_name) : NULL;
         if (!from || (into && !to))
             st = st ? st : dnc_fail(DNC_ENOMEM, "out of memory");
-        else if (to && !st && rename(from, to) != 0)
+        else if (to && !st && move_replacing(from, to) != 0)
             st = dnc_fail(DNC_EIO, "cannot move '%s' to '%s'", from, to);
         if (from && (!to || st))
-            remove(from);
+            remove_tree(from);
         free(from);
         free(to);
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/reproduce_ghavasieh.h"
+#include "app/reproduce_ghavasieh_train.h"
 #include "app/reproduce_tamai_cnn.h"
 #include "app/reproduce_tamai_mlp.h"
 #include "app/reproduce_tamai_train.h"
@@ -28,14 +29,13 @@ static const dnc_study tamai2025 = {
     "available: the claims are those the README and docs/ensemble.md attribute to it)",
     tamai2025_claims, sizeof tamai2025_claims / sizeof tamai2025_claims[0]};
 
-/* Ghavasieh et al. (2025), arXiv:2509.22649; docs/reproduce.md. Two claims
- * wait for measurements on other branches, each one line here when it lands:
- *   {"susceptibility peak against learning", <claim fn>},
- *   {"ResNet avalanches", <claim fn>}. */
+/* Ghavasieh et al. (2025), arXiv:2509.22649; docs/reproduce.md. */
 static const dnc_study_claim ghavasieh2025_claims[] = {
     {"crackling relation", dnc_ghavasieh_crackling},
+    {"susceptibility peak against learning", dnc_ghavasieh_claim_learning},
     {"Barkhausen class", dnc_ghavasieh_barkhausen},
     {"DP class", dnc_ghavasieh_dp},
+    {"ResNet avalanches", dnc_ghavasieh_resnet},
     {"shape collapse", dnc_ghavasieh_shape},
 };
 
