@@ -122,7 +122,7 @@ static int run(void *ctx, const cli_command *cli, int argc, char **argv)
     cli_say(a->quiet, "%s (%s): %zu claims in %.0f s\n", cli->positional[0],
             a->quick ? "quick" : "full", r.n, r.wall_s);
     for (size_t i = 0; i < r.n; i++)
-        cli_say(a->quiet, "  %-24s %-14s measured %.4g +- %.2g (paper %.4g)\n", r.claims[i].claim,
+        cli_say(a->quiet, "  %-36s %-14s measured %.4g +- %.2g (paper %.4g)\n", r.claims[i].claim,
                 dnc_verdict_name(r.claims[i].verdict), r.claims[i].measured, r.claims[i].error,
                 r.claims[i].paper_value);
     cli_say(a->quiet, "wrote %s/claims.csv, %s/reproduce.json, %s/report.html%s\n", a->out_dir,

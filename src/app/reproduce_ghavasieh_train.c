@@ -156,8 +156,12 @@ dnc_status dnc_ghavasieh_claim_learning(const dnc_reproduce_opts *o, dnc_claim *
     if (!dir)
         return dnc_fail(DNC_ENOMEM, "out of memory");
     uint64_t seed = o->seed ? o->seed : 1;
+    predictor_size z = size_of(o->quick);
+    if (!o->quiet) /* the sweep's own tables would go to stdout: it runs quiet */
+        fprintf(stderr, "  ghavasieh: predictor study (%zu trainings of %zu epoch(s))\n",
+                sizeof rel / sizeof rel[0] * 4 * z.seeds, z.epochs);
     dnc_ghavasieh_predictor p;
-    dnc_status st = dnc_ghavasieh_predictor_run(dir, NULL, o->threads, o->quiet, o->quick, seed, &p);
+    dnc_status st = dnc_ghavasieh_predictor_run(dir, NULL, o->threads, true, o->quick, seed, &p);
     free(dir);
     if (st)
         return st;
@@ -166,7 +170,6 @@ dnc_status dnc_ghavasieh_claim_learning(const dnc_reproduce_opts *o, dnc_claim *
              "point: |Spearman(accuracy, |sigma_w - sigma_w^peak|)| > |Spearman(accuracy, "
              "|chi_1 - 1|)|");
     judge_difference(c, p.diff, &p.diff_ci);
-    predictor_size z = size_of(o->quick);
     snprintf(c->detail, sizeof c->detail,
              "%zu cells (tanh MLPs, sigma_w 0.6 .. 2.0 x critical, sigma_b 0.05 and 0.5, depth "
              "10 and 30, width %zu, %zu seed(s), %zu epoch(s) of SGD on %zu / %zu Fashion-MNIST "
