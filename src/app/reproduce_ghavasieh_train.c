@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "dnncrit/io.h"
+#include "dnncrit/plot.h"
 #include "dnncrit/sweep.h"
 #include "dnncrit/table.h"
 
@@ -78,49 +79,103 @@ static dnc_status run_sweep(const char *dir, const char *data_dir, int threads, 
     return st;
 }
 
+/* The columns of DIR/landscape.csv the claim uses: test accuracy, the
+ * distance to the susceptibility peak and |chi_1 - 1| (caller frees each). */
+typedef struct {
+    size_t n;
+    double *acc, *peak, *chi1;
+} landscape_cols;
+
+static void landscape_free(landscape_cols *l)
+{
+    free(l->acc);
+    free(l->peak);
+    free(l->chi1);
+    memset(l, 0, sizeof *l);
+}
+
+static dnc_status landscape_read(const char *dir, landscape_cols *l)
+{
+    memset(l, 0, sizeof *l);
+    char *path = dnc_sweep_path(dir, "landscape.csv");
+    if (!path)
+        return dnc_fail(DNC_ENOMEM, "out of memory");
+    dnc_table t = {0};
+    dnc_table_opts to = {.cells = DNC_TABLE_NUMBERS, .need_header = true};
+    dnc_status st = dnc_table_read(path, &to, &t);
+    free(path);
+    if (st)
+        return st;
+    long ca = dnc_table_col(&t, "test_acc_mean"), cp = dnc_table_col(&t, "abs_dist_susc_peak"),
+         cc = dnc_table_col(&t, "abs_chi1_minus_1");
+    l->acc = ca >= 0 ? dnc_table_column(&t, (size_t)ca) : NULL;
+    l->peak = cp >= 0 ? dnc_table_column(&t, (size_t)cp) : NULL;
+    l->chi1 = cc >= 0 ? dnc_table_column(&t, (size_t)cc) : NULL;
+    l->n = t.nrows;
+    if (!l->acc || !l->peak || !l->chi1) {
+        st = dnc_fail(DNC_EINVAL, "%s: landscape without test_acc_mean, abs_dist_susc_peak or "
+                                  "abs_chi1_minus_1", t.source ? t.source : dir);
+        landscape_free(l);
+    }
+    dnc_table_free(&t);
+    return st;
+}
+
 dnc_status dnc_ghavasieh_predictor_run(const char *dir, const char *data_dir, int threads,
                                        bool quiet, bool quick, uint64_t seed,
                                        dnc_ghavasieh_predictor *out)
 {
     memset(out, 0, sizeof *out);
     double t0 = dnc_wall_time();
+    landscape_cols l;
     dnc_status st = run_sweep(dir, data_dir, threads, quiet, quick, seed);
-    char *path = st ? NULL : dnc_sweep_path(dir, "landscape.csv");
-    if (!st && !path)
-        st = dnc_fail(DNC_ENOMEM, "out of memory");
-    dnc_table t = {0};
-    dnc_table_opts to = {.cells = DNC_TABLE_NUMBERS, .need_header = true};
     if (!st)
-        st = dnc_table_read(path, &to, &t);
-    free(path);
+        st = landscape_read(dir, &l);
     if (st)
         return st;
-    long ca = dnc_table_col(&t, "test_acc_mean"), cp = dnc_table_col(&t, "abs_dist_susc_peak"),
-         cc = dnc_table_col(&t, "abs_chi1_minus_1");
-    double *acc = ca >= 0 ? dnc_table_column(&t, (size_t)ca) : NULL;
-    double *peak = cp >= 0 ? dnc_table_column(&t, (size_t)cp) : NULL;
-    double *chi1 = cc >= 0 ? dnc_table_column(&t, (size_t)cc) : NULL;
-    if (!acc || !peak || !chi1)
-        st = dnc_fail(DNC_EINVAL, "%s: landscape without test_acc_mean, abs_dist_susc_peak or "
-                                  "abs_chi1_minus_1", t.source ? t.source : dir);
     dnc_predictor_ranking r;
-    const double *xs[2] = {peak, chi1};
+    const double *xs[2] = {l.peak, l.chi1};
     size_t nb;
+    st = dnc_predictors_rank(xs, 2, l.acc, l.n, 1000, seed, &r);
     if (!st)
-        st = dnc_predictors_rank(xs, 2, acc, t.nrows, 1000, seed, &r);
-    if (!st)
-        st = dnc_predictors_compare(peak, chi1, acc, t.nrows, 1000, seed, &nb, &out->diff,
+        st = dnc_predictors_compare(l.peak, l.chi1, l.acc, l.n, 1000, seed, &nb, &out->diff,
                                     &out->diff_ci);
     if (!st) {
-        out->cells = t.nrows;
+        out->cells = l.n;
         out->peak = r.corr[0];
         out->chi1 = r.corr[1];
         out->seconds = dnc_wall_time() - t0;
     }
-    free(acc);
-    free(peak);
-    free(chi1);
-    dnc_table_free(&t);
+    landscape_free(&l);
+    return st;
+}
+
+/* Test accuracy against each candidate, one panel each. */
+static dnc_status learning_figure(const dnc_reproduce_opts *o, dnc_claim *c, const char *dir,
+                                  const dnc_ghavasieh_predictor *p)
+{
+    landscape_cols l;
+    dnc_status st = landscape_read(dir, &l);
+    if (st)
+        return st;
+    dnc_figure *fig = dnc_figure_new("test accuracy against the two candidate predictors");
+    char t1[96], t2[96];
+    snprintf(t1, sizeof t1, "Spearman %.2f [%.2f, %.2f]", p->peak.spearman, p->peak.ci.lo,
+             p->peak.ci.hi);
+    snprintf(t2, sizeof t2, "Spearman %.2f [%.2f, %.2f]", p->chi1.spearman, p->chi1.ci.lo,
+             p->chi1.ci.hi);
+    dnc_plot_panel *a = fig ? dnc_figure_add_panel(fig, t1, "|σ_w - σ_w^{peak}|", "test accuracy")
+                            : NULL;
+    dnc_plot_panel *b = a ? dnc_figure_add_panel(fig, t2, "|χ_1 - 1|", "test accuracy") : NULL;
+    st = b ? DNC_OK : dnc_fail(DNC_ENOMEM, "out of memory");
+    if (!st)
+        st = dnc_panel_add_series(a, "cells", DNC_STYLE_POINTS, l.peak, l.acc, NULL, l.n);
+    if (!st)
+        st = dnc_panel_add_series(b, "cells", DNC_STYLE_POINTS, l.chi1, l.acc, NULL, l.n);
+    if (!st)
+        st = dnc_claim_figure(o, c, fig, "ghavasieh_learning.png");
+    dnc_figure_free(fig);
+    landscape_free(&l);
     return st;
 }
 
@@ -162,6 +217,8 @@ dnc_status dnc_ghavasieh_claim_learning(const dnc_reproduce_opts *o, dnc_claim *
                 sizeof rel / sizeof rel[0] * 4 * z.seeds, z.epochs);
     dnc_ghavasieh_predictor p;
     dnc_status st = dnc_ghavasieh_predictor_run(dir, NULL, o->threads, true, o->quick, seed, &p);
+    if (!st)
+        st = learning_figure(o, c, dir, &p);
     free(dir);
     if (st)
         return st;
@@ -185,7 +242,5 @@ dnc_status dnc_ghavasieh_claim_learning(const dnc_reproduce_opts *o, dnc_claim *
              "predictor_sweep",
              z.width, z.seeds, (unsigned long long)seed, z.epochs, z.train_size, z.test_size,
              z.susc_networks);
-    snprintf(c->note, sizeof c->note, "no figure: `dnncrit plot predictor_sweep/sweep.json` "
-                                      "draws the landscape and the predictor panel");
     return DNC_OK;
 }
