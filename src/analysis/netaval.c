@@ -223,6 +223,17 @@ dnc_status dnc_net_activity_mask(dnc_net_rule rule, dnc_threshold_scope scope, d
     return DNC_OK;
 }
 
+void dnc_net_mask_counts(const unsigned char *mask, size_t trials, size_t N, size_t L,
+                         size_t layer, double *A)
+{
+    for (size_t t = 0; t < trials; t++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < N; i++)
+            cnt += mask[t * N + i];
+        A[t * L + layer - 1] = (double)cnt;
+    }
+}
+
 typedef struct {
     const dnc_net_aval_opts *o;
     size_t n0;
@@ -248,12 +259,7 @@ static dnc_status observe(void *vctx, size_t layer, const double *H, size_t B, s
                                               o->net.activation, H, B, N, c->mask, c->work);
         if (st)
             return st;
-        for (size_t j = 0; j < I; j++) {
-            size_t cnt = 0;
-            for (size_t i = 0; i < N; i++)
-                cnt += c->mask[j * N + i];
-            c->A[j * L + layer - 1] = (double)cnt;
-        }
+        dnc_net_mask_counts(c->mask, I, N, L, layer, c->A);
         return DNC_OK;
     }
     /* the global scope as it has always been computed (bitwise) */

@@ -77,15 +77,9 @@ static dnc_status on_units(void *vctx, size_t layer, const double *H, size_t B, 
     size_t L = o->cnn.net.depth;
     dnc_status st = dnc_net_activity_mask(o->rule, o->scope, o->threshold,
                                           o->cnn.net.activation, H, B, N, c->mask, c->work);
-    if (st)
-        return st;
-    for (size_t b = 0; b < B; b++) {
-        size_t cnt = 0;
-        for (size_t i = 0; i < N; i++)
-            cnt += c->mask[b * N + i];
-        c->A[b * L + layer - 1] = (double)cnt;
-    }
-    return DNC_OK;
+    if (!st)
+        dnc_net_mask_counts(c->mask, B, N, L, layer, c->A);
+    return st;
 }
 
 static dnc_status on_sites(void *vctx, size_t layer, const double *rho_x, size_t S)
