@@ -114,6 +114,8 @@ static void normals(double bandwidth)
     /* writing the samples is the only memory traffic: 8 bytes each */
     printf("normals_bandwidth_fraction,0,0,%.3f,of triad\n", rate * 8e-9 / bandwidth);
     printf("normals_threads_1,0,0,%.4g,samples/s\n", yard_normal_rate(budget, 1));
+    printf("normals_ziggurat_threads_1,0,0,%.4g,samples/s\n",
+           yard_normal_rate_of(DNC_NORMALS_ZIGGURAT, budget, 1));
 }
 
 typedef struct {
@@ -203,9 +205,10 @@ static double dgemm_seconds(gemm_ctx *g, int threads)
 
 /* Propagation rate / DGEMM rate at the same thread count, paired. */
 static void paired_dgemm_fraction(size_t N, size_t B, dnc_product_kind product, int threads,
-                                  gemm_ctx *g)
+                                  dnc_normals normals, gemm_ctx *g)
 {
     prop_ctx c = prop_setup(N, B, product, 24); /* a quarter of propagation()'s work: many pairs */
+    c.o.net.normals = normals;
     double gflop = 2.0 * (double)g->n * (double)g->n * (double)g->n;
     double *r = malloc((size_t)pairs * sizeof *r);
     run_prop(&c); /* warm up (and learn the flop count) */
@@ -214,8 +217,23 @@ static void paired_dgemm_fraction(size_t N, size_t B, dnc_product_kind product, 
         r[i] = (c.flops / tp) / (gflop / tg);
     }
     char what[96];
-    snprintf(what, sizeof what, "paired_dgemm_fraction_%s_t%d", dnc_product_name(product),
-             threads);
+    snprintf(what, sizeof what, "paired_dgemm_fraction_%s_t%d%s", dnc_product_name(product),
+             threads, normals == DNC_NORMALS_ZIGGURAT ? "_ziggurat" : "");
+    print_ratios(what, N, B, r, pairs);
+    free(r);
+}
+
+/* time(Box-Muller weights) / time(ziggurat weights), paired, one thread. */
+static void paired_box_muller_over_ziggurat(size_t N, size_t B, dnc_product_kind product)
+{
+    prop_ctx bm = prop_setup(N, B, product, 24), zig = bm;
+    zig.o.net.normals = DNC_NORMALS_ZIGGURAT;
+    double *r = malloc((size_t)pairs * sizeof *r);
+    run_prop(&bm), run_prop(&zig);
+    for (int i = 0; i < pairs; i++)
+        r[i] = prop_seconds(&bm, 1) / prop_seconds(&zig, 1);
+    char what[96];
+    snprintf(what, sizeof what, "paired_box_muller_over_ziggurat_%s_t1", dnc_product_name(product));
     print_ratios(what, N, B, r, pairs);
     free(r);
 }
@@ -335,11 +353,18 @@ static void paired(const char *numpy_script)
     print_ratios("paired_dgemm_gflops_t1", g.n, 0, r1, n);
     print_ratios("paired_dgemm_gflops_t2", g.n, 0, r2, n);
     for (int p = 0; p <= 1; p++)
-        for (int t = 1; t <= 2; t++) {
-            paired_dgemm_fraction(1024, 256, (dnc_product_kind)p, t, &g);
-            paired_dgemm_fraction(2048, 256, (dnc_product_kind)p, t, &g);
-        }
+        for (int t = 1; t <= 2; t++)
+            for (int m = 0; m <= 1; m++) {
+                paired_dgemm_fraction(1024, 256, (dnc_product_kind)p, t, (dnc_normals)m, &g);
+                paired_dgemm_fraction(2048, 256, (dnc_product_kind)p, t, (dnc_normals)m, &g);
+            }
     free(g.A), free(g.B), free(g.C);
+    for (int p = 0; p <= 1; p++) {
+        paired_box_muller_over_ziggurat(512, 2, (dnc_product_kind)p);
+        paired_box_muller_over_ziggurat(1024, 256, (dnc_product_kind)p);
+    }
+    if (getenv("PAIRED_DGEMM_ONLY")) /* the yardsticks, fractions and normals ratios alone */
+        return;
     openblas_set_num_threads(saved_blas);
     for (int p = 0; p <= 1; p++) {
         paired_two_vs_one(512, 2, (dnc_product_kind)p, "idle");

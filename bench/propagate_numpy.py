@@ -96,20 +96,29 @@ def paired_report(ours):
     print("\nPaired, interleaved (A, B, A, B, ... in one process; median and range over the pairs):\n")
     print(f"DGEMM (OpenBLAS, n = 2048) GFLOP/s: 1 thread {cell('paired_dgemm_gflops_t1', 2048, 0, '{:.1f}')}, "
           f"2 threads {cell('paired_dgemm_gflops_t2', 2048, 0, '{:.1f}')}\n")
-    print("| width N | batch B | product | threads | propagation rate / DGEMM rate at the same thread count |")
-    print("|---:|---:|---|---:|---:|")
+    print("| width N | batch B | product | threads | propagation rate / DGEMM rate at the same thread count "
+          "| the same, --normals ziggurat |")
+    print("|---:|---:|---|---:|---:|---:|")
     for n in (1024, 2048):
         for prod in ("openblas", "portable"):
             for t in (1, 2):
-                print(f"| {n} | 256 | {prod} | {t} | {cell(f'paired_dgemm_fraction_{prod}_t{t}', n, 256, pct)} |")
-    gen1, dg1 = ours.get(("normals_threads_1", 0, 0)), ours.get(("paired_dgemm_gflops_t1", 2048, 0))
-    if gen1 and dg1:
-        # per weight: 2 B flops at the DGEMM rate, plus one Gaussian draw
-        t_gemm, t_gen = 2 * 256 / (dg1 * 1e9), 1 / gen1
-        print(f"\nCeiling set by drawing the weights alone (B = 256, one thread): a weight costs "
-              f"{t_gemm * 1e9:.1f} ns of DGEMM (2 B flops at {dg1:.1f} GFLOP/s) and {t_gen * 1e9:.1f} ns "
-              f"to draw ({gen1:.3g} normals/s), so at most {t_gemm / (t_gemm + t_gen):.0%} of the DGEMM rate "
-              "before any other cost.")
+                print(f"| {n} | 256 | {prod} | {t} | {cell(f'paired_dgemm_fraction_{prod}_t{t}', n, 256, pct)} "
+                      f"| {cell(f'paired_dgemm_fraction_{prod}_t{t}_ziggurat', n, 256, pct)} |")
+    dg1 = ours.get(("paired_dgemm_gflops_t1", 2048, 0))
+    for key, name in (("normals_threads_1", "Box-Muller"), ("normals_ziggurat_threads_1", "ziggurat")):
+        gen1 = ours.get((key, 0, 0))
+        if gen1 and dg1:
+            # per weight: 2 B flops at the DGEMM rate, plus one Gaussian draw
+            t_gemm, t_gen = 2 * 256 / (dg1 * 1e9), 1 / gen1
+            print(f"\nCeiling set by drawing the weights alone ({name}, B = 256, one thread): a weight costs "
+                  f"{t_gemm * 1e9:.1f} ns of DGEMM (2 B flops at {dg1:.1f} GFLOP/s) and {t_gen * 1e9:.1f} ns "
+                  f"to draw ({gen1:.3g} normals/s), so at most {t_gemm / (t_gemm + t_gen):.0%} of the DGEMM rate "
+                  "before any other cost.")
+    print("\n| width N | batch B | product | time(Box-Muller weights) / time(ziggurat weights), 1 thread |")
+    print("|---:|---:|---|---:|")
+    for n, b in ((512, 2), (1024, 256)):
+        for prod in ("openblas", "portable"):
+            print(f"| {n} | {b} | {prod} | {cell(f'paired_box_muller_over_ziggurat_{prod}_t1', n, b)} |")
     print("\n| width N | batch B | product | time(1 thread) / time(2 threads) | same, beside an extra busy-loop process |")
     print("|---:|---:|---|---:|---:|")
     for n, b in ((512, 2), (1024, 256)):
@@ -158,6 +167,9 @@ def report(ours_path, numpy_path):
     print("|---|---:|---:|")
     print(f"| dnncrit dnc_normal_fill, {threads} threads | {ours_all:.3g} | 1 |")
     print(f"| dnncrit dnc_normal_fill, 1 thread | {ours_one:.3g} | {ours_all / ours_one:.2f} |")
+    zig_one = ours.get(("normals_ziggurat_threads_1", 0, 0))
+    if zig_one:
+        print(f"| dnncrit ziggurat (dnc_ziggurat_fill_at), 1 thread | {zig_one:.3g} | {ours_all / zig_one:.2f} |")
     print(f"| numpy default_rng().standard_normal | {gen:.3g} | {ours_all / gen:.2f} |")
     print(f"| numpy.random.standard_normal (legacy) | {legacy:.3g} | {ours_all / legacy:.2f} |")
     paired_report(ours)

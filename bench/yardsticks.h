@@ -1,6 +1,6 @@
 /* The machine's own yardsticks, measured in the same run as a benchmark:
  * the best time of a call, STREAM-like triad bandwidth and the Philox
- * Gaussian generation rate (dnc_normal_fill). Shared by bench/bench_*.c. */
+ * Gaussian generation rates (dnc_normals_fill_at). Shared by bench/bench_*.c. */
 #ifndef DNNCRIT_BENCH_YARDSTICKS_H
 #define DNNCRIT_BENCH_YARDSTICKS_H
 
@@ -64,18 +64,20 @@ typedef struct {
     size_t n;
     double *x;
     uint32_t layer;
+    dnc_normals method;
 } yard_fill_ctx;
 
 static inline void yard_run_fill(void *p)
 {
     yard_fill_ctx *f = p;
-    dnc_normal_fill(7, DNC_STREAM_WEIGHT, f->layer++, 0, f->x, f->n);
+    dnc_normals_fill_at(f->method, 7, DNC_STREAM_WEIGHT, f->layer++, 0, 0, f->x, f->n);
 }
 
-/* dnc_normal_fill's rate on `threads` threads (0: all), samples/s. */
-static inline double yard_normal_rate(double budget, int threads)
+/* The rate of normal stream `method` on `threads` threads (0: all),
+ * samples/s, filling 2^24 at a time. */
+static inline double yard_normal_rate_of(dnc_normals method, double budget, int threads)
 {
-    yard_fill_ctx f = {(size_t)1 << 24, NULL, 0};
+    yard_fill_ctx f = {(size_t)1 << 24, NULL, 0, method};
     f.x = malloc(f.n * sizeof(double));
     memset(f.x, 0, f.n * sizeof(double));
     int saved = omp_get_max_threads();
@@ -85,6 +87,12 @@ static inline double yard_normal_rate(double budget, int threads)
     omp_set_num_threads(saved);
     free(f.x);
     return (double)f.n / t;
+}
+
+/* dnc_normal_fill's (Box-Muller's) rate on `threads` threads (0: all). */
+static inline double yard_normal_rate(double budget, int threads)
+{
+    return yard_normal_rate_of(DNC_NORMALS_BOX_MULLER, budget, threads);
 }
 
 #endif

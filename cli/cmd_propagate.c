@@ -19,7 +19,7 @@ typedef struct {
     dnc_mlp_config net;
     size_t batch, threads, networks;
     double input_q, input_c, residual_alpha;
-    const char *inputs, *corr, *product, *device, *engine, *out, *weights;
+    const char *inputs, *corr, *product, *device, *engine, *out, *weights, *normals;
     bool lyapunov, quiet;
 } prop_args;
 
@@ -76,6 +76,12 @@ static dnc_status options_from_args(const prop_args *a, dnc_propagate_opts *o)
     o->residual_alpha = a->residual_alpha;
     o->quiet = a->quiet;
     dnc_status st = parse_corr(a->corr, &o->corr);
+    if (!st && dnc_normals_parse(a->normals, &o->net.normals))
+        st = dnc_fail(DNC_EINVAL, "--normals must be 'box-muller' or 'ziggurat', got '%s'",
+                      a->normals);
+    if (!st && a->weights && o->net.normals != DNC_NORMALS_BOX_MULLER)
+        st = dnc_fail(DNC_EINVAL, "--normals sets how weights are drawn, and --weights reads "
+                                  "them from a file: give one of the two");
     if (!st && (st = dnc_product_parse(a->product, &o->product)))
         st = dnc_fail(DNC_EINVAL, "--product must be 'openblas' or 'portable', got '%s'",
                       a->product);
@@ -117,6 +123,7 @@ static void add_config(cJSON *root, const prop_args *a, const dnc_propagate_opts
     if (a->weights) { /* the weights are the file's, not drawn */
         cJSON_DeleteItemFromObject(c, "sigma_w");
         cJSON_DeleteItemFromObject(c, "sigma_b");
+        cJSON_DeleteItemFromObject(c, "normals");
         cJSON_AddStringToObject(c, "weights", a->weights);
     }
     cJSON_AddNumberToObject(c, "batch", (double)o->batch);
@@ -221,7 +228,8 @@ int cmd_propagate(int argc, char **argv)
         .input_q = 1.0, .input_c = 0.5, .residual_alpha = 0.0,
         .inputs = NULL, .corr = "pre", .product = "openblas", .device = "cpu",
         .engine = "explicit", .networks = 1,
-        .out = "propagate", .weights = NULL, .lyapunov = false, .quiet = false,
+        .out = "propagate", .weights = NULL, .normals = "box-muller", .lyapunov = false,
+        .quiet = false,
     };
     cli_opt opts[] = {
         CLI_PARAM_HELP(dnc_net_param_width, &a.net.width, "units per hidden layer N"),
@@ -231,6 +239,7 @@ int cmd_propagate(int argc, char **argv)
         CLI_PARAM(dnc_net_param_sigma_w, &a.net.sigma_w),
         CLI_PARAM(dnc_net_param_sigma_b, &a.net.sigma_b),
         CLI_PARAM_HELP(dnc_net_param_seed, &a.net.seed, "random seed (weights, biases, inputs, tangent)"),
+        CLI_PARAM(dnc_net_param_normals, &a.normals),
         CLI_OPT("batch", CLI_OPT_SIZE, &a.batch, "number of generated inputs B"),
         CLI_OPT("input-q", CLI_OPT_DOUBLE, &a.input_q, "variance per component of generated inputs"),
         CLI_OPT("input-c", CLI_OPT_DOUBLE, &a.input_c, "correlation between generated inputs"),

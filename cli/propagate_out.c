@@ -110,6 +110,7 @@ void cli_json_add_net(cJSON *obj, const dnc_mlp_config *net)
     cJSON_AddStringToObject(obj, "activation", dnc_activation_name(net->activation));
     cJSON_AddNumberToObject(obj, "sigma_w", net->sigma_w);
     cJSON_AddNumberToObject(obj, "sigma_b", net->sigma_b);
+    cJSON_AddStringToObject(obj, "normals", dnc_normals_name(net->normals));
     if (net->seed <= ((uint64_t)1 << 53)) {
         cJSON_AddNumberToObject(obj, "seed", (double)net->seed);
     } else { /* beyond the exact range of a JSON number */

@@ -343,6 +343,36 @@ static void test_bitwise_identical_over_threads_and_reruns(void **state)
     check_identical_over_threads(DNC_PRODUCT_OPENBLAS);
 }
 
+/* The ziggurat weights (--normals ziggurat): the network is the rows of
+ * dnc_ziggurat_fill_at scaled by sigma_w / sqrt(fan_in), the engine
+ * propagates it as the naive loop does, and its promises over threads
+ * are those of the Box-Muller networks. */
+static void test_ziggurat_networks(void **state)
+{
+    (void)state;
+    dnc_propagate_opts o = small_opts();
+    o.net.normals = DNC_NORMALS_ZIGGURAT;
+    size_t N = o.net.width, n0 = dnc_mlp_input_width(&o.net);
+    double *W = malloc(N * n0 * sizeof *W), *row = malloc(n0 * sizeof *row);
+    dnc_mlp_layer_weights(&o.net, 1, W);
+    for (size_t r = 0; r < N; r++) {
+        dnc_ziggurat_fill_at(o.net.seed, DNC_STREAM_WEIGHT, 1, (uint32_t)r, 0, row, n0);
+        for (size_t j = 0; j < n0; j++)
+            assert_true(W[r * n0 + j] == row[j] * (o.net.sigma_w / sqrt((double)n0)));
+    }
+    double *Wb = malloc(N * n0 * sizeof *Wb);
+    o.net.normals = DNC_NORMALS_BOX_MULLER;
+    dnc_mlp_layer_weights(&o.net, 1, Wb);
+    assert_true(memcmp(W, Wb, N * n0 * sizeof *W) != 0);
+    o.net.normals = DNC_NORMALS_ZIGGURAT;
+    check_against_naive(o);
+    dnc_propagate_opts d = determinism_opts();
+    d.net.normals = DNC_NORMALS_ZIGGURAT;
+    check_identical_over_threads_at(d, DNC_PRODUCT_PORTABLE, 5);
+    check_identical_over_threads_at(d, DNC_PRODUCT_OPENBLAS, 96);
+    free(W), free(Wb), free(row);
+}
+
 /* The same at batch sizes where every loop of the CPU engine runs on
  * threads (large-batch weight blocks; bias, activation and Gram split over
  * threads: see the thresholds in cpu_engine.c), with post-activation
@@ -672,6 +702,20 @@ static void test_invalid_options(void **state)
     assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
     assert_non_null(strstr(dnc_last_error(), "product"));
     o = small_opts();
+    o.net.normals = (dnc_normals)7;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EINVAL);
+    assert_non_null(strstr(dnc_last_error(), "normal transform"));
+    o = small_opts();
+    o.net.normals = DNC_NORMALS_ZIGGURAT;
+    o.engine = DNC_ENGINE_ENSEMBLE;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EUNSUPPORTED);
+    assert_non_null(strstr(dnc_last_error(), "ensemble engine draws none"));
+    o = small_opts();
+    o.net.normals = DNC_NORMALS_ZIGGURAT;
+    o.device = DNC_DEVICE_CUDA;
+    assert_int_equal(dnc_propagate(&o, &r), DNC_EUNSUPPORTED);
+    assert_non_null(strstr(dnc_last_error(), "Box-Muller normals only"));
+    o = small_opts();
     double X[3 * 23] = {0};
     X[40] = NAN;
     o.inputs = X;
@@ -898,6 +942,7 @@ static void test_cli_bad_input(void **state)
     expect_cli_failure(NULL, "--activation tanhh", "tanhh");
     expect_cli_failure(NULL, "--corr middle", "--corr");
     expect_cli_failure(NULL, "--product mkl", "--product");
+    expect_cli_failure(NULL, "--normals polar", "--normals must be 'box-muller' or 'ziggurat'");
     expect_cli_failure(NULL, "--residual-alpha -1", "residual_alpha");
     const char *bad_config[][2] = {{"c.cfg", "width = 8\nthis line is malformed\n"}, {NULL, NULL}};
     expect_cli_failure(bad_config, "--config c.cfg", "c.cfg:2");
@@ -968,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_matches_naive_large_batch),
         cmocka_unit_test(test_bitwise_identical_over_threads_and_reruns),
         cmocka_unit_test(test_bitwise_identical_over_threads_large_batch),
+        cmocka_unit_test(test_ziggurat_networks),
         cmocka_unit_test(test_bitwise_identical_over_batch_splits),
         cmocka_unit_test(test_openblas_batch_splits_where_measured),
         cmocka_unit_test(test_provider_reproduces_generated_weights),

@@ -16,6 +16,7 @@ DNC_BEGIN_DECLS
 #include "dnncrit/activation.h"
 #include "dnncrit/error.h"
 #include "dnncrit/param.h"
+#include "dnncrit/rng.h"
 
 #define DNC_MAX_WIDTH ((size_t)1 << 20)
 #define DNC_MAX_DEPTH ((size_t)1 << 20)
@@ -28,6 +29,10 @@ typedef struct {
     double sigma_w; /* standard deviation scale of the weights */
     double sigma_b; /* standard deviation of the biases */
     uint64_t seed;
+    /* how the Philox bits of the weights and biases become normals:
+     * Box-Muller (0, the default) or the faster ziggurat, whose networks
+     * are other draws from the same distribution (dnncrit/rng.h) */
+    dnc_normals normals;
 } dnc_mlp_config;
 
 /* The network and initialisation parameters, declared once: key, type,
@@ -49,9 +54,15 @@ typedef struct {
     {"sigma_b", DNC_PARAM_DOUBLE, (def), "bias standard deviation", "[0,inf)"}
 #define DNC_NET_PARAM_SEED(def)                                                              \
     {"seed", DNC_PARAM_U64, (def), "Philox key of the network and inputs", NULL}
+#define DNC_NET_PARAM_NORMALS(def)                                                           \
+    {"normals", DNC_PARAM_CHOICE, (def),                                                    \
+     "normal transform of the weights and biases: box-muller, or ziggurat (faster; other "  \
+     "numbers from the same distribution)",                                                 \
+     "box-muller,ziggurat"}
 
 /* The declarations with the library's defaults (src/models/network_params.c):
- * N = 256, L = 100, N0 = 0 (same as N), tanh, sigma_w = 1, sigma_b = 0, seed 1. */
+ * N = 256, L = 100, N0 = 0 (same as N), tanh, sigma_w = 1, sigma_b = 0, seed 1,
+ * Box-Muller normals. */
 extern const dnc_param dnc_net_param_width;
 extern const dnc_param dnc_net_param_depth;
 extern const dnc_param dnc_net_param_input_width;
@@ -59,6 +70,7 @@ extern const dnc_param dnc_net_param_activation;
 extern const dnc_param dnc_net_param_sigma_w;
 extern const dnc_param dnc_net_param_sigma_b;
 extern const dnc_param dnc_net_param_seed;
+extern const dnc_param dnc_net_param_normals;
 
 /* The configuration of the declared defaults (dnc_net_param_*). */
 dnc_mlp_config dnc_mlp_config_default(void);

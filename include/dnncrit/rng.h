@@ -41,6 +41,25 @@ void dnc_normal_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, dou
 /* Same sequence, starting at element `offset` (any offset). */
 void dnc_normal_fill_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, size_t offset,
                         double *out, size_t n);
+/* A second normal stream, by the ziggurat (Marsaglia & Tsang 2000, 256
+ * layers, Doornik's layout; docs/propagation.md, "Normal streams"): element
+ * e takes 64 bits of Philox block e/2 of its own counter domain, and the
+ * ~0.7 % of elements outside the ziggurat's rectangles take further blocks
+ * addressed by e. Two to three times the Box-Muller rate; different
+ * numbers, the same on every CPU. `stream` must be below 2^16 (its upper
+ * bits name the counter domains); at most 2^32 elements per (stream, a, b). */
+void dnc_ziggurat_fill_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, size_t offset,
+                          double *out, size_t n);
+
+/* Which transform turns Philox bits into normals. Box-Muller (0) is the
+ * default everywhere; the ziggurat is opt-in, and changes every number. */
+typedef enum { DNC_NORMALS_BOX_MULLER = 0, DNC_NORMALS_ZIGGURAT = 1 } dnc_normals;
+void dnc_normals_fill_at(dnc_normals method, uint64_t seed, uint32_t stream, uint32_t a,
+                         uint32_t b, size_t offset, double *out, size_t n);
+const char *dnc_normals_name(dnc_normals method); /* "box-muller", "ziggurat" */
+/* 0, or -1 for a name that is neither */
+int dnc_normals_parse(const char *name, dnc_normals *method);
+
 /* Uniform numbers in the open interval (0, 1), 53-bit resolution,
  * element i taken from block i/2. */
 void dnc_uniform_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, double *out,

@@ -57,7 +57,7 @@ class MlpConfig(Struct):
     _fields_ = [("width", ctypes.c_size_t), ("depth", ctypes.c_size_t),
                 ("input_width", ctypes.c_size_t), ("activation", ctypes.c_int),
                 ("sigma_w", ctypes.c_double), ("sigma_b", ctypes.c_double),
-                ("seed", ctypes.c_uint64)]
+                ("seed", ctypes.c_uint64), ("normals", ctypes.c_int)]
 
 
 class PropagateOpts(Struct):

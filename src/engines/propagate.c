@@ -122,6 +122,14 @@ dnc_status dnc_propagate_validate(const dnc_propagate_opts *o)
                         o->residual_alpha);
     if ((est = dnc_param_check_double(&dnc_propagate_param_field, "the field h", o->field)))
         return est;
+    if (o->net.normals != DNC_NORMALS_BOX_MULLER && o->device == DNC_DEVICE_CUDA)
+        return dnc_fail(DNC_EUNSUPPORTED, "the CUDA backend draws Box-Muller normals only: use "
+                                          "--device cpu with --normals %s",
+                        dnc_normals_name(o->net.normals));
+    if (o->net.normals != DNC_NORMALS_BOX_MULLER && o->engine == DNC_ENGINE_ENSEMBLE)
+        return dnc_fail(DNC_EUNSUPPORTED, "--normals %s sets how the weights are drawn, and the "
+                                          "ensemble engine draws none: use the explicit engine",
+                        dnc_normals_name(o->net.normals));
     if (o->field != 0 && o->engine == DNC_ENGINE_ENSEMBLE)
         return dnc_fail(DNC_EUNSUPPORTED, "the ensemble engine takes no external field (got h = "
                                           "%g): use the explicit engine",

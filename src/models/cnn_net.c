@@ -114,13 +114,13 @@ size_t dnc_cnn_fan_in(const dnc_cnn_config *cfg, size_t layer)
 
 void dnc_cnn_block_weights(const dnc_cnn_config *cfg, size_t layer, size_t conv, double *W)
 {
-    dnc_network_weight_rows(cfg->seed, layer, conv * cfg->channels, cfg->channels,
+    dnc_network_weight_rows(cfg->seed, DNC_NORMALS_BOX_MULLER, layer, conv * cfg->channels, cfg->channels,
                             dnc_cnn_fan_in(cfg, layer), cfg->sigma_w, W);
 }
 
 void dnc_cnn_block_bias(const dnc_cnn_config *cfg, size_t layer, size_t conv, double *b)
 {
-    dnc_network_bias_range(cfg->seed, layer, conv * cfg->channels, cfg->channels, cfg->sigma_b,
+    dnc_network_bias_range(cfg->seed, DNC_NORMALS_BOX_MULLER, layer, conv * cfg->channels, cfg->channels, cfg->sigma_b,
                            b);
 }
 
@@ -137,14 +137,14 @@ void dnc_cnn_layer_bias(const dnc_cnn_config *cfg, size_t layer, double *b)
 void dnc_cnn_local_weights(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
                            double *W)
 {
-    dnc_network_weight_rows(cfg->seed, layer, site0 * cfg->channels, nsites * cfg->channels,
+    dnc_network_weight_rows(cfg->seed, DNC_NORMALS_BOX_MULLER, layer, site0 * cfg->channels, nsites * cfg->channels,
                             dnc_cnn_fan_in(cfg, layer), cfg->sigma_w, W);
 }
 
 void dnc_cnn_local_bias(const dnc_cnn_config *cfg, size_t layer, size_t site0, size_t nsites,
                         double *b)
 {
-    dnc_network_bias_range(cfg->seed, layer, site0 * cfg->channels, nsites * cfg->channels,
+    dnc_network_bias_range(cfg->seed, DNC_NORMALS_BOX_MULLER, layer, site0 * cfg->channels, nsites * cfg->channels,
                            cfg->sigma_b, b);
 }
 

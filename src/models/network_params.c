@@ -13,6 +13,7 @@ const dnc_param dnc_net_param_activation = DNC_NET_PARAM_ACTIVATION("tanh");
 const dnc_param dnc_net_param_sigma_w = DNC_NET_PARAM_SIGMA_W("1");
 const dnc_param dnc_net_param_sigma_b = DNC_NET_PARAM_SIGMA_B("0");
 const dnc_param dnc_net_param_seed = DNC_NET_PARAM_SEED("1");
+const dnc_param dnc_net_param_normals = DNC_NET_PARAM_NORMALS("box-muller");
 
 /* The declared defaults are constants that parse (tests/test_param.c), so
  * the statuses below are never errors. */
@@ -40,6 +41,7 @@ dnc_mlp_config dnc_mlp_config_default(void)
         .sigma_w = double_default(&dnc_net_param_sigma_w),
         .sigma_b = double_default(&dnc_net_param_sigma_b),
         .seed = integer_default(&dnc_net_param_seed),
+        .normals = DNC_NORMALS_BOX_MULLER,
     };
     (void)dnc_activation_parse(dnc_net_param_activation.default_value, &c.activation);
     return c;
@@ -70,5 +72,7 @@ dnc_status dnc_mlp_config_validate(const dnc_mlp_config *cfg)
         (st = dnc_param_check_integer(&dnc_net_param_input_width, "input width",
                                       cfg->input_width)))
         return st;
+    if (cfg->normals != DNC_NORMALS_BOX_MULLER && cfg->normals != DNC_NORMALS_ZIGGURAT)
+        return dnc_fail(DNC_EINVAL, "invalid normal transform code %d", (int)cfg->normals);
     return dnc_network_validate_init(cfg->activation, cfg->sigma_w, cfg->sigma_b);
 }

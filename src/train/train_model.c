@@ -274,11 +274,12 @@ static dnc_status initialise(dnc_mlp_model *m)
          * normal sequence (seed, WEIGHT, l, o) of length fan_in. */
         double scale = net->sigma_w / sqrt((double)fi);
         for (size_t o = 0; o < fo; o++) {
-            dnc_normal_fill(net->seed, DNC_STREAM_WEIGHT, (uint32_t)l, (uint32_t)o, W + o * fi, fi);
+            dnc_normals_fill_at(net->normals, net->seed, DNC_STREAM_WEIGHT, (uint32_t)l,
+                                (uint32_t)o, 0, W + o * fi, fi);
             for (size_t j = 0; j < fi; j++)
                 W[o * fi + j] *= scale;
         }
-        dnc_normal_fill(net->seed, DNC_STREAM_BIAS, (uint32_t)l, 0, b, fo);
+        dnc_normals_fill_at(net->normals, net->seed, DNC_STREAM_BIAS, (uint32_t)l, 0, 0, b, fo);
         for (size_t i = 0; i < fo; i++)
             b[i] *= net->sigma_b;
     }
