@@ -94,7 +94,8 @@ def meanfield_trajectory(activation, sigma_w, sigma_b, q_in, c_in, depth):
 
 def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh", batch=2,
               input_q=1.0, input_c=0.5, inputs=None, seed=1, lyapunov=False,
-              residual_alpha=0.0, engine="explicit", networks=1, input_width=0, weights=None):
+              residual_alpha=0.0, engine="explicit", networks=1, input_width=0, weights=None,
+              normals="box-muller"):
     """Finite-width propagation (dnncrit propagate): per layer q, c, rho (and the
     Lyapunov growth), as numpy arrays. `inputs` (B x N0) replaces the generated
     batch. networks > 1: means over networks seed..seed+networks-1 with standard
@@ -102,7 +103,9 @@ def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh",
     ensemble of networks without weights (docs/ensemble.md). weights=PATH runs
     your own network instead (propagate --weights: the Linear layers of a
     safetensors, .npz or .npy file; width, depth, sigma_w and sigma_b then come
-    from the file; a readout of another width is left out, out["dropped_readout"])."""
+    from the file; a readout of another width is left out, out["dropped_readout"]).
+    normals="ziggurat" draws the weights and biases with the faster ziggurat
+    (propagate --normals; another network of the same ensemble)."""
     o = lib.dnc_propagate_opts_default()
     o.net.width, o.net.depth, o.net.input_width = width, depth, input_width
     o.net.activation = _activation(activation)
@@ -112,6 +115,10 @@ def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh",
     kind = ctypes.c_int()
     check(lib.dnc_engine_kind_parse(engine.encode(), ctypes.byref(kind)))
     o.engine = kind.value
+    method = ctypes.c_int()
+    if lib.dnc_normals_parse(normals.encode(), ctypes.byref(method)) != 0:
+        raise ValueError(f"normals must be 'box-muller' or 'ziggurat', got {normals!r}")
+    o.net.normals = method.value
     X = None
     w = ctypes.c_void_p()
     if weights is not None:

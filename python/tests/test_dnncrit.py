@@ -56,6 +56,19 @@ class Propagate(unittest.TestCase):
         for k in ("q", "c", "rho", "lyap"):
             np.testing.assert_array_equal(py[k], cli[k])  # CSV holds 17 digits: exact
 
+    def test_ziggurat_networks_match_the_command_line(self):
+        with tempfile.TemporaryDirectory() as d:
+            run_cli("propagate", "--width", "64", "--depth", "6", "--sigma-w", "1.3",
+                    "--normals", "ziggurat", "--quiet", "--out", os.path.join(d, "z"))
+            cli = read_csv(os.path.join(d, "z.csv"))
+        py = dnncrit.propagate(width=64, depth=6, sigma_w=1.3, normals="ziggurat")
+        bm = dnncrit.propagate(width=64, depth=6, sigma_w=1.3)
+        for k in ("q", "c", "rho"):
+            np.testing.assert_array_equal(py[k], cli[k])
+        self.assertFalse(np.array_equal(py["q"], bm["q"]))  # another network
+        with self.assertRaises(ValueError):
+            dnncrit.propagate(width=8, depth=2, normals="polar")
+
     def test_networks_and_ensemble(self):
         r = dnncrit.propagate(width=32, depth=8, sigma_w=1.5, sigma_b=0.3, networks=6,
                               engine="ensemble", lyapunov=True)
