@@ -29,7 +29,7 @@ static double tail(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uint32
  * logarithm: the point is below the chord when v d < x_i - x (d = x_i -
  * x_{i+1}), and the density stays within zig_band[i] (in units of v d) of
  * the chord, above it where it is concave, below where it is convex. */
-static int below_density(uint32_t i, double x, double v)
+int dnc_zig_below_density(uint32_t i, double x, double v)
 {
     double vd = v * (zig_x[i] - zig_x[i + 1]), room = zig_x[i] - x;
     if (zig_shape[i] > 0) {
@@ -63,7 +63,7 @@ double dnc_zig_rejected(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, u
             return with_sign(lo, tail(k0, k1, stream, a, b, e));
         uint32_t w[4] = {e, a, b, stream | ZIG_RETRY | (k & 0xFFFu) << 16};
         philox10(k0, k1, w);
-        if (below_density(i, x, u01_open(w[2], w[3])))
+        if (dnc_zig_below_density(i, x, u01_open(w[2], w[3])))
             return with_sign(lo, x);
         hi = w[0];
         lo = w[1];

@@ -30,6 +30,11 @@
 #define ZIG_SIGN_SHIFT 10
 _Static_assert(ZIG_LAYERS == ZIG_LAYER_MASK + 1, "the layer bits address every layer");
 
+/* Whether the point (x, f_i + v (f_{i+1} - f_i)) of layer i's wedge
+ * (1 <= i < ZIG_LAYERS, x_{i+1} <= x <= x_i, 0 <= v <= 1) lies below the
+ * density exp(-x^2/2). */
+int dnc_zig_below_density(uint32_t i, double x, double v);
+
 /* The element with main words (hi, lo) whose rectangle test failed. */
 double dnc_zig_rejected(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uint32_t b,
                         uint32_t e, uint32_t hi, uint32_t lo);
