@@ -6,8 +6,9 @@
 #   BUILD_DIR defaults to build-cuda, configured with the CUDA backend when
 #   nvcc is found (/usr/local/cuda/bin or PATH), without it otherwise.
 set -euo pipefail
+source "$(dirname "$0")/build_dir.sh"
+build=$(dnc_build_dir "${1:-}" build-cuda)
 cd "$(dirname "$0")/.."
-build=${1:-build-cuda}
 max_width=${2:-8192}
 cuda=OFF
 if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then cuda=ON; fi

@@ -12,8 +12,9 @@
 #   threads spinning at a barrier take the core their partner needs; on
 #   2 cores at load 20 that made 2 threads 2.7x slower than 1).
 set -euo pipefail
+source "$(dirname "$0")/build_dir.sh"
+build=$(dnc_build_dir "${1:-}" build)
 cd "$(dirname "$0")/.."
-build=${1:-build}
 if [ ! -x "$build/bench/bench_ensemble" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$build" -j2 --target bench_ensemble >/dev/null

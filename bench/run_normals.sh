@@ -6,8 +6,9 @@
 # one process each, and the median over rounds of each ratio with quartiles.
 # usage: bench/run_normals.sh [BUILD_DIR]   (ROUNDS=9, SIZE=65536)
 set -euo pipefail
+source "$(dirname "$0")/build_dir.sh"
+build=$(dnc_build_dir "${1:-}" build)
 cd "$(dirname "$0")/.."
-build=${1:-build}
 rounds=${ROUNDS:-9}
 size=${SIZE:-65536}
 if [ ! -x "$build/bench/bench_normals" ]; then

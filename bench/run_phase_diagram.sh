@@ -12,8 +12,9 @@
 #   ROUNDS=5, NODES="64 128", OLD=path/to/older/dnncrit (timed alongside),
 #   REF=file caches the reference CSV (about 30 s of CPU to compute)
 set -euo pipefail
+source "$(dirname "$0")/build_dir.sh"
+build=$(dnc_build_dir "${1:-}" build)
 cd "$(dirname "$0")/.."
-build=${1:-build}
 rounds=${ROUNDS:-5}
 nodes=${NODES:-64 128}
 if [ ! -x "$build/bench/bench_phase_reference" ] || [ ! -x "$build/dnncrit" ]; then

@@ -9,8 +9,9 @@
 #        PAIRS=pairs per paired ratio (default 7),
 #        KEEP=DIR keeps the raw CSV lines in DIR/ours.csv and DIR/numpy.csv)
 set -euo pipefail
+source "$(dirname "$0")/build_dir.sh"
+build=$(dnc_build_dir "${1:-}" build)
 cd "$(dirname "$0")/.."
-build=${1:-build}
 budget=${BUDGET:-0.3}
 if [ ! -x "$build/bench/bench_propagate" ] || [ -n "${REBUILD:-}" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
