@@ -41,11 +41,11 @@ void dnc_normal_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, dou
 /* Same sequence, starting at element `offset` (any offset). */
 void dnc_normal_fill_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, size_t offset,
                         double *out, size_t n);
-/* A second normal stream, by the ziggurat (Marsaglia & Tsang 2000, 256
- * layers, Doornik's layout; docs/propagation.md, "Normal streams"): element
- * e takes 64 bits of Philox block e/2 of its own counter domain, and the
- * ~0.7 % of elements outside the ziggurat's rectangles take further blocks
- * addressed by e. Two to three times the Box-Muller rate; different
+/* A second normal stream, by the ziggurat (Marsaglia & Tsang 2000, 1024
+ * layers, Doornik's layout; docs/propagation.md, "Gaussian generation"):
+ * element e takes 64 bits of Philox block e/2 of its own counter domain, and
+ * the 0.43 % of elements outside the ziggurat's rectangles take further
+ * blocks addressed by e. 1.6 times the Box-Muller rate (AVX-512); other
  * numbers, the same on every CPU. `stream` must be below 2^16 (its upper
  * bits name the counter domains); at most 2^32 elements per (stream, a, b). */
 void dnc_ziggurat_fill_at(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, size_t offset,

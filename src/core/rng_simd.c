@@ -6,7 +6,9 @@
  * below, the Philox part runs about three times faster. The Box-Muller
  * transform repeats rng_core.h's normal_pair operation for operation
  * (multiplies and adds kept apart: this file is compiled in ISO C mode,
- * where GCC does not contract them), so every path gives the same bits. */
+ * where GCC does not contract them), and the ziggurat's fast path is
+ * rng_ziggurat.h's (its rejected lanes are redone by the scalar code), so
+ * every path gives the same bits. */
 #include "core/rng_simd.h"
 
 #include <math.h>
