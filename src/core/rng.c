@@ -18,7 +18,6 @@
 #include "core/rng_simd.h"
 #include "core/rng_ziggurat.h"
 
-
 void dnc_philox(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint32_t index,
                 uint32_t out[4])
 {

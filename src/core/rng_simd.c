@@ -47,6 +47,7 @@ void dnc_ziggurat_lanes_portable(uint32_t k0, uint32_t k1, uint32_t stream, uint
         zig_block_pair(k0, k1, stream, a, b, block0 + (uint32_t)j, &out[2 * j], &out[2 * j + 1]);
 }
 
+#ifdef DNC_RNG_X86
 /* Redoes, one element at a time, the elements of a vector step whose
  * rectangle test failed (bit j of `rejected`: element first + 2 j). */
 static void zig_fix(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uint32_t b,
@@ -75,7 +76,6 @@ static const double cos_coeff[8] = {1.0 / 20922789888000.0, -1.0 / 87178291200.0
 static const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
 static const double inv_sqrt2 = 0.70710678118654752440;
 
-#ifdef DNC_RNG_X86
 /* ---- AVX-512: 16 blocks in the 32-bit lanes of one register ---- */
 
 #define AVX512 __attribute__((target("avx512f"), always_inline)) static inline
