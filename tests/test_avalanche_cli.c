@@ -54,6 +54,20 @@ static double json_value(const char *path, const char *a, const char *b, const c
     return json_value4(path, a, b, c, NULL);
 }
 
+/* n samples of a Pareto law with xmin = 1 and exponent alpha, from Philox
+ * stream `seed`; caller frees. */
+static double *pareto_samples(uint64_t seed, double alpha, size_t n)
+{
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
+    assert_non_null(u);
+    assert_non_null(x);
+    dnc_uniform_fill(seed, DNC_STREAM_USER, 0, 0, u, n);
+    dnc_pl_fit truth = {.alpha = alpha, .xmin = 1, .xmax = INFINITY};
+    dnc_pl_sample(&truth, u, x, n);
+    free(u);
+    return x;
+}
+
 /* A power-law column (second column, with a header and a label column):
  * the CLI reports the same alpha as the library on the same numbers. */
 static void test_powerlaw_cli(void **state)
@@ -61,10 +75,7 @@ static void test_powerlaw_cli(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     size_t n = 3000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(3, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.3, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(3, 2.3, n);
     FILE *fp = fopen(tu_path(dir, "data.csv"), "w");
     fprintf(fp, "label,size\n");
     for (size_t i = 0; i < n; i++)
@@ -92,7 +103,6 @@ static void test_powerlaw_cli(void **state)
     assert_int_equal(tu_run_cli(dir, "powerlaw %s/data.csv --column 2 --xmin 1 --out %s/fit2 --quiet", dir, dir), 0);
     snprintf(jp, sizeof jp, "%s/fit2.json", dir);
     assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-9);
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
@@ -122,10 +132,7 @@ static void test_powerlaw_ccdf_rows(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     size_t n = 5000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(11, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.2, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(11, 2.2, n);
     FILE *fp = fopen(tu_path(dir, "d.txt"), "w");
     for (size_t i = 0; i < n; i++)
         fprintf(fp, "%.17g\n", x[i]);
@@ -200,7 +207,6 @@ static void test_powerlaw_ccdf_rows(void **state)
     free(s);
     dnc_table_free(&av);
     dnc_table_free(&sz);
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
@@ -300,10 +306,7 @@ static void test_powerlaw_small_tail_warning(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     size_t n = 3000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(6, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.5, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(6, 2.5, n);
     const size_t sizes[] = {40, 3000};
     for (int i = 0; i < 2; i++) {
         FILE *fp = fopen(tu_path(dir, "d.txt"), "w");
@@ -319,7 +322,6 @@ static void test_powerlaw_small_tail_warning(void **state)
         assert_true(warned == (i == 0));
         assert_int_equal(json_array_size(jp, "results", "warnings"), i == 0 ? 1 : 0);
     }
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
@@ -427,10 +429,7 @@ static void test_powerlaw_lean_program(void **state)
 
     char *dir = tu_tmpdir();
     size_t n = 3000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(5, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.5, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(5, 2.5, n);
     FILE *fp = fopen(tu_path(dir, "data.txt"), "w");
     assert_non_null(fp);
     for (size_t i = 0; i < n; i++)
@@ -485,7 +484,6 @@ static void test_powerlaw_lean_program(void **state)
     assert_non_null(v);
     assert_non_null(strstr(v, "dnncrit-powerlaw " DNNCRIT_VERSION));
     free(v);
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
