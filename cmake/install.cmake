@@ -1,5 +1,6 @@
 # cmake --install build --prefix P installs
 #   bin/dnncrit                              the CLI
+#   bin/dnncrit-powerlaw                     `dnncrit powerlaw`, lean (CMakeLists.txt)
 #   lib/libdnncrit.so*, lib/libdnncrit.a     the library, shared and static
 #   include/dnncrit.h, include/dnncrit/*.h   the public headers (the internal
 #                                            ones stay beside their sources)
@@ -11,7 +12,7 @@
 # (lib is CMAKE_INSTALL_LIBDIR, e.g. lib/x86_64-linux-gnu under /usr.)
 include(GNUInstallDirs)
 
-install(TARGETS dnncrit_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS dnncrit_cli dnncrit_powerlaw RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS dnncrit dnncrit_shared
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -25,10 +25,12 @@ cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" || {
 pc=$(find "$prefix" -name dnncrit.pc)
 [ -n "$pc" ] || fail "no dnncrit.pc installed"
 libdir=$(dirname "$(dirname "$pc")")
-for f in bin/dnncrit include/dnncrit.h include/dnncrit/version.h include/dnncrit/export.h \
+for f in bin/dnncrit bin/dnncrit-powerlaw include/dnncrit.h include/dnncrit/version.h include/dnncrit/export.h \
          share/bash-completion/completions/dnncrit; do
   [ -f "$prefix/$f" ] || fail "$f not installed"
 done
+"$prefix/bin/dnncrit-powerlaw" --version | grep -q "^dnncrit-powerlaw " ||
+  fail "the installed dnncrit-powerlaw does not run"
 for f in libdnncrit.a libdnncrit.so; do [ -e "$libdir/$f" ] || fail "$libdir/$f not installed"; done
 soname=$(readelf -d "$libdir/libdnncrit.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [ -f "$libdir/$soname" ] || fail "no $soname (the soname of libdnncrit.so) installed"

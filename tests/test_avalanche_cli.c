@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cjson/cJSON.h>
@@ -19,6 +20,7 @@
 #include "dnncrit/powerlaw.h"
 #include "dnncrit/rng.h"
 #include "dnncrit/table.h"
+#include "dnncrit/version.h"
 #include "testutil.h"
 
 static void write_file(const char *path, const char *text)
@@ -52,6 +54,20 @@ static double json_value(const char *path, const char *a, const char *b, const c
     return json_value4(path, a, b, c, NULL);
 }
 
+/* n samples of a Pareto law with xmin = 1 and exponent alpha, from Philox
+ * stream `seed`; caller frees. */
+static double *pareto_samples(uint64_t seed, double alpha, size_t n)
+{
+    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
+    assert_non_null(u);
+    assert_non_null(x);
+    dnc_uniform_fill(seed, DNC_STREAM_USER, 0, 0, u, n);
+    dnc_pl_fit truth = {.alpha = alpha, .xmin = 1, .xmax = INFINITY};
+    dnc_pl_sample(&truth, u, x, n);
+    free(u);
+    return x;
+}
+
 /* A power-law column (second column, with a header and a label column):
  * the CLI reports the same alpha as the library on the same numbers. */
 static void test_powerlaw_cli(void **state)
@@ -59,10 +75,7 @@ static void test_powerlaw_cli(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     size_t n = 3000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(3, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.3, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(3, 2.3, n);
     FILE *fp = fopen(tu_path(dir, "data.csv"), "w");
     fprintf(fp, "label,size\n");
     for (size_t i = 0; i < n; i++)
@@ -90,7 +103,6 @@ static void test_powerlaw_cli(void **state)
     assert_int_equal(tu_run_cli(dir, "powerlaw %s/data.csv --column 2 --xmin 1 --out %s/fit2 --quiet", dir, dir), 0);
     snprintf(jp, sizeof jp, "%s/fit2.json", dir);
     assert_true(fabs(json_value(jp, "results", "alpha", "value") - f.alpha) < 1e-9);
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
@@ -120,10 +132,7 @@ static void test_powerlaw_ccdf_rows(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     size_t n = 5000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(11, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.2, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(11, 2.2, n);
     FILE *fp = fopen(tu_path(dir, "d.txt"), "w");
     for (size_t i = 0; i < n; i++)
         fprintf(fp, "%.17g\n", x[i]);
@@ -198,7 +207,6 @@ static void test_powerlaw_ccdf_rows(void **state)
     free(s);
     dnc_table_free(&av);
     dnc_table_free(&sz);
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
@@ -298,10 +306,7 @@ static void test_powerlaw_small_tail_warning(void **state)
     (void)state;
     char *dir = tu_tmpdir();
     size_t n = 3000;
-    double *u = malloc(n * sizeof *u), *x = malloc(n * sizeof *x);
-    dnc_uniform_fill(6, DNC_STREAM_USER, 0, 0, u, n);
-    dnc_pl_fit truth = {.alpha = 2.5, .xmin = 1, .xmax = INFINITY};
-    dnc_pl_sample(&truth, u, x, n);
+    double *x = pareto_samples(6, 2.5, n);
     const size_t sizes[] = {40, 3000};
     for (int i = 0; i < 2; i++) {
         FILE *fp = fopen(tu_path(dir, "d.txt"), "w");
@@ -317,7 +322,6 @@ static void test_powerlaw_small_tail_warning(void **state)
         assert_true(warned == (i == 0));
         assert_int_equal(json_array_size(jp, "results", "warnings"), i == 0 ? 1 : 0);
     }
-    free(u);
     free(x);
     tu_rmtree_free(dir);
 }
@@ -339,6 +343,148 @@ static void expect_failure(const char *cmd, const char *content, const char *nee
     rc = tu_run_cli(dir, "%s %s/in.csv --out %s/res", cmd, dir, dir);
     assert_int_equal(rc, 1);
     assert_int_equal(tu_count_entries(dir), 3); /* in.csv, stdout, stderr */
+    tu_rmtree_free(dir);
+}
+
+/* The shared libraries the dynamic loader maps for `bin` (ldd's way:
+ * LD_TRACE_LOADED_OBJECTS lists them without running the program); each
+ * name listed in forbidden fails the test. Returns the count. */
+static size_t loaded_libraries(const char *bin, const char *const *forbidden, size_t nforbidden)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "LD_TRACE_LOADED_OBJECTS=1 '%s'", bin);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[1024];
+    size_t n = 0;
+    while (fgets(line, sizeof line, p)) {
+        n++;
+        for (size_t k = 0; k < nforbidden; k++)
+            if (strstr(line, forbidden[k]))
+                fail_msg("%s loads %s: %s", bin, forbidden[k], line);
+    }
+    assert_int_equal(pclose(p), 0);
+    return n;
+}
+
+/* The same two files' contents are equal (both present). */
+static void assert_same_file(const char *dir, const char *a, const char *b)
+{
+    char *x = tu_read(tu_path(dir, a));
+    char *y = tu_read(tu_path(dir, b));
+    if (!x || !y)
+        fail_msg("missing %s or %s", a, b);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+}
+
+/* A run record without what differs from run to run (start time, timings). */
+static cJSON *stable_record(const char *path)
+{
+    cJSON *root;
+    assert_int_equal(dnc_read_json(path, &root), DNC_OK);
+    cJSON_DeleteItemFromObject(root, "started");
+    cJSON_DeleteItemFromObject(root, "timings");
+    return root;
+}
+
+/* --compare's alternative fits in the two programs' records: the same
+ * verdicts and likelihood ratios R to 1e-5 relative. Not bitwise: GSL's
+ * simplex calls CBLAS, which is OpenBLAS in dnncrit (its AVX-512 kernels
+ * round dnrm2 differently) and GSL's own CBLAS in dnncrit-powerlaw, so the
+ * two walks stop at different points inside the simplex's 1e-7 size
+ * tolerance; R then differs by ~1e-7 relative (measured 5e-7 at most). */
+static void assert_same_comparisons(cJSON *ra, cJSON *rb)
+{
+    cJSON *ca = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ra, "results"), "fit"), "compare");
+    cJSON *cb = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(rb, "results"), "fit"), "compare");
+    assert_non_null(ca);
+    assert_int_equal(cJSON_GetArraySize(ca), DNC_PL_ALT_COUNT);
+    assert_int_equal(cJSON_GetArraySize(cb), DNC_PL_ALT_COUNT);
+    for (cJSON *x = ca->child; x; x = x->next) {
+        cJSON *y = cJSON_GetObjectItem(cb, x->string);
+        assert_non_null(y);
+        assert_string_equal(cJSON_GetObjectItem(x, "preferred")->valuestring,
+                            cJSON_GetObjectItem(y, "preferred")->valuestring);
+        double r = cJSON_GetObjectItem(x, "R")->valuedouble, s = cJSON_GetObjectItem(y, "R")->valuedouble;
+        assert_true(fabs(r - s) <= 1e-5 * fabs(r) + 1e-9);
+    }
+}
+
+/* dnncrit-powerlaw is `dnncrit powerlaw` without the libraries a fit never
+ * calls: the same files (CSVs byte for byte, the run record but for its
+ * time stamps), the same summary, the same errors, and no OpenBLAS, HDF5 or
+ * MPI mapped at start (the reason it exists). */
+static void test_powerlaw_lean_program(void **state)
+{
+    (void)state;
+    const char *lean = getenv("DNNCRIT_POWERLAW_BIN"), *full = getenv("DNNCRIT_BIN");
+    if (!lean || !full)
+        skip();
+    const char *forbidden[] = {"openblas", "hdf5", "mpi", "curl"};
+    size_t n_lean = loaded_libraries(lean, forbidden, 4);
+    size_t n_full = loaded_libraries(full, NULL, 0);
+    assert_true(n_lean < n_full);
+
+    char *dir = tu_tmpdir();
+    size_t n = 3000;
+    double *x = pareto_samples(5, 2.5, n);
+    FILE *fp = fopen(tu_path(dir, "data.txt"), "w");
+    assert_non_null(fp);
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, "%.0f\n", floor(0.5 * x[i] + 0.5));
+    fclose(fp);
+    char data[4096], a[4096], b[4096];
+    snprintf(data, sizeof data, "%s/data.txt", dir);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    assert_int_equal(mkdir(a, 0700), 0);
+    assert_int_equal(mkdir(b, 0700), 0);
+    const char *args = "powerlaw '%s' --discrete --bootstrap 8 --out fit";
+    assert_int_equal(tu_run_program(a, full, args, data), 0);
+    assert_int_equal(tu_run_program(b, lean, args + strlen("powerlaw "), data), 0);
+    const char *files[] = {"fit.csv", "fit_pdf.csv"};
+    for (size_t k = 0; k < 2; k++) {
+        char pa[64], pb[64];
+        snprintf(pa, sizeof pa, "a/%s", files[k]);
+        snprintf(pb, sizeof pb, "b/%s", files[k]);
+        assert_same_file(dir, pa, pb);
+    }
+    cJSON *ra = stable_record(tu_path(a, "fit.json")), *rb = stable_record(tu_path(b, "fit.json"));
+    assert_true(cJSON_Compare(ra, rb, true));
+    cJSON_Delete(ra);
+    cJSON_Delete(rb);
+    /* the summary but for its last line, the time taken */
+    char *sa = tu_read(tu_path(a, "stdout")), *sb = tu_read(tu_path(b, "stdout"));
+    assert_non_null(sa);
+    assert_non_null(sb);
+    char *ta = strstr(sa, "  time "), *tb = strstr(sb, "  time ");
+    assert_non_null(ta);
+    assert_non_null(tb);
+    *ta = *tb = '\0';
+    assert_string_equal(sa, sb);
+    free(sa);
+    free(sb);
+    assert_int_equal(tu_run_program(a, full, "powerlaw '%s' --discrete --compare --out cmp", data), 0);
+    assert_int_equal(tu_run_program(b, lean, "'%s' --discrete --compare --out cmp", data), 0);
+    cJSON *ca = stable_record(tu_path(a, "cmp.json")),
+          *cb = stable_record(tu_path(b, "cmp.json"));
+    assert_same_comparisons(ca, cb);
+    cJSON_Delete(ca);
+    cJSON_Delete(cb);
+
+    /* a missing file: the same message and exit status, nothing written */
+    assert_int_equal(tu_run_program(a, full, "powerlaw '%s/none.txt' --out bad", dir), 1);
+    assert_int_equal(tu_run_program(b, lean, "'%s/none.txt' --out bad", dir), 1);
+    assert_same_file(dir, "a/stderr", "b/stderr");
+    assert_false(tu_exists(tu_path(b, "bad.json")));
+    assert_int_equal(tu_run_program(b, lean, "--version"), 0);
+    char *v = tu_read(tu_path(b, "stdout"));
+    assert_non_null(v);
+    assert_non_null(strstr(v, "dnncrit-powerlaw " DNNCRIT_VERSION));
+    free(v);
+    free(x);
     tu_rmtree_free(dir);
 }
 
@@ -469,18 +615,6 @@ static void test_raster_cli_supercritical(void **state)
     assert_non_null(strstr(err, "max_size must be in [1, 2^53], got 0"));
     free(err);
     tu_rmtree_free(dir);
-}
-
-/* The same two files' contents are equal (both present). */
-static void assert_same_file(const char *dir, const char *a, const char *b)
-{
-    char *x = tu_read(tu_path(dir, a));
-    char *y = tu_read(tu_path(dir, b));
-    if (!x || !y)
-        fail_msg("missing %s or %s", a, b);
-    assert_string_equal(x, y);
-    free(x);
-    free(y);
 }
 
 /* raster on a gzipped event list (format detected through the gzip, named
@@ -744,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_powerlaw_ccdf_rows),
         cmocka_unit_test(test_powerlaw_drops_nonpositive_and_reads_stdin),
         cmocka_unit_test(test_powerlaw_small_tail_warning),
+        cmocka_unit_test(test_powerlaw_lean_program),
         cmocka_unit_test(test_bad_input_leaves_nothing),
         cmocka_unit_test(test_raster_cli_outputs),
         cmocka_unit_test(test_raster_cli_events_round_trip),

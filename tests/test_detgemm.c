@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/cpu_features.h"
 #include "core/detgemm.h"
 #include "dnncrit/rng.h"
 
@@ -73,9 +74,27 @@ static void test_every_code_path_matches_the_loop(void **state)
             print_message("%s path: not supported by this CPU, not checked\n", names[path]);
 }
 
+/* The library's own CPUID detection (cpu_features.c) agrees with libgcc's
+ * __builtin_cpu_supports, the independent reference, on this CPU. */
+static void test_cpu_features_match_libgcc(void **state)
+{
+    (void)state;
+    unsigned f = dnc_cpu_features();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    assert_int_equal((f & DNC_CPU_AVX2) != 0, __builtin_cpu_supports("avx2") != 0);
+    assert_int_equal((f & DNC_CPU_AVX512F) != 0, __builtin_cpu_supports("avx512f") != 0);
+    assert_int_equal((f & DNC_CPU_AVX512VL) != 0, __builtin_cpu_supports("avx512vl") != 0);
+#else
+    assert_int_equal(f, 0);
+#endif
+    assert_int_equal(dnc_cpu_features(), f); /* cached: the same answer */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpu_features_match_libgcc),
         cmocka_unit_test(test_matches_sequential_loop_bitwise),
         cmocka_unit_test(test_every_code_path_matches_the_loop),
     };

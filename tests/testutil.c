@@ -43,22 +43,35 @@ void tu_rmtree_free(char *dir)
     free(dir);
 }
 
-int tu_run_cli(const char *dir, const char *args_fmt, ...)
+static int run_program(const char *dir, const char *bin, const char *args_fmt, va_list ap)
 {
-    const char *bin = getenv("DNNCRIT_BIN");
-    if (!bin)
-        bin = "./dnncrit";
     char args[3000];
-    va_list ap;
-    va_start(ap, args_fmt);
     vsnprintf(args, sizeof args, args_fmt, ap);
-    va_end(ap);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >stdout 2>stderr </dev/null", dir, bin, args);
     int st = system(cmd);
     if (st == -1 || !WIFEXITED(st))
         return -1;
     return WEXITSTATUS(st);
+}
+
+int tu_run_cli(const char *dir, const char *args_fmt, ...)
+{
+    const char *bin = getenv("DNNCRIT_BIN");
+    va_list ap;
+    va_start(ap, args_fmt);
+    int rc = run_program(dir, bin ? bin : "./dnncrit", args_fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tu_run_program(const char *dir, const char *bin, const char *args_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, args_fmt);
+    int rc = run_program(dir, bin, args_fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 char *tu_read(const char *path)

@@ -16,6 +16,9 @@ void tu_rmtree_free(char *dir);
 /* Runs `$DNNCRIT_BIN <args>` through /bin/sh with stdout and stderr sent to
  * <dir>/stdout and <dir>/stderr; returns the exit status (or -1). */
 int tu_run_cli(const char *dir, const char *args_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with another program (bin: a path) in place of $DNNCRIT_BIN. */
+int tu_run_program(const char *dir, const char *bin, const char *args_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Whole file as a string, NULL if missing; caller frees. */
 char *tu_read(const char *path);
 bool tu_exists(const char *path);

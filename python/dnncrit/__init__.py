@@ -124,6 +124,9 @@ def propagate(width=256, depth=100, sigma_w=1.0, sigma_b=0.0, activation="tanh",
     if weights is not None:
         if engine != "explicit" or networks != 1:
             raise ValueError("weights= is one given network: engine='explicit', networks=1")
+        if normals != "box-muller":
+            raise ValueError("normals= sets how weights are drawn, and weights= reads them "
+                             "from a file: leave normals='box-muller'")
         check(lib.dnc_weights_open(os.fsencode(weights), ctypes.byref(w)))
         dropped = ctypes.c_bool()
         try:

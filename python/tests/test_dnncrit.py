@@ -101,6 +101,10 @@ class Propagate(unittest.TestCase):
         with self.assertRaises(dnncrit.DncError) as e:
             dnncrit.propagate(weights=os.path.join(src, "no-such-file.safetensors"))
         self.assertIn("no-such-file", str(e.exception))
+        # as propagate --weights --normals ziggurat: refused, not silently unused
+        with self.assertRaises(ValueError) as e:
+            dnncrit.propagate(weights=net, inputs=x, normals="ziggurat")
+        self.assertIn("normals", str(e.exception))
 
     def test_bad_options_raise(self):
         with self.assertRaises(dnncrit.DncError) as e:

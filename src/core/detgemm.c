@@ -1,5 +1,7 @@
 #include "core/detgemm.h"
 
+#include "core/cpu_features.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@ typedef double v4d __attribute__((vector_size(32)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 enum { NV = 3, NR = 4 * NV }; /* a panel holds NR = 12 rows of W */
+enum { AVX512 = DNC_CPU_AVX512F | DNC_CPU_AVX512VL }; /* what panels_avx512 needs */
 
 __attribute__((always_inline)) static inline v4d load4(const double *p)
 {
@@ -122,10 +125,10 @@ void dnc_gemm_nt_ws(size_t M, size_t R, size_t K, const double *A, size_t lda, c
     if (M == 0 || R == 0)
         return;
     pack_panels(R, K, W, ldw, work);
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+    unsigned cpu = dnc_cpu_features();
+    if ((cpu & AVX512) == AVX512)
         panels_avx512(M, R, K, A, lda, work, C, ldc);
-    else if (__builtin_cpu_supports("avx2"))
+    else if (cpu & DNC_CPU_AVX2)
         panels_avx2(M, R, K, A, lda, work, C, ldc);
     else
         panels_generic(M, R, K, A, lda, work, C, ldc);
@@ -145,10 +148,9 @@ int dnc_gemm_nt(size_t M, size_t R, size_t K, const double *A, size_t lda, const
 int dnc_gemm_nt_path(dnc_gemm_path path, size_t M, size_t R, size_t K, const double *A,
                      size_t lda, const double *W, size_t ldw, double *C, size_t ldc)
 {
-    __builtin_cpu_init();
-    if ((path == DNC_GEMM_PATH_AVX512 &&
-         !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))) ||
-        (path == DNC_GEMM_PATH_AVX2 && !__builtin_cpu_supports("avx2")))
+    unsigned cpu = dnc_cpu_features();
+    if ((path == DNC_GEMM_PATH_AVX512 && (cpu & AVX512) != AVX512) ||
+        (path == DNC_GEMM_PATH_AVX2 && !(cpu & DNC_CPU_AVX2)))
         return -1;
     if (M == 0 || R == 0)
         return 0;

@@ -186,7 +186,13 @@ dnc_status dnc_open_input(const char *path, FILE **fp)
 /* The bytes of an open stream, NUL-terminated; caller frees. */
 static dnc_status read_stream(FILE *fp, const char *path, char **out, size_t *len)
 {
+    /* a regular file in one read of its size (and one at its end), not
+     * doubling from 4 KB; pipes and files that grow take the loop */
     size_t cap = 4096, n = 0;
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uintmax_t)sb.st_size < SIZE_MAX / 2)
+        cap = (size_t)sb.st_size + 2;
     char *buf = malloc(cap);
     while (buf) {
         n += fread(buf + n, 1, cap - n - 1, fp);

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/cpu_features.h"
 #include "core/rng_core.h"
 #include "core/rng_ziggurat.h"
 
@@ -505,12 +506,11 @@ int dnc_rng_isa_supported(dnc_rng_isa isa)
 #ifndef DNC_RNG_X86
     return isa != DNC_RNG_ISA_AVX2 && isa != DNC_RNG_ISA_AVX512;
 #else
-    __builtin_cpu_init();
     switch (isa) {
     case DNC_RNG_ISA_AVX512:
-        return __builtin_cpu_supports("avx512f");
+        return (dnc_cpu_features() & DNC_CPU_AVX512F) != 0;
     case DNC_RNG_ISA_AVX2:
-        return __builtin_cpu_supports("avx2");
+        return (dnc_cpu_features() & DNC_CPU_AVX2) != 0;
     default:
         return 1;
     }
