@@ -482,20 +482,6 @@ static size_t count_lines(const char *text, size_t len)
     return lines;
 }
 
-static dnc_status push(double **v, size_t *n, size_t *cap, double x)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 1024;
-        double *nv = realloc(*v, c * sizeof *nv);
-        if (!nv)
-            return dnc_fail(DNC_ENOMEM, "out of memory");
-        *v = nv;
-        *cap = c;
-    }
-    (*v)[(*n)++] = x;
-    return DNC_OK;
-}
-
 static dnc_status column_error(const line_iter *it, size_t col, const fields *fs)
 {
     if (col >= fs->n)
@@ -516,7 +502,7 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
         return st;
     line_iter it = {text, text + len, path, 0};
     fields fs = {0};
-    size_t cap = 0, col = 0;
+    size_t col = 0;
     bool by_name = false, first = true;
     if (column && *column) {
         char *end;
@@ -532,13 +518,14 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
      * line's only field), without splitting. Anything else, and every line
      * of a file with a NUL byte, takes the general path. */
     bool fast = memchr(text, '\0', len) == NULL;
-    /* room for every line at once: growing by doubling copied the column
+    /* room for every line at once (each value takes a line of its own, so
+     * the column never outgrows it): growing by doubling copied the column
      * and faulted in each new buffer, a tenth of a 10^4-sample fit */
-    cap = count_lines(text, len);
-    *x = malloc(cap * sizeof **x);
+    size_t lines = count_lines(text, len);
+    *x = malloc(lines * sizeof **x);
     if (!*x) {
         free(text);
-        return dnc_fail(DNC_ENOMEM, "out of memory reading %s (%zu lines)", path, cap);
+        return dnc_fail(DNC_ENOMEM, "out of memory reading %s (%zu lines)", path, lines);
     }
     char *line;
     for (;;) {
@@ -553,8 +540,7 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
                 if (q == it.end || *q == '\n') {
                     it.p = q == it.end ? it.end : (char *)q + 1;
                     it.line++;
-                    if ((st = push(x, n, &cap, v)))
-                        break;
+                    (*x)[(*n)++] = v;
                     continue;
                 }
             }
@@ -592,12 +578,11 @@ dnc_status dnc_table_read_column(const char *path, const char *column, double **
                           path, column);
             break;
         }
-        if (col >= fs.n || !parse_num(fs.f[col], DNC_TABLE_FINITE, &v))
+        if (col >= fs.n || !parse_num(fs.f[col], DNC_TABLE_FINITE, &v)) {
             st = column_error(&it, col, &fs);
-        else
-            st = push(x, n, &cap, v);
-        if (st)
             break;
+        }
+        (*x)[(*n)++] = v;
     }
     free(fs.f);
     free(text);
