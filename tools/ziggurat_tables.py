@@ -85,6 +85,16 @@ def main():
         print("    %du," % int((two53 * xs[i + 1] / xs[i]).to_integral_value(rounding="ROUND_FLOOR")))
     print("};")
     print("")
+    print("/* zig_w[i] and zig_k[i] (exact as a double: below 2^53) side by side:")
+    print(" * one 16-byte load per layer, for the AVX2 path (rng_simd.c), where")
+    print(" * loads beat two gathers */")
+    print("static const double zig_wk[%d][2] = {" % C)
+    for i in range(C):
+        k = int((two53 * xs[i + 1] / xs[i]).to_integral_value(rounding="ROUND_FLOOR"))
+        assert k < 2 ** 53 and int(float(k)) == k
+        print("    {%s, %s}," % (hexd(xs[i] / two53), float(k).hex()))
+    print("};")
+    print("")
     print("/* x_i, i = 0..%d (x_0 = v / f(r) > r = x_1, x_%d = 0) */" % (C, C))
     print("static const double zig_x[%d] = {" % (C + 1))
     for i in range(C + 1):

@@ -2,8 +2,9 @@
  *
  * Philox4x32-10 is a 32 x 32 -> 64-bit multiply per word and round. The
  * compiler's own vectorisation of rng_core.h widens every word to 64 bits
- * and back; written with vpmuludq on even and odd lanes and a blend, as
- * below, the Philox part runs about three times faster. The Box-Muller
+ * and back; written with vpmuludq on even and odd lanes and a blend (the
+ * AVX-512 path), or with each word in a 64-bit lane of its own (the AVX2
+ * path), the Philox part runs about three times faster. The Box-Muller
  * transform repeats rng_core.h's normal_pair operation for operation
  * (multiplies and adds kept apart: this file is compiled in ISO C mode,
  * where GCC does not contract them), and the ziggurat's fast path is
@@ -280,43 +281,43 @@ dnc_ziggurat_lanes_avx512(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a,
     }
 }
 
-/* ---- AVX2: 16 blocks as two registers of 8 ---- */
+/* ---- AVX2: 16 blocks as four registers of 4 ---- */
 
 #define AVX2 __attribute__((target("avx2"), always_inline)) static inline
 
-AVX2 void philox8(const uint32_t rk[20], __m256i x[4])
+/* AVX2 keeps Philox's words in 64-bit lanes (4 blocks per register): the
+ * 32 x 32 -> 64-bit multiply then needs no shuffle, and each element's words
+ * arrive where its 64-bit arithmetic wants them. Only the low 32 bits of a
+ * lane hold the word (vpmuludq reads no others); users mask the rest. */
+AVX2 void philox4_wide(const uint32_t rk[20], __m256i x[4])
 {
     const __m256i m0 = _mm256_set1_epi64x(0xD2511F53u), m1 = _mm256_set1_epi64x(0xCD9E8D57u);
     __m256i x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+#pragma GCC unroll 10
     for (int r = 0; r < 10; r++) {
-        __m256i e0 = _mm256_mul_epu32(x0, m0);
-        __m256i o0 = _mm256_mul_epu32(_mm256_shuffle_epi32(x0, ODD_DOWN), m0);
-        __m256i e1 = _mm256_mul_epu32(x2, m1);
-        __m256i o1 = _mm256_mul_epu32(_mm256_shuffle_epi32(x2, ODD_DOWN), m1);
-        __m256i hi0 = _mm256_blend_epi32(_mm256_shuffle_epi32(e0, ODD_DOWN), o0, 0xAA);
-        __m256i lo0 = _mm256_blend_epi32(e0, _mm256_shuffle_epi32(o0, EVEN_UP), 0xAA);
-        __m256i hi1 = _mm256_blend_epi32(_mm256_shuffle_epi32(e1, ODD_DOWN), o1, 0xAA);
-        __m256i lo1 = _mm256_blend_epi32(e1, _mm256_shuffle_epi32(o1, EVEN_UP), 0xAA);
-        __m256i y0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32((int)rk[2 * r]));
-        __m256i y2 =
-            _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32((int)rk[2 * r + 1]));
-        x1 = lo1;
-        x3 = lo0;
-        x0 = y0;
-        x2 = y2;
+        __m256i p0 = _mm256_mul_epu32(x0, m0), p1 = _mm256_mul_epu32(x2, m1);
+        x0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), x1),
+                              _mm256_set1_epi64x(rk[2 * r]));
+        x2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), x3),
+                              _mm256_set1_epi64x(rk[2 * r + 1]));
+        x1 = p1;
+        x3 = p0;
     }
     x[0] = x0, x[1] = x1, x[2] = x2, x[3] = x3;
 }
 
-AVX2 __m256d u32_to_pd4(__m128i w)
+/* lanes below 2^52 to double, exactly */
+AVX2 __m256d u52_to_pd4(__m256i v)
 {
-    __m128i s = _mm_xor_si128(w, _mm_set1_epi32((int)0x80000000u));
-    return _mm256_add_pd(_mm256_cvtepi32_pd(s), _mm256_set1_pd(2147483648.0));
+    const __m256i two52 = _mm256_set1_epi64x(0x4330000000000000ll);
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)),
+                         _mm256_set1_pd(4503599627370496.0));
 }
 
 AVX2 __m256d poly4(__m256d x, const double *c, int n)
 {
     __m256d p = _mm256_set1_pd(c[0]);
+#pragma GCC unroll 12
     for (int i = 1; i < n; i++)
         p = _mm256_add_pd(_mm256_mul_pd(p, x), _mm256_set1_pd(c[i]));
     return p;
@@ -352,17 +353,20 @@ AVX2 __m256d log_positive4(__m256d u)
                          _mm256_add_pd(_mm256_mul_pd(ed, _mm256_set1_pd(ln2_lo)), lnm));
 }
 
-AVX2 void normal_pair4(__m128i w0, __m128i w1, __m128i w2, __m128i w3, __m256d *z0,
+AVX2 void normal_pair4(__m256i w0, __m256i w1, __m256i w2, __m256i w3, __m256d *z0,
                        __m256d *z1)
 {
-    __m256d u1 = _mm256_add_pd(_mm256_mul_pd(u32_to_pd4(w0), _mm256_set1_pd(0x1.0p21)),
-                               _mm256_cvtepi32_pd(_mm_srli_epi32(w1, 11)));
+    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFll);
+    w0 = _mm256_and_si256(w0, low32), w1 = _mm256_and_si256(w1, low32);
+    w2 = _mm256_and_si256(w2, low32), w3 = _mm256_and_si256(w3, low32);
+    __m256d u1 = _mm256_add_pd(_mm256_mul_pd(u52_to_pd4(w0), _mm256_set1_pd(0x1.0p21)),
+                               u52_to_pd4(_mm256_srli_epi64(w1, 11)));
     u1 = _mm256_mul_pd(_mm256_add_pd(u1, _mm256_set1_pd(0.5)), _mm256_set1_pd(0x1.0p-53));
     __m256d r = _mm256_sqrt_pd(_mm256_mul_pd(_mm256_set1_pd(-2.0), log_positive4(u1)));
 
-    __m128i low30 = _mm_and_si128(w2, _mm_set1_epi32(0x3FFFFFFF));
-    __m256d f = _mm256_add_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(low30), _mm256_set1_pd(0x1.0p21)),
-                              _mm256_cvtepi32_pd(_mm_srli_epi32(w3, 11)));
+    __m256i low30 = _mm256_and_si256(w2, _mm256_set1_epi64x(0x3FFFFFFF));
+    __m256d f = _mm256_add_pd(_mm256_mul_pd(u52_to_pd4(low30), _mm256_set1_pd(0x1.0p21)),
+                              u52_to_pd4(_mm256_srli_epi64(w3, 11)));
     f = _mm256_mul_pd(_mm256_add_pd(f, _mm256_set1_pd(0.5)), _mm256_set1_pd(0x1.0p-51));
     __m256d t = _mm256_mul_pd(_mm256_sub_pd(f, _mm256_set1_pd(0.5)),
                               _mm256_set1_pd(1.5707963267948966));
@@ -372,7 +376,7 @@ AVX2 void normal_pair4(__m128i w0, __m128i w1, __m128i w2, __m128i w3, __m256d *
     __m256d ca = _mm256_mul_pd(_mm256_sub_pd(cos_t, sin_t), _mm256_set1_pd(inv_sqrt2));
     __m256d sa = _mm256_mul_pd(_mm256_add_pd(cos_t, sin_t), _mm256_set1_pd(inv_sqrt2));
 
-    __m256i q = _mm256_srli_epi64(_mm256_cvtepu32_epi64(w2), 30);
+    __m256i q = _mm256_srli_epi64(w2, 30);
     __m256i odd = _mm256_sub_epi64(_mm256_setzero_si256(),
                                    _mm256_and_si256(q, _mm256_set1_epi64x(1)));
     __m256i flip = _mm256_slli_epi64(_mm256_srli_epi64(q, 1), 63);
@@ -399,74 +403,88 @@ dnc_normal_lanes_avx2(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uin
 {
     uint32_t rk[20];
     round_keys(k0, k1, rk);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (size_t v = 0; v < 2 * nvec; v++) { /* 8 blocks per step */
-        uint32_t base = block0 + (uint32_t)(v * 8);
-        __m256i x[4] = {_mm256_add_epi32(_mm256_set1_epi32((int)base), lane),
-                        _mm256_set1_epi32((int)a), _mm256_set1_epi32((int)b),
-                        _mm256_set1_epi32((int)stream)};
-        philox8(rk, x);
-        double *o = out + v * 16;
-        for (int half = 0; half < 2; half++) {
-            __m128i w[4];
-            for (int k = 0; k < 4; k++)
-                w[k] = half ? _mm256_extracti128_si256(x[k], 1) : _mm256_castsi256_si128(x[k]);
-            __m256d z0, z1;
-            normal_pair4(w[0], w[1], w[2], w[3], &z0, &z1);
-            store_pairs4(o + 8 * half, z0, z1);
-        }
+    const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i va = _mm256_set1_epi64x(a), vb = _mm256_set1_epi64x(b),
+                  vs = _mm256_set1_epi64x(stream);
+    for (size_t v = 0; v < 4 * nvec; v++) { /* 4 blocks: 8 normals */
+        uint32_t base = block0 + (uint32_t)(v * 4);
+        __m256i x[4] = {_mm256_add_epi64(_mm256_set1_epi64x(base), lane), va, vb, vs};
+        philox4_wide(rk, x);
+        __m256d z0, z1;
+        normal_pair4(x[0], x[1], x[2], x[3], &z0, &z1);
+        store_pairs4(out + v * 8, z0, z1);
     }
 }
 
-
-/* As zig8, 4 lanes; bit j of the returned mask: lane j rejected. */
-AVX2 __m256d zig4(__m128i hi, __m128i lo, unsigned *rejected)
+/* zig8's step for 4 lanes of (hi, lo) words in 64-bit lanes. AVX2's
+ * gathers are slow on some CPUs (on AMD Zen 3 the whole fill ran 1.2x
+ * slower with two gathers per step), so each lane's (w, k) pair is one
+ * 16-byte load from zig_wk, and
+ * the rectangle test u < k compares doubles: both are integers below 2^53,
+ * exact as doubles. Bit j of *rejected: lane j failed it. */
+AVX2 __m256d zig4(__m256i hi, __m256i lo, unsigned *rejected)
 {
-    __m128i layer = _mm_and_si128(lo, _mm_set1_epi32(ZIG_LAYER_MASK));
-    __m256d w = _mm256_i32gather_pd(zig_w, layer, 8);
-    __m256i k = _mm256_i32gather_epi64((const long long *)(const void *)zig_k, layer, 8);
-    __m256i lo64 = _mm256_cvtepu32_epi64(lo);
-    __m256i u = _mm256_or_si256(_mm256_slli_epi64(_mm256_cvtepu32_epi64(hi), 21),
-                                _mm256_srli_epi64(lo64, 11));
-    /* u, k < 2^53: the signed comparison is the unsigned one */
-    __m256i inside = _mm256_cmpgt_epi64(k, u);
-    *rejected = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(inside)) ^ 0xFu;
-    __m256d ud = _mm256_add_pd(_mm256_mul_pd(u32_to_pd4(hi), _mm256_set1_pd(0x1.0p21)),
-                               _mm256_cvtepi32_pd(_mm_srli_epi32(lo, 11)));
-    __m256i sign = _mm256_slli_epi64(_mm256_srli_epi64(lo64, ZIG_SIGN_SHIFT), 63);
-    return _mm256_castsi256_pd(_mm256_xor_si256(_mm256_castpd_si256(_mm256_mul_pd(ud, w)), sign));
+    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFll);
+    uint64_t layer[4];
+    _mm256_storeu_si256((__m256i *)(void *)layer,
+                        _mm256_and_si256(lo, _mm256_set1_epi64x(ZIG_LAYER_MASK)));
+    __m256d p02 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(zig_wk[layer[0]])),
+                                       _mm_loadu_pd(zig_wk[layer[2]]), 1);
+    __m256d p13 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(zig_wk[layer[1]])),
+                                       _mm_loadu_pd(zig_wk[layer[3]]), 1);
+    __m256d w = _mm256_unpacklo_pd(p02, p13), k = _mm256_unpackhi_pd(p02, p13);
+    lo = _mm256_and_si256(lo, low32);
+    __m256d u = _mm256_add_pd(
+        _mm256_mul_pd(u52_to_pd4(_mm256_and_si256(hi, low32)), _mm256_set1_pd(0x1.0p21)),
+        u52_to_pd4(_mm256_srli_epi64(lo, 11)));
+    *rejected = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(u, k, _CMP_GE_OQ));
+    __m256i sign = _mm256_slli_epi64(_mm256_srli_epi64(lo, ZIG_SIGN_SHIFT), 63);
+    return _mm256_castsi256_pd(_mm256_xor_si256(_mm256_castpd_si256(_mm256_mul_pd(u, w)), sign));
 }
 
+/* zig_fix for words in 64-bit lanes */
+__attribute__((target("avx2"))) static void zig_fix4(uint32_t k0, uint32_t k1, uint32_t stream,
+                                                     uint32_t a, uint32_t b, uint32_t first,
+                                                     unsigned rejected, __m256i hi, __m256i lo,
+                                                     double *out)
+{
+    uint64_t h[4], l[4];
+    uint32_t hi32[4], lo32[4];
+    _mm256_storeu_si256((__m256i *)(void *)h, hi);
+    _mm256_storeu_si256((__m256i *)(void *)l, lo);
+    for (int j = 0; j < 4; j++)
+        hi32[j] = (uint32_t)h[j], lo32[j] = (uint32_t)l[j];
+    zig_fix(k0, k1, stream, a, b, first, rejected, hi32, lo32, out);
+}
+
+/* 16 blocks per step, as two chains of 4 + 4 whose rounds interleave */
 __attribute__((target("avx2"))) void
 dnc_ziggurat_lanes_avx2(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uint32_t b,
                         uint32_t block0, size_t nvec, double *out)
 {
     uint32_t rk[20];
     round_keys(k0, k1, rk);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    uint32_t main_word = (stream & ZIG_STREAM_MASK) | ZIG_MAIN;
-    for (size_t v = 0; v < 2 * nvec; v++) {
+    const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i va = _mm256_set1_epi64x(a), vb = _mm256_set1_epi64x(b),
+                  vs = _mm256_set1_epi64x((stream & ZIG_STREAM_MASK) | ZIG_MAIN);
+    for (size_t v = 0; v < 2 * nvec; v++) { /* 8 blocks: 16 elements */
         uint32_t base = block0 + (uint32_t)(v * 8);
-        __m256i x[4] = {_mm256_add_epi32(_mm256_set1_epi32((int)base), lane),
-                        _mm256_set1_epi32((int)a), _mm256_set1_epi32((int)b),
-                        _mm256_set1_epi32((int)main_word)};
-        philox8(rk, x);
+        __m256i x[4] = {_mm256_add_epi64(_mm256_set1_epi64x(base), lane), va, vb, vs};
+        __m256i y[4] = {_mm256_add_epi64(_mm256_set1_epi64x(base + 4), lane), va, vb, vs};
+        philox4_wide(rk, x);
+        philox4_wide(rk, y);
+        unsigned r[4];
+        __m256d z0 = zig4(x[0], x[1], &r[0]), z1 = zig4(x[2], x[3], &r[1]);
+        __m256d z2 = zig4(y[0], y[1], &r[2]), z3 = zig4(y[2], y[3], &r[3]);
         double *o = out + v * 16;
-        for (int half = 0; half < 2; half++) {
-            __m128i w[4];
-            for (int k = 0; k < 4; k++)
-                w[k] = half ? _mm256_extracti128_si256(x[k], 1) : _mm256_castsi256_si128(x[k]);
-            unsigned r0, r1;
-            __m256d z0 = zig4(w[0], w[1], &r0), z1 = zig4(w[2], w[3], &r1);
-            store_pairs4(o + 8 * half, z0, z1);
-            if (r0 | r1) {
-                uint32_t words[4][4];
-                for (int k = 0; k < 4; k++)
-                    _mm_storeu_si128((__m128i *)words[k], w[k]);
-                uint32_t first = 2 * (base + 4 * (uint32_t)half);
-                zig_fix(k0, k1, stream, a, b, first, r0, words[0], words[1], o + 8 * half);
-                zig_fix(k0, k1, stream, a, b, first + 1, r1, words[2], words[3], o + 8 * half + 1);
-            }
+        store_pairs4(o, z0, z1);
+        store_pairs4(o + 8, z2, z3);
+        if (r[0] | r[1] | r[2] | r[3]) {
+            uint32_t first = 2 * base;
+            zig_fix4(k0, k1, stream, a, b, first, r[0], x[0], x[1], o);
+            zig_fix4(k0, k1, stream, a, b, first + 1, r[1], x[2], x[3], o + 1);
+            zig_fix4(k0, k1, stream, a, b, first + 8, r[2], y[0], y[1], o + 8);
+            zig_fix4(k0, k1, stream, a, b, first + 9, r[3], y[2], y[3], o + 9);
         }
     }
 }
