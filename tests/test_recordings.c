@@ -580,6 +580,23 @@ static void test_nwb_and_npy_equal_csv(void **state)
     tu_rmtree_free(dir);
 }
 
+/* dnncrit maps no HDF5 when it starts: the NWB reader loads the library
+ * when a file is read (test_nwb_and_npy_equal_csv reads one through the
+ * command), so no other command pays for it and its dependencies. */
+static void test_cli_maps_hdf5_only_to_read_nwb(void **state)
+{
+    (void)state;
+    const char *bin = getenv("DNNCRIT_BIN");
+    if (!bin)
+        skip();
+    const char *forbidden[] = {"hdf5", "curl"};
+    char *hit;
+    long n = tu_loaded_libraries(bin, forbidden, 2, &hit);
+    if (hit)
+        fail_msg("%s maps at start: %s", bin, hit);
+    assert_true(n > 0);
+}
+
 /* Malformed NWB files: each refused with a message naming the problem. */
 static void expect_nwb_error(const char *path, dnc_status code, const char *needle)
 {
@@ -739,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_npy_malformed),
         cmocka_unit_test(test_nwb_and_npy_equal_csv),
         cmocka_unit_test(test_nwb_malformed),
+        cmocka_unit_test(test_cli_maps_hdf5_only_to_read_nwb),
         cmocka_unit_test(test_subsampled_units_mr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,3 +148,24 @@ dnc_status tu_load_result(const char *dir, const char *name, cJSON **record, dnc
     snprintf(json, sizeof json, "%s/%s.json", dir, name);
     return dnc_plot_load_result(json, record, table, has_table);
 }
+
+long tu_loaded_libraries(const char *bin, const char *const *forbidden, size_t nforbidden,
+                         char **hit)
+{
+    if (hit)
+        *hit = NULL;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "LD_TRACE_LOADED_OBJECTS=1 '%s'", bin);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[1024];
+    long n = 0;
+    while (fgets(line, sizeof line, p)) {
+        n++;
+        for (size_t k = 0; k < nforbidden; k++)
+            if (hit && !*hit && strstr(line, forbidden[k]))
+                *hit = strdup(line);
+    }
+    return pclose(p) == 0 ? n : -1;
+}
