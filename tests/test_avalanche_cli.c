@@ -346,18 +346,6 @@ static void expect_failure(const char *cmd, const char *content, const char *nee
     tu_rmtree_free(dir);
 }
 
-/* tu_loaded_libraries, failing the test if it cannot run or a library in
- * forbidden is mapped. */
-static size_t loaded_libraries(const char *bin, const char *const *forbidden, size_t nforbidden)
-{
-    char *hit;
-    long n = tu_loaded_libraries(bin, forbidden, nforbidden, &hit);
-    if (hit)
-        fail_msg("%s loads a library it must not: %s", bin, hit);
-    assert_true(n > 0);
-    return (size_t)n;
-}
-
 /* The same two files' contents are equal (both present). */
 static void assert_same_file(const char *dir, const char *a, const char *b)
 {
@@ -414,8 +402,8 @@ static void test_powerlaw_lean_program(void **state)
     if (!lean || !full)
         skip();
     const char *forbidden[] = {"openblas", "hdf5", "mpi", "curl"};
-    size_t n_lean = loaded_libraries(lean, forbidden, 4);
-    size_t n_full = loaded_libraries(full, NULL, 0);
+    size_t n_lean = tu_loaded_libraries(lean, forbidden, 4);
+    size_t n_full = tu_loaded_libraries(full, NULL, 0);
     assert_true(n_lean < n_full);
 
     char *dir = tu_tmpdir();

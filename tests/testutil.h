@@ -19,12 +19,11 @@ int tu_run_cli(const char *dir, const char *args_fmt, ...) __attribute__((format
 /* The same with another program (bin: a path) in place of $DNNCRIT_BIN. */
 int tu_run_program(const char *dir, const char *bin, const char *args_fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* The shared libraries the dynamic loader maps for the program `bin` (ldd's
- * way: LD_TRACE_LOADED_OBJECTS lists them without running it): returns how
- * many, or -1 if it could not be asked; *hit (if not NULL) gets a copy of
- * the first line naming one of forbidden[0..nforbidden), or NULL. */
-long tu_loaded_libraries(const char *bin, const char *const *forbidden, size_t nforbidden,
-                         char **hit);
+/* The number of shared libraries the dynamic loader maps for the program
+ * `bin` (ldd's way: LD_TRACE_LOADED_OBJECTS lists them without running it).
+ * Fails the test if it cannot be asked, lists none, or maps one whose line
+ * names any of forbidden[0..nforbidden). */
+size_t tu_loaded_libraries(const char *bin, const char *const *forbidden, size_t nforbidden);
 /* Whole file as a string, NULL if missing; caller frees. */
 char *tu_read(const char *path);
 bool tu_exists(const char *path);

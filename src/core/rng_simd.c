@@ -419,9 +419,9 @@ dnc_normal_lanes_avx2(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uin
 /* zig8's step for 4 lanes of (hi, lo) words in 64-bit lanes. AVX2's
  * gathers are slow on some CPUs (on AMD Zen 3 the whole fill ran 1.2x
  * slower with two gathers per step), so each lane's (w, k) pair is one
- * 16-byte load from zig_wk, and
- * the rectangle test u < k compares doubles: both are integers below 2^53,
- * exact as doubles. Bit j of *rejected: lane j failed it. */
+ * 16-byte load from zig_wk, and the rectangle test u < k compares doubles:
+ * both are integers below 2^53, exact as doubles. Bit j of *rejected: lane
+ * j failed it. */
 AVX2 __m256d zig4(__m256i hi, __m256i lo, unsigned *rejected)
 {
     const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFll);
@@ -457,7 +457,7 @@ __attribute__((target("avx2"))) static void zig_fix4(uint32_t k0, uint32_t k1, u
     zig_fix(k0, k1, stream, a, b, first, rejected, hi32, lo32, out);
 }
 
-/* 16 blocks per step, as two chains of 4 + 4 whose rounds interleave */
+/* 16 blocks per step, 8 per iteration: two independent Philox chains of 4 */
 __attribute__((target("avx2"))) void
 dnc_ziggurat_lanes_avx2(uint32_t k0, uint32_t k1, uint32_t stream, uint32_t a, uint32_t b,
                         uint32_t block0, size_t nvec, double *out)

@@ -4,7 +4,7 @@
  * (a, b, stream), the normal pairs of rng_core.h's block_pair (or of
  * rng_ziggurat.h's zig_block_pair), bit for bit:
  * the same Philox words and the same sequence of correctly rounded IEEE
- * operations (no fused multiply-adds), only 8 or 16 lanes at a time. Which
+ * operations (no fused multiply-adds), only 4 to 16 lanes at a time. Which
  * path runs therefore never changes a number; tests/test_rng.c compares
  * every path this CPU can run with the scalar one. */
 #ifndef DNNCRIT_CORE_RNG_SIMD_H
